@@ -1,0 +1,429 @@
+/* Builds: what a release is made from. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WRITE_ATTEMPTS 1000
+#define PAGE 64
+
+struct release_build_iter {
+	release_store *store;
+	char app[64];
+	size_t left; /* SIZE_MAX: no limit */
+	uint64_t before;
+	release_build **page;
+	size_t n, next;
+	int done;
+};
+
+RELEASE_API const char *release_build_status_name(int status)
+{
+	switch (status) {
+	case RELEASE_BUILD_CREATED: return "created";
+	case RELEASE_BUILD_RUNNING: return "running";
+	case RELEASE_BUILD_COMPLETE: return "complete";
+	case RELEASE_BUILD_FAILED: return "failed";
+	default: return NULL;
+	}
+}
+
+RELEASE_API void release_build_opts_init(release_build_opts *opts)
+{
+	if (opts) {
+		memset(opts, 0, sizeof *opts);
+		opts->size = sizeof *opts;
+		opts->status = RELEASE_BUILD_CREATED;
+	}
+}
+
+static int final_status(int status)
+{
+	return status == RELEASE_BUILD_COMPLETE || status == RELEASE_BUILD_FAILED;
+}
+
+static int decode_raw_build(release_store *s, const char *app, const struct raw *raw,
+			    release_build **out)
+{
+	release_build *b = calloc(1, sizeof *b);
+	int rc;
+
+	*out = NULL;
+	if (!b)
+		return fail(s, RELEASE_ENOMEM, "out of memory");
+	rc = decode_build(raw->data, raw->len, b);
+	if (rc == 0 && strcmp(b->app, app) != 0) {
+		build_clear(b);
+		rc = RELEASE_ECORRUPT;
+	}
+	if (rc != 0) {
+		free(b);
+		return rc == RELEASE_ENOMEM ? fail(s, rc, "out of memory") :
+		       fail(s, rc, "app '%s': build record at sequence %llu is corrupt", app,
+			    (unsigned long long)raw->seq);
+	}
+	*out = b;
+	return 0;
+}
+
+static int load_build(release_store *s, const char *app, const char *id, release_build **out,
+		      struct raw *raw)
+{
+	int rc = read_record(s, app, RELEASE_KIND_BUILD, id, raw);
+
+	*out = NULL;
+	if (rc == 0 && !raw->found)
+		rc = fail(s, RELEASE_ENOTFOUND, "app '%s': build %s not found", app, id);
+	if (rc == 0)
+		rc = decode_raw_build(s, app, raw, out);
+	if (rc == 0 && strcmp((*out)->id, id) != 0) {
+		release_build_free(*out);
+		*out = NULL;
+		rc = fail(s, RELEASE_ECORRUPT, "app '%s': record of build %s holds another id", app,
+			  id);
+	}
+	if (rc != 0)
+		raw_free(raw);
+	return rc;
+}
+
+RELEASE_API int release_build_create(release_store *store, const char *app,
+				     const release_build_opts *opts, release_build **out)
+{
+	release_build_opts o;
+	release_build *b;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	release_build_opts_init(&o);
+	if (opts)
+		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+	if ((rc = check_app(store, app)) != 0)
+		return rc;
+	if (!release_build_status_name(o.status))
+		return fail(store, RELEASE_EINVAL, "invalid build status %d", o.status);
+	if (o.description && strlen(o.description) > TEXT_MAX)
+		return fail(store, RELEASE_EINVAL, "build description is too long");
+	if (o.manifest && strlen(o.manifest) > MANIFEST_MAX)
+		return fail(store, RELEASE_EINVAL, "build manifest is too long");
+	if ((rc = require_app(store, app)) != 0)
+		return rc;
+	if (!(b = calloc(1, sizeof *b)))
+		return fail(store, RELEASE_ENOMEM, "out of memory");
+	b->app = dup_str(app);
+	b->description = dup_str(o.description ? o.description : "");
+	b->manifest = dup_str(o.manifest ? o.manifest : "");
+	if (!b->app || !b->description || !b->manifest) {
+		release_build_free(b);
+		return fail(store, RELEASE_ENOMEM, "out of memory");
+	}
+	b->status = o.status;
+	b->started = store_now(store);
+	if (final_status(o.status))
+		b->ended = b->started;
+	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+		struct raw newest;
+		struct buf enc = {0};
+		uint64_t seq;
+
+		if ((rc = read_newest(store, app, RELEASE_KIND_BUILD, &newest)) != 0)
+			break;
+		seq = newest.seq + 1;
+		raw_free(&newest);
+		if ((rc = make_id(store, 'B', b->id)) != 0)
+			break;
+		encode_build(&enc, b);
+		if (enc.err) {
+			rc = fail(store, enc.err, "encoding build");
+			break;
+		}
+		rc = store->st->put(store->ctx, app, RELEASE_KIND_BUILD, b->id, seq, enc.p, enc.len);
+		buf_free(&enc);
+		if (rc != RELEASE_ECONFLICT) {
+			if (rc != 0)
+				rc = fail_backend(store, rc, "writing build");
+			break;
+		}
+	}
+	if (rc == RELEASE_ECONFLICT)
+		rc = fail(store, rc, "app '%s': gave up after %d conflicting writes", app,
+			  WRITE_ATTEMPTS);
+	if (rc != 0 || !out)
+		release_build_free(b);
+	else
+		*out = b;
+	return rc;
+}
+
+/* Rewrites a build by compare-and-swap, retrying while others change it.
+ * change returns 0 to write, or an error to stop. */
+typedef int (*build_change_fn)(release_store *s, release_build *b, const void *arg);
+
+static int update_build(release_store *s, const char *app, const char *id,
+			build_change_fn change, const void *arg, release_build **out)
+{
+	int rc = 0;
+
+	if (out)
+		*out = NULL;
+	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+		struct raw raw;
+		release_build *b;
+		struct buf enc = {0};
+
+		if ((rc = load_build(s, app, id, &b, &raw)) != 0)
+			return rc;
+		if ((rc = change(s, b, arg)) == 0) {
+			encode_build(&enc, b);
+			if (enc.err) {
+				rc = fail(s, enc.err, "encoding build");
+			} else {
+				rc = s->st->cas(s->ctx, app, RELEASE_KIND_BUILD, id, raw.data, raw.len,
+						enc.p, enc.len);
+				if (rc != 0 && rc != RELEASE_ECONFLICT)
+					rc = fail_backend(s, rc, "updating build");
+			}
+			buf_free(&enc);
+		}
+		raw_free(&raw);
+		if (rc == 0 && out)
+			*out = b;
+		else
+			release_build_free(b);
+		if (rc != RELEASE_ECONFLICT)
+			return rc;
+	}
+	return fail(s, RELEASE_ECONFLICT, "app '%s': build %s kept changing", app, id);
+}
+
+static int change_status(release_store *s, release_build *b, const void *arg)
+{
+	int status = *(const int *)arg;
+
+	if (final_status(b->status) && b->status != status)
+		return fail(s, RELEASE_EINVAL, "build %s is %s already", b->id,
+			    release_build_status_name(b->status));
+	if (b->status == status)
+		return 0;
+	b->status = status;
+	if (final_status(status))
+		b->ended = store_now(s);
+	return 0;
+}
+
+RELEASE_API int release_build_set_status(release_store *store, const char *app,
+					 const char *build_id, int status, release_build **out)
+{
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, build_id, 'B', "build")) != 0)
+		return rc;
+	if (!release_build_status_name(status))
+		return fail(store, RELEASE_EINVAL, "invalid build status %d", status);
+	if ((rc = require_app(store, app)) != 0)
+		return rc;
+	return update_build(store, app, build_id, change_status, &status, out);
+}
+
+static int change_release(release_store *s, release_build *b, const void *arg)
+{
+	char *id = dup_str(arg);
+
+	if (!id)
+		return fail(s, RELEASE_ENOMEM, "out of memory");
+	free(b->release);
+	b->release = id;
+	return 0;
+}
+
+int build_set_release(release_store *s, const char *app, const char *build_id,
+		      const char *release_id)
+{
+	return update_build(s, app, build_id, change_release, release_id, NULL);
+}
+
+int build_read(release_store *s, const char *app, const char *build_id, release_build **out)
+{
+	struct raw raw;
+	int rc = load_build(s, app, build_id, out, &raw);
+
+	if (rc == 0)
+		raw_free(&raw);
+	return rc;
+}
+
+RELEASE_API int release_build_get(release_store *store, const char *app, const char *build_id,
+				  release_build **out)
+{
+	int rc;
+
+	if (!out)
+		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
+	*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, build_id, 'B', "build")) != 0)
+		return rc;
+	if ((rc = require_app(store, app)) != 0)
+		return rc;
+	return build_read(store, app, build_id, out);
+}
+
+/* ---- listing */
+
+struct page_fill {
+	release_build_iter *it;
+	int rc;
+};
+
+static int add_build(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
+{
+	release_build_iter *it = payload;
+	struct raw raw = {(unsigned char *)(uintptr_t)data, len, seq, 1};
+	int rc;
+
+	(void)key;
+	if (it->n >= PAGE)
+		return fail(it->store, RELEASE_ECORRUPT, "storage returned more builds than asked");
+	rc = decode_raw_build(it->store, it->app, &raw, &it->page[it->n]);
+	if (rc == 0) {
+		it->n++;
+		it->before = seq;
+	}
+	return rc;
+}
+
+static void free_page(release_build_iter *it)
+{
+	for (size_t i = it->next; i < it->n; i++)
+		release_build_free(it->page[i]);
+	it->n = it->next = 0;
+}
+
+RELEASE_API int release_build_list(release_store *store, const char *app, size_t limit,
+				   release_build_iter **out)
+{
+	release_build_iter *it;
+	int rc;
+
+	if (!out)
+		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
+	*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0 || (rc = require_app(store, app)) != 0)
+		return rc;
+	if (!(it = calloc(1, sizeof *it)) || !(it->page = calloc(PAGE, sizeof *it->page))) {
+		free(it);
+		return fail(store, RELEASE_ENOMEM, "out of memory");
+	}
+	it->store = store;
+	strcpy(it->app, app);
+	it->left = limit ? limit : SIZE_MAX;
+	it->before = UINT64_MAX;
+	*out = it;
+	return 0;
+}
+
+RELEASE_API int release_build_iter_next(release_build_iter *it, const release_build **out)
+{
+	if (!it || !out)
+		return RELEASE_EINVAL;
+	*out = NULL;
+	if (it->next > 0) { /* the caller is done with the previous one */
+		release_build_free(it->page[it->next - 1]);
+		it->page[it->next - 1] = NULL;
+	}
+	if (it->next == it->n) {
+		size_t want = it->left < PAGE ? it->left : PAGE;
+		int rc;
+
+		it->n = it->next = 0;
+		if (it->done || want == 0 || it->before <= 1)
+			return RELEASE_ITEROVER;
+		rc = it->store->st->scan(it->store->ctx, it->app, RELEASE_KIND_BUILD, it->before,
+					 want, add_build, it);
+		if (rc != 0) {
+			free_page(it);
+			return rc == RELEASE_ENOMEM || rc == RELEASE_ECORRUPT ?
+				       rc : fail_backend(it->store, rc, "listing builds");
+		}
+		if (it->n < want)
+			it->done = 1;
+		if (it->n == 0)
+			return RELEASE_ITEROVER;
+	}
+	it->left--;
+	*out = it->page[it->next++];
+	return 0;
+}
+
+RELEASE_API void release_build_iter_free(release_build_iter *it)
+{
+	if (!it)
+		return;
+	if (it->next > 0)
+		release_build_free(it->page[it->next - 1]);
+	free_page(it);
+	free(it->page);
+	free(it);
+}
+
+RELEASE_API const char *release_build_id(const release_build *b)
+{
+	return b ? b->id : NULL;
+}
+
+RELEASE_API const char *release_build_app(const release_build *b)
+{
+	return b ? b->app : NULL;
+}
+
+RELEASE_API const char *release_build_description(const release_build *b)
+{
+	return b ? b->description : NULL;
+}
+
+RELEASE_API const char *release_build_manifest(const release_build *b)
+{
+	return b ? b->manifest : NULL;
+}
+
+RELEASE_API int release_build_status(const release_build *b)
+{
+	return b ? b->status : -1;
+}
+
+RELEASE_API int64_t release_build_started(const release_build *b)
+{
+	return b ? b->started : 0;
+}
+
+RELEASE_API int64_t release_build_ended(const release_build *b)
+{
+	return b ? b->ended : 0;
+}
+
+RELEASE_API const char *release_build_release(const release_build *b)
+{
+	return b ? b->release : NULL;
+}
+
+RELEASE_API void release_build_free(release_build *b)
+{
+	if (!b)
+		return;
+	build_clear(b);
+	free(b);
+}

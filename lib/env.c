@@ -1,0 +1,233 @@
+/* A release's environment: a sorted set of KEY=VALUE pairs, and the env
+ * changes that make new releases. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void env_free(struct env *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->keys[i]);
+		free(e->vals[i]);
+	}
+	free(e->keys);
+	free(e->vals);
+	memset(e, 0, sizeof *e);
+}
+
+/* Binary search: 1 and the index when found, else 0 and where it goes. */
+int env_find(const struct env *e, const char *key, size_t *pos)
+{
+	size_t lo = 0, hi = e->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(e->keys[mid], key);
+
+		if (c == 0) {
+			*pos = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return 0;
+}
+
+int env_put(struct env *e, const char *key, size_t klen, const char *val)
+{
+	char *k = dup_mem(key, klen), *v = dup_str(val);
+	size_t pos;
+
+	if (!k || !v)
+		goto err_nomem;
+	if (env_find(e, k, &pos)) {
+		free(e->vals[pos]);
+		e->vals[pos] = v;
+		free(k);
+		return 0;
+	}
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 8;
+		char **keys = realloc(e->keys, cap * sizeof *keys), **vals;
+
+		if (!keys)
+			goto err_nomem;
+		e->keys = keys;
+		vals = realloc(e->vals, cap * sizeof *vals);
+		if (!vals)
+			goto err_nomem;
+		e->vals = vals;
+		e->cap = cap;
+	}
+	memmove(e->keys + pos + 1, e->keys + pos, (e->n - pos) * sizeof *e->keys);
+	memmove(e->vals + pos + 1, e->vals + pos, (e->n - pos) * sizeof *e->vals);
+	e->keys[pos] = k;
+	e->vals[pos] = v;
+	e->n++;
+	return 0;
+
+err_nomem:
+	free(k);
+	free(v);
+	return RELEASE_ENOMEM;
+}
+
+int env_remove(struct env *e, const char *key)
+{
+	size_t pos;
+
+	if (!env_find(e, key, &pos))
+		return 0;
+	free(e->keys[pos]);
+	free(e->vals[pos]);
+	memmove(e->keys + pos, e->keys + pos + 1, (e->n - pos - 1) * sizeof *e->keys);
+	memmove(e->vals + pos, e->vals + pos + 1, (e->n - pos - 1) * sizeof *e->vals);
+	e->n--;
+	return 1;
+}
+
+int env_copy(struct env *dst, const struct env *src)
+{
+	memset(dst, 0, sizeof *dst);
+	for (size_t i = 0; i < src->n; i++) {
+		int rc = env_put(dst, src->keys[i], strlen(src->keys[i]), src->vals[i]);
+
+		if (rc != 0) {
+			env_free(dst);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Appends " add:K" etc. for each key of kind to the description. */
+static void describe(struct buf *b, const struct env *old, const struct env *new,
+		     const char *label)
+{
+	const struct env *walk = strcmp(label, "remove") == 0 ? old : new;
+
+	for (size_t i = 0; i < walk->n; i++) {
+		const char *key = walk->keys[i];
+		size_t pos;
+		int in_old = env_find(old, key, &pos);
+		int hit;
+
+		if (strcmp(label, "add") == 0)
+			hit = !in_old;
+		else if (strcmp(label, "change") == 0)
+			hit = in_old && strcmp(old->vals[pos], walk->vals[i]) != 0;
+		else
+			hit = !env_find(new, key, &pos);
+		if (!hit)
+			continue;
+		buf_put(b, " ", 1);
+		buf_put(b, label, strlen(label));
+		buf_put(b, ":", 1);
+		buf_put(b, key, strlen(key));
+	}
+}
+
+struct env_change {
+	const char *const *items;
+	size_t n;
+	int unset;
+};
+
+/* The draft of an env release: the newest release with the change applied. */
+static int env_draft(void *payload, const release *newest, release *r)
+{
+	const struct env_change *c = payload;
+	struct env empty = {0};
+	const struct env *old = newest ? &newest->env : &empty;
+	struct buf desc = {0};
+	int rc = env_copy(&r->env, old);
+
+	for (size_t i = 0; rc == 0 && i < c->n; i++) {
+		const char *item = c->items[i];
+
+		if (c->unset) {
+			env_remove(&r->env, item);
+		} else {
+			const char *eq = strchr(item, '=');
+
+			rc = env_put(&r->env, item, (size_t)(eq - item), eq + 1);
+		}
+	}
+	if (rc != 0)
+		return rc;
+	buf_put(&desc, "env", 3);
+	describe(&desc, old, &r->env, "add");
+	describe(&desc, old, &r->env, "change");
+	describe(&desc, old, &r->env, "remove");
+	buf_put(&desc, "", 1);
+	if (desc.err) {
+		buf_free(&desc);
+		return RELEASE_ENOMEM;
+	}
+	if (desc.len == 4) { /* "env" alone: nothing changed */
+		buf_free(&desc);
+		return 1;
+	}
+	r->description = (char *)desc.p;
+	if (newest) {
+		if (newest->build && !(r->build = dup_str(newest->build)))
+			return RELEASE_ENOMEM;
+		if (!(r->manifest = dup_str(newest->manifest)))
+			return RELEASE_ENOMEM;
+	}
+	return 0;
+}
+
+static int env_change(release_store *s, const char *app, const char *const *items, size_t n,
+		      int unset, release **out)
+{
+	struct env_change c = {items, n, unset};
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!s)
+		return RELEASE_EINVAL;
+	clear_error(s);
+	if ((rc = check_app(s, app)) != 0)
+		return rc;
+	if (!items && n > 0)
+		return fail(s, RELEASE_EINVAL, "env list is NULL");
+	for (size_t i = 0; i < n; i++) {
+		const char *item = items[i];
+		const char *eq;
+
+		if (!item)
+			return fail(s, RELEASE_EINVAL, "env item %zu is NULL", i);
+		eq = unset ? item + strlen(item) : strchr(item, '=');
+		if (!eq)
+			return fail(s, RELEASE_EINVAL, "env item '%.64s' is not KEY=VALUE", item);
+		if (!valid_env_key(item, (size_t)(eq - item)))
+			return fail(s, RELEASE_EINVAL,
+				    "invalid env key '%.*s' (want [A-Za-z_][A-Za-z0-9_]*)",
+				    (int)((eq - item) > 64 ? 64 : (eq - item)), item);
+		if (!unset && strlen(eq + 1) > TEXT_MAX)
+			return fail(s, RELEASE_EINVAL, "env value of %.*s is too long",
+				    (int)(eq - item), item);
+	}
+	if ((rc = require_app(s, app)) != 0)
+		return rc;
+	return write_release(s, app, env_draft, &c, out);
+}
+
+RELEASE_API int release_env_set(release_store *store, const char *app,
+				const char *const *pairs, size_t n, release **out)
+{
+	return env_change(store, app, pairs, n, 0, out);
+}
+
+RELEASE_API int release_env_unset(release_store *store, const char *app,
+				  const char *const *keys, size_t n, release **out)
+{
+	return env_change(store, app, keys, n, 1, out);
+}

@@ -1,0 +1,223 @@
+/* Private declarations shared by the core's source files. */
+#ifndef LIBRELEASE_INTERNAL_H
+#define LIBRELEASE_INTERNAL_H
+
+#include <librelease/release.h>
+#include <librelease/storage.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ID_LETTERS 9       /* letters after the prefix in ids we make */
+#define ID_MAX 16          /* room for any id we accept, with NUL */
+#define KEY_MAX 64         /* longest record key a backend must take */
+#define ENV_KEY_MAX 256
+#define TEXT_MAX (1u << 20)      /* description, env value */
+#define MANIFEST_MAX (16u << 20) /* manifest text */
+#define ERRMSG_MAX 512
+
+struct release_store {
+	const release_storage *st;
+	void *ctx;
+	release_clock_fn clock;
+	void *clock_payload;
+	release_random_fn random;
+	void *random_payload;
+	int64_t lease_ns;
+	char errmsg[ERRMSG_MAX];
+};
+
+/* errors.c */
+#if defined(__GNUC__)
+#define PRINTF_LIKE(a, b) __attribute__((format(printf, a, b)))
+#else
+#define PRINTF_LIKE(a, b)
+/* build.c */
+int build_set_release(release_store *s, const char *app, const char *build_id,
+		      const char *release_id);
+int build_read(release_store *s, const char *app, const char *build_id, release_build **out);
+
+#endif
+/* Records a message for code on the store (or the thread, for NULL) and
+ * returns code. */
+int fail(release_store *s, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* For a failed backend call: takes the backend's own message when it has one,
+ * else words one from what. Returns code. */
+int fail_backend(release_store *s, int code, const char *what);
+void clear_error(release_store *s);
+
+/* validate.c */
+int valid_app(const char *name);
+/* prefix 'R' or 'B' plus 9 or 10 upper-case letters */
+int valid_id(const char *id, char prefix);
+int valid_env_key(const char *key, size_t len);
+/* Checks name and reports EINVAL on s. */
+int check_app(release_store *s, const char *app);
+int check_id(release_store *s, const char *id, char prefix, const char *what);
+
+/* id.c */
+int64_t store_now(release_store *s);
+int make_id(release_store *s, char prefix, char out[ID_MAX]);
+int make_token(release_store *s, char out[33]);
+int default_random(void *payload, unsigned char *buf, size_t len);
+int64_t default_clock(void *payload);
+
+/* util.c: a growable byte buffer and string helpers */
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+	int err;
+};
+void buf_put(struct buf *b, const void *data, size_t len);
+void buf_free(struct buf *b);
+char *dup_str(const char *s);
+char *dup_mem(const void *p, size_t len);
+
+/* codec.c: record encoding. A record is a header and tagged fields. */
+enum rec_type { REC_APP = 1, REC_ACTIVE, REC_LEASE, REC_BUILD, REC_RELEASE };
+enum field_tag {
+	F_ID = 1, F_APP, F_VERSION, F_BUILD, F_MANIFEST, F_DESCRIPTION, F_CREATED,
+	F_SOURCE, F_PROMOTED, F_FAILED, F_ENV_KEY, F_ENV_VALUE, F_STATUS, F_STARTED,
+	F_ENDED, F_RELEASE, F_PREVIOUS, F_TOKEN, F_OWNER, F_EXPIRES,
+};
+void enc_begin(struct buf *b, enum rec_type type);
+void enc_str(struct buf *b, enum field_tag tag, const char *s);
+void enc_u64(struct buf *b, enum field_tag tag, uint64_t v);
+void enc_i64(struct buf *b, enum field_tag tag, int64_t v);
+
+struct dec {
+	const unsigned char *p, *end;
+	enum field_tag tag;
+	const unsigned char *val;
+	size_t len;
+};
+/* 0 when the header matches type, else RELEASE_ECORRUPT. */
+int dec_begin(struct dec *d, const void *data, size_t len, enum rec_type type);
+/* 1: a field is in d->tag/val/len; 0: the end; RELEASE_ECORRUPT. */
+int dec_next(struct dec *d);
+/* Field values; RELEASE_ECORRUPT or RELEASE_ENOMEM on failure. */
+int dec_str(const struct dec *d, char **out);
+int dec_u64(const struct dec *d, uint64_t *out);
+int dec_i64(const struct dec *d, int64_t *out);
+
+/* Objects, as decoded. */
+struct env {
+	size_t n, cap;
+	char **keys;
+	char **vals;
+};
+void env_free(struct env *e);
+int env_copy(struct env *dst, const struct env *src);
+/* Sets key (replacing); takes no ownership. */
+int env_put(struct env *e, const char *key, size_t klen, const char *val);
+int env_find(const struct env *e, const char *key, size_t *pos);
+int env_remove(struct env *e, const char *key);
+
+struct release {
+	char id[ID_MAX];
+	char *app;
+	uint64_t version;
+	char *build;
+	char *manifest;
+	char *description;
+	int64_t created;
+	char *source;
+	int64_t promoted;
+	int64_t failed;
+	int active;
+	struct env env;
+};
+
+struct release_build {
+	char id[ID_MAX];
+	char *app;
+	char *description;
+	char *manifest;
+	int status;
+	int64_t started;
+	int64_t ended;
+	char *release;
+};
+
+struct active_ptr {
+	uint64_t version;
+	char id[ID_MAX];
+	int64_t promoted;
+	char previous[ID_MAX]; /* "" when none */
+};
+
+struct lease {
+	char token[33];
+	char *owner;
+	int64_t expires;
+};
+
+struct release_app {
+	char *name;
+	int64_t created;
+	char active[ID_MAX];
+	char previous[ID_MAX];
+	int status;
+	char *lease_owner;
+	int64_t lease_expires;
+};
+
+void encode_release(struct buf *b, const struct release *r);
+int decode_release(const void *data, size_t len, release *r);
+void encode_build(struct buf *b, const release_build *bl);
+int decode_build(const void *data, size_t len, release_build *bl);
+void encode_active(struct buf *b, const struct active_ptr *a);
+int decode_active(const void *data, size_t len, struct active_ptr *a);
+void encode_lease(struct buf *b, const struct lease *l);
+int decode_lease(const void *data, size_t len, struct lease *l);
+/* An app record is live, or a tombstone while its deletion is under way. */
+void encode_app(struct buf *b, const char *name, int64_t created, int deleting);
+int decode_app(const void *data, size_t len, release_app *a, int *deleting);
+
+/* Clears what the decoders allocated, leaving the struct reusable. */
+void release_clear(release *r);
+void build_clear(release_build *b);
+
+/* records.c: reading records through the backend */
+struct raw {
+	unsigned char *data;
+	size_t len;
+	uint64_t seq;
+	int found;
+};
+void raw_free(struct raw *r);
+/* Reads (app, kind, key) into raw; raw->found says whether it exists. */
+int read_record(release_store *s, const char *app, int kind, const char *key, struct raw *raw);
+/* Reads the newest record of an ordered kind. */
+int read_newest(release_store *s, const char *app, int kind, struct raw *raw);
+int read_seq(release_store *s, const char *app, int kind, uint64_t seq, struct raw *raw);
+
+/* Reports ENOTFOUND unless the app exists. */
+int require_app(release_store *s, const char *app);
+/* Reads the active pointer; a->id[0] == 0 when nothing was promoted. */
+int read_active(release_store *s, const char *app, struct active_ptr *a, struct raw *raw);
+/* Reads and decodes a release by id; ENOTFOUND with a message when absent. */
+int load_release(release_store *s, const char *app, const char *id, release **out,
+		 struct raw *raw);
+/*
+ * Writes a new release at the version after the newest. draft is called with
+ * the newest release (NULL when there is none) and fills the new release's
+ * build, manifest, description, source and env (owned by r; id, version and
+ * created are set by write_release); it returns 0, 1 for "nothing to write"
+ * or an error. When another writer takes the version first, draft is called
+ * again on the new newest release, so no concurrent change is lost.
+ * *out is NULL when draft said nothing to write.
+ */
+typedef int (*draft_fn)(void *payload, const release *newest, release *r);
+int write_release(release_store *s, const char *app, draft_fn draft, void *payload,
+		  release **out);
+int decode_raw_release(release_store *s, const char *app, const struct raw *raw, release **out);
+/* Rewrites a release record with promoted or failed stamped now. */
+int stamp_release(release_store *s, const char *app, const char *id, int failed);
+
+/* build.c */
+int build_set_release(release_store *s, const char *app, const char *build_id,
+		      const char *release_id);
+int build_read(release_store *s, const char *app, const char *build_id, release_build **out);
+
+#endif

@@ -1,0 +1,295 @@
+/* Promotion and rollback: the lease, the deployer, the active pointer. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SOURCE "librelease"
+
+struct release_events {
+	release_store *store;
+	release_event_fn fn;
+	void *payload;
+};
+
+struct promotion {
+	release_store *s;
+	const char *app;
+	release_promote_opts o;
+	release_events ev;
+	char owner[128];
+	struct buf lease; /* our lease record while we hold it */
+};
+
+RELEASE_API void release_promote_opts_init(release_promote_opts *opts)
+{
+	if (opts) {
+		memset(opts, 0, sizeof *opts);
+		opts->size = sizeof *opts;
+	}
+}
+
+RELEASE_API int release_events_emit(release_events *events, const char *source,
+				    const char *message)
+{
+	if (!events || !source || !message)
+		return RELEASE_EINVAL;
+	if (events->fn)
+		events->fn(events->payload, store_now(events->store), source, message);
+	return 0;
+}
+
+static void status_event(struct promotion *p, const char *from, const char *to)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof msg, "app Status: %s => %s", from, to);
+	release_events_emit(&p->ev, SOURCE, msg);
+}
+
+static int prepare(struct promotion *p, release_store *s, const char *app,
+		   const release_promote_opts *opts)
+{
+	memset(p, 0, sizeof *p);
+	p->s = s;
+	p->app = app;
+	release_promote_opts_init(&p->o);
+	if (opts)
+		memcpy(&p->o, opts, opts->size < sizeof p->o ? opts->size : sizeof p->o);
+	p->o.size = sizeof p->o;
+	p->ev.store = s;
+	p->ev.fn = p->o.on_event;
+	p->ev.payload = p->o.event_payload;
+	if (p->o.owner && strlen(p->o.owner) >= sizeof p->owner)
+		return fail(s, RELEASE_EINVAL, "lease owner is longer than %zu bytes",
+			    sizeof p->owner - 1);
+	if (p->o.owner)
+		strcpy(p->owner, p->o.owner);
+	else
+		snprintf(p->owner, sizeof p->owner, "pid:%ld", (long)getpid());
+	return 0;
+}
+
+/* Takes the app's lease: free, expired, or (forced) anyone's. */
+static int take_lease(struct promotion *p)
+{
+	release_store *s = p->s;
+	struct raw cur;
+	struct lease mine = {{0}, p->owner, 0};
+	int rc;
+
+	if ((rc = make_token(s, mine.token)) != 0)
+		return rc;
+	mine.expires = store_now(s) + s->lease_ns;
+	encode_lease(&p->lease, &mine);
+	if (p->lease.err)
+		return fail(s, p->lease.err, "encoding lease");
+	if ((rc = read_record(s, p->app, RELEASE_KIND_META, "lease", &cur)) != 0)
+		return rc;
+	if (cur.found) {
+		struct lease held;
+
+		if (decode_lease(cur.data, cur.len, &held) == 0) {
+			int live = held.expires > store_now(s);
+
+			if (live && !(p->o.flags & RELEASE_PROMOTE_FORCE)) {
+				rc = fail(s, RELEASE_EBUSY,
+					  "app '%s' is currently updating (lease held by %.100s)",
+					  p->app, held.owner);
+			}
+			free(held.owner);
+		}
+		/* A lease we cannot read is treated as expired: it must never
+		 * block the app forever. */
+	}
+	if (rc == 0) {
+		rc = s->st->cas(s->ctx, p->app, RELEASE_KIND_META, "lease", cur.data, cur.len,
+				p->lease.p, p->lease.len);
+		if (rc == RELEASE_ECONFLICT)
+			rc = fail(s, RELEASE_EBUSY, "app '%s' is currently updating", p->app);
+		else if (rc != 0)
+			rc = fail_backend(s, rc, "taking lease");
+	}
+	raw_free(&cur);
+	if (rc != 0)
+		buf_free(&p->lease);
+	return rc;
+}
+
+/* Gives the lease back if it is still ours (a forced promotion may have
+ * taken it). Failing to is harmless: the lease expires. */
+static void drop_lease(struct promotion *p)
+{
+	if (!p->lease.p)
+		return;
+	p->s->st->cas(p->s->ctx, p->app, RELEASE_KIND_META, "lease", p->lease.p, p->lease.len,
+		      NULL, 0);
+	buf_free(&p->lease);
+}
+
+/* Ends a promotion that holds the lease. */
+static void finish(struct promotion *p)
+{
+	status_event(p, "updating", "running");
+	drop_lease(p);
+}
+
+/* Runs the promotion of r (as read), taking the lease unless p holds it. */
+static int promote(struct promotion *p, release *r)
+{
+	release_store *s = p->s;
+	struct active_ptr cur, next;
+	struct raw cur_raw = {0};
+	struct buf enc = {0};
+	int rc;
+
+	if ((rc = read_active(s, p->app, &cur, &cur_raw)) != 0)
+		return rc;
+	if (cur.id[0] && r->version < cur.version && !(p->o.flags & RELEASE_PROMOTE_FORCE)) {
+		rc = fail(s, RELEASE_EOLDER,
+			  "can not promote an older release, try rollback (%s is version %llu, "
+			  "active %s is %llu)",
+			  r->id, (unsigned long long)r->version, cur.id,
+			  (unsigned long long)cur.version);
+		goto out;
+	}
+	if (!p->lease.p) {
+		if ((rc = take_lease(p)) != 0)
+			goto out;
+		status_event(p, "running", "updating");
+	}
+	if (p->o.deploy) {
+		int drc = p->o.deploy(p->o.deploy_payload, r, &p->ev);
+
+		if (drc != 0) {
+			status_event(p, "updating", "rollback");
+			rc = stamp_release(s, p->app, r->id, 1);
+			status_event(p, "rollback", "running");
+			drop_lease(p);
+			if (rc == 0)
+				rc = fail(s, RELEASE_EDEPLOY,
+					  "app '%s': deployment of %s failed (deployer returned %d); "
+					  "%s stays active",
+					  p->app, r->id, drc, cur.id[0] ? cur.id : "nothing");
+			goto out;
+		}
+		/* The deployer may have run longer than the pointer stayed put. */
+		raw_free(&cur_raw);
+		if ((rc = read_active(s, p->app, &cur, &cur_raw)) != 0)
+			goto out_lease;
+	}
+	memset(&next, 0, sizeof next);
+	next.version = r->version;
+	strcpy(next.id, r->id);
+	next.promoted = store_now(s);
+	strcpy(next.previous, strcmp(cur.id, r->id) == 0 ? cur.previous : cur.id);
+	encode_active(&enc, &next);
+	if (enc.err) {
+		rc = fail(s, enc.err, "encoding active pointer");
+	} else {
+		rc = s->st->cas(s->ctx, p->app, RELEASE_KIND_META, "active", cur_raw.data,
+				cur_raw.len, enc.p, enc.len);
+		if (rc == RELEASE_ECONFLICT)
+			rc = fail(s, rc, "app '%s': the active release changed during the promotion",
+				  p->app);
+		else if (rc != 0)
+			rc = fail_backend(s, rc, "moving active pointer");
+	}
+	buf_free(&enc);
+	if (rc == 0)
+		rc = stamp_release(s, p->app, r->id, 0);
+out_lease:
+	finish(p);
+out:
+	raw_free(&cur_raw);
+	return rc;
+}
+
+RELEASE_API int release_promote(release_store *store, const char *app, const char *id,
+				const release_promote_opts *opts)
+{
+	struct promotion p;
+	release *r;
+	int rc;
+
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, id, 'R', "release")) != 0 ||
+	    (rc = prepare(&p, store, app, opts)) != 0)
+		return rc;
+	if ((rc = require_app(store, app)) != 0 || (rc = load_release(store, app, id, &r, NULL)) != 0)
+		return rc;
+	rc = promote(&p, r);
+	release_free(r);
+	return rc;
+}
+
+static int copy_draft(void *payload, const release *newest, release *r)
+{
+	const release *t = payload;
+
+	(void)newest;
+	if ((t->build && !(r->build = dup_str(t->build))) || !(r->manifest = dup_str(t->manifest)) ||
+	    !(r->description = dup_str(t->description)) || !(r->source = dup_str(t->id)))
+		return RELEASE_ENOMEM;
+	return env_copy(&r->env, &t->env);
+}
+
+RELEASE_API int release_rollback(release_store *store, const char *app, const char *target,
+				 const release_promote_opts *opts, release **out)
+{
+	struct promotion p;
+	struct active_ptr a;
+	release *t = NULL, *r = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0 ||
+	    (target && (rc = check_id(store, target, 'R', "release")) != 0) ||
+	    (rc = prepare(&p, store, app, opts)) != 0)
+		return rc;
+	if ((rc = require_app(store, app)) != 0)
+		return rc;
+	if (!target) {
+		if ((rc = read_active(store, app, &a, NULL)) != 0)
+			return rc;
+		if (!a.previous[0])
+			return fail(store, RELEASE_ENOTFOUND,
+				    "app '%s' has no previously active release to roll back to", app);
+		target = a.previous;
+	}
+	if ((rc = load_release(store, app, target, &t, NULL)) != 0)
+		return rc;
+	/* The lease comes first, so a busy app gets no orphan copy. */
+	if ((rc = take_lease(&p)) != 0) {
+		release_free(t);
+		return rc;
+	}
+	status_event(&p, "running", "updating");
+	rc = write_release(store, app, copy_draft, t, &r);
+	release_free(t);
+	if (rc == 0)
+		rc = promote(&p, r);
+	else
+		finish(&p);
+	if (rc == RELEASE_EDEPLOY)
+		fail(store, rc, "app '%s': rollback release %s (copy of %s) failed to deploy", app,
+		     r->id, r->source);
+	if (rc == 0 && (rc = load_release(store, app, r->id, &t, NULL)) == 0) {
+		release_free(r);
+		r = t;
+		r->active = 1;
+	}
+	if (rc == 0 && out)
+		*out = r;
+	else
+		release_free(r);
+	return rc;
+}

@@ -1,0 +1,332 @@
+/* Releases: creating them from builds, reading them, and walking history. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 64
+
+struct release_iter {
+	release_store *store;
+	char app[64];
+	char active[ID_MAX];
+	size_t left; /* SIZE_MAX: no limit */
+	uint64_t before;
+	release *page[PAGE];
+	size_t n, next;
+	int done;
+};
+
+RELEASE_API void release_list_opts_init(release_list_opts *opts)
+{
+	if (opts) {
+		memset(opts, 0, sizeof *opts);
+		opts->size = sizeof *opts;
+	}
+}
+
+/* Marks r active if it is the app's active release. */
+static int mark_active(release_store *s, const char *app, release *r)
+{
+	struct active_ptr a;
+	int rc = read_active(s, app, &a, NULL);
+
+	if (rc == 0)
+		r->active = strcmp(a.id, r->id) == 0;
+	return rc;
+}
+
+struct from_build {
+	const release_build *build;
+};
+
+static int build_draft(void *payload, const release *newest, release *r)
+{
+	const release_build *b = ((const struct from_build *)payload)->build;
+
+	if (!(r->build = dup_str(b->id)) || !(r->manifest = dup_str(b->manifest)) ||
+	    !(r->description = dup_str(b->description)))
+		return RELEASE_ENOMEM;
+	return newest ? env_copy(&r->env, &newest->env) : 0;
+}
+
+RELEASE_API int release_create(release_store *store, const char *app, const char *build_id,
+			       release **out)
+{
+	struct from_build fb;
+	release_build *b = NULL;
+	release *r = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, build_id, 'B', "build")) != 0)
+		return rc;
+	if ((rc = require_app(store, app)) != 0 || (rc = build_read(store, app, build_id, &b)) != 0)
+		return rc;
+	if (b->status != RELEASE_BUILD_COMPLETE) {
+		rc = fail(store, RELEASE_EINVAL, "build %s is %s, not complete", build_id,
+			  release_build_status_name(b->status));
+		release_build_free(b);
+		return rc;
+	}
+	fb.build = b;
+	rc = write_release(store, app, build_draft, &fb, &r);
+	release_build_free(b);
+	/* The release exists now whatever happens to the build's back link,
+	 * which only helps listings. */
+	if (rc == 0)
+		rc = build_set_release(store, app, build_id, r->id);
+	if (rc == 0 && out)
+		*out = r;
+	else
+		release_free(r);
+	return rc;
+}
+
+RELEASE_API int release_get(release_store *store, const char *app, const char *id, release **out)
+{
+	int rc;
+
+	if (!out)
+		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
+	*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, id, 'R', "release")) != 0)
+		return rc;
+	if ((rc = require_app(store, app)) != 0 || (rc = load_release(store, app, id, out, NULL)) != 0)
+		return rc;
+	if ((rc = mark_active(store, app, *out)) != 0) {
+		release_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+RELEASE_API int release_get_version(release_store *store, const char *app, uint64_t version,
+				    release **out)
+{
+	struct raw raw;
+	int rc;
+
+	if (!out)
+		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
+	*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0)
+		return rc;
+	if (version == 0 || version == UINT64_MAX)
+		return fail(store, RELEASE_EINVAL, "invalid version %llu",
+			    (unsigned long long)version);
+	if ((rc = require_app(store, app)) != 0 ||
+	    (rc = read_seq(store, app, RELEASE_KIND_RELEASE, version, &raw)) != 0)
+		return rc;
+	if (!raw.found)
+		return fail(store, RELEASE_ENOTFOUND, "app '%s': release version %llu not found", app,
+			    (unsigned long long)version);
+	rc = decode_raw_release(store, app, &raw, out);
+	raw_free(&raw);
+	if (rc == 0 && (rc = mark_active(store, app, *out)) != 0) {
+		release_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* ---- listing */
+
+static int add_release(void *payload, uint64_t seq, const char *key, const void *data,
+		       size_t len)
+{
+	release_iter *it = payload;
+	struct raw raw = {(unsigned char *)(uintptr_t)data, len, seq, 1};
+	int rc;
+
+	(void)key;
+	if (it->n >= PAGE)
+		return fail(it->store, RELEASE_ECORRUPT, "storage returned more releases than asked");
+	rc = decode_raw_release(it->store, it->app, &raw, &it->page[it->n]);
+	if (rc == 0) {
+		it->page[it->n]->active = strcmp(it->page[it->n]->id, it->active) == 0;
+		it->n++;
+		it->before = seq;
+	}
+	return rc;
+}
+
+static void free_page(release_iter *it)
+{
+	for (size_t i = it->next; i < it->n; i++)
+		release_free(it->page[i]);
+	it->n = it->next = 0;
+}
+
+RELEASE_API int release_list(release_store *store, const char *app,
+			     const release_list_opts *opts, release_iter **out)
+{
+	release_list_opts o;
+	struct active_ptr a;
+	release_iter *it;
+	int rc;
+
+	if (!out)
+		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
+	*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	release_list_opts_init(&o);
+	if (opts)
+		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+	if ((rc = check_app(store, app)) != 0 || (rc = require_app(store, app)) != 0 ||
+	    (rc = read_active(store, app, &a, NULL)) != 0)
+		return rc;
+	if (!(it = calloc(1, sizeof *it)))
+		return fail(store, RELEASE_ENOMEM, "out of memory");
+	it->store = store;
+	strcpy(it->app, app);
+	strcpy(it->active, a.id);
+	it->left = o.limit ? o.limit : SIZE_MAX;
+	it->before = o.before ? o.before : UINT64_MAX;
+	*out = it;
+	return 0;
+}
+
+RELEASE_API int release_iter_next(release_iter *it, const release **out)
+{
+	if (!it || !out)
+		return RELEASE_EINVAL;
+	*out = NULL;
+	if (it->next > 0) { /* the caller is done with the previous one */
+		release_free(it->page[it->next - 1]);
+		it->page[it->next - 1] = NULL;
+	}
+	if (it->next == it->n) {
+		size_t want = it->left < PAGE ? it->left : PAGE;
+		int rc;
+
+		it->n = it->next = 0;
+		if (it->done || want == 0 || it->before <= 1)
+			return RELEASE_ITEROVER;
+		rc = it->store->st->scan(it->store->ctx, it->app, RELEASE_KIND_RELEASE, it->before,
+					 want, add_release, it);
+		if (rc != 0) {
+			free_page(it);
+			return rc == RELEASE_ENOMEM || rc == RELEASE_ECORRUPT ?
+				       rc : fail_backend(it->store, rc, "listing releases");
+		}
+		if (it->n < want)
+			it->done = 1;
+		if (it->n == 0)
+			return RELEASE_ITEROVER;
+	}
+	it->left--;
+	*out = it->page[it->next++];
+	return 0;
+}
+
+RELEASE_API void release_iter_free(release_iter *it)
+{
+	if (!it)
+		return;
+	if (it->next > 0)
+		release_free(it->page[it->next - 1]);
+	free_page(it);
+	free(it);
+}
+
+/* ---- accessors */
+
+RELEASE_API const char *release_id(const release *r)
+{
+	return r ? r->id : NULL;
+}
+
+RELEASE_API const char *release_app_of(const release *r)
+{
+	return r ? r->app : NULL;
+}
+
+RELEASE_API uint64_t release_version(const release *r)
+{
+	return r ? r->version : 0;
+}
+
+RELEASE_API const char *release_build_of(const release *r)
+{
+	return r ? r->build : NULL;
+}
+
+RELEASE_API const char *release_manifest(const release *r)
+{
+	return r ? r->manifest : NULL;
+}
+
+RELEASE_API const char *release_description(const release *r)
+{
+	return r ? r->description : NULL;
+}
+
+RELEASE_API int64_t release_created(const release *r)
+{
+	return r ? r->created : 0;
+}
+
+RELEASE_API const char *release_source(const release *r)
+{
+	return r ? r->source : NULL;
+}
+
+RELEASE_API int64_t release_promoted(const release *r)
+{
+	return r ? r->promoted : 0;
+}
+
+RELEASE_API int64_t release_failed(const release *r)
+{
+	return r ? r->failed : 0;
+}
+
+RELEASE_API int release_is_active(const release *r)
+{
+	return r ? r->active : 0;
+}
+
+RELEASE_API size_t release_env_count(const release *r)
+{
+	return r ? r->env.n : 0;
+}
+
+RELEASE_API const char *release_env_key(const release *r, size_t i)
+{
+	return r && i < r->env.n ? r->env.keys[i] : NULL;
+}
+
+RELEASE_API const char *release_env_value(const release *r, size_t i)
+{
+	return r && i < r->env.n ? r->env.vals[i] : NULL;
+}
+
+RELEASE_API const char *release_env_get(const release *r, const char *key)
+{
+	size_t pos;
+
+	if (!r || !key || !env_find(&r->env, key, &pos))
+		return NULL;
+	return r->env.vals[pos];
+}
+
+RELEASE_API void release_free(release *r)
+{
+	if (!r)
+		return;
+	release_clear(r);
+	free(r);
+}

@@ -1,0 +1,123 @@
+/* Opening and closing stores: URIs, options and the backend's vtable. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_LEASE_NS ((int64_t)600 * 1000000000) /* 10 minutes */
+
+/* memory_store.c */
+extern const release_storage memory_storage;
+int memory_open(void **ctx);
+
+/* Copies the part of a caller's options struct that its size covers, so an
+ * older program's smaller struct still works. */
+#define COPY_OPTS(dst, src)                                                            \
+	do {                                                                           \
+		if (src) {                                                             \
+			size_t n_ = (src)->size < sizeof *(dst) ? (src)->size : sizeof *(dst); \
+			memcpy((dst), (src), n_);                                      \
+		}                                                                      \
+	} while (0)
+
+RELEASE_API void release_store_opts_init(release_store_opts *opts)
+{
+	if (opts) {
+		memset(opts, 0, sizeof *opts);
+		opts->size = sizeof *opts;
+	}
+}
+
+static int check_storage(const release_storage *st)
+{
+	const char *missing = !st->close ? "close" : !st->put ? "put" : !st->get ? "get" :
+			      !st->scan ? "scan" : !st->cas ? "cas" : !st->del ? "del" :
+			      !st->list_apps ? "list_apps" : NULL;
+
+	/* A backend written for a later version is fine: its struct begins
+	 * with every method this library knows. */
+	if (st->version < 1)
+		return fail(NULL, RELEASE_EUNSUPPORTED, "storage version %d is not supported",
+			    st->version);
+	if (missing)
+		return fail(NULL, RELEASE_EINVAL, "storage is missing mandatory method '%s'",
+			    missing);
+	return 0;
+}
+
+RELEASE_API int release_store_open_backend(release_store **out, const release_storage *storage,
+					   void *ctx, const release_store_opts *opts)
+{
+	release_store_opts o;
+	release_store *s;
+	int rc;
+
+	if (!out)
+		return fail(NULL, RELEASE_EINVAL, "out is NULL");
+	*out = NULL;
+	if (!storage)
+		return fail(NULL, RELEASE_EINVAL, "storage is NULL");
+	if ((rc = check_storage(storage)) != 0)
+		return rc;
+	release_store_opts_init(&o);
+	COPY_OPTS(&o, opts);
+	if (o.lease_ns < 0)
+		return fail(NULL, RELEASE_EINVAL, "lease_ns is negative");
+	if (!(s = calloc(1, sizeof *s)))
+		return fail(NULL, RELEASE_ENOMEM, "out of memory");
+	s->st = storage;
+	s->ctx = ctx;
+	s->clock = o.clock ? o.clock : default_clock;
+	s->clock_payload = o.clock_payload;
+	s->random = o.random ? o.random : default_random;
+	s->random_payload = o.random_payload;
+	s->lease_ns = o.lease_ns ? o.lease_ns : DEFAULT_LEASE_NS;
+	*out = s;
+	return 0;
+}
+
+RELEASE_API int release_storage_open(const release_storage **storage, void **ctx,
+				     const char *uri)
+{
+	int rc;
+
+	if (!storage || !ctx)
+		return fail(NULL, RELEASE_EINVAL, "storage or ctx is NULL");
+	*storage = NULL;
+	*ctx = NULL;
+	if (!uri)
+		return fail(NULL, RELEASE_EINVAL, "store URI is NULL");
+	if (strcmp(uri, "memory:") == 0) {
+		if ((rc = memory_open(ctx)) != 0)
+			return fail(NULL, rc, "opening memory store: %s", release_strerror(rc));
+		*storage = &memory_storage;
+		return 0;
+	}
+	return fail(NULL, RELEASE_EUNSUPPORTED, "unknown store URI '%.200s' (known: \"memory:\")",
+		    uri);
+}
+
+RELEASE_API int release_store_open(release_store **out, const char *uri,
+				   const release_store_opts *opts)
+{
+	const release_storage *st;
+	void *ctx;
+	int rc;
+
+	if (!out)
+		return fail(NULL, RELEASE_EINVAL, "out is NULL");
+	*out = NULL;
+	if ((rc = release_storage_open(&st, &ctx, uri)) != 0)
+		return rc;
+	if ((rc = release_store_open_backend(out, st, ctx, opts)) != 0)
+		st->close(ctx);
+	return rc;
+}
+
+RELEASE_API void release_store_close(release_store *store)
+{
+	if (!store)
+		return;
+	store->st->close(store->ctx);
+	free(store);
+}
