@@ -175,11 +175,9 @@ static int promote(struct promotion *p, release *r)
 					  p->app, r->id, drc, cur.id[0] ? cur.id : "nothing");
 			goto out;
 		}
-		/* The deployer may have run longer than the pointer stayed put. */
-		raw_free(&cur_raw);
-		if ((rc = read_active(s, p->app, &cur, &cur_raw)) != 0)
-			goto out_lease;
 	}
+	/* The swap compares against the pointer as read before the deployer
+	 * ran: if a forced promotion moved it meanwhile, ours must lose. */
 	memset(&next, 0, sizeof next);
 	next.version = r->version;
 	strcpy(next.id, r->id);
@@ -200,7 +198,6 @@ static int promote(struct promotion *p, release *r)
 	buf_free(&enc);
 	if (rc == 0)
 		rc = stamp_release(s, p->app, r->id, 0);
-out_lease:
 	finish(p);
 out:
 	raw_free(&cur_raw);

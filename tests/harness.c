@@ -1,0 +1,253 @@
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int64_t test_clock_read(void *payload)
+{
+	struct test_clock *c = payload;
+	int64_t now = c->now;
+
+	c->now += c->step;
+	return now;
+}
+
+int test_random_fill(void *payload, unsigned char *buf, size_t len)
+{
+	struct test_random *r = payload;
+
+	for (size_t i = 0; i < len; i++) {
+		r->state ^= r->state << 13;
+		r->state ^= r->state >> 7;
+		r->state ^= r->state << 17;
+		buf[i] = (unsigned char)(r->state >> 24);
+	}
+	return 0;
+}
+
+const char *test_store_uri(void)
+{
+	const char *uri = getenv("RELEASE_TEST_STORE");
+
+	return uri && *uri ? uri : "memory:";
+}
+
+struct shared_backend {
+	release_storage vt; /* first: the vtable handed to stores */
+	const release_storage *inner;
+	void *inner_ctx;
+	int refs;
+	void (*before_put)(void *);
+	void *before_put_arg;
+};
+
+/* Every method forwards to the inner backend; close drops a reference. */
+#define INNER(ctx) (((struct shared_backend *)(ctx))->inner)
+#define INNER_CTX(ctx) (((struct shared_backend *)(ctx))->inner_ctx)
+
+static void sh_close(void *ctx)
+{
+	shared_backend_unref(ctx);
+}
+
+static int sh_put(void *ctx, const char *app, int kind, const char *key, uint64_t seq,
+		  const void *data, size_t len)
+{
+	struct shared_backend *b = ctx;
+
+	if (b->before_put) {
+		void (*fn)(void *) = b->before_put;
+
+		b->before_put = NULL;
+		fn(b->before_put_arg);
+	}
+	return INNER(ctx)->put(INNER_CTX(ctx), app, kind, key, seq, data, len);
+}
+
+static int sh_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
+		  void *payload)
+{
+	return INNER(ctx)->get(INNER_CTX(ctx), app, kind, key, fn, payload);
+}
+
+static int sh_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
+		   release_record_fn fn, void *payload)
+{
+	return INNER(ctx)->scan(INNER_CTX(ctx), app, kind, before, limit, fn, payload);
+}
+
+static int sh_cas(void *ctx, const char *app, int kind, const char *key, const void *old,
+		  size_t old_len, const void *data, size_t len)
+{
+	return INNER(ctx)->cas(INNER_CTX(ctx), app, kind, key, old, old_len, data, len);
+}
+
+static int sh_del(void *ctx, const char *app, int kind, const char *key)
+{
+	return INNER(ctx)->del(INNER_CTX(ctx), app, kind, key);
+}
+
+static int sh_list_apps(void *ctx, release_name_fn fn, void *payload)
+{
+	return INNER(ctx)->list_apps(INNER_CTX(ctx), fn, payload);
+}
+
+static int sh_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
+		      void *payload)
+{
+	if (!INNER(ctx)->get_seq)
+		return INNER(ctx)->scan(INNER_CTX(ctx), app, kind, seq + 1, 1, fn, payload);
+	return INNER(ctx)->get_seq(INNER_CTX(ctx), app, kind, seq, fn, payload);
+}
+
+static const char *sh_errmsg(void *ctx)
+{
+	return INNER(ctx)->errmsg ? INNER(ctx)->errmsg(INNER_CTX(ctx)) : NULL;
+}
+
+struct shared_backend *shared_backend_new(void)
+{
+	struct shared_backend *b = calloc(1, sizeof *b);
+
+	assert_non_null(b);
+	assert_ok(release_storage_open(&b->inner, &b->inner_ctx, test_store_uri()));
+	b->vt.version = RELEASE_STORAGE_VERSION;
+	b->vt.close = sh_close;
+	b->vt.put = sh_put;
+	b->vt.get = sh_get;
+	b->vt.scan = sh_scan;
+	b->vt.cas = sh_cas;
+	b->vt.del = sh_del;
+	b->vt.list_apps = sh_list_apps;
+	b->vt.get_seq = sh_get_seq;
+	b->vt.errmsg = sh_errmsg;
+	b->refs = 1;
+	return b;
+}
+
+release_store *shared_backend_open(struct shared_backend *b, const release_store_opts *opts)
+{
+	release_store *s = NULL;
+
+	b->refs++;
+	assert_ok(release_store_open_backend(&s, &b->vt, b, opts));
+	return s;
+}
+
+void shared_backend_before_put(struct shared_backend *b, void (*fn)(void *), void *arg)
+{
+	b->before_put = fn;
+	b->before_put_arg = arg;
+}
+
+void shared_backend_unref(struct shared_backend *b)
+{
+	if (b && --b->refs == 0) {
+		b->inner->close(b->inner_ctx);
+		free(b);
+	}
+}
+
+static void fixture_opts(struct fixture *f, release_store_opts *o)
+{
+	release_store_opts_init(o);
+	o->clock = test_clock_read;
+	o->clock_payload = &f->clock;
+	o->random = test_random_fill;
+	o->random_payload = &f->random;
+}
+
+int fixture_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	release_store_opts o;
+
+	assert_non_null(f);
+	f->clock.now = INT64_C(1546300800) * 1000000000; /* 2019-01-01T00:00:00Z */
+	f->clock.step = 1000000000;
+	f->random.state = 0x9e3779b97f4a7c15u;
+	f->backend = shared_backend_new();
+	fixture_opts(f, &o);
+	f->s = shared_backend_open(f->backend, &o);
+	*state = f;
+	return 0;
+}
+
+int fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	release_store_close(f->s);
+	shared_backend_unref(f->backend);
+	free(f);
+	return 0;
+}
+
+release_store *fixture_second_handle(struct fixture *f)
+{
+	release_store_opts o;
+
+	fixture_opts(f, &o);
+	return shared_backend_open(f->backend, &o);
+}
+
+void make_app(release_store *s, const char *app)
+{
+	assert_store_ok(s, release_app_create(s, app, NULL));
+}
+
+release *make_build_release(release_store *s, const char *app, const char *description)
+{
+	release_build_opts o;
+	release_build *b = NULL;
+	release *r = NULL;
+
+	release_build_opts_init(&o);
+	o.description = description;
+	o.manifest = "services:\n  web:\n    port: 3000\n";
+	o.status = RELEASE_BUILD_COMPLETE;
+	assert_store_ok(s, release_build_create(s, app, &o, &b));
+	assert_store_ok(s, release_create(s, app, release_build_id(b), &r));
+	release_build_free(b);
+	return r;
+}
+
+release *set_env(release_store *s, const char *app, const char *pair)
+{
+	release *r = NULL;
+
+	assert_store_ok(s, release_env_set(s, app, &pair, 1, &r));
+	assert_non_null(r);
+	return r;
+}
+
+void promote(release_store *s, const char *app, const char *id)
+{
+	assert_store_ok(s, release_promote(s, app, id, NULL));
+}
+
+const char *active_of(release_store *s, const char *app)
+{
+	static char id[32];
+	release_app *a = NULL;
+
+	assert_store_ok(s, release_app_get(s, app, &a));
+	strcpy(id, release_app_active(a) ? release_app_active(a) : "");
+	release_app_free(a);
+	return id;
+}
+
+size_t count_releases(release_store *s, const char *app)
+{
+	release_iter *it = NULL;
+	const release *r;
+	size_t n = 0;
+	int rc;
+
+	assert_store_ok(s, release_list(s, app, NULL, &it));
+	while ((rc = release_iter_next(it, &r)) == 0)
+		n++;
+	assert_int_equal(rc, RELEASE_ITEROVER);
+	release_iter_free(it);
+	return n;
+}

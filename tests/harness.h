@@ -1,0 +1,83 @@
+/* Shared by the test programs: stores opened on the backend under test,
+ * with a deterministic clock and random source. */
+#ifndef RELEASE_TEST_HARNESS_H
+#define RELEASE_TEST_HARNESS_H
+
+#include <librelease/release.h>
+#include <librelease/storage.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* A clock the test moves by hand; starts at 2019-01-01T00:00:00Z. */
+struct test_clock {
+	int64_t now;
+	int64_t step; /* added after every reading */
+};
+int64_t test_clock_read(void *payload);
+
+/* A reproducible random source (xorshift), seeded per test. */
+struct test_random {
+	uint64_t state;
+};
+int test_random_fill(void *payload, unsigned char *buf, size_t len);
+
+/* The URI of the backend under test: $RELEASE_TEST_STORE, else "memory:". */
+const char *test_store_uri(void);
+
+/*
+ * A backend shared by several store handles, as several processes share a
+ * file store: the raw backend of test_store_uri() behind a vtable whose close
+ * drops a reference.
+ */
+struct shared_backend;
+struct shared_backend *shared_backend_new(void);
+/* Opens one more handle; asserts success. */
+release_store *shared_backend_open(struct shared_backend *b, const release_store_opts *opts);
+void shared_backend_unref(struct shared_backend *b);
+/* Runs fn(arg) once, just before the next put reaches the backend: a hook
+ * for simulating another writer racing in between a read and a write. */
+void shared_backend_before_put(struct shared_backend *b, void (*fn)(void *), void *arg);
+
+/* Per-test fixture: a store with the test clock and random source. */
+struct fixture {
+	struct test_clock clock;
+	struct test_random random;
+	struct shared_backend *backend;
+	release_store *s;
+};
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+/* A second handle on the fixture's backend. */
+release_store *fixture_second_handle(struct fixture *f);
+
+/* Helpers that assert success. */
+void make_app(release_store *s, const char *app);
+/* A complete build with description, and its release; returns the release
+ * (caller frees). */
+release *make_build_release(release_store *s, const char *app, const char *description);
+release *set_env(release_store *s, const char *app, const char *pair);
+void promote(release_store *s, const char *app, const char *id);
+/* The app's active release id, or "" (static buffer). */
+const char *active_of(release_store *s, const char *app);
+size_t count_releases(release_store *s, const char *app);
+
+#define assert_ok(expr)                                                                \
+	do {                                                                           \
+		int rc_ = (expr);                                                      \
+		if (rc_ != 0)                                                          \
+			fail_msg("%s -> %d (%s): %s", #expr, rc_, release_strerror(rc_), \
+				 release_store_errmsg(NULL));                          \
+	} while (0)
+#define assert_store_ok(s, expr)                                                       \
+	do {                                                                           \
+		int rc_ = (expr);                                                      \
+		if (rc_ != 0)                                                          \
+			fail_msg("%s -> %d (%s): %s", #expr, rc_, release_strerror(rc_), \
+				 release_store_errmsg(s));                             \
+	} while (0)
+
+#endif

@@ -1,0 +1,149 @@
+/* Apps: create, get, list, delete. */
+#include "harness.h"
+
+#include <string.h>
+
+static void create_then_get_returns_the_app(void **state)
+{
+	struct fixture *f = *state;
+	release_app *a = NULL;
+
+	assert_store_ok(f->s, release_app_create(f->s, "myapp", &a));
+	assert_string_equal(release_app_name(a), "myapp");
+	assert_int_equal(release_app_created(a), INT64_C(1546300800) * 1000000000);
+	assert_null(release_app_active(a));
+	assert_null(release_app_previous(a));
+	assert_int_equal(release_app_status(a), RELEASE_APP_RUNNING);
+	assert_string_equal(release_app_status_name(release_app_status(a)), "running");
+	release_app_free(a);
+	assert_store_ok(f->s, release_app_get(f->s, "myapp", &a));
+	assert_string_equal(release_app_name(a), "myapp");
+	release_app_free(a);
+}
+
+static void creating_an_existing_app_is_eexist(void **state)
+{
+	struct fixture *f = *state;
+
+	make_app(f->s, "myapp");
+	assert_int_equal(release_app_create(f->s, "myapp", NULL), RELEASE_EEXIST);
+	assert_non_null(strstr(release_store_errmsg(f->s), "already exists"));
+}
+
+static void getting_an_unknown_app_is_enotfound(void **state)
+{
+	struct fixture *f = *state;
+	release_app *a = (release_app *)1;
+
+	assert_int_equal(release_app_get(f->s, "nope", &a), RELEASE_ENOTFOUND);
+	assert_null(a);
+	assert_non_null(strstr(release_store_errmsg(f->s), "nope"));
+}
+
+static void list_yields_apps_in_name_order(void **state)
+{
+	struct fixture *f = *state;
+	const char *names[] = {"zeta", "alpha", "mid-app", "a1"};
+	const char *want[] = {"a1", "alpha", "mid-app", "zeta"};
+	release_app_iter *it = NULL;
+	const release_app *a;
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < 4; i++)
+		make_app(f->s, names[i]);
+	assert_store_ok(f->s, release_app_list(f->s, &it));
+	while ((rc = release_app_iter_next(it, &a)) == 0)
+		assert_string_equal(release_app_name(a), want[n++]);
+	assert_int_equal(rc, RELEASE_ITEROVER);
+	assert_int_equal(n, 4);
+	release_app_iter_free(it);
+}
+
+static void list_of_an_empty_store_is_empty(void **state)
+{
+	struct fixture *f = *state;
+	release_app_iter *it = NULL;
+	const release_app *a;
+
+	assert_store_ok(f->s, release_app_list(f->s, &it));
+	assert_int_equal(release_app_iter_next(it, &a), RELEASE_ITEROVER);
+	release_app_iter_free(it);
+}
+
+static void delete_removes_the_app_and_its_history(void **state)
+{
+	struct fixture *f = *state;
+	release *r, *got = NULL;
+	release_app *gone = NULL;
+	release_app_iter *it = NULL;
+	const release_app *a;
+
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "build one");
+	promote(f->s, "myapp", release_id(r));
+	assert_store_ok(f->s, release_app_delete(f->s, "myapp"));
+	assert_int_equal(release_app_get(f->s, "myapp", &gone), RELEASE_ENOTFOUND);
+	assert_int_equal(release_get(f->s, "myapp", release_id(r), &got), RELEASE_ENOTFOUND);
+	assert_store_ok(f->s, release_app_list(f->s, &it));
+	assert_int_equal(release_app_iter_next(it, &a), RELEASE_ITEROVER);
+	release_app_iter_free(it);
+	release_free(r);
+}
+
+static void deleting_an_unknown_app_is_enotfound(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(release_app_delete(f->s, "ghost"), RELEASE_ENOTFOUND);
+}
+
+static void a_recreated_app_starts_without_history(void **state)
+{
+	struct fixture *f = *state;
+	release *r;
+	release *got = NULL;
+
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "old life");
+	assert_store_ok(f->s, release_app_delete(f->s, "myapp"));
+	make_app(f->s, "myapp");
+	assert_int_equal(count_releases(f->s, "myapp"), 0);
+	assert_int_equal(release_get(f->s, "myapp", release_id(r), &got), RELEASE_ENOTFOUND);
+	assert_string_equal(active_of(f->s, "myapp"), "");
+	release_free(r);
+}
+
+static void apps_are_independent(void **state)
+{
+	struct fixture *f = *state;
+	release *a, *b;
+
+	make_app(f->s, "one");
+	make_app(f->s, "two");
+	a = make_build_release(f->s, "one", "a");
+	b = make_build_release(f->s, "two", "b");
+	assert_int_equal(release_version(a), 1);
+	assert_int_equal(release_version(b), 1);
+	assert_int_equal(count_releases(f->s, "one"), 1);
+	release_free(a);
+	release_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+		T(create_then_get_returns_the_app),
+		T(creating_an_existing_app_is_eexist),
+		T(getting_an_unknown_app_is_enotfound),
+		T(list_yields_apps_in_name_order),
+		T(list_of_an_empty_store_is_empty),
+		T(delete_removes_the_app_and_its_history),
+		T(deleting_an_unknown_app_is_enotfound),
+		T(a_recreated_app_starts_without_history),
+		T(apps_are_independent),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

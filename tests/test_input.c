@@ -1,0 +1,320 @@
+/* Bad input: each a clear error code, and nothing written. */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const bad_names[] = {
+	"", "../x", "x/y", "UPPER", "caf\xc3\xa9", "-lead", "trail-", "a b", "a.b", "a\\b",
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 64 */
+};
+
+static void app_names_are_validated(void **state)
+{
+	(void)state;
+	assert_true(release_app_name_valid("myapp"));
+	assert_true(release_app_name_valid("a"));
+	assert_true(release_app_name_valid("my-app-2"));
+	assert_true(release_app_name_valid(
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 63 */
+	assert_false(release_app_name_valid(NULL));
+	for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++)
+		assert_false(release_app_name_valid(bad_names[i]));
+}
+
+static void every_call_refuses_an_invalid_app_name(void **state)
+{
+	struct fixture *f = *state;
+	const char *pair = "A=1";
+
+	for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
+		const char *n = bad_names[i];
+		release_app *a = NULL;
+		release *r = NULL;
+		release_iter *it = NULL;
+		release_build *b = NULL;
+		release_build_iter *bit = NULL;
+
+		assert_int_equal(release_app_create(f->s, n, NULL), RELEASE_EINVAL);
+		assert_non_null(strstr(release_store_errmsg(f->s), "invalid app name"));
+		assert_int_equal(release_app_get(f->s, n, &a), RELEASE_EINVAL);
+		assert_int_equal(release_app_delete(f->s, n), RELEASE_EINVAL);
+		assert_int_equal(release_build_create(f->s, n, NULL, &b), RELEASE_EINVAL);
+		assert_int_equal(release_build_list(f->s, n, 0, &bit), RELEASE_EINVAL);
+		assert_int_equal(release_env_set(f->s, n, &pair, 1, &r), RELEASE_EINVAL);
+		assert_int_equal(release_list(f->s, n, NULL, &it), RELEASE_EINVAL);
+		assert_int_equal(release_get(f->s, n, "RAAAAAAAAA", &r), RELEASE_EINVAL);
+		assert_int_equal(release_promote(f->s, n, "RAAAAAAAAA", NULL), RELEASE_EINVAL);
+		assert_int_equal(release_rollback(f->s, n, NULL, NULL, &r), RELEASE_EINVAL);
+		assert_int_equal(release_prune(f->s, n, 1, NULL), RELEASE_EINVAL);
+	}
+	assert_int_equal(release_app_create(f->s, NULL, NULL), RELEASE_EINVAL);
+}
+
+static void nothing_is_written_for_invalid_names(void **state)
+{
+	struct fixture *f = *state;
+	release_app_iter *it = NULL;
+	const release_app *a;
+
+	for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++)
+		assert_int_equal(release_app_create(f->s, bad_names[i], NULL), RELEASE_EINVAL);
+	assert_store_ok(f->s, release_app_list(f->s, &it));
+	assert_int_equal(release_app_iter_next(it, &a), RELEASE_ITEROVER);
+	release_app_iter_free(it);
+}
+
+static void malformed_ids_are_einval(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad[] = {"", "R", "RABC", "rABCDEFGHI", "RABCDEFGH1", "BABCDEFGHI",
+			     "RABCDEFGHIJK", "R../../etc", "RABCDEFGHi"};
+	release *r = NULL;
+	release_build *b = NULL;
+
+	make_app(f->s, "myapp");
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert_int_equal(release_get(f->s, "myapp", bad[i], &r), RELEASE_EINVAL);
+		assert_int_equal(release_promote(f->s, "myapp", bad[i], NULL), RELEASE_EINVAL);
+		assert_int_equal(release_rollback(f->s, "myapp", bad[i], NULL, &r), RELEASE_EINVAL);
+		if (bad[i][0] == 'B') /* a well-formed build id */
+			continue;
+		assert_int_equal(release_create(f->s, "myapp", bad[i], &r), RELEASE_EINVAL);
+		assert_int_equal(release_build_get(f->s, "myapp", bad[i], &b), RELEASE_EINVAL);
+	}
+	assert_int_equal(count_releases(f->s, "myapp"), 0);
+}
+
+static void ids_of_ten_letters_are_accepted(void **state)
+{
+	struct fixture *f = *state;
+	release *r = NULL;
+
+	make_app(f->s, "myapp");
+	/* Convox's own ids have ten letters after the prefix. */
+	assert_int_equal(release_get(f->s, "myapp", "RABCDEFGHIJ", &r), RELEASE_ENOTFOUND);
+}
+
+static void malformed_env_items_are_einval_and_write_nothing(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad[] = {"NOEQUALS", "=value", "1ABC=x", "BAD-KEY=x", "SP ACE=x", "K\xc3\xa9=x"};
+	const char *bad_keys[] = {"", "BAD-KEY", "1X"};
+	release *r = (release *)1;
+
+	make_app(f->s, "myapp");
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		const char *two[] = {"GOOD=1", bad[i]};
+
+		assert_int_equal(release_env_set(f->s, "myapp", two, 2, &r), RELEASE_EINVAL);
+		assert_null(r);
+		assert_true(strlen(release_store_errmsg(f->s)) > 0);
+	}
+	for (size_t i = 0; i < sizeof bad_keys / sizeof *bad_keys; i++)
+		assert_int_equal(release_env_unset(f->s, "myapp", &bad_keys[i], 1, &r),
+				 RELEASE_EINVAL);
+	assert_int_equal(count_releases(f->s, "myapp"), 0);
+}
+
+static void null_arguments_are_einval(void **state)
+{
+	struct fixture *f = *state;
+	release *r = NULL;
+	release_app *a = NULL;
+	release_iter *it = NULL;
+	const release *cr;
+
+	make_app(f->s, "myapp");
+	assert_int_equal(release_store_open(NULL, "memory:", NULL), RELEASE_EINVAL);
+	assert_int_equal(release_app_create(NULL, "myapp", NULL), RELEASE_EINVAL);
+	assert_int_equal(release_app_get(f->s, "myapp", NULL), RELEASE_EINVAL);
+	assert_int_equal(release_app_get(NULL, "myapp", &a), RELEASE_EINVAL);
+	assert_int_equal(release_get(f->s, "myapp", NULL, &r), RELEASE_EINVAL);
+	assert_int_equal(release_get(f->s, "myapp", "RAAAAAAAAA", NULL), RELEASE_EINVAL);
+	assert_int_equal(release_create(f->s, "myapp", NULL, &r), RELEASE_EINVAL);
+	assert_int_equal(release_env_set(f->s, "myapp", NULL, 1, &r), RELEASE_EINVAL);
+	{
+		const char *with_null[] = {"A=1", NULL};
+
+		assert_int_equal(release_env_set(f->s, "myapp", with_null, 2, &r), RELEASE_EINVAL);
+	}
+	assert_int_equal(release_list(f->s, "myapp", NULL, NULL), RELEASE_EINVAL);
+	assert_int_equal(release_iter_next(NULL, &cr), RELEASE_EINVAL);
+	assert_int_equal(release_iter_next(it, &cr), RELEASE_EINVAL);
+	assert_int_equal(release_promote(NULL, "myapp", "RAAAAAAAAA", NULL), RELEASE_EINVAL);
+	assert_int_equal(release_promote(f->s, "myapp", NULL, NULL), RELEASE_EINVAL);
+	assert_int_equal(release_rollback(NULL, "myapp", NULL, NULL, &r), RELEASE_EINVAL);
+	assert_int_equal(release_prune(NULL, "myapp", 0, NULL), RELEASE_EINVAL);
+	assert_int_equal(release_events_emit(NULL, "s", "m"), RELEASE_EINVAL);
+	assert_int_equal(count_releases(f->s, "myapp"), 0);
+}
+
+static void accessors_and_frees_accept_null(void **state)
+{
+	(void)state;
+	assert_null(release_id(NULL));
+	assert_null(release_env_get(NULL, "A"));
+	assert_int_equal(release_version(NULL), 0);
+	assert_null(release_app_name(NULL));
+	assert_null(release_build_id(NULL));
+	release_free(NULL);
+	release_build_free(NULL);
+	release_app_free(NULL);
+	release_iter_free(NULL);
+	release_build_iter_free(NULL);
+	release_app_iter_free(NULL);
+	release_store_close(NULL);
+}
+
+static void an_invalid_build_status_is_einval(void **state)
+{
+	struct fixture *f = *state;
+	release_build_opts o;
+	release_build *b = NULL;
+
+	make_app(f->s, "myapp");
+	release_build_opts_init(&o);
+	o.status = 17;
+	assert_int_equal(release_build_create(f->s, "myapp", &o, &b), RELEASE_EINVAL);
+	assert_null(b);
+}
+
+static void every_error_code_has_a_message(void **state)
+{
+	(void)state;
+	for (int code = 0; code >= RELEASE_ITEROVER; code--) {
+		const char *m = release_strerror(code);
+
+		assert_non_null(m);
+		assert_string_not_equal(m, "unknown error");
+	}
+	assert_string_equal(release_strerror(-9999), "unknown error");
+	assert_string_equal(release_strerror(RELEASE_EBUSY), "app is currently updating");
+}
+
+static void an_unknown_uri_scheme_is_unsupported(void **state)
+{
+	release_store *s = (release_store *)1;
+
+	(void)state;
+	assert_int_equal(release_store_open(&s, "ftp://nope", NULL), RELEASE_EUNSUPPORTED);
+	assert_null(s);
+	assert_non_null(strstr(release_store_errmsg(NULL), "ftp://nope"));
+	assert_int_equal(release_store_open(&s, NULL, NULL), RELEASE_EINVAL);
+}
+
+static void a_backend_missing_a_method_is_named(void **state)
+{
+	release_storage vt;
+	release_store *s = NULL;
+	const release_storage *mem;
+	void *ctx;
+
+	(void)state;
+	assert_ok(release_storage_open(&mem, &ctx, "memory:"));
+	vt = *mem;
+	vt.cas = NULL;
+	assert_int_equal(release_store_open_backend(&s, &vt, ctx, NULL), RELEASE_EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(release_store_errmsg(NULL), "'cas'"));
+	vt = *mem;
+	vt.version = 0;
+	assert_int_equal(release_store_open_backend(&s, &vt, ctx, NULL), RELEASE_EUNSUPPORTED);
+	mem->close(ctx);
+}
+
+static void optional_methods_may_be_null(void **state)
+{
+	release_storage vt;
+	release_store *s = NULL;
+	const release_storage *mem;
+	void *ctx;
+	release *r = NULL, *got = NULL;
+	const char *pair = "A=1";
+
+	(void)state;
+	assert_ok(release_storage_open(&mem, &ctx, "memory:"));
+	vt = *mem;
+	vt.get_seq = NULL;
+	vt.errmsg = NULL;
+	assert_ok(release_store_open_backend(&s, &vt, ctx, NULL));
+	assert_store_ok(s, release_app_create(s, "myapp", NULL));
+	assert_store_ok(s, release_env_set(s, "myapp", &pair, 1, &r));
+	assert_store_ok(s, release_get_version(s, "myapp", 1, &got));
+	assert_string_equal(release_id(got), release_id(r));
+	release_free(r);
+	release_free(got);
+	release_store_close(s);
+}
+
+static void an_older_program_options_struct_still_works(void **state)
+{
+	/* A program built when release_store_opts ended after clock_payload. */
+	struct {
+		size_t size;
+		release_clock_fn clock;
+		void *clock_payload;
+	} old = {sizeof old, test_clock_read, NULL};
+	struct test_clock c = {INT64_C(42000000000), 0};
+	release_store *s = NULL;
+	release_app *a = NULL;
+
+	(void)state;
+	old.clock_payload = &c;
+	assert_ok(release_store_open(&s, "memory:", (const release_store_opts *)(void *)&old));
+	assert_store_ok(s, release_app_create(s, "myapp", &a));
+	assert_int_equal(release_app_created(a), INT64_C(42000000000));
+	release_app_free(a);
+	release_store_close(s);
+}
+
+static int broken_random(void *payload, unsigned char *buf, size_t len)
+{
+	(void)payload;
+	(void)buf;
+	(void)len;
+	return RELEASE_EIO;
+}
+
+static void a_failing_random_source_fails_the_write(void **state)
+{
+	release_store_opts o;
+	release_store *s = NULL;
+	const char *pair = "A=1";
+	release *r = (release *)1;
+
+	(void)state;
+	release_store_opts_init(&o);
+	o.random = broken_random;
+	assert_ok(release_store_open(&s, "memory:", &o));
+	assert_store_ok(s, release_app_create(s, "myapp", NULL));
+	assert_int_equal(release_env_set(s, "myapp", &pair, 1, &r), RELEASE_EIO);
+	assert_null(r);
+	assert_non_null(strstr(release_store_errmsg(s), "random"));
+	assert_int_equal(count_releases(s, "myapp"), 0);
+	release_store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+		T(app_names_are_validated),
+		T(every_call_refuses_an_invalid_app_name),
+		T(nothing_is_written_for_invalid_names),
+		T(malformed_ids_are_einval),
+		T(ids_of_ten_letters_are_accepted),
+		T(malformed_env_items_are_einval_and_write_nothing),
+		T(null_arguments_are_einval),
+		T(accessors_and_frees_accept_null),
+		T(an_invalid_build_status_is_einval),
+		T(every_error_code_has_a_message),
+		T(an_unknown_uri_scheme_is_unsupported),
+		T(a_backend_missing_a_method_is_named),
+		T(optional_methods_may_be_null),
+		T(an_older_program_options_struct_still_works),
+		T(a_failing_random_source_fails_the_write),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,401 @@
+/* Promotion: the lease, the deployer, events and the active pointer. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct events {
+	char lines[32][160];
+	int n;
+};
+
+static void record_event(void *payload, int64_t time, const char *source, const char *message)
+{
+	struct events *e = payload;
+
+	assert_true(time > 0);
+	if (e->n < 32)
+		snprintf(e->lines[e->n++], sizeof e->lines[0], "%s %s", source, message);
+}
+
+static int deploy_ok(void *payload, const release *r, release_events *ev)
+{
+	(void)payload;
+	assert_int_equal(release_events_emit(ev, "system/k8s/web", release_id(r)), 0);
+	return 0;
+}
+
+static int deploy_fails(void *payload, const release *r, release_events *ev)
+{
+	(void)payload;
+	(void)r;
+	release_events_emit(ev, "system/k8s/web", "crash loop");
+	return 1;
+}
+
+static void promoting_makes_the_release_active(void **state)
+{
+	struct fixture *f = *state;
+	release *r, *got = NULL;
+
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "b");
+	promote(f->s, "myapp", release_id(r));
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r));
+	assert_store_ok(f->s, release_get(f->s, "myapp", release_id(r), &got));
+	assert_int_equal(release_is_active(got), 1);
+	assert_true(release_promoted(got) > release_created(got));
+	assert_int_equal(release_failed(got), 0);
+	release_free(got);
+	release_free(r);
+}
+
+static void the_previous_active_release_is_remembered(void **state)
+{
+	struct fixture *f = *state;
+	release *r1, *r2;
+	release_app *a = NULL;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	promote(f->s, "myapp", release_id(r1));
+	promote(f->s, "myapp", release_id(r2));
+	assert_store_ok(f->s, release_app_get(f->s, "myapp", &a));
+	assert_string_equal(release_app_active(a), release_id(r2));
+	assert_string_equal(release_app_previous(a), release_id(r1));
+	release_app_free(a);
+	release_free(r1);
+	release_free(r2);
+}
+
+static void events_report_status_changes_around_the_deployer(void **state)
+{
+	struct fixture *f = *state;
+	release_promote_opts o;
+	struct events ev = {0};
+	char want[160];
+	release *r;
+
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "b");
+	release_promote_opts_init(&o);
+	o.deploy = deploy_ok;
+	o.on_event = record_event;
+	o.event_payload = &ev;
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r), &o));
+	assert_int_equal(ev.n, 3);
+	assert_string_equal(ev.lines[0], "librelease app Status: running => updating");
+	snprintf(want, sizeof want, "system/k8s/web %s", release_id(r));
+	assert_string_equal(ev.lines[1], want);
+	assert_string_equal(ev.lines[2], "librelease app Status: updating => running");
+	release_free(r);
+}
+
+static void a_failing_deployer_keeps_the_previous_release_active(void **state)
+{
+	struct fixture *f = *state;
+	release_promote_opts o;
+	struct events ev = {0};
+	release *good, *bad, *got = NULL;
+
+	make_app(f->s, "myapp");
+	good = make_build_release(f->s, "myapp", "good");
+	bad = make_build_release(f->s, "myapp", "bad");
+	promote(f->s, "myapp", release_id(good));
+	release_promote_opts_init(&o);
+	o.deploy = deploy_fails;
+	o.on_event = record_event;
+	o.event_payload = &ev;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(bad), &o), RELEASE_EDEPLOY);
+	assert_non_null(strstr(release_store_errmsg(f->s), release_id(good)));
+	assert_string_equal(active_of(f->s, "myapp"), release_id(good));
+	assert_store_ok(f->s, release_get(f->s, "myapp", release_id(bad), &got));
+	assert_true(release_failed(got) > 0);
+	assert_int_equal(release_promoted(got), 0);
+	assert_int_equal(release_is_active(got), 0);
+	assert_string_equal(ev.lines[ev.n - 2], "librelease app Status: updating => rollback");
+	assert_string_equal(ev.lines[ev.n - 1], "librelease app Status: rollback => running");
+	release_free(got);
+	release_free(good);
+	release_free(bad);
+}
+
+static void a_failed_promotion_leaves_the_app_running(void **state)
+{
+	struct fixture *f = *state;
+	release_promote_opts o;
+	release_app *a = NULL;
+	release *r;
+
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "bad");
+	release_promote_opts_init(&o);
+	o.deploy = deploy_fails;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r), &o), RELEASE_EDEPLOY);
+	assert_store_ok(f->s, release_app_get(f->s, "myapp", &a));
+	assert_int_equal(release_app_status(a), RELEASE_APP_RUNNING);
+	assert_null(release_app_active(a));
+	release_app_free(a);
+	release_free(r);
+}
+
+static void promoting_an_older_release_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	release *r1, *r2;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	promote(f->s, "myapp", release_id(r2));
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r1), NULL), RELEASE_EOLDER);
+	assert_non_null(strstr(release_store_errmsg(f->s), "rollback"));
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r2));
+	release_free(r1);
+	release_free(r2);
+}
+
+static void force_promotes_an_older_release(void **state)
+{
+	struct fixture *f = *state;
+	release_promote_opts o;
+	release *r1, *r2;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	promote(f->s, "myapp", release_id(r2));
+	release_promote_opts_init(&o);
+	o.flags = RELEASE_PROMOTE_FORCE;
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r1));
+	release_free(r1);
+	release_free(r2);
+}
+
+static void promoting_a_newer_release_needs_no_force(void **state)
+{
+	struct fixture *f = *state;
+	release *r1, *r3;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	release_free(make_build_release(f->s, "myapp", "two"));
+	r3 = make_build_release(f->s, "myapp", "three");
+	promote(f->s, "myapp", release_id(r1));
+	promote(f->s, "myapp", release_id(r3));
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r3));
+	release_free(r1);
+	release_free(r3);
+}
+
+struct second_promoter {
+	release_store *other;
+	const char *app;
+	const char *id;
+	int rc;
+	unsigned flags;
+	int app_status;
+	char lease_owner[64];
+	char errmsg[256];
+};
+
+/* While the first promotion runs, a second promoter (another handle, as
+ * another process would be) tries the same app. */
+static int deploy_while_another_promotes(void *payload, const release *r, release_events *ev)
+{
+	struct second_promoter *p = payload;
+	release_promote_opts o;
+	release_app *a = NULL;
+
+	(void)r;
+	(void)ev;
+	release_promote_opts_init(&o);
+	o.flags = p->flags;
+	o.owner = "second";
+	p->rc = release_promote(p->other, p->app, p->id, &o);
+	snprintf(p->errmsg, sizeof p->errmsg, "%s", release_store_errmsg(p->other));
+	assert_store_ok(p->other, release_app_get(p->other, p->app, &a));
+	p->app_status = release_app_status(a);
+	snprintf(p->lease_owner, sizeof p->lease_owner, "%s",
+		 release_app_lease_owner(a) ? release_app_lease_owner(a) : "");
+	release_app_free(a);
+	return 0;
+}
+
+static void a_second_promoter_gets_ebusy(void **state)
+{
+	struct fixture *f = *state;
+	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", ""};
+	release_promote_opts o;
+	release *r1, *r2;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	p.id = release_id(r2);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_while_another_promotes;
+	o.deploy_payload = &p;
+	o.owner = "first";
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
+	assert_int_equal(p.rc, RELEASE_EBUSY);
+	assert_non_null(strstr(p.errmsg, "first"));
+	assert_int_equal(p.app_status, RELEASE_APP_UPDATING);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r1));
+	release_store_close(p.other);
+	release_free(r1);
+	release_free(r2);
+}
+
+static void the_app_reports_who_holds_the_lease(void **state)
+{
+	struct fixture *f = *state;
+	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", ""};
+	release_promote_opts o;
+	release *r1;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	p.id = release_id(r1);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_while_another_promotes;
+	o.deploy_payload = &p;
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
+	assert_int_equal(p.app_status, RELEASE_APP_UPDATING);
+	assert_memory_equal(p.lease_owner, "pid:", 4);
+	/* after the promotion, the app is idle again */
+	{
+		release_app *a = NULL;
+
+		assert_store_ok(f->s, release_app_get(f->s, "myapp", &a));
+		assert_int_equal(release_app_status(a), RELEASE_APP_RUNNING);
+		assert_null(release_app_lease_owner(a));
+		release_app_free(a);
+	}
+	release_store_close(p.other);
+	release_free(r1);
+}
+
+static void force_takes_a_live_lease(void **state)
+{
+	struct fixture *f = *state;
+	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0,
+				    RELEASE_PROMOTE_FORCE, -1, "", ""};
+	release_promote_opts o;
+	release *r1, *r2;
+	int rc;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	p.id = release_id(r2);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_while_another_promotes;
+	o.deploy_payload = &p;
+	rc = release_promote(f->s, "myapp", release_id(r1), &o);
+	/* The forced promoter won; the first sees the pointer moved under it. */
+	assert_int_equal(p.rc, 0);
+	assert_int_equal(rc, RELEASE_ECONFLICT);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r2));
+	release_store_close(p.other);
+	release_free(r1);
+	release_free(r2);
+}
+
+static void an_expired_lease_is_taken_over(void **state)
+{
+	struct fixture *f = *state;
+	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", ""};
+	release_promote_opts o;
+	release *r1, *r2;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	p.id = release_id(r2);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_while_another_promotes;
+	o.deploy_payload = &p;
+	/* The second promoter's clock runs eleven minutes ahead: to it the
+	 * first promoter's ten-minute lease has expired. */
+	f->clock.step = 0;
+	{
+		struct test_clock later = {f->clock.now + INT64_C(660) * 1000000000, 0};
+		release_store_opts so;
+
+		release_store_close(p.other);
+		release_store_opts_init(&so);
+		so.clock = test_clock_read;
+		so.clock_payload = &later;
+		so.random = test_random_fill;
+		so.random_payload = &f->random;
+		p.other = shared_backend_open(f->backend, &so);
+		assert_int_equal(release_promote(f->s, "myapp", release_id(r1), &o),
+				 RELEASE_ECONFLICT);
+		assert_int_equal(p.rc, 0);
+		release_store_close(p.other);
+	}
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r2));
+	release_free(r1);
+	release_free(r2);
+}
+
+static void promoting_an_unknown_release_is_enotfound(void **state)
+{
+	struct fixture *f = *state;
+
+	make_app(f->s, "myapp");
+	assert_int_equal(release_promote(f->s, "myapp", "RZZZZZZZZZ", NULL), RELEASE_ENOTFOUND);
+}
+
+static void promoting_in_an_unknown_app_is_enotfound(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(release_promote(f->s, "ghost", "RZZZZZZZZZ", NULL), RELEASE_ENOTFOUND);
+}
+
+static void promoting_the_active_release_again_keeps_the_previous_one(void **state)
+{
+	struct fixture *f = *state;
+	release *r1, *r2;
+	release_app *a = NULL;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	promote(f->s, "myapp", release_id(r1));
+	promote(f->s, "myapp", release_id(r2));
+	promote(f->s, "myapp", release_id(r2));
+	assert_store_ok(f->s, release_app_get(f->s, "myapp", &a));
+	assert_string_equal(release_app_previous(a), release_id(r1));
+	release_app_free(a);
+	release_free(r1);
+	release_free(r2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+		T(promoting_makes_the_release_active),
+		T(the_previous_active_release_is_remembered),
+		T(events_report_status_changes_around_the_deployer),
+		T(a_failing_deployer_keeps_the_previous_release_active),
+		T(a_failed_promotion_leaves_the_app_running),
+		T(promoting_an_older_release_is_refused),
+		T(force_promotes_an_older_release),
+		T(promoting_a_newer_release_needs_no_force),
+		T(a_second_promoter_gets_ebusy),
+		T(the_app_reports_who_holds_the_lease),
+		T(force_takes_a_live_lease),
+		T(an_expired_lease_is_taken_over),
+		T(promoting_an_unknown_release_is_enotfound),
+		T(promoting_in_an_unknown_app_is_enotfound),
+		T(promoting_the_active_release_again_keeps_the_previous_one),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
