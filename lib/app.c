@@ -305,7 +305,7 @@ RELEASE_API int release_app_list(release_store *store, release_app_iter **out)
 		rc = fail(store, RELEASE_ENOMEM, "out of memory");
 	if (rc == 0 && nm.n && !(it->apps = calloc(nm.n, sizeof *it->apps)))
 		rc = fail(store, RELEASE_ENOMEM, "out of memory");
-	if (rc == 0)
+	if (rc == 0 && nm.n > 1)
 		qsort(nm.v, nm.n, sizeof *nm.v, by_name);
 	for (size_t i = 0; rc == 0 && i < nm.n; i++) {
 		if (!valid_app(nm.v[i]))
