@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#define WAIT_STEP_NS 10000000 /* how often a waiting promoter looks again */
 
 #define SOURCE "librelease"
 
@@ -62,6 +65,8 @@ static int prepare(struct promotion *p, release_store *s, const char *app,
 	p->ev.store = s;
 	p->ev.fn = p->o.on_event;
 	p->ev.payload = p->o.event_payload;
+	if (p->o.wait_ns < 0)
+		return fail(s, RELEASE_EINVAL, "wait_ns is negative");
 	if (p->o.owner && strlen(p->o.owner) >= sizeof p->owner)
 		return fail(s, RELEASE_EINVAL, "lease owner is longer than %zu bytes",
 			    sizeof p->owner - 1);
@@ -118,6 +123,32 @@ static int take_lease(struct promotion *p)
 	return rc;
 }
 
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Takes the lease, waiting up to wait_ns of real time while the app is busy.
+ * Waiting uses the monotonic clock, not the store's, which may be a test's. */
+static int wait_lease(struct promotion *p)
+{
+	int64_t deadline = monotonic_ns() + p->o.wait_ns;
+	int rc;
+
+	while ((rc = take_lease(p)) == RELEASE_EBUSY && p->o.wait_ns > 0) {
+		int64_t left = deadline - monotonic_ns();
+		struct timespec ts = {0, left < WAIT_STEP_NS ? (long)left : WAIT_STEP_NS};
+
+		if (left <= 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return rc;
+}
+
 /* Gives the lease back if it is still ours (a forced promotion may have
  * taken it). Failing to is harmless: the lease expires. */
 static void drop_lease(struct promotion *p)
@@ -156,7 +187,7 @@ static int promote(struct promotion *p, release *r)
 		goto out;
 	}
 	if (!p->lease.p) {
-		if ((rc = take_lease(p)) != 0)
+		if ((rc = wait_lease(p)) != 0)
 			goto out;
 		status_event(p, "running", "updating");
 	}
@@ -265,7 +296,7 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
 	if ((rc = load_release(store, app, target, &t, NULL)) != 0)
 		return rc;
 	/* The lease comes first, so a busy app gets no orphan copy. */
-	if ((rc = take_lease(&p)) != 0) {
+	if ((rc = wait_lease(&p)) != 0) {
 		release_free(t);
 		return rc;
 	}

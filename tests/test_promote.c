@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 struct events {
 	char lines[32][160];
@@ -199,6 +200,8 @@ struct second_promoter {
 	int app_status;
 	char lease_owner[64];
 	char errmsg[256];
+	int64_t wait_ns;
+	int64_t waited_ns;
 };
 
 /* While the first promotion runs, a second promoter (another handle, as
@@ -208,13 +211,18 @@ static int deploy_while_another_promotes(void *payload, const release *r, releas
 	struct second_promoter *p = payload;
 	release_promote_opts o;
 	release_app *a = NULL;
+	struct timespec t0, t1;
 
 	(void)r;
 	(void)ev;
 	release_promote_opts_init(&o);
 	o.flags = p->flags;
 	o.owner = "second";
+	o.wait_ns = p->wait_ns;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	p->rc = release_promote(p->other, p->app, p->id, &o);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	p->waited_ns = (t1.tv_sec - t0.tv_sec) * INT64_C(1000000000) + (t1.tv_nsec - t0.tv_nsec);
 	snprintf(p->errmsg, sizeof p->errmsg, "%s", release_store_errmsg(p->other));
 	assert_store_ok(p->other, release_app_get(p->other, p->app, &a));
 	p->app_status = release_app_status(a);
@@ -227,7 +235,7 @@ static int deploy_while_another_promotes(void *payload, const release *r, releas
 static void a_second_promoter_gets_ebusy(void **state)
 {
 	struct fixture *f = *state;
-	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", ""};
+	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", "", 0, 0};
 	release_promote_opts o;
 	release *r1, *r2;
 
@@ -252,7 +260,7 @@ static void a_second_promoter_gets_ebusy(void **state)
 static void the_app_reports_who_holds_the_lease(void **state)
 {
 	struct fixture *f = *state;
-	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", ""};
+	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", "", 0, 0};
 	release_promote_opts o;
 	release *r1;
 
@@ -282,7 +290,7 @@ static void force_takes_a_live_lease(void **state)
 {
 	struct fixture *f = *state;
 	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0,
-				    RELEASE_PROMOTE_FORCE, -1, "", ""};
+				    RELEASE_PROMOTE_FORCE, -1, "", "", 0, 0};
 	release_promote_opts o;
 	release *r1, *r2;
 	int rc;
@@ -307,7 +315,7 @@ static void force_takes_a_live_lease(void **state)
 static void an_expired_lease_is_taken_over(void **state)
 {
 	struct fixture *f = *state;
-	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", ""};
+	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", "", 0, 0};
 	release_promote_opts o;
 	release *r1, *r2;
 
@@ -338,6 +346,59 @@ static void an_expired_lease_is_taken_over(void **state)
 		release_store_close(p.other);
 	}
 	assert_string_equal(active_of(f->s, "myapp"), release_id(r2));
+	release_free(r1);
+	release_free(r2);
+}
+
+static void a_waiting_promoter_gives_up_after_wait_ns(void **state)
+{
+	struct fixture *f = *state;
+	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", "",
+				    INT64_C(30000000), 0};
+	release_promote_opts o;
+	release *r1;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	p.id = release_id(r1);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_while_another_promotes;
+	o.deploy_payload = &p;
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
+	assert_int_equal(p.rc, RELEASE_EBUSY);
+	assert_true(p.waited_ns >= INT64_C(30000000));
+	release_store_close(p.other);
+	release_free(r1);
+}
+
+static void a_waiting_promoter_gets_the_lease_once_it_expires(void **state)
+{
+	struct fixture *f = *state;
+	struct second_promoter p = {NULL, "myapp", NULL, 0, 0, -1, "", "", INT64_C(10000000000), 0};
+	/* To the second promoter a minute passes at every look at its clock:
+	 * the first promoter's ten-minute lease runs out while it waits. */
+	struct test_clock fast = {f->clock.now, INT64_C(60) * 1000000000};
+	release_store_opts so;
+	release_promote_opts o;
+	release *r1, *r2;
+
+	release_store_opts_init(&so);
+	so.clock = test_clock_read;
+	so.clock_payload = &fast;
+	so.random = test_random_fill;
+	so.random_payload = &f->random;
+	p.other = shared_backend_open(f->backend, &so);
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	p.id = release_id(r2);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_while_another_promotes;
+	o.deploy_payload = &p;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r1), &o), RELEASE_ECONFLICT);
+	assert_int_equal(p.rc, 0);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r2));
+	release_store_close(p.other);
 	release_free(r1);
 	release_free(r2);
 }
@@ -392,6 +453,8 @@ int main(void)
 		T(the_app_reports_who_holds_the_lease),
 		T(force_takes_a_live_lease),
 		T(an_expired_lease_is_taken_over),
+		T(a_waiting_promoter_gives_up_after_wait_ns),
+		T(a_waiting_promoter_gets_the_lease_once_it_expires),
 		T(promoting_an_unknown_release_is_enotfound),
 		T(promoting_in_an_unknown_app_is_enotfound),
 		T(promoting_the_active_release_again_keeps_the_previous_one),

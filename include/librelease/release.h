@@ -325,6 +325,7 @@ typedef struct release_promote_opts {
 	release_event_fn on_event; /* NULL: events are dropped */
 	void *event_payload;
 	const char *owner;         /* lease owner label; NULL: "pid:<pid>" */
+	int64_t wait_ns;           /* wait up to this long for a busy app; 0: fail at once */
 } release_promote_opts;
 
 RELEASE_API void release_promote_opts_init(release_promote_opts *opts);
@@ -332,7 +333,11 @@ RELEASE_API void release_promote_opts_init(release_promote_opts *opts);
 /*
  * Makes release id the app's active release: takes the app's lease (a live
  * lease held by another promotion is RELEASE_EBUSY; an expired one is taken
- * over), runs the deployer, then moves the active pointer by compare-and-swap.
+ * over, and a wait_ns option waits for a busy app), runs the deployer, then
+ * moves the active pointer by compare-and-swap against its value before the
+ * deployer ran (a promotion forced meanwhile makes this one RELEASE_ECONFLICT).
+ * A deployer that runs longer than the store's lease_ns may lose its lease to
+ * another promoter, so choose lease_ns above the longest deployment.
  * Promoting a release older than the active one is RELEASE_EOLDER.
  * When the deployer fails the previous release stays active, id is marked
  * failed and RELEASE_EDEPLOY is returned. Both refusals yield to
