@@ -10,6 +10,10 @@
 extern const release_storage memory_storage;
 int memory_open(void **ctx);
 
+/* file_store.c */
+extern const release_storage file_storage;
+int file_open(void **ctx, const char *path, char *err, size_t errlen);
+
 /* Copies the part of a caller's options struct that its size covers, so an
  * older program's smaller struct still works. */
 #define COPY_OPTS(dst, src)                                                            \
@@ -93,8 +97,19 @@ RELEASE_API int release_storage_open(const release_storage **storage, void **ctx
 		*storage = &memory_storage;
 		return 0;
 	}
-	return fail(NULL, RELEASE_EUNSUPPORTED, "unknown store URI '%.200s' (known: \"memory:\")",
-		    uri);
+	if (strncmp(uri, "file:", 5) == 0) {
+		const char *path = uri + 5;
+		char err[ERRMSG_MAX - 64];
+
+		if (strncmp(path, "//", 2) == 0) /* file:///abs/path */
+			path += 2;
+		if ((rc = file_open(ctx, path, err, sizeof err)) != 0)
+			return fail(NULL, rc, "opening file store: %s", err);
+		*storage = &file_storage;
+		return 0;
+	}
+	return fail(NULL, RELEASE_EUNSUPPORTED,
+		    "unknown store URI '%.200s' (known: \"memory:\", \"file:PATH\")", uri);
 }
 
 RELEASE_API int release_store_open(release_store **out, const char *uri,

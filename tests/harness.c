@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,11 +27,42 @@ int test_random_fill(void *payload, unsigned char *buf, size_t len)
 	return 0;
 }
 
+/* Directories made for "file:" stores, removed when the program exits. */
+static char made[256][64];
+static int n_made;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void remove_made(void)
+{
+	for (int i = 0; i < n_made; i++)
+		nftw(made[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *test_store_uri(void)
 {
-	const char *uri = getenv("RELEASE_TEST_STORE");
+	static char uri[80];
+	const char *base = getenv("RELEASE_TEST_STORE");
 
-	return uri && *uri ? uri : "memory:";
+	if (!base || !*base)
+		return "memory:";
+	if (strcmp(base, "file:") != 0)
+		return base;
+	/* "file:" alone: a fresh store directory for each call */
+	assert_true(n_made < 256);
+	snprintf(made[n_made], sizeof made[0], "%s/librelease-test-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(made[n_made]));
+	if (n_made++ == 0)
+		atexit(remove_made);
+	snprintf(uri, sizeof uri, "file:%s/store", made[n_made - 1]);
+	return uri;
 }
 
 struct shared_backend {

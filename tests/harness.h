@@ -25,7 +25,8 @@ struct test_random {
 };
 int test_random_fill(void *payload, unsigned char *buf, size_t len);
 
-/* The URI of the backend under test: $RELEASE_TEST_STORE, else "memory:". */
+/* The URI of the backend under test: $RELEASE_TEST_STORE, else "memory:".
+ * "file:" alone gives a new temporary store directory at each call. */
 const char *test_store_uri(void);
 
 /*

@@ -1,0 +1,1729 @@
+/*
+ * The file store: a durable, crash-safe backend on a local directory, shared
+ * by any number of processes. Written against the public storage vtable.
+ *
+ * On-disk format (version 1)
+ * ==========================
+ *
+ * <root>/FORMAT             "librelease-file-store <version>\n"
+ * <root>/<app>/             one directory per app (0700; files are 0600)
+ *   lock                    empty; writers hold an exclusive OFD lock on it
+ *   state                   two 4096-byte copies of the app's state
+ *   log.<g>                 the records, append-only; the truth
+ *   rel.<g>, bld.<g>        release and build index: seq -> record
+ *   keys.<g>                hash index: (kind, key) -> seq
+ *
+ * log: a 64-byte header ("LRLOG001") then records:
+ *   magic u32 | crc32c u32 | op u8 | kind u8 | keylen u8 | 0 u8 |
+ *   datalen u32 | seq u64 | key | data
+ * (integers little-endian; the CRC covers everything after itself). op is
+ * put, replace (the new bytes of a compare-and-swap) or delete. A record is
+ * acknowledged only after fdatasync; the indexes are written after that.
+ *
+ * rel/bld: a 64-byte header, then for seq s at 64 + (s-1)*24:
+ *   log offset u64 | key hash u64 | record length u32 | crc32c u32
+ * (the CRC covers the first 20 bytes and s). All zero means no record.
+ *
+ * keys: a 64-byte header, then open-addressing slots of 24 bytes:
+ *   tag u64 (0 empty, 1 deleted, else the key hash) | kind<<56 | seq u64 |
+ *   crc32c u32 | 0 u32
+ * A hit is always confirmed against the record's own key.
+ *
+ * state: each copy holds a counter, the generations g of the files above,
+ * the log length the indexes cover (indexed_len) and the length up to which
+ * they were last fsync'ed (synced_len), the boot id of the machine that wrote
+ * them, counts for the hash index and compaction, up to 16 small META
+ * records (key -> log offset), and a CRC. Writers overwrite the older copy,
+ * so a torn write leaves the other intact; readers take the valid copy with
+ * the higher counter.
+ *
+ * Recovery rules
+ * --------------
+ * - Indexes are derived from the log. A writer that finds the log longer than
+ *   indexed_len (its predecessor died between the two) replays the tail.
+ * - Index writes are not fsync'ed each time; a checkpoint fsyncs them and
+ *   records synced_len. After a reboot (the boot id differs) the log is
+ *   replayed from synced_len, so index pages lost with the page cache are
+ *   rebuilt.
+ * - A record that fails its checksum at the end of the log, with no intact
+ *   record after it, is a torn append that was never acknowledged: the log
+ *   is truncated there. Anywhere else it is RELEASE_ECORRUPT, naming the
+ *   file and byte offset. Index entries that fail their checksum are
+ *   RELEASE_ECORRUPT too; nothing is ever returned that fails a check.
+ * - Compaction writes new log and index files under new generations, fsyncs
+ *   them and the directory, then switches the state; readers keep using the
+ *   old files they have open and never wait.
+ */
+#include <librelease/storage.h>
+
+#include "crc32c.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FORMAT_VERSION 1
+#define FORMAT_NAME "librelease-file-store"
+
+#define OP_PUT 1
+#define OP_REPLACE 2
+#define OP_DELETE 3
+
+#define LOG_HDR 64
+#define REC_HDR 24
+#define REC_MAGIC 0x4b52524cu /* "LRRK" */
+#define IDX_HDR 64
+#define IDX_ENT 24
+#define KEY_SLOT 24
+#define STATE_COPY 4096
+#define META_SLOTS 16
+#define KEY_MAX 64
+#define DATA_MAX (64u << 20)
+#define MAX_OPEN_APPS 32
+#define CHECKPOINT_BYTES (4u << 20) /* log bytes between index fsyncs */
+#define COMPACT_MIN (1u << 20)      /* dead bytes before compaction is worth it */
+#define KEYS_MIN_CAP 1024
+#define SCAN_BATCH 64
+#define RETRIES 8
+
+/* The core's entry points into this backend (store.c). */
+extern const release_storage file_storage;
+int file_open(void **ctx, const char *path, char *err, size_t errlen);
+
+struct meta_slot {
+	char key[KEY_MAX + 1];
+	uint32_t len;
+	uint64_t off;
+};
+
+struct state {
+	uint64_t counter;
+	uint64_t log_gen, idx_gen, keys_gen;
+	uint64_t indexed_len, synced_len, dead;
+	uint64_t keys_cap, keys_used;
+	char boot_id[40];
+	uint32_t meta_n;
+	struct meta_slot meta[META_SLOTS];
+};
+
+struct fapp {
+	char name[64];
+	int dir, lock, statefd, log, idx[2], keys; /* idx[0]: builds, idx[1]: releases */
+	uint64_t log_gen, idx_gen, keys_gen;
+	struct state st;
+	uint64_t used; /* LRU tick */
+	int locked;
+};
+
+struct fstore {
+	int root;
+	char boot_id[40];
+	struct fapp *apps[MAX_OPEN_APPS];
+	uint64_t tick;
+	char errmsg[512];
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static int failf(struct fstore *fs, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int failf(struct fstore *fs, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fs->errmsg, sizeof fs->errmsg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int errno_code(int e)
+{
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+		return RELEASE_ENOSPC;
+	case ENOMEM:
+		return RELEASE_ENOMEM;
+	default:
+		return RELEASE_EIO;
+	}
+}
+
+static int sys_fail(struct fstore *fs, const char *app, const char *what)
+{
+	int e = errno;
+
+	return failf(fs, errno_code(e), "app '%s': %s: %s", app, what, strerror(e));
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)p[i] << (8 * i);
+	return v;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Full pread: returns bytes read (short only at end of file) or -1. */
+static ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const char *)buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_retry(int fd)
+{
+	int rc;
+
+	do
+		rc = fsync(fd);
+	while (rc != 0 && errno == EINTR);
+	return rc;
+}
+
+static int fdatasync_retry(int fd)
+{
+	int rc;
+
+	do
+		rc = fdatasync(fd);
+	while (rc != 0 && errno == EINTR);
+	return rc;
+}
+
+static uint64_t file_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+static uint64_t key_hash(int kind, const char *key)
+{
+	uint64_t h = 1469598103934665603u;
+
+	h = (h ^ (unsigned char)kind) * 1099511628211u;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	return h < 2 ? h + 2 : h;
+}
+
+static int valid_key(const char *key)
+{
+	size_t n;
+
+	if (!key)
+		return 0;
+	n = strlen(key);
+	if (n < 1 || n > KEY_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = key[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_app_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n < 1 || n > 63)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (!alnum && (c != '-' || i == 0 || i == n - 1))
+			return 0;
+	}
+	return 1;
+}
+
+static int ordered(int kind)
+{
+	return kind == RELEASE_KIND_BUILD || kind == RELEASE_KIND_RELEASE;
+}
+
+/* --------------------------------------------------------------- state */
+
+static void encode_state(const struct state *s, unsigned char *b)
+{
+	memset(b, 0, STATE_COPY);
+	memcpy(b, "LRSTATE1", 8);
+	put_u64(b + 8, s->counter);
+	put_u64(b + 16, s->log_gen);
+	put_u64(b + 24, s->idx_gen);
+	put_u64(b + 32, s->keys_gen);
+	put_u64(b + 40, s->indexed_len);
+	put_u64(b + 48, s->synced_len);
+	put_u64(b + 56, s->dead);
+	put_u64(b + 64, s->keys_cap);
+	put_u64(b + 72, s->keys_used);
+	memcpy(b + 80, s->boot_id, sizeof s->boot_id);
+	put_u32(b + 120, s->meta_n);
+	for (uint32_t i = 0; i < s->meta_n; i++) {
+		unsigned char *m = b + 128 + i * 80;
+
+		memcpy(m, s->meta[i].key, KEY_MAX + 1);
+		put_u32(m + 68, s->meta[i].len);
+		put_u64(m + 72, s->meta[i].off);
+	}
+	put_u32(b + STATE_COPY - 4, crc32c(0, b, STATE_COPY - 4));
+}
+
+static int decode_state(const unsigned char *b, struct state *s)
+{
+	if (memcmp(b, "LRSTATE1", 8) != 0 ||
+	    get_u32(b + STATE_COPY - 4) != crc32c(0, b, STATE_COPY - 4))
+		return -1;
+	memset(s, 0, sizeof *s);
+	s->counter = get_u64(b + 8);
+	s->log_gen = get_u64(b + 16);
+	s->idx_gen = get_u64(b + 24);
+	s->keys_gen = get_u64(b + 32);
+	s->indexed_len = get_u64(b + 40);
+	s->synced_len = get_u64(b + 48);
+	s->dead = get_u64(b + 56);
+	s->keys_cap = get_u64(b + 64);
+	s->keys_used = get_u64(b + 72);
+	memcpy(s->boot_id, b + 80, sizeof s->boot_id);
+	s->boot_id[sizeof s->boot_id - 1] = '\0';
+	s->meta_n = get_u32(b + 120);
+	if (s->meta_n > META_SLOTS || s->keys_cap == 0 || (s->keys_cap & (s->keys_cap - 1)))
+		return -1;
+	for (uint32_t i = 0; i < s->meta_n; i++) {
+		const unsigned char *m = b + 128 + i * 80;
+
+		memcpy(s->meta[i].key, m, KEY_MAX + 1);
+		s->meta[i].key[KEY_MAX] = '\0';
+		s->meta[i].len = get_u32(m + 68);
+		s->meta[i].off = get_u64(m + 72);
+	}
+	return 0;
+}
+
+/* Reads the newest intact copy. 1: found; 0: the file is new or was never
+ * completed; RELEASE_ECORRUPT when both copies are damaged. */
+static int read_state(struct fstore *fs, struct fapp *a, struct state *out)
+{
+	unsigned char b[2 * STATE_COPY];
+	struct state s[2];
+	ssize_t n = pread_full(a->statefd, b, sizeof b, 0);
+	int ok0, ok1;
+
+	if (n < 0)
+		return sys_fail(fs, a->name, "reading state");
+	ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0;
+	ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0;
+	if (!ok0 && !ok1) {
+		if (n < 2 * STATE_COPY)
+			return 0; /* creation never finished: nothing was written */
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': both copies of the state file are corrupt",
+			     a->name);
+	}
+	*out = ok0 && (!ok1 || s[0].counter > s[1].counter) ? s[0] : s[1];
+	return 1;
+}
+
+/* Writes st over the older copy; with sync, also makes it durable. */
+static int write_state(struct fstore *fs, struct fapp *a, struct state *st, int sync)
+{
+	unsigned char b[STATE_COPY];
+
+	st->counter++;
+	encode_state(st, b);
+	if (pwrite_full(a->statefd, b, sizeof b, (st->counter % 2) * STATE_COPY) != 0)
+		return sys_fail(fs, a->name, "writing state");
+	if (sync && fsync_retry(a->statefd) != 0)
+		return sys_fail(fs, a->name, "syncing state");
+	return 0;
+}
+
+static struct meta_slot *meta_find(struct state *st, const char *key)
+{
+	for (uint32_t i = 0; i < st->meta_n; i++)
+		if (strcmp(st->meta[i].key, key) == 0)
+			return &st->meta[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static int open_file(struct fstore *fs, struct fapp *a, const char *name, int create, int *fd)
+{
+	int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
+
+	*fd = openat(a->dir, name, flags, 0600);
+	if (*fd < 0)
+		return sys_fail(fs, a->name, name);
+	return 0;
+}
+
+static void gen_name(char *buf, size_t len, const char *base, uint64_t gen)
+{
+	snprintf(buf, len, "%s.%llu", base, (unsigned long long)gen);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void close_data_files(struct fapp *a)
+{
+	close_fd(&a->log);
+	close_fd(&a->idx[0]);
+	close_fd(&a->idx[1]);
+	close_fd(&a->keys);
+	a->log_gen = a->idx_gen = a->keys_gen = 0;
+}
+
+static void app_close(struct fapp *a)
+{
+	if (!a)
+		return;
+	close_data_files(a);
+	close_fd(&a->statefd);
+	close_fd(&a->lock);
+	close_fd(&a->dir);
+	free(a);
+}
+
+/* Opens the files of the generations st names, if not open already. */
+static int open_generation(struct fstore *fs, struct fapp *a, const struct state *st)
+{
+	char name[48];
+	int rc = 0;
+
+	if (a->log_gen != st->log_gen) {
+		close_fd(&a->log);
+		gen_name(name, sizeof name, "log", st->log_gen);
+		if ((rc = open_file(fs, a, name, 0, &a->log)) != 0)
+			return rc;
+		a->log_gen = st->log_gen;
+	}
+	if (a->idx_gen != st->idx_gen) {
+		close_fd(&a->idx[0]);
+		close_fd(&a->idx[1]);
+		a->idx_gen = 0;
+		gen_name(name, sizeof name, "bld", st->idx_gen);
+		if ((rc = open_file(fs, a, name, 0, &a->idx[0])) != 0)
+			return rc;
+		gen_name(name, sizeof name, "rel", st->idx_gen);
+		if ((rc = open_file(fs, a, name, 0, &a->idx[1])) != 0)
+			return rc;
+		a->idx_gen = st->idx_gen;
+	}
+	if (a->keys_gen != st->keys_gen) {
+		close_fd(&a->keys);
+		gen_name(name, sizeof name, "keys", st->keys_gen);
+		if ((rc = open_file(fs, a, name, 0, &a->keys)) != 0)
+			return rc;
+		a->keys_gen = st->keys_gen;
+	}
+	return 0;
+}
+
+/* Creates a generation file with its header, synced. */
+static int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
+			   const char *magic, uint64_t extra, uint64_t size, int *out)
+{
+	unsigned char hdr[64] = {0};
+	char name[48];
+	int fd;
+
+	gen_name(name, sizeof name, base, gen);
+	unlinkat(a->dir, name, 0); /* a leftover of an interrupted attempt */
+	fd = openat(a->dir, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return sys_fail(fs, a->name, name);
+	memcpy(hdr, magic, 8);
+	put_u32(hdr + 8, FORMAT_VERSION);
+	put_u64(hdr + 16, extra);
+	if (pwrite_full(fd, hdr, sizeof hdr, 0) != 0 ||
+	    (size > sizeof hdr && ftruncate(fd, (off_t)size) != 0) || fsync_retry(fd) != 0) {
+		int rc = sys_fail(fs, a->name, name);
+
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return 0;
+}
+
+static int lock_app(struct fstore *fs, struct fapp *a, short type)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+
+	while (fcntl(a->lock, F_OFD_SETLKW, &fl) != 0) {
+		if (errno != EINTR)
+			return sys_fail(fs, a->name, "locking");
+	}
+	a->locked = type != F_UNLCK;
+	return 0;
+}
+
+static void unlock_app(struct fstore *fs, struct fapp *a)
+{
+	if (a->locked)
+		lock_app(fs, a, F_UNLCK);
+}
+
+/* First use of an app on disk: its files and a state that names them. Runs
+ * under the exclusive lock. */
+static int init_app(struct fstore *fs, struct fapp *a)
+{
+	struct state st;
+	int rc;
+
+	memset(&st, 0, sizeof st);
+	st.log_gen = st.idx_gen = st.keys_gen = 1;
+	st.keys_cap = KEYS_MIN_CAP;
+	st.indexed_len = st.synced_len = LOG_HDR;
+	memcpy(st.boot_id, fs->boot_id, sizeof st.boot_id);
+	close_data_files(a);
+	if ((rc = create_gen_file(fs, a, "log", 1, "LRLOG001", 0, 0, &a->log)) != 0 ||
+	    (rc = create_gen_file(fs, a, "bld", 1, "LRIDX001", 0, 0, &a->idx[0])) != 0 ||
+	    (rc = create_gen_file(fs, a, "rel", 1, "LRIDX001", 0, 0, &a->idx[1])) != 0 ||
+	    (rc = create_gen_file(fs, a, "keys", 1, "LRKEY001", KEYS_MIN_CAP,
+				  IDX_HDR + (uint64_t)KEYS_MIN_CAP * KEY_SLOT, &a->keys)) != 0)
+		return rc;
+	a->log_gen = a->idx_gen = a->keys_gen = 1;
+	if (fsync_retry(a->dir) != 0)
+		return sys_fail(fs, a->name, "syncing app directory");
+	/* Both copies, so a torn first write can never look like a state. */
+	if ((rc = write_state(fs, a, &st, 0)) != 0 || (rc = write_state(fs, a, &st, 1)) != 0)
+		return rc;
+	a->st = st;
+	return 0;
+}
+
+/* Finds or opens an app's directory. With create, makes it; without, a
+ * missing app gives *out = NULL and 0. */
+static int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
+{
+	struct fapp *a;
+	size_t slot = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < MAX_OPEN_APPS; i++) {
+		if (fs->apps[i] && strcmp(fs->apps[i]->name, name) == 0) {
+			fs->apps[i]->used = ++fs->tick;
+			*out = fs->apps[i];
+			return 0;
+		}
+		if (!fs->apps[i] || (fs->apps[slot] && fs->apps[i]->used < fs->apps[slot]->used))
+			slot = i;
+	}
+	if (!(a = calloc(1, sizeof *a)))
+		return failf(fs, RELEASE_ENOMEM, "out of memory");
+	strcpy(a->name, name);
+	a->lock = a->statefd = a->log = a->idx[0] = a->idx[1] = a->keys = -1;
+	a->dir = openat(fs->root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (a->dir < 0 && errno == ENOENT && create) {
+		if (mkdirat(fs->root, name, 0700) != 0 && errno != EEXIST) {
+			int rc = sys_fail(fs, name, "creating app directory");
+
+			free(a);
+			return rc;
+		}
+		if (fsync_retry(fs->root) != 0) {
+			int rc = sys_fail(fs, name, "syncing store directory");
+
+			free(a);
+			return rc;
+		}
+		a->dir = openat(fs->root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (a->dir < 0) {
+		int rc = errno == ENOENT ? 0 : sys_fail(fs, name, "opening app directory");
+
+		free(a);
+		return rc;
+	}
+	if (open_file(fs, a, "lock", 1, &a->lock) != 0 || open_file(fs, a, "state", 1, &a->statefd) != 0) {
+		app_close(a);
+		return RELEASE_EIO;
+	}
+	app_close(fs->apps[slot]);
+	a->used = ++fs->tick;
+	fs->apps[slot] = a;
+	*out = a;
+	return 0;
+}
+
+/* --------------------------------------------------------------- records */
+
+struct rec {
+	int op, kind;
+	uint64_t seq;
+	char key[KEY_MAX + 1];
+	unsigned char *data; /* owned */
+	uint32_t datalen;
+	uint64_t off;
+	uint32_t len; /* whole record */
+};
+
+/* Reads and checks the record at off of the current log. 0, or
+ * RELEASE_ECORRUPT (with *torn = 1 when the file simply ends inside it). */
+static int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int *torn)
+{
+	unsigned char h[REC_HDR];
+	ssize_t n;
+	uint32_t keylen, datalen;
+	unsigned char *body;
+	uint32_t crc;
+
+	memset(r, 0, sizeof *r);
+	if (torn)
+		*torn = 0;
+	n = pread_full(a->log, h, sizeof h, off);
+	if (n < 0)
+		return sys_fail(fs, a->name, "reading log");
+	if (n < REC_HDR) {
+		if (torn)
+			*torn = 1;
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu ends inside the record at byte %llu",
+			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
+	}
+	keylen = h[10];
+	datalen = get_u32(h + 12);
+	if (get_u32(h) != REC_MAGIC || keylen < 1 || keylen > KEY_MAX || datalen > DATA_MAX ||
+	    h[8] < OP_PUT || h[8] > OP_DELETE || h[9] < RELEASE_KIND_META ||
+	    h[9] > RELEASE_KIND_RELEASE || h[11] != 0)
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu has a corrupt record header at byte %llu",
+			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
+	if (!(body = malloc(keylen + datalen + 1)))
+		return failf(fs, RELEASE_ENOMEM, "out of memory");
+	n = pread_full(a->log, body, keylen + datalen, off + REC_HDR);
+	if (n < 0) {
+		free(body);
+		return sys_fail(fs, a->name, "reading log");
+	}
+	if ((size_t)n < keylen + datalen) {
+		free(body);
+		if (torn)
+			*torn = 1;
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu ends inside the record at byte %llu",
+			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
+	}
+	crc = crc32c(0, h + 8, REC_HDR - 8);
+	crc = crc32c(crc, body, keylen + datalen);
+	if (crc != get_u32(h + 4)) {
+		free(body);
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': record at byte %llu of log.%llu fails its checksum",
+			     a->name, (unsigned long long)off, (unsigned long long)a->log_gen);
+	}
+	r->op = h[8];
+	r->kind = h[9];
+	r->seq = get_u64(h + 16);
+	memcpy(r->key, body, keylen);
+	r->key[keylen] = '\0';
+	if (memchr(r->key, '\0', keylen) || (ordered(r->kind) ? r->seq == 0 : r->seq != 0)) {
+		free(body);
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': record at byte %llu of log.%llu is malformed",
+			     a->name, (unsigned long long)off, (unsigned long long)a->log_gen);
+	}
+	memmove(body, body + keylen, datalen);
+	r->data = body;
+	r->datalen = datalen;
+	r->off = off;
+	r->len = REC_HDR + keylen + datalen;
+	return 0;
+}
+
+static void rec_free(struct rec *r)
+{
+	free(r->data);
+	r->data = NULL;
+}
+
+/* Appends a record and makes it durable; on failure the log is cut back. */
+static int append_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
+		      uint64_t seq, const void *data, size_t len, uint64_t *off, uint32_t *reclen)
+{
+	size_t keylen = strlen(key), total = REC_HDR + keylen + len;
+	unsigned char *b;
+	uint64_t end = a->st.indexed_len;
+	int rc = 0;
+
+	if (len > DATA_MAX)
+		return failf(fs, RELEASE_EINVAL, "app '%s': record of %zu bytes is too large", a->name, len);
+	if (!(b = malloc(total)))
+		return failf(fs, RELEASE_ENOMEM, "out of memory");
+	put_u32(b, REC_MAGIC);
+	b[8] = (unsigned char)op;
+	b[9] = (unsigned char)kind;
+	b[10] = (unsigned char)keylen;
+	b[11] = 0;
+	put_u32(b + 12, (uint32_t)len);
+	put_u64(b + 16, seq);
+	memcpy(b + REC_HDR, key, keylen);
+	if (len)
+		memcpy(b + REC_HDR + keylen, data, len);
+	put_u32(b + 4, crc32c(0, b + 8, total - 8));
+	if (pwrite_full(a->log, b, total, end) != 0 || fdatasync_retry(a->log) != 0) {
+		rc = sys_fail(fs, a->name, "appending to log");
+		/* Whatever reached the file is unacknowledged: drop it. */
+		if (ftruncate(a->log, (off_t)end) == 0)
+			fdatasync_retry(a->log);
+	}
+	free(b);
+	if (rc == 0) {
+		*off = end;
+		*reclen = (uint32_t)total;
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------- seq indexes */
+
+struct ent {
+	uint64_t off, hash;
+	uint32_t len;
+};
+
+static uint32_t ent_crc(const unsigned char *e, uint64_t seq)
+{
+	unsigned char s[8];
+
+	put_u64(s, seq);
+	return crc32c(crc32c(0, e, 20), s, 8);
+}
+
+/* Reads entry seq of an index; e->off == 0 when there is none. */
+static int read_ent(struct fstore *fs, struct fapp *a, int which, uint64_t seq, struct ent *e)
+{
+	unsigned char b[IDX_ENT];
+	ssize_t n;
+
+	memset(e, 0, sizeof *e);
+	for (int attempt = 0; attempt < RETRIES; attempt++) {
+		n = pread_full(a->idx[which], b, sizeof b, IDX_HDR + (seq - 1) * IDX_ENT);
+		if (n < 0)
+			return sys_fail(fs, a->name, "reading index");
+		if (n < IDX_ENT)
+			return 0;
+		if (get_u64(b) == 0 && get_u64(b + 8) == 0 && get_u32(b + 16) == 0 && get_u32(b + 20) == 0)
+			return 0;
+		if (get_u32(b + 20) == ent_crc(b, seq)) {
+			e->off = get_u64(b);
+			e->hash = get_u64(b + 8);
+			e->len = get_u32(b + 16);
+			return 0;
+		}
+		/* a writer may be midway through this entry: look again */
+	}
+	return failf(fs, RELEASE_ECORRUPT, "app '%s': %s.%llu entry %llu fails its checksum", a->name,
+		     which ? "rel" : "bld", (unsigned long long)a->idx_gen, (unsigned long long)seq);
+}
+
+static int write_ent(struct fstore *fs, struct fapp *a, int which, uint64_t seq, const struct ent *e)
+{
+	unsigned char b[IDX_ENT] = {0};
+
+	if (e) {
+		put_u64(b, e->off);
+		put_u64(b + 8, e->hash);
+		put_u32(b + 16, e->len);
+		put_u32(b + 20, ent_crc(b, seq));
+	}
+	if (pwrite_full(a->idx[which], b, sizeof b, IDX_HDR + (seq - 1) * IDX_ENT) != 0)
+		return sys_fail(fs, a->name, "writing index");
+	return 0;
+}
+
+static uint64_t max_seq(struct fapp *a, int which)
+{
+	uint64_t size = file_size(a->idx[which]);
+
+	return size > IDX_HDR ? (size - IDX_HDR) / IDX_ENT : 0;
+}
+
+/* ------------------------------------------------------------ key index */
+
+static uint32_t slot_crc(const unsigned char *s)
+{
+	return crc32c(0, s, 16);
+}
+
+static int read_slot(struct fstore *fs, struct fapp *a, uint64_t i, uint64_t *tag, uint64_t *val)
+{
+	unsigned char b[KEY_SLOT];
+
+	for (int attempt = 0; attempt < RETRIES; attempt++) {
+		ssize_t n = pread_full(a->keys, b, sizeof b, IDX_HDR + i * KEY_SLOT);
+
+		if (n < 0)
+			return sys_fail(fs, a->name, "reading key index");
+		*tag = n == KEY_SLOT ? get_u64(b) : 0;
+		*val = n == KEY_SLOT ? get_u64(b + 8) : 0;
+		if (*tag == 0 && *val == 0)
+			return 0;
+		if (get_u32(b + 16) == slot_crc(b))
+			return 0;
+	}
+	return failf(fs, RELEASE_ECORRUPT, "app '%s': keys.%llu slot %llu fails its checksum", a->name,
+		     (unsigned long long)a->keys_gen, (unsigned long long)i);
+}
+
+static int write_slot(struct fstore *fs, struct fapp *a, int fd, uint64_t i, uint64_t tag, uint64_t val)
+{
+	unsigned char b[KEY_SLOT] = {0};
+
+	put_u64(b, tag);
+	put_u64(b + 8, val);
+	put_u32(b + 16, slot_crc(b));
+	if (pwrite_full(fd, b, sizeof b, IDX_HDR + i * KEY_SLOT) != 0)
+		return sys_fail(fs, a->name, "writing key index");
+	return 0;
+}
+
+/*
+ * Looks (kind, key) up. *seq = 0 when absent. *slot gets the key's slot, or
+ * the first free one on its probe path (for inserting).
+ */
+static int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t *seq,
+		      uint64_t *slot)
+{
+	uint64_t h = key_hash(kind, key), mask = a->st.keys_cap - 1, i = h & mask;
+	uint64_t free_slot = UINT64_MAX;
+	int which = kind == RELEASE_KIND_RELEASE;
+
+	*seq = 0;
+	for (uint64_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
+		uint64_t tag = 0, val = 0, s;
+		struct ent e;
+		int rc = read_slot(fs, a, i, &tag, &val);
+
+		if (rc != 0)
+			return rc;
+		if (tag == 0) {
+			*slot = free_slot != UINT64_MAX ? free_slot : i;
+			return 0;
+		}
+		if (tag == 1) {
+			if (free_slot == UINT64_MAX)
+				free_slot = i;
+			continue;
+		}
+		if (tag != h || (int)(val >> 56) != kind)
+			continue;
+		/* Confirm against the index, which holds the full key hash, and
+		 * the record, which holds the key. */
+		s = val & ((UINT64_C(1) << 56) - 1);
+		if ((rc = read_ent(fs, a, which, s, &e)) != 0)
+			return rc;
+		if (e.off && e.hash == h) {
+			struct rec r;
+
+			if ((rc = read_rec(fs, a, e.off, &r, NULL)) != 0)
+				return rc;
+			rec_free(&r);
+			if (strcmp(r.key, key) == 0 && r.seq == s && r.kind == kind) {
+				*seq = s;
+				*slot = i;
+				return 0;
+			}
+		}
+	}
+	*slot = free_slot;
+	return 0;
+}
+
+/* Rebuilds the key index at twice the live size, as a new generation. */
+static int grow_keys(struct fstore *fs, struct fapp *a)
+{
+	uint64_t live = 0, cap = KEYS_MIN_CAP, gen = a->st.keys_gen + 1;
+	char name[48];
+	int fd = -1, rc;
+
+	for (int w = 0; w < 2; w++)
+		live += max_seq(a, w);
+	while (cap < 4 * (live + 1))
+		cap *= 2;
+	if ((rc = create_gen_file(fs, a, "keys", gen, "LRKEY001", cap,
+				  IDX_HDR + cap * KEY_SLOT, &fd)) != 0)
+		return rc;
+	live = 0;
+	for (int w = 0; w < 2 && rc == 0; w++) {
+		int kind = w ? RELEASE_KIND_RELEASE : RELEASE_KIND_BUILD;
+		uint64_t top = max_seq(a, w);
+
+		for (uint64_t s = 1; s <= top && rc == 0; s++) {
+			struct ent e;
+			uint64_t i, tag, val;
+
+			if ((rc = read_ent(fs, a, w, s, &e)) != 0 || !e.off)
+				continue;
+			for (i = e.hash & (cap - 1);; i = (i + 1) & (cap - 1)) {
+				unsigned char b[KEY_SLOT];
+
+				if (pread_full(fd, b, sizeof b, IDX_HDR + i * KEY_SLOT) != KEY_SLOT) {
+					rc = sys_fail(fs, a->name, "reading key index");
+					break;
+				}
+				tag = get_u64(b);
+				val = get_u64(b + 8);
+				if (tag == 0 && val == 0)
+					break;
+			}
+			if (rc == 0)
+				rc = write_slot(fs, a, fd, i, e.hash, ((uint64_t)kind << 56) | s);
+			live++;
+		}
+	}
+	if (rc == 0 && (fsync_retry(fd) != 0 || fsync_retry(a->dir) != 0))
+		rc = sys_fail(fs, a->name, "syncing key index");
+	if (rc == 0) {
+		/* The indexes must be durable before the state names the new file. */
+		for (int w = 0; w < 2 && rc == 0; w++)
+			if (fsync_retry(a->idx[w]) != 0)
+				rc = sys_fail(fs, a->name, "syncing index");
+	}
+	if (rc == 0) {
+		uint64_t old = a->st.keys_gen;
+
+		a->st.keys_gen = gen;
+		a->st.keys_cap = cap;
+		a->st.keys_used = live;
+		a->st.synced_len = a->st.indexed_len;
+		memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
+		if ((rc = write_state(fs, a, &a->st, 1)) == 0) {
+			close_fd(&a->keys);
+			a->keys = fd;
+			a->keys_gen = gen;
+			fd = -1;
+			gen_name(name, sizeof name, "keys", old);
+			unlinkat(a->dir, name, 0);
+		}
+	}
+	if (fd >= 0) {
+		close(fd);
+		gen_name(name, sizeof name, "keys", gen);
+		unlinkat(a->dir, name, 0);
+	}
+	return rc;
+}
+
+static int key_insert(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq)
+{
+	uint64_t found, slot;
+	int rc;
+
+	if ((a->st.keys_used + 1) * 2 > a->st.keys_cap && (rc = grow_keys(fs, a)) != 0)
+		return rc;
+	if ((rc = key_lookup(fs, a, kind, key, &found, &slot)) != 0)
+		return rc;
+	if (found == seq)
+		return 0;
+	if (slot == UINT64_MAX)
+		return failf(fs, RELEASE_EIO, "app '%s': key index is full", a->name);
+	if ((rc = write_slot(fs, a, a->keys, slot, key_hash(kind, key), ((uint64_t)kind << 56) | seq)) != 0)
+		return rc;
+	a->st.keys_used++;
+	return 0;
+}
+
+static int key_remove(struct fstore *fs, struct fapp *a, int kind, const char *key)
+{
+	uint64_t found, slot;
+	int rc = key_lookup(fs, a, kind, key, &found, &slot);
+
+	if (rc != 0 || !found)
+		return rc;
+	return write_slot(fs, a, a->keys, slot, 1, 0);
+}
+
+/* ---------------------------------------------------------------- replay */
+
+/* Brings the indexes up to date with one record of the log. Idempotent. */
+static int apply(struct fstore *fs, struct fapp *a, const struct rec *r)
+{
+	struct state *st = &a->st;
+
+	if (r->kind == RELEASE_KIND_META) {
+		struct meta_slot *m = meta_find(st, r->key);
+
+		if (r->op == OP_DELETE) {
+			if (m)
+				*m = st->meta[--st->meta_n];
+			return 0;
+		}
+		if (!m) {
+			if (st->meta_n == META_SLOTS)
+				return failf(fs, RELEASE_EINVAL, "app '%s': more than %d META records",
+					     a->name, META_SLOTS);
+			m = &st->meta[st->meta_n++];
+			strcpy(m->key, r->key);
+		}
+		m->off = r->off;
+		m->len = r->len;
+		return 0;
+	}
+	{
+		int which = r->kind == RELEASE_KIND_RELEASE;
+		struct ent e = {r->off, key_hash(r->kind, r->key), r->len};
+		int rc;
+
+		if (r->op == OP_DELETE) {
+			if ((rc = write_ent(fs, a, which, r->seq, NULL)) != 0)
+				return rc;
+			return key_remove(fs, a, r->kind, r->key);
+		}
+		if ((rc = write_ent(fs, a, which, r->seq, &e)) != 0)
+			return rc;
+		return key_insert(fs, a, r->kind, r->key, r->seq);
+	}
+}
+
+/* 1 when an intact record starts anywhere in the log after off. */
+static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t end)
+{
+	for (uint64_t p = off + 1; p + REC_HDR <= end; p++) {
+		unsigned char m[4];
+		struct rec r;
+		int torn;
+
+		if (pread_full(a->log, m, 4, p) != 4)
+			return 0;
+		if (get_u32(m) != REC_MAGIC)
+			continue;
+		if (read_rec(fs, a, p, &r, &torn) == 0) {
+			rec_free(&r);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Replays the log from off to its end; a torn tail is cut off. */
+static int replay(struct fstore *fs, struct fapp *a, uint64_t off)
+{
+	uint64_t end = file_size(a->log);
+	int rc = 0;
+
+	while (off < end) {
+		struct rec r;
+		int torn;
+
+		rc = read_rec(fs, a, off, &r, &torn);
+		if (rc == RELEASE_ECORRUPT) {
+			char msg[sizeof fs->errmsg];
+
+			strcpy(msg, fs->errmsg);
+			if (intact_after(fs, a, off, end)) {
+				strcpy(fs->errmsg, msg);
+				return RELEASE_ECORRUPT;
+			}
+			/* An append that never completed: it was never acknowledged. */
+			if (ftruncate(a->log, (off_t)off) != 0 || fdatasync_retry(a->log) != 0)
+				return sys_fail(fs, a->name, "cutting a torn log tail");
+			end = off;
+			rc = 0;
+			break;
+		}
+		if (rc != 0)
+			return rc;
+		rc = apply(fs, a, &r);
+		off += r.len;
+		rec_free(&r);
+		if (rc != 0)
+			return rc;
+	}
+	a->st.indexed_len = end;
+	return 0;
+}
+
+/* Makes the indexes durable up to the log's length. */
+static int checkpoint(struct fstore *fs, struct fapp *a)
+{
+	if (fsync_retry(a->idx[0]) != 0 || fsync_retry(a->idx[1]) != 0 || fsync_retry(a->keys) != 0)
+		return sys_fail(fs, a->name, "syncing indexes");
+	a->st.synced_len = a->st.indexed_len;
+	memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
+	return write_state(fs, a, &a->st, 1);
+}
+
+/* Under the exclusive lock: the state read fresh, and the indexes repaired
+ * after a crash or a reboot. */
+static int recover(struct fstore *fs, struct fapp *a)
+{
+	int rc = read_state(fs, a, &a->st);
+
+	if (rc == 0)
+		return init_app(fs, a);
+	if (rc < 0)
+		return rc;
+	if ((rc = open_generation(fs, a, &a->st)) != 0)
+		return rc;
+	if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
+		/* Index writes since the last checkpoint may have died with the
+		 * page cache. */
+		if ((rc = replay(fs, a, a->st.synced_len)) != 0)
+			return rc;
+		return checkpoint(fs, a);
+	}
+	if (file_size(a->log) != a->st.indexed_len) {
+		if ((rc = replay(fs, a, a->st.indexed_len)) != 0)
+			return rc;
+		return write_state(fs, a, &a->st, 0);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ operations */
+
+/* Starts a write: the app (created if asked), locked, recovered. */
+static int begin_write(struct fstore *fs, const char *app, int create, struct fapp **out)
+{
+	struct fapp *a;
+	int rc = get_app(fs, app, create, &a);
+
+	*out = NULL;
+	if (rc != 0 || !a)
+		return rc;
+	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+		return rc;
+	if ((rc = recover(fs, a)) != 0) {
+		unlock_app(fs, a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+static int compact(struct fstore *fs, struct fapp *a);
+
+/* Ends a write: publishes the state, checkpoints or compacts when due. */
+static int end_write(struct fstore *fs, struct fapp *a, int rc)
+{
+	if (rc == 0)
+		rc = write_state(fs, a, &a->st, 0);
+	if (rc == 0 && a->st.indexed_len - a->st.synced_len >= CHECKPOINT_BYTES)
+		rc = checkpoint(fs, a);
+	if (rc == 0 && a->st.dead >= COMPACT_MIN && a->st.dead * 2 >= a->st.indexed_len)
+		rc = compact(fs, a);
+	unlock_app(fs, a);
+	return rc;
+}
+
+/* Starts a read: no lock, unless the indexes need a repair first. */
+static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
+{
+	struct fapp *a;
+	int rc = get_app(fs, app, 0, &a);
+
+	*out = NULL;
+	if (rc != 0 || !a)
+		return rc;
+	for (int attempt = 0; attempt < RETRIES; attempt++) {
+		rc = read_state(fs, a, &a->st);
+		if (rc == 0)
+			return 0; /* never written: nothing to read */
+		if (rc < 0)
+			return rc;
+		if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
+			if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+				return rc;
+			rc = recover(fs, a);
+			unlock_app(fs, a);
+			if (rc != 0)
+				return rc;
+		}
+		rc = open_generation(fs, a, &a->st);
+		if (rc == 0) {
+			*out = a;
+			return 0;
+		}
+		/* compaction replaced the files between our two reads: again */
+	}
+	return rc;
+}
+
+static int deliver(struct fstore *fs, struct fapp *a, uint64_t off, int kind, const char *key,
+		   uint64_t seq, release_record_fn fn, void *payload)
+{
+	struct rec r;
+	int rc = read_rec(fs, a, off, &r, NULL);
+
+	if (rc != 0)
+		return rc;
+	if (r.kind != kind || strcmp(r.key, key ? key : r.key) != 0 || (seq && r.seq != seq) ||
+	    r.op == OP_DELETE) {
+		rec_free(&r);
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': index points at the wrong record (byte %llu of log.%llu)",
+			     a->name, (unsigned long long)off, (unsigned long long)a->log_gen);
+	}
+	rc = fn(payload, r.seq, r.key, r.data, r.datalen);
+	rec_free(&r);
+	return rc;
+}
+
+static int fs_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
+		  void *payload)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	uint64_t seq, slot;
+	int rc;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
+		return failf(fs, RELEASE_EINVAL, "invalid app, kind or key");
+	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc ? rc : RELEASE_ENOTFOUND;
+	if (kind == RELEASE_KIND_META) {
+		struct meta_slot *m = meta_find(&a->st, key);
+
+		return m ? deliver(fs, a, m->off, kind, key, 0, fn, payload) : RELEASE_ENOTFOUND;
+	}
+	if ((rc = key_lookup(fs, a, kind, key, &seq, &slot)) != 0)
+		return rc;
+	if (!seq)
+		return RELEASE_ENOTFOUND;
+	{
+		struct ent e;
+
+		if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+			return rc;
+		if (!e.off)
+			return RELEASE_ENOTFOUND;
+		return deliver(fs, a, e.off, kind, key, seq, fn, payload);
+	}
+}
+
+static int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
+		      void *payload)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	struct ent e;
+	int rc;
+
+	if (!valid_app_name(app) || !ordered(kind) || seq == 0)
+		return failf(fs, RELEASE_EINVAL, "invalid app, kind or seq");
+	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc ? rc : RELEASE_ENOTFOUND;
+	if (seq > max_seq(a, kind == RELEASE_KIND_RELEASE))
+		return RELEASE_ENOTFOUND;
+	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+		return rc;
+	if (!e.off)
+		return RELEASE_ENOTFOUND;
+	return deliver(fs, a, e.off, kind, NULL, seq, fn, payload);
+}
+
+static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
+		   release_record_fn fn, void *payload)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	uint64_t s;
+	int which = kind == RELEASE_KIND_RELEASE, rc;
+
+	if (!valid_app_name(app) || !ordered(kind))
+		return failf(fs, RELEASE_EINVAL, "invalid app or kind");
+	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc;
+	s = max_seq(a, which);
+	if (before - 1 < s)
+		s = before - 1;
+	while (s >= 1 && limit > 0) {
+		unsigned char b[SCAN_BATCH * IDX_ENT];
+		uint64_t first = s > SCAN_BATCH ? s - SCAN_BATCH + 1 : 1;
+		ssize_t n = pread_full(a->idx[which], b, (size_t)(s - first + 1) * IDX_ENT,
+				       IDX_HDR + (first - 1) * IDX_ENT);
+
+		if (n < 0)
+			return sys_fail(fs, app, "reading index");
+		for (; s >= first && limit > 0; s--) {
+			const unsigned char *p = b + (s - first) * IDX_ENT;
+			struct ent e;
+
+			if ((uint64_t)n < (s - first + 1) * IDX_ENT)
+				continue;
+			if (get_u64(p) == 0 && get_u32(p + 20) == 0)
+				continue;
+			if (get_u32(p + 20) != ent_crc(p, s)) {
+				/* maybe mid-write: the careful read retries */
+				if ((rc = read_ent(fs, a, which, s, &e)) != 0)
+					return rc;
+				if (!e.off)
+					continue;
+			} else {
+				e.off = get_u64(p);
+			}
+			if ((rc = deliver(fs, a, e.off, kind, NULL, s, fn, payload)) != 0)
+				return rc;
+			limit--;
+		}
+	}
+	return 0;
+}
+
+static int fs_put(void *ctx, const char *app, int kind, const char *key, uint64_t seq,
+		  const void *data, size_t len)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	uint64_t off, found, slot;
+	uint32_t reclen;
+	int rc;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META ||
+	    kind > RELEASE_KIND_RELEASE || (ordered(kind) ? seq == 0 || seq >> 56 : seq != 0) ||
+	    (!data && len))
+		return failf(fs, RELEASE_EINVAL, "invalid put");
+	if ((rc = begin_write(fs, app, 1, &a)) != 0)
+		return rc;
+	if (kind == RELEASE_KIND_META) {
+		if (meta_find(&a->st, key))
+			rc = RELEASE_ECONFLICT;
+		else if (a->st.meta_n == META_SLOTS)
+			rc = failf(fs, RELEASE_EINVAL, "app '%s': too many META records", app);
+	} else {
+		struct ent e;
+
+		rc = key_lookup(fs, a, kind, key, &found, &slot);
+		if (rc == 0 && found)
+			rc = RELEASE_ECONFLICT;
+		if (rc == 0 && (rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) == 0 && e.off)
+			rc = RELEASE_ECONFLICT;
+	}
+	if (rc == 0)
+		rc = append_rec(fs, a, OP_PUT, kind, key, seq, data, len, &off, &reclen);
+	if (rc == 0) {
+		struct rec r = {OP_PUT, kind, seq, {0}, NULL, 0, off, reclen};
+
+		strcpy(r.key, key);
+		a->st.indexed_len = off + reclen;
+		rc = apply(fs, a, &r);
+	}
+	return end_write(fs, a, rc);
+}
+
+/* Current bytes of a record for compare-and-swap: *off 0 when absent. */
+static int current(struct fstore *fs, struct fapp *a, int kind, const char *key, struct rec *r,
+		   int *found)
+{
+	uint64_t off = 0, seq = 0, slot;
+	int rc;
+
+	*found = 0;
+	memset(r, 0, sizeof *r);
+	if (kind == RELEASE_KIND_META) {
+		struct meta_slot *m = meta_find(&a->st, key);
+
+		off = m ? m->off : 0;
+	} else {
+		struct ent e;
+
+		if ((rc = key_lookup(fs, a, kind, key, &seq, &slot)) != 0)
+			return rc;
+		if (seq && (rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+			return rc;
+		off = seq ? e.off : 0;
+	}
+	if (!off)
+		return 0;
+	if ((rc = read_rec(fs, a, off, r, NULL)) != 0)
+		return rc;
+	*found = 1;
+	return 0;
+}
+
+static int fs_cas(void *ctx, const char *app, int kind, const char *key, const void *old,
+		  size_t old_len, const void *data, size_t len)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	struct rec cur;
+	int found, rc;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META ||
+	    kind > RELEASE_KIND_RELEASE || (!data && len) || (!old && old_len) ||
+	    (ordered(kind) && (!old || !data)))
+		return failf(fs, RELEASE_EINVAL, "invalid compare-and-swap");
+	if ((rc = begin_write(fs, app, old == NULL, &a)) != 0)
+		return rc;
+	if (!a)
+		return RELEASE_ECONFLICT; /* no app, so no record to match old */
+	rc = current(fs, a, kind, key, &cur, &found);
+	if (rc == 0 && (!old ? found : !found || cur.datalen != old_len ||
+					   (old_len && memcmp(cur.data, old, old_len) != 0)))
+		rc = RELEASE_ECONFLICT;
+	if (rc == 0 && !old && kind == RELEASE_KIND_META && a->st.meta_n == META_SLOTS)
+		rc = failf(fs, RELEASE_EINVAL, "app '%s': too many META records", app);
+	if (rc == 0) {
+		int op = !data ? OP_DELETE : old ? OP_REPLACE : OP_PUT;
+		uint64_t off;
+		uint32_t reclen;
+
+		rc = append_rec(fs, a, op, kind, key, found ? cur.seq : 0, data, len, &off, &reclen);
+		if (rc == 0) {
+			struct rec r = {op, kind, found ? cur.seq : 0, {0}, NULL, 0, off, reclen};
+
+			strcpy(r.key, key);
+			a->st.indexed_len = off + reclen;
+			if (found)
+				a->st.dead += cur.len + (op == OP_DELETE ? reclen : 0);
+			rc = apply(fs, a, &r);
+		}
+	}
+	rec_free(&cur);
+	return end_write(fs, a, rc);
+}
+
+static int fs_del(void *ctx, const char *app, int kind, const char *key)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	struct rec cur;
+	int found, rc;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
+		return failf(fs, RELEASE_EINVAL, "invalid delete");
+	if ((rc = begin_write(fs, app, 0, &a)) != 0)
+		return rc;
+	if (!a)
+		return RELEASE_ENOTFOUND;
+	rc = current(fs, a, kind, key, &cur, &found);
+	if (rc == 0 && !found)
+		rc = RELEASE_ENOTFOUND;
+	if (rc == 0) {
+		uint64_t off;
+		uint32_t reclen;
+
+		rc = append_rec(fs, a, OP_DELETE, kind, key, cur.seq, NULL, 0, &off, &reclen);
+		if (rc == 0) {
+			struct rec r = {OP_DELETE, kind, cur.seq, {0}, NULL, 0, off, reclen};
+
+			strcpy(r.key, key);
+			a->st.indexed_len = off + reclen;
+			a->st.dead += cur.len + reclen;
+			rc = apply(fs, a, &r);
+		}
+	}
+	rec_free(&cur);
+	return end_write(fs, a, rc);
+}
+
+/* Copies one live record into the new log and index; updates *end. */
+static int copy_rec(struct fstore *fs, struct fapp *a, int logfd, uint64_t *end, uint64_t off,
+		    uint64_t *new_off)
+{
+	unsigned char *b;
+	struct rec r;
+	int rc = read_rec(fs, a, off, &r, NULL);
+
+	if (rc != 0)
+		return rc;
+	rec_free(&r);
+	if (!(b = malloc(r.len)))
+		return failf(fs, RELEASE_ENOMEM, "out of memory");
+	if (pread_full(a->log, b, r.len, off) != (ssize_t)r.len || pwrite_full(logfd, b, r.len, *end) != 0)
+		rc = sys_fail(fs, a->name, "compacting log");
+	free(b);
+	*new_off = *end;
+	*end += r.len;
+	return rc;
+}
+
+/* Rewrites the log with only live records, as new generations of the log
+ * and the seq indexes (the key index maps to seqs, which do not move). */
+static int compact(struct fstore *fs, struct fapp *a)
+{
+	struct state st = a->st;
+	uint64_t gen_log = st.log_gen + 1, gen_idx = st.idx_gen + 1, end = LOG_HDR;
+	int logfd = -1, idx[2] = {-1, -1}, rc;
+	char name[48];
+
+	if ((rc = create_gen_file(fs, a, "log", gen_log, "LRLOG001", 0, 0, &logfd)) != 0 ||
+	    (rc = create_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, &idx[0])) != 0 ||
+	    (rc = create_gen_file(fs, a, "rel", gen_idx, "LRIDX001", 0, 0, &idx[1])) != 0)
+		goto out;
+	for (uint32_t i = 0; i < st.meta_n && rc == 0; i++)
+		rc = copy_rec(fs, a, logfd, &end, a->st.meta[i].off, &st.meta[i].off);
+	for (int w = 0; w < 2 && rc == 0; w++) {
+		uint64_t top = max_seq(a, w);
+
+		for (uint64_t s = 1; s <= top && rc == 0; s++) {
+			struct ent e;
+			int saved = a->idx[w];
+
+			if ((rc = read_ent(fs, a, w, s, &e)) != 0 || !e.off)
+				continue;
+			if ((rc = copy_rec(fs, a, logfd, &end, e.off, &e.off)) != 0)
+				break;
+			a->idx[w] = idx[w];
+			rc = write_ent(fs, a, w, s, &e);
+			a->idx[w] = saved;
+		}
+	}
+	if (rc == 0 && (fsync_retry(logfd) != 0 || fsync_retry(idx[0]) != 0 ||
+			fsync_retry(idx[1]) != 0 || fsync_retry(a->keys) != 0 ||
+			fsync_retry(a->dir) != 0))
+		rc = sys_fail(fs, a->name, "syncing compacted files");
+	if (rc == 0) {
+		st.log_gen = gen_log;
+		st.idx_gen = gen_idx;
+		st.indexed_len = st.synced_len = end;
+		st.dead = 0;
+		memcpy(st.boot_id, fs->boot_id, sizeof st.boot_id);
+		st.counter = a->st.counter;
+		rc = write_state(fs, a, &st, 1);
+	}
+	if (rc == 0) {
+		uint64_t old_log = a->st.log_gen, old_idx = a->st.idx_gen;
+
+		a->st = st;
+		close_data_files(a);
+		a->log = logfd;
+		a->idx[0] = idx[0];
+		a->idx[1] = idx[1];
+		a->log_gen = gen_log;
+		a->idx_gen = gen_idx;
+		a->keys_gen = 0;
+		logfd = idx[0] = idx[1] = -1;
+		rc = open_generation(fs, a, &a->st);
+		gen_name(name, sizeof name, "log", old_log);
+		unlinkat(a->dir, name, 0);
+		gen_name(name, sizeof name, "bld", old_idx);
+		unlinkat(a->dir, name, 0);
+		gen_name(name, sizeof name, "rel", old_idx);
+		unlinkat(a->dir, name, 0);
+		return rc;
+	}
+out:
+	close_fd(&logfd);
+	close_fd(&idx[0]);
+	close_fd(&idx[1]);
+	gen_name(name, sizeof name, "log", gen_log);
+	unlinkat(a->dir, name, 0);
+	gen_name(name, sizeof name, "bld", gen_idx);
+	unlinkat(a->dir, name, 0);
+	gen_name(name, sizeof name, "rel", gen_idx);
+	unlinkat(a->dir, name, 0);
+	return rc;
+}
+
+static int fs_list_apps(void *ctx, release_name_fn fn, void *payload)
+{
+	struct fstore *fs = ctx;
+	int fd = openat(fs->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return failf(fs, RELEASE_EIO, "listing store: %s", strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+
+		if (!valid_app_name(e->d_name))
+			continue;
+		if (fstatat(fs->root, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		rc = fn(payload, e->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+static const char *fs_errmsg(void *ctx)
+{
+	return ((struct fstore *)ctx)->errmsg;
+}
+
+static void fs_close(void *ctx)
+{
+	struct fstore *fs = ctx;
+
+	if (!fs)
+		return;
+	for (size_t i = 0; i < MAX_OPEN_APPS; i++)
+		app_close(fs->apps[i]);
+	close_fd(&fs->root);
+	free(fs);
+}
+
+const release_storage file_storage = {
+	.version = RELEASE_STORAGE_VERSION,
+	.close = fs_close,
+	.put = fs_put,
+	.get = fs_get,
+	.scan = fs_scan,
+	.cas = fs_cas,
+	.del = fs_del,
+	.list_apps = fs_list_apps,
+	.get_seq = fs_get_seq,
+	.errmsg = fs_errmsg,
+};
+
+static void read_boot_id(struct fstore *fs)
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, fs->boot_id, sizeof fs->boot_id - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		fs->boot_id[n] = '\0';
+		fs->boot_id[strcspn(fs->boot_id, "\n")] = '\0';
+		return;
+	}
+	/* Without a boot id every process counts as a new boot: it replays
+	 * since the last checkpoint, which is always safe. */
+	snprintf(fs->boot_id, sizeof fs->boot_id, "pid-%ld-%p", (long)getpid(), (void *)fs);
+}
+
+/* Checks, or writes, the FORMAT file of the store directory. */
+static int check_format(struct fstore *fs, char *err, size_t errlen)
+{
+	char buf[64] = {0}, want[64];
+	int fd = openat(fs->root, "FORMAT", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	unsigned version;
+	ssize_t n;
+
+	snprintf(want, sizeof want, "%s %d\n", FORMAT_NAME, FORMAT_VERSION);
+	if (fd < 0 && errno == ENOENT) {
+		char tmp[] = "FORMAT.tmp";
+
+		fd = openat(fs->root, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 || pwrite_full(fd, want, strlen(want), 0) != 0 || fsync_retry(fd) != 0 ||
+		    renameat(fs->root, tmp, fs->root, "FORMAT") != 0 || fsync_retry(fs->root) != 0) {
+			snprintf(err, errlen, "creating FORMAT: %s", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return errno_code(errno);
+		}
+		close(fd);
+		return 0;
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "opening FORMAT: %s", strerror(errno));
+		return errno_code(errno);
+	}
+	n = pread_full(fd, buf, sizeof buf - 1, 0);
+	close(fd);
+	if (n <= 0 || sscanf(buf, FORMAT_NAME " %u", &version) != 1) {
+		snprintf(err, errlen, "not a librelease file store (FORMAT unreadable)");
+		return RELEASE_ECORRUPT;
+	}
+	if (version != FORMAT_VERSION) {
+		snprintf(err, errlen, "store format %u is not supported (this library reads format %d)",
+			 version, FORMAT_VERSION);
+		return RELEASE_EUNSUPPORTED;
+	}
+	return 0;
+}
+
+int file_open(void **ctx, const char *path, char *err, size_t errlen)
+{
+	struct fstore *fs;
+	int rc;
+
+	*ctx = NULL;
+	if (!path || !*path) {
+		snprintf(err, errlen, "file store path is empty");
+		return RELEASE_EINVAL;
+	}
+	if (!(fs = calloc(1, sizeof *fs))) {
+		snprintf(err, errlen, "out of memory");
+		return RELEASE_ENOMEM;
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "creating store directory '%s': %s", path, strerror(errno));
+		free(fs);
+		return errno_code(errno);
+	}
+	fs->root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fs->root < 0) {
+		snprintf(err, errlen, "opening store directory '%s': %s", path, strerror(errno));
+		rc = errno == ENOTDIR || errno == ELOOP ? RELEASE_EINVAL : errno_code(errno);
+		free(fs);
+		return rc;
+	}
+	if ((rc = check_format(fs, err, errlen)) != 0) {
+		fs_close(fs);
+		return rc;
+	}
+	read_boot_id(fs);
+	*ctx = fs;
+	return 0;
+}
