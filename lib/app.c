@@ -154,7 +154,7 @@ RELEASE_API int release_app_create(release_store *store, const char *name, relea
 RELEASE_API int release_app_delete(release_store *store, const char *name)
 {
 	release_app a = {0};
-	struct raw raw, tomb = {0};
+	struct raw raw;
 	struct buf b = {0};
 	int found, deleting, rc;
 
@@ -165,10 +165,17 @@ RELEASE_API int release_app_delete(release_store *store, const char *name)
 		return rc;
 	if ((rc = read_app(store, name, &a, &raw, &found, &deleting)) != 0)
 		return rc;
-	if (!found || deleting) {
+	if (!found) {
 		free(a.name);
-		raw_free(&raw);
 		return fail(store, RELEASE_ENOTFOUND, "app '%s' not found", name);
+	}
+	if (deleting) {
+		/* An earlier deletion was interrupted: finish it. */
+		free(a.name);
+		b.p = raw.data;
+		b.len = raw.len;
+		rc = purge_app(store, name);
+		goto drop_tombstone;
 	}
 	/* Tombstone first: from here on the app and its ids are gone for every
 	 * reader, whatever happens to the rest of the deletion. */
@@ -184,11 +191,9 @@ RELEASE_API int release_app_delete(release_store *store, const char *name)
 		rc = fail_backend(store, rc, "deleting app");
 	if (rc == 0)
 		rc = purge_app(store, name);
+drop_tombstone:
 	if (rc == 0) {
-		tomb.data = b.p;
-		tomb.len = b.len;
-		rc = store->st->cas(store->ctx, name, RELEASE_KIND_META, "app", tomb.data, tomb.len,
-				    NULL, 0);
+		rc = store->st->cas(store->ctx, name, RELEASE_KIND_META, "app", b.p, b.len, NULL, 0);
 		if (rc == RELEASE_ECONFLICT) /* recreated meanwhile: not ours to remove */
 			rc = 0;
 		if (rc != 0)

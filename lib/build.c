@@ -5,16 +5,9 @@
 #include <string.h>
 
 #define WRITE_ATTEMPTS 1000
-#define PAGE 64
 
 struct release_build_iter {
-	release_store *store;
-	char app[64];
-	size_t left; /* SIZE_MAX: no limit */
-	uint64_t before;
-	release_build **page;
-	size_t n, next;
-	int done;
+	struct pager pager;
 };
 
 RELEASE_API const char *release_build_status_name(int status)
@@ -281,33 +274,21 @@ RELEASE_API int release_build_get(release_store *store, const char *app, const c
 
 /* ---- listing */
 
-struct page_fill {
-	release_build_iter *it;
-	int rc;
-};
-
-static int add_build(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
+static int decode_item(release_store *s, const char *app, const struct raw *raw, void **out,
+		       void *arg)
 {
-	release_build_iter *it = payload;
-	struct raw raw = {(unsigned char *)(uintptr_t)data, len, seq, 1};
-	int rc;
+	release_build *b;
+	int rc = decode_raw_build(s, app, raw, &b);
 
-	(void)key;
-	if (it->n >= PAGE)
-		return fail(it->store, RELEASE_ECORRUPT, "storage returned more builds than asked");
-	rc = decode_raw_build(it->store, it->app, &raw, &it->page[it->n]);
-	if (rc == 0) {
-		it->n++;
-		it->before = seq;
-	}
+	(void)arg;
+	if (rc == 0)
+		*out = b;
 	return rc;
 }
 
-static void free_page(release_build_iter *it)
+static void free_item(void *item)
 {
-	for (size_t i = it->next; i < it->n; i++)
-		release_build_free(it->page[i]);
-	it->n = it->next = 0;
+	release_build_free(item);
 }
 
 RELEASE_API int release_build_list(release_store *store, const char *app, size_t limit,
@@ -324,59 +305,32 @@ RELEASE_API int release_build_list(release_store *store, const char *app, size_t
 	clear_error(store);
 	if ((rc = check_app(store, app)) != 0 || (rc = require_app(store, app)) != 0)
 		return rc;
-	if (!(it = calloc(1, sizeof *it)) || !(it->page = calloc(PAGE, sizeof *it->page))) {
-		free(it);
+	if (!(it = calloc(1, sizeof *it)))
 		return fail(store, RELEASE_ENOMEM, "out of memory");
-	}
-	it->store = store;
-	strcpy(it->app, app);
-	it->left = limit ? limit : SIZE_MAX;
-	it->before = UINT64_MAX;
+	pager_init(&it->pager, store, app, RELEASE_KIND_BUILD, limit, 0);
+	it->pager.decode = decode_item;
+	it->pager.free_item = free_item;
 	*out = it;
 	return 0;
 }
 
 RELEASE_API int release_build_iter_next(release_build_iter *it, const release_build **out)
 {
+	void *item;
+	int rc;
+
 	if (!it || !out)
 		return RELEASE_EINVAL;
-	*out = NULL;
-	if (it->next > 0) { /* the caller is done with the previous one */
-		release_build_free(it->page[it->next - 1]);
-		it->page[it->next - 1] = NULL;
-	}
-	if (it->next == it->n) {
-		size_t want = it->left < PAGE ? it->left : PAGE;
-		int rc;
-
-		it->n = it->next = 0;
-		if (it->done || want == 0 || it->before <= 1)
-			return RELEASE_ITEROVER;
-		rc = it->store->st->scan(it->store->ctx, it->app, RELEASE_KIND_BUILD, it->before,
-					 want, add_build, it);
-		if (rc != 0) {
-			free_page(it);
-			return rc == RELEASE_ENOMEM || rc == RELEASE_ECORRUPT ?
-				       rc : fail_backend(it->store, rc, "listing builds");
-		}
-		if (it->n < want)
-			it->done = 1;
-		if (it->n == 0)
-			return RELEASE_ITEROVER;
-	}
-	it->left--;
-	*out = it->page[it->next++];
-	return 0;
+	rc = pager_next(&it->pager, &item);
+	*out = item;
+	return rc;
 }
 
 RELEASE_API void release_build_iter_free(release_build_iter *it)
 {
 	if (!it)
 		return;
-	if (it->next > 0)
-		release_build_free(it->page[it->next - 1]);
-	free_page(it);
-	free(it->page);
+	pager_free(&it->pager);
 	free(it);
 }
 

@@ -32,6 +32,31 @@ struct release_store {
 #define PRINTF_LIKE(a, b) __attribute__((format(printf, a, b)))
 #else
 #define PRINTF_LIKE(a, b)
+/* pager.c: newest-first iteration over an ordered kind, a page at a time */
+#define PAGER_PAGE 64
+typedef int (*pager_decode_fn)(release_store *s, const char *app, const struct raw *raw,
+			       void **out, void *arg);
+struct pager {
+	release_store *store;
+	char app[64];
+	int kind;
+	size_t left;          /* items still to yield; SIZE_MAX: no limit */
+	uint64_t before;      /* the cursor: next page is below this seq */
+	uint64_t page_before; /* the cursor as the page being read moves it */
+	int done, cb_rc;
+	pager_decode_fn decode;
+	void (*free_item)(void *item);
+	void *arg;
+	void *items[PAGER_PAGE];
+	size_t n, next;
+};
+void pager_init(struct pager *p, release_store *s, const char *app, int kind, size_t limit,
+		uint64_t before);
+/* 0 and *out (borrowed until the next call), RELEASE_ITEROVER, or an error
+ * after which the same call may be tried again. */
+int pager_next(struct pager *p, void **out);
+void pager_free(struct pager *p);
+
 /* build.c */
 int build_set_release(release_store *s, const char *app, const char *build_id,
 		      const char *release_id);
@@ -214,6 +239,31 @@ int write_release(release_store *s, const char *app, draft_fn draft, void *paylo
 int decode_raw_release(release_store *s, const char *app, const struct raw *raw, release **out);
 /* Rewrites a release record with promoted or failed stamped now. */
 int stamp_release(release_store *s, const char *app, const char *id, int failed);
+
+/* pager.c: newest-first iteration over an ordered kind, a page at a time */
+#define PAGER_PAGE 64
+typedef int (*pager_decode_fn)(release_store *s, const char *app, const struct raw *raw,
+			       void **out, void *arg);
+struct pager {
+	release_store *store;
+	char app[64];
+	int kind;
+	size_t left;          /* items still to yield; SIZE_MAX: no limit */
+	uint64_t before;      /* the cursor: next page is below this seq */
+	uint64_t page_before; /* the cursor as the page being read moves it */
+	int done, cb_rc;
+	pager_decode_fn decode;
+	void (*free_item)(void *item);
+	void *arg;
+	void *items[PAGER_PAGE];
+	size_t n, next;
+};
+void pager_init(struct pager *p, release_store *s, const char *app, int kind, size_t limit,
+		uint64_t before);
+/* 0 and *out (borrowed until the next call), RELEASE_ITEROVER, or an error
+ * after which the same call may be tried again. */
+int pager_next(struct pager *p, void **out);
+void pager_free(struct pager *p);
 
 /* build.c */
 int build_set_release(release_store *s, const char *app, const char *build_id,

@@ -91,8 +91,10 @@ static int take_lease(struct promotion *p)
 	encode_lease(&p->lease, &mine);
 	if (p->lease.err)
 		return fail(s, p->lease.err, "encoding lease");
-	if ((rc = read_record(s, p->app, RELEASE_KIND_META, "lease", &cur)) != 0)
+	if ((rc = read_record(s, p->app, RELEASE_KIND_META, "lease", &cur)) != 0) {
+		buf_free(&p->lease);
 		return rc;
+	}
 	if (cur.found) {
 		struct lease held;
 
@@ -167,7 +169,8 @@ static void finish(struct promotion *p)
 	drop_lease(p);
 }
 
-/* Runs the promotion of r (as read), taking the lease unless p holds it. */
+/* Runs the promotion of r (as read), taking the lease unless p holds it;
+ * gives the lease back whatever happens. */
 static int promote(struct promotion *p, release *r)
 {
 	release_store *s = p->s;
@@ -177,7 +180,7 @@ static int promote(struct promotion *p, release *r)
 	int rc;
 
 	if ((rc = read_active(s, p->app, &cur, &cur_raw)) != 0)
-		return rc;
+		goto out;
 	if (cur.id[0] && r->version < cur.version && !(p->o.flags & RELEASE_PROMOTE_FORCE)) {
 		rc = fail(s, RELEASE_EOLDER,
 			  "can not promote an older release, try rollback (%s is version %llu, "
@@ -195,15 +198,17 @@ static int promote(struct promotion *p, release *r)
 		int drc = p->o.deploy(p->o.deploy_payload, r, &p->ev);
 
 		if (drc != 0) {
+			char why[ERRMSG_MAX / 2] = "";
+
 			status_event(p, "updating", "rollback");
-			rc = stamp_release(s, p->app, r->id, 1);
+			if (stamp_release(s, p->app, r->id, 1) != 0)
+				snprintf(why, sizeof why, " (marking it failed failed too: %.200s)", s->errmsg);
 			status_event(p, "rollback", "running");
 			drop_lease(p);
-			if (rc == 0)
-				rc = fail(s, RELEASE_EDEPLOY,
-					  "app '%s': deployment of %s failed (deployer returned %d); "
-					  "%s stays active",
-					  p->app, r->id, drc, cur.id[0] ? cur.id : "nothing");
+			rc = fail(s, RELEASE_EDEPLOY,
+				  "app '%s': deployment of %s failed (deployer returned %d); %s stays "
+				  "active%s",
+				  p->app, r->id, drc, cur.id[0] ? cur.id : "nothing", why);
 			goto out;
 		}
 	}
@@ -227,10 +232,13 @@ static int promote(struct promotion *p, release *r)
 			rc = fail_backend(s, rc, "moving active pointer");
 	}
 	buf_free(&enc);
-	if (rc == 0)
-		rc = stamp_release(s, p->app, r->id, 0);
-	finish(p);
+	/* The promotion has happened once the pointer moved; the pointer holds
+	 * its time, so a stamp that cannot be written loses nothing. */
+	if (rc == 0 && stamp_release(s, p->app, r->id, 0) != 0)
+		clear_error(s);
 out:
+	if (p->lease.p)
+		finish(p);
 	raw_free(&cur_raw);
 	return rc;
 }
@@ -303,13 +311,19 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
 	status_event(&p, "running", "updating");
 	rc = write_release(store, app, copy_draft, t, &r);
 	release_free(t);
-	if (rc == 0)
-		rc = promote(&p, r);
-	else
+	if (rc != 0) {
 		finish(&p);
-	if (rc == RELEASE_EDEPLOY)
-		fail(store, rc, "app '%s': rollback release %s (copy of %s) failed to deploy", app,
-		     r->id, r->source);
+		return rc;
+	}
+	if ((rc = promote(&p, r)) != 0) {
+		char why[ERRMSG_MAX / 2];
+
+		snprintf(why, sizeof why, "%.250s", store->errmsg);
+		if (rc != RELEASE_EDEPLOY) /* the deployer's failure is stamped already */
+			stamp_release(store, app, r->id, 1);
+		fail(store, rc, "app '%s': rollback release %s (copy of %s) was not promoted: %s", app,
+		     r->id, r->source, why);
+	}
 	if (rc == 0 && (rc = load_release(store, app, r->id, &t, NULL)) == 0) {
 		release_free(r);
 		r = t;

@@ -42,11 +42,26 @@ struct walk {
 	struct idlist doomed_builds; /* their builds */
 	uint64_t before;
 	size_t seen;
+	int cb_rc; /* an error of visit's own, with its message set */
 };
+
+static int visit_record(struct walk *w, uint64_t seq, const char *key, const void *data,
+			size_t len);
 
 static int visit(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
 {
 	struct walk *w = payload;
+	int rc = visit_record(w, seq, key, data, len);
+
+	if (rc == RELEASE_ENOMEM)
+		fail(w->s, rc, "out of memory");
+	w->cb_rc = rc;
+	return rc;
+}
+
+static int visit_record(struct walk *w, uint64_t seq, const char *key, const void *data,
+			size_t len)
+{
 	release r;
 	int keep, rc;
 
@@ -102,11 +117,10 @@ RELEASE_API int release_prune(release_store *store, const char *app, size_t keep
 	w.before = UINT64_MAX;
 	do {
 		w.seen = 0;
+		w.cb_rc = 0;
 		rc = store->st->scan(store->ctx, app, RELEASE_KIND_RELEASE, w.before, 256, visit, &w);
-		if (rc != 0 && rc != RELEASE_ECORRUPT && rc != RELEASE_ENOMEM)
+		if (rc != 0 && rc != w.cb_rc)
 			rc = fail_backend(store, rc, "pruning");
-		else if (rc == RELEASE_ENOMEM)
-			rc = fail(store, rc, "out of memory");
 	} while (rc == 0 && w.seen == 256);
 	/* Oldest first, so a crash leaves history a contiguous run of versions. */
 	for (size_t i = w.doomed.n; rc == 0 && i-- > 0;) {

@@ -4,17 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE 64
-
 struct release_iter {
-	release_store *store;
-	char app[64];
-	char active[ID_MAX];
-	size_t left; /* SIZE_MAX: no limit */
-	uint64_t before;
-	release *page[PAGE];
-	size_t n, next;
-	int done;
+	struct pager pager;
+	struct active_ptr active; /* as read when the listing began */
 };
 
 RELEASE_API void release_list_opts_init(release_list_opts *opts)
@@ -25,14 +17,22 @@ RELEASE_API void release_list_opts_init(release_list_opts *opts)
 	}
 }
 
-/* Marks r active if it is the app's active release. */
+/* Marks r active if a names it. The pointer's own promotion time is the
+ * truth: the stamp on the release is written after it and may be missing. */
+static void apply_active(const struct active_ptr *a, release *r)
+{
+	r->active = strcmp(a->id, r->id) == 0;
+	if (r->active && r->promoted < a->promoted)
+		r->promoted = a->promoted;
+}
+
 static int mark_active(release_store *s, const char *app, release *r)
 {
 	struct active_ptr a;
 	int rc = read_active(s, app, &a, NULL);
 
 	if (rc == 0)
-		r->active = strcmp(a.id, r->id) == 0;
+		apply_active(&a, r);
 	return rc;
 }
 
@@ -77,9 +77,9 @@ RELEASE_API int release_create(release_store *store, const char *app, const char
 	rc = write_release(store, app, build_draft, &fb, &r);
 	release_build_free(b);
 	/* The release exists now whatever happens to the build's back link,
-	 * which only helps listings. */
-	if (rc == 0)
-		rc = build_set_release(store, app, build_id, r->id);
+	 * which only helps listings: failing to write it is no failure. */
+	if (rc == 0 && build_set_release(store, app, build_id, r->id) != 0)
+		clear_error(store);
 	if (rc == 0 && out)
 		*out = r;
 	else
@@ -142,37 +142,28 @@ RELEASE_API int release_get_version(release_store *store, const char *app, uint6
 
 /* ---- listing */
 
-static int add_release(void *payload, uint64_t seq, const char *key, const void *data,
-		       size_t len)
+static int decode_item(release_store *s, const char *app, const struct raw *raw, void **out,
+		       void *arg)
 {
-	release_iter *it = payload;
-	struct raw raw = {(unsigned char *)(uintptr_t)data, len, seq, 1};
-	int rc;
+	release *r;
+	int rc = decode_raw_release(s, app, raw, &r);
 
-	(void)key;
-	if (it->n >= PAGE)
-		return fail(it->store, RELEASE_ECORRUPT, "storage returned more releases than asked");
-	rc = decode_raw_release(it->store, it->app, &raw, &it->page[it->n]);
 	if (rc == 0) {
-		it->page[it->n]->active = strcmp(it->page[it->n]->id, it->active) == 0;
-		it->n++;
-		it->before = seq;
+		apply_active(arg, r);
+		*out = r;
 	}
 	return rc;
 }
 
-static void free_page(release_iter *it)
+static void free_item(void *item)
 {
-	for (size_t i = it->next; i < it->n; i++)
-		release_free(it->page[i]);
-	it->n = it->next = 0;
+	release_free(item);
 }
 
 RELEASE_API int release_list(release_store *store, const char *app,
 			     const release_list_opts *opts, release_iter **out)
 {
 	release_list_opts o;
-	struct active_ptr a;
 	release_iter *it;
 	int rc;
 
@@ -185,60 +176,38 @@ RELEASE_API int release_list(release_store *store, const char *app,
 	release_list_opts_init(&o);
 	if (opts)
 		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	if ((rc = check_app(store, app)) != 0 || (rc = require_app(store, app)) != 0 ||
-	    (rc = read_active(store, app, &a, NULL)) != 0)
-		return rc;
 	if (!(it = calloc(1, sizeof *it)))
 		return fail(store, RELEASE_ENOMEM, "out of memory");
-	it->store = store;
-	strcpy(it->app, app);
-	strcpy(it->active, a.id);
-	it->left = o.limit ? o.limit : SIZE_MAX;
-	it->before = o.before ? o.before : UINT64_MAX;
+	if ((rc = check_app(store, app)) != 0 || (rc = require_app(store, app)) != 0 ||
+	    (rc = read_active(store, app, &it->active, NULL)) != 0) {
+		free(it);
+		return rc;
+	}
+	pager_init(&it->pager, store, app, RELEASE_KIND_RELEASE, o.limit, o.before);
+	it->pager.decode = decode_item;
+	it->pager.free_item = free_item;
+	it->pager.arg = &it->active;
 	*out = it;
 	return 0;
 }
 
 RELEASE_API int release_iter_next(release_iter *it, const release **out)
 {
+	void *item;
+	int rc;
+
 	if (!it || !out)
 		return RELEASE_EINVAL;
-	*out = NULL;
-	if (it->next > 0) { /* the caller is done with the previous one */
-		release_free(it->page[it->next - 1]);
-		it->page[it->next - 1] = NULL;
-	}
-	if (it->next == it->n) {
-		size_t want = it->left < PAGE ? it->left : PAGE;
-		int rc;
-
-		it->n = it->next = 0;
-		if (it->done || want == 0 || it->before <= 1)
-			return RELEASE_ITEROVER;
-		rc = it->store->st->scan(it->store->ctx, it->app, RELEASE_KIND_RELEASE, it->before,
-					 want, add_release, it);
-		if (rc != 0) {
-			free_page(it);
-			return rc == RELEASE_ENOMEM || rc == RELEASE_ECORRUPT ?
-				       rc : fail_backend(it->store, rc, "listing releases");
-		}
-		if (it->n < want)
-			it->done = 1;
-		if (it->n == 0)
-			return RELEASE_ITEROVER;
-	}
-	it->left--;
-	*out = it->page[it->next++];
-	return 0;
+	rc = pager_next(&it->pager, &item);
+	*out = item;
+	return rc;
 }
 
 RELEASE_API void release_iter_free(release_iter *it)
 {
 	if (!it)
 		return;
-	if (it->next > 0)
-		release_free(it->page[it->next - 1]);
-	free_page(it);
+	pager_free(&it->pager);
 	free(it);
 }
 
