@@ -8,7 +8,7 @@
  * <root>/FORMAT             "librelease-file-store <version>\n"
  * <root>/<app>/             one directory per app (0700; files are 0600)
  *   lock                    empty; writers hold an exclusive OFD lock on it
- *   state                   two 4096-byte copies of the app's state
+ *   state                   two copies of the app's state
  *   log.<g>                 the records, append-only; the truth
  *   rel.<g>, bld.<g>        release and build index: seq -> record
  *   keys.<g>                hash index: (kind, key) -> seq
@@ -29,7 +29,7 @@
  *   crc32c u32 | 0 u32
  * A hit is always confirmed against the record's own key.
  *
- * state: each copy holds a counter, the generations g of the files above,
+ * state: two 2048-byte copies; each holds a counter, the generations g of the files above,
  * the log length the indexes cover (indexed_len) and the length up to which
  * they were last fsync'ed (synced_len), the boot id of the machine that wrote
  * them, counts for the hash index and compaction, up to 16 small META
@@ -81,13 +81,13 @@
 #define IDX_HDR 64
 #define IDX_ENT 24
 #define KEY_SLOT 24
-#define STATE_COPY 4096
+#define STATE_COPY 2048
 #define META_SLOTS 16
 #define KEY_MAX 64
 #define DATA_MAX (64u << 20)
 #define MAX_OPEN_APPS 32
 #define CHECKPOINT_BYTES (4u << 20) /* log bytes between index fsyncs */
-#define COMPACT_MIN (1u << 20)      /* dead bytes before compaction is worth it */
+#define COMPACT_MIN (64u << 10)     /* dead bytes before compaction is worth it */
 #define KEYS_MIN_CAP 1024
 #define SCAN_BATCH 64
 #define RETRIES 8
@@ -903,16 +903,27 @@ static int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *k
 	return 0;
 }
 
-/* Rebuilds the key index at twice the live size, as a new generation. */
-static int grow_keys(struct fstore *fs, struct fapp *a)
+/* Rebuilds the key index for the live keys, with room to double, as a new
+ * generation: when it fills up, and after compaction removed keys. */
+static int rebuild_keys(struct fstore *fs, struct fapp *a)
 {
 	uint64_t live = 0, cap = KEYS_MIN_CAP, gen = a->st.keys_gen + 1;
 	char name[48];
-	int fd = -1, rc;
+	int fd = -1, rc = 0;
 
-	for (int w = 0; w < 2; w++)
-		live += max_seq(a, w);
-	while (cap < 4 * (live + 1))
+	for (int w = 0; w < 2 && rc == 0; w++) {
+		uint64_t top = max_seq(a, w);
+
+		for (uint64_t s = 1; s <= top && rc == 0; s++) {
+			struct ent e;
+
+			if ((rc = read_ent(fs, a, w, s, &e)) == 0 && e.off)
+				live++;
+		}
+	}
+	if (rc != 0)
+		return rc;
+	while (cap < 2 * (live + 1))
 		cap *= 2;
 	if ((rc = create_gen_file(fs, a, "keys", gen, "LRKEY001", cap,
 				  IDX_HDR + cap * KEY_SLOT, &fd)) != 0)
@@ -983,7 +994,8 @@ static int key_insert(struct fstore *fs, struct fapp *a, int kind, const char *k
 	uint64_t found, slot;
 	int rc;
 
-	if ((a->st.keys_used + 1) * 2 > a->st.keys_cap && (rc = grow_keys(fs, a)) != 0)
+	/* Linear probing stays short below three quarters full. */
+	if ((a->st.keys_used + 1) * 4 > a->st.keys_cap * 3 && (rc = rebuild_keys(fs, a)) != 0)
 		return rc;
 	if ((rc = key_lookup(fs, a, kind, key, &found, &slot)) != 0)
 		return rc;
@@ -1564,7 +1576,8 @@ static int compact(struct fstore *fs, struct fapp *a)
 		unlinkat(a->dir, name, 0);
 		gen_name(name, sizeof name, "rel", old_idx);
 		unlinkat(a->dir, name, 0);
-		return rc;
+		/* The key index still holds the deleted keys' tombstones. */
+		return rc ? rc : rebuild_keys(fs, a);
 	}
 out:
 	close_fd(&logfd);
