@@ -1,8 +1,11 @@
 /* Opening and closing stores: URIs, options and the backend's vtable. */
 #include "internal.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DEFAULT_LEASE_NS ((int64_t)600 * 1000000000) /* 10 minutes */
 
@@ -80,6 +83,43 @@ RELEASE_API int release_store_open_backend(release_store **out, const release_st
 	return 0;
 }
 
+/* The default file store: $XDG_DATA_HOME/librelease, else
+ * $HOME/.local/share/librelease, as the XDG base directory rules place data. */
+static int default_path(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (xdg && xdg[0] == '/')
+		n = snprintf(buf, len, "%s/librelease", xdg);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, len, "%s/.local/share/librelease", home);
+	else
+		return fail(NULL, RELEASE_EINVAL,
+			    "no default store location: neither XDG_DATA_HOME nor HOME is set");
+	if (n < 0 || (size_t)n >= len)
+		return fail(NULL, RELEASE_EINVAL, "default store path is too long");
+	return 0;
+}
+
+/* Creates the missing parents of path (0700), as mkdir -p would. */
+static int make_parents(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			int rc = fail(NULL, RELEASE_EIO, "creating '%s': %s", path, strerror(errno));
+
+			*p = '/';
+			return rc;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
 RELEASE_API int release_storage_open(const release_storage **storage, void **ctx,
 				     const char *uri)
 {
@@ -99,10 +139,15 @@ RELEASE_API int release_storage_open(const release_storage **storage, void **ctx
 	}
 	if (strncmp(uri, "file:", 5) == 0) {
 		const char *path = uri + 5;
-		char err[ERRMSG_MAX - 64];
+		char err[ERRMSG_MAX - 64], def[4096];
 
 		if (strncmp(path, "//", 2) == 0) /* file:///abs/path */
 			path += 2;
+		if (!*path) {
+			if ((rc = default_path(def, sizeof def)) != 0 || (rc = make_parents(def)) != 0)
+				return rc;
+			path = def;
+		}
 		if ((rc = file_open(ctx, path, err, sizeof err)) != 0)
 			return fail(NULL, rc, "opening file store: %s", err);
 		*storage = &file_storage;

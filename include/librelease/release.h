@@ -102,9 +102,18 @@ typedef struct release_store_opts {
 RELEASE_API void release_store_opts_init(release_store_opts *opts);
 
 /*
- * Opens a store by URI. "memory:" is a private in-memory store that lives
- * until release_store_close(). opts may be NULL for the defaults.
- * Returns RELEASE_EUNSUPPORTED for an unknown scheme.
+ * Opens a store by URI. opts may be NULL for the defaults.
+ *
+ * "file:PATH" is the file store in directory PATH, created (0700) when
+ * absent: durable (a call that returned has been fsync'ed), safe for many
+ * processes at once, and recovered automatically after a crash. "file:"
+ * alone is the default store, $XDG_DATA_HOME/librelease, else
+ * $HOME/.local/share/librelease (parents created as needed).
+ * "memory:" is a private in-memory store that lives until
+ * release_store_close().
+ *
+ * Returns RELEASE_EUNSUPPORTED for an unknown scheme or a store written in
+ * a newer format, RELEASE_ECORRUPT for a directory that is not a store.
  */
 RELEASE_API int release_store_open(release_store **out, const char *uri,
 				   const release_store_opts *opts);
