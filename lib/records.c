@@ -91,7 +91,7 @@ int read_seq(release_store *s, const char *app, int kind, uint64_t seq, struct r
 
 int read_active(release_store *s, const char *app, struct active_ptr *a, struct raw *raw)
 {
-	struct raw local;
+	struct raw local = {0};
 	struct raw *r = raw ? raw : &local;
 	int rc = read_record(s, app, RELEASE_KIND_META, "active", r);
 
@@ -127,7 +127,7 @@ static int decoded(release_store *s, const char *app, const struct raw *raw, rel
 int load_release(release_store *s, const char *app, const char *id, release **out,
 		 struct raw *raw)
 {
-	struct raw local;
+	struct raw local = {0};
 	struct raw *rw = raw ? raw : &local;
 	int rc = read_record(s, app, RELEASE_KIND_RELEASE, id, rw);
 
