@@ -16,22 +16,33 @@
  * For each (operation, mode, code, N) a fresh store gets the same history,
  * the fault is armed, the operation runs, and then:
  *
- *   (a) the operation returns the injected code — unless the failed call is
- *       one whose failure the library documents as harmless (giving the
- *       promotion lease back: "Failing to is harmless: the lease expires",
- *       lib/promote.c drop_lease()), in which case it returns what it
- *       returns without a fault;
- *   (b) release_store_errmsg() says something;
+ *   (a) the operation returns the injected code, unless the fault comes
+ *       after the operation has taken effect, in which case it returns what
+ *       it returns without a fault. An operation has taken effect once its
+ *       commit point has passed (struct op's commit: the active pointer's
+ *       swap for a promotion or rollback, the release's write for
+ *       release_create, a failing deployer's return for a promotion that
+ *       must report RELEASE_EDEPLOY); giving the promotion lease back is
+ *       always after it ("Failing to is harmless: the lease expires",
+ *       lib/promote.c drop_lease());
+ *   (b) every failure has a message (release_store_errmsg() is not empty);
+ *       a failed rollback that wrote its copy names the copy, and a failing
+ *       deployer whose failure could not be recorded says both;
  *   (c) the store, read back through the public API, is the history before
  *       the operation, the history after a fault-free run of it, or one of
- *       the few intermediate states listed at `enum accept` below; once the
- *       lease has expired it passes check_store() (the invariants), and a
+ *       the few intermediate states listed at `enum accept` below, each
+ *       only where the failed call can produce it; no lease is left behind
+ *       but by a lost acknowledgement of taking it; once the lease has
+ *       expired the store passes check_store() (the invariants), and a
  *       normal env change plus promotion succeeds on every app.
  *
- * Known library bugs found by this file have their own bug_* tests at the
- * end, which fail until lib/ is fixed. The sweeps recognise exactly those
- * bugs' symptoms, count them, and say so, so that any other regression still
- * fails the sweep.
+ * Behaviours the sweeps rely on have focused tests at the end, which also
+ * cover the cases a single fault per run cannot reach (a page that fails
+ * and is retried, an interrupted deletion finished by deleting again).
+ * Library bugs still open have bug_* tests after them, which fail until
+ * lib/ is fixed; the sweeps recognise exactly those bugs' symptoms
+ * (KNOWN_* in enum accept), count them and say so, so that any other
+ * regression still fails the sweep.
  *
  * Only the memory backend is swept: every run needs a fresh, empty store with
  * the same history. A persistent backend joins by opening a fresh location
@@ -59,7 +70,7 @@
 /* ------------------------------------------------------------ reporting */
 
 /* What the current run is, for failure messages. */
-static char where[512];
+static char where[1024];
 
 static void check_failed(int line, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
@@ -111,6 +122,14 @@ enum fault_mode {
 	FAIL_AFTER,  /* the call reaches the store, then reports failure */
 };
 
+/* Commit points an operation may pass before the fault fires: after them a
+ * fault no longer changes what the operation returns (struct op's commit). */
+enum passed {
+	PASSED_SWAP = 1,           /* a cas moved the active pointer, acknowledged */
+	PASSED_RELEASE_PUT = 2,    /* a put wrote a release, acknowledged */
+	PASSED_DEPLOY_FAILURE = 4, /* the test's deployer returned failure */
+};
+
 /* A backend call, as far as the checks need to know it. */
 struct call {
 	enum method method;
@@ -139,7 +158,7 @@ struct fault_backend {
 	int fired;
 	int last_fired;      /* the latest call was the injected failure */
 	struct call failed;  /* the call that failed */
-	int lease_held;      /* a lease was written before the fault fired */
+	unsigned passed;     /* PASSED_*: commit points before the fault fired */
 	char msg[160];
 };
 
@@ -187,8 +206,14 @@ static int fb_put(void *ctx, const char *app, int kind, const char *key, uint64_
 {
 	struct fault_backend *fb = ctx;
 	int fire = trip(fb, M_PUT, app, kind, key, 0);
+	int rc;
 
-	FORWARD(fb, fire, fb->inner->put(fb->inner_ctx, app, kind, key, seq, data, len));
+	if (fire && fb->mode == FAIL_BEFORE)
+		return fb->code;
+	rc = fb->inner->put(fb->inner_ctx, app, kind, key, seq, data, len);
+	if (rc == 0 && kind == RELEASE_KIND_RELEASE && fb->armed && !fb->fired)
+		fb->passed |= PASSED_RELEASE_PUT;
+	return fire ? fb->code : rc;
 }
 
 static int fb_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
@@ -219,8 +244,9 @@ static int fb_cas(void *ctx, const char *app, int kind, const char *key, const v
 	if (fire && fb->mode == FAIL_BEFORE)
 		return fb->code;
 	rc = fb->inner->cas(fb->inner_ctx, app, kind, key, old, old_len, data, len);
-	if (rc == 0 && kind == RELEASE_KIND_META && strcmp(key, "lease") == 0 && !fb->fired)
-		fb->lease_held = data != NULL;
+	if (rc == 0 && kind == RELEASE_KIND_META && strcmp(key, "active") == 0 && data &&
+	    fb->armed && !fb->fired)
+		fb->passed |= PASSED_SWAP;
 	return fire ? fb->code : rc;
 }
 
@@ -297,7 +323,8 @@ static void fault_arm(struct fault_backend *fb, unsigned long fail_at, int code,
 	fb->fail_at = fail_at;
 	fb->code = code;
 	fb->mode = mode;
-	fb->fired = fb->last_fired = fb->lease_held = 0;
+	fb->fired = fb->last_fired = 0;
+	fb->passed = 0;
 }
 
 static void fault_only(struct fault_backend *fb, enum method m, int kind, const char *key)
@@ -330,6 +357,18 @@ static int drops_lease(const struct call *c)
 	return call_is(c, M_CAS, RELEASE_KIND_META, "lease") && c->removes;
 }
 
+/* Moving the active pointer. */
+static int swaps_active(const struct call *c)
+{
+	return call_is(c, M_CAS, RELEASE_KIND_META, "active") && !c->removes;
+}
+
+/* The failed call reached the store: its write happened, unacknowledged. */
+static int lost_ack(const struct fault_backend *fb)
+{
+	return fb->fired && fb->mode == FAIL_AFTER;
+}
+
 /* ------------------------------------------------------------- one run */
 
 /* The ids the history made. */
@@ -344,6 +383,7 @@ struct run {
 	struct fault_backend *fb; /* owned by s */
 	release_store *s;
 	struct history h;
+	int out_unpromoted; /* a rollback returned an active copy unpromoted */
 };
 
 static void run_open(struct run *r, int with_errmsg)
@@ -788,54 +828,73 @@ static void follow_up(release_store *s)
 
 /*
  * Intermediate states a fault may leave, beyond "unchanged" and "completed".
- * Each is stable, visible as what it is, and mended by the next operation.
+ * Each is stable, visible as what it is, and mended by the next operation;
+ * classify() accepts each only for the failed calls that can produce it.
  *
  * Not listed because they need no exception:
- * - "completed" with an error: a fault after the operation's last write
- *   (release_app_create re-reading the app it made, a lost acknowledgement
- *   of the last write) or after release_app_delete's tombstone, from which
- *   on the app is gone for every reader;
- * - "unchanged" after a deployer failed and recording the failure failed:
- *   the storage error is returned instead of RELEASE_EDEPLOY;
+ * - "completed" with an error: a lost acknowledgement of the operation's
+ *   last write, a fault after it (release_app_create re-reading the app it
+ *   made), a fault after release_app_delete's tombstone, from which on the
+ *   app is gone for every reader (deleting it again finishes the purge:
+ *   app_delete_again_finishes_an_interrupted_delete), or a rollback whose
+ *   deployer fails anyway: a storage failure before the deployer ran
+ *   leaves its copy written and marked failed, as the deployer would;
+ * - "unchanged" with RELEASE_EDEPLOY: the deployer failed and recording
+ *   the failure on the release failed too; the previous release stays
+ *   active and the message says both;
  * - a lease left behind is checked apart (check_leases): only a lost
  *   acknowledgement of taking it, or a failure to give it back, may leave
  *   one, and it expires.
  */
 enum accept {
 	/* release_create: the release is written but its build does not
-	 * record it. lib/release.c treats the back link as an aid to
-	 * listings; a lost acknowledgement of the release's put reaches this
-	 * state whatever the library does. */
+	 * record it. The back link only helps listings: failing to write it
+	 * is no failure (lib/release.c release_create returns 0 and the
+	 * release), and a lost acknowledgement of the release's own put
+	 * reaches this state with an error whatever the library does. */
 	ACCEPT_UNLINKED = 1,
-	/* release_rollback: the copy is written but not promoted (the brief
-	 * allows "a release may exist unpromoted after a failed promotion");
-	 * it is a normal release and can be promoted or pruned. */
+	/* release_rollback: the copy is written but not promoted ("when the
+	 * promotion fails the new release stays, marked failed", release.h);
+	 * it is a normal release and can be promoted or pruned. It is marked
+	 * failed unless the fault hit its own record: the lost acknowledgement
+	 * of its put (the rollback never learnt its id) or the failure stamp. */
 	ACCEPT_ORPHAN_COPY = 2,
 	/* release_prune: some of the doomed releases (always the oldest, so
-	 * history stays a gap-free run) and builds are gone; pruning again
-	 * finishes the job. */
+	 * history stays a gap-free run) and builds are gone after a failed
+	 * delete; pruning again finishes the job. */
 	ACCEPT_PARTIAL_PRUNE = 4,
-	/* Known bug (see bug_promote_interrupted_after_the_switch_records_it):
-	 * the active pointer moved but the release's promoted stamp was not
-	 * written: it reads 0, or the time of an earlier promotion. Only the
-	 * active release's line may differ, and only in its stamps. */
-	KNOWN_UNSTAMPED = 8,
-	/* Known bug (see bug_iteration_failure_has_a_message): the core
-	 * passes a backend's ENOMEM/ECORRUPT from a scan up with no message. */
-	KNOWN_SILENT_SCAN = 16,
-	/* Known bug (see bug_rollback_gives_the_lease_back_when_reading_fails):
-	 * a rollback that fails reading the active pointer after taking the
-	 * lease keeps it (and leaks it). */
-	KNOWN_KEPT_LEASE = 32,
+	/* Promotion and rollback: the active pointer moved, but the release's
+	 * own promoted stamp was not written (its write failed after the
+	 * swap, which returns 0, or the swap's acknowledgement was lost, which
+	 * returns the error: the core cannot know the swap happened). Readers
+	 * take the active release's promoted time from the pointer, so only
+	 * its line differs, only in its stamps, and it reads as promoted
+	 * later than anything before. After a lost swap acknowledgement a
+	 * rollback also marks its copy failed, believing the promotion did not
+	 * happen. */
+	ACCEPT_POINTER_STAMP = 8,
+	/* Known bug (see bug_rollback_that_took_effect_returns_its_copy_as_promoted):
+	 * after its promotion has taken effect, release_rollback re-reads the
+	 * copy with load_release() to return it. When the copy's promoted
+	 * stamp failed, the copy it returns reads as never promoted
+	 * (release_promoted() 0, though release_get() says otherwise); when
+	 * the re-read itself fails, that failure is returned (out NULL)
+	 * though the copy is active and stamped. The sweeps recognise exactly
+	 * those two symptoms at exactly those calls and count them. */
+	KNOWN_ROLLBACK_REREAD = 16,
 };
 
 struct op {
 	const char *test_name;
 	void (*history)(struct run *r);
 	int (*run)(struct run *r);
-	int expect; /* what the operation returns without a fault */
-	unsigned accept;
+	int expect;      /* what the operation returns without a fault */
+	unsigned commit; /* PASSED_*: once passed, a fault does not change that */
+	unsigned accept; /* ACCEPT_*: the intermediate states it may leave */
 };
+
+/* A rollback writes a copy; nothing else may leave one. */
+#define IS_ROLLBACK(op) (((op)->accept & ACCEPT_ORPHAN_COPY) != 0)
 
 /* On failure an out-parameter must be NULL. */
 #define OUT_MATCHES(rc, out)                                                           \
@@ -1061,6 +1120,7 @@ struct deploy {
 	int fail;
 	int calls;
 	int events;
+	struct fault_backend *fb; /* told when the deployer fails */
 };
 
 static int deployer(void *payload, const release *x, release_events *ev)
@@ -1070,7 +1130,11 @@ static int deployer(void *payload, const release *x, release_events *ev)
 	(void)x;
 	d->calls++;
 	release_events_emit(ev, "deployer", "rolling out");
-	return d->fail ? 1 : 0;
+	if (!d->fail)
+		return 0;
+	if (d->fb && d->fb->armed && !d->fb->fired)
+		d->fb->passed |= PASSED_DEPLOY_FAILURE;
+	return 1;
 }
 
 static void count_event(void *payload, int64_t time, const char *source, const char *message)
@@ -1100,7 +1164,7 @@ static int op_promote(struct run *r)
 
 static int op_promote_deploy(struct run *r)
 {
-	struct deploy d = {0, 0, 0};
+	struct deploy d = {0, 0, 0, r->fb};
 	release_promote_opts o;
 
 	deploy_opts(&o, &d);
@@ -1109,7 +1173,7 @@ static int op_promote_deploy(struct run *r)
 
 static int op_promote_deploy_fails(struct run *r)
 {
-	struct deploy d = {1, 0, 0};
+	struct deploy d = {1, 0, 0, r->fb};
 	release_promote_opts o;
 
 	deploy_opts(&o, &d);
@@ -1134,6 +1198,9 @@ static int rollback(struct run *r, const char *target, const release_promote_opt
 	if (rc == 0) {
 		CHECK(release_version(x) == 6, "the rollback copy is the newest release");
 		CHECK(release_is_active(x), "the rollback copy is active");
+		/* "the rollback copy reads as promoted": checked by the caller,
+		 * which knows the known bug's symptoms */
+		r->out_unpromoted = release_promoted(x) == 0;
 	}
 	release_free(x);
 	return rc;
@@ -1151,7 +1218,16 @@ static int op_rollback_previous(struct run *r)
 
 static int op_rollback_deploy(struct run *r)
 {
-	struct deploy d = {0, 0, 0};
+	struct deploy d = {0, 0, 0, r->fb};
+	release_promote_opts o;
+
+	deploy_opts(&o, &d);
+	return rollback(r, r->h.r[1], &o);
+}
+
+static int op_rollback_deploy_fails(struct run *r)
+{
+	struct deploy d = {1, 0, 0, r->fb};
 	release_promote_opts o;
 
 	deploy_opts(&o, &d);
@@ -1168,35 +1244,36 @@ static int op_prune(struct run *r)
 	return rc;
 }
 
-#define PROMOTES (KNOWN_UNSTAMPED)
-#define ROLLS_BACK (ACCEPT_ORPHAN_COPY | KNOWN_UNSTAMPED | KNOWN_KEPT_LEASE)
+#define PROMOTES PASSED_SWAP, ACCEPT_POINTER_STAMP
+#define ROLLS_BACK                                                                     \
+	PASSED_SWAP, (ACCEPT_ORPHAN_COPY | ACCEPT_POINTER_STAMP | KNOWN_ROLLBACK_REREAD)
 
 static struct op ops[] = {
-	{"release_app_create_survives_faults", history, op_app_create, 0, 0},
-	{"release_app_delete_survives_faults", history, op_app_delete, 0, 0},
-	{"release_app_get_survives_faults", history, op_app_get, 0, 0},
-	{"release_app_list_survives_faults", history, op_app_list, 0, 0},
-	{"release_build_create_survives_faults", history, op_build_create, 0, 0},
-	{"release_build_set_status_survives_faults", history, op_build_set_status, 0, 0},
-	{"release_build_get_survives_faults", history, op_build_get, 0, 0},
-	{"release_build_list_survives_faults", history, op_build_list, 0, KNOWN_SILENT_SCAN},
+	{"release_app_create_survives_faults", history, op_app_create, 0, 0, 0},
+	{"release_app_delete_survives_faults", history, op_app_delete, 0, 0, 0},
+	{"release_app_get_survives_faults", history, op_app_get, 0, 0, 0},
+	{"release_app_list_survives_faults", history, op_app_list, 0, 0, 0},
+	{"release_build_create_survives_faults", history, op_build_create, 0, 0, 0},
+	{"release_build_set_status_survives_faults", history, op_build_set_status, 0, 0, 0},
+	{"release_build_get_survives_faults", history, op_build_get, 0, 0, 0},
+	{"release_build_list_survives_faults", history, op_build_list, 0, 0, 0},
 	{"release_build_list_of_many_pages_survives_faults", long_history, op_build_list_long, 0,
-	 KNOWN_SILENT_SCAN},
-	{"release_create_survives_faults", history, op_release_create, 0, ACCEPT_UNLINKED},
-	{"release_env_set_survives_faults", history, op_env_set, 0, 0},
-	{"release_env_unset_survives_faults", history, op_env_unset, 0, 0},
-	{"release_get_survives_faults", history, op_release_get, 0, 0},
-	{"release_get_version_survives_faults", history, op_release_get_version, 0, 0},
-	{"release_list_survives_faults", history, op_release_list, 0, KNOWN_SILENT_SCAN},
-	{"release_list_page_survives_faults", history, op_release_list_page, 0,
-	 KNOWN_SILENT_SCAN},
-	{"release_list_of_many_pages_survives_faults", long_history, op_release_list_long, 0,
-	 KNOWN_SILENT_SCAN},
+	 0, 0},
+	{"release_create_survives_faults", history, op_release_create, 0, PASSED_RELEASE_PUT,
+	 ACCEPT_UNLINKED},
+	{"release_env_set_survives_faults", history, op_env_set, 0, 0, 0},
+	{"release_env_unset_survives_faults", history, op_env_unset, 0, 0, 0},
+	{"release_get_survives_faults", history, op_release_get, 0, 0, 0},
+	{"release_get_version_survives_faults", history, op_release_get_version, 0, 0, 0},
+	{"release_list_survives_faults", history, op_release_list, 0, 0, 0},
+	{"release_list_page_survives_faults", history, op_release_list_page, 0, 0, 0},
+	{"release_list_of_many_pages_survives_faults", long_history, op_release_list_long, 0, 0,
+	 0},
 	{"release_promote_survives_faults", history, op_promote, 0, PROMOTES},
 	{"release_promote_with_deployer_survives_faults", history, op_promote_deploy, 0,
 	 PROMOTES},
 	{"release_promote_with_failing_deployer_survives_faults", history,
-	 op_promote_deploy_fails, RELEASE_EDEPLOY, 0},
+	 op_promote_deploy_fails, RELEASE_EDEPLOY, PASSED_DEPLOY_FAILURE, 0},
 	{"release_promote_forced_older_survives_faults", history, op_promote_force_older, 0,
 	 PROMOTES},
 	{"release_rollback_to_target_survives_faults", history, op_rollback_target, 0,
@@ -1205,8 +1282,9 @@ static struct op ops[] = {
 	 ROLLS_BACK},
 	{"release_rollback_with_deployer_survives_faults", history, op_rollback_deploy, 0,
 	 ROLLS_BACK},
-	{"release_prune_survives_faults", history, op_prune, 0,
-	 ACCEPT_PARTIAL_PRUNE | KNOWN_SILENT_SCAN},
+	{"release_rollback_with_failing_deployer_survives_faults", history,
+	 op_rollback_deploy_fails, RELEASE_EDEPLOY, PASSED_DEPLOY_FAILURE, ACCEPT_ORPHAN_COPY},
+	{"release_prune_survives_faults", history, op_prune, 0, 0, ACCEPT_PARTIAL_PRUNE},
 };
 
 #define N_OPS (sizeof ops / sizeof *ops)
@@ -1232,12 +1310,15 @@ struct expected {
 	struct lines before;
 	struct lines after, after_nostamps, after_nolinks;
 	char copy_source[ID_LEN]; /* a rollback copy's source */
+	int64_t latest_promoted;  /* before: web's latest promoted stamp */
+	int64_t active_promoted;  /* after: the stamps of web's active release */
+	int64_t active_failed;
 	unsigned long calls;
 };
 
 struct tally {
-	unsigned long runs, unchanged, completed, harmless, unlinked, orphan, partial,
-		lost_lease_ack, unstamped, silent, kept_lease;
+	unsigned long runs, unchanged, completed, taken_effect, harmless, unlinked, orphan,
+		partial, pointer_stamped, lost_lease_ack, known_reread, known_unpromoted;
 };
 
 static void expected_free(struct expected *e)
@@ -1277,9 +1358,48 @@ static int one_line_differs(const struct lines *now, const struct lines *want,
 	return differ == 1 && mentions;
 }
 
+/* Some line mentions both a and b. */
+static int some_line_has(const struct lines *l, const char *a, const char *b)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strstr(l->v[i], a) && strstr(l->v[i], b))
+			return 1;
+	return 0;
+}
+
+/* The latest promoted time of any of app's releases. */
+static int64_t latest_promoted(release_store *s, const char *app)
+{
+	release_iter *it = NULL;
+	const release *x;
+	int64_t latest = 0;
+	int rc;
+
+	CHECK_RC(release_list(s, app, NULL, &it), s, "release_list");
+	while ((rc = release_iter_next(it, &x)) == 0)
+		if (release_promoted(x) > latest)
+			latest = release_promoted(x);
+	CHECK(rc == RELEASE_ITEROVER, "listing releases ends cleanly");
+	release_iter_free(it);
+	return latest;
+}
+
+/* The stamps of app's active release, read by id. */
+static void active_stamps(release_store *s, const char *app, int64_t *promoted,
+			  int64_t *failed)
+{
+	release *x = NULL;
+
+	CHECK_RC(release_get(s, app, active_of(s, app), &x), s, "reading the active release");
+	*promoted = release_promoted(x);
+	*failed = release_failed(x);
+	release_free(x);
+}
+
 /* A rollback copy at version 6, written but not promoted, and nothing else
- * changed. */
-static int is_orphan_copy(struct run *r, const struct expected *e, const struct lines *now)
+ * changed. It is marked failed unless the fault hit its own record (c). */
+static int is_orphan_copy(struct run *r, const struct expected *e, const struct lines *now,
+			  const struct call *c)
 {
 	release *x = NULL;
 	struct lines rest;
@@ -1289,7 +1409,8 @@ static int is_orphan_copy(struct run *r, const struct expected *e, const struct 
 	if (release_get_version(r->s, "web", 6, &x) != 0)
 		return 0;
 	ok = release_source(x) && strcmp(release_source(x), e->copy_source) == 0 &&
-	     !release_is_active(x) && release_promoted(x) == 0;
+	     !release_is_active(x) && release_promoted(x) == 0 &&
+	     (release_failed(x) > 0 || strcmp(c->key, release_id(x)) == 0);
 	snprintf(needle, sizeof needle, " id=%s ", release_id(x));
 	release_free(x);
 	lines_without(now, needle, &rest);
@@ -1298,10 +1419,47 @@ static int is_orphan_copy(struct run *r, const struct expected *e, const struct 
 	return ok;
 }
 
+/* The promotion happened but the active release's own stamp is missing:
+ * only its line differs from the fault-free result, only in its stamps; it
+ * reads as promoted (the pointer's time: later than any stamp before, no
+ * later than the fault-free stamp) alike by id, by version and in the
+ * listing. A rollback that lost the swap's acknowledgement (lost_swap) has
+ * also marked its copy failed. */
+static int is_pointer_stamped(const struct op *op, struct run *r, const struct expected *e,
+			      const struct lines *now, int lost_swap)
+{
+	release *x = NULL, *y = NULL;
+	char id[ID_LEN + 8], stamp[64];
+	int64_t promoted;
+	int ok;
+
+	if (!one_line_differs(now, &e->after, " active=1 ") ||
+	    !dump_equals(r->s, D_NO_STAMPS, &e->after_nostamps))
+		return 0;
+	CHECK_RC(release_get(r->s, "web", active_of(r->s, "web"), &x), r->s,
+		 "reading the active release");
+	CHECK_RC(release_get_version(r->s, "web", release_version(x), &y), r->s,
+		 "reading the active release by version");
+	promoted = release_promoted(x);
+	snprintf(id, sizeof id, " id=%s ", release_id(x));
+	snprintf(stamp, sizeof stamp, " promoted=%" PRId64 " ", promoted);
+	ok = promoted > e->latest_promoted && promoted <= e->active_promoted &&
+	     release_promoted(y) == promoted && some_line_has(now, id, stamp) &&
+	     (release_failed(x) == e->active_failed ||
+	      (lost_swap && IS_ROLLBACK(op) && release_failed(x) > promoted));
+	release_free(x);
+	release_free(y);
+	return ok;
+}
+
 /* Which state the store is in; fails the test when it is none it may be. */
 static void classify(const struct op *op, struct run *r, const struct expected *e,
 		     struct tally *t)
 {
+	const struct call *c = &r->fb->failed;
+	unsigned passed = r->fb->passed;
+	int lost_put = lost_ack(r->fb) && c->method == M_PUT && c->kind == RELEASE_KIND_RELEASE;
+	int lost_swap = lost_ack(r->fb) && swaps_active(c);
 	struct lines now;
 
 	dump(r->s, 0, &now);
@@ -1309,18 +1467,19 @@ static void classify(const struct op *op, struct run *r, const struct expected *
 		t->unchanged++;
 	else if (lines_equal(&now, &e->after))
 		t->completed++;
-	else if ((op->accept & ACCEPT_UNLINKED) && one_line_differs(&now, &e->after, " release=- ") &&
+	else if ((op->accept & ACCEPT_UNLINKED) && ((passed & PASSED_RELEASE_PUT) || lost_put) &&
+		 one_line_differs(&now, &e->after, " release=- ") &&
 		 dump_equals(r->s, D_NO_LINKS, &e->after_nolinks))
 		t->unlinked++;
-	else if ((op->accept & ACCEPT_ORPHAN_COPY) && is_orphan_copy(r, e, &now))
+	else if ((op->accept & ACCEPT_ORPHAN_COPY) && !(passed & PASSED_SWAP) &&
+		 ((passed & PASSED_RELEASE_PUT) || lost_put) && is_orphan_copy(r, e, &now, c))
 		t->orphan++;
-	else if ((op->accept & ACCEPT_PARTIAL_PRUNE) && lines_within(&now, &e->before) &&
-		 lines_within(&e->after, &now))
+	else if ((op->accept & ACCEPT_PARTIAL_PRUNE) && c->method == M_DEL &&
+		 lines_within(&now, &e->before) && lines_within(&e->after, &now))
 		t->partial++;
-	else if ((op->accept & KNOWN_UNSTAMPED) &&
-		 one_line_differs(&now, &e->after, " active=1 ") &&
-		 dump_equals(r->s, D_NO_STAMPS, &e->after_nostamps))
-		t->unstamped++;
+	else if ((op->accept & ACCEPT_POINTER_STAMP) && ((passed & PASSED_SWAP) || lost_swap) &&
+		 is_pointer_stamped(op, r, e, &now, lost_swap))
+		t->pointer_stamped++;
 	else {
 		char diff[2048] = "";
 		size_t used = 0;
@@ -1338,8 +1497,10 @@ static void classify(const struct op *op, struct run *r, const struct expected *
 	lines_free(&now);
 }
 
-/* Immediately after the operation: who still holds a lease. */
-static void check_leases(const struct op *op, struct run *r, struct tally *t)
+/* Immediately after the operation: who still holds a lease. The promoter
+ * gives back every lease it took, whatever failed; only a lease it does not
+ * know it took, or could not give back, stays until it expires. */
+static void check_leases(struct run *r, struct tally *t)
 {
 	const struct call *c = &r->fb->failed;
 	release_app_iter *ai = NULL;
@@ -1355,18 +1516,31 @@ static void check_leases(const struct op *op, struct run *r, struct tally *t)
 		return;
 	if (drops_lease(c)) /* counted as harmless already */
 		return;
-	if (takes_lease(c) && r->fb->mode == FAIL_AFTER) {
+	if (takes_lease(c) && lost_ack(r->fb)) {
 		/* The lease was written but the promoter was told it was not:
 		 * nobody gives it back; it expires. */
 		t->lost_lease_ack++;
 		return;
 	}
-	if ((op->accept & KNOWN_KEPT_LEASE) && call_is(c, M_GET, RELEASE_KIND_META, "active") &&
-	    r->fb->lease_held) {
-		t->kept_lease++;
-		return;
-	}
 	check_failed(__LINE__, "a failed operation left its lease behind");
+}
+
+/* A rollback that wrote its copy and failed names the copy, its source and
+ * why (release.h: "its id is in the error message"). */
+static void check_rollback_message(struct run *r, const struct expected *e, const char *msg)
+{
+	release *x = NULL;
+	char prefix[160];
+	size_t n;
+
+	CHECK_RC(release_get_version(r->s, "web", 6, &x), r->s, "reading the rollback copy");
+	snprintf(prefix, sizeof prefix,
+		 "app 'web': rollback release %s (copy of %s) was not promoted: ", release_id(x),
+		 e->copy_source);
+	release_free(x);
+	n = strlen(prefix);
+	CHECK(strncmp(msg, prefix, n) == 0 && msg[n] != '\0',
+	      "a failed rollback names its copy, the copy's source and why");
 }
 
 static void describe_call(const struct call *c, char *buf, size_t size)
@@ -1378,13 +1552,44 @@ static void describe_call(const struct call *c, char *buf, size_t size)
 		 c->removes && c->method == M_CAS ? ", remove" : "");
 }
 
+/* The known bug's call: after the swap, the read of the rollback copy
+ * (version 6) that fails after its stamp was written. */
+static int rereads_copy(struct run *r, const struct call *c)
+{
+	release *x = NULL;
+	int is;
+
+	if (!(r->fb->passed & PASSED_SWAP) || c->method != M_GET ||
+	    c->kind != RELEASE_KIND_RELEASE || release_get_version(r->s, "web", 6, &x) != 0)
+		return 0;
+	is = strcmp(c->key, release_id(x)) == 0 && release_promoted(x) > 0 && release_is_active(x);
+	release_free(x);
+	return is;
+}
+
+/* A read or write of the rollback copy's record (version 6) after the
+ * swap: its promoted stamp's. */
+static int stamps_copy(struct run *r, const struct call *c)
+{
+	release *x = NULL;
+	int is;
+
+	if (!(r->fb->passed & PASSED_SWAP) || (c->method != M_GET && c->method != M_CAS) ||
+	    c->kind != RELEASE_KIND_RELEASE || release_get_version(r->s, "web", 6, &x) != 0)
+		return 0;
+	is = strcmp(c->key, release_id(x)) == 0;
+	release_free(x);
+	return is;
+}
+
 /* One faulted run; returns 0 when the operation never reached call n. */
 static int faulted_run(const struct op *op, const struct expected *e, const struct combo *cb,
 		       unsigned long n, struct tally *t)
 {
+	const struct call *c;
 	struct run r;
 	char msg[512], call[160];
-	int rc;
+	int rc, reread = 0;
 
 	run_open(&r, cb->code != RELEASE_ENOMEM);
 	op->history(&r);
@@ -1397,32 +1602,52 @@ static int faulted_run(const struct op *op, const struct expected *e, const stru
 	fault_disarm(r.fb);
 	if (!r.fb->fired) {
 		CHECK(rc == op->expect, "without a fault the operation does what it always does");
+		CHECK(!r.out_unpromoted, "the rollback copy reads as promoted");
 		CHECK(dump_equals(r.s, 0, &e->after), "without a fault the result is the same");
 		run_close(&r);
 		return 0;
 	}
 	t->runs++;
-	describe_call(&r.fb->failed, call, sizeof call);
+	c = &r.fb->failed;
+	describe_call(c, call, sizeof call);
 	appendf(where, sizeof where, " at %s; returned %d, \"%s\"", call, rc, msg);
 
-	/* (a) and (b) */
-	if (drops_lease(&r.fb->failed)) {
+	/* (a) */
+	if (drops_lease(c)) {
 		/* "Failing to [give the lease back] is harmless: the lease
 		 * expires" (lib/promote.c drop_lease). */
 		CHECK(rc == op->expect, "failing to give the lease back does not fail the operation");
 		t->harmless++;
+	} else if ((op->accept & KNOWN_ROLLBACK_REREAD) && rc == cb->code &&
+		   rereads_copy(&r, c)) {
+		t->known_reread++;
+		reread = 1;
+	} else if (r.fb->passed & op->commit) {
+		CHECK(rc == op->expect,
+		      "a fault after the operation took effect does not change its result");
+		t->taken_effect++;
 	} else {
 		CHECK(rc == cb->code, "the operation returns the storage's error");
 	}
-	if (rc < 0 && !msg[0]) {
-		CHECK((op->accept & KNOWN_SILENT_SCAN) && r.fb->failed.method == M_SCAN &&
-			      (cb->code == RELEASE_ENOMEM || cb->code == RELEASE_ECORRUPT),
-		      "a failure has a message");
-		t->silent++;
+
+	if (r.out_unpromoted) {
+		CHECK((op->accept & KNOWN_ROLLBACK_REREAD) && (r.fb->passed & PASSED_SWAP) &&
+			      stamps_copy(&r, c),
+		      "the rollback copy reads as promoted");
+		t->known_unpromoted++;
 	}
 
+	/* (b) */
+	if (rc < 0)
+		CHECK(msg[0] != '\0', "a failure has a message");
+	if (rc < 0 && (r.fb->passed & PASSED_DEPLOY_FAILURE) && !drops_lease(c))
+		CHECK(strstr(msg, "deploy") && strstr(msg, release_strerror(cb->code)),
+		      "a deployment failure that could not be recorded says both");
+	if (rc < 0 && IS_ROLLBACK(op) && (r.fb->passed & PASSED_RELEASE_PUT) && !reread)
+		check_rollback_message(&r, e, msg);
+
 	/* (c) */
-	check_leases(op, &r, t);
+	check_leases(&r, t);
 	classify(op, &r, e, t);
 	r.clock.now += LEASE_NS + SEC;
 	check_store(r.s);
@@ -1446,15 +1671,19 @@ static void sweep(void **state)
 	run_open(&r, 1);
 	op->history(&r);
 	dump(r.s, 0, &e.before);
+	e.latest_promoted = latest_promoted(r.s, "web");
 	fault_arm(r.fb, 0, 0, FAIL_BEFORE);
 	rc = op->run(&r);
 	e.calls = r.fb->calls;
 	fault_disarm(r.fb);
 	CHECK(rc == op->expect, "the operation does what it is meant to without a fault");
+	CHECK(!r.out_unpromoted, "the rollback copy reads as promoted");
 	dump(r.s, 0, &e.after);
 	dump(r.s, D_NO_STAMPS, &e.after_nostamps);
 	dump(r.s, D_NO_LINKS, &e.after_nolinks);
-	if (op->accept & ACCEPT_ORPHAN_COPY) {
+	if (op->accept & ACCEPT_POINTER_STAMP)
+		active_stamps(r.s, "web", &e.active_promoted, &e.active_failed);
+	if (IS_ROLLBACK(op)) {
 		release *x = NULL;
 
 		CHECK_RC(release_get_version(r.s, "web", 6, &x), r.s, "reading the rollback copy");
@@ -1472,175 +1701,357 @@ static void sweep(void **state)
 		snprintf(where, sizeof where, "%s", op->test_name);
 		CHECK(n == e.calls + 1, "every call of the operation was failed once");
 	}
-	print_message("%s: %lu calls, %lu faults: %lu unchanged, %lu completed, %lu harmless, "
-		      "%lu unlinked, %lu orphan copies, %lu partial prunes, "
-		      "%lu lost lease acks\n",
-		      op->test_name, e.calls, t.runs, t.unchanged, t.completed, t.harmless,
-		      t.unlinked, t.orphan, t.partial, t.lost_lease_ack);
-	if (t.unstamped || t.silent || t.kept_lease)
-		print_message("%s: KNOWN BUGS seen: %lu active releases unstamped, %lu failures "
-			      "without a message, %lu leases kept\n",
-			      op->test_name, t.unstamped, t.silent, t.kept_lease);
+	print_message("%s: %lu calls, %lu faults: %lu unchanged, %lu completed, %lu unlinked, "
+		      "%lu orphan copies, %lu partial prunes, %lu stamped by the pointer; "
+		      "%lu after taking effect, %lu harmless, %lu lost lease acks\n",
+		      op->test_name, e.calls, t.runs, t.unchanged, t.completed, t.unlinked,
+		      t.orphan, t.partial, t.pointer_stamped, t.taken_effect, t.harmless,
+		      t.lost_lease_ack);
+	if (t.known_reread || t.known_unpromoted)
+		print_message("%s: KNOWN BUG seen: after taking effect, %lu rollbacks failed "
+			      "re-reading their copy, %lu returned it unpromoted\n",
+			      op->test_name, t.known_reread, t.known_unpromoted);
+	CHECK(t.unchanged + t.completed + t.unlinked + t.orphan + t.partial + t.pointer_stamped ==
+		      t.runs,
+	      "every faulted run ended in a known state");
 	expected_free(&e);
 }
 
-/* ------------------------------------------------------------- known bugs
+/* ------------------------------------------------------- focused tests
  *
- * Each test below states a behaviour the library gets wrong today. They fail
- * until lib/ is fixed.
+ * The behaviours the sweeps rely on, each in one place, and the cases a
+ * single fault per run cannot reach.
  */
 
-static void bug_iteration_failure_has_a_message(void **state)
+/* Iterators and release_prune word a message for every failure of a scan,
+ * the backend's ENOMEM and ECORRUPT included, with or without the
+ * backend's own errmsg. */
+static void iteration_failures_have_a_message(void **state)
 {
-	struct run r;
-	release_iter *it = NULL;
-	release_build_iter *bi = NULL;
-	const release *x;
-	const release_build *b;
-	char msgs[3][512];
-	int rc[3];
+	static const int codes[] = {RELEASE_ENOMEM, RELEASE_ECORRUPT, RELEASE_EIO};
 
 	(void)state;
-	snprintf(where, sizeof where, "a scan fails with ENOMEM / ECORRUPT");
-	run_open(&r, 0);
-	history(&r);
+	for (int with_errmsg = 0; with_errmsg < 2; with_errmsg++) {
+		for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+			struct run r;
+			release_iter *it = NULL;
+			release_build_iter *bi = NULL;
+			const release *x = (const release *)&x;
+			const release_build *b = (const release_build *)&b;
+			char how[96];
+			int rc;
 
-	assert_store_ok(r.s, release_list(r.s, "web", NULL, &it));
-	fault_only(r.fb, M_SCAN, 0, NULL);
-	fault_arm(r.fb, 1, RELEASE_ENOMEM, FAIL_BEFORE);
-	rc[0] = release_iter_next(it, &x);
-	snprintf(msgs[0], sizeof msgs[0], "%s", release_store_errmsg(r.s));
-	fault_disarm(r.fb);
-	release_iter_free(it);
+			run_open(&r, with_errmsg);
+			history(&r);
+			snprintf(how, sizeof how, "scan fails with %s%s", release_strerror(codes[i]),
+				 with_errmsg ? "" : " (no backend errmsg)");
 
-	assert_store_ok(r.s, release_build_list(r.s, "web", 0, &bi));
-	fault_only(r.fb, M_SCAN, 0, NULL);
-	fault_arm(r.fb, 1, RELEASE_ENOMEM, FAIL_BEFORE);
-	rc[1] = release_build_iter_next(bi, &b);
-	snprintf(msgs[1], sizeof msgs[1], "%s", release_store_errmsg(r.s));
-	fault_disarm(r.fb);
-	release_build_iter_free(bi);
+			snprintf(where, sizeof where, "release_iter_next: %s", how);
+			assert_store_ok(r.s, release_list(r.s, "web", NULL, &it));
+			fault_only(r.fb, M_SCAN, 0, NULL);
+			fault_arm(r.fb, 1, codes[i], FAIL_BEFORE);
+			rc = release_iter_next(it, &x);
+			fault_disarm(r.fb);
+			CHECK(rc == codes[i], "the backend's error is returned");
+			CHECK(x == NULL, "a failed step yields nothing");
+			CHECK(release_store_errmsg(r.s)[0] != '\0', "a failure has a message");
+			release_iter_free(it);
 
-	fault_only(r.fb, M_SCAN, 0, NULL);
-	fault_arm(r.fb, 1, RELEASE_ECORRUPT, FAIL_BEFORE);
-	rc[2] = release_prune(r.s, "web", 0, NULL);
-	snprintf(msgs[2], sizeof msgs[2], "%s", release_store_errmsg(r.s));
-	fault_disarm(r.fb);
-	run_close(&r);
+			snprintf(where, sizeof where, "release_build_iter_next: %s", how);
+			assert_store_ok(r.s, release_build_list(r.s, "web", 0, &bi));
+			fault_only(r.fb, M_SCAN, 0, NULL);
+			fault_arm(r.fb, 1, codes[i], FAIL_BEFORE);
+			rc = release_build_iter_next(bi, &b);
+			fault_disarm(r.fb);
+			CHECK(rc == codes[i], "the backend's error is returned");
+			CHECK(b == NULL, "a failed step yields nothing");
+			CHECK(release_store_errmsg(r.s)[0] != '\0', "a failure has a message");
+			release_build_iter_free(bi);
 
-	assert_int_equal(rc[0], RELEASE_ENOMEM);
-	assert_int_equal(rc[1], RELEASE_ENOMEM);
-	assert_int_equal(rc[2], RELEASE_ECORRUPT);
-	if (!msgs[0][0] || !msgs[1][0] || !msgs[2][0])
-		fail_msg("lib/release.c release_iter_next, lib/build.c release_build_iter_next and "
-			 "lib/prune.c release_prune return a backend's ENOMEM/ECORRUPT from scan "
-			 "with no message: release_iter_next \"%s\", release_build_iter_next \"%s\", "
-			 "release_prune \"%s\"",
-			 msgs[0], msgs[1], msgs[2]);
+			snprintf(where, sizeof where, "release_prune: %s", how);
+			fault_only(r.fb, M_SCAN, 0, NULL);
+			fault_arm(r.fb, 1, codes[i], FAIL_BEFORE);
+			rc = release_prune(r.s, "web", 0, NULL);
+			fault_disarm(r.fb);
+			CHECK(rc == codes[i], "the backend's error is returned");
+			CHECK(release_store_errmsg(r.s)[0] != '\0', "a failure has a message");
+			run_close(&r);
+		}
+	}
 }
 
-/* Lists web's releases (or builds), failing the first page's scan after it
- * has run, then carries on: the rest must come, or the error again. */
-static void iterate_after_lost_page(int builds, size_t *yielded, int *first, int *last)
+/* Lists app's releases (or builds) by id, failing the fail_scan-th scan
+ * (0: none) in mode, and carrying on after the failure. */
+static void list_ids(int builds, const char *app, unsigned long fail_scan, enum fault_mode mode,
+		     struct lines *out)
 {
 	struct run r;
 	release_iter *it = NULL;
 	release_build_iter *bi = NULL;
-	const release *x;
-	const release_build *b;
-	int rc;
+	int rc, failures = 0;
 
+	memset(out, 0, sizeof *out);
 	run_open(&r, 1);
-	history(&r);
+	long_history(&r);
 	if (builds)
-		assert_store_ok(r.s, release_build_list(r.s, "web", 0, &bi));
+		assert_store_ok(r.s, release_build_list(r.s, app, 0, &bi));
 	else
-		assert_store_ok(r.s, release_list(r.s, "web", NULL, &it));
-	fault_only(r.fb, M_SCAN, 0, NULL);
-	fault_arm(r.fb, 1, RELEASE_EIO, FAIL_AFTER);
-	*first = builds ? release_build_iter_next(bi, &b) : release_iter_next(it, &x);
-	fault_disarm(r.fb);
-	*yielded = 0;
-	while ((rc = builds ? release_build_iter_next(bi, &b) : release_iter_next(it, &x)) == 0)
-		(*yielded)++;
-	*last = rc;
+		assert_store_ok(r.s, release_list(r.s, app, NULL, &it));
+	if (fail_scan) {
+		fault_only(r.fb, M_SCAN, 0, NULL);
+		fault_arm(r.fb, fail_scan, RELEASE_EIO, mode);
+	}
+	for (;;) {
+		const release *x = NULL;
+		const release_build *b = NULL;
+
+		rc = builds ? release_build_iter_next(bi, &b) : release_iter_next(it, &x);
+		if (rc == 0) {
+			lines_add(out, "%s", builds ? release_build_id(b) : release_id(x));
+			continue;
+		}
+		if (rc == RELEASE_ITEROVER)
+			break;
+		CHECK(rc == RELEASE_EIO && failures == 0, "only the injected failure stops a step");
+		CHECK(x == NULL && b == NULL, "a failed step yields nothing");
+		CHECK(release_store_errmsg(r.s)[0] != '\0', "a failure has a message");
+		failures++;
+		fault_disarm(r.fb);
+		if (out->n > 2 * LONG_N)
+			break;
+	}
+	CHECK(failures == (fail_scan ? 1 : 0), "the page failed as armed");
 	release_iter_free(it);
 	release_build_iter_free(bi);
 	run_close(&r);
 }
 
-static void bug_iteration_goes_on_after_a_failed_page(void **state)
+/* A failed page does not move the cursor: the next step reads the same page
+ * again, and the listing is whole, in order, without repeats. */
+static void iteration_retries_a_failed_page(void **state)
 {
-	size_t releases, builds;
-	int first[2], last[2];
+	static const struct {
+		const char *app;
+		unsigned long scan;
+	} cases[] = {{"web", 1}, {"long", 1}, {"long", 2}};
 
 	(void)state;
-	iterate_after_lost_page(0, &releases, &first[0], &last[0]);
-	iterate_after_lost_page(1, &builds, &first[1], &last[1]);
-	assert_int_equal(first[0], RELEASE_EIO);
-	assert_int_equal(first[1], RELEASE_EIO);
-	if ((last[0] == RELEASE_ITEROVER && releases != 5) ||
-	    (last[1] == RELEASE_ITEROVER && builds != 5))
-		fail_msg("after a failed page, iteration ends as if complete: %zu of 5 releases, "
-			 "%zu of 5 builds. release_iter_next / release_build_iter_next (add_release / "
-			 "add_build) move it->before while filling a page, and the page is dropped "
-			 "when the scan fails, so the next call starts after it",
-			 releases, builds);
+	for (int builds = 0; builds < 2; builds++) {
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			for (int mode = FAIL_BEFORE; mode <= FAIL_AFTER; mode++) {
+				struct lines want, got;
+
+				snprintf(where, sizeof where,
+					 "listing %s's %s, scan %lu fails (%s), then carrying on",
+					 cases[i].app, builds ? "builds" : "releases", cases[i].scan,
+					 mode == FAIL_BEFORE ? "not forwarded" : "forwarded");
+				list_ids(builds, cases[i].app, 0, FAIL_BEFORE, &want);
+				list_ids(builds, cases[i].app, cases[i].scan, (enum fault_mode)mode,
+					 &got);
+				CHECK(want.n == (strcmp(cases[i].app, "web") == 0 ? 5u : (size_t)LONG_N),
+				      "the fault-free listing is whole");
+				CHECK(lines_equal(&got, &want),
+				      "the listing carried on after the failure is the whole listing");
+				lines_free(&want);
+				lines_free(&got);
+			}
+		}
+	}
 }
 
-/* Promotes R5, failing one call after the active pointer has moved. */
-static void promote_failing_after_switch(enum method m, int kind, const char *key,
-					 enum fault_mode mode, int *rc, char active[ID_LEN],
-					 int64_t *promoted, char r5[ID_LEN])
+/* One promotion with one call failing (matched by m, kind, key; the nth
+ * such call), and what readers then see. */
+struct switched {
+	int rc;
+	char msg[512];
+	char want[ID_LEN];      /* the release being promoted */
+	char active[ID_LEN];    /* the app's active release afterwards */
+	int64_t earlier;        /* the latest promoted stamp before */
+	int64_t by_id, by_version, listed;
+	int status;
+};
+
+static void promote_with_fault(int forced_older, enum method m, int kind, const char *key,
+			       unsigned long nth, enum fault_mode mode, struct switched *out)
 {
+	release_promote_opts o;
 	struct run r;
 	release *x = NULL;
+	release_iter *it = NULL;
+	const release *y;
+	release_app *a = NULL;
+	uint64_t version;
+	int rc;
 
+	memset(out, 0, sizeof *out);
 	run_open(&r, 1);
 	history(&r);
-	copy_id(r5, r.h.r[5]);
-	fault_only(r.fb, m, kind, key);
-	fault_arm(r.fb, 1, RELEASE_EIO, mode);
-	*rc = release_promote(r.s, "web", r.h.r[5], NULL);
+	release_promote_opts_init(&o);
+	if (forced_older)
+		o.flags = RELEASE_PROMOTE_FORCE;
+	version = forced_older ? 2 : 5;
+	copy_id(out->want, r.h.r[version]);
+	out->earlier = latest_promoted(r.s, "web");
+	fault_only(r.fb, m, kind, key ? key : out->want);
+	fault_arm(r.fb, nth, RELEASE_EIO, mode);
+	out->rc = release_promote(r.s, "web", out->want, &o);
+	snprintf(out->msg, sizeof out->msg, "%s", release_store_errmsg(r.s));
+	CHECK(r.fb->fired, "the fault fired");
 	fault_disarm(r.fb);
-	copy_id(active, active_of(r.s, "web"));
-	assert_store_ok(r.s, release_get(r.s, "web", active, &x));
-	*promoted = release_promoted(x);
+
+	copy_id(out->active, active_of(r.s, "web"));
+	assert_store_ok(r.s, release_get(r.s, "web", out->want, &x));
+	out->by_id = release_promoted(x);
 	release_free(x);
+	assert_store_ok(r.s, release_get_version(r.s, "web", version, &x));
+	out->by_version = release_promoted(x);
+	release_free(x);
+	assert_store_ok(r.s, release_list(r.s, "web", NULL, &it));
+	while ((rc = release_iter_next(it, &y)) == 0)
+		if (strcmp(release_id(y), out->want) == 0)
+			out->listed = release_promoted(y);
+	assert_int_equal(rc, RELEASE_ITEROVER);
+	release_iter_free(it);
+	assert_store_ok(r.s, release_app_get(r.s, "web", &a));
+	out->status = release_app_status(a);
+	release_app_free(a);
 	run_close(&r);
 }
 
-static void bug_promote_interrupted_after_the_switch_records_it(void **state)
+/* Once the active pointer has moved the promotion has happened: a failure
+ * to stamp the release, or to give the lease back, returns 0; a lost
+ * acknowledgement of the swap itself returns the error. Either way the
+ * active release reads as promoted, later than anything before, alike by
+ * id, by version and in listings, and the lease is given back. */
+static void promotion_interrupted_after_the_switch_has_happened(void **state)
 {
-	char active[2][ID_LEN], r5[2][ID_LEN];
-	int64_t promoted[2];
-	int rc[2];
+	static const struct {
+		const char *what;
+		enum method m;
+		int kind;
+		const char *key; /* NULL: the release being promoted */
+		unsigned long nth;
+		enum fault_mode mode;
+		int rc;
+	} cases[] = {
+		{"reading the release to stamp it", M_GET, RELEASE_KIND_RELEASE, NULL, 2,
+		 FAIL_BEFORE, 0},
+		{"writing the stamp", M_CAS, RELEASE_KIND_RELEASE, NULL, 1, FAIL_BEFORE, 0},
+		{"giving the lease back", M_CAS, RELEASE_KIND_META, "lease", 2, FAIL_BEFORE, 0},
+		{"the swap's acknowledgement", M_CAS, RELEASE_KIND_META, "active", 1, FAIL_AFTER,
+		 RELEASE_EIO},
+	};
 
 	(void)state;
-	/* The stamp's write fails; then the switch's acknowledgement is lost. */
-	promote_failing_after_switch(M_CAS, RELEASE_KIND_RELEASE, NULL, FAIL_BEFORE, &rc[0],
-				     active[0], &promoted[0], r5[0]);
-	promote_failing_after_switch(M_CAS, RELEASE_KIND_META, "active", FAIL_AFTER, &rc[1],
-				     active[1], &promoted[1], r5[1]);
-	for (int i = 0; i < 2; i++) {
-		assert_int_equal(rc[i], RELEASE_EIO);
-		assert_string_equal(active[i], r5[i]); /* the switch happened */
+	for (int forced = 0; forced < 2; forced++) {
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			struct switched sw;
+
+			promote_with_fault(forced, cases[i].m, cases[i].kind, cases[i].key,
+					   cases[i].nth, cases[i].mode, &sw);
+			snprintf(where, sizeof where,
+				 "promoting %s%s, %s fails; returned %d, \"%s\"", sw.want,
+				 forced ? " (older, forced)" : "", cases[i].what, sw.rc, sw.msg);
+			CHECK(sw.rc == cases[i].rc, "the promotion's result");
+			if (sw.rc != 0)
+				CHECK(sw.msg[0] != '\0', "a failure has a message");
+			CHECK(strcmp(sw.active, sw.want) == 0, "the release is active");
+			CHECK(sw.by_id > sw.earlier, "the active release reads as promoted now");
+			CHECK(sw.by_version == sw.by_id && sw.listed == sw.by_id,
+			      "every reader tells the same promoted time");
+			if (cases[i].key && strcmp(cases[i].key, "lease") == 0)
+				continue; /* it stays until it expires: harmless */
+			CHECK(sw.status == RELEASE_APP_RUNNING, "the lease was given back");
+		}
 	}
-	if (promoted[0] == 0 || promoted[1] == 0)
-		fail_msg("the active release reads as never promoted (release_promoted() == 0) "
-			 "after a promotion whose stamp was lost (%s) or whose switch was not "
-			 "acknowledged (%s): lib/promote.c promote() moves the active pointer, then "
-			 "stamp_release() records the time in a second write",
-			 promoted[0] ? "ok" : "broken", promoted[1] ? "ok" : "broken");
 }
 
-static void bug_rollback_gives_the_lease_back_when_reading_fails(void **state)
+/* A deployer fails and marking the release failed fails too: the result is
+ * still RELEASE_EDEPLOY, whose message says both, and the previous release
+ * stays active. */
+static void failing_deployer_is_reported_when_its_stamp_fails(void **state)
+{
+	(void)state;
+	for (unsigned long nth = 1; nth <= 2; nth++) {
+		for (int mode = FAIL_BEFORE; mode <= FAIL_AFTER; mode++) {
+			struct deploy d = {1, 0, 0, NULL};
+			release_promote_opts o;
+			struct run r;
+			release_app *a = NULL;
+			char msg[512];
+			int rc;
+
+			run_open(&r, 1);
+			history(&r);
+			deploy_opts(&o, &d);
+			/* get 1 loads the release; get 2 and cas 1 are the stamp. */
+			fault_only(r.fb, nth == 1 ? M_CAS : M_GET, RELEASE_KIND_RELEASE, r.h.r[5]);
+			fault_arm(r.fb, nth == 1 ? 1 : 2, RELEASE_EIO, (enum fault_mode)mode);
+			rc = release_promote(r.s, "web", r.h.r[5], &o);
+			snprintf(msg, sizeof msg, "%s", release_store_errmsg(r.s));
+			snprintf(where, sizeof where,
+				 "a failing deployer's stamp fails (%s of it, %s); returned %d, \"%s\"",
+				 nth == 1 ? "the write" : "the read",
+				 mode == FAIL_BEFORE ? "not forwarded" : "forwarded", rc, msg);
+			CHECK(r.fb->fired, "the fault fired");
+			fault_disarm(r.fb);
+			CHECK(rc == RELEASE_EDEPLOY, "the deployer's failure is the result");
+			CHECK(strstr(msg, "deploy") && strstr(msg, "injected fault"),
+			      "the message tells of the deployment and of the storage failure");
+			CHECK(d.calls == 1, "the deployer ran once");
+			CHECK(strcmp(active_of(r.s, "web"), r.h.r[4]) == 0,
+			      "the previous release stays active");
+			assert_store_ok(r.s, release_app_get(r.s, "web", &a));
+			CHECK(release_app_status(a) == RELEASE_APP_RUNNING, "the lease was given back");
+			release_app_free(a);
+			run_close(&r);
+		}
+	}
+}
+
+/* release_create: once the release is written, failing to record it on its
+ * build is no failure. */
+static void release_create_succeeds_when_the_build_link_fails(void **state)
+{
+	(void)state;
+	for (unsigned long nth = 1; nth <= 2; nth++) {
+		struct run r;
+		release *x = (release *)&x;
+		release_build *b = NULL;
+		int rc;
+
+		run_open(&r, 1);
+		history(&r);
+		/* The build is read once before the release is written: get 2
+		 * and cas 1 are the back link's. */
+		fault_only(r.fb, nth == 1 ? M_CAS : M_GET, RELEASE_KIND_BUILD, r.h.b[5]);
+		fault_arm(r.fb, nth == 1 ? 1 : 2, RELEASE_EIO, FAIL_BEFORE);
+		rc = release_create(r.s, "web", r.h.b[5], &x);
+		snprintf(where, sizeof where,
+			 "release_create, the back link's %s fails; returned %d, \"%s\"",
+			 nth == 1 ? "write" : "read", rc, release_store_errmsg(r.s));
+		CHECK(r.fb->fired, "the fault fired");
+		fault_disarm(r.fb);
+		CHECK(rc == 0, "the release was made");
+		CHECK(x != NULL && x != (release *)&x && release_version(x) == 6,
+		      "the new release is returned");
+		assert_store_ok(r.s, release_build_get(r.s, "web", r.h.b[5], &b));
+		CHECK(release_build_release(b) == NULL, "the build records no release");
+		release_build_free(b);
+		CHECK(count_releases(r.s, "web") == 6, "the release is listed");
+		release_free(x);
+		run_close(&r);
+	}
+}
+
+static void rollback_gives_the_lease_back_when_reading_fails(void **state)
 {
 	struct run r;
 	release_app *a = NULL;
 	int rc, status;
 
 	(void)state;
+	snprintf(where, sizeof where, "rollback, reading the active pointer fails after the lease");
 	run_open(&r, 1);
 	history(&r);
 	/* With a target, the first read of the active pointer is promote()'s,
@@ -1654,21 +2065,12 @@ static void bug_rollback_gives_the_lease_back_when_reading_fails(void **state)
 	release_app_free(a);
 	run_close(&r);
 	assert_int_equal(rc, RELEASE_EIO);
-	if (status != RELEASE_APP_RUNNING)
-		fail_msg("a rollback that failed to read the active pointer left web updating "
-			 "until the lease expires (and leaked the lease buffer): lib/promote.c "
-			 "promote() returns early without finish() when read_active() fails, though "
-			 "release_rollback() took the lease before calling it");
+	CHECK(status == RELEASE_APP_RUNNING, "the lease was given back");
 }
 
-/*
- * lib/promote.c take_lease() encodes the new lease into p->lease, then
- * returns without buf_free() when reading the current lease fails; promote()
- * and release_rollback() jump past every drop_lease(). No assertion can see
- * the lost buffer: this test fails only under LeakSanitizer or valgrind
- * (which the sweeps hit too, at the "get lease" call of every promotion).
- */
-static void bug_promote_frees_the_lease_it_could_not_take(void **state)
+/* The lease buffer of a lease that could not be taken is freed: only
+ * LeakSanitizer or valgrind can see a failure of this one. */
+static void promote_frees_the_lease_it_could_not_take(void **state)
 {
 	struct run r;
 	int rc[2];
@@ -1687,32 +2089,45 @@ static void bug_promote_frees_the_lease_it_could_not_take(void **state)
 	assert_int_equal(rc[1], RELEASE_EIO);
 }
 
-static void bug_rollback_failure_names_the_new_release(void **state)
+/* A rollback whose promotion fails, for whatever reason, names the copy
+ * and leaves it marked failed (release.h). */
+static void rollback_failure_names_the_new_release(void **state)
 {
-	struct run r;
-	release *x = NULL;
-	char msg[512], id[ID_LEN];
-	int rc;
-
 	(void)state;
-	run_open(&r, 1);
-	history(&r);
-	fault_only(r.fb, M_CAS, RELEASE_KIND_META, "active");
-	fault_arm(r.fb, 1, RELEASE_EIO, FAIL_BEFORE);
-	rc = release_rollback(r.s, "web", r.h.r[1], NULL, NULL);
-	snprintf(msg, sizeof msg, "%s", release_store_errmsg(r.s));
-	fault_disarm(r.fb);
-	assert_store_ok(r.s, release_get_version(r.s, "web", 6, &x));
-	copy_id(id, release_id(x));
-	release_free(x);
-	run_close(&r);
-	assert_int_equal(rc, RELEASE_EIO);
-	if (!strstr(msg, id))
-		fail_msg("release.h promises that when a rollback's promotion fails \"the new "
-			 "release stays, marked failed, and its id is in the error message\"; after "
-			 "a storage failure the copy %s stays unmarked and the message is \"%s\" "
-			 "(lib/promote.c release_rollback only words it for RELEASE_EDEPLOY)",
-			 id, msg);
+	for (int deployer_fails = 0; deployer_fails < 2; deployer_fails++) {
+		struct deploy d = {1, 0, 0, NULL};
+		release_promote_opts o;
+		struct run r;
+		release *x = (release *)&x;
+		char msg[512], prefix[160];
+		int rc;
+
+		run_open(&r, 1);
+		history(&r);
+		deploy_opts(&o, &d);
+		if (!deployer_fails) {
+			fault_only(r.fb, M_CAS, RELEASE_KIND_META, "active");
+			fault_arm(r.fb, 1, RELEASE_EIO, FAIL_BEFORE);
+		}
+		rc = release_rollback(r.s, "web", r.h.r[1], deployer_fails ? &o : NULL, &x);
+		snprintf(msg, sizeof msg, "%s", release_store_errmsg(r.s));
+		fault_disarm(r.fb);
+		snprintf(where, sizeof where, "rollback to %s, %s; returned %d, \"%s\"", r.h.r[1],
+			 deployer_fails ? "the deployer fails" : "the swap fails", rc, msg);
+		CHECK(rc == (deployer_fails ? RELEASE_EDEPLOY : RELEASE_EIO), "the failure's code");
+		CHECK(x == NULL, "out is NULL on failure");
+		assert_store_ok(r.s, release_get_version(r.s, "web", 6, &x));
+		snprintf(prefix, sizeof prefix,
+			 "app 'web': rollback release %s (copy of %s) was not promoted: ", release_id(x),
+			 r.h.r[1]);
+		CHECK(strncmp(msg, prefix, strlen(prefix)) == 0 && msg[strlen(prefix)] != '\0',
+		      "the message names the copy, its source and why");
+		CHECK(release_failed(x) > 0, "the copy is marked failed");
+		CHECK(!release_is_active(x) && release_promoted(x) == 0, "the copy is not promoted");
+		CHECK(strcmp(active_of(r.s, "web"), r.h.r[4]) == 0, "the active release stays");
+		release_free(x);
+		run_close(&r);
+	}
 }
 
 static int find_name(void *payload, const char *app)
@@ -1722,49 +2137,189 @@ static int find_name(void *payload, const char *app)
 	return 0;
 }
 
-static void bug_app_delete_again_finishes_an_interrupted_delete(void **state)
+static int found_record(void *payload, uint64_t seq, const char *key, const void *data,
+			size_t len)
 {
-	struct run r;
-	int rc, again, left = 0;
+	(void)seq;
+	(void)key;
+	(void)data;
+	(void)len;
+	*(int *)payload = 1;
+	return 0;
+}
+
+/* Deleting an app whose deletion was interrupted, wherever, finishes it:
+ * 0 while its record (live or a tombstone) is there, RELEASE_ENOTFOUND once
+ * it is gone; then nothing of the app is left in storage. */
+static void app_delete_again_finishes_an_interrupted_delete(void **state)
+{
+	(void)state;
+	for (int mode = FAIL_BEFORE; mode <= FAIL_AFTER; mode++) {
+		for (unsigned long n = 1;; n++) {
+			struct run r;
+			release_app *a = (release_app *)&a;
+			int rc, again, present = 0, left = 0;
+
+			run_open(&r, 1);
+			history(&r);
+			fault_arm(r.fb, n, RELEASE_EIO, (enum fault_mode)mode);
+			rc = release_app_delete(r.s, "web");
+			if (!r.fb->fired) {
+				run_close(&r);
+				break;
+			}
+			fault_disarm(r.fb);
+			snprintf(where, sizeof where,
+				 "release_app_delete, call %lu fails (%s), then deleting again", n,
+				 mode == FAIL_BEFORE ? "not forwarded" : "forwarded, then failed");
+			CHECK(rc == RELEASE_EIO, "the storage's error is returned");
+			r.fb->inner->get(r.fb->inner_ctx, "web", RELEASE_KIND_META, "app", found_record,
+					 &present);
+			again = release_app_delete(r.s, "web");
+			appendf(where, sizeof where, ": returned %d, \"%s\"", again,
+				release_store_errmsg(r.s));
+			CHECK(again == (present ? 0 : RELEASE_ENOTFOUND),
+			      "deleting again finishes the deletion");
+			assert_ok(r.fb->inner->list_apps(r.fb->inner_ctx, find_name, &left));
+			CHECK(!left, "nothing of the app is left in storage");
+			CHECK(release_app_get(r.s, "web", &a) == RELEASE_ENOTFOUND && a == NULL,
+			      "the app is not found");
+			run_close(&r);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ known bugs
+ *
+ * Each test below states a behaviour the library still gets wrong. They
+ * fail until lib/ is fixed; the sweeps recognise exactly their symptoms
+ * (KNOWN_* in enum accept) and count them.
+ */
+
+/* After the swap, a rollback is done: it returns 0 and its copy as the
+ * active release, promoted, whichever later call fails. */
+static void bug_rollback_that_took_effect_returns_its_copy_as_promoted(void **state)
+{
+	static const struct {
+		const char *what;
+		enum method m;
+		unsigned long nth; /* of the calls on release records */
+	} cases[] = {
+		/* gets of release records: the target, the copy for its stamp,
+		 * the copy to return it; the first cas is the stamp's */
+		{"writing the copy's promoted stamp", M_CAS, 1},
+		{"re-reading the copy to return it", M_GET, 3},
+	};
+	char report[1024] = "";
 
 	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct run r;
+		release *x = (release *)&x;
+		release *y = NULL;
+		char msg[512];
+		int rc;
+
+		run_open(&r, 1);
+		history(&r);
+		fault_only(r.fb, cases[i].m, RELEASE_KIND_RELEASE, NULL);
+		fault_arm(r.fb, cases[i].nth, RELEASE_EIO, FAIL_BEFORE);
+		rc = release_rollback(r.s, "web", r.h.r[1], NULL, &x);
+		snprintf(msg, sizeof msg, "%s", release_store_errmsg(r.s));
+		CHECK(r.fb->fired && (r.fb->passed & PASSED_SWAP), "the fault fired after the swap");
+		fault_disarm(r.fb);
+		assert_store_ok(r.s, release_get_version(r.s, "web", 6, &y));
+		CHECK(release_is_active(y) && release_promoted(y) > 0,
+		      "the copy is active and reads as promoted");
+		if (rc != 0 || !x || !release_is_active(x) || release_promoted(x) == 0 ||
+		    strcmp(release_id(x), release_id(y)) != 0) {
+			const char *got = "the copy";
+
+			if (!x)
+				got = "no release";
+			else if (release_promoted(x) == 0)
+				got = "the copy unpromoted (release_promoted 0)";
+			appendf(report, sizeof report,
+				"\n  %s fails: release_rollback returns %d (\"%.200s\") and %s",
+				cases[i].what, rc, msg, got);
+		}
+		release_free(x);
+		release_free(y);
+		run_close(&r);
+	}
+	if (report[0])
+		fail_msg("a rollback whose promotion took effect must return 0 and its copy as the "
+			 "promoted active release; lib/promote.c release_rollback re-reads the copy "
+			 "with load_release() after promote(), which neither takes the promoted time "
+			 "from the active pointer nor may fail without failing the rollback:%s",
+			 report);
+}
+
+/* release_promoted(): "When it last became active; 0 if never." A release
+ * whose stamp was lost while it was active must not read as never promoted
+ * once another release is promoted after it. */
+static void bug_a_release_once_active_never_reads_as_never_promoted(void **state)
+{
+	struct run r;
+	release *x = NULL;
+	int64_t while_active, after;
+	int rc;
+
+	(void)state;
+	snprintf(where, sizeof where, "promoting R5 with its stamp failing, then another release");
 	run_open(&r, 1);
 	history(&r);
-	fault_only(r.fb, M_DEL, 0, NULL);
+	fault_only(r.fb, M_CAS, RELEASE_KIND_RELEASE, r.h.r[5]);
 	fault_arm(r.fb, 1, RELEASE_EIO, FAIL_BEFORE);
-	rc = release_app_delete(r.s, "web");
+	rc = release_promote(r.s, "web", r.h.r[5], NULL);
 	fault_disarm(r.fb);
-	again = release_app_delete(r.s, "web");
-	assert_ok(r.fb->inner->list_apps(r.fb->inner_ctx, find_name, &left));
+	CHECK(rc == 0, "the promotion took effect");
+	assert_store_ok(r.s, release_get(r.s, "web", r.h.r[5], &x));
+	while_active = release_promoted(x);
+	release_free(x);
+	CHECK(while_active > 0, "the active release reads as promoted");
+
+	x = set_env(r.s, "web", "NEXT=1");
+	promote(r.s, "web", release_id(x));
+	release_free(x);
+	CHECK(strcmp(active_of(r.s, "web"), r.h.r[5]) != 0, "R5 is no longer active");
+	assert_store_ok(r.s, release_get(r.s, "web", r.h.r[5], &x));
+	after = release_promoted(x);
+	release_free(x);
 	run_close(&r);
-	assert_int_equal(rc, RELEASE_EIO);
-	if (left)
-		fail_msg("an interrupted release_app_delete leaves the app's records in storage for "
-			 "good: deleting again returns %d (%s) without purging them, because "
-			 "lib/app.c release_app_delete reports a tombstoned app as not found; only "
-			 "release_app_create of the same name purges them",
-			 again, release_strerror(again));
+	if (after == 0)
+		fail_msg("a release that was active (promoted at %" PRId64 " by the active pointer) "
+			 "reads as never promoted (release_promoted() 0) once another release is "
+			 "promoted: its own stamp was lost (lib/promote.c promote() ignores a failed "
+			 "stamp_release()) and lib/release.c apply_active() only helps the active "
+			 "release; nothing carries the pointer's time to the release record when the "
+			 "pointer moves on",
+			 while_active);
 }
 
 int main(void)
 {
-	static struct CMUnitTest tests[N_OPS + 7];
-	static const struct CMUnitTest bugs[] = {
-		cmocka_unit_test(bug_iteration_failure_has_a_message),
-		cmocka_unit_test(bug_iteration_goes_on_after_a_failed_page),
-		cmocka_unit_test(bug_promote_interrupted_after_the_switch_records_it),
-		cmocka_unit_test(bug_rollback_gives_the_lease_back_when_reading_fails),
-		cmocka_unit_test(bug_promote_frees_the_lease_it_could_not_take),
-		cmocka_unit_test(bug_rollback_failure_names_the_new_release),
-		cmocka_unit_test(bug_app_delete_again_finishes_an_interrupted_delete),
+	static const struct CMUnitTest focused[] = {
+		cmocka_unit_test(iteration_failures_have_a_message),
+		cmocka_unit_test(iteration_retries_a_failed_page),
+		cmocka_unit_test(promotion_interrupted_after_the_switch_has_happened),
+		cmocka_unit_test(failing_deployer_is_reported_when_its_stamp_fails),
+		cmocka_unit_test(release_create_succeeds_when_the_build_link_fails),
+		cmocka_unit_test(rollback_gives_the_lease_back_when_reading_fails),
+		cmocka_unit_test(promote_frees_the_lease_it_could_not_take),
+		cmocka_unit_test(rollback_failure_names_the_new_release),
+		cmocka_unit_test(app_delete_again_finishes_an_interrupted_delete),
+		cmocka_unit_test(bug_rollback_that_took_effect_returns_its_copy_as_promoted),
+		cmocka_unit_test(bug_a_release_once_active_never_reads_as_never_promoted),
 	};
+	static struct CMUnitTest tests[N_OPS + sizeof focused / sizeof *focused];
 
 	for (size_t i = 0; i < N_OPS; i++) {
 		tests[i].name = ops[i].test_name;
 		tests[i].test_func = sweep;
 		tests[i].initial_state = &ops[i];
 	}
-	for (size_t i = 0; i < sizeof bugs / sizeof *bugs; i++)
-		tests[N_OPS + i] = bugs[i];
+	for (size_t i = 0; i < sizeof focused / sizeof *focused; i++)
+		tests[N_OPS + i] = focused[i];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
