@@ -1,0 +1,54 @@
+/*
+ * relctl's command line: options may come anywhere among the command words
+ * (`relctl releases rollback RBCDEFGHIJ -a myapp`), as Convox's CLI takes
+ * them. Parsing only splits and names; which command accepts which option is
+ * the command table's business (commands.c).
+ */
+#ifndef RELCTL_ARGS_H
+#define RELCTL_ARGS_H
+
+#include <stddef.h>
+
+enum opt {
+	OPT_APP,
+	OPT_STORE,
+	OPT_JSON,
+	OPT_ID,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_LIMIT,
+	OPT_BEFORE,
+	OPT_DESCRIPTION,
+	OPT_MANIFEST,
+	OPT_STATUS,
+	OPT_PROMOTE,
+	OPT_HOOK,
+	OPT_HOOK_TIMEOUT,
+	OPT_REVEAL,
+	OPT_COUNT
+};
+
+#define OPT_BIT(o) (1u << (o))
+
+struct args {
+	/* An option's value (the last one given), "" for a flag that was given,
+	 * NULL for an option that was not. Borrowed from argv. */
+	const char *value[OPT_COUNT];
+	unsigned seen;     /* OPT_BIT of every option given */
+	const char **pos;  /* the words that are not options, in order */
+	size_t npos;
+};
+
+/*
+ * Splits argv (argc words, argv[0] the program) into options and words.
+ * Returns 0, or -1 with a message in err for an unknown option or a missing
+ * value; -2 when out of memory. Free with args_free() either way.
+ */
+int args_parse(struct args *a, int argc, char **argv, char *err, size_t errlen);
+
+void args_free(struct args *a);
+
+/* The option's name as the user types it, e.g. "--app". */
+const char *opt_name(enum opt o);
+
+#endif

@@ -1,0 +1,128 @@
+/* env, env set, env unset. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "output.h"
+#include "relctl.h"
+
+int cmd_env(struct relctl *c)
+{
+	release_list_opts lo;
+	release_store *s;
+	release_iter *it = NULL;
+	const release *r = NULL;
+	int rc, status;
+
+	if (!(s = relctl_store(c, &status)))
+		return status;
+	release_list_opts_init(&lo);
+	lo.limit = 1;
+	if ((rc = release_list(s, c->app, &lo, &it)) != 0)
+		return relctl_fail(c, rc);
+	if ((rc = release_iter_next(it, &r)) != 0 && rc != RELEASE_ITEROVER) {
+		release_iter_free(it);
+		return relctl_fail(c, rc);
+	}
+	if (rc == RELEASE_ITEROVER)
+		r = NULL; /* no release yet: an empty env */
+	if (c->args.value[OPT_JSON]) {
+		struct json j;
+
+		json_init(&j, c->out);
+		json_begin_object(&j);
+		json_key(&j, "app");
+		json_string(&j, c->app);
+		json_key(&j, "release");
+		json_string(&j, r ? release_id(r) : NULL);
+		json_key(&j, "env");
+		json_begin_object(&j);
+		for (size_t i = 0; r && i < release_env_count(r); i++) {
+			json_key(&j, release_env_key(r, i));
+			json_string(&j, env_shown(release_env_value(r, i), c->mask));
+		}
+		json_end_object(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		for (size_t i = 0; r && i < release_env_count(r); i++)
+			fprintf(c->out, "%s=%s\n", release_env_key(r, i),
+				env_shown(release_env_value(r, i), c->mask));
+	}
+	release_iter_free(it);
+	return RELCTL_EXIT_OK;
+}
+
+/* Prints "<verb> K1, K2... " for the keys of words (up to any '='). */
+static void start(struct relctl *c, const char *verb)
+{
+	fprintf(c->progress, "%s ", verb);
+	for (size_t i = 0; i < relctl_nargs(c); i++) {
+		const char *w = relctl_arg(c, i);
+
+		fprintf(c->progress, "%s%.*s", i ? ", " : "", (int)strcspn(w, "="), w);
+	}
+	fputs("... ", c->progress);
+	fflush(c->progress);
+}
+
+/* After an env change: the new release, and its promotion if asked for. */
+static int finish(struct relctl *c, release *r)
+{
+	int status = RELCTL_EXIT_OK;
+
+	fputs("OK\n", c->progress);
+	if (!r) {
+		fputs("No changes: no release was created\n", c->progress);
+		return RELCTL_EXIT_OK;
+	}
+	fprintf(c->progress, "Release: %s\n", release_id(r));
+	if (c->args.value[OPT_ID]) {
+		fprintf(c->out, "%s\n", release_id(r));
+		fflush(c->out);
+	}
+	if (c->args.value[OPT_PROMOTE])
+		status = relctl_promote(c, release_id(r));
+	release_free(r);
+	return status;
+}
+
+int cmd_env_set(struct relctl *c)
+{
+	release_store *s;
+	release *r = NULL;
+	int rc, status;
+
+	for (size_t i = 0; i < relctl_nargs(c); i++)
+		if (!strchr(relctl_arg(c, i), '='))
+			return relctl_error(RELCTL_EXIT_USAGE,
+					    "'%s' is not KEY=VALUE (usage: relctl %s)",
+					    relctl_arg(c, i), c->cmd->synopsis);
+	if (!(s = relctl_store(c, &status)))
+		return status;
+	start(c, "Setting");
+	if ((rc = release_env_set(s, c->app, c->args.pos + (c->args.npos - relctl_nargs(c)),
+				  relctl_nargs(c), &r)) != 0)
+		return relctl_fail(c, rc);
+	return finish(c, r);
+}
+
+int cmd_env_unset(struct relctl *c)
+{
+	release_store *s;
+	release *r = NULL;
+	int rc, status;
+
+	for (size_t i = 0; i < relctl_nargs(c); i++)
+		if (strchr(relctl_arg(c, i), '='))
+			return relctl_error(RELCTL_EXIT_USAGE,
+					    "'%s' is a KEY=VALUE, not a KEY (usage: relctl %s)",
+					    relctl_arg(c, i), c->cmd->synopsis);
+	if (!(s = relctl_store(c, &status)))
+		return status;
+	start(c, "Unsetting");
+	if ((rc = release_env_unset(s, c->app, c->args.pos + (c->args.npos - relctl_nargs(c)),
+				    relctl_nargs(c), &r)) != 0)
+		return relctl_fail(c, rc);
+	return finish(c, r);
+}

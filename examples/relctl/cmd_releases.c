@@ -1,0 +1,177 @@
+/* releases, releases info, releases manifest. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/format.h"
+#include "output.h"
+#include "release_json.h"
+#include "relctl.h"
+
+#define DEFAULT_LIMIT 10
+
+/* --before: a version, or a release id whose version is meant. */
+static int before_version(struct relctl *c, release_store *s, const char *arg, uint64_t *out)
+{
+	release *r;
+	int rc;
+
+	if (relctl_parse_uint(arg, out) == 0)
+		return 0;
+	if ((rc = release_get(s, c->app, arg, &r)) != 0)
+		return rc;
+	*out = release_version(r);
+	release_free(r);
+	return 0;
+}
+
+int cmd_releases(struct relctl *c)
+{
+	static const char *const headers[] = {"ID", "STATUS", "BUILD", "CREATED", "DESCRIPTION"};
+	uint64_t limit = DEFAULT_LIMIT;
+	release_list_opts opts;
+	release_store *s;
+	release_iter *it = NULL;
+	const release *r;
+	format_table *t = NULL;
+	struct json j;
+	char *text = NULL;
+	int rc, status;
+
+	release_list_opts_init(&opts);
+	if (c->args.value[OPT_LIMIT] && relctl_parse_uint(c->args.value[OPT_LIMIT], &limit) != 0)
+		return relctl_error(RELCTL_EXIT_USAGE, "--limit wants a whole number, not '%s'",
+				    c->args.value[OPT_LIMIT]);
+	opts.limit = (size_t)limit;
+	if (!(s = relctl_store(c, &status)))
+		return status;
+	if (c->args.value[OPT_BEFORE] &&
+	    (rc = before_version(c, s, c->args.value[OPT_BEFORE], &opts.before)) != 0)
+		return relctl_fail(c, rc);
+	if ((rc = release_list(s, c->app, &opts, &it)) != 0)
+		return relctl_fail(c, rc);
+	json_init(&j, c->out);
+	if (c->args.value[OPT_JSON]) {
+		json_begin_array(&j);
+	} else if (!(t = format_table_new(5, headers))) {
+		rc = RELEASE_ENOMEM;
+		goto out;
+	}
+	while ((rc = release_iter_next(it, &r)) == 0) {
+		char created[FORMAT_TIME_MAX];
+		const char *row[5];
+
+		if (!t) {
+			release_json(&j, r, 0, 0);
+			continue;
+		}
+		row[0] = release_id(r);
+		row[1] = release_status_word(r);
+		row[2] = release_build_of(r);
+		row[3] = format_relative_time(created, sizeof created, release_created(r), c->now);
+		row[4] = release_description(r);
+		if (format_table_add_row(t, row) != 0) {
+			rc = RELEASE_ENOMEM;
+			goto out;
+		}
+	}
+	if (rc != RELEASE_ITEROVER)
+		goto out;
+	rc = 0;
+	if (!t) {
+		json_end_array(&j);
+		json_finish(&j);
+	} else if ((text = format_table_render(t))) {
+		fputs(text, c->out);
+	} else {
+		rc = RELEASE_ENOMEM;
+	}
+out:
+	free(text);
+	format_table_free(t);
+	release_iter_free(it);
+	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
+}
+
+/* The env as KEY=VALUE lines, one string. NULL when out of memory. */
+static char *env_lines(const release *r, int mask)
+{
+	size_t n = release_env_count(r), len = 1, pos = 0, i;
+	char *text;
+
+	for (i = 0; i < n; i++)
+		len += strlen(release_env_key(r, i)) + 1 +
+		       strlen(env_shown(release_env_value(r, i), mask)) + 1;
+	if (!(text = malloc(len)))
+		return NULL;
+	for (i = 0; i < n; i++)
+		pos += (size_t)snprintf(text + pos, len - pos, "%s=%s\n", release_env_key(r, i),
+					env_shown(release_env_value(r, i), mask));
+	text[pos] = '\0';
+	return text;
+}
+
+int cmd_releases_info(struct relctl *c)
+{
+	char created[FORMAT_TIME_MAX];
+	release_store *s;
+	release *r = NULL;
+	char *env = NULL;
+	info *in = NULL;
+	int rc, status;
+
+	if (!(s = relctl_store(c, &status)))
+		return status;
+	if ((rc = release_get(s, c->app, relctl_arg(c, 0), &r)) != 0)
+		return relctl_fail(c, rc);
+	if (c->args.value[OPT_JSON]) {
+		struct json j;
+
+		json_init(&j, c->out);
+		release_json(&j, r, 1, c->mask);
+		json_finish(&j);
+		release_free(r);
+		return RELCTL_EXIT_OK;
+	}
+	rc = RELEASE_ENOMEM;
+	if ((env = env_lines(r, c->mask)) && (in = info_new()) &&
+	    info_add(in, "Id", release_id(r)) == 0 &&
+	    info_add(in, "Build", release_build_of(r)) == 0 &&
+	    info_add(in, "Created",
+		     format_rfc3339(created, sizeof created, release_created(r))) == 0 &&
+	    info_add(in, "Description", release_description(r)) == 0 &&
+	    info_add(in, "Env", env) == 0 && info_print(in, c->out) == 0)
+		rc = 0;
+	info_free(in);
+	free(env);
+	release_free(r);
+	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
+}
+
+int cmd_releases_manifest(struct relctl *c)
+{
+	release_store *s;
+	release *r = NULL;
+	int rc, status;
+
+	if (!(s = relctl_store(c, &status)))
+		return status;
+	if ((rc = release_get(s, c->app, relctl_arg(c, 0), &r)) != 0)
+		return relctl_fail(c, rc);
+	if (c->args.value[OPT_JSON]) {
+		struct json j;
+
+		json_init(&j, c->out);
+		json_begin_object(&j);
+		json_key(&j, "id");
+		json_string(&j, release_id(r));
+		json_key(&j, "manifest");
+		json_string(&j, release_manifest(r));
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		fputs(release_manifest(r), c->out);
+	}
+	release_free(r);
+	return RELCTL_EXIT_OK;
+}

@@ -1,0 +1,91 @@
+/* Help texts, built from the command table. */
+#include "help.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#ifndef RELCTL_VERSION
+#define RELCTL_VERSION "unknown"
+#endif
+
+static const struct {
+	enum opt opt;
+	const char *text;
+} option_help[] = {
+	{OPT_JSON, "      --json                  print JSON (README.md: \"JSON output\")"},
+	{OPT_ID, "      --id                    print only the new id(s) on standard output"},
+	{OPT_LIMIT, "      --limit N               at most N (default 10; 0: no limit)"},
+	{OPT_BEFORE, "      --before VERSION|RID    only releases older than this one"},
+	{OPT_DESCRIPTION, "  -d, --description D         the build's description"},
+	{OPT_MANIFEST, "  -m, --manifest FILE         read the manifest from FILE ('-': stdin)"},
+	{OPT_STATUS, "      --status S              created, running, complete (default) or failed"},
+	{OPT_PROMOTE, "  -p, --promote               promote the new release"},
+	{OPT_HOOK, "      --hook CMD              deploy hook, run by /bin/sh -c (default:\n"
+		   "                              $RELEASE_DEPLOY_HOOK; '': none)"},
+	{OPT_HOOK_TIMEOUT, "      --hook-timeout SECONDS  kill a hook that runs longer (default 600;\n"
+			   "                              0: no limit)"},
+	{OPT_REVEAL, "      --reveal                show env values on a terminal too"},
+};
+
+static const char global_help[] =
+	"  -a, --app APP               the app (default: $RELEASE_APP)\n"
+	"      --store PATH|URI        the store (default: $RELEASE_STORE, else the file\n"
+	"                              store in $XDG_DATA_HOME/librelease or\n"
+	"                              ~/.local/share/librelease)\n"
+	"  -h, --help                  show help\n";
+
+void help_overview(FILE *out)
+{
+	const struct command *cmd;
+
+	fputs("Usage: relctl COMMAND [ARGS] [OPTIONS]\n"
+	      "\n"
+	      "Release history and rollback for apps, on librelease, the way Convox's CLI\n"
+	      "speaks.\n"
+	      "\n"
+	      "Commands:\n",
+	      out);
+	for (cmd = relctl_commands; cmd->words; cmd++)
+		fprintf(out, "  %-19s %s\n", cmd->words, cmd->summary);
+	fprintf(out,
+		"\n"
+		"Global options:\n"
+		"%s"
+		"      --version               show the versions of relctl and librelease\n"
+		"\n"
+		"Environment: RELEASE_APP, RELEASE_STORE, RELEASE_DEPLOY_HOOK.\n"
+		"Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 refused, 5 busy,\n"
+		"6 deploy failed, 7 store unusable.\n"
+		"\n"
+		"Run 'relctl COMMAND --help' for a command's options.\n",
+		global_help);
+}
+
+void help_command(FILE *out, const struct command *cmd)
+{
+	const struct command *other;
+	size_t first = strcspn(cmd->words, " "), n = 0;
+
+	fprintf(out, "Usage: relctl %s\n\n%c%s.\n", cmd->synopsis,
+		toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
+	if (cmd->help)
+		fprintf(out, "\n%s\n", cmd->help);
+	fputs("\nOptions:\n", out);
+	for (size_t i = 0; i < sizeof option_help / sizeof option_help[0]; i++)
+		if (cmd->opts & OPT_BIT(option_help[i].opt))
+			fprintf(out, "%s\n", option_help[i].text);
+	fputs(global_help, out);
+	for (other = relctl_commands; other->words; other++) {
+		if (other == cmd || strncmp(other->words, cmd->words, first) != 0 ||
+		    (other->words[first] != ' ' && other->words[first] != '\0'))
+			continue;
+		if (n++ == 0)
+			fputs("\nSee also:\n", out);
+		fprintf(out, "  relctl %-19s %s\n", other->words, other->summary);
+	}
+}
+
+void help_version(FILE *out)
+{
+	fprintf(out, "relctl %s (librelease %s)\n", RELCTL_VERSION, release_version_string());
+}

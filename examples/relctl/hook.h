@@ -1,0 +1,47 @@
+/*
+ * The deploy hook: a shell command run on promotion, as a librelease
+ * deployer. It runs as `/bin/sh -c CMD` in its own process group, with
+ * standard input from /dev/null and the release in its environment:
+ *
+ *   RELEASE_APP          the app
+ *   RELEASE_ID           the release being promoted
+ *   RELEASE_VERSION      its version (1, 2, 3 ...)
+ *   RELEASE_BUILD        its build id ("" when it has none)
+ *   RELEASE_DESCRIPTION  its description
+ *   RELEASE_SOURCE       the release it copies, for a rollback; else ""
+ *   RELEASE_MANIFEST     a file holding its manifest
+ *   RELEASE_ENV_FILE     a file of its env, one KEY=VALUE a line, by key
+ *   RELEASE_STORE        the store relctl uses, as a URI
+ *
+ * Both files are private (0600) and removed when the hook ends. Every line
+ * the hook writes to stdout or stderr becomes an event from source "hook" as
+ * it arrives (blank lines are skipped; longer lines than HOOK_LINE_MAX are
+ * split). Exit status 0 is success; anything else, being killed, or running
+ * past the timeout fails the promotion.
+ */
+#ifndef RELCTL_HOOK_H
+#define RELCTL_HOOK_H
+
+#include <stdint.h>
+
+#include <librelease/release.h>
+
+#define HOOK_LINE_MAX 4096
+#define HOOK_GRACE_S 3          /* SIGTERM, then SIGKILL this much later */
+#define HOOK_DEFAULT_TIMEOUT_S 600
+
+struct hook {
+	const char *cmd;
+	int64_t timeout_s;     /* 0: no limit */
+	const char *store_uri; /* for RELEASE_STORE */
+	char failure[256];     /* after a failure: what happened, for the error */
+};
+
+/* A release_deploy_fn; payload is a struct hook. */
+int hook_deploy(void *payload, const release *r, release_events *events);
+
+/* The promotion lease to take for a hook with this timeout: longer than the
+ * hook may run, so nobody takes the app over while it does. */
+int64_t hook_lease_ns(int64_t timeout_s);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * relctl: release history and rollback from the command line, on
+ * librelease's public API, speaking Convox's language. See README.md.
+ *
+ * main() reads the command line and the environment into a struct relctl,
+ * finds the command in the table (commands.c) and runs it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "help.h"
+#include "hook.h"
+#include "relctl.h"
+
+#define GLOBAL_OPTS (OPT_BIT(OPT_APP) | OPT_BIT(OPT_STORE) | OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION))
+
+static size_t word_count(const char *words)
+{
+	size_t n = 1;
+
+	for (; *words; words++)
+		n += *words == ' ';
+	return n;
+}
+
+/* The command whose words begin pos (the longest match), or NULL. */
+static const struct command *find_command(const char *const *pos, size_t npos)
+{
+	const struct command *cmd, *best = NULL;
+	size_t best_n = 0;
+
+	for (cmd = relctl_commands; cmd->words; cmd++) {
+		size_t n = word_count(cmd->words), i;
+		const char *w = cmd->words;
+
+		if (n > npos || n <= best_n)
+			continue;
+		for (i = 0; i < n; i++) {
+			size_t len = strcspn(w, " ");
+
+			if (strlen(pos[i]) != len || strncmp(pos[i], w, len) != 0)
+				break;
+			w += len + (w[len] == ' ');
+		}
+		if (i == n) {
+			best = cmd;
+			best_n = n;
+		}
+	}
+	return best;
+}
+
+size_t relctl_nargs(const struct relctl *c)
+{
+	return c->args.npos - word_count(c->cmd->words);
+}
+
+const char *relctl_arg(const struct relctl *c, size_t i)
+{
+	return c->args.pos[word_count(c->cmd->words) + i];
+}
+
+int relctl_parse_uint(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The environment variable's value, or NULL when unset or empty. */
+static const char *env_value(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* Checks the options and words the command was given. 0, or an exit status
+ * after reporting. */
+static int check_usage(const struct relctl *c)
+{
+	const struct command *cmd = c->cmd;
+	unsigned extra = c->args.seen & ~(GLOBAL_OPTS | cmd->opts);
+	size_t n = relctl_nargs(c);
+
+	for (int o = 0; o < OPT_COUNT; o++)
+		if (extra & OPT_BIT(o))
+			return relctl_error(RELCTL_EXIT_USAGE,
+					    "'%s' does not take %s (see 'relctl %s --help')",
+					    cmd->words, opt_name(o), cmd->words);
+	if (n < cmd->min_pos)
+		return relctl_error(RELCTL_EXIT_USAGE, "missing argument (usage: relctl %s)",
+				    cmd->synopsis);
+	if (n > cmd->max_pos)
+		return relctl_error(RELCTL_EXIT_USAGE, "unexpected argument '%s' (usage: relctl %s)",
+				    relctl_arg(c, cmd->max_pos), cmd->synopsis);
+	if (cmd->needs_app && !c->app)
+		return relctl_error(RELCTL_EXIT_USAGE, "no app given: use -a APP or set RELEASE_APP");
+	return 0;
+}
+
+/* Reads the hook settings. 0, or an exit status after reporting. */
+static int load_hook(struct relctl *c)
+{
+	const char *timeout = c->args.value[OPT_HOOK_TIMEOUT];
+	uint64_t t = HOOK_DEFAULT_TIMEOUT_S;
+
+	c->hook = c->args.value[OPT_HOOK] ? c->args.value[OPT_HOOK] : env_value("RELEASE_DEPLOY_HOOK");
+	if (c->hook && !*c->hook)
+		c->hook = NULL; /* --hook '' turns the hook off */
+	if (timeout && (relctl_parse_uint(timeout, &t) != 0 || t > INT32_MAX))
+		return relctl_error(RELCTL_EXIT_USAGE,
+				    "--hook-timeout wants a whole number of seconds, not '%s'",
+				    timeout);
+	c->hook_timeout_s = (int64_t)t;
+	return 0;
+}
+
+static int run(struct relctl *c, int argc, char **argv)
+{
+	const char **pos;
+	size_t npos;
+	char err[256];
+	int rc;
+
+	if ((rc = args_parse(&c->args, argc, argv, err, sizeof err)) == -2)
+		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
+	if (rc != 0)
+		return relctl_error(RELCTL_EXIT_USAGE, "%s (see 'relctl --help')", err);
+	pos = c->args.pos;
+	npos = c->args.npos;
+	/* `relctl help releases` is `relctl releases --help`. */
+	if (npos > 0 && strcmp(pos[0], "help") == 0) {
+		c->args.seen |= OPT_BIT(OPT_HELP);
+		memmove(pos, pos + 1, --npos * sizeof *pos);
+		c->args.npos = npos;
+	}
+	if (npos == 0) {
+		if (c->args.seen & OPT_BIT(OPT_HELP)) {
+			help_overview(stdout);
+			return RELCTL_EXIT_OK;
+		}
+		if (c->args.seen & OPT_BIT(OPT_VERSION)) {
+			help_version(stdout);
+			return RELCTL_EXIT_OK;
+		}
+		help_overview(stderr);
+		return RELCTL_EXIT_USAGE;
+	}
+	if (!(c->cmd = find_command(pos, npos)))
+		return relctl_error(RELCTL_EXIT_USAGE, "unknown command '%s' (see 'relctl --help')",
+				    npos > 1 && find_command(pos, 1) ? pos[1] : pos[0]);
+	if (c->args.seen & OPT_BIT(OPT_HELP)) {
+		help_command(stdout, c->cmd);
+		return RELCTL_EXIT_OK;
+	}
+	if (c->args.seen & OPT_BIT(OPT_VERSION)) {
+		help_version(stdout);
+		return RELCTL_EXIT_OK;
+	}
+	c->app = c->args.value[OPT_APP] ? c->args.value[OPT_APP] : env_value("RELEASE_APP");
+	if ((rc = check_usage(c)) != 0 || (rc = load_hook(c)) != 0)
+		return rc;
+	if (testenv_load(&c->test, err, sizeof err) != 0)
+		return relctl_error(RELCTL_EXIT_USAGE, "%s", err);
+	if (!(c->store_uri = relctl_store_uri(c->args.value[OPT_STORE] ? c->args.value[OPT_STORE]
+								       : env_value("RELEASE_STORE"))))
+		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
+	c->now = testenv_now(&c->test);
+	c->out = stdout;
+	c->progress = c->args.value[OPT_ID] ? stderr : stdout;
+	c->mask = isatty(STDOUT_FILENO) && !c->args.value[OPT_REVEAL];
+	return c->cmd->run(c);
+}
+
+int main(int argc, char **argv)
+{
+	struct relctl c;
+	int status;
+
+	memset(&c, 0, sizeof c);
+	/* A closed pipe must not kill relctl in the middle of a promotion;
+	 * failed writes are noticed at the end instead. */
+	signal(SIGPIPE, SIG_IGN);
+	status = run(&c, argc, argv);
+	release_store_close(c.store);
+	free(c.store_uri);
+	if ((fflush(stdout) != 0 || ferror(stdout)) && status == RELCTL_EXIT_OK)
+		status = relctl_error(RELCTL_EXIT_FAILURE, "writing output: %s", strerror(errno));
+	args_free(&c.args);
+	return status;
+}

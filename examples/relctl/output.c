@@ -1,0 +1,149 @@
+/* Key/value blocks, durations, status words, masking, live events. */
+#include "output.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/format.h"
+#include "common/print.h"
+
+#define MASK "********"
+
+struct info {
+	size_t n, cap;
+	char **keys, **values;
+};
+
+info *info_new(void)
+{
+	return calloc(1, sizeof(info));
+}
+
+static char *copy(const char *s)
+{
+	char *c = malloc(strlen(s) + 1);
+
+	if (c)
+		strcpy(c, s);
+	return c;
+}
+
+int info_add(info *in, const char *key, const char *value)
+{
+	if (in->n == in->cap) {
+		size_t cap = in->cap ? 2 * in->cap : 8;
+		char **k = realloc(in->keys, cap * sizeof *k), **v;
+
+		if (!k)
+			return -1;
+		in->keys = k;
+		if (!(v = realloc(in->values, cap * sizeof *v)))
+			return -1;
+		in->values = v;
+		in->cap = cap;
+	}
+	in->keys[in->n] = copy(key);
+	in->values[in->n] = copy(value ? value : "");
+	if (!in->keys[in->n] || !in->values[in->n]) {
+		free(in->keys[in->n]);
+		free(in->values[in->n]);
+		return -1;
+	}
+	in->n++;
+	return 0;
+}
+
+/* Adds the lines of value to t, the first under key, the rest under "". */
+static int add_lines(format_table **t, const char *key, const char *value)
+{
+	char *text = copy(value), *line, *next;
+	int rc = 0;
+
+	if (!text)
+		return -1;
+	for (line = text; line && rc == 0; line = next, key = "") {
+		const char *row[2];
+
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		if (!next && !*line && line != text)
+			break; /* the newline ending the value */
+		row[0] = key;
+		row[1] = line;
+		if (!*t)
+			rc = (*t = format_table_new(2, row)) ? 0 : -1;
+		else
+			rc = format_table_add_row(*t, row);
+	}
+	free(text);
+	return rc;
+}
+
+int info_print(const info *in, FILE *out)
+{
+	format_table *t = NULL; /* the first pair is the table's "header" */
+	char *text = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < in->n && rc == 0; i++)
+		rc = add_lines(&t, in->keys[i], in->values[i]);
+	if (rc == 0 && t && !(text = format_table_render(t)))
+		rc = -1;
+	if (text)
+		fputs(text, out);
+	free(text);
+	format_table_free(t);
+	return rc;
+}
+
+void info_free(info *in)
+{
+	if (!in)
+		return;
+	for (size_t i = 0; i < in->n; i++) {
+		free(in->keys[i]);
+		free(in->values[i]);
+	}
+	free(in->keys);
+	free(in->values);
+	free(in);
+}
+
+char *format_elapsed(char *buf, size_t size, int64_t started, int64_t ended)
+{
+	int64_t s;
+
+	if (size == 0)
+		return buf;
+	buf[0] = '\0';
+	if (ended == 0)
+		return buf;
+	s = ended > started ? (ended - started) / FORMAT_SECOND : 0;
+	if (s < 60)
+		snprintf(buf, size, "%" PRId64 "s", s);
+	else
+		snprintf(buf, size, "%" PRId64 "m%" PRId64 "s", s / 60, s % 60);
+	return buf;
+}
+
+const char *release_status_word(const release *r)
+{
+	if (release_is_active(r))
+		return "active";
+	/* A release that failed and was promoted later is not failed. */
+	if (release_failed(r) > 0 && release_failed(r) > release_promoted(r))
+		return "failed";
+	return "";
+}
+
+const char *env_shown(const char *value, int mask)
+{
+	return mask && *value ? MASK : value;
+}
+
+void print_event_live(void *payload, int64_t time, const char *source, const char *message)
+{
+	print_event(payload, time, source, message);
+	fflush(payload);
+}

@@ -1,0 +1,45 @@
+/*
+ * relctl's text output beyond what examples/common already formats: the
+ * key/value blocks of `info` commands, build durations, release status
+ * words, masked env values, and live event lines.
+ */
+#ifndef RELCTL_OUTPUT_H
+#define RELCTL_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <librelease/release.h>
+
+/*
+ * A key/value block as Convox's `info` commands print it: keys left-aligned
+ * and padded to the widest, two spaces, the value; a value of several lines
+ * continues under the first.
+ */
+typedef struct info info;
+
+info *info_new(void);
+/* Adds a key and its value (copied; NULL is empty). 0, or -1 when out of
+ * memory. */
+int info_add(info *in, const char *key, const char *value);
+/* Prints the block. 0, or -1 when out of memory. */
+int info_print(const info *in, FILE *out);
+void info_free(info *in);
+
+/* A build's duration as Convox prints ELAPSED: "42s", "1m5s"; "" while it
+ * has not ended. Returns buf. */
+char *format_elapsed(char *buf, size_t size, int64_t started, int64_t ended);
+
+/* "active", "failed" (its last promotion failed and it is not active), or "". */
+const char *release_status_word(const release *r);
+
+/* value as shown: masked as "********" when mask is set (an empty value
+ * has nothing to hide). */
+const char *env_shown(const char *value, int mask);
+
+/* A release_event_fn printing "<RFC 3339> <source> <message>" to the FILE *
+ * payload at once, so that a promotion's events are seen as they happen. */
+void print_event_live(void *payload, int64_t time, const char *source, const char *message);
+
+#endif

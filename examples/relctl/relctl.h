@@ -1,0 +1,108 @@
+/*
+ * relctl, a command-line frontend to librelease that speaks Convox's
+ * language. This header holds what every command shares: the invocation's
+ * context, the exit statuses, and the commands' entry points.
+ */
+#ifndef RELCTL_H
+#define RELCTL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <librelease/release.h>
+
+#include "args.h"
+#include "testenv.h"
+
+/* Exit statuses (README.md, "Exit status"). */
+enum {
+	RELCTL_EXIT_OK = 0,
+	RELCTL_EXIT_FAILURE = 1,  /* anything not below: out of memory, output failed */
+	RELCTL_EXIT_USAGE = 2,    /* bad command line or invalid input */
+	RELCTL_EXIT_NOTFOUND = 3, /* no such app, build or release */
+	RELCTL_EXIT_REFUSED = 4,  /* the state says no: exists, older, conflict */
+	RELCTL_EXIT_BUSY = 5,     /* the app is being promoted by someone else */
+	RELCTL_EXIT_DEPLOY = 6,   /* the deploy hook failed; the previous release stays */
+	RELCTL_EXIT_STORE = 7,    /* the store cannot be used: I/O, corrupt, full, unknown */
+};
+
+struct relctl {
+	struct args args;
+	const char *app;        /* -a, else $RELEASE_APP, else NULL */
+	char *store_uri;        /* --store, else $RELEASE_STORE, as a URI */
+	release_store *store;   /* opened by relctl_store() */
+	const char *hook;       /* --hook, else $RELEASE_DEPLOY_HOOK; NULL: none */
+	int64_t hook_timeout_s; /* --hook-timeout; 0: no limit */
+	struct testenv test;
+	int64_t now;            /* when this invocation started */
+	FILE *out;              /* results */
+	FILE *progress;         /* transcripts of writes: stdout, stderr under --id */
+	int mask;               /* hide env values (a terminal, without --reveal) */
+	const struct command *cmd;
+};
+
+/* A command: its words, what it accepts, and its help. */
+struct command {
+	const char *words;   /* "releases rollback" */
+	int (*run)(struct relctl *c);
+	unsigned opts;       /* OPT_BITs it accepts besides the global ones */
+	int needs_app;
+	size_t min_pos, max_pos; /* words after the command's own */
+	const char *synopsis; /* after "relctl " */
+	const char *summary;  /* one line */
+	const char *help;     /* paragraphs after the synopsis; may be NULL */
+};
+
+/* The table of commands, ended by a NULL words (commands.c). */
+extern const struct command relctl_commands[];
+
+/* The positional words after the command's own. */
+const char *relctl_arg(const struct relctl *c, size_t i);
+size_t relctl_nargs(const struct relctl *c);
+
+/* The store URI for --store or $RELEASE_STORE (NULL or "": the library's
+ * default store); a plain path becomes "file:" and the absolute path.
+ * NULL when out of memory. */
+char *relctl_store_uri(const char *given);
+
+/* Opens the store on first use. Returns it, or NULL after reporting why;
+ * *status is then the exit status. */
+release_store *relctl_store(struct relctl *c, int *status);
+
+/* Prints "ERROR: <message>" for a failed library call on stderr, the store's
+ * detailed message when it has one, and returns the exit status for rc. */
+int relctl_fail(struct relctl *c, int rc);
+
+/* Prints "ERROR: <message>" on stderr; returns status. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int relctl_error(int status, const char *fmt, ...);
+
+/* The exit status for a RELEASE_E* code. */
+int relctl_status_of(int rc);
+
+/* Parses a whole, non-negative decimal number. 0 or -1. */
+int relctl_parse_uint(const char *s, uint64_t *out);
+
+/* The commands. */
+int cmd_apps(struct relctl *c);
+int cmd_apps_create(struct relctl *c);
+int cmd_apps_delete(struct relctl *c);
+int cmd_builds(struct relctl *c);
+int cmd_builds_create(struct relctl *c);
+int cmd_builds_info(struct relctl *c);
+int cmd_releases(struct relctl *c);
+int cmd_releases_info(struct relctl *c);
+int cmd_releases_manifest(struct relctl *c);
+int cmd_releases_promote(struct relctl *c);
+int cmd_releases_rollback(struct relctl *c);
+int cmd_env(struct relctl *c);
+int cmd_env_set(struct relctl *c);
+int cmd_env_unset(struct relctl *c);
+
+/* Promotes release id of c->app, printing "Promoting id...", the events and
+ * "OK" (promote.c). Used by `releases promote` and `env set --promote`. */
+int relctl_promote(struct relctl *c, const char *id);
+
+#endif

@@ -1,0 +1,14 @@
+/* A release as JSON: the object `releases --json` lists, and with env and
+ * manifest, the one `releases info --json` prints. */
+#ifndef RELCTL_RELEASE_JSON_H
+#define RELCTL_RELEASE_JSON_H
+
+#include <librelease/release.h>
+
+#include "json.h"
+
+/* Writes r; with details, its env (values masked when mask is set) and its
+ * manifest too. */
+void release_json(struct json *j, const release *r, int details, int mask);
+
+#endif
