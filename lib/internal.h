@@ -237,8 +237,10 @@ typedef int (*draft_fn)(void *payload, const release *newest, release *r);
 int write_release(release_store *s, const char *app, draft_fn draft, void *payload,
 		  release **out);
 int decode_raw_release(release_store *s, const char *app, const struct raw *raw, release **out);
-/* Rewrites a release record with promoted or failed stamped now. */
-int stamp_release(release_store *s, const char *app, const char *id, int failed);
+/* Rewrites a release record with its promoted (or failed) time set to when,
+ * or to now when when is 0. A record whose time is already when or later is
+ * left alone. */
+int stamp_release(release_store *s, const char *app, const char *id, int failed, int64_t when);
 
 /* pager.c: newest-first iteration over an ordered kind, a page at a time */
 #define PAGER_PAGE 64

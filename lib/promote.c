@@ -24,6 +24,7 @@ struct promotion {
 	release_events ev;
 	char owner[128];
 	struct buf lease; /* our lease record while we hold it */
+	int64_t promoted;  /* when the active pointer moved to the release */
 };
 
 RELEASE_API void release_promote_opts_init(release_promote_opts *opts)
@@ -201,7 +202,7 @@ static int promote(struct promotion *p, release *r)
 			char why[ERRMSG_MAX / 2] = "";
 
 			status_event(p, "updating", "rollback");
-			if (stamp_release(s, p->app, r->id, 1) != 0)
+			if (stamp_release(s, p->app, r->id, 1, 0) != 0)
 				snprintf(why, sizeof why, " (marking it failed failed too: %.200s)", s->errmsg);
 			status_event(p, "rollback", "running");
 			drop_lease(p);
@@ -212,6 +213,12 @@ static int promote(struct promotion *p, release *r)
 			goto out;
 		}
 	}
+	/* The outgoing release's own stamp may have been lost when it was
+	 * promoted (the pointer held its time until now): write it before the
+	 * pointer forgets. Best effort; a failure costs only that time. */
+	if (cur.id[0] && strcmp(cur.id, r->id) != 0 &&
+	    stamp_release(s, p->app, cur.id, 0, cur.promoted) != 0)
+		clear_error(s);
 	/* The swap compares against the pointer as read before the deployer
 	 * ran: if a forced promotion moved it meanwhile, ours must lose. */
 	memset(&next, 0, sizeof next);
@@ -234,8 +241,11 @@ static int promote(struct promotion *p, release *r)
 	buf_free(&enc);
 	/* The promotion has happened once the pointer moved; the pointer holds
 	 * its time, so a stamp that cannot be written loses nothing. */
-	if (rc == 0 && stamp_release(s, p->app, r->id, 0) != 0)
-		clear_error(s);
+	if (rc == 0) {
+		p->promoted = next.promoted;
+		if (stamp_release(s, p->app, r->id, 0, next.promoted) != 0)
+			clear_error(s);
+	}
 out:
 	if (p->lease.p)
 		finish(p);
@@ -320,14 +330,13 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
 
 		snprintf(why, sizeof why, "%.250s", store->errmsg);
 		if (rc != RELEASE_EDEPLOY) /* the deployer's failure is stamped already */
-			stamp_release(store, app, r->id, 1);
+			stamp_release(store, app, r->id, 1, 0);
 		fail(store, rc, "app '%s': rollback release %s (copy of %s) was not promoted: %s", app,
 		     r->id, r->source, why);
 	}
-	if (rc == 0 && (rc = load_release(store, app, r->id, &t, NULL)) == 0) {
-		release_free(r);
-		r = t;
+	if (rc == 0) { /* as the store now has it, without reading it back */
 		r->active = 1;
+		r->promoted = p.promoted;
 	}
 	if (rc == 0 && out)
 		*out = r;

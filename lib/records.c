@@ -217,20 +217,24 @@ int write_release(release_store *s, const char *app, draft_fn draft, void *paylo
 		    WRITE_ATTEMPTS);
 }
 
-int stamp_release(release_store *s, const char *app, const char *id, int failed)
+int stamp_release(release_store *s, const char *app, const char *id, int failed, int64_t when)
 {
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
 		struct raw raw;
 		release *r;
 		struct buf b = {0};
+		int64_t *field;
 		int rc = load_release(s, app, id, &r, &raw);
 
 		if (rc != 0)
 			return rc;
-		if (failed)
-			r->failed = store_now(s);
-		else
-			r->promoted = store_now(s);
+		field = failed ? &r->failed : &r->promoted;
+		if (when && *field >= when) { /* already says as much */
+			release_free(r);
+			raw_free(&raw);
+			return 0;
+		}
+		*field = when ? when : store_now(s);
 		encode_release(&b, r);
 		release_free(r);
 		rc = b.err ? fail(s, b.err, "encoding release") :
