@@ -95,7 +95,7 @@ int cmd_apps_create(struct relctl *c)
 	if (!name)
 		return relctl_error(RELCTL_EXIT_USAGE, "no app given (usage: relctl %s)",
 				    c->cmd->synopsis);
-	if (!(s = relctl_store(c, &status)))
+	if ((status = relctl_check_app(name)) != 0 || !(s = relctl_store(c, &status)))
 		return status;
 	fprintf(c->progress, "Creating %s... ", name);
 	fflush(c->progress);
@@ -116,7 +116,7 @@ int cmd_apps_delete(struct relctl *c)
 	if (!name)
 		return relctl_error(RELCTL_EXIT_USAGE, "no app given (usage: relctl %s)",
 				    c->cmd->synopsis);
-	if (!(s = relctl_store(c, &status)))
+	if ((status = relctl_check_app(name)) != 0 || !(s = relctl_store(c, &status)))
 		return status;
 	fprintf(c->progress, "Deleting %s... ", name);
 	fflush(c->progress);

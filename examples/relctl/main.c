@@ -79,6 +79,16 @@ int relctl_parse_uint(const char *s, uint64_t *out)
 	return 0;
 }
 
+int relctl_check_app(const char *name)
+{
+	if (release_app_name_valid(name))
+		return 0;
+	return relctl_error(RELCTL_EXIT_USAGE,
+			    "invalid app name '%s' (want 1-63 of a-z, 0-9 and '-', starting and "
+			    "ending with a letter or digit)",
+			    name);
+}
+
 /* The environment variable's value, or NULL when unset or empty. */
 static const char *env_value(const char *name)
 {
@@ -108,6 +118,8 @@ static int check_usage(const struct relctl *c)
 				    relctl_arg(c, cmd->max_pos), cmd->synopsis);
 	if (cmd->needs_app && !c->app)
 		return relctl_error(RELCTL_EXIT_USAGE, "no app given: use -a APP or set RELEASE_APP");
+	if (cmd->needs_app)
+		return relctl_check_app(c->app);
 	return 0;
 }
 

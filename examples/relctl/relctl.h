@@ -82,6 +82,9 @@ int relctl_error(int status, const char *fmt, ...);
 /* The exit status for a RELEASE_E* code. */
 int relctl_status_of(int rc);
 
+/* 0 for a valid app name, else the exit status after reporting. */
+int relctl_check_app(const char *name);
+
 /* Parses a whole, non-negative decimal number. 0 or -1. */
 int relctl_parse_uint(const char *s, uint64_t *out);
 

@@ -55,7 +55,10 @@ release_store *relctl_store(struct relctl *c, int *status)
 	if (c->hook)
 		opts.lease_ns = hook_lease_ns(c->hook_timeout_s);
 	if ((rc = release_store_open(&c->store, c->store_uri, &opts)) != 0) {
+		/* Whatever the reason, the store cannot be used. */
 		*status = relctl_fail(c, rc);
+		if (rc != RELEASE_ENOMEM)
+			*status = RELCTL_EXIT_STORE;
 		return NULL;
 	}
 	return c->store;

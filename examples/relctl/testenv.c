@@ -8,7 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-static int parse_number(const char *name, int64_t *out, char *err, size_t errlen)
+static int parse_number(const char *name, const char *what, int64_t *out, char *err,
+			size_t errlen)
 {
 	const char *s = getenv(name);
 	char *end;
@@ -19,8 +20,7 @@ static int parse_number(const char *name, int64_t *out, char *err, size_t errlen
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || *end || v < 0 || v > INT64_MAX / 1000000000) {
-		snprintf(err, errlen, "%s must be a whole number of seconds or a seed, not '%s'",
-			 name, s);
+		snprintf(err, errlen, "%s must be %s, not '%s'", name, what, s);
 		return -1;
 	}
 	*out = v;
@@ -33,13 +33,13 @@ int testenv_load(struct testenv *t, char *err, size_t errlen)
 	int rc;
 
 	memset(t, 0, sizeof *t);
-	if ((rc = parse_number("RELCTL_TEST_NOW", &v, err, errlen)) < 0)
+	if ((rc = parse_number("RELCTL_TEST_NOW", "whole seconds since the epoch", &v, err, errlen)) < 0)
 		return -1;
 	if (rc > 0) {
 		t->fixed_now = 1;
 		t->now = v * 1000000000;
 	}
-	if ((rc = parse_number("RELCTL_TEST_SEED", &v, err, errlen)) < 0)
+	if ((rc = parse_number("RELCTL_TEST_SEED", "a whole number", &v, err, errlen)) < 0)
 		return -1;
 	if (rc > 0) {
 		t->seeded = 1;
