@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Checks that env values are masked when relctl writes to a terminal (and
+shown with --reveal), and plain when its output is not a terminal.
+
+Usage: check_tty.py RELCTL
+"""
+import os
+import pty
+import shutil
+import subprocess
+import sys
+import tempfile
+
+MASK = "********"
+
+
+def on_tty(argv, env):
+    """Runs argv with a pseudo-terminal as stdout; returns what it wrote."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=slave,
+                            stderr=subprocess.PIPE)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    proc.wait(timeout=60)
+    if proc.returncode != 0:
+        raise SystemExit("%s: exit %d" % (argv, proc.returncode))
+    return out.decode().replace("\r\n", "\n")
+
+
+def main():
+    relctl = os.path.abspath(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="relctl-tty-")
+    problems = []
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RELEASE_", "RELCTL_"))}
+        env.update(RELEASE_STORE=os.path.join(tmp, "store"), RELEASE_APP="myapp")
+        run = lambda *a: subprocess.run([relctl] + list(a), env=env, check=True,
+                                        stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL).stdout.decode()
+        run("apps", "create", "myapp")
+        rid = run("env", "set", "SECRET=hunter2", "EMPTY=", "--id").strip()
+        cases = [
+            (["env"], ["EMPTY=\n", "SECRET=%s\n" % MASK]),
+            (["env", "--reveal"], ["SECRET=hunter2\n"]),
+            (["env", "--json"], ['"SECRET": "%s"' % MASK, '"EMPTY": ""']),
+            (["env", "--json", "--reveal"], ['"SECRET": "hunter2"']),
+            (["releases", "info", rid], ["SECRET=%s" % MASK]),
+            (["releases", "info", rid, "--reveal"], ["SECRET=hunter2"]),
+            (["releases", "info", rid, "--json"], ['"SECRET": "%s"' % MASK]),
+        ]
+        for args, wants in cases:
+            out = on_tty([relctl] + args, env)
+            for want in wants:
+                if want not in out:
+                    problems.append("relctl %s on a terminal: no %r in %r"
+                                    % (" ".join(args), want, out))
+            if "--reveal" not in args and "hunter2" in out:
+                problems.append("relctl %s on a terminal shows the value" % " ".join(args))
+        # Not a terminal: plain, without --reveal.
+        if "SECRET=hunter2" not in run("env") or "SECRET=hunter2" not in run(
+                "releases", "info", rid):
+            problems.append("values are masked when stdout is not a terminal")
+        # Listings never show env values at all.
+        for args in (["releases"], ["releases", "--json"]):
+            if "hunter2" in on_tty([relctl] + args, env) or \
+                    "hunter2" in run(*args):
+                problems.append("relctl %s shows an env value" % " ".join(args))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for p in problems:
+        print("check_tty: " + p, file=sys.stderr)
+    print("check_tty: %d problems" % len(problems))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
