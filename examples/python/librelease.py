@@ -1060,6 +1060,7 @@ class Cursor:
             rc = getattr(lib, self._next_name)(self._handle, ctypes.byref(item))
             if rc == RELEASE_ITEROVER:
                 self._free(lib)
+                store._check(lib, 0)
                 raise StopIteration
             store._check(lib, rc)
             return self._convert(lib, item)  # borrowed until the next call: copy now
