@@ -167,8 +167,9 @@ int cmd_builds_create(struct relctl *c)
 	int rc, status = RELCTL_EXIT_OK;
 
 	release_build_opts_init(&opts);
-	opts.status = RELEASE_BUILD_COMPLETE;
-	if (c->args.value[OPT_STATUS] && (opts.status = parse_status(c->args.value[OPT_STATUS])) < 0)
+	opts.status = c->args.value[OPT_STATUS] ? parse_status(c->args.value[OPT_STATUS])
+						: RELEASE_BUILD_COMPLETE;
+	if (opts.status < 0)
 		return relctl_error(RELCTL_EXIT_USAGE,
 				    "--status wants created, running, complete or failed, not '%s'",
 				    c->args.value[OPT_STATUS]);

@@ -1,4 +1,5 @@
 /* releases promote, releases rollback: promotions, with the deploy hook. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@
  * if there is one. */
 static void promote_opts(struct relctl *c, release_promote_opts *opts, struct hook *hook)
 {
+	/* A reader of the transcript that goes away must not kill relctl in the
+	 * middle of a promotion; failed writes are noticed at the end. */
+	signal(SIGPIPE, SIG_IGN);
 	release_promote_opts_init(opts);
 	opts->on_event = print_event_live;
 	opts->event_payload = c->progress;

@@ -93,10 +93,9 @@ static void emit_line(struct run *run)
 static void drain(struct run *run)
 {
 	char buf[4096];
-	ssize_t got;
 
 	while (!run->eof) {
-		got = read(run->fd, buf, sizeof buf);
+		ssize_t got = read(run->fd, buf, sizeof buf);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0) {

@@ -6,7 +6,6 @@
  * finds the command in the table (commands.c) and runs it.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,14 +202,16 @@ int main(int argc, char **argv)
 	int status;
 
 	memset(&c, 0, sizeof c);
-	/* A closed pipe must not kill relctl in the middle of a promotion;
-	 * failed writes are noticed at the end instead. */
-	signal(SIGPIPE, SIG_IGN);
 	status = run(&c, argc, argv);
 	release_store_close(c.store);
 	free(c.store_uri);
-	if ((fflush(stdout) != 0 || ferror(stdout)) && status == RELCTL_EXIT_OK)
-		status = relctl_error(RELCTL_EXIT_FAILURE, "writing output: %s", strerror(errno));
+	if ((fflush(stdout) != 0 || ferror(stdout)) && status == RELCTL_EXIT_OK) {
+		/* A reader that went away (a promotion ignores SIGPIPE) needs no
+		 * message; other failures do. */
+		status = RELCTL_EXIT_FAILURE;
+		if (errno != EPIPE)
+			relctl_error(status, "writing output: %s", strerror(errno));
+	}
 	args_free(&c.args);
 	return status;
 }

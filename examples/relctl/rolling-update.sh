@@ -21,7 +21,7 @@ pause=${ROLLING_UPDATE_PAUSE:-1}
 build=${RELEASE_BUILD:-none}
 
 # Names for the pretend replica set and pod, derived from the ids.
-lower() { printf '%s' "$1" | cut -c"$2" | tr 'A-Z' 'a-z'; }
+lower() { printf '%s' "$1" | cut -c"$2" | tr '[:upper:]' '[:lower:]'; }
 rs="web-$(lower "$RELEASE_ID" 2-10)"
 pod="$rs-$(lower "$build" 2-6)"
 image="registry.host/convox/$RELEASE_APP:web.$build"
