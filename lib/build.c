@@ -21,13 +21,9 @@ RELEASE_API const char *release_build_status_name(int status)
 	}
 }
 
-RELEASE_API void release_build_opts_init(release_build_opts *opts)
+RELEASE_API void release_build_opts_init_sized(release_build_opts *opts, size_t size)
 {
-	if (opts) {
-		memset(opts, 0, sizeof *opts);
-		opts->size = sizeof *opts;
-		opts->status = RELEASE_BUILD_CREATED;
-	}
+	OPTS_INIT(opts, size);
 }
 
 static int final_status(int status)

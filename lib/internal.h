@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define ID_LETTERS 9       /* letters after the prefix in ids we make */
 #define ID_MAX 16          /* room for any id we accept, with NUL */
@@ -26,6 +27,17 @@ struct release_store {
 	int64_t lease_ns;
 	char errmsg[ERRMSG_MAX];
 };
+
+/* Zeroes the caller's size bytes of an options struct whose library-side
+ * size is ours, and records the smaller of the two in its size field. */
+#define OPTS_INIT(opts, size)                                                          \
+	do {                                                                           \
+		if (opts && (size) >= sizeof(size_t)) {                                \
+			size_t n_ = (size) < sizeof *(opts) ? (size) : sizeof *(opts); \
+			memset((opts), 0, (size));                                     \
+			(opts)->size = n_;                                             \
+		}                                                                      \
+	} while (0)
 
 /* errors.c */
 #if defined(__GNUC__)

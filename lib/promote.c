@@ -27,12 +27,9 @@ struct promotion {
 	int64_t promoted;  /* when the active pointer moved to the release */
 };
 
-RELEASE_API void release_promote_opts_init(release_promote_opts *opts)
+RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, size_t size)
 {
-	if (opts) {
-		memset(opts, 0, sizeof *opts);
-		opts->size = sizeof *opts;
-	}
+	OPTS_INIT(opts, size);
 }
 
 RELEASE_API int release_events_emit(release_events *events, const char *source,

@@ -9,12 +9,9 @@ struct release_iter {
 	struct active_ptr active; /* as read when the listing began */
 };
 
-RELEASE_API void release_list_opts_init(release_list_opts *opts)
+RELEASE_API void release_list_opts_init_sized(release_list_opts *opts, size_t size)
 {
-	if (opts) {
-		memset(opts, 0, sizeof *opts);
-		opts->size = sizeof *opts;
-	}
+	OPTS_INIT(opts, size);
 }
 
 /* Marks r active if a names it. The pointer's own promotion time is the

@@ -27,12 +27,9 @@ int file_open(void **ctx, const char *path, char *err, size_t errlen);
 		}                                                                      \
 	} while (0)
 
-RELEASE_API void release_store_opts_init(release_store_opts *opts)
+RELEASE_API void release_store_opts_init_sized(release_store_opts *opts, size_t size)
 {
-	if (opts) {
-		memset(opts, 0, sizeof *opts);
-		opts->size = sizeof *opts;
-	}
+	OPTS_INIT(opts, size);
 }
 
 static int check_storage(const release_storage *st)

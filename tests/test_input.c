@@ -268,6 +268,27 @@ static void an_older_program_options_struct_still_works(void **state)
 	release_store_close(s);
 }
 
+static void init_writes_only_the_callers_bytes(void **state)
+{
+	/* An older program's struct: size, clock and clock_payload only. */
+	size_t small = sizeof(size_t) + sizeof(release_clock_fn) + sizeof(void *);
+	unsigned char buf[sizeof(release_store_opts) + 16];
+	release_store_opts *o = (release_store_opts *)(void *)buf;
+
+	(void)state;
+	memset(buf, 0xaa, sizeof buf);
+	release_store_opts_init_sized(o, small);
+	assert_int_equal(o->size, small);
+	for (size_t i = sizeof(size_t); i < small; i++)
+		assert_int_equal(buf[i], 0);
+	for (size_t i = small; i < sizeof buf; i++)
+		assert_int_equal(buf[i], 0xaa);
+	/* A newer program's larger struct: the library records its own size. */
+	memset(buf, 0xaa, sizeof buf);
+	release_store_opts_init_sized(o, sizeof buf);
+	assert_int_equal(o->size, sizeof(release_store_opts));
+}
+
 static int broken_random(void *payload, unsigned char *buf, size_t len)
 {
 	(void)payload;
@@ -313,6 +334,7 @@ int main(void)
 		T(a_backend_missing_a_method_is_named),
 		T(optional_methods_may_be_null),
 		T(an_older_program_options_struct_still_works),
+		T(init_writes_only_the_callers_bytes),
 		T(a_failing_random_source_fails_the_write),
 	};
 

@@ -302,7 +302,7 @@ _FUNCTIONS = {
     "release_strerror": (_c_str, [_c_int]),
     "release_version_string": (_c_str, []),
     # store
-    "release_store_opts_init": (None, [_P(_StoreOpts)]),
+    "release_store_opts_init_sized": (None, [_P(_StoreOpts), ctypes.c_size_t]),
     "release_store_open": (_c_int, [_P(_STORE), _c_str, _P(_StoreOpts)]),
     "release_store_close": (None, [_STORE]),
     "release_store_errmsg": (_c_str, [_STORE]),
@@ -325,7 +325,7 @@ _FUNCTIONS = {
     "release_app_free": (None, [_APP]),
     # builds
     "release_build_status_name": (_c_str, [_c_int]),
-    "release_build_opts_init": (None, [_P(_BuildOpts)]),
+    "release_build_opts_init_sized": (None, [_P(_BuildOpts), ctypes.c_size_t]),
     "release_build_create": (_c_int, [_STORE, _c_str, _P(_BuildOpts), _P(_BUILD)]),
     "release_build_set_status": (_c_int, [_STORE, _c_str, _c_str, _c_int, _P(_BUILD)]),
     "release_build_get": (_c_int, [_STORE, _c_str, _c_str, _P(_BUILD)]),
@@ -347,7 +347,7 @@ _FUNCTIONS = {
     "release_env_unset": (_c_int, [_STORE, _c_str, _P(_c_str), _c_size, _P(_RELEASE)]),
     "release_get": (_c_int, [_STORE, _c_str, _c_str, _P(_RELEASE)]),
     "release_get_version": (_c_int, [_STORE, _c_str, _c_u64, _P(_RELEASE)]),
-    "release_list_opts_init": (None, [_P(_ListOpts)]),
+    "release_list_opts_init_sized": (None, [_P(_ListOpts), ctypes.c_size_t]),
     "release_list": (_c_int, [_STORE, _c_str, _P(_ListOpts), _P(_ITER)]),
     "release_iter_next": (_c_int, [_ITER, _P(_RELEASE)]),
     "release_iter_free": (None, [_ITER]),
@@ -368,7 +368,7 @@ _FUNCTIONS = {
     "release_free": (None, [_RELEASE]),
     # promotion
     "release_events_emit": (_c_int, [_EVENTS, _c_str, _c_str]),
-    "release_promote_opts_init": (None, [_P(_PromoteOpts)]),
+    "release_promote_opts_init_sized": (None, [_P(_PromoteOpts), ctypes.c_size_t]),
     "release_promote": (_c_int, [_STORE, _c_str, _c_str, _P(_PromoteOpts)]),
     "release_rollback": (_c_int, [_STORE, _c_str, _c_str, _P(_PromoteOpts), _P(_RELEASE)]),
     "release_prune": (_c_int, [_STORE, _c_str, _c_size, _P(_c_size)]),
@@ -494,20 +494,17 @@ def _seconds_to_ns(value, what):
 
 
 def _new_opts(struct, init):
-    """An options struct filled by its _init function (which sets size).
+    """An options struct filled by its _init_sized function, told our size.
 
-    The struct sits at the start of a larger zeroed buffer: an _init from a
-    newer library that knows a longer struct writes its defaults into the
-    slack instead of past our memory. size is then capped at our struct's,
-    so the library reads only the fields this module sets.
+    The library writes defaults only into the bytes we say we have and
+    records the smaller of the two sizes, so it reads only the fields this
+    module knows.
     """
-    buf = (ctypes.c_ubyte * (ctypes.sizeof(struct) + 256))()
-    opts = struct.from_buffer(buf)  # keeps buf alive
-    init(ctypes.byref(opts))
-    if opts.size == 0 or opts.size > len(buf):
+    opts = struct()
+    init(ctypes.byref(opts), ctypes.sizeof(struct))
+    if opts.size == 0 or opts.size > ctypes.sizeof(struct):
         raise _error(RELEASE_EUNSUPPORTED, "%s_init set an unexpected size %d"
                      % (struct.__name__, opts.size))
-    opts.size = min(opts.size, ctypes.sizeof(struct))
     return opts
 
 
@@ -715,7 +712,7 @@ class Store:
         if isinstance(uri, os.PathLike):
             uri = "file:" + os.fspath(uri)
         self.uri = uri
-        opts = _new_opts(_StoreOpts, lib.release_store_opts_init)
+        opts = _new_opts(_StoreOpts, lib.release_store_opts_init_sized)
         if clock is not None:
             opts.clock = self._keep(_CLOCK_FN(_clock_thunk(clock, self._deferred)))
         if random is not None:
@@ -849,7 +846,7 @@ class Store:
         """Creates a build (status "created", "running", "complete" or
         "failed"); only a complete build can be released. Returns the Build."""
         lib = _library()
-        opts = _new_opts(_BuildOpts, lib.release_build_opts_init)
+        opts = _new_opts(_BuildOpts, lib.release_build_opts_init_sized)
         opts.description = _enc(description, "description")
         opts.manifest = _enc(manifest, "manifest")
         opts.status = _build_status(status)
@@ -921,7 +918,7 @@ class Store:
         goes, so stopping early costs only what was read; to page, pass the
         last version seen as the next call's before."""
         lib = _library()
-        opts = _new_opts(_ListOpts, lib.release_list_opts_init)
+        opts = _new_opts(_ListOpts, lib.release_list_opts_init_sized)
         opts.limit = _limit(limit)
         if isinstance(before, Release):
             before = before.version
@@ -982,7 +979,7 @@ class Store:
 
     def _promote_opts(self, deploy, on_event, force, owner, wait):
         lib = _library()
-        opts = _new_opts(_PromoteOpts, lib.release_promote_opts_init)
+        opts = _new_opts(_PromoteOpts, lib.release_promote_opts_init_sized)
         keep = []  # the thunks live until the C call has returned
         if force:
             opts.flags |= RELEASE_PROMOTE_FORCE

@@ -99,7 +99,11 @@ typedef struct release_store_opts {
 	int64_t lease_ns;             /* promotion lease length; 0: 10 minutes */
 } release_store_opts;
 
-RELEASE_API void release_store_opts_init(release_store_opts *opts);
+/* Sets defaults in the first size bytes of opts (size: the caller's
+ * sizeof, so an older program's smaller struct is never overrun) and
+ * records the size. C programs use the macro, which passes sizeof. */
+RELEASE_API void release_store_opts_init_sized(release_store_opts *opts, size_t size);
+#define release_store_opts_init(opts) release_store_opts_init_sized((opts), sizeof *(opts))
 
 /*
  * Opens a store by URI. opts may be NULL for the defaults.
@@ -188,7 +192,11 @@ typedef struct release_build_opts {
 	int status;              /* RELEASE_BUILD_*; default CREATED */
 } release_build_opts;
 
-RELEASE_API void release_build_opts_init(release_build_opts *opts);
+/* Sets defaults in the first size bytes of opts (size: the caller's
+ * sizeof, so an older program's smaller struct is never overrun) and
+ * records the size. C programs use the macro, which passes sizeof. */
+RELEASE_API void release_build_opts_init_sized(release_build_opts *opts, size_t size);
+#define release_build_opts_init(opts) release_build_opts_init_sized((opts), sizeof *(opts))
 
 /* Creates a build of app, started now (ended too, if created complete or
  * failed). opts may be NULL. out may be NULL. */
@@ -261,7 +269,11 @@ typedef struct release_list_opts {
 	uint64_t before; /* only versions below this; 0: from the newest */
 } release_list_opts;
 
-RELEASE_API void release_list_opts_init(release_list_opts *opts);
+/* Sets defaults in the first size bytes of opts (size: the caller's
+ * sizeof, so an older program's smaller struct is never overrun) and
+ * records the size. C programs use the macro, which passes sizeof. */
+RELEASE_API void release_list_opts_init_sized(release_list_opts *opts, size_t size);
+#define release_list_opts_init(opts) release_list_opts_init_sized((opts), sizeof *(opts))
 
 /*
  * Iterates over an app's releases newest first (highest version first).
@@ -337,7 +349,11 @@ typedef struct release_promote_opts {
 	int64_t wait_ns;           /* wait up to this long for a busy app; 0: fail at once */
 } release_promote_opts;
 
-RELEASE_API void release_promote_opts_init(release_promote_opts *opts);
+/* Sets defaults in the first size bytes of opts (size: the caller's
+ * sizeof, so an older program's smaller struct is never overrun) and
+ * records the size. C programs use the macro, which passes sizeof. */
+RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, size_t size);
+#define release_promote_opts_init(opts) release_promote_opts_init_sized((opts), sizeof *(opts))
 
 /*
  * Makes release id the app's active release: takes the app's lease (a live
