@@ -156,7 +156,7 @@ static void child(const struct hook *hook, char **envp, int out)
 {
 	static const char msg[] = "relctl: cannot run /bin/sh\n";
 	char *argv[] = {"sh", "-c", (char *)hook->cmd, NULL};
-	int in = open("/dev/null", O_RDONLY);
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC); /* dup2 keeps fd 0 open */
 
 	setpgid(0, 0);
 	/* relctl ignores SIGPIPE; the hook should not inherit that. */

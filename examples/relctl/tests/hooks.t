@@ -236,11 +236,13 @@ the promotion cleanly: the app is not left updating.
   myapp  running  RRAGYEHZCV
 
 A second promotion while one runs is refused at once: the app is busy
-(exit 5). Here the hook itself tries it.
+(exit 5). Here the hook itself tries it, after looking at the app.
 
-  $ relctl releases promote --hook 'relctl releases promote; echo "nested exit $?"'
+  $ relctl releases promote --hook 'relctl apps; relctl releases promote; echo "nested exit $?"'
   Promoting RSTQFTUZZW...
   2019-01-01T00:00:01Z librelease app Status: running => updating
+  2019-01-01T00:00:01Z hook APP    STATUS    RELEASE
+  2019-01-01T00:00:01Z hook myapp  updating  RRAGYEHZCV
   2019-01-01T00:00:01Z hook Promoting RSTQFTUZZW...
   2019-01-01T00:00:01Z hook ERROR: app 'myapp' is currently updating \(lease held by pid:[0-9]+\) (re)
   2019-01-01T00:00:01Z hook nested exit 5
