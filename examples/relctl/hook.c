@@ -261,7 +261,11 @@ int hook_deploy(void *payload, const release *r, release_events *events)
 		goto out;
 	}
 	fflush(NULL); /* nothing buffered may be written twice */
+	/* Before the fork: a signal that comes as soon as the hook runs must
+	 * already stop it rather than end relctl. */
+	catch_signals(&run);
 	if ((run.pid = fork()) < 0) {
+		restore_signals(&run);
 		snprintf(hook->failure, sizeof hook->failure, "hook not run: fork: %s",
 			 strerror(errno));
 		goto out;
@@ -277,7 +281,6 @@ int hook_deploy(void *payload, const release *r, release_events *events)
 	fcntl(run.fd, F_SETFL, fcntl(run.fd, F_GETFL) | O_NONBLOCK);
 	if (hook->timeout_s > 0)
 		run.deadline = monotonic_ns() + hook->timeout_s * 1000000000;
-	catch_signals(&run);
 	status = supervise(&run);
 	restore_signals(&run);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !hook->failure[0]) {
