@@ -1665,6 +1665,33 @@ static void read_boot_id(struct fstore *fs)
 	snprintf(fs->boot_id, sizeof fs->boot_id, "pid-%ld-%p", (long)getpid(), (void *)fs);
 }
 
+/* A store is only ever made in an empty directory: one holding other files
+ * is somebody else's, and a mistyped path must not turn it into a store. */
+static int empty_dir(struct fstore *fs, char *err, size_t errlen)
+{
+	int fd = openat(fs->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "reading store directory: %s", strerror(errno));
+		return errno_code(errno);
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    strcmp(e->d_name, "FORMAT.tmp") == 0)
+			continue;
+		snprintf(err, errlen, "not a librelease store: the directory has no FORMAT file "
+			 "but holds '%.100s'", e->d_name);
+		rc = RELEASE_ECORRUPT;
+	}
+	closedir(d);
+	return rc;
+}
+
 /* Checks, or writes, the FORMAT file of the store directory. */
 static int check_format(struct fstore *fs, char *err, size_t errlen)
 {
@@ -1676,6 +1703,10 @@ static int check_format(struct fstore *fs, char *err, size_t errlen)
 	snprintf(want, sizeof want, "%s %d\n", FORMAT_NAME, FORMAT_VERSION);
 	if (fd < 0 && errno == ENOENT) {
 		char tmp[] = "FORMAT.tmp";
+		int rc = empty_dir(fs, err, errlen);
+
+		if (rc != 0)
+			return rc;
 
 		fd = openat(fs->root, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 || pwrite_full(fd, want, strlen(want), 0) != 0 || fsync_retry(fd) != 0 ||

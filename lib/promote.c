@@ -325,7 +325,12 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
 	if ((rc = promote(&p, r)) != 0) {
 		char why[ERRMSG_MAX / 2];
 
-		snprintf(why, sizeof why, "%.250s", store->errmsg);
+		char prefix[80];
+		size_t n = (size_t)snprintf(prefix, sizeof prefix, "app '%s': ", app);
+
+		/* the cause usually names the app too: say it once */
+		snprintf(why, sizeof why, "%.250s",
+			 strncmp(store->errmsg, prefix, n) == 0 ? store->errmsg + n : store->errmsg);
 		if (rc != RELEASE_EDEPLOY) /* the deployer's failure is stamped already */
 			stamp_release(store, app, r->id, 1, 0);
 		fail(store, rc, "app '%s': rollback release %s (copy of %s) was not promoted: %s", app,

@@ -1,4 +1,5 @@
-/* "file:" alone opens the default store, where the XDG rules put data. */
+/* Opening file stores: "file:" alone opens the default store, where the XDG
+ * rules put data; a directory that holds something else is never made one. */
 #include "harness.h"
 
 #include <ftw.h>
@@ -102,6 +103,40 @@ static void without_any_location_the_default_is_einval(void **state)
 	assert_non_null(strstr(release_store_errmsg(NULL), "HOME"));
 }
 
+static void a_directory_holding_other_files_is_not_made_a_store(void **state)
+{
+	char uri[200], file[200], format[200];
+	release_store *s = (release_store *)1;
+	FILE *f;
+	struct stat st;
+
+	(void)state;
+	snprintf(file, sizeof file, "%s/notes.txt", tmp);
+	assert_non_null(f = fopen(file, "w"));
+	fclose(f);
+	snprintf(uri, sizeof uri, "file:%s", tmp);
+	assert_int_equal(release_store_open(&s, uri, NULL), RELEASE_ECORRUPT);
+	assert_null(s);
+	assert_non_null(strstr(release_store_errmsg(NULL), "not a librelease store"));
+	snprintf(format, sizeof format, "%s/FORMAT", tmp);
+	assert_int_not_equal(stat(format, &st), 0);
+}
+
+static void an_empty_directory_becomes_a_store(void **state)
+{
+	char uri[200];
+	release_store *s = NULL;
+
+	(void)state;
+	snprintf(uri, sizeof uri, "file:%s", tmp);
+	assert_ok(release_store_open(&s, uri, NULL));
+	make_app(s, "myapp");
+	release_store_close(s);
+	assert_ok(release_store_open(&s, uri, NULL)); /* and opens again */
+	assert_string_equal(active_of(s, "myapp"), "");
+	release_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +145,8 @@ int main(void)
 		T(without_xdg_data_home_it_is_under_home),
 		T(a_relative_xdg_data_home_is_ignored),
 		T(without_any_location_the_default_is_einval),
+		T(a_directory_holding_other_files_is_not_made_a_store),
+		T(an_empty_directory_becomes_a_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -130,7 +130,7 @@ A failed rollback also leaves its copy behind as failed.
   2019-01-01T00:00:00Z relctl hook exited with status 3
   2019-01-01T00:00:00Z librelease app Status: updating => rollback
   2019-01-01T00:00:00Z librelease app Status: rollback => running
-  ! ERROR: hook exited with status 3: app 'myapp': rollback release RSGAZBISBN (copy of RPFOIZYFGX) was not promoted: app 'myapp': deployment of RSGAZBISBN failed (deployer returned 3); RVEWTLLPFI stays active
+  ! ERROR: hook exited with status 3: app 'myapp': rollback release RSGAZBISBN (copy of RPFOIZYFGX) was not promoted: deployment of RSGAZBISBN failed (deployer returned 3); RVEWTLLPFI stays active
   [6]
 
   $ relctl releases --limit 2
