@@ -44,37 +44,8 @@ struct release_store {
 #define PRINTF_LIKE(a, b) __attribute__((format(printf, a, b)))
 #else
 #define PRINTF_LIKE(a, b)
-/* pager.c: newest-first iteration over an ordered kind, a page at a time */
-#define PAGER_PAGE 64
-typedef int (*pager_decode_fn)(release_store *s, const char *app, const struct raw *raw,
-			       void **out, void *arg);
-struct pager {
-	release_store *store;
-	char app[64];
-	int kind;
-	size_t left;          /* items still to yield; SIZE_MAX: no limit */
-	uint64_t before;      /* the cursor: next page is below this seq */
-	uint64_t page_before; /* the cursor as the page being read moves it */
-	int done, cb_rc;
-	pager_decode_fn decode;
-	void (*free_item)(void *item);
-	void *arg;
-	void *items[PAGER_PAGE];
-	size_t n, next;
-};
-void pager_init(struct pager *p, release_store *s, const char *app, int kind, size_t limit,
-		uint64_t before);
-/* 0 and *out (borrowed until the next call), RELEASE_ITEROVER, or an error
- * after which the same call may be tried again. */
-int pager_next(struct pager *p, void **out);
-void pager_free(struct pager *p);
-
-/* build.c */
-int build_set_release(release_store *s, const char *app, const char *build_id,
-		      const char *release_id);
-int build_read(release_store *s, const char *app, const char *build_id, release_build **out);
-
 #endif
+
 /* Records a message for code on the store (or the thread, for NULL) and
  * returns code. */
 int fail(release_store *s, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
