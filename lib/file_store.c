@@ -33,7 +33,8 @@
  * the log length the indexes cover (indexed_len) and the length up to which
  * they were last fsync'ed (synced_len), the boot id of the machine that wrote
  * them, counts for the hash index and compaction, up to 16 small META
- * records (key -> log offset), and a CRC. Writers overwrite the older copy,
+ * records (key -> log offset), the highest seq in each seq index (a shorter
+ * index file is damage, not an empty tail), and a CRC. Writers overwrite the older copy,
  * so a torn write leaves the other intact; readers take the valid copy with
  * the higher counter.
  *
@@ -107,6 +108,7 @@ struct state {
 	uint64_t log_gen, idx_gen, keys_gen;
 	uint64_t indexed_len, synced_len, dead;
 	uint64_t keys_cap, keys_used;
+	uint64_t top[2]; /* highest seq indexed: builds, releases */
 	char boot_id[40];
 	uint32_t meta_n;
 	struct meta_slot meta[META_SLOTS];
@@ -338,6 +340,8 @@ static void encode_state(const struct state *s, unsigned char *b)
 		put_u32(m + 68, s->meta[i].len);
 		put_u64(m + 72, s->meta[i].off);
 	}
+	put_u64(b + 1408, s->top[0]);
+	put_u64(b + 1416, s->top[1]);
 	put_u32(b + STATE_COPY - 4, crc32c(0, b, STATE_COPY - 4));
 }
 
@@ -369,7 +373,34 @@ static int decode_state(const unsigned char *b, struct state *s)
 		s->meta[i].len = get_u32(m + 68);
 		s->meta[i].off = get_u64(m + 72);
 	}
+	s->top[0] = get_u64(b + 1408);
+	s->top[1] = get_u64(b + 1416);
 	return 0;
+}
+
+/* 1 when a log file of the app holds records. */
+static int has_records(struct fapp *a)
+{
+	int fd = openat(a->dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	int found = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 1; /* cannot tell: assume the worst */
+	}
+	while (!found && (e = readdir(d))) {
+		struct stat st;
+
+		if (strncmp(e->d_name, "log.", 4) == 0 &&
+		    fstatat(a->dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (uint64_t)st.st_size > LOG_HDR)
+			found = 1;
+	}
+	closedir(d);
+	return found;
 }
 
 /* Reads the newest intact copy. 1: found; 0: the file is new or was never
@@ -386,10 +417,13 @@ static int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 	ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0;
 	ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0;
 	if (!ok0 && !ok1) {
-		if (n < 2 * STATE_COPY)
+		/* Creation writes the state before any record, so a short state
+		 * beside records is damage, and the records must not be lost to
+		 * a fresh start. */
+		if (n < 2 * STATE_COPY && !has_records(a))
 			return 0; /* creation never finished: nothing was written */
-		return failf(fs, RELEASE_ECORRUPT, "app '%s': both copies of the state file are corrupt",
-			     a->name);
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': the state file is %s", a->name,
+			     n < 2 * STATE_COPY ? "missing or cut short" : "corrupt in both copies");
 	}
 	*out = ok0 && (!ok1 || s[0].counter > s[1].counter) ? s[0] : s[1];
 	return 1;
@@ -535,6 +569,22 @@ static int lock_app(struct fstore *fs, struct fapp *a, short type)
 	return 0;
 }
 
+/* Takes the exclusive lock if nobody holds it: 1 taken, 0 busy, or an
+ * error. */
+static int try_lock_app(struct fstore *fs, struct fapp *a)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+
+	while (fcntl(a->lock, F_OFD_SETLK, &fl) != 0) {
+		if (errno == EAGAIN || errno == EACCES)
+			return 0;
+		if (errno != EINTR)
+			return sys_fail(fs, a->name, "locking");
+	}
+	a->locked = 1;
+	return 1;
+}
+
 static void unlock_app(struct fstore *fs, struct fapp *a)
 {
 	if (a->locked)
@@ -613,9 +663,15 @@ static int get_app(struct fstore *fs, const char *name, int create, struct fapp 
 		free(a);
 		return rc;
 	}
-	if (open_file(fs, a, "lock", 1, &a->lock) != 0 || open_file(fs, a, "state", 1, &a->statefd) != 0) {
-		app_close(a);
-		return RELEASE_EIO;
+	{
+		int rc = open_file(fs, a, "lock", 1, &a->lock);
+
+		if (rc == 0)
+			rc = open_file(fs, a, "state", 1, &a->statefd);
+		if (rc != 0) {
+			app_close(a);
+			return rc;
+		}
 	}
 	app_close(fs->apps[slot]);
 	a->used = ++fs->tick;
@@ -807,9 +863,29 @@ static int write_ent(struct fstore *fs, struct fapp *a, int which, uint64_t seq,
 
 static uint64_t max_seq(struct fapp *a, int which)
 {
-	uint64_t size = file_size(a->idx[which]);
+	return a->st.top[which];
+}
 
-	return size > IDX_HDR ? (size - IDX_HDR) / IDX_ENT : 0;
+/* Index files shorter than the state says they are were damaged: what they
+ * lost must not read as "no such record" (a writer would reuse its seq). */
+static int check_sizes(struct fstore *fs, struct fapp *a)
+{
+	static const char *const names[2] = {"bld", "rel"};
+
+	for (int w = 0; w < 2; w++)
+		if (file_size(a->idx[w]) < IDX_HDR + a->st.top[w] * IDX_ENT)
+			return failf(fs, RELEASE_ECORRUPT,
+				     "app '%s': %s.%llu ends at byte %llu, before its entry %llu",
+				     a->name, names[w], (unsigned long long)a->idx_gen,
+				     (unsigned long long)file_size(a->idx[w]),
+				     (unsigned long long)a->st.top[w]);
+	if (file_size(a->keys) != IDX_HDR + a->st.keys_cap * KEY_SLOT)
+		return failf(fs, RELEASE_ECORRUPT,
+			     "app '%s': keys.%llu ends at byte %llu, not after its slot %llu",
+			     a->name, (unsigned long long)a->keys_gen,
+			     (unsigned long long)file_size(a->keys),
+			     (unsigned long long)a->st.keys_cap - 1);
+	return 0;
 }
 
 /* ------------------------------------------------------------ key index */
@@ -1057,6 +1133,8 @@ static int apply(struct fstore *fs, struct fapp *a, const struct rec *r)
 		}
 		if ((rc = write_ent(fs, a, which, r->seq, &e)) != 0)
 			return rc;
+		if (r->seq > a->st.top[which])
+			a->st.top[which] = r->seq;
 		return key_insert(fs, a, r->kind, r->key, r->seq);
 	}
 }
@@ -1084,7 +1162,7 @@ static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_
 /* Replays the log from off to its end; a torn tail is cut off. */
 static int replay(struct fstore *fs, struct fapp *a, uint64_t off)
 {
-	uint64_t end = file_size(a->log);
+	uint64_t end = file_size(a->log), acked = a->st.indexed_len;
 	int rc = 0;
 
 	while (off < end) {
@@ -1096,7 +1174,9 @@ static int replay(struct fstore *fs, struct fapp *a, uint64_t off)
 			char msg[sizeof fs->errmsg];
 
 			strcpy(msg, fs->errmsg);
-			if (intact_after(fs, a, off, end)) {
+			/* Below indexed_len every record was acknowledged: damage
+			 * there is corruption, never a torn append. */
+			if (off < acked || intact_after(fs, a, off, end)) {
 				strcpy(fs->errmsg, msg);
 				return RELEASE_ECORRUPT;
 			}
@@ -1140,6 +1220,10 @@ static int recover(struct fstore *fs, struct fapp *a)
 	if (rc < 0)
 		return rc;
 	if ((rc = open_generation(fs, a, &a->st)) != 0)
+		return rc;
+	/* After a reboot file sizes may be older than the state: the replay
+	 * since the last checkpoint rewrites whatever they lost. */
+	if (strcmp(a->st.boot_id, fs->boot_id) == 0 && (rc = check_sizes(fs, a)) != 0)
 		return rc;
 	if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
 		/* Index writes since the last checkpoint may have died with the
@@ -1216,13 +1300,32 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 				return rc;
 		}
 		rc = open_generation(fs, a, &a->st);
-		if (rc == 0) {
-			*out = a;
-			return 0;
+		if (rc != 0)
+			continue; /* compaction replaced the files between our reads */
+		if ((rc = check_sizes(fs, a)) != 0)
+			return rc;
+		if (file_size(a->log) != a->st.indexed_len) {
+			/* A writer is midway, or died midway. A live one holds the
+			 * lock, and its call has not returned: reading the state it
+			 * last published is right. A dead one's record must be made
+			 * visible (or cut off) now, not by the next writer, or
+			 * readers would see history change behind them. */
+			int got = try_lock_app(fs, a);
+
+			if (got < 0)
+				return got;
+			if (got) {
+				rc = recover(fs, a);
+				unlock_app(fs, a);
+				if (rc != 0)
+					return rc;
+				continue;
+			}
 		}
-		/* compaction replaced the files between our two reads: again */
+		*out = a;
+		return 0;
 	}
-	return rc;
+	return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the store kept changing while read", app);
 }
 
 static int deliver(struct fstore *fs, struct fapp *a, uint64_t off, int kind, const char *key,
@@ -1695,9 +1798,10 @@ static int empty_dir(struct fstore *fs, char *err, size_t errlen)
 /* Checks, or writes, the FORMAT file of the store directory. */
 static int check_format(struct fstore *fs, char *err, size_t errlen)
 {
-	char buf[64] = {0}, want[64];
+	char buf[64] = {0}, want[64], *end;
 	int fd = openat(fs->root, "FORMAT", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	unsigned version;
+	unsigned long long version;
+	size_t prefix;
 	ssize_t n;
 
 	snprintf(want, sizeof want, "%s %d\n", FORMAT_NAME, FORMAT_VERSION);
@@ -1725,28 +1829,47 @@ static int check_format(struct fstore *fs, char *err, size_t errlen)
 	}
 	n = pread_full(fd, buf, sizeof buf - 1, 0);
 	close(fd);
-	if (n <= 0 || sscanf(buf, FORMAT_NAME " %u", &version) != 1) {
+	prefix = strlen(FORMAT_NAME " ");
+	if (n <= 0 || strncmp(buf, FORMAT_NAME " ", prefix) != 0 || buf[prefix] < '0' ||
+	    buf[prefix] > '9') {
+		snprintf(err, errlen, "not a librelease file store (FORMAT unreadable)");
+		return RELEASE_ECORRUPT;
+	}
+	errno = 0;
+	version = strtoull(buf + prefix, &end, 10);
+	if (errno != 0 || *end != '\n') {
 		snprintf(err, errlen, "not a librelease file store (FORMAT unreadable)");
 		return RELEASE_ECORRUPT;
 	}
 	if (version != FORMAT_VERSION) {
-		snprintf(err, errlen, "store format %u is not supported (this library reads format %d)",
-			 version, FORMAT_VERSION);
+		snprintf(err, errlen, "store format %.20s is not supported (this library reads format %d)",
+			 buf + prefix, FORMAT_VERSION);
 		return RELEASE_EUNSUPPORTED;
 	}
 	return 0;
 }
 
-int file_open(void **ctx, const char *path, char *err, size_t errlen)
+int file_open(void **ctx, const char *given, char *err, size_t errlen)
 {
 	struct fstore *fs;
+	char path[4096];
+	size_t len;
 	int rc;
 
 	*ctx = NULL;
-	if (!path || !*path) {
+	if (!given || !*given) {
 		snprintf(err, errlen, "file store path is empty");
 		return RELEASE_EINVAL;
 	}
+	/* "dir/" would follow a symbolic link named dir: drop the slashes. */
+	len = strlen(given);
+	if (len >= sizeof path) {
+		snprintf(err, errlen, "file store path is too long");
+		return RELEASE_EINVAL;
+	}
+	memcpy(path, given, len + 1);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
 	if (!(fs = calloc(1, sizeof *fs))) {
 		snprintf(err, errlen, "out of memory");
 		return RELEASE_ENOMEM;
@@ -1758,8 +1881,15 @@ int file_open(void **ctx, const char *path, char *err, size_t errlen)
 	}
 	fs->root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fs->root < 0) {
-		snprintf(err, errlen, "opening store directory '%s': %s", path, strerror(errno));
-		rc = errno == ENOTDIR || errno == ELOOP ? RELEASE_EINVAL : errno_code(errno);
+		struct stat st;
+		int e = errno;
+
+		if ((e == ENOTDIR || e == ELOOP) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			snprintf(err, errlen, "store directory '%s' is a symbolic link, which is "
+				 "not followed", path);
+		else
+			snprintf(err, errlen, "opening store directory '%s': %s", path, strerror(e));
+		rc = e == ENOTDIR || e == ELOOP ? RELEASE_EINVAL : errno_code(e);
 		free(fs);
 		return rc;
 	}

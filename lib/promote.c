@@ -175,8 +175,12 @@ static int promote(struct promotion *p, release *r)
 	struct active_ptr cur, next;
 	struct raw cur_raw = {0};
 	struct buf enc = {0};
-	int rc;
+	int announce = !p->lease.p, announced = !announce, rc;
 
+	/* The lease first: once it is held, only a forced promotion can move
+	 * the pointer, so what we read next stays true until our swap. */
+	if (announce && (rc = wait_lease(p)) != 0)
+		goto out;
 	if ((rc = read_active(s, p->app, &cur, &cur_raw)) != 0)
 		goto out;
 	if (cur.id[0] && r->version < cur.version && !(p->o.flags & RELEASE_PROMOTE_FORCE)) {
@@ -187,10 +191,9 @@ static int promote(struct promotion *p, release *r)
 			  (unsigned long long)cur.version);
 		goto out;
 	}
-	if (!p->lease.p) {
-		if ((rc = wait_lease(p)) != 0)
-			goto out;
+	if (announce) {
 		status_event(p, "running", "updating");
+		announced = 1;
 	}
 	if (p->o.deploy) {
 		int drc = p->o.deploy(p->o.deploy_payload, r, &p->ev);
@@ -244,8 +247,11 @@ static int promote(struct promotion *p, release *r)
 			clear_error(s);
 	}
 out:
-	if (p->lease.p)
+	/* A refusal before anything started has nothing to report. */
+	if (p->lease.p && announced)
 		finish(p);
+	else
+		drop_lease(p);
 	raw_free(&cur_raw);
 	return rc;
 }
