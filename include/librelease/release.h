@@ -226,7 +226,8 @@ RELEASE_API int release_build_status(const release_build *build);
 RELEASE_API int64_t release_build_started(const release_build *build);
 /* 0 while not ended. */
 RELEASE_API int64_t release_build_ended(const release_build *build);
-/* The release made from this build, or NULL. */
+/* The release made from this build, or NULL. After release_prune() it may
+ * name a release that no longer exists. */
 RELEASE_API const char *release_build_release(const release_build *build);
 RELEASE_API void release_build_free(release_build *build);
 
