@@ -10,18 +10,19 @@
  * - Every fallible function returns int: 0 on success or a negative
  *   RELEASE_E* code. release_strerror() names a code; release_store_errmsg()
  *   gives the detailed message of the store's last failure.
- * - Out-parameters come first and are named out. On failure *out is set to
- *   NULL. Whatever comes back through a pointer-to-pointer is the caller's and
+ * - Out-parameters are named out; they come last, except in the two open
+ *   functions, where they come first. On failure *out is set to NULL. Whatever comes back through a pointer-to-pointer is the caller's and
  *   is freed with that type's _free function (all _free functions accept NULL).
  * - A pointer returned as a function's value (a string accessor, say) is
  *   borrowed: it lives as long as the object it was read from.
  * - Strings are NUL-terminated UTF-8. Times are int64_t nanoseconds since the
  *   Unix epoch, UTC. Versions are uint64_t, starting at 1.
  * - Thread safety: a release_store handle may be used by one thread at a
- *   time. Objects read from a store (releases, builds, apps, iterators) are
- *   independent values; an iterator must be used by the thread that owns its
- *   store, while the store is open. Different handles may be used by
- *   different threads at once.
+ *   time. Objects read from a store (releases, builds, apps) are independent
+ *   values. An iterator follows its store handle's one-thread-at-a-time rule
+ *   and is used only while the store is open; other calls on the store may
+ *   come between its steps, and a step that failed may be tried again.
+ *   Different handles may be used by different threads at once.
  * - The library never prints, aborts or exits.
  */
 #ifndef LIBRELEASE_RELEASE_H
@@ -95,7 +96,7 @@ typedef struct release_store_opts {
 	release_clock_fn clock;       /* NULL: the system's UTC clock */
 	void *clock_payload;
 	release_random_fn random;     /* NULL: getrandom(2); ids and lease tokens */
-	void *random_payload;
+	void *random_payload;         /* payloads must outlive the store */
 	int64_t lease_ns;             /* promotion lease length; 0: 10 minutes */
 } release_store_opts;
 
@@ -151,7 +152,7 @@ RELEASE_API int release_app_delete(release_store *store, const char *name);
 
 /* Iterates over all apps in name order. */
 RELEASE_API int release_app_list(release_store *store, release_app_iter **out);
-/* Sets *out to the next app (borrowed: valid until the next call or
+/* Sets *out to the next app (borrowed: valid until the next _next() on this iterator or
  * release_app_iter_free()); returns 0, RELEASE_ITEROVER at the end, or an
  * error. */
 RELEASE_API int release_app_iter_next(release_app_iter *iter, const release_app **out);
@@ -284,7 +285,7 @@ RELEASE_API void release_list_opts_init_sized(release_list_opts *opts, size_t si
  */
 RELEASE_API int release_list(release_store *store, const char *app,
 			     const release_list_opts *opts, release_iter **out);
-/* Sets *out to the next release (borrowed: valid until the next call or
+/* Sets *out to the next release (borrowed: valid until the next _next() on this iterator or
  * release_iter_free()); returns 0, RELEASE_ITEROVER at the end, or an error. */
 RELEASE_API int release_iter_next(release_iter *iter, const release **out);
 RELEASE_API void release_iter_free(release_iter *iter);
@@ -297,7 +298,8 @@ RELEASE_API const char *release_build_of(const release *r);
 RELEASE_API const char *release_manifest(const release *r);
 RELEASE_API const char *release_description(const release *r);
 RELEASE_API int64_t release_created(const release *r);
-/* The release this one was copied from by a rollback, or NULL. */
+/* The release this one was copied from by a rollback, or NULL. After
+ * release_prune() it may name a release that no longer exists. */
 RELEASE_API const char *release_source(const release *r);
 /* When it last became active; 0 if never. */
 RELEASE_API int64_t release_promoted(const release *r);
@@ -366,8 +368,9 @@ RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, siz
  * another promoter, so choose lease_ns above the longest deployment.
  * Promoting a release older than the active one is RELEASE_EOLDER.
  * When the deployer fails the previous release stays active, id is marked
- * failed and RELEASE_EDEPLOY is returned. Both refusals yield to
- * RELEASE_PROMOTE_FORCE. opts may be NULL.
+ * failed and RELEASE_EDEPLOY is returned. RELEASE_PROMOTE_FORCE overrides
+ * RELEASE_EBUSY (it takes a live lease) and RELEASE_EOLDER, never a
+ * deployer's failure. opts may be NULL.
  */
 RELEASE_API int release_promote(release_store *store, const char *app, const char *id,
 				const release_promote_opts *opts);
@@ -378,8 +381,10 @@ RELEASE_API int release_promote(release_store *store, const char *app, const cha
  * promotes it as release_promote() does. target NULL means the release that
  * was active before the current one. An unknown target, or one of another
  * app, is RELEASE_ENOTFOUND and nothing is written. On success *out is the new
- * release; when the promotion fails the new release stays, marked failed, and
- * its id is in the error message. out may be NULL.
+ * release; when the promotion fails the new release stays, marked failed,
+ * *out is NULL, and the copy (the app's newest release) is named in
+ * release_store_errmsg(). A busy app is RELEASE_EBUSY with nothing written.
+ * out may be NULL.
  */
 RELEASE_API int release_rollback(release_store *store, const char *app, const char *target,
 				 const release_promote_opts *opts, release **out);
