@@ -152,9 +152,9 @@ RELEASE_API int release_app_delete(release_store *store, const char *name);
 
 /* Iterates over all apps in name order. */
 RELEASE_API int release_app_list(release_store *store, release_app_iter **out);
-/* Sets *out to the next app (borrowed: valid until the next _next() on this iterator or
- * release_app_iter_free()); returns 0, RELEASE_ITEROVER at the end, or an
- * error. */
+/* Sets *out to the next app (borrowed: valid until the next
+ * release_app_iter_next() on this iterator or release_app_iter_free());
+ * returns 0, RELEASE_ITEROVER at the end, or an error. */
 RELEASE_API int release_app_iter_next(release_app_iter *iter, const release_app **out);
 RELEASE_API void release_app_iter_free(release_app_iter *iter);
 
@@ -285,8 +285,9 @@ RELEASE_API void release_list_opts_init_sized(release_list_opts *opts, size_t si
  */
 RELEASE_API int release_list(release_store *store, const char *app,
 			     const release_list_opts *opts, release_iter **out);
-/* Sets *out to the next release (borrowed: valid until the next _next() on this iterator or
- * release_iter_free()); returns 0, RELEASE_ITEROVER at the end, or an error. */
+/* Sets *out to the next release (borrowed: valid until the next
+ * release_iter_next() on this iterator or release_iter_free()); returns 0,
+ * RELEASE_ITEROVER at the end, or an error. */
 RELEASE_API int release_iter_next(release_iter *iter, const release **out);
 RELEASE_API void release_iter_free(release_iter *iter);
 
