@@ -3,6 +3,7 @@
 
 #include "common/format.h"
 #include "json.h"
+#include "output.h"
 #include "relctl.h"
 
 static void app_json(struct json *j, const release_app *a)
@@ -33,7 +34,6 @@ int cmd_apps(struct relctl *c)
 	const release_app *a;
 	format_table *t = NULL;
 	struct json j;
-	char *text = NULL;
 	int rc, status;
 
 	if (!(s = relctl_store(c, &status)))
@@ -64,17 +64,8 @@ int cmd_apps(struct relctl *c)
 	}
 	if (rc != RELEASE_ITEROVER)
 		goto out;
-	rc = 0;
-	if (!t) {
-		json_end_array(&j);
-		json_finish(&j);
-	} else if ((text = format_table_render(t))) {
-		fputs(text, c->out);
-	} else {
-		rc = RELEASE_ENOMEM;
-	}
+	rc = listing_print(&j, t, c->out);
 out:
-	free(text);
 	format_table_free(t);
 	release_app_iter_free(it);
 	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;

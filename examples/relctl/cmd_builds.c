@@ -46,7 +46,6 @@ int cmd_builds(struct relctl *c)
 	const release_build *b;
 	format_table *t = NULL;
 	struct json j;
-	char *text = NULL;
 	int rc, status;
 
 	if (c->args.value[OPT_LIMIT] && relctl_parse_uint(c->args.value[OPT_LIMIT], &limit) != 0)
@@ -86,17 +85,8 @@ int cmd_builds(struct relctl *c)
 	}
 	if (rc != RELEASE_ITEROVER)
 		goto out;
-	rc = 0;
-	if (!t) {
-		json_end_array(&j);
-		json_finish(&j);
-	} else if ((text = format_table_render(t))) {
-		fputs(text, c->out);
-	} else {
-		rc = RELEASE_ENOMEM;
-	}
+	rc = listing_print(&j, t, c->out);
 out:
-	free(text);
 	format_table_free(t);
 	release_build_iter_free(it);
 	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;

@@ -35,7 +35,6 @@ int cmd_releases(struct relctl *c)
 	const release *r;
 	format_table *t = NULL;
 	struct json j;
-	char *text = NULL;
 	int rc, status;
 
 	release_list_opts_init(&opts);
@@ -77,17 +76,8 @@ int cmd_releases(struct relctl *c)
 	}
 	if (rc != RELEASE_ITEROVER)
 		goto out;
-	rc = 0;
-	if (!t) {
-		json_end_array(&j);
-		json_finish(&j);
-	} else if ((text = format_table_render(t))) {
-		fputs(text, c->out);
-	} else {
-		rc = RELEASE_ENOMEM;
-	}
+	rc = listing_print(&j, t, c->out);
 out:
-	free(text);
 	format_table_free(t);
 	release_iter_free(it);
 	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;

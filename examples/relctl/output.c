@@ -97,6 +97,22 @@ int info_print(const info *in, FILE *out)
 	return rc;
 }
 
+int listing_print(struct json *j, format_table *t, FILE *out)
+{
+	char *text;
+
+	if (!t) {
+		json_end_array(j);
+		json_finish(j);
+		return 0;
+	}
+	if (!(text = format_table_render(t)))
+		return RELEASE_ENOMEM;
+	fputs(text, out);
+	free(text);
+	return 0;
+}
+
 void info_free(info *in)
 {
 	if (!in)

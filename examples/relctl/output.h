@@ -12,6 +12,9 @@
 
 #include <librelease/release.h>
 
+#include "common/format.h"
+#include "json.h"
+
 /*
  * A key/value block as Convox's `info` commands print it: keys left-aligned
  * and padded to the widest, two spaces, the value; a value of several lines
@@ -26,6 +29,10 @@ int info_add(info *in, const char *key, const char *value);
 /* Prints the block. 0, or -1 when out of memory. */
 int info_print(const info *in, FILE *out);
 void info_free(info *in);
+
+/* Ends a listing command: closes the JSON array when t is NULL (--json),
+ * else prints the table. 0, or RELEASE_ENOMEM. */
+int listing_print(struct json *j, format_table *t, FILE *out);
 
 /* A build's duration as Convox prints ELAPSED: "42s", "1m5s"; "" while it
  * has not ended. Returns buf. */
