@@ -232,6 +232,27 @@ static int deploy_while_another_promotes(void *payload, const release *r, releas
 	return 0;
 }
 
+/* Options whose deployer runs p's promotion while ours holds the lease. */
+static void racing_opts(release_promote_opts *o, struct second_promoter *p)
+{
+	release_promote_opts_init(o);
+	o->deploy = deploy_while_another_promotes;
+	o->deploy_payload = p;
+}
+
+/* Another handle on the fixture's backend, reading its own clock. */
+static release_store *handle_with_clock(struct fixture *f, struct test_clock *clock)
+{
+	release_store_opts so;
+
+	release_store_opts_init(&so);
+	so.clock = test_clock_read;
+	so.clock_payload = clock;
+	so.random = test_random_fill;
+	so.random_payload = &f->random;
+	return shared_backend_open(f->backend, &so);
+}
+
 static void a_second_promoter_gets_ebusy(void **state)
 {
 	struct fixture *f = *state;
@@ -243,9 +264,7 @@ static void a_second_promoter_gets_ebusy(void **state)
 	r1 = make_build_release(f->s, "myapp", "one");
 	r2 = make_build_release(f->s, "myapp", "two");
 	p.id = release_id(r2);
-	release_promote_opts_init(&o);
-	o.deploy = deploy_while_another_promotes;
-	o.deploy_payload = &p;
+	racing_opts(&o, &p);
 	o.owner = "first";
 	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
 	assert_int_equal(p.rc, RELEASE_EBUSY);
@@ -267,9 +286,7 @@ static void the_app_reports_who_holds_the_lease(void **state)
 	make_app(f->s, "myapp");
 	r1 = make_build_release(f->s, "myapp", "one");
 	p.id = release_id(r1);
-	release_promote_opts_init(&o);
-	o.deploy = deploy_while_another_promotes;
-	o.deploy_payload = &p;
+	racing_opts(&o, &p);
 	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
 	assert_int_equal(p.app_status, RELEASE_APP_UPDATING);
 	assert_memory_equal(p.lease_owner, "pid:", 4);
@@ -299,9 +316,7 @@ static void force_takes_a_live_lease(void **state)
 	r1 = make_build_release(f->s, "myapp", "one");
 	r2 = make_build_release(f->s, "myapp", "two");
 	p.id = release_id(r2);
-	release_promote_opts_init(&o);
-	o.deploy = deploy_while_another_promotes;
-	o.deploy_payload = &p;
+	racing_opts(&o, &p);
 	rc = release_promote(f->s, "myapp", release_id(r1), &o);
 	/* The forced promoter won; the first sees the pointer moved under it. */
 	assert_int_equal(p.rc, 0);
@@ -323,23 +338,15 @@ static void an_expired_lease_is_taken_over(void **state)
 	r1 = make_build_release(f->s, "myapp", "one");
 	r2 = make_build_release(f->s, "myapp", "two");
 	p.id = release_id(r2);
-	release_promote_opts_init(&o);
-	o.deploy = deploy_while_another_promotes;
-	o.deploy_payload = &p;
+	racing_opts(&o, &p);
 	/* The second promoter's clock runs eleven minutes ahead: to it the
 	 * first promoter's ten-minute lease has expired. */
 	f->clock.step = 0;
 	{
 		struct test_clock later = {f->clock.now + INT64_C(660) * 1000000000, 0};
-		release_store_opts so;
 
 		release_store_close(p.other);
-		release_store_opts_init(&so);
-		so.clock = test_clock_read;
-		so.clock_payload = &later;
-		so.random = test_random_fill;
-		so.random_payload = &f->random;
-		p.other = shared_backend_open(f->backend, &so);
+		p.other = handle_with_clock(f, &later);
 		assert_int_equal(release_promote(f->s, "myapp", release_id(r1), &o),
 				 RELEASE_ECONFLICT);
 		assert_int_equal(p.rc, 0);
@@ -361,9 +368,7 @@ static void a_waiting_promoter_gives_up_after_wait_ns(void **state)
 	make_app(f->s, "myapp");
 	r1 = make_build_release(f->s, "myapp", "one");
 	p.id = release_id(r1);
-	release_promote_opts_init(&o);
-	o.deploy = deploy_while_another_promotes;
-	o.deploy_payload = &p;
+	racing_opts(&o, &p);
 	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
 	assert_int_equal(p.rc, RELEASE_EBUSY);
 	assert_true(p.waited_ns >= INT64_C(30000000));
@@ -378,23 +383,15 @@ static void a_waiting_promoter_gets_the_lease_once_it_expires(void **state)
 	/* To the second promoter a minute passes at every look at its clock:
 	 * the first promoter's ten-minute lease runs out while it waits. */
 	struct test_clock fast = {f->clock.now, INT64_C(60) * 1000000000};
-	release_store_opts so;
 	release_promote_opts o;
 	release *r1, *r2;
 
-	release_store_opts_init(&so);
-	so.clock = test_clock_read;
-	so.clock_payload = &fast;
-	so.random = test_random_fill;
-	so.random_payload = &f->random;
-	p.other = shared_backend_open(f->backend, &so);
+	p.other = handle_with_clock(f, &fast);
 	make_app(f->s, "myapp");
 	r1 = make_build_release(f->s, "myapp", "one");
 	r2 = make_build_release(f->s, "myapp", "two");
 	p.id = release_id(r2);
-	release_promote_opts_init(&o);
-	o.deploy = deploy_while_another_promotes;
-	o.deploy_payload = &p;
+	racing_opts(&o, &p);
 	assert_int_equal(release_promote(f->s, "myapp", release_id(r1), &o), RELEASE_ECONFLICT);
 	assert_int_equal(p.rc, 0);
 	assert_string_equal(active_of(f->s, "myapp"), release_id(r2));
