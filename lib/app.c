@@ -251,12 +251,10 @@ RELEASE_API int release_app_get(release_store *store, const char *name, release_
 {
 	int rc;
 
-	if (!out)
-		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
-	*out = NULL;
-	if (!store)
-		return RELEASE_EINVAL;
-	clear_error(store);
+	if (out)
+		*out = NULL;
+	if ((rc = enter(store, !out)) != 0)
+		return rc;
 	if ((rc = check_app(store, name)) != 0)
 		return rc;
 	return load_app(store, name, out);
@@ -297,12 +295,10 @@ RELEASE_API int release_app_list(release_store *store, release_app_iter **out)
 	release_app_iter *it = NULL;
 	int rc;
 
-	if (!out)
-		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
-	*out = NULL;
-	if (!store)
-		return RELEASE_EINVAL;
-	clear_error(store);
+	if (out)
+		*out = NULL;
+	if ((rc = enter(store, !out)) != 0)
+		return rc;
 	rc = store->st->list_apps(store->ctx, collect_name, &nm);
 	if (rc != 0)
 		rc = fail_backend(store, rc, "listing apps");

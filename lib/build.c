@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WRITE_ATTEMPTS 1000
-
 struct release_build_iter {
 	struct pager pager;
 };
@@ -255,12 +253,10 @@ RELEASE_API int release_build_get(release_store *store, const char *app, const c
 {
 	int rc;
 
-	if (!out)
-		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
-	*out = NULL;
-	if (!store)
-		return RELEASE_EINVAL;
-	clear_error(store);
+	if (out)
+		*out = NULL;
+	if ((rc = enter(store, !out)) != 0)
+		return rc;
 	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, build_id, 'B', "build")) != 0)
 		return rc;
 	if ((rc = require_app(store, app)) != 0)
@@ -293,12 +289,10 @@ RELEASE_API int release_build_list(release_store *store, const char *app, size_t
 	release_build_iter *it;
 	int rc;
 
-	if (!out)
-		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
-	*out = NULL;
-	if (!store)
-		return RELEASE_EINVAL;
-	clear_error(store);
+	if (out)
+		*out = NULL;
+	if ((rc = enter(store, !out)) != 0)
+		return rc;
 	if ((rc = check_app(store, app)) != 0 || (rc = require_app(store, app)) != 0)
 		return rc;
 	if (!(it = calloc(1, sizeof *it)))

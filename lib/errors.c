@@ -66,3 +66,11 @@ void clear_error(release_store *s)
 	if (s)
 		s->errmsg[0] = '\0';
 }
+
+int enter(release_store *s, int out_missing)
+{
+	if (!s)
+		return RELEASE_EINVAL;
+	clear_error(s);
+	return out_missing ? fail(s, RELEASE_EINVAL, "out is NULL") : 0;
+}

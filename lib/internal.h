@@ -16,6 +16,7 @@
 #define TEXT_MAX (1u << 20)      /* description, env value */
 #define MANIFEST_MAX (16u << 20) /* manifest text */
 #define ERRMSG_MAX 512
+#define WRITE_ATTEMPTS 1000 /* lost races for a version or a record before giving up */
 
 struct release_store {
 	const release_storage *st;
@@ -53,6 +54,10 @@ int fail(release_store *s, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
  * else words one from what. Returns code. */
 int fail_backend(release_store *s, int code, const char *what);
 void clear_error(release_store *s);
+/* The prologue of a public call that reads into *out: a store is required,
+ * its message is cleared, and out must not have been NULL (out_missing).
+ * 0 or RELEASE_EINVAL. */
+int enter(release_store *s, int out_missing);
 
 /* validate.c */
 int valid_app(const char *name);

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WRITE_ATTEMPTS 1000 /* versions lost to other writers before giving up */
-
 void raw_free(struct raw *r)
 {
 	free(r->data);

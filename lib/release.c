@@ -88,12 +88,10 @@ RELEASE_API int release_get(release_store *store, const char *app, const char *i
 {
 	int rc;
 
-	if (!out)
-		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
-	*out = NULL;
-	if (!store)
-		return RELEASE_EINVAL;
-	clear_error(store);
+	if (out)
+		*out = NULL;
+	if ((rc = enter(store, !out)) != 0)
+		return rc;
 	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, id, 'R', "release")) != 0)
 		return rc;
 	if ((rc = require_app(store, app)) != 0 || (rc = load_release(store, app, id, out, NULL)) != 0)
@@ -111,12 +109,10 @@ RELEASE_API int release_get_version(release_store *store, const char *app, uint6
 	struct raw raw;
 	int rc;
 
-	if (!out)
-		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
-	*out = NULL;
-	if (!store)
-		return RELEASE_EINVAL;
-	clear_error(store);
+	if (out)
+		*out = NULL;
+	if ((rc = enter(store, !out)) != 0)
+		return rc;
 	if ((rc = check_app(store, app)) != 0)
 		return rc;
 	if (version == 0 || version == UINT64_MAX)
@@ -164,12 +160,10 @@ RELEASE_API int release_list(release_store *store, const char *app,
 	release_iter *it;
 	int rc;
 
-	if (!out)
-		return store ? fail(store, RELEASE_EINVAL, "out is NULL") : RELEASE_EINVAL;
-	*out = NULL;
-	if (!store)
-		return RELEASE_EINVAL;
-	clear_error(store);
+	if (out)
+		*out = NULL;
+	if ((rc = enter(store, !out)) != 0)
+		return rc;
 	release_list_opts_init(&o);
 	if (opts)
 		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
