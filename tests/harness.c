@@ -4,6 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_PGSTORE
+#include <libpq-fe.h>
+#include <pgstore.h>
+#endif
 
 int64_t test_clock_read(void *payload)
 {
@@ -45,6 +51,61 @@ static void remove_made(void)
 		nftw(made[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+#ifdef HAVE_PGSTORE
+/* A new schema on the server base names, and base with it as search_path. */
+static const char *pg_fresh_schema(const char *base)
+{
+	static char uri[1024];
+	static int n;
+	char name[64], sql[96];
+	PGconn *c = PQconnectdb(base);
+	PGresult *res;
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connecting to %s: %s", base, PQerrorMessage(c));
+	snprintf(name, sizeof name, "test_%ld_%d", (long)getpid(), n++);
+	snprintf(sql, sizeof sql, "CREATE SCHEMA %s", name);
+	res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(res);
+	PQfinish(c);
+	snprintf(uri, sizeof uri, "%s%coptions=-csearch_path%%3D%s", base,
+		 strchr(base, '?') ? '&' : '?', name);
+	return uri;
+}
+#endif
+
+int test_storage_open(const release_storage **storage, void **ctx, const char *uri)
+{
+#ifdef HAVE_PGSTORE
+	if (pgstore_is_uri(uri)) {
+		char err[512];
+		int rc = pgstore_storage_open(storage, ctx, uri, err, sizeof err);
+
+		if (rc != 0)
+			print_error("pgstore_storage_open: %s\n", err);
+		return rc;
+	}
+#endif
+	return release_storage_open(storage, ctx, uri);
+}
+
+int test_store_open(release_store **out, const char *uri, const release_store_opts *opts)
+{
+#ifdef HAVE_PGSTORE
+	if (pgstore_is_uri(uri)) {
+		char err[512];
+		int rc = pgstore_open(out, uri, opts, err, sizeof err);
+
+		if (rc != 0)
+			print_error("pgstore_open: %s\n", err);
+		return rc;
+	}
+#endif
+	return release_store_open(out, uri, opts);
+}
+
 const char *test_store_uri(void)
 {
 	static char uri[80];
@@ -52,6 +113,10 @@ const char *test_store_uri(void)
 
 	if (!base || !*base)
 		return "memory:";
+#ifdef HAVE_PGSTORE
+	if (pgstore_is_uri(base))
+		return pg_fresh_schema(base);
+#endif
 	if (strcmp(base, "file:") != 0)
 		return base;
 	/* "file:" alone: a fresh store directory for each call */
@@ -143,7 +208,7 @@ struct shared_backend *shared_backend_new(void)
 	struct shared_backend *b = calloc(1, sizeof *b);
 
 	assert_non_null(b);
-	assert_ok(release_storage_open(&b->inner, &b->inner_ctx, test_store_uri()));
+	assert_ok(test_storage_open(&b->inner, &b->inner_ctx, test_store_uri()));
 	b->vt.version = RELEASE_STORAGE_VERSION;
 	b->vt.close = sh_close;
 	b->vt.put = sh_put;

@@ -26,8 +26,15 @@ struct test_random {
 int test_random_fill(void *payload, unsigned char *buf, size_t len);
 
 /* The URI of the backend under test: $RELEASE_TEST_STORE, else "memory:".
- * "file:" alone gives a new temporary store directory at each call. */
+ * "file:" alone gives a new temporary store directory at each call; a
+ * "postgresql://" URI a new empty schema at each call. */
 const char *test_store_uri(void);
+
+/* release_storage_open() and release_store_open(), and also "postgresql://"
+ * URIs when the tests are built with the PostgreSQL backend (pgstore). A
+ * failed pgstore open prints its message. */
+int test_storage_open(const release_storage **storage, void **ctx, const char *uri);
+int test_store_open(release_store **out, const char *uri, const release_store_opts *opts);
 
 /*
  * A backend shared by several store handles, as several processes share a

@@ -15,7 +15,7 @@ static int setup(void **state)
 	struct raw_backend *b = calloc(1, sizeof *b);
 
 	assert_non_null(b);
-	assert_ok(release_storage_open(&b->st, &b->ctx, test_store_uri()));
+	assert_ok(test_storage_open(&b->st, &b->ctx, test_store_uri()));
 	*state = b;
 	return 0;
 }

@@ -1,0 +1,65 @@
+/*
+ * pgstore — a librelease storage backend on PostgreSQL.
+ *
+ * One shared release history for deploys that run on several machines: every
+ * host that opens the same database (and schema) sees the same apps, builds,
+ * releases and active pointers, with the guarantees of the file store —
+ * gap-free versions, one active release, nothing acknowledged lost.
+ *
+ * The backend implements the public storage vtable (librelease/storage.h) and
+ * nothing else; it links libpq, the core library does not.
+ *
+ * Tables live in the connection's current schema (the first existing entry
+ * of search_path; choose one with options=-csearch_path=NAME in the
+ * connection string). Opening creates them, or migrates an older layout, in
+ * one transaction; a layout newer than this code knows is refused.
+ *
+ * Every vtable call is one SQL statement in its own transaction, so a store
+ * is consistent whatever fails. A lost connection fails the call in progress
+ * with RELEASE_EIO; the next call reconnects. Durability is the server's:
+ * with its defaults (fsync and synchronous_commit on) a call that returned is
+ * on disk.
+ *
+ * A handle is used by one thread at a time, as a store handle is.
+ */
+#ifndef PGSTORE_H
+#define PGSTORE_H
+
+#include <librelease/release.h>
+#include <librelease/storage.h>
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The newest table layout this code creates and reads. */
+#define PGSTORE_SCHEMA_VERSION 1
+
+/* Non-zero if uri is a PostgreSQL connection URI ("postgresql://..." or
+ * "postgres://..."), the form relctl and RELEASE_STORE accept. */
+int pgstore_is_uri(const char *uri);
+
+/*
+ * Connects with a libpq connection string (a URI or "key=value ..."),
+ * creates or migrates the tables, and returns the backend: *storage is
+ * static, *ctx is freed by (*storage)->close(*ctx).
+ *
+ * Returns 0, or RELEASE_EINVAL (a NULL argument), RELEASE_EIO (no connection,
+ * or the server refused a statement), RELEASE_EUNSUPPORTED (the tables are of
+ * a newer layout than PGSTORE_SCHEMA_VERSION) or RELEASE_ENOMEM; err (may be
+ * NULL) then receives a message of at most errlen - 1 bytes.
+ */
+int pgstore_storage_open(const release_storage **storage, void **ctx, const char *conninfo,
+			 char *err, size_t errlen);
+
+/* pgstore_storage_open() and release_store_open_backend() in one call. */
+int pgstore_open(release_store **out, const char *conninfo, const release_store_opts *opts,
+		 char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
