@@ -1,5 +1,7 @@
 /*
- * The file store with several writer processes at once.
+ * The file store with several writer processes at once. With
+ * RELEASE_TEST_STORE naming a database server ("postgresql://..."), the same
+ * processes each hold their own connection, as several hosts would.
  *
  * env_writers: 4 processes each make 250 env changes (one pair per call, a
  * key of their own each time) on app "one", while a fifth process promotes
@@ -41,7 +43,7 @@
 #define RACERS 2
 #define RACE_OPS 120
 
-static char dir[512], uri[600];
+static char dir[512], uri[1100];
 static uint64_t seed;
 
 /* Store directories, removed at exit whatever happened. */
@@ -54,10 +56,17 @@ static void remove_made(void)
 		tmpdir_remove(made[i]);
 }
 
+/* A directory for the processes' reports, and a fresh store: a file store
+ * in it, or, when RELEASE_TEST_STORE names a server, a fresh store there. */
 static void make_dir(void)
 {
+	const char *base = getenv("RELEASE_TEST_STORE");
+
 	assert_int_equal(tmpdir_make(dir, sizeof dir, "librelease-conc"), 0);
-	snprintf(uri, sizeof uri, "file:%s/store", dir);
+	if (base && *base && strncmp(base, "file:", 5) != 0)
+		snprintf(uri, sizeof uri, "%s", test_store_uri());
+	else
+		snprintf(uri, sizeof uri, "file:%s/store", dir);
 	assert_true(n_made < 8);
 	memcpy(made[n_made], dir, sizeof dir);
 	if (n_made++ == 0)
@@ -161,7 +170,7 @@ static void child_fail(int fd, release_store *s, const char *what, int rc)
 static release_store *child_open(int fd)
 {
 	release_store *s = NULL;
-	int rc = release_store_open(&s, uri, NULL);
+	int rc = test_store_open(&s, uri, NULL);
 
 	if (rc != 0)
 		child_fail(fd, NULL, "release_store_open", rc);
@@ -194,7 +203,7 @@ static release_store *parent_open(void)
 {
 	release_store *s = NULL;
 
-	assert_ok(release_store_open(&s, uri, NULL));
+	assert_ok(test_store_open(&s, uri, NULL));
 	return s;
 }
 
