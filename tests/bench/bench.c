@@ -1,8 +1,9 @@
 /*
- * librelease benchmark: the memory store, the file store and a SQLite
- * reference store doing the same logical work, side by side (issue 5).
+ * librelease benchmark: the memory store, the file store, the PostgreSQL
+ * backend (examples/pgstore) and a SQLite reference store doing the same
+ * logical work, side by side (issue 5).
  *
- *   build/tests/bench/bench [--quick | --full] [--dir DIR] [--shm DIR]
+ *   build/tests/bench/bench [--quick | --full] [--dir DIR] [--shm DIR] [--pg CONNINFO]
  *
  * Prints one Markdown table. Every figure is the median of repeated runs
  * (clock_gettime(CLOCK_MONOTONIC)); every ratio is taken within this run.
@@ -13,8 +14,9 @@
  * - Durable-op rows (create, env set, promote, rollback) and the fsync floor
  *   run on --dir (default $TMPDIR, else /tmp), so fsync costs are real.
  * - "open + list 20" runs in a fresh process: the benchmark re-executes itself
- *   (/proc/self/exe --child ...) and the child times release_store_open()
- *   plus listing the newest 20, then reports its VmRSS.
+ *   (/proc/self/exe --child ..., or bench-child: see child_exe()) and the
+ *   child times release_store_open() plus listing the newest 20, then
+ *   reports its VmRSS.
  *
  * The SQLite reference (built when sqlite3 is found) is written as a user who
  * picked SQLite would write it: one releases table keyed by (app, version)
@@ -22,7 +24,13 @@
  * transaction per operation (BEGIN IMMEDIATE for writes) and prepared
  * statements reused across calls.
  *
- * Only the public API of librelease is used.
+ * The PostgreSQL column (built when libpq is found) is librelease itself on
+ * pgstore, run against the server named by --pg, else $RELEASE_BENCH_PG, else
+ * $RELEASE_TEST_STORE when that is a postgresql:// URI (as pg_server.py sets
+ * it). Every store gets a schema of its own, dropped afterwards, so each
+ * starts empty; the server's disk, not --dir or --shm, holds all of them.
+ *
+ * Only the public API of librelease (and of pgstore) is used.
  */
 #include <librelease/release.h>
 
@@ -44,13 +52,18 @@
 #include <sqlite3.h>
 #endif
 
+#ifdef HAVE_PGSTORE
+#include <libpq-fe.h>
+#include <pgstore.h>
+#endif
+
 #define APP "bench"
 #define PAGE 20
 #define MAXN 4
 #define ID_LEN 16
 
-enum { S_MEMORY, S_FILE, S_SQLITE, S_COUNT };
-static const char *const store_names[S_COUNT] = {"memory", "file", "sqlite"};
+enum { S_MEMORY, S_FILE, S_SQLITE, S_PG, S_COUNT };
+static const char *const store_names[S_COUNT] = {"memory", "file", "sqlite", "postgresql"};
 
 /* ------------------------------------------------------------ helpers */
 
@@ -198,6 +211,15 @@ static void lr_check(struct store *s, int rc, const char *what)
 static void lr_open(struct store *s, int kind, const char *uri)
 {
 	s->kind = kind;
+#ifdef HAVE_PGSTORE
+	if (kind == S_PG) {
+		char err[512];
+
+		if (pgstore_open(&s->lr, uri, NULL, err, sizeof err) != 0)
+			die("cannot open the PostgreSQL store: %s", err);
+		return;
+	}
+#endif
 	if (release_store_open(&s->lr, uri, NULL) != 0)
 		die("cannot open %s: %s", uri, release_store_errmsg(NULL));
 }
@@ -584,6 +606,7 @@ static void sq_create_app(struct store *s)
 
 /* ---------------------------------------------------- dispatch by kind */
 
+/* dir is the store's directory, or for PostgreSQL its conninfo. */
 static void st_open(struct store *s, int kind, const char *dir, int create)
 {
 	char uri[512];
@@ -591,6 +614,8 @@ static void st_open(struct store *s, int kind, const char *dir, int create)
 	memset(s, 0, sizeof *s);
 	if (kind == S_MEMORY) {
 		lr_open(s, kind, "memory:");
+	} else if (kind == S_PG) {
+		lr_open(s, kind, dir);
 	} else if (kind == S_FILE) {
 		snprintf(uri, sizeof uri, "file:%s", dir);
 		lr_open(s, kind, uri);
@@ -693,38 +718,202 @@ static void st_seed(struct store *s)
 		st_env_set(s, base_env[i], NULL);
 }
 
+/* -------------------------------------------------- where a store lives */
+
+/*
+ * A store's place: a new directory, or on PostgreSQL a new schema and the
+ * conninfo that makes it the current one (pgstore creates its tables there).
+ */
+struct place {
+	char where[1024];
+	char schema[64];
+};
+
+#ifdef HAVE_PGSTORE
+/* The server's conninfo, or NULL when the PostgreSQL column is skipped. */
+static const char *pg_base;
+
+/* The bench's DROP SCHEMA ... CASCADE notices would only clutter stderr. */
+static void pg_quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static PGconn *pg_connect(const char *conninfo)
+{
+	PGconn *c = PQconnectdb(conninfo);
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		char msg[512];
+
+		snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
+		PQfinish(c);
+		die("cannot connect to PostgreSQL: %s", msg); /* not conninfo: it may hold a password */
+	}
+	PQsetNoticeProcessor(c, pg_quiet, NULL);
+	return c;
+}
+
+/* Runs sql; 0 and the first value (or "") in out, or -1 on an error. */
+static int pg_query(PGconn *c, const char *sql, char *out, size_t len)
+{
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+	int ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+
+	if (ok && out)
+		snprintf(out, len, "%s", PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* Connects, runs sql (dies if it fails), disconnects. */
+static void pg_do(const char *conninfo, const char *sql, char *out, size_t len)
+{
+	PGconn *c = pg_connect(conninfo);
+
+	if (pg_query(c, sql, out, len) != 0) {
+		char msg[512];
+
+		snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
+		PQfinish(c);
+		die("PostgreSQL: %s: %s", sql, msg);
+	}
+	PQfinish(c);
+}
+
+/*
+ * base with schema as search_path, and with synchronous_commit off when
+ * async: the options parameter, in URI or key=value form as base is.
+ */
+static void pg_conninfo(char *out, size_t len, const char *base, const char *schema, int async)
+{
+	if (pgstore_is_uri(base))
+		snprintf(out, len, "%s%coptions=-csearch_path%%3D%s%s", base,
+			 strchr(base, '?') ? '&' : '?', schema,
+			 async ? "%20-csynchronous_commit%3Doff" : "");
+	else
+		snprintf(out, len, "%s options='-csearch_path=%s%s'", base, schema,
+			 async ? " -csynchronous_commit=off" : "");
+}
+#endif
+
+static void place_make(struct place *pl, int kind, const char *base_dir)
+{
+	memset(pl, 0, sizeof *pl);
+#ifdef HAVE_PGSTORE
+	if (kind == S_PG) {
+		static int n;
+		char sql[128];
+
+		/* The pid keeps two runs against one server apart. */
+		snprintf(pl->schema, sizeof pl->schema, "bench_%ld_%d", (long)getpid(), n++);
+		snprintf(sql, sizeof sql, "CREATE SCHEMA %s", pl->schema);
+		pg_do(pg_base, sql, NULL, 0);
+		pg_conninfo(pl->where, sizeof pl->where, pg_base, pl->schema, 0);
+		return;
+	}
+#endif
+	make_temp(pl->where, sizeof pl->where, base_dir, store_names[kind]);
+}
+
+static void place_drop(struct place *pl, int kind)
+{
+#ifdef HAVE_PGSTORE
+	if (kind == S_PG) {
+		char sql[128];
+
+		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", pl->schema);
+		pg_do(pg_base, sql, NULL, 0);
+		return;
+	}
+#endif
+	(void)kind;
+	rm_rf(pl->where);
+}
+
+/* Bytes the store takes: files on disk, or on PostgreSQL its records table
+ * with indexes, TOAST and maps (pg_total_relation_size; WAL not counted). */
+static uint64_t place_bytes(const struct place *pl, int kind)
+{
+#ifdef HAVE_PGSTORE
+	if (kind == S_PG) {
+		char v[32];
+
+		pg_do(pl->where, "SELECT pg_total_relation_size('librelease_records')", v, sizeof v);
+		return strtoull(v, NULL, 10);
+	}
+#endif
+	(void)kind;
+	return disk_usage(pl->where);
+}
+
 /* ----------------------------------------------------- the child mode */
 
-/* --child KIND DIR: open, list 20, print "ns rss_before rss_after". */
+/* --child KIND DIR: open, list 20, print "ns open_ns rss_before rss_after". */
 static int child_main(const char *kind, const char *dir)
 {
 	struct store s;
-	int k = strcmp(kind, "file") == 0 ? S_FILE : S_SQLITE;
+	int k = strcmp(kind, "file") == 0 ? S_FILE : strcmp(kind, "sqlite") == 0 ? S_SQLITE : S_PG;
 	long before = vm_rss_kib();
 	int64_t t0 = now_ns();
 	size_t n;
 
 	st_open(&s, k, dir, 0);
+	int64_t t_open = now_ns() - t0;
 	n = st_list(&s);
 	int64_t t = now_ns() - t0;
 	long after = vm_rss_kib();
 
 	if (n == 0)
 		die("child: %s %s listed nothing", kind, dir);
-	printf("%" PRId64 " %ld %ld\n", t, before, after);
+	printf("%" PRId64 " %" PRId64 " %ld %ld\n", t, t_open, before, after);
 	st_close(&s);
 	return 0;
 }
 
-static void run_child(const char *kind, const char *dir, int64_t *ns, long *rss, long *growth)
+/*
+ * The program a fresh process runs. Linking libpq maps it and its libraries
+ * (TLS, Kerberos, LDAP) into every process, about 5 MiB of RSS, so the file
+ * and SQLite children run bench-child, this program built without pgstore
+ * (meson builds it next to bench): their RSS stays what a program using
+ * only that store would have. The PostgreSQL child is this program.
+ */
+static void child_exe(const char *kind, char *out, size_t len)
+{
+#ifdef HAVE_PGSTORE
+	if (strcmp(kind, "postgresql") != 0) {
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+		char *slash;
+
+		if (n <= 0)
+			die("/proc/self/exe: %s", strerror(errno));
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		snprintf(out, len, "%.*s/bench-child", slash ? (int)(slash - self) : 1,
+			 slash ? self : ".");
+		if (access(out, X_OK) != 0)
+			die("%s: %s (meson builds it with bench)", out, strerror(errno));
+		return;
+	}
+#endif
+	(void)kind;
+	snprintf(out, len, "/proc/self/exe");
+}
+
+static void run_child(const char *kind, const char *dir, int64_t *ns, int64_t *open_ns, long *rss,
+		      long *growth)
 {
 	int fd[2];
 	pid_t pid;
-	char buf[128];
+	char buf[128], exe[4200];
 	ssize_t got;
 	int status;
 	long before, after;
 
+	child_exe(kind, exe, sizeof exe);
 	if (pipe(fd) != 0)
 		die("pipe: %s", strerror(errno));
 	pid = fork();
@@ -734,7 +923,7 @@ static void run_child(const char *kind, const char *dir, int64_t *ns, long *rss,
 		dup2(fd[1], 1);
 		close(fd[0]);
 		close(fd[1]);
-		execl("/proc/self/exe", "bench", "--child", kind, dir, (char *)NULL);
+		execl(exe, "bench", "--child", kind, dir, (char *)NULL);
 		_exit(127);
 	}
 	close(fd[1]);
@@ -744,7 +933,7 @@ static void run_child(const char *kind, const char *dir, int64_t *ns, long *rss,
 	if (got <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		die("child %s %s failed", kind, dir);
 	buf[got] = 0;
-	if (sscanf(buf, "%" SCNd64 " %ld %ld", ns, &before, &after) != 3)
+	if (sscanf(buf, "%" SCNd64 " %" SCNd64 " %ld %ld", ns, open_ns, &before, &after) != 4)
 		die("child %s: bad output %s", kind, buf);
 	*rss = after;
 	*growth = after - before;
@@ -757,7 +946,7 @@ static void run_child(const char *kind, const char *dir, int64_t *ns, long *rss,
 struct results {
 	double fsync_floor;
 	double create[S_COUNT], env[S_COUNT], promote[S_COUNT], rollback[S_COUNT];
-	double list[MAXN][S_COUNT], get[MAXN][S_COUNT], open[MAXN][S_COUNT];
+	double list[MAXN][S_COUNT], get[MAXN][S_COUNT], open[MAXN][S_COUNT], open_only[MAXN][S_COUNT];
 	double rss[MAXN][S_COUNT], rss_growth[MAXN][S_COUNT], bytes[MAXN][S_COUNT];
 };
 
@@ -770,6 +959,10 @@ struct config {
 	int quick, full;
 	const char *dir, *shm;
 	size_t reps_fast, reps_durable, reps_child;
+	/* Why the PostgreSQL column is skipped, else what the server says. */
+	const char *pg_skip;
+	char pg_version[64], pg_datadir[512], pg_fsync[16], pg_sync_commit[16], pg_wal_sync[32],
+		pg_via[600];
 };
 
 static struct config cfg;
@@ -803,14 +996,15 @@ static double fsync_floor(const char *dir)
 /* create, env set, promote, rollback: on the disk directory. */
 static void durable_ops(int kind)
 {
-	char dir[512], pair[64];
+	char pair[64];
+	struct place pl;
 	struct store s;
 	size_t r = cfg.reps_durable;
 	int64_t *t = calloc(r, sizeof *t);
 	char (*ids)[ID_LEN] = calloc(2 * r, ID_LEN);
 
-	make_temp(dir, sizeof dir, cfg.dir, store_names[kind]);
-	st_open(&s, kind, dir, 1);
+	place_make(&pl, kind, cfg.dir);
+	st_open(&s, kind, pl.where, 1);
 	st_seed(&s);
 
 	for (size_t i = 0; i < r; i++) {
@@ -849,7 +1043,7 @@ static void durable_ops(int kind)
 	res.rollback[kind] = median(t, r);
 
 	st_close(&s);
-	rm_rf(dir);
+	place_drop(&pl, kind);
 	free(ids);
 	free(t);
 }
@@ -888,16 +1082,37 @@ static void build_history(struct store *s, size_t n, char (*ids)[ID_LEN])
 static void history_rows(int kind, size_t ni)
 {
 	size_t n = ns[ni], r = cfg.reps_fast;
-	char dir[512];
+	struct place pl;
 	struct store s;
 	int64_t *t = calloc(r > cfg.reps_child ? r : cfg.reps_child, sizeof *t);
+	int64_t *t_open = calloc(cfg.reps_child, sizeof *t_open);
 	int64_t *rss = calloc(cfg.reps_child, sizeof *rss);
 	int64_t *gr = calloc(cfg.reps_child, sizeof *gr);
 	char (*ids)[ID_LEN] = calloc(n, ID_LEN);
 
-	make_temp(dir, sizeof dir, cfg.shm, store_names[kind]);
-	st_open(&s, kind, dir, 1);
-	build_history(&s, n, ids);
+	place_make(&pl, kind, cfg.shm);
+#ifdef HAVE_PGSTORE
+	if (kind == S_PG) {
+		/*
+		 * Built through a second handle with synchronous_commit off: each
+		 * write then skips its WAL flush, as the SQLite history batches its
+		 * commits; the statements are the same. The handle that is timed
+		 * below has the server's settings.
+		 */
+		char fast[sizeof pl.where];
+		struct store b;
+
+		pg_conninfo(fast, sizeof fast, pg_base, pl.schema, 1);
+		st_open(&b, kind, fast, 1);
+		build_history(&b, n, ids);
+		st_close(&b);
+		st_open(&s, kind, pl.where, 0);
+	} else
+#endif
+	{
+		st_open(&s, kind, pl.where, 1);
+		build_history(&s, n, ids);
+	}
 
 	st_list(&s); /* warm */
 	for (size_t i = 0; i < r; i++) {
@@ -917,25 +1132,28 @@ static void history_rows(int kind, size_t ni)
 	st_close(&s);
 
 	if (kind == S_MEMORY) {
-		res.open[ni][kind] = res.rss[ni][kind] = res.rss_growth[ni][kind] = R_NA;
+		res.open[ni][kind] = res.open_only[ni][kind] = R_NA;
+		res.rss[ni][kind] = res.rss_growth[ni][kind] = R_NA;
 		res.bytes[ni][kind] = R_NA;
 	} else {
-		res.bytes[ni][kind] = (double)disk_usage(dir) / (double)n;
+		res.bytes[ni][kind] = (double)place_bytes(&pl, kind) / (double)n;
 		for (size_t i = 0; i < cfg.reps_child; i++) {
 			long rk, gk;
 
-			run_child(store_names[kind], dir, &t[i], &rk, &gk);
+			run_child(store_names[kind], pl.where, &t[i], &t_open[i], &rk, &gk);
 			rss[i] = rk;
 			gr[i] = gk;
 		}
 		res.open[ni][kind] = median(t, cfg.reps_child);
+		res.open_only[ni][kind] = median(t_open, cfg.reps_child);
 		res.rss[ni][kind] = median(rss, cfg.reps_child);
 		res.rss_growth[ni][kind] = median(gr, cfg.reps_child);
 	}
-	rm_rf(dir);
+	place_drop(&pl, kind);
 	free(ids);
 	free(gr);
 	free(rss);
+	free(t_open);
 	free(t);
 }
 
@@ -974,11 +1192,15 @@ static const char *n_label(size_t n)
 	}
 }
 
-/* One row: label, the three stores, file/sqlite, and (durable rows) the
- * multiples of the fsync floor for file and sqlite. */
+/*
+ * One row: label, the four stores, file/sqlite, (durable rows) the multiples
+ * of the fsync floor for file and sqlite, then pg/file and (durable rows)
+ * pg/fsync. The PostgreSQL ratios come last so that the columns before them
+ * keep the places they had before PostgreSQL joined.
+ */
 static void row(const char *label, const double v[S_COUNT], int durable, int time)
 {
-	char a[S_COUNT][32], q[32], f1[32], f2[32];
+	char a[S_COUNT][32], q[32], f1[32], f2[32], p1[32], p2[32];
 
 	for (int k = 0; k < S_COUNT; k++) {
 		if (!have[k] || v[k] < 0)
@@ -989,15 +1211,18 @@ static void row(const char *label, const double v[S_COUNT], int durable, int tim
 			snprintf(a[k], sizeof a[k], "%.0f", v[k]);
 	}
 	fmt_ratio(q, sizeof q, have[S_SQLITE] ? v[S_FILE] : -1, v[S_SQLITE]);
+	fmt_ratio(p1, sizeof p1, have[S_PG] ? v[S_PG] : -1, v[S_FILE]);
 	if (durable) {
 		fmt_ratio(f1, sizeof f1, v[S_FILE], res.fsync_floor);
 		fmt_ratio(f2, sizeof f2, have[S_SQLITE] ? v[S_SQLITE] : -1, res.fsync_floor);
+		fmt_ratio(p2, sizeof p2, have[S_PG] ? v[S_PG] : -1, res.fsync_floor);
 	} else {
 		snprintf(f1, sizeof f1, " ");
 		snprintf(f2, sizeof f2, " ");
+		snprintf(p2, sizeof p2, " ");
 	}
-	printf("| %s | %s | %s | %s | %s | %s | %s |\n", label, a[S_MEMORY], a[S_FILE], a[S_SQLITE],
-	       q, f1, f2);
+	printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label, a[S_MEMORY], a[S_FILE],
+	       a[S_SQLITE], a[S_PG], q, f1, f2, p1, p2);
 }
 
 static void growth_row(const char *what, double v[MAXN][S_COUNT])
@@ -1009,11 +1234,13 @@ static void growth_row(const char *what, double v[MAXN][S_COUNT])
 		 n_label(ns[0]));
 	for (int k = 0; k < S_COUNT; k++)
 		g[k] = v[0][k] > 0 && v[n_count - 1][k] >= 0 ? v[n_count - 1][k] / v[0][k] : -1;
-	char a[S_COUNT][32], q[32];
+	char a[S_COUNT][32], q[32], p1[32];
 	for (int k = 0; k < S_COUNT; k++)
 		snprintf(a[k], sizeof a[k], (!have[k] || g[k] < 0) ? "—" : "%.2f×", g[k]);
 	fmt_ratio(q, sizeof q, have[S_SQLITE] ? g[S_FILE] : -1, g[S_SQLITE]);
-	printf("| %s | %s | %s | %s | %s | | |\n", label, a[S_MEMORY], a[S_FILE], a[S_SQLITE], q);
+	fmt_ratio(p1, sizeof p1, have[S_PG] ? g[S_PG] : -1, g[S_FILE]);
+	printf("| %s | %s | %s | %s | %s | %s | | | %s | |\n", label, a[S_MEMORY], a[S_FILE],
+	       a[S_SQLITE], a[S_PG], q, p1);
 }
 
 static void print_table(void)
@@ -1044,11 +1271,23 @@ static void print_table(void)
 	       cfg.dir, fs_name(cfg.dir), cfg.shm, fs_name(cfg.shm));
 	if (!have[S_SQLITE])
 		printf("SQLite: not built (sqlite3 not found at build time); its column is skipped.\n");
-	printf("\n| operation | memory | file | sqlite | file/sqlite | file/fsync | sqlite/fsync |\n");
-	printf("|---|---|---|---|---|---|---|\n");
+	if (have[S_PG])
+		printf("PostgreSQL: pgstore over %s; server %s; data directory %s; fsync=%s, "
+		       "synchronous_commit=%s, wal_sync_method=%s. Every PostgreSQL store, durable or "
+		       "history, is a schema in that data directory (not on the directories above). "
+		       "History stores are built with synchronous_commit=off, then timed through a new "
+		       "connection with the settings named here.\n",
+		       cfg.pg_via, cfg.pg_version, cfg.pg_datadir, cfg.pg_fsync, cfg.pg_sync_commit,
+		       cfg.pg_wal_sync);
+	else
+		printf("PostgreSQL: %s; its column is skipped.\n", cfg.pg_skip);
+	printf("\n| operation | memory | file | sqlite | postgresql | file/sqlite | file/fsync "
+	       "| sqlite/fsync | pg/file | pg/fsync |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|\n");
 
+	/* The floor is measured on --dir, not on the server's disk. */
 	for (int k = 0; k < S_COUNT; k++)
-		v[k] = k == S_MEMORY ? -1 : res.fsync_floor;
+		v[k] = k == S_MEMORY || k == S_PG ? -1 : res.fsync_floor;
 	row("fsync floor: write 64 B + fdatasync (disk)", v, 1, 1);
 	row("create: env set of a cycled key, durable (disk)", res.create, 1, 1);
 	row("env set: one-key change, durable (disk)", res.env, 1, 1);
@@ -1070,6 +1309,11 @@ static void print_table(void)
 	}
 	growth_row("open + list", res.open);
 	for (size_t i = 0; i < n_count; i++) {
+		snprintf(label, sizeof label, "of which open (pg: connect), fresh process, N=%s (shm)",
+			 n_label(ns[i]));
+		row(label, res.open_only[i], 0, 1);
+	}
+	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "RSS after open + list, KiB, N=%s", n_label(ns[i]));
 		row(label, res.rss[i], 0, 0);
 	}
@@ -1085,17 +1329,78 @@ static void print_table(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench [--quick | --full] [--dir DIR] [--shm DIR]\n"
+	fprintf(stderr, "usage: bench [--quick | --full] [--dir DIR] [--shm DIR] [--pg CONNINFO]\n"
 			"  --quick   tiny histories and few runs: a smoke test, seconds\n"
 			"  --full    add N=10^6 to the history rows (minutes)\n"
 			"  --dir     directory for durable ops and the fsync floor ($TMPDIR or /tmp)\n"
-			"  --shm     directory for the history stores (/dev/shm, else --dir)\n");
+			"  --shm     directory for the history stores (/dev/shm, else --dir)\n"
+			"  --pg      PostgreSQL server for the pgstore column, a libpq URI or\n"
+			"            key=value string ($RELEASE_BENCH_PG, else a postgresql://\n"
+			"            $RELEASE_TEST_STORE as examples/pgstore/tests/pg_server.py sets)\n");
 	exit(2);
+}
+
+/* Decides whether the PostgreSQL column runs, and records what the server
+ * says about itself for the table's preamble. */
+static void pg_setup(const char *arg)
+{
+#ifdef HAVE_PGSTORE
+	const char *env = getenv("RELEASE_BENCH_PG"), *test = getenv("RELEASE_TEST_STORE");
+	struct {
+		const char *sql;
+		char *out;
+		size_t len;
+	} show[] = {
+		{"SHOW server_version", cfg.pg_version, sizeof cfg.pg_version},
+		{"SHOW fsync", cfg.pg_fsync, sizeof cfg.pg_fsync},
+		{"SHOW synchronous_commit", cfg.pg_sync_commit, sizeof cfg.pg_sync_commit},
+		{"SHOW wal_sync_method", cfg.pg_wal_sync, sizeof cfg.pg_wal_sync},
+		{"SHOW data_directory", cfg.pg_datadir, sizeof cfg.pg_datadir},
+	};
+	PGconn *c;
+	const char *h;
+
+	if (arg && *arg)
+		pg_base = arg;
+	else if (env && *env)
+		pg_base = env;
+	else if (pgstore_is_uri(test))
+		pg_base = test;
+	if (!pg_base) {
+		cfg.pg_skip = "no server given (--pg CONNINFO, RELEASE_BENCH_PG, or a postgresql:// "
+			      "RELEASE_TEST_STORE)";
+		return;
+	}
+	/* Connect now, so that a wrong conninfo fails before minutes of runs. */
+	c = pg_connect(pg_base);
+	for (size_t i = 0; i < sizeof show / sizeof *show; i++)
+		if (pg_query(c, show[i].sql, show[i].out, show[i].len) != 0)
+			snprintf(show[i].out, show[i].len, "?"); /* data_directory is privileged */
+	h = PQhost(c);
+	if (h && h[0] == '/') {
+		char dir[sizeof cfg.pg_datadir];
+
+		/* A Unix socket means the same machine, so the path can be looked at. */
+		snprintf(cfg.pg_via, sizeof cfg.pg_via, "the Unix socket in %s (port %s)", h, PQport(c));
+		if (strcmp(cfg.pg_datadir, "?") != 0) {
+			snprintf(dir, sizeof dir, "%s", cfg.pg_datadir);
+			snprintf(cfg.pg_datadir, sizeof cfg.pg_datadir, "%.400s (%s)", dir, fs_name(dir));
+		}
+	} else {
+		snprintf(cfg.pg_via, sizeof cfg.pg_via, "TCP to %s port %s", h ? h : "?", PQport(c));
+	}
+	PQfinish(c);
+	have[S_PG] = 1;
+#else
+	(void)arg;
+	cfg.pg_skip = "not built (libpq not found at build time)";
+#endif
 }
 
 int main(int argc, char **argv)
 {
 	struct stat st;
+	const char *pg_arg = NULL;
 
 	if (argc == 4 && strcmp(argv[1], "--child") == 0)
 		return child_main(argv[2], argv[3]);
@@ -1110,6 +1415,8 @@ int main(int argc, char **argv)
 			cfg.dir = argv[++i];
 		else if (strcmp(argv[i], "--shm") == 0 && i + 1 < argc)
 			cfg.shm = argv[++i];
+		else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc)
+			pg_arg = argv[++i];
 		else
 			usage();
 	}
@@ -1138,15 +1445,18 @@ int main(int argc, char **argv)
 #ifdef HAVE_SQLITE
 	have[S_SQLITE] = 1;
 #endif
+	pg_setup(pg_arg);
 
 	res.fsync_floor = fsync_floor(cfg.dir);
 	for (int k = 0; k < S_COUNT; k++) {
 		if (!have[k])
 			continue;
-		fprintf(stderr, "bench: %s: durable ops on %s\n", store_names[k], cfg.dir);
+		fprintf(stderr, "bench: %s: durable ops on %s\n", store_names[k],
+			k == S_PG ? "the server" : cfg.dir);
 		durable_ops(k);
 		for (size_t i = 0; i < n_count; i++) {
-			fprintf(stderr, "bench: %s: history N=%zu on %s\n", store_names[k], ns[i], cfg.shm);
+			fprintf(stderr, "bench: %s: history N=%zu on %s\n", store_names[k], ns[i],
+				k == S_PG ? "the server" : cfg.shm);
 			history_rows(k, i);
 		}
 	}
