@@ -131,16 +131,17 @@ static int fail_result(struct pg *p, PGresult *res, const char *what)
 							    : PQerrorMessage(p->conn);
 	int code = RELEASE_EIO;
 
+	/* msg and state live in res: format before clearing it */
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		p->ready = 0;
-		PQclear(res);
-		return failf(p, RELEASE_EIO, "%s: connection to PostgreSQL lost: %s", what, msg);
+		failf(p, RELEASE_EIO, "%s: connection to PostgreSQL lost: %s", what, msg);
+	} else {
+		if (state && strcmp(state, "53100") == 0) /* disk_full */
+			code = RELEASE_ENOSPC;
+		else if (state && strcmp(state, "53200") == 0) /* out_of_memory */
+			code = RELEASE_ENOMEM;
+		failf(p, code, "%s: PostgreSQL error %s: %s", what, state ? state : "(none)", msg);
 	}
-	if (state && strcmp(state, "53100") == 0) /* disk_full */
-		code = RELEASE_ENOSPC;
-	else if (state && strcmp(state, "53200") == 0) /* out_of_memory */
-		code = RELEASE_ENOMEM;
-	failf(p, code, "%s: PostgreSQL error %s: %s", what, state ? state : "(none)", msg);
 	PQclear(res);
 	return code;
 }
