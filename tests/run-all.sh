@@ -7,8 +7,9 @@
 #   gcc       gcc, -Dwerror=true, warning_level=3: every suite
 #   clang     clang with AddressSanitizer and UBSan, -Dwerror=true: every
 #             suite, any sanitizer report fatal
-#   valgrind  the gcc build's conformance and faults suites under memcheck,
-#             any error or definite/indirect leak fatal
+#   valgrind  the gcc build's conformance and faults suites, and the
+#             PostgreSQL conformance runs, under memcheck, any error or
+#             definite/indirect leak fatal
 # then one summary line. Exits non-zero if any pass failed.
 #
 # Missing tools are installed with apt-get when run as root; otherwise the
@@ -33,6 +34,13 @@ missing_packages() {
 	done
 	if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists cmocka; then
 		pkgs+=(libcmocka-dev)
+	fi
+	# The PostgreSQL backend's build (libpq) and its tests' private servers.
+	if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libpq; then
+		pkgs+=(libpq-dev)
+	fi
+	if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+		pkgs+=(postgresql)
 	fi
 	# clang's sanitizer runtime is a separate package (only recommended by clang).
 	probe=$(mktemp)
@@ -107,7 +115,7 @@ EOF
 }
 
 pass_gcc() {
-	CC=gcc CXX=g++ setup "$out/gcc" -Dwerror=true -Dwarning_level=3 \
+	CC=gcc CXX=g++ setup "$out/gcc" -Dwerror=true -Dwarning_level=3 -Dpgstore=enabled \
 		-Dbuildtype=debugoptimized
 	ninja -C "$out/gcc"
 	meson test -C "$out/gcc" --no-rebuild --print-errorlogs
@@ -119,7 +127,7 @@ pass_clang() {
 	# executables only, so the shared library has undefined __asan_* symbols.
 	CC=clang CXX=clang++ CFLAGS=-fno-sanitize-recover=all \
 		CXXFLAGS=-fno-sanitize-recover=all \
-		setup "$out/clang" -Dwerror=true -Dwarning_level=3 \
+		setup "$out/clang" -Dwerror=true -Dwarning_level=3 -Dpgstore=enabled \
 		-Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C "$out/clang"
 	ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
@@ -144,17 +152,26 @@ sys.exit(not any(s.split(":")[-1] == sys.argv[1]
 	fi
 	ninja -C "$out/gcc"
 	meson test -C "$out/gcc" --no-rebuild --print-errorlogs "${suites[@]}" \
-		--timeout-multiplier 10 \
-		--wrap='valgrind --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=1 --quiet'
+		--timeout-multiplier 10 --wrap="$valgrind"
+	# The PostgreSQL runs are launched by pg_server.py, which puts
+	# RELEASE_TEST_WRAP in front of the test program (not of itself).
+	if meson introspect --tests "$out/gcc" | grep -q '"postgresql-conformance"'; then
+		RELEASE_TEST_WRAP="$valgrind" meson test -C "$out/gcc" --no-rebuild \
+			--print-errorlogs --suite postgresql-conformance \
+			--timeout-multiplier 10 --logbase testlog-valgrind-pg
+	fi
 }
+valgrind='valgrind --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=1 --quiet'
+
 
 results=()
 status=0
-run_pass() {
-	local name=$1 log=$2 start end rc=0
+run_pass() { # name log...: the meson test logs the pass writes
+	local name=$1 start end rc=0 log counted=0
+	shift
 	start=$(date +%s)
 	say "=== $name ==="
-	rm -f "$log" # a stale log must not be counted
+	rm -f "$@" # a stale log must not be counted
 	# A subshell, so that -e stops the pass (not the script) at its first
 	# failure; not tested with || , which would switch -e off inside it.
 	set +e
@@ -165,9 +182,13 @@ run_pass() {
 	rc=$?
 	set -e
 	end=$(date +%s)
-	if [ -f "$log" ]; then
-		tally "$log"
-	elif [ "$rc" -ne 0 ]; then
+	for log in "$@"; do
+		if [ -f "$log" ]; then
+			tally "$log"
+			counted=1
+		fi
+	done
+	if [ "$counted" -eq 0 ] && [ "$rc" -ne 0 ]; then
 		failed=$((failed + 1)) # it failed before any test ran: count that
 	fi
 	if [ "$rc" -eq 0 ]; then
@@ -181,7 +202,8 @@ run_pass() {
 total_start=$(date +%s)
 run_pass gcc "$out/gcc/meson-logs/testlog.json"
 run_pass clang "$out/clang/meson-logs/testlog.json"
-run_pass valgrind "$out/gcc/meson-logs/testlog-valgrind.json"
+run_pass valgrind "$out/gcc/meson-logs/testlog-valgrind.json" \
+	"$out/gcc/meson-logs/testlog-valgrind-pg.json"
 
 summary=$(printf '%s, ' "${results[@]}")
 say "${summary%, } in $(($(date +%s) - total_start))s"
