@@ -12,7 +12,7 @@
 # Needs meson, ninja and a C compiler; as root it installs the missing ones
 # with apt-get, otherwise it names them. RELCTL=path/to/relctl skips the
 # build (the test suite does this); ROLLING_UPDATE_PAUSE=0 skips the hook's
-# pauses.
+# pauses; DEMO_STORE=URI tells it on that (empty) store.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -46,10 +46,15 @@ fi
 RELCTL=$(cd "$(dirname "$RELCTL")" && pwd)/$(basename "$RELCTL")
 hook=$PWD/examples/relctl/rolling-update.sh
 
-# A fresh store, removed at the end; nothing else is touched.
-store=$(mktemp -d "${TMPDIR:-/tmp}/relctl-demo.XXXXXX")
-trap 'rm -rf "$store"' EXIT
-export RELEASE_STORE=$store/store
+# A fresh store, removed at the end; nothing else is touched. DEMO_STORE
+# names another empty store instead, e.g. a PostgreSQL database.
+if [ -n "${DEMO_STORE:-}" ]; then
+	export RELEASE_STORE=$DEMO_STORE
+else
+	store=$(mktemp -d "${TMPDIR:-/tmp}/relctl-demo.XXXXXX")
+	trap 'rm -rf "$store"' EXIT
+	export RELEASE_STORE=$store/store
+fi
 unset RELEASE_APP RELEASE_DEPLOY_HOOK
 
 # Shows a command as typed at a prompt, then runs it.

@@ -8,6 +8,10 @@
 #include "hook.h"
 #include "relctl.h"
 
+#ifdef HAVE_PGSTORE
+#include <pgstore.h>
+#endif
+
 /* "scheme:..." is a URI; anything else is a path. */
 static int is_uri(const char *s)
 {
@@ -41,6 +45,30 @@ char *relctl_store_uri(const char *given)
 	return uri;
 }
 
+static int is_postgresql(const char *uri)
+{
+	return strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
+}
+
+/* A PostgreSQL URI goes to the pgstore backend, when relctl was built with
+ * it; the message is pgstore's, as the library has none for it. */
+static int open_postgresql(struct relctl *c, const release_store_opts *opts)
+{
+#ifdef HAVE_PGSTORE
+	char err[512];
+	int rc = pgstore_open(&c->store, c->store_uri, opts, err, sizeof err);
+
+	if (rc != 0)
+		relctl_error(relctl_status_of(rc), "%s", err);
+	return rc;
+#else
+	(void)opts;
+	relctl_error(RELCTL_EXIT_STORE, "this relctl was built without PostgreSQL support "
+					"(libpq was not found when it was built)");
+	return RELEASE_EUNSUPPORTED;
+#endif
+}
+
 release_store *relctl_store(struct relctl *c, int *status)
 {
 	release_store_opts opts;
@@ -54,12 +82,11 @@ release_store *relctl_store(struct relctl *c, int *status)
 	 * take the app over while the hook still runs. */
 	if (c->hook)
 		opts.lease_ns = hook_lease_ns(c->hook_timeout_s);
-	if ((rc = release_store_open(&c->store, c->store_uri, &opts)) != 0) {
-		/* Whatever the reason, the store cannot be used. */
-		*status = relctl_fail(c, rc);
-		if (rc != RELEASE_ENOMEM)
-			*status = RELCTL_EXIT_STORE;
-		return NULL;
-	}
+	if (is_postgresql(c->store_uri))
+		rc = open_postgresql(c, &opts);
+	else if ((rc = release_store_open(&c->store, c->store_uri, &opts)) != 0)
+		relctl_fail(c, rc);
+	if (rc != 0) /* whatever the reason, the store cannot be used */
+		*status = rc == RELEASE_ENOMEM ? relctl_status_of(rc) : RELCTL_EXIT_STORE;
 	return c->store;
 }

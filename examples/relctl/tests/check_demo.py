@@ -47,6 +47,8 @@ def table_rows(block):
 def main():
     demo, relctl = sys.argv[1:3]
     env = dict(os.environ, RELCTL=os.path.abspath(relctl), ROLLING_UPDATE_PAUSE="0")
+    if os.environ.get("RELEASE_TEST_STORE"):  # under pg_server.py: its server
+        env["DEMO_STORE"] = os.environ["RELEASE_TEST_STORE"]
     proc = subprocess.run(["bash", demo], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=120)
     out = proc.stdout
@@ -93,7 +95,10 @@ def main():
     elif after[0][-1] != "build 0a1b2c3d4e5f my commit message":
         problems.append("the copy does not keep the build's description")
     store = re.search(r"^# A fresh store in (.*)\.$", out, re.M)
-    if not store or os.path.exists(os.path.dirname(store.group(1))):
+    if "DEMO_STORE" in env:
+        if not store or store.group(1) != env["DEMO_STORE"]:
+            problems.append("the demo did not use DEMO_STORE")
+    elif not store or os.path.exists(os.path.dirname(store.group(1))):
         problems.append("the temporary store was not removed")
     return report(problems)
 
