@@ -95,7 +95,7 @@ static const struct {
 
 struct pg {
 	PGconn *conn;
-	int ready; /* the statements are prepared on conn */
+	unsigned prepared; /* bit s: statement s is prepared on conn */
 	char err[ERR_MAX];
 };
 
@@ -133,7 +133,7 @@ static int fail_result(struct pg *p, PGresult *res, const char *what)
 
 	/* msg and state live in res: format before clearing it */
 	if (PQstatus(p->conn) != CONNECTION_OK) {
-		p->ready = 0;
+		p->prepared = 0;
 		failf(p, RELEASE_EIO, "%s: connection to PostgreSQL lost: %s", what, msg);
 	} else {
 		if (state && strcmp(state, "53100") == 0) /* disk_full */
@@ -157,33 +157,28 @@ static int exec_plain(struct pg *p, const char *sql, ExecStatusType want, const 
 	return 0;
 }
 
-static int prepare_all(struct pg *p)
+/* Connects again if the connection was lost, and prepares statement s on
+ * its first use on this connection: a short-lived process (a CLI call)
+ * prepares only what it runs. */
+static int ensure_ready(struct pg *p, enum stmt s)
 {
-	for (int i = 0; i < N_STMT; i++) {
-		PGresult *res = PQprepare(p->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams,
-					  stmts[i].types);
+	PGresult *res;
 
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			return fail_result(p, res, "preparing statements");
-		PQclear(res);
-	}
-	p->ready = 1;
-	return 0;
-}
-
-/* Connects again if the connection was lost; prepares the statements. */
-static int ensure_ready(struct pg *p)
-{
-	if (p->ready && PQstatus(p->conn) == CONNECTION_OK)
-		return 0;
-	p->ready = 0;
 	if (PQstatus(p->conn) != CONNECTION_OK) {
+		p->prepared = 0;
 		PQreset(p->conn);
 		if (PQstatus(p->conn) != CONNECTION_OK)
 			return failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",
 				     PQerrorMessage(p->conn));
 	}
-	return prepare_all(p);
+	if (p->prepared & 1u << s)
+		return 0;
+	res = PQprepare(p->conn, stmts[s].name, stmts[s].sql, stmts[s].nparams, stmts[s].types);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return fail_result(p, res, "preparing a statement");
+	PQclear(res);
+	p->prepared |= 1u << s;
+	return 0;
 }
 
 /* Parameters of one statement: text values are NUL-terminated, binary ones
@@ -235,7 +230,7 @@ static PGresult *run(struct pg *p, enum stmt s, const struct params *q, ExecStat
 {
 	PGresult *res;
 
-	if ((*rc = ensure_ready(p)) != 0)
+	if ((*rc = ensure_ready(p, s)) != 0)
 		return NULL;
 	res = PQexecPrepared(p->conn, stmts[s].name, q ? q->n : 0, q ? q->value : NULL,
 			     q ? q->len : NULL, q ? q->format : NULL, 1);
@@ -555,6 +550,20 @@ static int migrate_locked(struct pg *p)
 	return 0;
 }
 
+/* Whether the tables are at this code's version already, as they are on
+ * every open but the first: one round trip, no transaction. Any failure
+ * (no table yet, no schema) leaves the answer to migrate(). */
+static int up_to_date(struct pg *p)
+{
+	PGresult *res = PQexec(p->conn, "SELECT max(version) FROM librelease_schema");
+	int yes = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		  !PQgetisnull(res, 0, 0) &&
+		  strtol(PQgetvalue(res, 0, 0), NULL, 10) == PGSTORE_SCHEMA_VERSION;
+
+	PQclear(res);
+	return yes;
+}
+
 /* Creates or migrates the tables in one transaction. Concurrent openers of
  * one schema take turns on an advisory lock named after it. */
 static int migrate(struct pg *p)
@@ -562,6 +571,8 @@ static int migrate(struct pg *p)
 	char *schema = NULL;
 	int rc;
 
+	if (up_to_date(p))
+		return 0;
 	if ((rc = query_value(p, "SELECT current_schema()", "finding the schema", &schema)) != 0)
 		return rc;
 	if (!schema)
@@ -619,8 +630,8 @@ int pgstore_storage_open(const release_storage **storage, void **ctx, const char
 	PQsetNoticeProcessor(p->conn, ignore_notice, NULL);
 	if (PQstatus(p->conn) != CONNECTION_OK)
 		rc = failf(p, RELEASE_EIO, "connecting to PostgreSQL: %s", PQerrorMessage(p->conn));
-	else if ((rc = migrate(p)) == 0)
-		rc = prepare_all(p);
+	else
+		rc = migrate(p);
 	if (rc != 0) {
 		copy_err(err, errlen, p->err);
 		pg_close(p);
