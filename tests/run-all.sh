@@ -155,7 +155,9 @@ sys.exit(not any(s.split(":")[-1] == sys.argv[1]
 		--timeout-multiplier 10 --wrap="$valgrind"
 	# The PostgreSQL runs are launched by pg_server.py, which puts
 	# RELEASE_TEST_WRAP in front of the test program (not of itself).
-	if meson introspect --tests "$out/gcc" | grep -q '"postgresql-conformance"'; then
+	local tests_json
+	tests_json=$(meson introspect --tests "$out/gcc")
+	if [[ $tests_json == *'postgresql-conformance"'* ]]; then
 		RELEASE_TEST_WRAP="$valgrind" meson test -C "$out/gcc" --no-rebuild \
 			--print-errorlogs --suite postgresql-conformance \
 			--timeout-multiplier 10 --logbase testlog-valgrind-pg

@@ -91,8 +91,8 @@ The store (7): not a directory, an unknown scheme, not a store, damaged.
   ! ERROR: opening file store: opening store directory '$TESTTMP/plain-file': Not a directory
   [7]
 
-  $ relctl apps --store postgres://db/releases
-  ! ERROR: unknown store URI 'postgres://db/releases' (known: "memory:", "file:PATH")
+  $ relctl apps --store mysql://db/releases
+  ! ERROR: unknown store URI 'mysql://db/releases' (known: "memory:", "file:PATH")
   [7]
 
   $ mkdir not-a-store && mkdir not-a-store/FORMAT && relctl apps --store not-a-store
