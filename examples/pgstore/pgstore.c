@@ -96,6 +96,7 @@ static const struct {
 struct pg {
 	PGconn *conn;
 	unsigned prepared; /* bit s: statement s is prepared on conn */
+	char *search_path; /* the schema found at open, quoted, then pg_catalog */
 	char err[ERR_MAX];
 };
 
@@ -157,6 +158,26 @@ static int exec_plain(struct pg *p, const char *sql, ExecStatusType want, const 
 	return 0;
 }
 
+/* Pins what each session must have, whatever the server's defaults: the
+ * schema found at open (search_path may name several, and another store's
+ * tables must never be found instead), and READ COMMITTED, under which the
+ * conditional UPDATE/DELETE re-check the newest row (a stricter default
+ * would turn a lost race into a serialization error instead of
+ * ECONFLICT). */
+static int pin_session(struct pg *p)
+{
+	const char *values[1] = {p->search_path};
+	PGresult *res = PQexecParams(p->conn,
+				     "SELECT set_config('search_path', $1, false),"
+				     " set_config('default_transaction_isolation', 'read committed', false)",
+				     1, NULL, values, NULL, NULL, 0);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return fail_result(p, res, "setting up the session");
+	PQclear(res);
+	return 0;
+}
+
 /* Connects again if the connection was lost, and prepares statement s on
  * its first use on this connection: a short-lived process (a CLI call)
  * prepares only what it runs. */
@@ -170,6 +191,8 @@ static int ensure_ready(struct pg *p, enum stmt s)
 		if (PQstatus(p->conn) != CONNECTION_OK)
 			return failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",
 				     PQerrorMessage(p->conn));
+		if (pin_session(p) != 0)
+			return RELEASE_EIO;
 	}
 	if (p->prepared & 1u << s)
 		return 0;
@@ -310,6 +333,7 @@ static void pg_close(void *ctx)
 	if (!p)
 		return;
 	PQfinish(p->conn);
+	free(p->search_path);
 	free(p);
 }
 
@@ -320,9 +344,12 @@ static int pg_put(void *ctx, const char *app, int kind, const char *key, uint64_
 	struct params q;
 	int rc, changed;
 
+	p->err[0] = '\0'; /* errmsg speaks of this call only */
+
 	if (!app || !valid_kind(kind) || !valid_key(key) || (!data && len) || too_big(len))
 		return RELEASE_EINVAL;
-	if ((kind == RELEASE_KIND_META) != (seq == 0) || seq > INT64_MAX)
+	/* seq is a bigint, and scans look below INT64_MAX */
+	if ((kind == RELEASE_KIND_META) != (seq == 0) || seq >= INT64_MAX)
 		return RELEASE_EINVAL;
 	param_record(&q, app, kind, key);
 	param_u64(&q, seq);
@@ -339,6 +366,8 @@ static int pg_get(void *ctx, const char *app, int kind, const char *key, release
 	struct params q;
 	PGresult *res;
 	int rc;
+
+	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!app || !valid_kind(kind) || !valid_key(key) || !fn)
 		return RELEASE_EINVAL;
@@ -359,6 +388,8 @@ static int pg_get_seq(void *ctx, const char *app, int kind, uint64_t seq, releas
 	struct params q;
 	PGresult *res;
 	int rc;
+
+	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!app || !valid_kind(kind) || kind == RELEASE_KIND_META || !fn)
 		return RELEASE_EINVAL;
@@ -383,6 +414,8 @@ static int pg_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 	PGresult *res;
 	int rc;
 
+	p->err[0] = '\0'; /* errmsg speaks of this call only */
+
 	if (!app || !valid_kind(kind) || kind == RELEASE_KIND_META || limit == 0 || !fn)
 		return RELEASE_EINVAL;
 	/* seq is a bigint: every stored seq is below INT64_MAX + 1 */
@@ -405,6 +438,8 @@ static int pg_cas(void *ctx, const char *app, int kind, const char *key, const v
 	struct params q;
 	enum stmt s;
 	int rc, changed;
+
+	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!app || !valid_kind(kind) || !valid_key(key) || (!data && len) || (!old && old_len) ||
 	    too_big(len) || too_big(old_len))
@@ -432,6 +467,8 @@ static int pg_del(void *ctx, const char *app, int kind, const char *key)
 	struct params q;
 	int rc, changed;
 
+	p->err[0] = '\0'; /* errmsg speaks of this call only */
+
 	if (!app || !valid_kind(kind) || !valid_key(key))
 		return RELEASE_EINVAL;
 	param_record(&q, app, kind, key);
@@ -445,6 +482,8 @@ static int pg_list_apps(void *ctx, release_name_fn fn, void *payload)
 	struct pg *p = ctx;
 	PGresult *res;
 	int rc = 0;
+
+	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!fn)
 		return RELEASE_EINVAL;
@@ -568,18 +607,28 @@ static int up_to_date(struct pg *p)
  * one schema take turns on an advisory lock named after it. */
 static int migrate(struct pg *p)
 {
-	char *schema = NULL;
+	char *schema = NULL, *quoted;
 	int rc;
 
-	if (up_to_date(p))
-		return 0;
 	if ((rc = query_value(p, "SELECT current_schema()", "finding the schema", &schema)) != 0)
 		return rc;
 	if (!schema)
 		return failf(p, RELEASE_EIO,
 			     "no schema to keep the tables in: search_path names no existing "
 			     "schema (create it, or set options=-csearch_path=NAME)");
+	quoted = PQescapeIdentifier(p->conn, schema, strlen(schema));
 	free(schema);
+	if (!quoted || !(p->search_path = malloc(strlen(quoted) + sizeof ", pg_catalog"))) {
+		PQfreemem(quoted);
+		return failf(p, RELEASE_ENOMEM, "out of memory");
+	}
+	strcpy(p->search_path, quoted);
+	strcat(p->search_path, ", pg_catalog");
+	PQfreemem(quoted);
+	if ((rc = pin_session(p)) != 0)
+		return rc;
+	if (up_to_date(p))
+		return 0;
 	if ((rc = exec_plain(p, "BEGIN", PGRES_COMMAND_OK, "starting the migration")) != 0)
 		return rc;
 	/* 0x6c72656c: "lrel", the lock's namespace among advisory locks */

@@ -99,8 +99,9 @@ def make_server(pg, user):
     r = as_server([os.path.join(pg, "initdb"), "-D", data, "-U", "librelease", "-A", "trust",
                    "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
                   user, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0 and not quiet:
+    if r.returncode != 0:
         sys.stderr.write(r.stdout)
+        shutil.rmtree(top, ignore_errors=True)
         raise SystemExit("pg_server: initdb failed")
     conf = os.path.join(data, "postgresql.conf")
     with open(conf, "a") as f:

@@ -135,11 +135,15 @@ static void a_newer_schema_is_refused_and_left_alone(void **state)
 	free(uri);
 }
 
+/* Under a stricter default isolation too, which pgstore overrides: its
+ * compare-and-swap and migration lock rely on READ COMMITTED. */
 static void first_opens_from_many_processes_migrate_once(void **state)
 {
 	enum { N = 6 };
 	char *uri = fresh_uri();
 	pid_t pids[N];
+
+	sql_value(uri, "ALTER ROLE librelease SET default_transaction_isolation = 'repeatable read'");
 
 	for (int i = 0; i < N; i++) {
 		assert_true((pids[i] = fork()) >= 0);
@@ -162,9 +166,40 @@ static void first_opens_from_many_processes_migrate_once(void **state)
 		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
+	sql_value(uri, "ALTER ROLE librelease RESET default_transaction_isolation");
 	assert_int_equal(sql_value(uri, "SELECT count(*) FROM librelease_schema"),
 			 PGSTORE_SCHEMA_VERSION);
 	free(uri);
+}
+
+/* search_path may name several schemas: the store is the first existing
+ * one's, never another store found further along. */
+static void a_later_schema_on_the_search_path_is_never_used(void **state)
+{
+	char *theirs = fresh_uri(), *mine = fresh_uri(), uri[1200], *name;
+	release_store *s = open_store(theirs);
+	release_app_iter *it = NULL;
+	const release_app *a;
+	size_t n = 0;
+
+	make_app(s, "theirapp");
+	release_store_close(s);
+	/* "...%3Dtest_A" and "...%3Dtest_B" give "...%3Dtest_B%2Ctest_A" */
+	name = strstr(theirs, "%3D") + 3;
+	snprintf(uri, sizeof uri, "%s%%2C%s", mine, name);
+	s = open_store(uri);
+	assert_store_ok(s, release_app_list(s, &it));
+	while (release_app_iter_next(it, &a) == 0)
+		n++;
+	release_app_iter_free(it);
+	assert_int_equal(n, 0);
+	make_app(s, "myapp");
+	release_store_close(s);
+	/* the tables are in the first schema, and the other store is intact */
+	assert_int_equal(sql_value(mine, "SELECT count(*) FROM librelease_records"), 1);
+	assert_int_equal(sql_value(theirs, "SELECT count(*) FROM librelease_records"), 1);
+	free(theirs);
+	free(mine);
 }
 
 /* ---- errors on open */
@@ -491,6 +526,7 @@ int main(void)
 		cmocka_unit_test(reopening_migrates_nothing_and_keeps_the_data),
 		cmocka_unit_test(a_newer_schema_is_refused_and_left_alone),
 		cmocka_unit_test(first_opens_from_many_processes_migrate_once),
+		cmocka_unit_test(a_later_schema_on_the_search_path_is_never_used),
 		cmocka_unit_test(a_search_path_without_a_schema_is_a_clear_error),
 		cmocka_unit_test(an_unreachable_server_is_eio_with_the_reason),
 		cmocka_unit_test(null_arguments_are_einval),
