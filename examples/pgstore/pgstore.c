@@ -326,6 +326,30 @@ static int too_big(size_t len)
 
 /* ---- the vtable */
 
+/* Every method starts here: errmsg speaks of the latest call only. */
+static struct pg *begin(void *ctx)
+{
+	struct pg *p = ctx;
+
+	p->err[0] = '\0';
+	return p;
+}
+
+/* Runs a lookup of one record; RELEASE_ENOTFOUND when there is none. */
+static int run_lookup(struct pg *p, enum stmt s, const struct params *q, PGresult **res)
+{
+	int rc;
+
+	if (!(*res = run(p, s, q, PGRES_TUPLES_OK, &rc)))
+		return rc;
+	if (PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		return RELEASE_ENOTFOUND;
+	}
+	return 0;
+}
+
 static void pg_close(void *ctx)
 {
 	struct pg *p = ctx;
@@ -340,11 +364,9 @@ static void pg_close(void *ctx)
 static int pg_put(void *ctx, const char *app, int kind, const char *key, uint64_t seq,
 		  const void *data, size_t len)
 {
-	struct pg *p = ctx;
+	struct pg *p = begin(ctx);
 	struct params q;
 	int rc, changed;
-
-	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!app || !valid_kind(kind) || !valid_key(key) || (!data && len) || too_big(len))
 		return RELEASE_EINVAL;
@@ -362,34 +384,26 @@ static int pg_put(void *ctx, const char *app, int kind, const char *key, uint64_
 static int pg_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
 		  void *payload)
 {
-	struct pg *p = ctx;
+	struct pg *p = begin(ctx);
 	struct params q;
 	PGresult *res;
 	int rc;
 
-	p->err[0] = '\0'; /* errmsg speaks of this call only */
-
 	if (!app || !valid_kind(kind) || !valid_key(key) || !fn)
 		return RELEASE_EINVAL;
 	param_record(&q, app, kind, key);
-	if (!(res = run(p, S_GET, &q, PGRES_TUPLES_OK, &rc)))
+	if ((rc = run_lookup(p, S_GET, &q, &res)) != 0)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return RELEASE_ENOTFOUND;
-	}
 	return deliver(p, res, 0, 0, -1, key, 1, fn, payload);
 }
 
 static int pg_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
 		      void *payload)
 {
-	struct pg *p = ctx;
+	struct pg *p = begin(ctx);
 	struct params q;
 	PGresult *res;
 	int rc;
-
-	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!app || !valid_kind(kind) || kind == RELEASE_KIND_META || !fn)
 		return RELEASE_EINVAL;
@@ -397,24 +411,18 @@ static int pg_get_seq(void *ctx, const char *app, int kind, uint64_t seq, releas
 		return RELEASE_ENOTFOUND;
 	param_record(&q, app, kind, NULL);
 	param_u64(&q, seq);
-	if (!(res = run(p, S_GET_SEQ, &q, PGRES_TUPLES_OK, &rc)))
+	if ((rc = run_lookup(p, S_GET_SEQ, &q, &res)) != 0)
 		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return RELEASE_ENOTFOUND;
-	}
 	return deliver(p, res, -1, seq, 0, NULL, 1, fn, payload);
 }
 
 static int pg_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
 		   release_record_fn fn, void *payload)
 {
-	struct pg *p = ctx;
+	struct pg *p = begin(ctx);
 	struct params q;
 	PGresult *res;
 	int rc;
-
-	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!app || !valid_kind(kind) || kind == RELEASE_KIND_META || limit == 0 || !fn)
 		return RELEASE_EINVAL;
@@ -434,12 +442,10 @@ static int pg_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 static int pg_cas(void *ctx, const char *app, int kind, const char *key, const void *old,
 		  size_t old_len, const void *data, size_t len)
 {
-	struct pg *p = ctx;
+	struct pg *p = begin(ctx);
 	struct params q;
 	enum stmt s;
 	int rc, changed;
-
-	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!app || !valid_kind(kind) || !valid_key(key) || (!data && len) || (!old && old_len) ||
 	    too_big(len) || too_big(old_len))
@@ -463,11 +469,9 @@ static int pg_cas(void *ctx, const char *app, int kind, const char *key, const v
 
 static int pg_del(void *ctx, const char *app, int kind, const char *key)
 {
-	struct pg *p = ctx;
+	struct pg *p = begin(ctx);
 	struct params q;
 	int rc, changed;
-
-	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!app || !valid_kind(kind) || !valid_key(key))
 		return RELEASE_EINVAL;
@@ -479,11 +483,9 @@ static int pg_del(void *ctx, const char *app, int kind, const char *key)
 
 static int pg_list_apps(void *ctx, release_name_fn fn, void *payload)
 {
-	struct pg *p = ctx;
+	struct pg *p = begin(ctx);
 	PGresult *res;
 	int rc = 0;
-
-	p->err[0] = '\0'; /* errmsg speaks of this call only */
 
 	if (!fn)
 		return RELEASE_EINVAL;
