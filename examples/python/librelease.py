@@ -44,6 +44,9 @@ import contextlib
 import ctypes
 import ctypes.util
 import datetime
+import inspect
+import math
+import operator
 import os
 import threading
 import weakref
@@ -438,7 +441,11 @@ def version():
 def app_name_valid(name):
     """True if name is a valid app name (1-63 of a-z, 0-9, -, not starting or
     ending with -)."""
-    return bool(_library().release_app_name_valid(_enc(name, "app name")))
+    try:
+        name_b = _enc(name, "app name")
+    except Invalid:  # a NUL or a lone surrogate: no valid name has either
+        return False
+    return bool(_library().release_app_name_valid(name_b))
 
 
 # -------------------------------------------------------------- conversions
@@ -452,16 +459,80 @@ def _dec(raw):
 
 
 def _enc(value, what):
-    """str (or bytes) as a NUL-terminated C string; None stays NULL."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = value.encode("utf-8", "surrogateescape")
-    elif not isinstance(value, (bytes, bytearray)):
+    """A str as a NUL-terminated UTF-8 C string.
+
+    Only str: the library's strings are UTF-8 text, which bytes need not be.
+    A lone surrogate (such as os.fsdecode makes of an undecodable byte) has
+    no UTF-8 form and is refused rather than stored as invalid UTF-8.
+    """
+    if not isinstance(value, str):
         raise TypeError("%s must be str, not %s" % (what, type(value).__name__))
-    if b"\0" in value:
+    if "\0" in value:
         raise _error(RELEASE_EINVAL, "%s contains a NUL character" % what)
-    return bytes(value)
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise _error(RELEASE_EINVAL, "%s is not valid Unicode: lone surrogate %s at index %d"
+                     % (what, ascii(value[e.start]), e.start)) from None
+
+
+def _enc_opt(value, what):
+    """As _enc, with None as NULL (the library's default)."""
+    return None if value is None else _enc(value, what)
+
+
+def _enc_uri(uri):
+    """A store URI (str or bytes; a "file:" path is a file name, which may
+    be any bytes, so str is encoded as os.fsencode does)."""
+    if isinstance(uri, str):
+        uri = os.fsencode(uri)
+    elif not isinstance(uri, bytes):
+        raise TypeError("uri must be str, bytes or os.PathLike, not %s" % type(uri).__name__)
+    if b"\0" in uri:
+        raise _error(RELEASE_EINVAL, "uri contains a NUL character")
+    return uri
+
+
+# Ranges of the C integer types. ctypes converts an int out of range by
+# wrapping it silently (2**64 + 1 becomes 1), so every int is checked here.
+_SIZE_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1
+_U64_MAX = (1 << 64) - 1
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+_INT_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_int) - 1)) - 1
+_INT_MIN = -_INT_MAX - 1
+
+
+def _shown(n):
+    """An int for a message: its digits, or its size when it is huge."""
+    return str(n) if n.bit_length() <= 128 else "a %d-bit number" % n.bit_length()
+
+
+def _integer(value, what, lo, hi):
+    """value as an int in [lo, hi] for a C integer. Anything with
+    __index__ is an int; bool is not (True is no count, version or status)."""
+    if isinstance(value, bool):
+        raise TypeError("%s must be an int, not bool" % what)
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError("%s must be an int, not %s" % (what, type(value).__name__)) from None
+    if not lo <= value <= hi:
+        raise _error(RELEASE_EINVAL, "%s must be from %d to %d, not %s"
+                     % (what, lo, hi, _shown(value)))
+    return value
+
+
+def _flag(value, what):
+    """A yes/no option: only a bool, so that force="no" does not force."""
+    if not isinstance(value, bool):
+        raise TypeError("%s must be True or False, not %s" % (what, type(value).__name__))
+    return value
+
+
+def _callable(fn, what):
+    if not callable(fn):
+        raise TypeError("%s must be callable, not %s" % (what, type(fn).__name__))
+    return fn
 
 
 def _to_datetime(ns):
@@ -477,20 +548,36 @@ def _to_ns(value, what):
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             raise ValueError("%s must be a timezone-aware datetime" % what)
-        return (value - _EPOCH) // datetime.timedelta(microseconds=1) * 1000
-    if isinstance(value, bool) or not isinstance(value, int):
+        value = (value - _EPOCH) // datetime.timedelta(microseconds=1) * 1000
+    elif isinstance(value, bool) or not isinstance(value, int):
         raise TypeError("%s must be int nanoseconds or a datetime, not %s"
                         % (what, type(value).__name__))
-    return value
+    return _integer(value, what, _I64_MIN, _I64_MAX)
 
 
-def _seconds_to_ns(value, what):
-    """Seconds (int, float or timedelta) as int nanoseconds."""
+def _seconds_to_ns(value, what, lo):
+    """Seconds (an int, a finite float or a timedelta) as int nanoseconds,
+    at least lo and within int64_t."""
     if isinstance(value, datetime.timedelta):
-        return value // datetime.timedelta(microseconds=1) * 1000
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError("%s must be seconds or a timedelta" % what)
-    return int(round(value * 1e9))
+        ns = value // datetime.timedelta(microseconds=1) * 1000
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise _error(RELEASE_EINVAL, "%s must be a finite number of seconds" % what)
+        scaled = value * 1e9
+        ns = round(scaled) if math.isfinite(scaled) else _I64_MAX + 1
+    elif isinstance(value, bool):
+        raise TypeError("%s must be seconds or a timedelta, not bool" % what)
+    else:
+        try:
+            ns = operator.index(value) * 10**9
+        except TypeError:
+            raise TypeError("%s must be seconds or a timedelta, not %s"
+                            % (what, type(value).__name__)) from None
+    if not lo <= ns <= _I64_MAX:
+        raise _error(RELEASE_EINVAL, "%s must be %s and at most %d.%09d seconds"
+                     % (what, "positive" if lo > 0 else "zero or more",
+                        _I64_MAX // 10**9, _I64_MAX % 10**9))
+    return ns
 
 
 def _new_opts(struct, init):
@@ -518,9 +605,7 @@ def _build_status(value):
         except ValueError:
             raise _error(RELEASE_EINVAL, "unknown build status %r (want one of %s)"
                          % (value, ", ".join(BUILD_STATUSES))) from None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError("build status must be a name or an int")
-    return value
+    return _integer(value, "build status", _INT_MIN, _INT_MAX)
 
 
 def _id_of(value, what):
@@ -710,17 +795,19 @@ class Store:
         self._deferred = _Deferred()
         self._callbacks = []  # ctypes thunks the C store points to: kept until close
         if isinstance(uri, os.PathLike):
-            uri = "file:" + os.fspath(uri)
+            uri = "file:" + os.fsdecode(uri)
         self.uri = uri
+        uri_b = _enc_uri(uri)
         opts = _new_opts(_StoreOpts, lib.release_store_opts_init_sized)
         if clock is not None:
             opts.clock = self._keep(_CLOCK_FN(_clock_thunk(clock, self._deferred)))
         if random is not None:
             opts.random = self._keep(_RANDOM_FN(_random_thunk(random, self._deferred)))
         if lease_seconds is not None:
-            opts.lease_ns = _seconds_to_ns(lease_seconds, "lease_seconds")
+            # 0 would mean the library's default: None says that.
+            opts.lease_ns = _seconds_to_ns(lease_seconds, "lease_seconds", 1)
         handle = _STORE()
-        rc = lib.release_store_open(ctypes.byref(handle), _enc(uri, "uri"), opts)
+        rc = lib.release_store_open(ctypes.byref(handle), uri_b, opts)
         deferred = self._deferred.take()
         if rc < 0 or deferred is not None:
             message = _dec(lib.release_store_errmsg(None))
@@ -850,8 +937,8 @@ class Store:
         opts.description = _enc(description, "description")
         opts.manifest = _enc(manifest, "manifest")
         opts.status = _build_status(status)
-        return self._get_build(lambda lib: lib.release_build_create,
-                               _enc(app, "app name"), ctypes.byref(opts))
+        app_b = _enc(app, "app name")
+        return self._get_build(lambda lib: lib.release_build_create, app_b, ctypes.byref(opts))
 
     def set_build_status(self, app, build_id, status):
         """Moves a build to another status; complete and failed are final."""
@@ -884,22 +971,22 @@ class Store:
         mapping or an iterable of "KEY=VALUE" strings. Returns the new
         Release, or None when nothing changed."""
         if isinstance(env, collections.abc.Mapping):
-            pairs = ["%s=%s" % (k, v) for k, v in env.items()]
-        elif isinstance(env, (str, bytes)):
-            pairs = [env]
+            pairs = [_env_pair(k, v) for k, v in env.items()]
         else:
-            pairs = list(env)
+            pairs = _strings(env, "env", "a mapping, a \"KEY=VALUE\" str or an iterable of them")
         return self._env_change(lambda lib: lib.release_env_set, app, pairs, "env pair")
 
     def env_unset(self, app, keys):
         """As env_set, removing keys (a str or an iterable; absent keys are
         ignored). Returns the new Release, or None when nothing changed."""
-        keys = [keys] if isinstance(keys, (str, bytes)) else list(keys)
+        keys = _strings(keys, "keys", "a str or an iterable of str")
         return self._env_change(lambda lib: lib.release_env_unset, app, keys, "env key")
 
     def _env_change(self, fn, app, items, what):
-        array = (_c_str * max(len(items), 1))(*[_enc(s, what) for s in items])
-        return self._get_release(fn, _enc(app, "app name"), array, len(items))
+        encoded = [_enc(s, what) for s in items]
+        app_b = _enc(app, "app name")
+        array = (_c_str * max(len(encoded), 1))(*encoded)
+        return self._get_release(fn, app_b, array, len(encoded))
 
     def release(self, app, release_id):
         """Reads a release by id (another app's id is NotFound)."""
@@ -909,7 +996,7 @@ class Store:
     def release_version(self, app, version):
         """Reads a release by version (1, 2, 3 ...)."""
         return self._get_release(lambda lib: lib.release_get_version, _enc(app, "app name"),
-                                 _version(version, "version"))
+                                 _integer(version, "version", 1, _U64_MAX))
 
     def releases(self, app, limit=None, before=None):
         """A lazy Cursor over the app's releases, newest (highest version)
@@ -922,7 +1009,8 @@ class Store:
         opts.limit = _limit(limit)
         if isinstance(before, Release):
             before = before.version
-        opts.before = 0 if before is None else _version(before, "before")
+        # 0 would mean "from the newest": below version 0 there is nothing.
+        opts.before = 0 if before is None else _integer(before, "before", 1, _U64_MAX)
         app_b = _enc(app, "app name")
         return self._cursor(
             lambda lib, out: lib.release_list(self._handle, app_b, ctypes.byref(opts), out),
@@ -959,10 +1047,10 @@ class Store:
         and this one is marked failed), Conflict ...
         """
         opts, keep = self._promote_opts(deploy, on_event, force, owner, wait)
+        app_b = _enc(app, "app name")
+        id_b = _enc(_id_of(release_id, "release"), "release id")
         with self._calling() as lib:
-            rc = lib.release_promote(self._handle, _enc(app, "app name"),
-                                     _enc(_id_of(release_id, "release"), "release id"), opts)
-            self._check(lib, rc)
+            self._check(lib, lib.release_promote(self._handle, app_b, id_b, opts))
         del keep
 
     def rollback(self, app, target=None, deploy=None, on_event=None, force=False,
@@ -973,7 +1061,7 @@ class Store:
         stays, marked failed (its id is in the error's message)."""
         opts, keep = self._promote_opts(deploy, on_event, force, owner, wait)
         result = self._get_release(lambda lib: lib.release_rollback, _enc(app, "app name"),
-                                   _enc(_id_of(target, "release"), "release id"), opts)
+                                   _enc_opt(_id_of(target, "release"), "release id"), opts)
         del keep
         return result
 
@@ -981,18 +1069,17 @@ class Store:
         lib = _library()
         opts = _new_opts(_PromoteOpts, lib.release_promote_opts_init_sized)
         keep = []  # the thunks live until the C call has returned
-        if force:
+        if _flag(force, "force"):
             opts.flags |= RELEASE_PROMOTE_FORCE
-        if owner is not None:
-            opts.owner = _enc(owner, "owner")
+        opts.owner = _enc_opt(owner, "owner")
         if wait is not None:
-            opts.wait_ns = _seconds_to_ns(wait, "wait")
+            opts.wait_ns = _seconds_to_ns(wait, "wait", 0)
         if on_event is not None:
-            thunk = _EVENT_FN(_event_thunk(on_event, self._deferred))
+            thunk = _EVENT_FN(_event_thunk(_callable(on_event, "on_event"), self._deferred))
             opts.on_event = thunk
             keep.append(thunk)
         if deploy is not None:
-            thunk = _DEPLOY_FN(_deploy_thunk(deploy, self._deferred))
+            thunk = _DEPLOY_FN(_deploy_thunk(_callable(deploy, "deploy"), self._deferred))
             opts.deploy = thunk
             keep.append(thunk)
         return ctypes.byref(opts), (opts, keep)
@@ -1003,28 +1090,44 @@ class Store:
         """Deletes releases older than the active one beyond the keep newest
         of them (never the active, a newer, or the previously active one)
         with the builds only they used. Returns how many were deleted."""
-        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
-            raise _error(RELEASE_EINVAL, "keep must be a non-negative int")
+        keep = _integer(keep, "keep", 0, _SIZE_MAX)
+        app_b = _enc(app, "app name")
         removed = _c_size(0)
         with self._calling() as lib:
-            rc = lib.release_prune(self._handle, _enc(app, "app name"), keep,
-                                   ctypes.byref(removed))
+            rc = lib.release_prune(self._handle, app_b, keep, ctypes.byref(removed))
             self._check(lib, rc)
         return removed.value
 
 
 def _limit(limit):
-    if limit is None:
-        return 0
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
-        raise _error(RELEASE_EINVAL, "limit must be a positive int or None")
-    return limit
+    """None (no limit) or a count; 0 would mean no limit to the library."""
+    return 0 if limit is None else _integer(limit, "limit", 1, _SIZE_MAX)
 
 
-def _version(value, what):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value >= 1 << 64:
-        raise _error(RELEASE_EINVAL, "%s must be a version number" % what)
-    return value
+def _strings(items, what, want):
+    """One str, or an iterable of them, as a list (items are checked by _enc)."""
+    if isinstance(items, str):
+        return [items]
+    if isinstance(items, (bytes, bytearray)) or not isinstance(items, collections.abc.Iterable):
+        raise TypeError("%s must be %s, not %s" % (what, want, type(items).__name__))
+    return list(items)
+
+
+def _env_pair(key, value):
+    """A mapping's item as "KEY=VALUE". The library judges the key, but an
+    '=' in it would move the split silently, so it is refused here; None is
+    no value (env_unset removes a key)."""
+    if not isinstance(key, str):
+        raise TypeError("env key must be str, not %s" % type(key).__name__)
+    if not isinstance(value, str):
+        raise TypeError("env value of %s must be str, not %s%s"
+                        % (ascii(key[:64]), type(value).__name__,
+                           " (env_unset removes a key)" if value is None else ""))
+    if "=" in key:
+        raise _error(RELEASE_EINVAL, "env key %s contains '='" % ascii(key[:64]))
+    _enc(key, "env key")
+    _enc(value, "env value of %s" % ascii(key[:64]))
+    return key + "=" + value
 
 
 class Cursor:
@@ -1095,6 +1198,8 @@ class Cursor:
 # the C call has returned.
 
 def _clock_thunk(clock, deferred):
+    _callable(clock, "clock")
+
     def thunk(_payload):
         try:
             return _to_ns(clock(), "clock()")
@@ -1105,7 +1210,7 @@ def _clock_thunk(clock, deferred):
 
 
 def _random_thunk(random, deferred):
-    source = getattr(random, "randbytes", random)
+    source = _callable(getattr(random, "randbytes", random), "random (or its randbytes)")
 
     def thunk(_payload, buf, n):
         try:
@@ -1152,6 +1257,10 @@ def _deploy_thunk(deploy, deferred):
                 return 0
             if result is False:
                 return 1
+            if inspect.iscoroutine(result):
+                result.close()  # never awaited: say so here, not in a warning at exit
+                raise TypeError("deploy() returned a coroutine: it is called synchronously, "
+                                "so run async work to completion inside it")
             raise TypeError("deploy() must return True, False or None, not %s"
                             % type(result).__name__)
         except BaseException as e:  # noqa: B902
