@@ -522,6 +522,11 @@ def _integer(value, what, lo, hi):
     return value
 
 
+def _quoted(text):
+    """A str for a message: quoted, escaped, and cut short when long."""
+    return ascii(text) if len(text) <= 64 else ascii(text[:64]) + "..."
+
+
 def _flag(value, what):
     """A yes/no option: only a bool, so that force="no" does not force."""
     if not isinstance(value, bool):
@@ -603,8 +608,8 @@ def _build_status(value):
         try:
             return BUILD_STATUSES.index(value)
         except ValueError:
-            raise _error(RELEASE_EINVAL, "unknown build status %r (want one of %s)"
-                         % (value, ", ".join(BUILD_STATUSES))) from None
+            raise _error(RELEASE_EINVAL, "unknown build status %s (want one of %s)"
+                         % (_quoted(value), ", ".join(BUILD_STATUSES))) from None
     return _integer(value, "build status", _INT_MIN, _INT_MAX)
 
 
@@ -1121,12 +1126,12 @@ def _env_pair(key, value):
         raise TypeError("env key must be str, not %s" % type(key).__name__)
     if not isinstance(value, str):
         raise TypeError("env value of %s must be str, not %s%s"
-                        % (ascii(key[:64]), type(value).__name__,
+                        % (_quoted(key), type(value).__name__,
                            " (env_unset removes a key)" if value is None else ""))
     if "=" in key:
-        raise _error(RELEASE_EINVAL, "env key %s contains '='" % ascii(key[:64]))
+        raise _error(RELEASE_EINVAL, "env key %s contains '='" % _quoted(key))
     _enc(key, "env key")
-    _enc(value, "env value of %s" % ascii(key[:64]))
+    _enc(value, "env value of %s" % _quoted(key))
     return key + "=" + value
 
 

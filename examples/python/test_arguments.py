@@ -106,6 +106,10 @@ class Refusals(Case):
     def test_build_status_beyond_int_is_refused(self):
         self.assertRefused(Invalid, self.store.create_build, APP, "x", status=2**32 + 2)
 
+    def test_unknown_build_status_name_is_refused_with_a_short_message(self):
+        err = self.assertRefused(Invalid, self.store.create_build, APP, status="x" * 100000)
+        self.assertLess(len(str(err)), 200)
+
     def test_set_build_status_beyond_int_is_refused(self):
         self.assertRefused(Invalid, self.store.set_build_status, APP, self.pending, 2**32 + 2)
 
