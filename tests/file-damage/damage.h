@@ -209,3 +209,25 @@ int open_store_full(const char *dir, int64_t start_ns, uint64_t seed, release_st
 
 /* The log of app in a snapshot. */
 #define LOG_PATH "web/log.1"
+
+/* ------------------------------------------------------- generations */
+
+/*
+ * The newest generation of one of app's files under a store root: the path
+ * of "<root>/<app>/<base>.<N>" with the highest N (base "log", "rel", "bld"
+ * or "keys") in path, and N; 0 when there is none.
+ */
+uint64_t gen_file(const char *root, const char *app, const char *base, char *path, size_t len);
+
+/* Overwrites len bytes at off of the file at path with zeros, in place. */
+void zero_range(const char *path, uint64_t off, size_t len);
+
+/*
+ * Everything the public API says about app, as text: the app, every release
+ * of the listing, each again by id and by version, every build of the
+ * listing and each again by id. No limit on history's length, and versions
+ * may have gaps (after a prune). Returns 0 with *out set (caller frees), or
+ * the first failing call's result with *out NULL and that call's name and
+ * the store's message in what.
+ */
+int app_text(release_store *s, const char *app, char **out, char *what, size_t whatlen);
