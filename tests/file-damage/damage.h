@@ -231,3 +231,12 @@ void zero_range(const char *path, uint64_t off, size_t len);
  * the store's message in what.
  */
 int app_text(release_store *s, const char *app, char **out, char *what, size_t whatlen);
+
+/*
+ * Runs fn(arg) in a forked child that is killed by SIGALRM after seconds
+ * (0: no limit). Returns fn's result as the child's exit status (0-255), or
+ * 256 + the signal that ended it. fn must not use cmocka's assertions (a
+ * failed one would go on running the parent's tests in the child); it may
+ * use soft_fail(), whose messages reach stderr.
+ */
+int in_child(int (*fn)(void *), void *arg, unsigned seconds);
