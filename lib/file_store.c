@@ -22,12 +22,21 @@
  *
  * rel/bld: a 64-byte header, then for seq s at 64 + (s-1)*24:
  *   log offset u64 | key hash u64 | record length u32 | crc32c u32
- * (the CRC covers the first 20 bytes and s). All zero means no record.
+ * (the CRC covers the first 20 bytes and s). Offset 0 with hash 1 marks a
+ * seq without a record (deleted, or never written below the top). Every seq
+ * up to the state's top has an entry, so all-zero bytes there are damage,
+ * never "no record".
  *
  * keys: a 64-byte header, then open-addressing slots of 24 bytes:
  *   tag u64 (0 empty, 1 deleted, else the key hash) | kind<<56 | seq u64 |
  *   crc32c u32 | 0 u32
- * A hit is always confirmed against the record's own key.
+ * Empty slots are written out with their CRC too. A hit is always confirmed
+ * against the record's own key.
+ *
+ * Headers: magic (8) | format version u32 | 0 u32 | slots u64 (keys) |
+ * flags u32 at byte 24; flag 1 says absent entries and empty slots are
+ * marked as above. Index and key files without it (written by 1.0.0) are
+ * rebuilt from the log on first use.
  *
  * state: two 2048-byte copies; each holds a counter, the generations g of the files above,
  * the log length the indexes cover (indexed_len) and the length up to which
@@ -49,8 +58,16 @@
  * - A record that fails its checksum at the end of the log, with no intact
  *   record after it, is a torn append that was never acknowledged: the log
  *   is truncated there. Anywhere else it is RELEASE_ECORRUPT, naming the
- *   file and byte offset. Index entries that fail their checksum are
- *   RELEASE_ECORRUPT too; nothing is ever returned that fails a check.
+ *   file and byte offset; so is a log shorter than the state says was
+ *   acknowledged. Nothing is ever returned that fails a check.
+ * - The index, key and META tables are derived: damage to them (a failed
+ *   checksum, zeroed bytes, a short file, an entry pointing at the wrong
+ *   record, a state whose top is below the index's) is repaired by
+ *   rebuilding them from the log as new generations (reindex), under the
+ *   lock. Only if the log itself fails is the damage reported.
+ * - Once a record is appended and synced the call has succeeded: a failure
+ *   while updating the derived files afterwards leaves them behind the log,
+ *   to be replayed by the next call, and is not reported.
  * - Compaction writes new log and index files under new generations, fsyncs
  *   them and the directory, then switches the state; readers keep using the
  *   old files they have open and never wait.
@@ -92,6 +109,15 @@
 #define KEYS_MIN_CAP 1024
 #define SCAN_BATCH 64
 #define RETRIES 8
+#define HDR_FLAGS 24    /* u32 in the header of index and key files */
+#define HDR_MARKED 1u   /* absent entries and empty slots are written out */
+#define SEQ_LIMIT (UINT64_C(1) << 56) /* seqs share a key slot with the kind */
+#define SEQ_GAP_MAX (UINT64_C(1) << 24) /* furthest a put may land past the top */
+#define BIG_RECORD 65536 /* records this long are checked against the file first */
+/* Internal only, never returned to the core: a derived file (index, key
+ * index, state) disagrees with itself or the log and must be rebuilt from the
+ * log. */
+#define FS_DAMAGED (-1000)
 
 /* The core's entry points into this backend (store.c). */
 extern const release_storage file_storage;
@@ -162,9 +188,10 @@ static int errno_code(int e)
 
 static int sys_fail(struct fstore *fs, const char *app, const char *what)
 {
-	int e = errno;
+	int e = errno, rc = failf(fs, errno_code(e), "app '%s': %s: %s", app, what, strerror(e));
 
-	return failf(fs, errno_code(e), "app '%s': %s: %s", app, what, strerror(e));
+	errno = e;
+	return rc;
 }
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -375,6 +402,17 @@ static int decode_state(const unsigned char *b, struct state *s)
 	}
 	s->top[0] = get_u64(b + 1408);
 	s->top[1] = get_u64(b + 1416);
+	/* A copy that passes its checksum may still have been written by
+	 * something else: refuse what this code would never have written. */
+	if (!s->log_gen || !s->idx_gen || !s->keys_gen || s->indexed_len < LOG_HDR ||
+	    s->synced_len < LOG_HDR || s->synced_len > s->indexed_len ||
+	    s->dead > s->indexed_len || s->keys_cap > (UINT64_C(1) << 40) ||
+	    s->keys_used > s->keys_cap || s->top[0] >= SEQ_LIMIT || s->top[1] >= SEQ_LIMIT)
+		return -1;
+	for (uint32_t i = 0; i < s->meta_n; i++)
+		if (s->meta[i].off < LOG_HDR || s->meta[i].off >= s->indexed_len ||
+		    s->meta[i].len <= REC_HDR || !s->meta[i].key[0])
+			return -1;
 	return 0;
 }
 
@@ -453,14 +491,44 @@ static struct meta_slot *meta_find(struct state *st, const char *key)
 
 /* ---------------------------------------------------------------- files */
 
+/* 0 when fd is a regular file (or, with dir, a directory) of ours that
+ * nobody else may write; else RELEASE_EINVAL with a message. */
+static int check_owned(struct fstore *fs, int fd, const char *what, int dir)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return failf(fs, errno_code(errno), "%s: %s", what, strerror(errno));
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return failf(fs, RELEASE_EINVAL, "%s is not a %s", what,
+			     dir ? "directory" : "regular file");
+	if (st.st_uid != geteuid())
+		return failf(fs, RELEASE_EINVAL, "%s belongs to uid %lu, not to this user (uid %lu)",
+			     what, (unsigned long)st.st_uid, (unsigned long)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return failf(fs, RELEASE_EINVAL, "%s is writable by %s (mode %04o); "
+			     "a store must be writable by its owner only", what,
+			     (st.st_mode & S_IWOTH) ? "everyone" : "its group",
+			     (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 static int open_file(struct fstore *fs, struct fapp *a, const char *name, int create, int *fd)
 {
-	int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
+	/* O_NONBLOCK: a FIFO planted in the store must not hang the open. */
+	int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT : 0);
+	char what[128];
+	int rc;
 
 	*fd = openat(a->dir, name, flags, 0600);
 	if (*fd < 0)
 		return sys_fail(fs, a->name, name);
-	return 0;
+	snprintf(what, sizeof what, "app '%s': %s", a->name, name);
+	if ((rc = check_owned(fs, *fd, what, 0)) != 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
 }
 
 static void gen_name(char *buf, size_t len, const char *base, uint64_t gen)
@@ -495,6 +563,41 @@ static void app_close(struct fapp *a)
 	free(a);
 }
 
+/* Records that a derived file needs rebuilding from the log. */
+static int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	failf(fs, RELEASE_ECORRUPT, "app '%s': %s", a->name, msg);
+	return FS_DAMAGED;
+}
+
+/* Opens a derived file and checks its header: a missing, foreign or
+ * pre-marker file is FS_DAMAGED, to be rebuilt from the log. */
+static int open_derived(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
+			const char *magic, int *fd)
+{
+	unsigned char hdr[IDX_HDR];
+	char name[48];
+	int rc;
+
+	gen_name(name, sizeof name, base, gen);
+	if ((rc = open_file(fs, a, name, 0, fd)) != 0)
+		return errno == ENOENT ? damaged(fs, a, "%s is missing", name) : rc;
+	if (pread_full(*fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
+	    memcmp(hdr, magic, 8) != 0 || get_u32(hdr + 8) != FORMAT_VERSION ||
+	    !(get_u32(hdr + HDR_FLAGS) & HDR_MARKED))
+		return damaged(fs, a, "%s has a damaged or outdated header", name);
+	return 0;
+}
+
 /* Opens the files of the generations st names, if not open already. */
 static int open_generation(struct fstore *fs, struct fapp *a, const struct state *st)
 {
@@ -512,27 +615,43 @@ static int open_generation(struct fstore *fs, struct fapp *a, const struct state
 		close_fd(&a->idx[0]);
 		close_fd(&a->idx[1]);
 		a->idx_gen = 0;
-		gen_name(name, sizeof name, "bld", st->idx_gen);
-		if ((rc = open_file(fs, a, name, 0, &a->idx[0])) != 0)
-			return rc;
-		gen_name(name, sizeof name, "rel", st->idx_gen);
-		if ((rc = open_file(fs, a, name, 0, &a->idx[1])) != 0)
+		if ((rc = open_derived(fs, a, "bld", st->idx_gen, "LRIDX001", &a->idx[0])) != 0 ||
+		    (rc = open_derived(fs, a, "rel", st->idx_gen, "LRIDX001", &a->idx[1])) != 0)
 			return rc;
 		a->idx_gen = st->idx_gen;
 	}
 	if (a->keys_gen != st->keys_gen) {
 		close_fd(&a->keys);
-		gen_name(name, sizeof name, "keys", st->keys_gen);
-		if ((rc = open_file(fs, a, name, 0, &a->keys)) != 0)
+		if ((rc = open_derived(fs, a, "keys", st->keys_gen, "LRKEY001", &a->keys)) != 0)
 			return rc;
 		a->keys_gen = st->keys_gen;
 	}
 	return 0;
 }
 
-/* Creates a generation file with its header, synced. */
+static void encode_slot(unsigned char *b, uint64_t tag, uint64_t val);
+
+/* Writes empty key slots (which are not all zero: zeroed bytes are damage)
+ * over slots [0, cap) of a key index file. */
+static int fill_empty_slots(int fd, uint64_t cap)
+{
+	unsigned char b[KEY_SLOT * 256];
+
+	for (size_t i = 0; i < 256; i++)
+		encode_slot(b + i * KEY_SLOT, 0, 0);
+	for (uint64_t i = 0; i < cap; i += 256) {
+		uint64_t n = cap - i < 256 ? cap - i : 256;
+
+		if (pwrite_full(fd, b, (size_t)n * KEY_SLOT, IDX_HDR + i * KEY_SLOT) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Creates a generation file with its header, synced. A key index (slots
+ * non-zero) gets slots empty slots; other files are extended to size. */
 static int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
-			   const char *magic, uint64_t extra, uint64_t size, int *out)
+			   const char *magic, uint64_t slots, uint64_t size, int *out)
 {
 	unsigned char hdr[64] = {0};
 	char name[48];
@@ -540,14 +659,18 @@ static int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, 
 
 	gen_name(name, sizeof name, base, gen);
 	unlinkat(a->dir, name, 0); /* a leftover of an interrupted attempt */
-	fd = openat(a->dir, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(a->dir, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		    0600);
 	if (fd < 0)
 		return sys_fail(fs, a->name, name);
 	memcpy(hdr, magic, 8);
 	put_u32(hdr + 8, FORMAT_VERSION);
-	put_u64(hdr + 16, extra);
+	put_u64(hdr + 16, slots);
+	put_u32(hdr + HDR_FLAGS, HDR_MARKED);
 	if (pwrite_full(fd, hdr, sizeof hdr, 0) != 0 ||
-	    (size > sizeof hdr && ftruncate(fd, (off_t)size) != 0) || fsync_retry(fd) != 0) {
+	    (slots && fill_empty_slots(fd, slots) != 0) ||
+	    (!slots && size > sizeof hdr && ftruncate(fd, (off_t)size) != 0) ||
+	    fsync_retry(fd) != 0) {
 		int rc = sys_fail(fs, a->name, name);
 
 		close(fd);
@@ -664,8 +787,13 @@ static int get_app(struct fstore *fs, const char *name, int create, struct fapp 
 		return rc;
 	}
 	{
-		int rc = open_file(fs, a, "lock", 1, &a->lock);
+		char what[96];
+		int rc;
 
+		snprintf(what, sizeof what, "app directory '%s'", name);
+		rc = check_owned(fs, a->dir, what, 1);
+		if (rc == 0)
+			rc = open_file(fs, a, "lock", 1, &a->lock);
 		if (rc == 0)
 			rc = open_file(fs, a, "state", 1, &a->statefd);
 		if (rc != 0) {
@@ -721,6 +849,15 @@ static int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec 
 	    h[9] > RELEASE_KIND_RELEASE || h[11] != 0)
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu has a corrupt record header at byte %llu",
 			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
+	/* A torn tail's header may claim anything: check a long record against
+	 * the file before allocating for it. */
+	if (keylen + (uint64_t)datalen > BIG_RECORD &&
+	    off + REC_HDR + keylen + datalen > file_size(a->log)) {
+		if (torn)
+			*torn = 1;
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu ends inside the record at byte %llu",
+			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
+	}
 	if (!(body = malloc(keylen + datalen + 1)))
 		return failf(fs, RELEASE_ENOMEM, "out of memory");
 	n = pread_full(a->log, body, keylen + datalen, off + REC_HDR);
@@ -747,7 +884,8 @@ static int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec 
 	r->seq = get_u64(h + 16);
 	memcpy(r->key, body, keylen);
 	r->key[keylen] = '\0';
-	if (memchr(r->key, '\0', keylen) || (ordered(r->kind) ? r->seq == 0 : r->seq != 0)) {
+	if (memchr(r->key, '\0', keylen) ||
+	    (ordered(r->kind) ? r->seq == 0 || r->seq >= SEQ_LIMIT : r->seq != 0)) {
 		free(body);
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': record at byte %llu of log.%llu is malformed",
 			     a->name, (unsigned long long)off, (unsigned long long)a->log_gen);
@@ -819,45 +957,86 @@ static uint32_t ent_crc(const unsigned char *e, uint64_t seq)
 	return crc32c(crc32c(0, e, 20), s, 8);
 }
 
-/* Reads entry seq of an index; e->off == 0 when there is none. */
+static const char *const idx_names[2] = {"bld", "rel"};
+
+/* An entry's bytes: a record's place, or (e NULL) the marker of a seq with no
+ * record. The marker is never all zero, so zeroed bytes read as damage. */
+static void encode_ent(unsigned char *b, uint64_t seq, const struct ent *e)
+{
+	put_u64(b, e ? e->off : 0);
+	put_u64(b + 8, e ? e->hash : 1);
+	put_u32(b + 16, e ? e->len : 0);
+	put_u32(b + 20, ent_crc(b, seq));
+}
+
+/* Reads entry seq of an index; e->off == 0 when there is no record. A seq at
+ * or below the top must have a valid entry: anything else is FS_DAMAGED. */
 static int read_ent(struct fstore *fs, struct fapp *a, int which, uint64_t seq, struct ent *e)
 {
 	unsigned char b[IDX_ENT];
 	ssize_t n;
+	int below = seq <= a->st.top[which];
 
 	memset(e, 0, sizeof *e);
 	for (int attempt = 0; attempt < RETRIES; attempt++) {
 		n = pread_full(a->idx[which], b, sizeof b, IDX_HDR + (seq - 1) * IDX_ENT);
 		if (n < 0)
 			return sys_fail(fs, a->name, "reading index");
+		if (n < IDX_ENT && !below)
+			return 0;
 		if (n < IDX_ENT)
-			return 0;
-		if (get_u64(b) == 0 && get_u64(b + 8) == 0 && get_u32(b + 16) == 0 && get_u32(b + 20) == 0)
-			return 0;
+			break;
+		if (get_u64(b) == 0 && get_u64(b + 8) == 0 && get_u32(b + 16) == 0 &&
+		    get_u32(b + 20) == 0) {
+			if (!below)
+				return 0;
+			break;
+		}
 		if (get_u32(b + 20) == ent_crc(b, seq)) {
 			e->off = get_u64(b);
 			e->hash = get_u64(b + 8);
 			e->len = get_u32(b + 16);
+			if (e->off && (e->off < LOG_HDR || e->len <= REC_HDR))
+				break;
 			return 0;
 		}
 		/* a writer may be midway through this entry: look again */
 	}
-	return failf(fs, RELEASE_ECORRUPT, "app '%s': %s.%llu entry %llu fails its checksum", a->name,
-		     which ? "rel" : "bld", (unsigned long long)a->idx_gen, (unsigned long long)seq);
+	memset(e, 0, sizeof *e);
+	return damaged(fs, a, "%s.%llu entry %llu is damaged", idx_names[which],
+		       (unsigned long long)a->idx_gen, (unsigned long long)seq);
+}
+
+static int write_ent_fd(struct fstore *fs, struct fapp *a, int fd, uint64_t seq,
+			const struct ent *e)
+{
+	unsigned char b[IDX_ENT];
+
+	encode_ent(b, seq, e);
+	if (pwrite_full(fd, b, sizeof b, IDX_HDR + (seq - 1) * IDX_ENT) != 0)
+		return sys_fail(fs, a->name, "writing index");
+	return 0;
 }
 
 static int write_ent(struct fstore *fs, struct fapp *a, int which, uint64_t seq, const struct ent *e)
 {
-	unsigned char b[IDX_ENT] = {0};
+	return write_ent_fd(fs, a, a->idx[which], seq, e);
+}
 
-	if (e) {
-		put_u64(b, e->off);
-		put_u64(b + 8, e->hash);
-		put_u32(b + 16, e->len);
-		put_u32(b + 20, ent_crc(b, seq));
+/* Marks seqs [from, to] as holding no record, in blocks. */
+static int write_absent(struct fstore *fs, struct fapp *a, int fd, uint64_t from, uint64_t to)
+{
+	unsigned char b[IDX_ENT * 256];
+
+	while (from <= to) {
+		uint64_t n = to - from + 1 < 256 ? to - from + 1 : 256;
+
+		for (uint64_t i = 0; i < n; i++)
+			encode_ent(b + i * IDX_ENT, from + i, NULL);
+		if (pwrite_full(fd, b, (size_t)n * IDX_ENT, IDX_HDR + (from - 1) * IDX_ENT) != 0)
+			return sys_fail(fs, a->name, "writing index");
+		from += n;
 	}
-	if (pwrite_full(a->idx[which], b, sizeof b, IDX_HDR + (seq - 1) * IDX_ENT) != 0)
-		return sys_fail(fs, a->name, "writing index");
 	return 0;
 }
 
@@ -866,25 +1045,29 @@ static uint64_t max_seq(struct fapp *a, int which)
 	return a->st.top[which];
 }
 
-/* Index files shorter than the state says they are were damaged: what they
- * lost must not read as "no such record" (a writer would reuse its seq). */
+/* A log shorter than the state says was acknowledged lost records: that is
+ * reported, never carried on from (a write would land after the hole).
+ * Index files shorter than the state says are rebuilt: what they lost must
+ * not read as "no such record" (a writer would reuse its seq). */
 static int check_sizes(struct fstore *fs, struct fapp *a)
 {
-	static const char *const names[2] = {"bld", "rel"};
+	uint64_t log = file_size(a->log);
 
+	if (log < a->st.indexed_len)
+		return failf(fs, RELEASE_ECORRUPT,
+			     "app '%s': log.%llu ends at byte %llu, but %llu bytes were acknowledged",
+			     a->name, (unsigned long long)a->log_gen, (unsigned long long)log,
+			     (unsigned long long)a->st.indexed_len);
 	for (int w = 0; w < 2; w++)
 		if (file_size(a->idx[w]) < IDX_HDR + a->st.top[w] * IDX_ENT)
-			return failf(fs, RELEASE_ECORRUPT,
-				     "app '%s': %s.%llu ends at byte %llu, before its entry %llu",
-				     a->name, names[w], (unsigned long long)a->idx_gen,
-				     (unsigned long long)file_size(a->idx[w]),
-				     (unsigned long long)a->st.top[w]);
+			return damaged(fs, a, "%s.%llu ends at byte %llu, before its entry %llu",
+				       idx_names[w], (unsigned long long)a->idx_gen,
+				       (unsigned long long)file_size(a->idx[w]),
+				       (unsigned long long)a->st.top[w]);
 	if (file_size(a->keys) != IDX_HDR + a->st.keys_cap * KEY_SLOT)
-		return failf(fs, RELEASE_ECORRUPT,
-			     "app '%s': keys.%llu ends at byte %llu, not after its slot %llu",
-			     a->name, (unsigned long long)a->keys_gen,
-			     (unsigned long long)file_size(a->keys),
-			     (unsigned long long)a->st.keys_cap - 1);
+		return damaged(fs, a, "keys.%llu ends at byte %llu, not after its slot %llu",
+			       (unsigned long long)a->keys_gen, (unsigned long long)file_size(a->keys),
+			       (unsigned long long)a->st.keys_cap - 1);
 	return 0;
 }
 
@@ -893,6 +1076,16 @@ static int check_sizes(struct fstore *fs, struct fapp *a)
 static uint32_t slot_crc(const unsigned char *s)
 {
 	return crc32c(0, s, 16);
+}
+
+/* A slot's bytes. An empty slot (tag 0) carries its checksum like any
+ * other, so zeroed bytes are told apart from it. */
+static void encode_slot(unsigned char *b, uint64_t tag, uint64_t val)
+{
+	memset(b, 0, KEY_SLOT);
+	put_u64(b, tag);
+	put_u64(b + 8, val);
+	put_u32(b + 16, slot_crc(b));
 }
 
 static int read_slot(struct fstore *fs, struct fapp *a, uint64_t i, uint64_t *tag, uint64_t *val)
@@ -904,24 +1097,23 @@ static int read_slot(struct fstore *fs, struct fapp *a, uint64_t i, uint64_t *ta
 
 		if (n < 0)
 			return sys_fail(fs, a->name, "reading key index");
-		*tag = n == KEY_SLOT ? get_u64(b) : 0;
-		*val = n == KEY_SLOT ? get_u64(b + 8) : 0;
-		if (*tag == 0 && *val == 0)
-			return 0;
+		if (n < KEY_SLOT)
+			break;
+		*tag = get_u64(b);
+		*val = get_u64(b + 8);
 		if (get_u32(b + 16) == slot_crc(b))
 			return 0;
 	}
-	return failf(fs, RELEASE_ECORRUPT, "app '%s': keys.%llu slot %llu fails its checksum", a->name,
-		     (unsigned long long)a->keys_gen, (unsigned long long)i);
+	*tag = *val = 0;
+	return damaged(fs, a, "keys.%llu slot %llu is damaged", (unsigned long long)a->keys_gen,
+		       (unsigned long long)i);
 }
 
 static int write_slot(struct fstore *fs, struct fapp *a, int fd, uint64_t i, uint64_t tag, uint64_t val)
 {
-	unsigned char b[KEY_SLOT] = {0};
+	unsigned char b[KEY_SLOT];
 
-	put_u64(b, tag);
-	put_u64(b + 8, val);
-	put_u32(b + 16, slot_crc(b));
+	encode_slot(b, tag, val);
 	if (pwrite_full(fd, b, sizeof b, IDX_HDR + i * KEY_SLOT) != 0)
 		return sys_fail(fs, a->name, "writing key index");
 	return 0;
@@ -1126,15 +1318,22 @@ static int apply(struct fstore *fs, struct fapp *a, const struct rec *r)
 		struct ent e = {r->off, key_hash(r->kind, r->key), r->len};
 		int rc;
 
-		if (r->op == OP_DELETE) {
-			if ((rc = write_ent(fs, a, which, r->seq, NULL)) != 0)
-				return rc;
-			return key_remove(fs, a, r->kind, r->key);
-		}
-		if ((rc = write_ent(fs, a, which, r->seq, &e)) != 0)
+		if (r->seq > a->st.top[which] + SEQ_GAP_MAX)
+			return failf(fs, RELEASE_ECORRUPT,
+				     "app '%s': record at byte %llu of log.%llu has seq %llu, far past %llu",
+				     a->name, (unsigned long long)r->off, (unsigned long long)a->log_gen,
+				     (unsigned long long)r->seq, (unsigned long long)a->st.top[which]);
+		/* Every seq up to the top has an entry, so that a zeroed one is
+		 * seen as damage: a put past the top marks the gap as empty. */
+		if (r->seq > a->st.top[which] + 1 &&
+		    (rc = write_absent(fs, a, a->idx[which], a->st.top[which] + 1, r->seq - 1)) != 0)
+			return rc;
+		if ((rc = write_ent(fs, a, which, r->seq, r->op == OP_DELETE ? NULL : &e)) != 0)
 			return rc;
 		if (r->seq > a->st.top[which])
 			a->st.top[which] = r->seq;
+		if (r->op == OP_DELETE)
+			return key_remove(fs, a, r->kind, r->key);
 		return key_insert(fs, a, r->kind, r->key, r->seq);
 	}
 }
@@ -1142,19 +1341,27 @@ static int apply(struct fstore *fs, struct fapp *a, const struct rec *r)
 /* 1 when an intact record starts anywhere in the log after off. */
 static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t end)
 {
-	for (uint64_t p = off + 1; p + REC_HDR <= end; p++) {
-		unsigned char m[4];
-		struct rec r;
-		int torn;
+	unsigned char b[16384];
 
-		if (pread_full(a->log, m, 4, p) != 4)
+	for (uint64_t base = off + 1; base + REC_HDR <= end;) {
+		ssize_t n = pread_full(a->log, b, sizeof b, base);
+
+		if (n < 4)
 			return 0;
-		if (get_u32(m) != REC_MAGIC)
-			continue;
-		if (read_rec(fs, a, p, &r, &torn) == 0) {
-			rec_free(&r);
-			return 1;
+		for (ssize_t i = 0; i + 4 <= n; i++) {
+			struct rec r;
+			int torn;
+
+			if (get_u32(b + i) != REC_MAGIC)
+				continue;
+			if (base + (uint64_t)i + REC_HDR > end)
+				return 0;
+			if (read_rec(fs, a, base + (uint64_t)i, &r, &torn) == 0) {
+				rec_free(&r);
+				return 1;
+			}
 		}
+		base += (uint64_t)n - 3;
 	}
 	return 0;
 }
@@ -1165,6 +1372,8 @@ static int replay(struct fstore *fs, struct fapp *a, uint64_t off)
 	uint64_t end = file_size(a->log), acked = a->st.indexed_len;
 	int rc = 0;
 
+	if (end < acked)
+		return check_sizes(fs, a); /* names the lost bytes */
 	while (off < end) {
 		struct rec r;
 		int torn;
@@ -1209,9 +1418,160 @@ static int checkpoint(struct fstore *fs, struct fapp *a)
 	return write_state(fs, a, &a->st, 1);
 }
 
-/* Under the exclusive lock: the state read fresh, and the indexes repaired
- * after a crash or a reboot. */
-static int recover(struct fstore *fs, struct fapp *a)
+static void unlink_gen(struct fapp *a, const char *base, uint64_t gen)
+{
+	char name[48];
+
+	gen_name(name, sizeof name, base, gen);
+	unlinkat(a->dir, name, 0);
+}
+
+static uint64_t next_gen(uint64_t gen)
+{
+	return gen + 1 ? gen + 1 : 1;
+}
+
+/* Bytes of the log that live records take: for compaction's accounting. */
+static int live_bytes(struct fstore *fs, struct fapp *a, uint64_t *live)
+{
+	*live = 0;
+	for (uint32_t i = 0; i < a->st.meta_n; i++)
+		*live += a->st.meta[i].len;
+	for (int w = 0; w < 2; w++)
+		for (uint64_t s = 1; s <= a->st.top[w]; s++) {
+			struct ent e;
+			int rc = read_ent(fs, a, w, s, &e);
+
+			if (rc != 0)
+				return rc;
+			*live += e.off ? e.len : 0;
+		}
+	return 0;
+}
+
+/*
+ * Rebuilds the seq and key indexes and the META table from the log, as new
+ * generations: the repair of any damage to them, and the upgrade of files
+ * written before absent entries were marked. Under the exclusive lock, with
+ * the state read and the log open. The state's top may come out lower than
+ * it was when the newest records were deleted and compacted away: their seqs
+ * are free again, as after any deletion.
+ */
+static int reindex(struct fstore *fs, struct fapp *a)
+{
+	struct state old = a->st;
+	int saved[3] = {a->idx[0], a->idx[1], a->keys}, fds[3] = {-1, -1, -1}, rc;
+	uint64_t saved_gens[2] = {a->idx_gen, a->keys_gen};
+	uint64_t gen_idx = next_gen(old.idx_gen), gen_keys = next_gen(old.keys_gen);
+	uint64_t end = file_size(a->log), puts = 0, cap = KEYS_MIN_CAP, live;
+
+	if (end < old.indexed_len)
+		return check_sizes(fs, a);
+	/* Size the key index for every key the log may hold, so that the
+	 * replay below never has to grow it. */
+	for (uint64_t off = LOG_HDR; off < end;) {
+		struct rec r;
+
+		if (read_rec(fs, a, off, &r, NULL) != 0)
+			break; /* the replay judges it */
+		puts += ordered(r.kind) && r.op != OP_DELETE;
+		off += r.len;
+		rec_free(&r);
+	}
+	while (cap < 2 * (puts + 1))
+		cap *= 2;
+	if ((rc = create_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, &fds[0])) != 0 ||
+	    (rc = create_gen_file(fs, a, "rel", gen_idx, "LRIDX001", 0, 0, &fds[1])) != 0 ||
+	    (rc = create_gen_file(fs, a, "keys", gen_keys, "LRKEY001", cap, 0, &fds[2])) != 0)
+		goto fail;
+	a->idx[0] = fds[0];
+	a->idx[1] = fds[1];
+	a->keys = fds[2];
+	a->idx_gen = a->st.idx_gen = gen_idx;
+	a->keys_gen = a->st.keys_gen = gen_keys;
+	a->st.top[0] = a->st.top[1] = 0;
+	a->st.meta_n = 0;
+	a->st.keys_cap = cap;
+	a->st.keys_used = 0;
+	if ((rc = replay(fs, a, LOG_HDR)) != 0 || (rc = live_bytes(fs, a, &live)) != 0)
+		goto fail;
+	a->st.dead = a->st.indexed_len - LOG_HDR - live;
+	if (fsync_retry(fds[0]) != 0 || fsync_retry(fds[1]) != 0 || fsync_retry(fds[2]) != 0 ||
+	    fsync_retry(a->dir) != 0) {
+		rc = sys_fail(fs, a->name, "syncing rebuilt indexes");
+		goto fail;
+	}
+	a->st.synced_len = a->st.indexed_len;
+	memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
+	if ((rc = write_state(fs, a, &a->st, 1)) != 0)
+		goto fail;
+	for (int i = 0; i < 3; i++)
+		close_fd(&saved[i]);
+	unlink_gen(a, "bld", old.idx_gen);
+	unlink_gen(a, "rel", old.idx_gen);
+	unlink_gen(a, "keys", old.keys_gen);
+	return 0;
+fail:
+	for (int i = 0; i < 3; i++)
+		close_fd(&fds[i]);
+	unlink_gen(a, "bld", gen_idx);
+	unlink_gen(a, "rel", gen_idx);
+	unlink_gen(a, "keys", gen_keys);
+	a->idx[0] = saved[0];
+	a->idx[1] = saved[1];
+	a->keys = saved[2];
+	a->idx_gen = saved_gens[0];
+	a->keys_gen = saved_gens[1];
+	a->st = old;
+	return rc == FS_DAMAGED ? RELEASE_ECORRUPT : rc;
+}
+
+/* A state whose top is below an entry the index holds is older than the
+ * index (a forged or misplaced copy): a writer trusting it would reuse
+ * seqs. */
+static int check_top(struct fstore *fs, struct fapp *a)
+{
+	for (int w = 0; w < 2; w++) {
+		struct ent e;
+		int rc = read_ent(fs, a, w, a->st.top[w] + 1, &e);
+
+		if (rc != 0)
+			return rc;
+		if (e.off)
+			return damaged(fs, a, "%s.%llu holds entries past the state's top %llu",
+				       idx_names[w], (unsigned long long)a->idx_gen,
+				       (unsigned long long)a->st.top[w]);
+	}
+	return 0;
+}
+
+/* Brings an opened generation up to date with the log. */
+static int settle(struct fstore *fs, struct fapp *a)
+{
+	int rc;
+
+	if (file_size(a->log) < a->st.indexed_len)
+		return check_sizes(fs, a);
+	if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
+		/* Index writes since the last checkpoint may have died with the
+		 * page cache: replaying since then rewrites them. */
+		if ((rc = replay(fs, a, a->st.synced_len)) != 0 || (rc = checkpoint(fs, a)) != 0)
+			return rc;
+	}
+	if ((rc = check_sizes(fs, a)) != 0)
+		return rc;
+	if (file_size(a->log) != a->st.indexed_len) {
+		if ((rc = replay(fs, a, a->st.indexed_len)) != 0 ||
+		    (rc = write_state(fs, a, &a->st, 0)) != 0)
+			return rc;
+	}
+	return check_top(fs, a);
+}
+
+/* Under the exclusive lock: the state read fresh, the indexes brought up to
+ * date after a crash or a reboot, and rebuilt from the log when damaged (or
+ * when the caller found them so: force). */
+static int recover(struct fstore *fs, struct fapp *a, int force)
 {
 	int rc = read_state(fs, a, &a->st);
 
@@ -1219,25 +1579,19 @@ static int recover(struct fstore *fs, struct fapp *a)
 		return init_app(fs, a);
 	if (rc < 0)
 		return rc;
-	if ((rc = open_generation(fs, a, &a->st)) != 0)
-		return rc;
-	/* After a reboot file sizes may be older than the state: the replay
-	 * since the last checkpoint rewrites whatever they lost. */
-	if (strcmp(a->st.boot_id, fs->boot_id) == 0 && (rc = check_sizes(fs, a)) != 0)
-		return rc;
-	if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
-		/* Index writes since the last checkpoint may have died with the
-		 * page cache. */
-		if ((rc = replay(fs, a, a->st.synced_len)) != 0)
-			return rc;
-		return checkpoint(fs, a);
-	}
-	if (file_size(a->log) != a->st.indexed_len) {
-		if ((rc = replay(fs, a, a->st.indexed_len)) != 0)
-			return rc;
-		return write_state(fs, a, &a->st, 0);
-	}
-	return 0;
+	rc = open_generation(fs, a, &a->st);
+	if (rc == 0 && !force)
+		rc = settle(fs, a);
+	if ((rc == FS_DAMAGED || (rc == 0 && force)) && a->log >= 0 && a->log_gen == a->st.log_gen)
+		rc = reindex(fs, a);
+	return rc;
+}
+
+/* What a vtable method returns: FS_DAMAGED stays inside (its message is
+ * already in fs->errmsg). */
+static int public_rc(int rc)
+{
+	return rc == FS_DAMAGED ? RELEASE_ECORRUPT : rc;
 }
 
 /* ------------------------------------------------------------ operations */
@@ -1253,9 +1607,9 @@ static int begin_write(struct fstore *fs, const char *app, int create, struct fa
 		return rc;
 	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
 		return rc;
-	if ((rc = recover(fs, a)) != 0) {
+	if ((rc = recover(fs, a, 0)) != 0) {
 		unlock_app(fs, a);
-		return rc;
+		return public_rc(rc);
 	}
 	*out = a;
 	return 0;
@@ -1263,15 +1617,41 @@ static int begin_write(struct fstore *fs, const char *app, int create, struct fa
 
 static int compact(struct fstore *fs, struct fapp *a);
 
-/* Ends a write: publishes the state, checkpoints or compacts when due. */
-static int end_write(struct fstore *fs, struct fapp *a, int rc)
+/*
+ * Ends a write. Once the record is in the log and synced (committed) the
+ * call has succeeded, whatever happens next: publishing the state, a
+ * checkpoint or a compaction only keep the other files in step with the log,
+ * and if one of them fails those files stay behind it and the next call
+ * replays the log. Reporting such a failure would make callers retry a write
+ * that took effect.
+ */
+static int end_write(struct fstore *fs, struct fapp *a, int rc, int committed)
 {
-	if (rc == 0)
-		rc = write_state(fs, a, &a->st, 0);
-	if (rc == 0 && a->st.indexed_len - a->st.synced_len >= CHECKPOINT_BYTES)
-		rc = checkpoint(fs, a);
-	if (rc == 0 && a->st.dead >= COMPACT_MIN && a->st.dead * 2 >= a->st.indexed_len)
-		rc = compact(fs, a);
+	if (committed) {
+		if (rc == 0 && write_state(fs, a, &a->st, 0) == 0) {
+			if (a->st.indexed_len - a->st.synced_len >= CHECKPOINT_BYTES)
+				checkpoint(fs, a);
+			if (a->st.dead >= COMPACT_MIN && a->st.dead * 2 >= a->st.indexed_len &&
+			    compact(fs, a) == FS_DAMAGED && reindex(fs, a) == 0)
+				compact(fs, a); /* it must not copy from a damaged index */
+		}
+		rc = 0;
+	}
+	unlock_app(fs, a);
+	return public_rc(rc);
+}
+
+/* Repairs an app whose derived files a read found damaged. */
+static int repair(struct fstore *fs, const char *app)
+{
+	struct fapp *a;
+	int rc = get_app(fs, app, 0, &a);
+
+	if (rc != 0 || !a)
+		return rc;
+	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+		return rc;
+	rc = recover(fs, a, 1);
 	unlock_app(fs, a);
 	return rc;
 }
@@ -1294,7 +1674,7 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 		if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
 			if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
 				return rc;
-			rc = recover(fs, a);
+			rc = recover(fs, a, 0);
 			unlock_app(fs, a);
 			if (rc != 0)
 				return rc;
@@ -1315,7 +1695,7 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 			if (got < 0)
 				return got;
 			if (got) {
-				rc = recover(fs, a);
+				rc = recover(fs, a, 0);
 				unlock_app(fs, a);
 				if (rc != 0)
 					return rc;
@@ -1328,35 +1708,39 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 	return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the store kept changing while read", app);
 }
 
+/* Hands the record an index points at to fn. An index that points at
+ * anything else is damaged; so is one pointing at a record that fails its
+ * checks (if the log itself is damaged there, the rebuild says so). */
 static int deliver(struct fstore *fs, struct fapp *a, uint64_t off, int kind, const char *key,
 		   uint64_t seq, release_record_fn fn, void *payload)
 {
 	struct rec r;
 	int rc = read_rec(fs, a, off, &r, NULL);
 
+	if (rc == RELEASE_ECORRUPT)
+		return damaged(fs, a, "the index points at byte %llu of log.%llu, which is no record",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
 	if (rc != 0)
 		return rc;
 	if (r.kind != kind || strcmp(r.key, key ? key : r.key) != 0 || (seq && r.seq != seq) ||
 	    r.op == OP_DELETE) {
 		rec_free(&r);
-		return failf(fs, RELEASE_ECORRUPT, "app '%s': index points at the wrong record (byte %llu of log.%llu)",
-			     a->name, (unsigned long long)off, (unsigned long long)a->log_gen);
+		return damaged(fs, a, "the index points at the wrong record (byte %llu of log.%llu)",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
 	}
 	rc = fn(payload, r.seq, r.key, r.data, r.datalen);
 	rec_free(&r);
 	return rc;
 }
 
-static int fs_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
-		  void *payload)
+static int get_once(struct fstore *fs, const char *app, int kind, const char *key,
+		    release_record_fn fn, void *payload)
 {
-	struct fstore *fs = ctx;
 	struct fapp *a;
 	uint64_t seq, slot;
+	struct ent e;
 	int rc;
 
-	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
-		return failf(fs, RELEASE_EINVAL, "invalid app, kind or key");
 	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
 		return rc ? rc : RELEASE_ENOTFOUND;
 	if (kind == RELEASE_KIND_META) {
@@ -1368,27 +1752,34 @@ static int fs_get(void *ctx, const char *app, int kind, const char *key, release
 		return rc;
 	if (!seq)
 		return RELEASE_ENOTFOUND;
-	{
-		struct ent e;
-
-		if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
-			return rc;
-		if (!e.off)
-			return RELEASE_ENOTFOUND;
-		return deliver(fs, a, e.off, kind, key, seq, fn, payload);
-	}
+	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+		return rc;
+	if (!e.off)
+		return RELEASE_ENOTFOUND;
+	return deliver(fs, a, e.off, kind, key, seq, fn, payload);
 }
 
-static int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
-		      void *payload)
+static int fs_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
+		  void *payload)
 {
 	struct fstore *fs = ctx;
+	int rc;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
+		return failf(fs, RELEASE_EINVAL, "invalid app, kind or key");
+	rc = get_once(fs, app, kind, key, fn, payload);
+	if (rc == FS_DAMAGED && (rc = repair(fs, app)) == 0)
+		rc = get_once(fs, app, kind, key, fn, payload);
+	return public_rc(rc);
+}
+
+static int get_seq_once(struct fstore *fs, const char *app, int kind, uint64_t seq,
+			release_record_fn fn, void *payload)
+{
 	struct fapp *a;
 	struct ent e;
 	int rc;
 
-	if (!valid_app_name(app) || !ordered(kind) || seq == 0)
-		return failf(fs, RELEASE_EINVAL, "invalid app, kind or seq");
 	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
 		return rc ? rc : RELEASE_ENOTFOUND;
 	if (seq > max_seq(a, kind == RELEASE_KIND_RELEASE))
@@ -1400,22 +1791,36 @@ static int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, releas
 	return deliver(fs, a, e.off, kind, NULL, seq, fn, payload);
 }
 
-static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
-		   release_record_fn fn, void *payload)
+static int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
+		      void *payload)
 {
 	struct fstore *fs = ctx;
+	int rc;
+
+	if (!valid_app_name(app) || !ordered(kind) || seq == 0)
+		return failf(fs, RELEASE_EINVAL, "invalid app, kind or seq");
+	rc = get_seq_once(fs, app, kind, seq, fn, payload);
+	if (rc == FS_DAMAGED && (rc = repair(fs, app)) == 0)
+		rc = get_seq_once(fs, app, kind, seq, fn, payload);
+	return public_rc(rc);
+}
+
+/* One pass of a scan; *before and *limit follow what was delivered, so a pass
+ * cut short by damage is resumed after the repair without repeating a
+ * record. */
+static int scan_once(struct fstore *fs, const char *app, int kind, uint64_t *before,
+		     size_t *limit, release_record_fn fn, void *payload)
+{
 	struct fapp *a;
 	uint64_t s;
 	int which = kind == RELEASE_KIND_RELEASE, rc;
 
-	if (!valid_app_name(app) || !ordered(kind))
-		return failf(fs, RELEASE_EINVAL, "invalid app or kind");
 	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
 		return rc;
 	s = max_seq(a, which);
-	if (before - 1 < s)
-		s = before - 1;
-	while (s >= 1 && limit > 0) {
+	if (*before - 1 < s)
+		s = *before - 1;
+	while (s >= 1 && *limit > 0) {
 		unsigned char b[SCAN_BATCH * IDX_ENT];
 		uint64_t first = s > SCAN_BATCH ? s - SCAN_BATCH + 1 : 1;
 		ssize_t n = pread_full(a->idx[which], b, (size_t)(s - first + 1) * IDX_ENT,
@@ -1423,29 +1828,86 @@ static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 
 		if (n < 0)
 			return sys_fail(fs, app, "reading index");
-		for (; s >= first && limit > 0; s--) {
+		for (; s >= first && *limit > 0; s--) {
 			const unsigned char *p = b + (s - first) * IDX_ENT;
 			struct ent e;
 
-			if ((uint64_t)n < (s - first + 1) * IDX_ENT)
-				continue;
-			if (get_u64(p) == 0 && get_u32(p + 20) == 0)
-				continue;
-			if (get_u32(p + 20) != ent_crc(p, s)) {
-				/* maybe mid-write: the careful read retries */
+			if ((uint64_t)n >= (s - first + 1) * IDX_ENT && get_u32(p + 20) == ent_crc(p, s)) {
+				e.off = get_u64(p);
+			} else {
+				/* short, zeroed or mid-write: the careful read
+				 * looks again and judges */
 				if ((rc = read_ent(fs, a, which, s, &e)) != 0)
 					return rc;
-				if (!e.off)
-					continue;
-			} else {
-				e.off = get_u64(p);
 			}
+			if (!e.off)
+				continue;
 			if ((rc = deliver(fs, a, e.off, kind, NULL, s, fn, payload)) != 0)
 				return rc;
-			limit--;
+			*before = s;
+			(*limit)--;
 		}
 	}
 	return 0;
+}
+
+static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
+		   release_record_fn fn, void *payload)
+{
+	struct fstore *fs = ctx;
+	int rc;
+
+	if (!valid_app_name(app) || !ordered(kind))
+		return failf(fs, RELEASE_EINVAL, "invalid app or kind");
+	rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
+	if (rc == FS_DAMAGED && (rc = repair(fs, app)) == 0)
+		rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
+	return public_rc(rc);
+}
+
+/* Whether a put may go ahead: RELEASE_ECONFLICT when the key or seq is
+ * taken. */
+static int check_put(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq)
+{
+	uint64_t found, slot;
+	struct ent e;
+	int rc;
+
+	if (kind == RELEASE_KIND_META) {
+		if (meta_find(&a->st, key))
+			return RELEASE_ECONFLICT;
+		if (a->st.meta_n == META_SLOTS)
+			return failf(fs, RELEASE_EINVAL, "app '%s': too many META records", a->name);
+		return 0;
+	}
+	if (seq > max_seq(a, kind == RELEASE_KIND_RELEASE) + SEQ_GAP_MAX)
+		return failf(fs, RELEASE_EINVAL, "app '%s': seq %llu is too far past the newest (%llu)",
+			     a->name, (unsigned long long)seq,
+			     (unsigned long long)max_seq(a, kind == RELEASE_KIND_RELEASE));
+	if ((rc = key_lookup(fs, a, kind, key, &found, &slot)) != 0)
+		return rc;
+	if (found)
+		return RELEASE_ECONFLICT;
+	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+		return rc;
+	return e.off ? RELEASE_ECONFLICT : 0;
+}
+
+/* Appends a record and brings the indexes up to date with it; *committed is
+ * set once it is durable. */
+static int commit_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
+		      uint64_t seq, const void *data, size_t len, uint64_t dead, int *committed)
+{
+	struct rec r = {op, kind, seq, {0}, NULL, 0, 0, 0};
+	int rc = append_rec(fs, a, op, kind, key, seq, data, len, &r.off, &r.len);
+
+	if (rc != 0)
+		return rc;
+	*committed = 1;
+	strcpy(r.key, key);
+	a->st.indexed_len = r.off + r.len;
+	a->st.dead += dead + (op == OP_DELETE ? r.len : 0);
+	return apply(fs, a, &r);
 }
 
 static int fs_put(void *ctx, const char *app, int kind, const char *key, uint64_t seq,
@@ -1453,43 +1915,23 @@ static int fs_put(void *ctx, const char *app, int kind, const char *key, uint64_
 {
 	struct fstore *fs = ctx;
 	struct fapp *a;
-	uint64_t off, found, slot;
-	uint32_t reclen;
-	int rc;
+	int rc, committed = 0;
 
 	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META ||
-	    kind > RELEASE_KIND_RELEASE || (ordered(kind) ? seq == 0 || seq >> 56 : seq != 0) ||
+	    kind > RELEASE_KIND_RELEASE || (ordered(kind) ? seq == 0 || seq >= SEQ_LIMIT : seq != 0) ||
 	    (!data && len))
 		return failf(fs, RELEASE_EINVAL, "invalid put");
 	if ((rc = begin_write(fs, app, 1, &a)) != 0)
 		return rc;
-	if (kind == RELEASE_KIND_META) {
-		if (meta_find(&a->st, key))
-			rc = RELEASE_ECONFLICT;
-		else if (a->st.meta_n == META_SLOTS)
-			rc = failf(fs, RELEASE_EINVAL, "app '%s': too many META records", app);
-	} else {
-		struct ent e;
-
-		rc = key_lookup(fs, a, kind, key, &found, &slot);
-		if (rc == 0 && found)
-			rc = RELEASE_ECONFLICT;
-		if (rc == 0 && (rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) == 0 && e.off)
-			rc = RELEASE_ECONFLICT;
-	}
+	rc = check_put(fs, a, kind, key, seq);
+	if (rc == FS_DAMAGED && (rc = reindex(fs, a)) == 0)
+		rc = check_put(fs, a, kind, key, seq);
 	if (rc == 0)
-		rc = append_rec(fs, a, OP_PUT, kind, key, seq, data, len, &off, &reclen);
-	if (rc == 0) {
-		struct rec r = {OP_PUT, kind, seq, {0}, NULL, 0, off, reclen};
-
-		strcpy(r.key, key);
-		a->st.indexed_len = off + reclen;
-		rc = apply(fs, a, &r);
-	}
-	return end_write(fs, a, rc);
+		rc = commit_rec(fs, a, OP_PUT, kind, key, seq, data, len, 0, &committed);
+	return end_write(fs, a, rc, committed);
 }
 
-/* Current bytes of a record for compare-and-swap: *off 0 when absent. */
+/* Current bytes of a record for compare-and-swap: *found 0 when absent. */
 static int current(struct fstore *fs, struct fapp *a, int kind, const char *key, struct rec *r,
 		   int *found)
 {
@@ -1513,10 +1955,30 @@ static int current(struct fstore *fs, struct fapp *a, int kind, const char *key,
 	}
 	if (!off)
 		return 0;
-	if ((rc = read_rec(fs, a, off, r, NULL)) != 0)
+	if ((rc = read_rec(fs, a, off, r, NULL)) == RELEASE_ECORRUPT)
+		return damaged(fs, a, "the index points at byte %llu of log.%llu, which is no record",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
+	if (rc != 0)
 		return rc;
+	if (r->kind != kind || strcmp(r->key, key) != 0 || r->op == OP_DELETE ||
+	    (seq && r->seq != seq)) {
+		rec_free(r);
+		return damaged(fs, a, "the index points at the wrong record (byte %llu of log.%llu)",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
+	}
 	*found = 1;
 	return 0;
+}
+
+/* current(), rebuilding the indexes once if they are found damaged. */
+static int current_repaired(struct fstore *fs, struct fapp *a, int kind, const char *key,
+			    struct rec *r, int *found)
+{
+	int rc = current(fs, a, kind, key, r, found);
+
+	if (rc == FS_DAMAGED && (rc = reindex(fs, a)) == 0)
+		rc = current(fs, a, kind, key, r, found);
+	return rc;
 }
 
 static int fs_cas(void *ctx, const char *app, int kind, const char *key, const void *old,
@@ -1525,7 +1987,7 @@ static int fs_cas(void *ctx, const char *app, int kind, const char *key, const v
 	struct fstore *fs = ctx;
 	struct fapp *a;
 	struct rec cur;
-	int found, rc;
+	int found, rc, committed = 0;
 
 	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META ||
 	    kind > RELEASE_KIND_RELEASE || (!data && len) || (!old && old_len) ||
@@ -1535,30 +1997,17 @@ static int fs_cas(void *ctx, const char *app, int kind, const char *key, const v
 		return rc;
 	if (!a)
 		return RELEASE_ECONFLICT; /* no app, so no record to match old */
-	rc = current(fs, a, kind, key, &cur, &found);
+	rc = current_repaired(fs, a, kind, key, &cur, &found);
 	if (rc == 0 && (!old ? found : !found || cur.datalen != old_len ||
 					   (old_len && memcmp(cur.data, old, old_len) != 0)))
 		rc = RELEASE_ECONFLICT;
 	if (rc == 0 && !old && kind == RELEASE_KIND_META && a->st.meta_n == META_SLOTS)
 		rc = failf(fs, RELEASE_EINVAL, "app '%s': too many META records", app);
-	if (rc == 0) {
-		int op = !data ? OP_DELETE : old ? OP_REPLACE : OP_PUT;
-		uint64_t off;
-		uint32_t reclen;
-
-		rc = append_rec(fs, a, op, kind, key, found ? cur.seq : 0, data, len, &off, &reclen);
-		if (rc == 0) {
-			struct rec r = {op, kind, found ? cur.seq : 0, {0}, NULL, 0, off, reclen};
-
-			strcpy(r.key, key);
-			a->st.indexed_len = off + reclen;
-			if (found)
-				a->st.dead += cur.len + (op == OP_DELETE ? reclen : 0);
-			rc = apply(fs, a, &r);
-		}
-	}
+	if (rc == 0)
+		rc = commit_rec(fs, a, !data ? OP_DELETE : old ? OP_REPLACE : OP_PUT, kind, key,
+				found ? cur.seq : 0, data, len, found ? cur.len : 0, &committed);
 	rec_free(&cur);
-	return end_write(fs, a, rc);
+	return end_write(fs, a, rc, committed);
 }
 
 static int fs_del(void *ctx, const char *app, int kind, const char *key)
@@ -1566,7 +2015,7 @@ static int fs_del(void *ctx, const char *app, int kind, const char *key)
 	struct fstore *fs = ctx;
 	struct fapp *a;
 	struct rec cur;
-	int found, rc;
+	int found, rc, committed = 0;
 
 	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
 		return failf(fs, RELEASE_EINVAL, "invalid delete");
@@ -1574,30 +2023,19 @@ static int fs_del(void *ctx, const char *app, int kind, const char *key)
 		return rc;
 	if (!a)
 		return RELEASE_ENOTFOUND;
-	rc = current(fs, a, kind, key, &cur, &found);
+	rc = current_repaired(fs, a, kind, key, &cur, &found);
 	if (rc == 0 && !found)
 		rc = RELEASE_ENOTFOUND;
-	if (rc == 0) {
-		uint64_t off;
-		uint32_t reclen;
-
-		rc = append_rec(fs, a, OP_DELETE, kind, key, cur.seq, NULL, 0, &off, &reclen);
-		if (rc == 0) {
-			struct rec r = {OP_DELETE, kind, cur.seq, {0}, NULL, 0, off, reclen};
-
-			strcpy(r.key, key);
-			a->st.indexed_len = off + reclen;
-			a->st.dead += cur.len + reclen;
-			rc = apply(fs, a, &r);
-		}
-	}
+	if (rc == 0)
+		rc = commit_rec(fs, a, OP_DELETE, kind, key, cur.seq, NULL, 0, cur.len, &committed);
 	rec_free(&cur);
-	return end_write(fs, a, rc);
+	return end_write(fs, a, rc, committed);
 }
 
-/* Copies one live record into the new log and index; updates *end. */
+/* Copies the record at off, which must be the live (kind, key or seq)
+ * record an index names, to the end of the new log. */
 static int copy_rec(struct fstore *fs, struct fapp *a, int logfd, uint64_t *end, uint64_t off,
-		    uint64_t *new_off)
+		    int kind, const char *key, uint64_t seq, uint64_t *new_off)
 {
 	unsigned char *b;
 	struct rec r;
@@ -1606,6 +2044,10 @@ static int copy_rec(struct fstore *fs, struct fapp *a, int logfd, uint64_t *end,
 	if (rc != 0)
 		return rc;
 	rec_free(&r);
+	if (r.kind != kind || r.op == OP_DELETE || (key && strcmp(r.key, key) != 0) ||
+	    (seq && r.seq != seq))
+		return damaged(fs, a, "the index points at the wrong record (byte %llu of log.%llu)",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
 	if (!(b = malloc(r.len)))
 		return failf(fs, RELEASE_ENOMEM, "out of memory");
 	if (pread_full(a->log, b, r.len, off) != (ssize_t)r.len || pwrite_full(logfd, b, r.len, *end) != 0)
@@ -1617,35 +2059,40 @@ static int copy_rec(struct fstore *fs, struct fapp *a, int logfd, uint64_t *end,
 }
 
 /* Rewrites the log with only live records, as new generations of the log
- * and the seq indexes (the key index maps to seqs, which do not move). */
+ * and the seq indexes (the key index maps to seqs, which do not move). The
+ * new indexes keep an entry for every seq up to the top, so they are as long
+ * as the state says. */
 static int compact(struct fstore *fs, struct fapp *a)
 {
 	struct state st = a->st;
-	uint64_t gen_log = st.log_gen + 1, gen_idx = st.idx_gen + 1, end = LOG_HDR;
+	uint64_t gen_log = next_gen(st.log_gen), gen_idx = next_gen(st.idx_gen), end = LOG_HDR;
 	int logfd = -1, idx[2] = {-1, -1}, rc;
-	char name[48];
 
 	if ((rc = create_gen_file(fs, a, "log", gen_log, "LRLOG001", 0, 0, &logfd)) != 0 ||
 	    (rc = create_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, &idx[0])) != 0 ||
 	    (rc = create_gen_file(fs, a, "rel", gen_idx, "LRIDX001", 0, 0, &idx[1])) != 0)
 		goto out;
 	for (uint32_t i = 0; i < st.meta_n && rc == 0; i++)
-		rc = copy_rec(fs, a, logfd, &end, a->st.meta[i].off, &st.meta[i].off);
+		rc = copy_rec(fs, a, logfd, &end, a->st.meta[i].off, RELEASE_KIND_META,
+			      a->st.meta[i].key, 0, &st.meta[i].off);
 	for (int w = 0; w < 2 && rc == 0; w++) {
-		uint64_t top = max_seq(a, w);
+		int kind = w ? RELEASE_KIND_RELEASE : RELEASE_KIND_BUILD;
+		uint64_t top = max_seq(a, w), absent = 1; /* first seq of the run to mark */
 
 		for (uint64_t s = 1; s <= top && rc == 0; s++) {
 			struct ent e;
-			int saved = a->idx[w];
 
 			if ((rc = read_ent(fs, a, w, s, &e)) != 0 || !e.off)
 				continue;
-			if ((rc = copy_rec(fs, a, logfd, &end, e.off, &e.off)) != 0)
+			if (absent < s && (rc = write_absent(fs, a, idx[w], absent, s - 1)) != 0)
 				break;
-			a->idx[w] = idx[w];
-			rc = write_ent(fs, a, w, s, &e);
-			a->idx[w] = saved;
+			absent = s + 1;
+			if ((rc = copy_rec(fs, a, logfd, &end, e.off, kind, NULL, s, &e.off)) != 0)
+				break;
+			rc = write_ent_fd(fs, a, idx[w], s, &e);
 		}
+		if (rc == 0 && absent <= top)
+			rc = write_absent(fs, a, idx[w], absent, top);
 	}
 	if (rc == 0 && (fsync_retry(logfd) != 0 || fsync_retry(idx[0]) != 0 ||
 			fsync_retry(idx[1]) != 0 || fsync_retry(a->keys) != 0 ||
@@ -1673,12 +2120,9 @@ static int compact(struct fstore *fs, struct fapp *a)
 		a->keys_gen = 0;
 		logfd = idx[0] = idx[1] = -1;
 		rc = open_generation(fs, a, &a->st);
-		gen_name(name, sizeof name, "log", old_log);
-		unlinkat(a->dir, name, 0);
-		gen_name(name, sizeof name, "bld", old_idx);
-		unlinkat(a->dir, name, 0);
-		gen_name(name, sizeof name, "rel", old_idx);
-		unlinkat(a->dir, name, 0);
+		unlink_gen(a, "log", old_log);
+		unlink_gen(a, "bld", old_idx);
+		unlink_gen(a, "rel", old_idx);
 		/* The key index still holds the deleted keys' tombstones. */
 		return rc ? rc : rebuild_keys(fs, a);
 	}
@@ -1686,12 +2130,9 @@ out:
 	close_fd(&logfd);
 	close_fd(&idx[0]);
 	close_fd(&idx[1]);
-	gen_name(name, sizeof name, "log", gen_log);
-	unlinkat(a->dir, name, 0);
-	gen_name(name, sizeof name, "bld", gen_idx);
-	unlinkat(a->dir, name, 0);
-	gen_name(name, sizeof name, "rel", gen_idx);
-	unlinkat(a->dir, name, 0);
+	unlink_gen(a, "log", gen_log);
+	unlink_gen(a, "bld", gen_idx);
+	unlink_gen(a, "rel", gen_idx);
 	return rc;
 }
 
@@ -1768,30 +2209,68 @@ static void read_boot_id(struct fstore *fs)
 	snprintf(fs->boot_id, sizeof fs->boot_id, "pid-%ld-%p", (long)getpid(), (void *)fs);
 }
 
+#define FORMAT_TMP "FORMAT.tmp" /* prefix of the names FORMAT is written under */
+
 /* A store is only ever made in an empty directory: one holding other files
- * is somebody else's, and a mistyped path must not turn it into a store. */
+ * is somebody else's, and a mistyped path must not turn it into a store.
+ * 1 when FORMAT has appeared meanwhile (another process made the store). */
 static int empty_dir(struct fstore *fs, char *err, size_t errlen)
 {
 	int fd = openat(fs->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
-	int rc = 0;
+	char other[101] = "";
+	int format = 0;
 
 	if (!d) {
+		int code = errno_code(errno);
+
 		if (fd >= 0)
 			close(fd);
 		snprintf(err, errlen, "reading store directory: %s", strerror(errno));
-		return errno_code(errno);
+		return code;
 	}
-	while (rc == 0 && (e = readdir(d))) {
+	while ((e = readdir(d))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-		    strcmp(e->d_name, "FORMAT.tmp") == 0)
+		    strncmp(e->d_name, FORMAT_TMP, strlen(FORMAT_TMP)) == 0)
 			continue;
-		snprintf(err, errlen, "not a librelease store: the directory has no FORMAT file "
-			 "but holds '%.100s'", e->d_name);
-		rc = RELEASE_ECORRUPT;
+		if (strcmp(e->d_name, "FORMAT") == 0)
+			format = 1;
+		else if (!other[0])
+			snprintf(other, sizeof other, "%.100s", e->d_name);
 	}
 	closedir(d);
+	/* A store made meanwhile also has FORMAT (it comes first), though a
+	 * listing racing with its creation may have missed it. */
+	if (format || faccessat(fs->root, "FORMAT", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	if (other[0]) {
+		snprintf(err, errlen, "not a librelease store: the directory has no FORMAT file "
+			 "but holds '%s'", other);
+		return RELEASE_ECORRUPT;
+	}
+	return 0;
+}
+
+/* Writes FORMAT into an empty store directory under a name of this process's
+ * own, so that two processes making the same store at once both succeed. */
+static int write_format(struct fstore *fs, const char *want, char *err, size_t errlen)
+{
+	static unsigned long counter;
+	char tmp[64];
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof tmp, "%s.%ld.%lu", FORMAT_TMP, (long)getpid(), ++counter);
+	fd = openat(fs->root, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		    0600);
+	if (fd < 0 || pwrite_full(fd, want, strlen(want), 0) != 0 || fsync_retry(fd) != 0 ||
+	    renameat(fs->root, tmp, fs->root, "FORMAT") != 0 || fsync_retry(fs->root) != 0) {
+		snprintf(err, errlen, "creating FORMAT: %s", strerror(errno));
+		rc = errno_code(errno);
+		unlinkat(fs->root, tmp, 0);
+	}
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -1799,33 +2278,34 @@ static int empty_dir(struct fstore *fs, char *err, size_t errlen)
 static int check_format(struct fstore *fs, char *err, size_t errlen)
 {
 	char buf[64] = {0}, want[64], *end;
-	int fd = openat(fs->root, "FORMAT", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	unsigned long long version;
+	struct stat st;
 	size_t prefix;
 	ssize_t n;
+	int fd = -1;
 
 	snprintf(want, sizeof want, "%s %d\n", FORMAT_NAME, FORMAT_VERSION);
-	if (fd < 0 && errno == ENOENT) {
-		char tmp[] = "FORMAT.tmp";
-		int rc = empty_dir(fs, err, errlen);
+	for (int attempt = 0; fd < 0; attempt++) {
+		int rc;
 
-		if (rc != 0)
-			return rc;
-
-		fd = openat(fs->root, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0 || pwrite_full(fd, want, strlen(want), 0) != 0 || fsync_retry(fd) != 0 ||
-		    renameat(fs->root, tmp, fs->root, "FORMAT") != 0 || fsync_retry(fs->root) != 0) {
-			snprintf(err, errlen, "creating FORMAT: %s", strerror(errno));
-			if (fd >= 0)
-				close(fd);
+		fd = openat(fs->root, "FORMAT", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd >= 0)
+			break;
+		if (errno != ENOENT || attempt == RETRIES) {
+			snprintf(err, errlen, "opening FORMAT: %s", strerror(errno));
 			return errno_code(errno);
 		}
-		close(fd);
-		return 0;
+		if ((rc = empty_dir(fs, err, errlen)) == 1)
+			continue;
+		if (rc == 0)
+			rc = write_format(fs, want, err, errlen);
+		if (rc != 0)
+			return rc;
 	}
-	if (fd < 0) {
-		snprintf(err, errlen, "opening FORMAT: %s", strerror(errno));
-		return errno_code(errno);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "not a librelease file store (FORMAT is not a regular file)");
+		return RELEASE_ECORRUPT;
 	}
 	n = pread_full(fd, buf, sizeof buf - 1, 0);
 	close(fd);
@@ -1892,6 +2372,16 @@ int file_open(void **ctx, const char *given, char *err, size_t errlen)
 		rc = e == ENOTDIR || e == ELOOP ? RELEASE_EINVAL : errno_code(e);
 		free(fs);
 		return rc;
+	}
+	{
+		char what[4200];
+
+		snprintf(what, sizeof what, "store directory '%s'", path);
+		if ((rc = check_owned(fs, fs->root, what, 1)) != 0) {
+			snprintf(err, errlen, "%s", fs->errmsg);
+			fs_close(fs);
+			return rc;
+		}
 	}
 	if ((rc = check_format(fs, err, errlen)) != 0) {
 		fs_close(fs);
