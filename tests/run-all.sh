@@ -3,10 +3,14 @@
 #
 #   tests/run-all.sh
 #
-# Three passes, each in its own build directory under build-ci/:
+# Four passes, in two build directories under build-ci/:
 #   gcc       gcc, -Dwerror=true, warning_level=3: every suite
 #   clang     clang with AddressSanitizer and UBSan, -Dwerror=true: every
-#             suite, any sanitizer report fatal
+#             suite but 'fuzz', any sanitizer report fatal
+#   fuzz      the clang build's libFuzzer targets (tests/fuzz), all at once,
+#             each for $FUZZ_SECONDS (60) from its committed corpus; a crash
+#             or sanitizer report fails it, its input kept under
+#             build-ci/clang/tests/fuzz/work-*/artifacts
 #   valgrind  the gcc build's conformance and faults suites, and the
 #             PostgreSQL conformance runs, under memcheck, any error or
 #             definite/indirect leak fatal
@@ -121,6 +125,12 @@ pass_gcc() {
 	meson test -C "$out/gcc" --no-rebuild --print-errorlogs
 }
 
+# Any sanitizer report is fatal, in the clang and fuzz passes alike.
+sanitizer_env=(
+	ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+)
+
 pass_clang() {
 	# -fno-sanitize-recover makes every UBSan finding abort the test, like
 	# ASan's; b_lundef=false because the sanitizer runtime is linked into
@@ -128,11 +138,28 @@ pass_clang() {
 	CC=clang CXX=clang++ CFLAGS=-fno-sanitize-recover=all \
 		CXXFLAGS=-fno-sanitize-recover=all \
 		setup "$out/clang" -Dwerror=true -Dwarning_level=3 -Dpgstore=enabled \
-		-Db_sanitize=address,undefined -Db_lundef=false
+		-Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=enabled
 	ninja -C "$out/clang"
-	ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
-		UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
-		meson test -C "$out/clang" --no-rebuild --print-errorlogs --timeout-multiplier 3
+	env "${sanitizer_env[@]}" \
+		meson test -C "$out/clang" --no-rebuild --print-errorlogs --timeout-multiplier 3 \
+		--no-suite fuzz
+}
+
+pass_fuzz() {
+	# The targets run side by side (one process each), so the pass takes
+	# about FUZZ_SECONDS whatever their number.
+	local n
+	n=$(meson introspect --tests "$out/clang" | python3 -c '
+import json, sys
+print(sum(1 for t in json.load(sys.stdin)
+          if any(s.split(":")[-1] == "fuzz" for s in t["suite"])))')
+	if [ "$n" -eq 0 ]; then
+		say "no fuzz targets in $out/clang (clang cannot link -fsanitize=fuzzer?)"
+		return 1
+	fi
+	env "${sanitizer_env[@]}" FUZZ_SECONDS="${FUZZ_SECONDS:-60}" \
+		meson test -C "$out/clang" --no-rebuild --print-errorlogs --suite fuzz \
+		--num-processes "$n" --logbase testlog-fuzz
 }
 
 pass_valgrind() {
@@ -204,6 +231,7 @@ run_pass() { # name log...: the meson test logs the pass writes
 total_start=$(date +%s)
 run_pass gcc "$out/gcc/meson-logs/testlog.json"
 run_pass clang "$out/clang/meson-logs/testlog.json"
+run_pass fuzz "$out/clang/meson-logs/testlog-fuzz.json"
 run_pass valgrind "$out/gcc/meson-logs/testlog-valgrind.json" \
 	"$out/gcc/meson-logs/testlog-valgrind-pg.json"
 
