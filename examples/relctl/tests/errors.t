@@ -96,7 +96,7 @@ The store (7): not a directory, an unknown scheme, not a store, damaged.
   [7]
 
   $ mkdir not-a-store && mkdir not-a-store/FORMAT && relctl apps --store not-a-store
-  ! ERROR: opening file store: not a librelease file store (FORMAT unreadable)
+  ! ERROR: opening file store: not a librelease file store \(FORMAT .*\) (re)
   [7]
 
   $ if [ "$(id -u)" = 0 ]; then echo "unreadable: exit 7 (skipped as root)"; else mkdir locked && chmod 000 locked && relctl apps --store locked/store 2>/dev/null; echo "unreadable: exit $?"; fi
