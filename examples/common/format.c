@@ -76,6 +76,87 @@ char *format_rfc3339(char *buf, size_t size, int64_t t)
 	return buf;
 }
 
+size_t format_utf8(const char *s, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c = p[0];
+	size_t n, i;
+	uint32_t v;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		n = 2;
+		v = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		v = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80) /* also stops at the NUL */
+			return 0;
+		v = v << 6 | (p[i] & 0x3F);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
+	    (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+int format_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+	       cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+char *format_safe(const char *s, unsigned flags, size_t max)
+{
+	size_t len = strlen(s), pos = 0, chars = 0;
+	char *out;
+
+	/* The longest escape, "\x01" for one byte, is 4 bytes a byte. */
+	if (len > (SIZE_MAX - 4) / 4 || !(out = malloc(4 * len + 4)))
+		return NULL;
+	while (*s) {
+		uint32_t cp;
+		size_t n = format_utf8(s, &cp);
+
+		if (max > 0 && chars++ == max) {
+			memcpy(out + pos, "...", 3);
+			pos += 3;
+			break;
+		}
+		if (n == 0) {
+			memcpy(out + pos, "\xEF\xBF\xBD", 3); /* U+FFFD */
+			pos += 3;
+			s++;
+			continue;
+		}
+		s += n;
+		if (!format_is_control(cp) || ((flags & FORMAT_SAFE_LINES) && (cp == '\n' || cp == '\t'))) {
+			memcpy(out + pos, s - n, n);
+			pos += n;
+		} else if (cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x1B) {
+			out[pos++] = '\\';
+			out[pos++] = cp == '\t' ? 't' : cp == '\n' ? 'n' : cp == '\r' ? 'r' : 'e';
+		} else {
+			/* At most 6 bytes for at least 2 of input. */
+			pos += (size_t)sprintf(out + pos, cp < 0x80 ? "\\x%02x" : "\\u%04x",
+					       (unsigned)cp);
+		}
+	}
+	out[pos] = '\0';
+	return out;
+}
+
 struct format_table {
 	size_t ncols;
 	size_t nrows; /* the header is row 0 */
@@ -123,14 +204,11 @@ int format_table_add_row(format_table *t, const char *const *cells)
 	}
 	row = t->cells + t->nrows * t->ncols;
 	for (i = 0; i < t->ncols; i++) {
-		const char *c = cells[i] ? cells[i] : "";
-
-		if (!(row[i] = malloc(strlen(c) + 1))) {
+		if (!(row[i] = format_safe(cells[i] ? cells[i] : "", 0, 0))) {
 			while (i > 0)
 				free(row[--i]);
 			return -1;
 		}
-		strcpy(row[i], c);
 	}
 	t->nrows++;
 	return 0;

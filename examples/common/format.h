@@ -37,7 +37,8 @@ char *format_rfc3339(char *buf, size_t size, int64_t t);
  * A table of text cells, printed Convox's way: columns left-aligned, each
  * padded to its widest cell (header included) and separated by two spaces;
  * the last column is not padded and no line ends in spaces. Widths count
- * UTF-8 characters, not bytes.
+ * UTF-8 characters, not bytes. Cells are made safe with format_safe(), so
+ * a cell never breaks its line nor reaches a terminal as a control sequence.
  */
 typedef struct format_table format_table;
 
@@ -54,5 +55,31 @@ int format_table_add_row(format_table *t, const char *const *cells);
 char *format_table_render(const format_table *t);
 
 void format_table_free(format_table *t);
+
+/*
+ * The code point of the valid UTF-8 sequence at s in *cp, and its length in
+ * bytes; 0 when s does not start one (a stray continuation byte, an
+ * overlong form, a surrogate, a code point above U+10FFFF, a cut sequence).
+ */
+size_t format_utf8(const char *s, uint32_t *cp);
+
+/* 1 for a code point a terminal acts on rather than shows: C0, DEL, C1, and
+ * the controls that reorder bidirectional text (which can make a line read
+ * other than it is). */
+int format_is_control(uint32_t cp);
+
+/* A flag of format_safe(): keep '\n' and '\t' as they are (multi-line text). */
+#define FORMAT_SAFE_LINES 1u
+
+/*
+ * s made harmless and visible on a terminal, for text output of stored or
+ * typed strings: control characters become C-style escapes ("\t", "\n",
+ * "\r", "\e", "\x01", "\x7f"), the C1 controls and the bidirectional-text
+ * controls become "\u0085", "\u202e"..., bytes that are not UTF-8 become
+ * U+FFFD, and valid printable UTF-8 (backslash included) stays as it is.
+ * With max > 0, at most max characters of s are kept and "..." is added
+ * when some were cut. Returns a string to free, or NULL when out of memory.
+ */
+char *format_safe(const char *s, unsigned flags, size_t max);
 
 #endif

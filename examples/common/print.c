@@ -51,6 +51,12 @@ out:
 void print_event(void *payload, int64_t time, const char *source, const char *message)
 {
 	char when[FORMAT_TIME_MAX];
+	char *src = format_safe(source, 0, 0), *msg = format_safe(message, 0, 0);
 
-	fprintf(payload, "%s %s %s\n", format_rfc3339(when, sizeof when, time), source, message);
+	/* A deploy hook's lines and the store's strings are not to be trusted
+	 * with the terminal. */
+	fprintf(payload, "%s %s %s\n", format_rfc3339(when, sizeof when, time),
+		src ? src : "?", msg ? msg : "(out of memory)");
+	free(src);
+	free(msg);
 }

@@ -27,7 +27,7 @@ int print_releases(FILE *out, release_store *store, const char *app,
 /*
  * A release_event_fn: prints "<RFC 3339 UTC time> <source> <message>" and a
  * newline to the FILE * given as payload, as `convox releases rollback`
- * streams a promotion.
+ * streams a promotion. Source and message are made safe (format_safe()).
  */
 void print_event(void *payload, int64_t time, const char *source, const char *message);
 

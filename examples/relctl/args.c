@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/format.h"
+
 static const struct {
 	const char *name; /* long form, without "--" */
 	char short_name;  /* 0: none */
@@ -44,6 +46,22 @@ static int find_long(const char *name, size_t len)
 	return -1;
 }
 
+/* "unknown option 'WORD'" and why, WORD being the first len bytes of arg,
+ * made safe and cut short. */
+static void unknown(char *err, size_t errlen, const char *arg, size_t len, const char *why)
+{
+	char *word = malloc(len + 1), *safe = NULL;
+
+	if (word) {
+		memcpy(word, arg, len);
+		word[len] = '\0';
+		safe = format_safe(word, 0, ARGS_SHOWN_MAX);
+	}
+	snprintf(err, errlen, "unknown option '%s'%s", safe ? safe : "?", why);
+	free(safe);
+	free(word);
+}
+
 static int find_short(char c)
 {
 	for (int i = 0; i < OPT_COUNT; i++)
@@ -76,7 +94,7 @@ int args_parse(struct args *a, int argc, char **argv, char *err, size_t errlen)
 			size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
 
 			if ((o = find_long(arg + 2, len)) < 0) {
-				snprintf(err, errlen, "unknown option '%.*s'", (int)(len + 2), arg);
+				unknown(err, errlen, arg, len + 2, "");
 				return -1;
 			}
 			if (eq && !options[o].has_value) {
@@ -86,12 +104,14 @@ int args_parse(struct args *a, int argc, char **argv, char *err, size_t errlen)
 			value = eq ? eq + 1 : NULL;
 		} else {
 			if ((o = find_short(arg[1])) < 0) {
-				snprintf(err, errlen, "unknown option '-%c'", arg[1]);
+				uint32_t cp;
+				size_t n = format_utf8(arg + 1, &cp);
+
+				unknown(err, errlen, arg, 1 + (n ? n : 1), "");
 				return -1;
 			}
 			if (arg[2] && !options[o].has_value) {
-				snprintf(err, errlen, "unknown option '%s' (flags do not combine)",
-					 arg);
+				unknown(err, errlen, arg, strlen(arg), " (flags do not combine)");
 				return -1;
 			}
 			value = arg[2] ? arg + 2 : NULL;

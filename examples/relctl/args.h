@@ -39,10 +39,14 @@ struct args {
 	size_t npos;
 };
 
+/* The most characters of a word that a message about it shows. */
+#define ARGS_SHOWN_MAX 100
+
 /*
  * Splits argv (argc words, argv[0] the program) into options and words.
  * Returns 0, or -1 with a message in err for an unknown option or a missing
- * value; -2 when out of memory. Free with args_free() either way.
+ * value (the word shown safe, and cut to ARGS_SHOWN_MAX characters and
+ * "..."); -2 when out of memory. Free with args_free() either way.
  */
 int args_parse(struct args *a, int argc, char **argv, char *err, size_t errlen);
 

@@ -162,10 +162,10 @@ int cmd_builds_create(struct relctl *c)
 	if (opts.status < 0)
 		return relctl_error(RELCTL_EXIT_USAGE,
 				    "--status wants created, running, complete or failed, not '%s'",
-				    c->args.value[OPT_STATUS]);
+				    relctl_shown(c->args.value[OPT_STATUS]));
 	if (manifest_path && !(manifest = read_file(manifest_path)))
 		return relctl_error(errno == ENOENT ? RELCTL_EXIT_NOTFOUND : RELCTL_EXIT_USAGE,
-				    "reading manifest '%s': %s", manifest_path,
+				    "reading manifest '%s': %s", relctl_shown(manifest_path),
 				    errno == EINVAL ? "it holds a NUL byte" : strerror(errno));
 	if (c->args.value[OPT_DESCRIPTION]) {
 		opts.description = c->args.value[OPT_DESCRIPTION];

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/format.h"
 #include "json.h"
 #include "output.h"
 #include "relctl.h"
@@ -45,9 +46,20 @@ int cmd_env(struct relctl *c)
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
-		for (size_t i = 0; r && i < release_env_count(r); i++)
-			fprintf(c->out, "%s=%s\n", release_env_key(r, i),
-				env_shown(release_env_value(r, i), c->mask));
+		for (size_t i = 0; r && i < release_env_count(r); i++) {
+			/* One pair a line: a newline in a value is shown as \n. */
+			char *k = format_safe(release_env_key(r, i), 0, 0);
+			char *v = format_safe(env_shown(release_env_value(r, i), c->mask), 0, 0);
+
+			if (k && v)
+				fprintf(c->out, "%s=%s\n", k, v);
+			free(k);
+			free(v);
+			if (!k || !v) {
+				release_iter_free(it);
+				return relctl_fail(c, RELEASE_ENOMEM);
+			}
+		}
 	}
 	release_iter_free(it);
 	return RELCTL_EXIT_OK;

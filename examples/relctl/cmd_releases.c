@@ -83,21 +83,39 @@ out:
 	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
 }
 
-/* The env as KEY=VALUE lines, one string. NULL when out of memory. */
+/* The env as KEY=VALUE lines, one string, each pair on its line
+ * (format_safe()). NULL when out of memory. */
 static char *env_lines(const release *r, int mask)
 {
 	size_t n = release_env_count(r), len = 1, pos = 0, i;
-	char *text;
+	char **lines = calloc(n ? n : 1, sizeof *lines);
+	char *text = NULL;
 
-	for (i = 0; i < n; i++)
-		len += strlen(release_env_key(r, i)) + 1 +
-		       strlen(env_shown(release_env_value(r, i), mask)) + 1;
-	if (!(text = malloc(len)))
+	if (!lines)
 		return NULL;
+	for (i = 0; i < n; i++) {
+		const char *k = release_env_key(r, i), *v = env_shown(release_env_value(r, i), mask);
+		size_t size = strlen(k) + 1 + strlen(v) + 1;
+		char *pair = malloc(size);
+
+		if (!pair)
+			goto out;
+		snprintf(pair, size, "%s=%s", k, v);
+		lines[i] = format_safe(pair, 0, 0);
+		free(pair);
+		if (!lines[i])
+			goto out;
+		len += strlen(lines[i]) + 1;
+	}
+	if (!(text = malloc(len)))
+		goto out;
 	for (i = 0; i < n; i++)
-		pos += (size_t)snprintf(text + pos, len - pos, "%s=%s\n", release_env_key(r, i),
-					env_shown(release_env_value(r, i), mask));
+		pos += (size_t)snprintf(text + pos, len - pos, "%s\n", lines[i]);
 	text[pos] = '\0';
+out:
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
 	return text;
 }
 
@@ -130,7 +148,7 @@ int cmd_releases_info(struct relctl *c)
 	    info_add(in, "Created",
 		     format_rfc3339(created, sizeof created, release_created(r))) == 0 &&
 	    info_add(in, "Description", release_description(r)) == 0 &&
-	    info_add(in, "Env", env) == 0 && info_print(in, c->out) == 0)
+	    info_add_lines(in, "Env", env) == 0 && info_print(in, c->out) == 0)
 		rc = 0;
 	info_free(in);
 	free(env);
@@ -159,6 +177,17 @@ int cmd_releases_manifest(struct relctl *c)
 		json_string(&j, release_manifest(r));
 		json_end_object(&j);
 		json_finish(&j);
+	} else if (c->tty) {
+		/* Byte for byte is for files and pipes; a terminal gets the
+		 * lines with their control characters shown escaped. */
+		char *safe = format_safe(release_manifest(r), FORMAT_SAFE_LINES, 0);
+
+		if (!safe) {
+			release_free(r);
+			return relctl_fail(c, RELEASE_ENOMEM);
+		}
+		fputs(safe, c->out);
+		free(safe);
 	} else {
 		fputs(release_manifest(r), c->out);
 	}

@@ -1,8 +1,15 @@
 /* "ERROR: ..." on stderr, and the exit status that goes with it. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "common/format.h"
 #include "relctl.h"
+
+#define SHOWN_MAX 100    /* characters of an echoed word */
+#define MESSAGE_MAX 4096 /* characters of a whole message */
+#define SHOWN_SLOTS 4
 
 int relctl_status_of(int rc)
 {
@@ -23,16 +30,43 @@ int relctl_status_of(int rc)
 	}
 }
 
+const char *relctl_shown(const char *s)
+{
+	/* Up to 6 bytes a character ("\u0085"), and "...". */
+	static char slots[SHOWN_SLOTS][SHOWN_MAX * 6 + 4];
+	static unsigned next;
+	char *slot = slots[next++ % SHOWN_SLOTS], *safe;
+
+	if (!s)
+		return "";
+	if (!(safe = format_safe(s, 0, SHOWN_MAX)))
+		return "(out of memory)";
+	snprintf(slot, sizeof slots[0], "%s", safe);
+	free(safe);
+	return slot;
+}
+
 int relctl_error(int status, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg = NULL, *safe = NULL;
+	int n;
 
 	fflush(stdout); /* so a started "Creating myapp... " comes first */
-	fputs("ERROR: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n >= 0 && (msg = malloc((size_t)n + 1))) {
+		va_start(ap, fmt);
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		/* Messages echo what was typed and what was stored: neither may
+		 * drive the terminal or break the line. */
+		safe = format_safe(msg, 0, MESSAGE_MAX);
+	}
+	fprintf(stderr, "ERROR: %s\n", safe ? safe : "out of memory (formatting an error)");
+	free(safe);
+	free(msg);
 	return status;
 }
 

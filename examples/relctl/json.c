@@ -141,46 +141,14 @@ void json_finish(struct json *j)
 	fputc('\n', j->out);
 }
 
-/* The length of the valid UTF-8 sequence at s, or 0 if there is none
- * (overlong forms, surrogates and code points above U+10FFFF are invalid). */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 void json_write_string(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	fputc('"', out);
 	while (*p) {
-		size_t n = utf8_len(p);
+		uint32_t cp;
+		size_t n = format_utf8((const char *)p, &cp);
 
 		if (n == 0) {
 			fputs("\\ufffd", out);
@@ -196,8 +164,11 @@ void json_write_string(FILE *out, const char *s)
 		case '\r': fputs("\\r", out); break;
 		case '\t': fputs("\\t", out); break;
 		default:
-			if (*p < 0x20 || *p == 0x7F)
-				fprintf(out, "\\u%04x", *p);
+			/* C1 and bidi controls too, though JSON allows them
+			 * raw: a document printed on a terminal must not drive
+			 * it. */
+			if (format_is_control(cp))
+				fprintf(out, "\\u%04x", (unsigned)cp);
 			else
 				fwrite(p, 1, n, out);
 		}

@@ -1,8 +1,11 @@
 /*
  * A small streaming JSON writer: objects, arrays, strings, integers, booleans
  * and null, indented two spaces a level, so that `relctl ... --json` output is
- * stable and readable. Strings are escaped per RFC 8259; bytes that are not
- * valid UTF-8 become U+FFFD, so the output is always valid JSON text.
+ * stable and readable. Strings are escaped per RFC 8259, and so is every
+ * code point a terminal acts on (format_is_control(): C1 and bidi controls
+ * as well as C0 and DEL), so a document shown raw cannot drive the terminal;
+ * bytes that are not valid UTF-8 become U+FFFD, so the output is always
+ * valid JSON text.
  */
 #ifndef RELCTL_JSON_H
 #define RELCTL_JSON_H

@@ -85,7 +85,7 @@ int relctl_check_app(const char *name)
 	return relctl_error(RELCTL_EXIT_USAGE,
 			    "invalid app name '%s' (want 1-63 of a-z, 0-9 and '-', starting and "
 			    "ending with a letter or digit)",
-			    name);
+			    relctl_shown(name));
 }
 
 /* The environment variable's value, or NULL when unset or empty. */
@@ -114,7 +114,7 @@ static int check_usage(const struct relctl *c)
 				    cmd->synopsis);
 	if (n > cmd->max_pos)
 		return relctl_error(RELCTL_EXIT_USAGE, "unexpected argument '%s' (usage: relctl %s)",
-				    relctl_arg(c, cmd->max_pos), cmd->synopsis);
+				    relctl_shown(relctl_arg(c, cmd->max_pos)), cmd->synopsis);
 	if (cmd->needs_app && !c->app)
 		return relctl_error(RELCTL_EXIT_USAGE, "no app given: use -a APP or set RELEASE_APP");
 	if (cmd->needs_app)
@@ -143,7 +143,7 @@ static int run(struct relctl *c, int argc, char **argv)
 {
 	const char **pos;
 	size_t npos;
-	char err[256];
+	char err[1024];
 	int rc;
 
 	if ((rc = args_parse(&c->args, argc, argv, err, sizeof err)) == -2)
@@ -172,7 +172,7 @@ static int run(struct relctl *c, int argc, char **argv)
 	}
 	if (!(c->cmd = find_command(pos, npos)))
 		return relctl_error(RELCTL_EXIT_USAGE, "unknown command '%s' (see 'relctl --help')",
-				    npos > 1 && find_command(pos, 1) ? pos[1] : pos[0]);
+				    relctl_shown(npos > 1 && find_command(pos, 1) ? pos[1] : pos[0]));
 	if (c->args.seen & OPT_BIT(OPT_HELP)) {
 		help_command(stdout, c->cmd);
 		return RELCTL_EXIT_OK;
@@ -192,7 +192,8 @@ static int run(struct relctl *c, int argc, char **argv)
 	c->now = testenv_now(&c->test);
 	c->out = stdout;
 	c->progress = c->args.value[OPT_ID] ? stderr : stdout;
-	c->mask = isatty(STDOUT_FILENO) && !c->args.value[OPT_REVEAL];
+	c->tty = isatty(STDOUT_FILENO);
+	c->mask = c->tty && !c->args.value[OPT_REVEAL];
 	return c->cmd->run(c);
 }
 

@@ -29,7 +29,7 @@ static char *copy(const char *s)
 	return c;
 }
 
-int info_add(info *in, const char *key, const char *value)
+static int add(info *in, const char *key, const char *value, int lines)
 {
 	if (in->n == in->cap) {
 		size_t cap = in->cap ? 2 * in->cap : 8;
@@ -44,7 +44,9 @@ int info_add(info *in, const char *key, const char *value)
 		in->cap = cap;
 	}
 	in->keys[in->n] = copy(key);
-	in->values[in->n] = copy(value ? value : "");
+	/* One line, unless the caller made the lines: a stored newline must
+	 * not pass for the next key's. */
+	in->values[in->n] = lines ? copy(value ? value : "") : format_safe(value ? value : "", 0, 0);
 	if (!in->keys[in->n] || !in->values[in->n]) {
 		free(in->keys[in->n]);
 		free(in->values[in->n]);
@@ -52,6 +54,16 @@ int info_add(info *in, const char *key, const char *value)
 	}
 	in->n++;
 	return 0;
+}
+
+int info_add(info *in, const char *key, const char *value)
+{
+	return add(in, key, value, 0);
+}
+
+int info_add_lines(info *in, const char *key, const char *lines)
+{
+	return add(in, key, lines, 1);
 }
 
 /* Adds the lines of value to t, the first under key, the rest under "". */

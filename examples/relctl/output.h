@@ -23,9 +23,13 @@
 typedef struct info info;
 
 info *info_new(void);
-/* Adds a key and its value (copied; NULL is empty). 0, or -1 when out of
- * memory. */
+/* Adds a key and its value (copied; NULL is empty), on one line: control
+ * characters, newlines included, are shown escaped (format_safe()). 0, or -1
+ * when out of memory. */
 int info_add(info *in, const char *key, const char *value);
+/* Adds a key and a value of several lines, split at each '\n'; each line is
+ * made safe, so the caller escapes the newlines that are not line breaks. */
+int info_add_lines(info *in, const char *key, const char *lines);
 /* Prints the block. 0, or -1 when out of memory. */
 int info_print(const info *in, FILE *out);
 void info_free(info *in);

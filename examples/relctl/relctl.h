@@ -37,6 +37,7 @@ struct relctl {
 	int64_t now;            /* when this invocation started */
 	FILE *out;              /* results */
 	FILE *progress;         /* transcripts of writes: stdout, stderr under --id */
+	int tty;                /* standard output is a terminal */
 	int mask;               /* hide env values (a terminal, without --reveal) */
 	const struct command *cmd;
 };
@@ -73,11 +74,17 @@ release_store *relctl_store(struct relctl *c, int *status);
  * detailed message when it has one, and returns the exit status for rc. */
 int relctl_fail(struct relctl *c, int rc);
 
-/* Prints "ERROR: <message>" on stderr; returns status. */
+/* Prints "ERROR: <message>" on stderr, made safe for a terminal
+ * (format_safe()); returns status. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
 int relctl_error(int status, const char *fmt, ...);
+
+/* s as a message echoes it: made safe, and cut to its first 100 characters
+ * and "..." when longer. The text lives until the fourth next call, enough
+ * for one message. */
+const char *relctl_shown(const char *s);
 
 /* The exit status for a RELEASE_E* code. */
 int relctl_status_of(int rc);

@@ -161,6 +161,19 @@ def check(c, tmp):
     c.expect("invalid UTF-8", got,
              "ok \ufffd\ufffd bad \ufffd( \ufffd\ufffd\ufffd surrogate \U0001F600 fine\n")
 
+    # Every control character a terminal acts on round-trips, and none is
+    # written raw, in JSON or in text.
+    every = "".join(chr(ch) for ch in list(range(1, 32)) + [127] + list(range(0x80, 0xA0)))
+    every += "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    c.run("builds", "create", "-d", every)
+    got = c.json("builds", "--limit", "1")[0]["description"]
+    c.expect("control characters in JSON", got, every)
+    for args in (["builds", "--limit", "1", "--json"], ["builds", "--limit", "1"]):
+        out = c.run(*args).decode("utf-8")
+        raw = [ch for ch in out if ch != "\n" and (ch in every or ord(ch) < 32)]
+        if raw:
+            c.fail("relctl %s writes control characters raw: %r" % (" ".join(args), raw))
+
     # A failed promotion shows in the JSON too.
     c.run("env", "set", "B=2")
     subprocess.run([c.relctl, "releases", "promote", "--hook", "exit 1"],

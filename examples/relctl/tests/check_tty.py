@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Checks that env values are masked when relctl writes to a terminal (and
-shown with --reveal), and plain when its output is not a terminal.
+shown with --reveal), and plain when its output is not a terminal; and that a
+manifest reaches a terminal with its control characters escaped, a pipe byte
+for byte.
 
 Usage: check_tty.py RELCTL
 """
@@ -33,7 +35,7 @@ def on_tty(argv, env):
     proc.wait(timeout=60)
     if proc.returncode != 0:
         raise SystemExit("%s: exit %d" % (argv, proc.returncode))
-    return out.decode().replace("\r\n", "\n")
+    return out.decode("utf-8", "backslashreplace").replace("\r\n", "\n")
 
 
 def main():
@@ -74,6 +76,21 @@ def main():
             if "hunter2" in on_tty([relctl] + args, env) or \
                     "hunter2" in run(*args):
                 problems.append("relctl %s shows an env value" % " ".join(args))
+        # A manifest: escaped on a terminal, lines and tabs kept; exact when
+        # piped.
+        manifest = b"web:\n\tcmd: \x1b[2J\x1b]0;pwned\x07\n"
+        with open(os.path.join(tmp, "m.yml"), "wb") as f:
+            f.write(manifest)
+        mrid = run("builds", "create", "-m", os.path.join(tmp, "m.yml"), "-d", "m",
+                   "--id").split()[-1]
+        shown = on_tty([relctl, "releases", "manifest", mrid], env)
+        want = "web:\n\tcmd: \\e[2J\\e]0;pwned\\x07\n"
+        if shown != want:
+            problems.append("releases manifest on a terminal: %r, want %r" % (shown, want))
+        piped = subprocess.run([relctl, "releases", "manifest", mrid], env=env, check=True,
+                               stdout=subprocess.PIPE).stdout
+        if piped != manifest:
+            problems.append("releases manifest piped: %r, want %r" % (piped, manifest))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for p in problems:

@@ -58,12 +58,14 @@ Values are kept as given: spaces, quotes, '=', newlines, nothing.
   ! Setting QUOTED, EQ, NL, EMPTY... OK
   ! Release: RCPHZQLZRJ
 
+Text output keeps each pair on its line, showing a newline as \n; --json
+is exact.
+
   $ relctl env
   EMPTY=
   EQ=a=b
   NEW=1
-  NL=line one
-  line two
+  NL=line one\nline two
   QUOTED=say "hi"
 
   $ relctl env --json
