@@ -48,9 +48,9 @@ int cmd_builds(struct relctl *c)
 	struct json j;
 	int rc, status;
 
-	if (c->args.value[OPT_LIMIT] && relctl_parse_uint(c->args.value[OPT_LIMIT], &limit) != 0)
-		return relctl_error(RELCTL_EXIT_USAGE, "--limit wants a whole number, not '%s'",
-				    c->args.value[OPT_LIMIT]);
+	if (c->args.value[OPT_LIMIT] &&
+	    (status = relctl_option_uint(c, OPT_LIMIT, SIZE_MAX, "", &limit)) != 0)
+		return status;
 	if (!(s = relctl_store(c, &status)))
 		return status;
 	if ((rc = release_build_list(s, c->app, (size_t)limit, &it)) != 0)

@@ -99,18 +99,62 @@ static int finish(struct relctl *c, release *r)
 	return status;
 }
 
+/* An env key as the library takes it: [A-Za-z_][A-Za-z0-9_]*, its first
+ * len bytes. */
+static int valid_key(const char *key, size_t len)
+{
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char ch = key[i];
+		int alpha = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_';
+
+		if (!alpha && (i == 0 || ch < '0' || ch > '9'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Checks every word before anything is printed: KEY=VALUE pairs for set,
+ * keys for unset. 0, or the exit status after reporting. */
+static int check_words(struct relctl *c, int pairs)
+{
+	for (size_t i = 0; i < relctl_nargs(c); i++) {
+		const char *w = relctl_arg(c, i);
+		size_t len = strcspn(w, "=");
+		char *key;
+		int status;
+
+		if (pairs && !w[len])
+			return relctl_error(RELCTL_EXIT_USAGE,
+					    "'%s' is not KEY=VALUE (usage: relctl %s)",
+					    relctl_shown(w), c->cmd->synopsis);
+		if (!pairs && w[len])
+			return relctl_error(RELCTL_EXIT_USAGE,
+					    "'%s' is a KEY=VALUE, not a KEY (usage: relctl %s)",
+					    relctl_shown(w), c->cmd->synopsis);
+		if (valid_key(w, len))
+			continue;
+		if (!(key = malloc(len + 1)))
+			return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
+		memcpy(key, w, len);
+		key[len] = '\0';
+		status = relctl_error(RELCTL_EXIT_USAGE,
+				      "invalid env key '%s' (want [A-Za-z_][A-Za-z0-9_]*)",
+				      relctl_shown(key));
+		free(key);
+		return status;
+	}
+	return 0;
+}
+
 int cmd_env_set(struct relctl *c)
 {
 	release_store *s;
 	release *r = NULL;
 	int rc, status;
 
-	for (size_t i = 0; i < relctl_nargs(c); i++)
-		if (!strchr(relctl_arg(c, i), '='))
-			return relctl_error(RELCTL_EXIT_USAGE,
-					    "'%s' is not KEY=VALUE (usage: relctl %s)",
-					    relctl_arg(c, i), c->cmd->synopsis);
-	if (!(s = relctl_store(c, &status)))
+	if ((status = check_words(c, 1)) != 0 || !(s = relctl_store(c, &status)))
 		return status;
 	start(c, "Setting");
 	if ((rc = release_env_set(s, c->app, c->args.pos + (c->args.npos - relctl_nargs(c)),
@@ -125,12 +169,7 @@ int cmd_env_unset(struct relctl *c)
 	release *r = NULL;
 	int rc, status;
 
-	for (size_t i = 0; i < relctl_nargs(c); i++)
-		if (strchr(relctl_arg(c, i), '='))
-			return relctl_error(RELCTL_EXIT_USAGE,
-					    "'%s' is a KEY=VALUE, not a KEY (usage: relctl %s)",
-					    relctl_arg(c, i), c->cmd->synopsis);
-	if (!(s = relctl_store(c, &status)))
+	if ((status = check_words(c, 0)) != 0 || !(s = relctl_store(c, &status)))
 		return status;
 	start(c, "Unsetting");
 	if ((rc = release_env_unset(s, c->app, c->args.pos + (c->args.npos - relctl_nargs(c)),

@@ -10,16 +10,31 @@
 
 #define DEFAULT_LIMIT 10
 
-/* --before: a version, or a release id whose version is meant. */
-static int before_version(struct relctl *c, release_store *s, const char *arg, uint64_t *out)
+/* The message for a --before that is neither a version nor an id. */
+static int bad_before(const char *arg)
+{
+	return relctl_error(RELCTL_EXIT_USAGE,
+			    "--before wants a version number (1 or more) or a release id, not '%s'",
+			    relctl_shown(arg));
+}
+
+/* --before's value is written as a number, so it means a version. */
+static int is_number(const char *arg)
+{
+	return arg[0] == '-' || arg[0] == '+' || (arg[0] >= '0' && arg[0] <= '9');
+}
+
+/* --before given as an id: its version in *out. 0, or the exit status after
+ * reporting. */
+static int before_id(struct relctl *c, release_store *s, const char *arg, uint64_t *out)
 {
 	release *r;
 	int rc;
 
-	if (relctl_parse_uint(arg, out) == 0)
-		return 0;
-	if ((rc = release_get(s, c->app, arg, &r)) != 0)
-		return rc;
+	if ((rc = release_get(s, c->app, arg, &r)) == RELEASE_EINVAL)
+		return bad_before(arg);
+	if (rc != 0)
+		return relctl_fail(c, rc);
 	*out = release_version(r);
 	release_free(r);
 	return 0;
@@ -28,6 +43,7 @@ static int before_version(struct relctl *c, release_store *s, const char *arg, u
 int cmd_releases(struct relctl *c)
 {
 	static const char *const headers[] = {"ID", "STATUS", "BUILD", "CREATED", "DESCRIPTION"};
+	const char *before = c->args.value[OPT_BEFORE];
 	uint64_t limit = DEFAULT_LIMIT;
 	release_list_opts opts;
 	release_store *s;
@@ -38,15 +54,17 @@ int cmd_releases(struct relctl *c)
 	int rc, status;
 
 	release_list_opts_init(&opts);
-	if (c->args.value[OPT_LIMIT] && relctl_parse_uint(c->args.value[OPT_LIMIT], &limit) != 0)
-		return relctl_error(RELCTL_EXIT_USAGE, "--limit wants a whole number, not '%s'",
-				    c->args.value[OPT_LIMIT]);
+	if (c->args.value[OPT_LIMIT] &&
+	    (status = relctl_option_uint(c, OPT_LIMIT, SIZE_MAX, "", &limit)) != 0)
+		return status;
 	opts.limit = (size_t)limit;
+	if (before && is_number(before) &&
+	    (relctl_parse_uint(before, &opts.before) != 0 || opts.before == 0))
+		return bad_before(before);
 	if (!(s = relctl_store(c, &status)))
 		return status;
-	if (c->args.value[OPT_BEFORE] &&
-	    (rc = before_version(c, s, c->args.value[OPT_BEFORE], &opts.before)) != 0)
-		return relctl_fail(c, rc);
+	if (before && !is_number(before) && (status = before_id(c, s, before, &opts.before)) != 0)
+		return status;
 	if ((rc = release_list(s, c->app, &opts, &it)) != 0)
 		return relctl_fail(c, rc);
 	json_init(&j, c->out);

@@ -10,20 +10,20 @@ const struct command relctl_commands[] = {
 	 "apps [--json]",
 	 "list apps",
 	 "Lists every app of the store with its status (running, or updating while\n"
-	 "a promotion runs) and its active release."},
+	 "a promotion runs) and its active release.", 0},
 	{"apps create", cmd_apps_create, OPT_BIT(OPT_ID), 0, 0, 1,
 	 "apps create APP [--id]",
 	 "create an app",
 	 "APP is 1-63 of a-z, 0-9 and '-', starting and ending with a letter or\n"
-	 "digit. Without APP, the app of -a or RELEASE_APP is created."},
+	 "digit. Without APP, the app of -a or RELEASE_APP is created.", 1},
 	{"apps delete", cmd_apps_delete, 0, 0, 0, 1,
 	 "apps delete APP",
 	 "delete an app with all its builds and releases",
-	 NULL},
+	 NULL, 0},
 	{"builds", cmd_builds, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_LIMIT), 1, 0, 0,
 	 "builds -a APP [--limit N] [--json]",
 	 "list builds",
-	 "Newest first, at most N (default 10; 0: all)."},
+	 "Newest first, at most N (default 10; 0: all).", 0},
 	{"builds create", cmd_builds_create,
 	 OPT_BIT(OPT_DESCRIPTION) | OPT_BIT(OPT_MANIFEST) | OPT_BIT(OPT_STATUS) | OPT_BIT(OPT_ID), 1,
 	 0, 0,
@@ -39,11 +39,11 @@ const struct command relctl_commands[] = {
 	 "stderr says why.\n"
 	 "\n"
 	 "--manifest FILE reads the manifest from FILE ('-': standard input);\n"
-	 "without it the manifest is empty."},
+	 "without it the manifest is empty.", 0},
 	{"builds info", cmd_builds_info, OPT_BIT(OPT_JSON), 1, 1, 1,
 	 "builds info BID -a APP [--json]",
 	 "show a build",
-	 NULL},
+	 NULL, 0},
 	{"releases", cmd_releases, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_LIMIT) | OPT_BIT(OPT_BEFORE), 1, 0,
 	 0,
 	 "releases -a APP [--limit N] [--before VERSION|RID] [--json]",
@@ -53,41 +53,41 @@ const struct command relctl_commands[] = {
 	 "the last id shown as the next --before.\n"
 	 "\n"
 	 "STATUS is \"active\" for the app's active release and \"failed\" for one whose\n"
-	 "last promotion failed."},
+	 "last promotion failed.", 0},
 	{"releases info", cmd_releases_info, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL), 1, 1, 1,
 	 "releases info RID -a APP [--json] [--reveal]",
 	 "show a release and its env",
 	 "Env values are masked when standard output is a terminal; --reveal shows\n"
-	 "them."},
+	 "them.", 0},
 	{"releases manifest", cmd_releases_manifest, OPT_BIT(OPT_JSON), 1, 1, 1,
 	 "releases manifest RID -a APP [--json]",
 	 "print a release's manifest as it was stored",
-	 NULL},
+	 NULL, 0},
 	{"releases promote", cmd_releases_promote, HOOK_OPTS | OPT_BIT(OPT_ID), 1, 0, 1,
 	 "releases promote [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--id]",
 	 "make a release active (default: the newest)",
 	 "Runs the deploy hook, if any, streaming its output as events. A release\n"
-	 "older than the active one cannot be promoted: roll back to it instead."},
+	 "older than the active one cannot be promoted: roll back to it instead.", 0},
 	{"releases rollback", cmd_releases_rollback, HOOK_OPTS | OPT_BIT(OPT_ID), 1, 0, 1,
 	 "releases rollback [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--id]",
 	 "roll back to a release (default: the previously active one)",
 	 "Creates a new release copying RID's build, env, manifest and description,\n"
 	 "and promotes it, running the deploy hook, if any. --id prints only the new\n"
-	 "release's id on standard output (the transcript goes to standard error)."},
+	 "release's id on standard output (the transcript goes to standard error).", 0},
 	{"env", cmd_env, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL), 1, 0, 0,
 	 "env -a APP [--json] [--reveal]",
 	 "show the env of the newest release",
-	 "Values are masked when standard output is a terminal; --reveal shows them."},
+	 "Values are masked when standard output is a terminal; --reveal shows them.", 0},
 	{"env set", cmd_env_set, HOOK_OPTS | OPT_BIT(OPT_PROMOTE) | OPT_BIT(OPT_ID), 1, 1, SIZE_MAX,
 	 "env set KEY=VALUE... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]",
 	 "create a release with env changed",
 	 "The new release copies the newest one with the keys set; its description\n"
 	 "is Convox's: \"env add:K change:K\". A change that changes nothing creates\n"
-	 "no release. --promote promotes the new release."},
+	 "no release. --promote promotes the new release.", 0},
 	{"env unset", cmd_env_unset, HOOK_OPTS | OPT_BIT(OPT_PROMOTE) | OPT_BIT(OPT_ID), 1, 1,
 	 SIZE_MAX,
 	 "env unset KEY... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]",
 	 "create a release with env keys removed",
-	 "Keys that are not set are ignored; when none is set no release is created."},
-	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL},
+	 "Keys that are not set are ignored; when none is set no release is created.", 0},
+	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0},
 };

@@ -78,6 +78,39 @@ int relctl_parse_uint(const char *s, uint64_t *out)
 	return 0;
 }
 
+int relctl_parse_number(const char *s, uint64_t max, uint64_t *out)
+{
+	const char *digits = s && *s == '-' ? s + 1 : s;
+	uint64_t v;
+
+	if (relctl_parse_uint(s, &v) == 0 && v <= max) {
+		*out = v;
+		return 0;
+	}
+	/* Refused, but still a number: too big, or negative. */
+	if (digits && *digits && strspn(digits, "0123456789") == strlen(digits))
+		return -2;
+	return -1;
+}
+
+int relctl_option_uint(const struct relctl *c, enum opt o, uint64_t max, const char *unit,
+		       uint64_t *out)
+{
+	const char *s = c->args.value[o];
+
+	switch (relctl_parse_number(s, max, out)) {
+	case 0:
+		return 0;
+	case -2:
+		return relctl_error(RELCTL_EXIT_USAGE, "%s %s is out of range (0 to %llu%s%s)",
+				    opt_name(o), relctl_shown(s), (unsigned long long)max,
+				    *unit ? " " : "", unit);
+	default:
+		return relctl_error(RELCTL_EXIT_USAGE, "%s wants a whole number%s%s, not '%s'",
+				    opt_name(o), *unit ? " of " : "", unit, relctl_shown(s));
+	}
+}
+
 int relctl_check_app(const char *name)
 {
 	if (release_app_name_valid(name))
@@ -125,16 +158,15 @@ static int check_usage(const struct relctl *c)
 /* Reads the hook settings. 0, or an exit status after reporting. */
 static int load_hook(struct relctl *c)
 {
-	const char *timeout = c->args.value[OPT_HOOK_TIMEOUT];
 	uint64_t t = HOOK_DEFAULT_TIMEOUT_S;
+	int rc;
 
 	c->hook = c->args.value[OPT_HOOK] ? c->args.value[OPT_HOOK] : env_value("RELEASE_DEPLOY_HOOK");
 	if (c->hook && !*c->hook)
 		c->hook = NULL; /* --hook '' turns the hook off */
-	if (timeout && (relctl_parse_uint(timeout, &t) != 0 || t > INT32_MAX))
-		return relctl_error(RELCTL_EXIT_USAGE,
-				    "--hook-timeout wants a whole number of seconds, not '%s'",
-				    timeout);
+	if (c->args.value[OPT_HOOK_TIMEOUT] &&
+	    (rc = relctl_option_uint(c, OPT_HOOK_TIMEOUT, INT32_MAX, "seconds", &t)) != 0)
+		return rc;
 	c->hook_timeout_s = (int64_t)t;
 	return 0;
 }
@@ -186,6 +218,11 @@ static int run(struct relctl *c, int argc, char **argv)
 		return rc;
 	if (testenv_load(&c->test, err, sizeof err) != 0)
 		return relctl_error(RELCTL_EXIT_USAGE, "%s", err);
+	/* An empty RELEASE_STORE is unset, as usual; an empty --store was
+	 * meant to name something, and is not the default store. */
+	if (c->args.value[OPT_STORE] && !*c->args.value[OPT_STORE])
+		return relctl_error(RELCTL_EXIT_USAGE, "--store is empty: give a path or a URI, or "
+						       "leave it out for the default store");
 	if (!(c->store_uri = relctl_store_uri(c->args.value[OPT_STORE] ? c->args.value[OPT_STORE]
 								       : env_value("RELEASE_STORE"))))
 		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");

@@ -52,6 +52,7 @@ struct command {
 	const char *synopsis; /* after "relctl " */
 	const char *summary;  /* one line */
 	const char *help;     /* paragraphs after the synopsis; may be NULL */
+	int creates_store;    /* may make a new store; others need one to exist */
 };
 
 /* The table of commands, ended by a NULL words (commands.c). */
@@ -94,6 +95,15 @@ int relctl_check_app(const char *name);
 
 /* Parses a whole, non-negative decimal number. 0 or -1. */
 int relctl_parse_uint(const char *s, uint64_t *out);
+
+/* Parses a whole decimal number from 0 to max: 0; -1 when s is not one;
+ * -2 when it is one out of range (negative, or above max). */
+int relctl_parse_number(const char *s, uint64_t max, uint64_t *out);
+
+/* Reads option o's value as relctl_parse_number() does. 0, or the exit status
+ * after reporting; unit ("seconds", or "") names what the number counts. */
+int relctl_option_uint(const struct relctl *c, enum opt o, uint64_t max, const char *unit,
+		       uint64_t *out);
 
 /* The commands. */
 int cmd_apps(struct relctl *c);

@@ -1,8 +1,11 @@
 /* Which store relctl uses, and opening it. */
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hook.h"
@@ -45,6 +48,65 @@ char *relctl_store_uri(const char *given)
 	return uri;
 }
 
+/* The directory of a file: URI, as the library finds it ("file:" alone is
+ * the default store). 0, or -1 for another scheme or a path it would refuse
+ * anyway (it says why then). */
+static int file_store_path(const char *uri, char *path, size_t size)
+{
+	const char *p = uri + 5, *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (strncmp(uri, "file:", 5) != 0)
+		return -1;
+	if (strncmp(p, "//", 2) == 0) /* file:///abs/path */
+		p += 2;
+	if (*p)
+		n = snprintf(path, size, "%s", p);
+	else if (xdg && xdg[0] == '/')
+		n = snprintf(path, size, "%s/librelease", xdg);
+	else if (home && home[0] == '/')
+		n = snprintf(path, size, "%s/.local/share/librelease", home);
+	else
+		return -1;
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* 1 when path holds no store, and opening it would make one: there is no
+ * such directory, or it is empty. A directory with other files in it is
+ * left to the library, which refuses it and says why. */
+static int no_store_at(const char *path)
+{
+	char format[4096 + 8];
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	int empty = 1;
+
+	snprintf(format, sizeof format, "%s/FORMAT", path);
+	if (lstat(format, &st) == 0 || errno != ENOENT)
+		return 0;
+	if (!(d = opendir(path)))
+		return errno == ENOENT;
+	while (empty && (e = readdir(d)))
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+/* A command that cannot make a store must not make one by opening a
+ * mistyped path (release_store_open() creates what is missing). 0, or the
+ * exit status after reporting. */
+static int check_exists(const struct relctl *c)
+{
+	char path[4096];
+
+	if (c->cmd->creates_store || file_store_path(c->store_uri, path, sizeof path) != 0 ||
+	    !no_store_at(path))
+		return 0;
+	return relctl_error(RELCTL_EXIT_STORE, "no store at %s (relctl apps create makes one)",
+			    relctl_shown(path));
+}
+
 static int is_postgresql(const char *uri)
 {
 	return strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
@@ -76,6 +138,8 @@ release_store *relctl_store(struct relctl *c, int *status)
 
 	if (c->store)
 		return c->store;
+	if ((*status = check_exists(c)) != 0)
+		return NULL;
 	release_store_opts_init(&opts);
 	testenv_apply(&c->test, &opts);
 	/* The lease must outlast the longest hook, or another promoter could

@@ -1,9 +1,11 @@
 Apps: listing, creating, deleting.
 
-A fresh store has no apps; the table is only its header.
+A store that does not exist yet is not made by reading it (store.t): it
+has no apps to list. Creating an app makes it.
 
   $ relctl apps
-  APP  STATUS  RELEASE
+  ! ERROR: no store at $TESTTMP/store (relctl apps create makes one)
+  [7]
 
   $ relctl apps create myapp
   Creating myapp... OK

@@ -86,19 +86,18 @@ is exact.
   $ relctl env --reveal | head -1
   EMPTY=
 
-Mistakes are usage errors (exit 2) and write nothing.
+Mistakes are usage errors (exit 2) and write nothing; every word is checked
+before anything is printed.
 
   $ relctl env set FOO
   ! ERROR: 'FOO' is not KEY=VALUE (usage: relctl env set KEY=VALUE... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
   [2]
 
   $ relctl env set 1FOO=x
-  Setting 1FOO...  (no-eol)
   ! ERROR: invalid env key '1FOO' (want [A-Za-z_][A-Za-z0-9_]*)
   [2]
 
   $ relctl env set =x
-  Setting ...  (no-eol)
   ! ERROR: invalid env key '' (want [A-Za-z_][A-Za-z0-9_]*)
   [2]
 

@@ -91,9 +91,17 @@ Errors that echo a word or a stored string.
   ! ERROR: --status wants created, running, complete or failed, not 'done\nERROR: forged'
   [2]
 
+  $ relctl releases --before "$(printf 'R\033[2J')"
+  ! ERROR: --before wants a version number (1 or more) or a release id, not 'R\e[2J'
+  [2]
+
   $ relctl builds create -m "$(printf 'no\033[2Jfile')"
   ! ERROR: reading manifest 'no\e[2Jfile': No such file or directory
   [3]
+
+  $ relctl env set "$(printf 'K\033=1')"
+  ! ERROR: invalid env key 'K\e' (want [A-Za-z_][A-Za-z0-9_]*)
+  [2]
 
 Events: what a hook prints, and the store's strings in them.
 

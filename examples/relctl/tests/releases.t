@@ -207,7 +207,7 @@ Paging: --limit (default 10, 0 for all) and --before a version or an id.
   [3]
 
   $ relctl releases --limit -1
-  ! ERROR: --limit wants a whole number, not '-1'
+  ! ERROR: --limit -1 is out of range (0 to 18446744073709551615)
   [2]
 
   $ relctl releases --limit 2 --json
