@@ -27,6 +27,7 @@ static const struct {
 	[OPT_HOOK] = {"hook", 0, 1},
 	[OPT_HOOK_TIMEOUT] = {"hook-timeout", 0, 1},
 	[OPT_REVEAL] = {"reveal", 0, 0},
+	[OPT_FORCE] = {"force", 0, 0},
 };
 
 const char *opt_name(enum opt o)

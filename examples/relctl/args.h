@@ -25,6 +25,7 @@ enum opt {
 	OPT_HOOK,
 	OPT_HOOK_TIMEOUT,
 	OPT_REVEAL,
+	OPT_FORCE,
 	OPT_COUNT
 };
 

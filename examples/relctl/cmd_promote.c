@@ -2,29 +2,71 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/format.h"
 #include "hook.h"
 #include "output.h"
 #include "relctl.h"
 
+/* What a promotion is given: options, the hook, the lease owner's label. */
+struct promotion {
+	release_promote_opts opts;
+	struct hook hook;
+	char owner[128];
+};
+
 /* Promotion options that print events to the transcript and run the hook,
  * if there is one. */
-static void promote_opts(struct relctl *c, release_promote_opts *opts, struct hook *hook)
+static void promotion_init(struct relctl *c, struct promotion *p)
 {
+	char host[64];
+
 	/* A reader of the transcript that goes away must not kill relctl in the
 	 * middle of a promotion; failed writes are noticed at the end. */
 	signal(SIGPIPE, SIG_IGN);
-	release_promote_opts_init(opts);
-	opts->on_event = print_event_live;
-	opts->event_payload = c->progress;
-	memset(hook, 0, sizeof *hook);
+	release_promote_opts_init(&p->opts);
+	p->opts.on_event = print_event_live;
+	p->opts.event_payload = c->progress;
+	/* Who holds the app, for whoever finds it busy: a pid alone does not
+	 * say where to look. */
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "an unknown host");
+	host[sizeof host - 1] = '\0';
+	snprintf(p->owner, sizeof p->owner, "relctl pid %ld on %s", (long)getpid(), host);
+	p->opts.owner = p->owner;
+	if (c->args.value[OPT_FORCE])
+		p->opts.flags |= RELEASE_PROMOTE_FORCE;
+	memset(&p->hook, 0, sizeof p->hook);
 	if (c->hook) {
-		hook->cmd = c->hook;
-		hook->timeout_s = c->hook_timeout_s;
-		hook->store_uri = c->store_uri;
-		opts->deploy = hook_deploy;
-		opts->deploy_payload = hook;
+		p->hook.cmd = c->hook;
+		p->hook.timeout_s = c->hook_timeout_s;
+		p->hook.store_uri = c->store_uri;
+		p->opts.deploy = hook_deploy;
+		p->opts.deploy_payload = &p->hook;
 	}
+}
+
+/* A busy app: who holds it and until when, and the way out. */
+static int busy(struct relctl *c)
+{
+	char until[FORMAT_TIME_MAX], said[512];
+	release_app *app = NULL;
+	int status;
+
+	snprintf(said, sizeof said, "%s", release_store_errmsg(c->store));
+	if (release_app_get(c->store, c->app, &app) != 0 || !release_app_lease_owner(app)) {
+		/* The lease is gone meanwhile: the library's word, then. */
+		release_app_free(app);
+		return relctl_error(RELCTL_EXIT_BUSY, "%s", said);
+	}
+	status = relctl_error(RELCTL_EXIT_BUSY,
+			      "app '%s' is currently updating (lease held by %s until %s); "
+			      "if that promotion is dead, --force takes the app over",
+			      c->app, relctl_shown(release_app_lease_owner(app)),
+			      format_rfc3339(until, sizeof until, release_app_lease_expires(app)));
+	release_app_free(app);
+	return status;
 }
 
 /* Reports a failed promotion, with the hook's account of it first. */
@@ -33,6 +75,8 @@ static int promote_failed(struct relctl *c, int rc, const struct hook *hook)
 	if (rc == RELEASE_EDEPLOY && hook->failure[0])
 		return relctl_error(relctl_status_of(rc), "%s: %s", hook->failure,
 				    release_store_errmsg(c->store));
+	if (rc == RELEASE_EBUSY)
+		return busy(c);
 	return relctl_fail(c, rc);
 }
 
@@ -49,18 +93,17 @@ static int check_release(struct relctl *c, release_store *s, const char *id)
 
 int relctl_promote(struct relctl *c, const char *id)
 {
-	release_promote_opts opts;
-	struct hook hook;
+	struct promotion p;
 	release_store *s;
 	int rc, status;
 
 	if (!(s = relctl_store(c, &status)))
 		return status;
-	promote_opts(c, &opts, &hook);
+	promotion_init(c, &p);
 	fprintf(c->progress, "Promoting %s...\n", id);
 	fflush(c->progress);
-	if ((rc = release_promote(s, c->app, id, &opts)) != 0)
-		return promote_failed(c, rc, &hook);
+	if ((rc = release_promote(s, c->app, id, &p.opts)) != 0)
+		return promote_failed(c, rc, &p.hook);
 	fputs("OK\n", c->progress);
 	return RELCTL_EXIT_OK;
 }
@@ -103,8 +146,7 @@ int cmd_releases_promote(struct relctl *c)
 
 int cmd_releases_rollback(struct relctl *c)
 {
-	release_promote_opts opts;
-	struct hook hook;
+	struct promotion p;
 	release_store *s;
 	release_app *app = NULL;
 	release *copy = NULL;
@@ -132,11 +174,11 @@ int cmd_releases_rollback(struct relctl *c)
 		snprintf(previous, sizeof previous, "%s", release_app_previous(app));
 		release_app_free(app);
 	}
-	promote_opts(c, &opts, &hook);
+	promotion_init(c, &p);
 	fprintf(c->progress, "Rolling back to %s...\n", target);
 	fflush(c->progress);
-	if ((rc = release_rollback(s, c->app, target, &opts, &copy)) != 0)
-		return promote_failed(c, rc, &hook);
+	if ((rc = release_rollback(s, c->app, target, &p.opts, &copy)) != 0)
+		return promote_failed(c, rc, &p.hook);
 	fprintf(c->progress, "OK, %s\n", release_id(copy));
 	if (c->args.value[OPT_ID])
 		fprintf(c->out, "%s\n", release_id(copy));

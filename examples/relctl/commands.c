@@ -63,17 +63,25 @@ const struct command relctl_commands[] = {
 	 "releases manifest RID -a APP [--json]",
 	 "print a release's manifest as it was stored",
 	 NULL, 0},
-	{"releases promote", cmd_releases_promote, HOOK_OPTS | OPT_BIT(OPT_ID), 1, 0, 1,
-	 "releases promote [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--id]",
+	{"releases promote", cmd_releases_promote, HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE),
+	 1, 0, 1,
+	 "releases promote [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]",
 	 "make a release active (default: the newest)",
 	 "Runs the deploy hook, if any, streaming its output as events. A release\n"
-	 "older than the active one cannot be promoted: roll back to it instead.", 0},
-	{"releases rollback", cmd_releases_rollback, HOOK_OPTS | OPT_BIT(OPT_ID), 1, 0, 1,
-	 "releases rollback [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--id]",
+	 "older than the active one cannot be promoted: roll back to it instead.\n"
+	 "\n"
+	 "An app another promotion holds is refused (exit 5), naming the holder and\n"
+	 "when its lease ends. --force takes the app over: use it only when that\n"
+	 "holder is gone (its relctl was killed), or two deployments run at once.", 0},
+	{"releases rollback", cmd_releases_rollback,
+	 HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE), 1, 0, 1,
+	 "releases rollback [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]",
 	 "roll back to a release (default: the previously active one)",
 	 "Creates a new release copying RID's build, env, manifest and description,\n"
 	 "and promotes it, running the deploy hook, if any. --id prints only the new\n"
-	 "release's id on standard output (the transcript goes to standard error).", 0},
+	 "release's id on standard output (the transcript goes to standard error).\n"
+	 "--force takes the app over from another promotion, as for `releases\n"
+	 "promote`.", 0},
 	{"env", cmd_env, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL), 1, 0, 0,
 	 "env -a APP [--json] [--reveal]",
 	 "show the env of the newest release",

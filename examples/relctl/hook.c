@@ -1,5 +1,5 @@
 /*
- * Running the deploy hook: a child in its own process group, whose output
+ * Running the deploy hook: a process group (hook_group.h), whose output
  * lines are read as they come and reported as events, bounded by a timeout.
  */
 #include "hook.h"
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hook_env.h"
+#include "hook_group.h"
 
 #define SLICE_MS 200 /* how often to look whether the hook has exited */
 #define SOURCE "hook"
@@ -49,8 +50,11 @@ int64_t hook_lease_ns(int64_t timeout_s)
 {
 	const int64_t s = 1000000000;
 
+	/* Without a timeout the hook is given an hour: long enough for a
+	 * deployment, short enough that a killed relctl's lease lapses the
+	 * same day (--force breaks it sooner). */
 	if (timeout_s <= 0)
-		return 24 * 3600 * s; /* no limit: a day, then a crashed relctl's lease expires */
+		timeout_s = HOOK_UNTIMED_LEASE_S;
 	return (timeout_s + HOOK_GRACE_S + 60) * s;
 }
 
@@ -152,23 +156,6 @@ static void restore_signals(struct run *run)
 		sigaction(caught[i], &run->old[i], NULL);
 }
 
-static void child(const struct hook *hook, char **envp, int out)
-{
-	static const char msg[] = "relctl: cannot run /bin/sh\n";
-	char *argv[] = {"sh", "-c", (char *)hook->cmd, NULL};
-	int in = open("/dev/null", O_RDONLY | O_CLOEXEC); /* dup2 keeps fd 0 open */
-
-	setpgid(0, 0);
-	/* relctl ignores SIGPIPE; the hook should not inherit that. */
-	signal(SIGPIPE, SIG_DFL);
-	if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-		_exit(127);
-	execve("/bin/sh", argv, envp);
-	if (write(2, msg, sizeof msg - 1) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 /* Waits for the hook, reading its output, until it exits; stops it at the
  * deadline. Returns its wait status. */
 static int supervise(struct run *run)
@@ -245,6 +232,7 @@ int hook_deploy(void *payload, const release *r, release_events *events)
 	struct run run;
 	char err[300];
 	int pipefd[2] = {-1, -1}, status, rc = 1;
+	pid_t parent;
 
 	memset(&run, 0, sizeof run);
 	run.hook = hook;
@@ -261,6 +249,7 @@ int hook_deploy(void *payload, const release *r, release_events *events)
 		goto out;
 	}
 	fflush(NULL); /* nothing buffered may be written twice */
+	parent = getpid();
 	/* Before the fork: a signal that comes as soon as the hook runs must
 	 * already stop it rather than end relctl. */
 	catch_signals(&run);
@@ -270,8 +259,11 @@ int hook_deploy(void *payload, const release *r, release_events *events)
 			 strerror(errno));
 		goto out;
 	}
-	if (run.pid == 0)
-		child(hook, env.envp, pipefd[1]);
+	if (run.pid == 0) {
+		struct hook_child hc = {hook->cmd, &env, pipefd[1], parent};
+
+		hook_group_lead(&hc);
+	}
 	/* Also here, so that signalling the group cannot race the child's own
 	 * setpgid(). */
 	setpgid(run.pid, run.pid);

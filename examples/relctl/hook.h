@@ -13,7 +13,9 @@
  *   RELEASE_ENV_FILE     a file of its env, one KEY=VALUE a line, by key
  *   RELEASE_STORE        the store relctl uses, as a URI
  *
- * Both files are private (0600) and removed when the hook ends. Every line
+ * Both files are private (0600) and have no name: the paths are /dev/fd/N,
+ * descriptors the hook inherits, so nothing is left behind even when relctl
+ * is killed. The hook cannot outlive relctl either (hook_group.h). Every line
  * the hook writes to stdout or stderr becomes an event from source "hook" as
  * it arrives (blank lines are skipped; longer lines than HOOK_LINE_MAX are
  * split). Exit status 0 is success; anything else, being killed, or running
@@ -29,6 +31,7 @@
 #define HOOK_LINE_MAX 4096
 #define HOOK_GRACE_S 3          /* SIGTERM, then SIGKILL this much later */
 #define HOOK_DEFAULT_TIMEOUT_S 600
+#define HOOK_UNTIMED_LEASE_S 3600 /* a hook without a timeout: the lease's part */
 
 struct hook {
 	const char *cmd;
@@ -41,7 +44,8 @@ struct hook {
 int hook_deploy(void *payload, const release *r, release_events *events);
 
 /* The promotion lease to take for a hook with this timeout: longer than the
- * hook may run, so nobody takes the app over while it does. */
+ * hook may run, so nobody takes the app over while it does; for no timeout
+ * (0), as for one of HOOK_UNTIMED_LEASE_S. */
 int64_t hook_lease_ns(int64_t timeout_s);
 
 #endif

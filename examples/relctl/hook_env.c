@@ -2,10 +2,13 @@
 #include "hook_env.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -16,37 +19,74 @@ static const char *const var_names[HOOK_ENV_VARS] = {
 	"RELEASE_MANIFEST", "RELEASE_ENV_FILE", "RELEASE_STORE",
 };
 
-/* Creates a private temporary file named like relctl-<what>-XXXXXX, in
- * $TMPDIR or /tmp, holding the n texts (or each of them followed by a
- * newline, when lines is set). */
-static int write_temp(char *path, size_t size, const char *what, const char *const *texts,
-		      size_t n, int lines, char *err, size_t errlen)
+/* Writes all of text to fd. 0, or -1 with errno set. */
+static int write_all(int fd, const char *text, size_t len)
 {
-	const char *dir = getenv("TMPDIR");
-	FILE *f;
-	int fd, ok;
+	while (len > 0) {
+		ssize_t n = write(fd, text, len);
 
-	if (!dir || dir[0] != '/')
-		dir = "/tmp";
-	snprintf(path, size, "%s/relctl-%s-XXXXXX", dir, what);
-	if ((fd = mkstemp(path)) < 0) { /* mkstemp makes it 0600 */
-		snprintf(err, errlen, "creating a temporary file in %s: %s", dir, strerror(errno));
-		path[0] = '\0';
-		return -1;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		text += n;
+		len -= (size_t)n;
 	}
-	if (!(f = fdopen(fd, "w"))) {
+	return 0;
+}
+
+/* A file with no name: a memfd, else a file in $TMPDIR (or /tmp) that is
+ * unlinked before anything is written to it. Either way nothing of it is
+ * left in a directory, whatever happens to relctl: the secrets in it live
+ * as long as a process holds it open. The descriptor is close-on-exec and
+ * above 2; the hook's child clears the flag. -1 with a message in err. */
+static int anonymous_file(const char *what, char *err, size_t errlen)
+{
+	char name[4096];
+	const char *dir;
+	int fd, high;
+
+	snprintf(name, sizeof name, "relctl-%s", what);
+	if ((fd = memfd_create(name, MFD_CLOEXEC)) < 0) {
+		/* No memfd (an old kernel, a sandbox): a temporary file. */
+		if (!(dir = getenv("TMPDIR")) || dir[0] != '/' || strlen(dir) > 4000)
+			dir = "/tmp";
+		snprintf(name, sizeof name, "%s/relctl-%s-XXXXXX", dir, what);
+		if ((fd = mkostemp(name, O_CLOEXEC)) < 0) { /* 0600 */
+			snprintf(err, errlen, "creating a file for the hook in %.200s: %s", dir,
+				 strerror(errno));
+			return -1;
+		}
+		unlink(name);
+	}
+	if (fchmod(fd, 0600) != 0 || (high = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		snprintf(err, errlen, "making a file for the hook: %s", strerror(errno));
 		close(fd);
-		snprintf(err, errlen, "writing %s: %s", path, strerror(errno));
 		return -1;
 	}
+	close(fd);
+	return high;
+}
+
+/* Makes a file holding the n texts (each followed by a newline, when lines
+ * is set), rewound, and its path as the hook sees it, /dev/fd/N. */
+static int write_file(int *fd, char *path, size_t size, const char *what,
+		      const char *const *texts, size_t n, int lines, char *err, size_t errlen)
+{
+	if ((*fd = anonymous_file(what, err, errlen)) < 0)
+		return -1;
+	snprintf(path, size, "/dev/fd/%d", *fd);
 	for (size_t i = 0; i < n; i++) {
-		fputs(texts[i], f);
-		if (lines)
-			fputc('\n', f);
+		if (write_all(*fd, texts[i], strlen(texts[i])) != 0 ||
+		    (lines && write_all(*fd, "\n", 1) != 0)) {
+			snprintf(err, errlen, "writing the hook's %s file: %s", what,
+				 strerror(errno));
+			return -1;
+		}
 	}
-	ok = !ferror(f);
-	if (fclose(f) != 0 || !ok) {
-		snprintf(err, errlen, "writing %s: %s", path, strerror(errno));
+	/* The hook may read the descriptor itself, not only reopen the path. */
+	if (lseek(*fd, 0, SEEK_SET) != 0) {
+		snprintf(err, errlen, "writing the hook's %s file: %s", what, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -68,8 +108,8 @@ static int write_env_file(struct hook_env *e, const release *r, char *err, size_
 			goto nomem;
 		snprintf(pairs[i], len, "%s=%s", k, v);
 	}
-	rc = write_temp(e->env_file, sizeof e->env_file, "env", (const char *const *)pairs, n, 1,
-			err, errlen);
+	rc = write_file(&e->env_fd, e->env_file, sizeof e->env_file, "env",
+			(const char *const *)pairs, n, 1, err, errlen);
 	goto out;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -110,8 +150,9 @@ int hook_env_make(struct hook_env *e, const release *r, const char *store_uri, c
 	size_t n = 0, i, j = 0;
 
 	memset(e, 0, sizeof *e);
-	if (write_temp(e->manifest, sizeof e->manifest, "manifest", &manifest, 1, 0, err,
-		       errlen) != 0 ||
+	e->manifest_fd = e->env_fd = -1;
+	if (write_file(&e->manifest_fd, e->manifest, sizeof e->manifest, "manifest", &manifest, 1,
+		       0, err, errlen) != 0 ||
 	    write_env_file(e, r, err, errlen) != 0)
 		return -1;
 	snprintf(version, sizeof version, "%" PRIu64, release_version(r));
@@ -142,14 +183,23 @@ nomem:
 	return -1;
 }
 
+void hook_env_inherit(const struct hook_env *e)
+{
+	if (e->manifest_fd >= 0)
+		fcntl(e->manifest_fd, F_SETFD, 0);
+	if (e->env_fd >= 0)
+		fcntl(e->env_fd, F_SETFD, 0);
+}
+
 void hook_env_free(struct hook_env *e)
 {
-	if (e->manifest[0])
-		unlink(e->manifest);
-	if (e->env_file[0])
-		unlink(e->env_file);
+	if (e->manifest_fd >= 0)
+		close(e->manifest_fd);
+	if (e->env_fd >= 0)
+		close(e->env_fd);
 	for (size_t i = 0; i < HOOK_ENV_VARS; i++)
 		free(e->vars[i]);
 	free(e->envp);
 	memset(e, 0, sizeof *e);
+	e->manifest_fd = e->env_fd = -1;
 }

@@ -1,5 +1,5 @@
-/* What a deploy hook is given: its environment and the two temporary files
- * it names (hook.h lists them). */
+/* What a deploy hook is given: its environment and the two files it names
+ * (hook.h lists them). */
 #ifndef RELCTL_HOOK_ENV_H
 #define RELCTL_HOOK_ENV_H
 
@@ -10,18 +10,28 @@
 #define HOOK_ENV_VARS 9
 
 struct hook_env {
-	char manifest[4096]; /* path; "" when not created */
-	char env_file[4096];
+	int manifest_fd;     /* -1 when not made */
+	int env_fd;
+	char manifest[32];   /* "/dev/fd/N" */
+	char env_file[32];
 	char *vars[HOOK_ENV_VARS]; /* "NAME=value", ours */
 	char **envp;               /* relctl's environment with ours in place */
 };
 
-/* Writes the files and builds envp for r. Returns 0, or -1 with a message
- * in err; hook_env_free() either way. */
+/*
+ * Writes the files and builds envp for r. The files have no name in any
+ * directory (hook_env.c says how), so none is ever left behind: the hook
+ * finds them at /dev/fd/N, descriptors that are close-on-exec in relctl
+ * and that hook_env_inherit() hands down to the hook. Returns 0, or -1 with
+ * a message in err; hook_env_free() either way.
+ */
 int hook_env_make(struct hook_env *e, const release *r, const char *store_uri, char *err,
 		  size_t errlen);
 
-/* Removes the files and frees the environment. */
+/* In the hook's process, before exec: lets it inherit the files. */
+void hook_env_inherit(const struct hook_env *e);
+
+/* Closes the files and frees the environment. */
 void hook_env_free(struct hook_env *e);
 
 #endif

@@ -40,13 +40,15 @@ Help and version: exit 0, on standard output.
   relctl [0-9.]+ \(librelease [0-9.]+\) (re)
 
   $ relctl releases rollback --help
-  Usage: relctl releases rollback [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--id]
+  Usage: relctl releases rollback [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]
   
   Roll back to a release (default: the previously active one).
   
   Creates a new release copying RID's build, env, manifest and description,
   and promotes it, running the deploy hook, if any. --id prints only the new
   release's id on standard output (the transcript goes to standard error).
+  --force takes the app over from another promotion, as for `releases
+  promote`.
   
   Options:
         --id                    print only the new id(s) on standard output
@@ -54,6 +56,9 @@ Help and version: exit 0, on standard output.
                                 $RELEASE_DEPLOY_HOOK; '': none)
         --hook-timeout SECONDS  kill a hook that runs longer (default 600;
                                 0: no limit)
+        --force                 take the app over from a promotion that holds
+                                it (one whose relctl died); also promotes an
+                                older release
     -a, --app APP               the app (default: $RELEASE_APP)
         --store PATH|URI        the store (default: $RELEASE_STORE, else the file
                                 store in $XDG_DATA_HOME/librelease or
@@ -132,8 +137,8 @@ Every command has its help.
   Usage: relctl releases -a APP [--limit N] [--before VERSION|RID] [--json]
   Usage: relctl releases info RID -a APP [--json] [--reveal]
   Usage: relctl releases manifest RID -a APP [--json]
-  Usage: relctl releases promote [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--id]
-  Usage: relctl releases rollback [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--id]
+  Usage: relctl releases promote [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]
+  Usage: relctl releases rollback [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]
   Usage: relctl env -a APP [--json] [--reveal]
   Usage: relctl env set KEY=VALUE... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]
   Usage: relctl env unset KEY... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]

@@ -33,8 +33,8 @@ lines are skipped, a trailing CR dropped, and a last unfinished line kept.
   2019-01-01T00:00:00Z librelease app Status: updating => running
   OK
 
-What a hook is given. Its files are removed afterwards (the driver checks
-that $TMPDIR is empty at the end).
+What a hook is given. Its files have no name in any directory, only
+/dev/fd/N (the driver checks that $TMPDIR is empty at the end).
 
   $ relctl env set BAR="x y" --promote --hook "$TESTHOOKS/show-env.sh"
   Setting BAR... OK
@@ -44,9 +44,9 @@ that $TMPDIR is empty at the end).
   2019-01-01T00:00:00Z hook app=myapp id=RVKHZWTAFY version=3 build=BVJWNBKDHM
   2019-01-01T00:00:00Z hook description=env add:BAR
   2019-01-01T00:00:00Z hook source= store=file:$TESTTMP/store
-  2019-01-01T00:00:00Z hook manifest file 600 in $TESTTMP/tmp:
+  2019-01-01T00:00:00Z hook manifest file 600 in /dev/fd:
   2019-01-01T00:00:00Z hook   web: nginx
-  2019-01-01T00:00:00Z hook env file 600 in $TESTTMP/tmp:
+  2019-01-01T00:00:00Z hook env file 600 in /dev/fd:
   2019-01-01T00:00:00Z hook   BAR=x y
   2019-01-01T00:00:00Z hook   FOO=bar
   2019-01-01T00:00:00Z hook stdin: 
@@ -244,7 +244,7 @@ A second promotion while one runs is refused at once: the app is busy
   2019-01-01T00:00:01Z hook APP    STATUS    RELEASE
   2019-01-01T00:00:01Z hook myapp  updating  RRAGYEHZCV
   2019-01-01T00:00:01Z hook Promoting RSTQFTUZZW...
-  2019-01-01T00:00:01Z hook ERROR: app 'myapp' is currently updating \(lease held by pid:[0-9]+\) (re)
+  2019-01-01T00:00:01Z hook ERROR: app 'myapp' is currently updating \(lease held by relctl pid [0-9]+ on [^ ]+ until 2019-01-01T00:11:04Z\); if that promotion is dead, --force takes the app over (re)
   2019-01-01T00:00:01Z hook nested exit 5
   2019-01-01T00:00:01Z librelease app Status: updating => running
   OK
