@@ -137,7 +137,60 @@ struct shared_backend {
 	int refs;
 	void (*before_put)(void *);
 	void *before_put_arg;
+	int tampering;
+	struct tamper t;
+	int tamper_fired; /* the last call failed by the tamper */
 };
+
+/* A callback's result no backend makes: a tampered read stops here. */
+#define TAMPER_STOP 0x7a3b
+
+/* Between a backend's reads and their caller: serves the tamper. */
+struct tamper_read {
+	struct shared_backend *b;
+	const char *app;
+	int kind;
+	release_record_fn fn;
+	void *payload;
+	int scan;
+};
+
+static int tampered(const struct shared_backend *b, const char *app, int kind, uint64_t seq,
+		    const char *key)
+{
+	const struct tamper *t = &b->t;
+
+	if (!b->tampering || !t->app || strcmp(app, t->app) != 0 || kind != t->kind)
+		return 0;
+	if (t->key)
+		return key && strcmp(key, t->key) == 0;
+	return seq == t->seq;
+}
+
+static int tamper_record(void *payload, uint64_t seq, const char *key, const void *data,
+			 size_t len)
+{
+	struct tamper_read *tr = payload;
+	struct shared_backend *b = tr->b;
+	int rc;
+
+	if (tampered(b, tr->app, tr->kind, seq, key)) {
+		if (b->t.code)
+			return TAMPER_STOP;
+		data = b->t.data;
+		len = b->t.len;
+	}
+	rc = tr->fn(tr->payload, seq, key, data, len);
+	for (unsigned i = 0; rc == 0 && tr->scan && b->tampering && i < b->t.repeat; i++)
+		rc = tr->fn(tr->payload, seq, key, data, len);
+	return rc;
+}
+
+static int tamper_result(struct shared_backend *b, int rc)
+{
+	b->tamper_fired = rc == TAMPER_STOP;
+	return rc == TAMPER_STOP ? b->t.code : rc;
+}
 
 /* Every method forwards to the inner backend; close drops a reference. */
 #define INNER(ctx) (((struct shared_backend *)(ctx))->inner)
@@ -153,6 +206,7 @@ static int sh_put(void *ctx, const char *app, int kind, const char *key, uint64_
 {
 	struct shared_backend *b = ctx;
 
+	b->tamper_fired = 0;
 	if (b->before_put) {
 		void (*fn)(void *) = b->before_put;
 
@@ -165,42 +219,96 @@ static int sh_put(void *ctx, const char *app, int kind, const char *key, uint64_
 static int sh_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
 		  void *payload)
 {
-	return INNER(ctx)->get(INNER_CTX(ctx), app, kind, key, fn, payload);
+	struct tamper_read tr = {ctx, app, kind, fn, payload, 0};
+
+	return tamper_result(ctx, INNER(ctx)->get(INNER_CTX(ctx), app, kind, key, tamper_record,
+						   &tr));
 }
 
 static int sh_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
 		   release_record_fn fn, void *payload)
 {
-	return INNER(ctx)->scan(INNER_CTX(ctx), app, kind, before, limit, fn, payload);
+	struct tamper_read tr = {ctx, app, kind, fn, payload, 1};
+
+	return tamper_result(ctx, INNER(ctx)->scan(INNER_CTX(ctx), app, kind, before, limit,
+						    tamper_record, &tr));
 }
 
 static int sh_cas(void *ctx, const char *app, int kind, const char *key, const void *old,
 		  size_t old_len, const void *data, size_t len)
 {
+	((struct shared_backend *)ctx)->tamper_fired = 0;
 	return INNER(ctx)->cas(INNER_CTX(ctx), app, kind, key, old, old_len, data, len);
 }
 
 static int sh_del(void *ctx, const char *app, int kind, const char *key)
 {
+	((struct shared_backend *)ctx)->tamper_fired = 0;
 	return INNER(ctx)->del(INNER_CTX(ctx), app, kind, key);
 }
 
 static int sh_list_apps(void *ctx, release_name_fn fn, void *payload)
 {
-	return INNER(ctx)->list_apps(INNER_CTX(ctx), fn, payload);
+	struct shared_backend *b = ctx;
+	int rc = INNER(ctx)->list_apps(INNER_CTX(ctx), fn, payload);
+
+	b->tamper_fired = 0;
+	for (size_t i = 0; rc == 0 && b->tampering && i < b->t.n_extra; i++)
+		rc = fn(payload, b->t.extra_apps[i]);
+	return rc;
 }
 
 static int sh_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
 		      void *payload)
 {
+	struct tamper_read tr = {ctx, app, kind, fn, payload, 0};
+	int rc;
+
 	if (!INNER(ctx)->get_seq)
-		return INNER(ctx)->scan(INNER_CTX(ctx), app, kind, seq + 1, 1, fn, payload);
-	return INNER(ctx)->get_seq(INNER_CTX(ctx), app, kind, seq, fn, payload);
+		rc = INNER(ctx)->scan(INNER_CTX(ctx), app, kind, seq + 1, 1, tamper_record, &tr);
+	else
+		rc = INNER(ctx)->get_seq(INNER_CTX(ctx), app, kind, seq, tamper_record, &tr);
+	return tamper_result(ctx, rc);
 }
 
 static const char *sh_errmsg(void *ctx)
 {
+	struct shared_backend *b = ctx;
+
+	if (b->tamper_fired)
+		return "tampered record";
 	return INNER(ctx)->errmsg ? INNER(ctx)->errmsg(INNER_CTX(ctx)) : NULL;
+}
+
+void shared_backend_tamper(struct shared_backend *b, const struct tamper *t)
+{
+	b->tampering = t != NULL;
+	memset(&b->t, 0, sizeof b->t);
+	if (t)
+		b->t = *t;
+	b->vt.get_seq = t && t->no_get_seq ? NULL : sh_get_seq;
+	b->tamper_fired = 0;
+}
+
+static int keep_bytes(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
+{
+	void **out = payload;
+
+	(void)seq;
+	(void)key;
+	assert_non_null(out[0] = malloc(len ? len : 1));
+	memcpy(out[0], data, len);
+	*(size_t *)out[1] = len;
+	return 0;
+}
+
+void shared_backend_read(struct shared_backend *b, const char *app, int kind, const char *key,
+			 void **data, size_t *len)
+{
+	void *out[2] = {NULL, len};
+
+	assert_ok(b->inner->get(b->inner_ctx, app, kind, key, keep_bytes, out));
+	*data = out[0];
 }
 
 struct shared_backend *shared_backend_new(void)

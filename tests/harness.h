@@ -50,6 +50,31 @@ void shared_backend_unref(struct shared_backend *b);
  * for simulating another writer racing in between a read and a write. */
 void shared_backend_before_put(struct shared_backend *b, void (*fn)(void *), void *arg);
 
+/*
+ * Damage a shared backend serves on reads, as a broken or hostile backend
+ * would; writes reach the store untouched. The record is chosen by app,
+ * kind and key or seq (whichever is set; key for META records).
+ */
+struct tamper {
+	const char *app;
+	int kind;
+	const char *key;
+	uint64_t seq;
+	int code;         /* non-zero: reading it fails with this, e.g. RELEASE_ECORRUPT */
+	const void *data; /* else these bytes are served in its place */
+	size_t len;
+	unsigned repeat;  /* every scan yields each record this many more times */
+	int no_get_seq;   /* the optional get_seq method is absent */
+	const char *const *extra_apps; /* list_apps also names these (NULL ends) */
+	size_t n_extra;
+};
+/* Starts serving t (copied; what it points to must outlive it); NULL stops. */
+void shared_backend_tamper(struct shared_backend *b, const struct tamper *t);
+/* The bytes of a stored record as they are (caller frees *data); asserts
+ * that it exists. */
+void shared_backend_read(struct shared_backend *b, const char *app, int kind, const char *key,
+			 void **data, size_t *len);
+
 /* Per-test fixture: a store with the test clock and random source. */
 struct fixture {
 	struct test_clock clock;
