@@ -1,14 +1,19 @@
 /* Apps: creation, deletion, listing, and their state as read. */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PURGE_PAGE 256
 
+/* Names are listed at the start; each app is read when its step comes, so
+ * one that cannot be read costs only its own step. */
 struct release_app_iter {
-	release_app **apps;
+	release_store *store;
+	char **names;
 	size_t n, next;
+	release_app *cur; /* what the last step yielded */
 };
 
 /* Reads the app record. *found is 0 when absent; *deleting says whether it
@@ -22,11 +27,15 @@ static int read_app(release_store *s, const char *name, release_app *a, struct r
 	*deleting = 0;
 	if (rc != 0 || !raw->found)
 		return rc;
-	if (decode_app(raw->data, raw->len, a, deleting) != 0 || strcmp(a->name, name) != 0) {
+	rc = decode_app(raw->data, raw->len, a, deleting);
+	if (rc == 0 && strcmp(a->name, name) != 0)
+		rc = RELEASE_ECORRUPT;
+	if (rc != 0) {
 		raw_free(raw);
 		free(a->name);
 		a->name = NULL;
-		return fail(s, RELEASE_ECORRUPT, "app '%s': app record is corrupt", name);
+		return rc == RELEASE_ENOMEM ? fail(s, rc, "out of memory") :
+		       fail(s, RELEASE_ECORRUPT, "app '%s': app record is corrupt", name);
 	}
 	*found = 1;
 	return 0;
@@ -45,52 +54,78 @@ int require_app(release_store *s, const char *app)
 	return rc;
 }
 
+struct keys {
+	char (*v)[KEY_MAX + 1];
+	size_t n, cap;
+	int cb_rc; /* an error of collect_key's own, with its message set */
+	release_store *s;
+	const char *app;
+};
+
 static int collect_key(void *payload, uint64_t seq, const char *key, const void *data,
 		       size_t len)
 {
-	char (*keys)[KEY_MAX + 1] = ((void **)payload)[0];
-	size_t *n = ((void **)payload)[1];
+	struct keys *k = payload;
 
 	(void)seq;
 	(void)data;
 	(void)len;
-	if (strlen(key) > KEY_MAX)
-		return RELEASE_ECORRUPT;
-	strcpy(keys[(*n)++], key);
-	return 0;
+	/* The backend is told the limit; a hostile one must not overrun us. */
+	if (k->n >= k->cap)
+		k->cb_rc = fail(k->s, RELEASE_ECORRUPT,
+				"app '%s': storage returned more records than asked for", k->app);
+	else if (!key || strlen(key) > KEY_MAX)
+		k->cb_rc = fail(k->s, RELEASE_ECORRUPT, "app '%s': storage returned an invalid key",
+				k->app);
+	else
+		strcpy(k->v[k->n++], key);
+	return k->cb_rc;
+}
+
+/* Deletes a record as part of a deletion; absent is deleted already. */
+static int delete_record(release_store *s, const char *app, int kind, const char *key,
+			 const char *what)
+{
+	int rc = s->st->del(s->ctx, app, kind, key);
+
+	if (rc == RELEASE_ENOTFOUND) /* someone else is deleting too */
+		return 0;
+	return settle_write(s, rc, what, app, kind, key, NULL, 0, NULL);
 }
 
 /* Deletes every record of one ordered kind, newest first, a page at a time. */
 static int purge_kind(release_store *s, const char *app, int kind)
 {
-	static const size_t page = PURGE_PAGE;
-	char (*keys)[KEY_MAX + 1] = malloc(page * sizeof *keys);
+	struct keys k = {malloc(PURGE_PAGE * sizeof *k.v), 0, PURGE_PAGE, 0, s, app};
+	char last[KEY_MAX + 1] = "";
 	int rc = 0;
 
-	if (!keys)
+	if (!k.v)
 		return fail(s, RELEASE_ENOMEM, "out of memory");
 	for (;;) {
-		size_t n = 0;
-		void *args[2] = {keys, &n};
-
-		rc = s->st->scan(s->ctx, app, kind, UINT64_MAX, page, collect_key, args);
+		k.n = 0;
+		k.cb_rc = 0;
+		rc = s->st->scan(s->ctx, app, kind, UINT64_MAX, k.cap, collect_key, &k);
 		if (rc != 0) {
-			rc = fail_backend(s, rc, "deleting app");
-			break;
-		}
-		if (n == 0)
-			break;
-		for (size_t i = 0; i < n && rc == 0; i++) {
-			rc = s->st->del(s->ctx, app, kind, keys[i]);
-			if (rc == RELEASE_ENOTFOUND) /* someone else is deleting too */
-				rc = 0;
-			if (rc != 0)
+			if (rc != k.cb_rc)
 				rc = fail_backend(s, rc, "deleting app");
+			break;
 		}
+		if (k.n == 0)
+			break;
+		/* A record deleted but listed again would keep this loop going. */
+		if (strcmp(k.v[0], last) == 0) {
+			rc = fail(s, RELEASE_ECORRUPT, "app '%s': storage lists a record it deleted",
+				  app);
+			break;
+		}
+		strcpy(last, k.v[0]);
+		for (size_t i = 0; i < k.n && rc == 0; i++)
+			rc = delete_record(s, app, kind, k.v[i], "deleting app");
 		if (rc != 0)
 			break;
 	}
-	free(keys);
+	free(k.v);
 	return rc;
 }
 
@@ -101,21 +136,17 @@ static int purge_app(release_store *s, const char *app)
 
 	if (rc == 0)
 		rc = purge_kind(s, app, RELEASE_KIND_BUILD);
-	for (size_t i = 0; rc == 0 && i < 2; i++) {
-		rc = s->st->del(s->ctx, app, RELEASE_KIND_META, meta[i]);
-		if (rc == RELEASE_ENOTFOUND)
-			rc = 0;
-		if (rc != 0)
-			rc = fail_backend(s, rc, "deleting app");
-	}
+	for (size_t i = 0; rc == 0 && i < 2; i++)
+		rc = delete_record(s, app, RELEASE_KIND_META, meta[i], "deleting app");
 	return rc;
 }
 
 RELEASE_API int release_app_create(release_store *store, const char *name, release_app **out)
 {
-	release_app a = {0};
+	release_app a = {0}, *made = NULL;
 	struct raw raw;
 	struct buf b = {0};
+	int64_t created;
 	int found, deleting, rc;
 
 	if (out)
@@ -125,30 +156,59 @@ RELEASE_API int release_app_create(release_store *store, const char *name, relea
 	clear_error(store);
 	if ((rc = check_app(store, name)) != 0)
 		return rc;
+	/* What is returned is made before the write: nothing may fail after
+	 * it. A new app has no active release and no lease. */
+	if (out && (!(made = calloc(1, sizeof *made)) || !(made->name = dup_str(name)))) {
+		release_app_free(made);
+		return fail(store, RELEASE_ENOMEM, "out of memory");
+	}
 	if ((rc = read_app(store, name, &a, &raw, &found, &deleting)) != 0)
-		return rc;
+		goto out;
 	free(a.name);
 	if (found && !deleting) {
-		raw_free(&raw);
-		return fail(store, RELEASE_EEXIST, "app '%s' already exists", name);
+		rc = fail(store, RELEASE_EEXIST, "app '%s' already exists", name);
+		goto out_raw;
 	}
 	/* A tombstone means a deletion was interrupted: finish it first, so the
 	 * new app starts with no history. */
-	if (found && (rc = purge_app(store, name)) != 0) {
-		raw_free(&raw);
-		return rc;
-	}
-	encode_app(&b, name, store_now(store), 0);
-	rc = b.err ? fail(store, b.err, "encoding app") :
-		     store->st->cas(store->ctx, name, RELEASE_KIND_META, "app", raw.data, raw.len,
+	if (found && (rc = purge_app(store, name)) != 0)
+		goto out_raw;
+	created = store_now(store);
+	encode_app(&b, name, created, 0);
+	if (b.err) {
+		rc = fail(store, b.err, "encoding app");
+	} else {
+		rc = store->st->cas(store->ctx, name, RELEASE_KIND_META, "app", raw.data, raw.len,
 				    b.p, b.len);
+		rc = settle_write(store, rc, "creating app", name, RELEASE_KIND_META, "app", b.p,
+				  b.len, NULL);
+	}
 	buf_free(&b);
-	raw_free(&raw);
 	if (rc == RELEASE_ECONFLICT)
-		return fail(store, RELEASE_EEXIST, "app '%s' already exists", name);
+		rc = fail(store, RELEASE_EEXIST, "app '%s' already exists", name);
+	if (rc == 0 && made) {
+		made->created = created;
+		*out = made;
+		made = NULL;
+	}
+out_raw:
+	raw_free(&raw);
+out:
+	release_app_free(made);
+	return rc;
+}
+
+/* Removes the records of a tombstoned app, then the tombstone (bytes b). */
+static int finish_delete(release_store *s, const char *name, const struct buf *b)
+{
+	int rc = purge_app(s, name);
+
 	if (rc != 0)
-		return fail_backend(store, rc, "creating app");
-	return out ? release_app_get(store, name, out) : 0;
+		return rc;
+	rc = s->st->cas(s->ctx, name, RELEASE_KIND_META, "app", b->p, b->len, NULL, 0);
+	if (rc == RELEASE_ECONFLICT) /* recreated meanwhile: not ours to remove */
+		return 0;
+	return settle_write(s, rc, "deleting app", name, RELEASE_KIND_META, "app", NULL, 0, NULL);
 }
 
 RELEASE_API int release_app_delete(release_store *store, const char *name)
@@ -165,39 +225,38 @@ RELEASE_API int release_app_delete(release_store *store, const char *name)
 		return rc;
 	if ((rc = read_app(store, name, &a, &raw, &found, &deleting)) != 0)
 		return rc;
-	if (!found) {
-		free(a.name);
+	free(a.name);
+	if (!found)
 		return fail(store, RELEASE_ENOTFOUND, "app '%s' not found", name);
-	}
 	if (deleting) {
-		/* An earlier deletion was interrupted: finish it. */
-		free(a.name);
+		/* An earlier deletion was interrupted: finishing it is this
+		 * call's whole work, so its failure is reported. */
 		b.p = raw.data;
 		b.len = raw.len;
-		rc = purge_app(store, name);
-		goto drop_tombstone;
+		rc = finish_delete(store, name, &b);
+		raw_free(&raw);
+		return rc;
 	}
 	/* Tombstone first: from here on the app and its ids are gone for every
 	 * reader, whatever happens to the rest of the deletion. */
 	encode_app(&b, name, a.created, 1);
-	free(a.name);
-	rc = b.err ? fail(store, b.err, "encoding app") :
-		     store->st->cas(store->ctx, name, RELEASE_KIND_META, "app", raw.data, raw.len,
+	if (b.err) {
+		rc = fail(store, b.err, "encoding app");
+	} else {
+		rc = store->st->cas(store->ctx, name, RELEASE_KIND_META, "app", raw.data, raw.len,
 				    b.p, b.len);
+		rc = settle_write(store, rc, "deleting app", name, RELEASE_KIND_META, "app", b.p,
+				  b.len, NULL);
+	}
 	raw_free(&raw);
 	if (rc == RELEASE_ECONFLICT)
 		rc = fail(store, RELEASE_ENOTFOUND, "app '%s' not found", name);
-	else if (rc != 0)
-		rc = fail_backend(store, rc, "deleting app");
-	if (rc == 0)
-		rc = purge_app(store, name);
-drop_tombstone:
+	/* The tombstone is the deletion's commit point: what follows is
+	 * clean-up, which the next deletion or creation of the name finishes
+	 * if it fails here. */
 	if (rc == 0) {
-		rc = store->st->cas(store->ctx, name, RELEASE_KIND_META, "app", b.p, b.len, NULL, 0);
-		if (rc == RELEASE_ECONFLICT) /* recreated meanwhile: not ours to remove */
-			rc = 0;
-		if (rc != 0)
-			rc = fail_backend(store, rc, "deleting app");
+		finish_delete(store, name, &b);
+		clear_error(store);
 	}
 	buf_free(&b);
 	return rc;
@@ -228,7 +287,9 @@ static int load_app(release_store *s, const char *name, release_app **out)
 	if (rc == 0 && raw.found) {
 		struct lease l;
 
-		if (decode_lease(raw.data, raw.len, &l) != 0) {
+		if ((rc = decode_lease(raw.data, raw.len, &l)) == RELEASE_ENOMEM) {
+			rc = fail(s, rc, "out of memory");
+		} else if (rc != 0) {
 			rc = fail(s, RELEASE_ECORRUPT, "app '%s': lease record is corrupt", name);
 		} else if (l.expires > store_now(s)) {
 			a->status = RELEASE_APP_UPDATING;
@@ -269,6 +330,8 @@ static int collect_name(void *payload, const char *app)
 {
 	struct names *nm = payload;
 
+	if (!app || !valid_app(app))
+		return 0; /* not an app of ours: never shown */
 	if (nm->n == nm->cap) {
 		size_t cap = nm->cap ? nm->cap * 2 : 16;
 		char **v = realloc(nm->v, cap * sizeof *v);
@@ -304,40 +367,66 @@ RELEASE_API int release_app_list(release_store *store, release_app_iter **out)
 		rc = fail_backend(store, rc, "listing apps");
 	if (rc == 0 && !(it = calloc(1, sizeof *it)))
 		rc = fail(store, RELEASE_ENOMEM, "out of memory");
-	if (rc == 0 && nm.n && !(it->apps = calloc(nm.n, sizeof *it->apps)))
-		rc = fail(store, RELEASE_ENOMEM, "out of memory");
-	if (rc == 0 && nm.n > 1)
-		qsort(nm.v, nm.n, sizeof *nm.v, by_name);
-	for (size_t i = 0; rc == 0 && i < nm.n; i++) {
-		if (!valid_app(nm.v[i]))
-			continue; /* not ours to show */
-		rc = load_app(store, nm.v[i], &it->apps[it->n]);
-		if (rc == RELEASE_ENOTFOUND) /* records without a live app record */
-			rc = 0;
-		else if (rc == 0)
-			it->n++;
-	}
-	for (size_t i = 0; i < nm.n; i++)
-		free(nm.v[i]);
-	free(nm.v);
 	if (rc != 0) {
-		release_app_iter_free(it);
+		for (size_t i = 0; i < nm.n; i++)
+			free(nm.v[i]);
+		free(nm.v);
 		return rc;
 	}
-	clear_error(store);
+	if (nm.n > 1)
+		qsort(nm.v, nm.n, sizeof *nm.v, by_name);
+	it->store = store;
+	it->names = nm.v;
+	it->n = nm.n;
 	*out = it;
 	return 0;
 }
 
 RELEASE_API int release_app_iter_next(release_app_iter *iter, const release_app **out)
 {
+	release_store *s;
+
 	if (!iter || !out)
 		return RELEASE_EINVAL;
 	*out = NULL;
-	if (iter->next >= iter->n)
-		return RELEASE_ITEROVER;
-	*out = iter->apps[iter->next++];
-	return 0;
+	s = iter->store;
+	release_app_free(iter->cur);
+	iter->cur = NULL;
+	while (iter->next < iter->n) {
+		const char *name = iter->names[iter->next];
+		char tag[80];
+		int rc;
+
+		if (iter->next > 0 && strcmp(name, iter->names[iter->next - 1]) == 0) {
+			iter->next++; /* named twice by the backend */
+			continue;
+		}
+		clear_error(s);
+		rc = load_app(s, name, &iter->cur);
+		if (rc == 0) {
+			iter->next++;
+			*out = iter->cur;
+			return 0;
+		}
+		if (rc == RELEASE_ENOTFOUND) { /* records without a live app record */
+			iter->next++;
+			continue;
+		}
+		/* A damaged app is reported and passed over; after any other
+		 * failure the same app is tried again. */
+		if (rc == RELEASE_ECORRUPT)
+			iter->next++;
+		snprintf(tag, sizeof tag, "app '%s'", name);
+		if (!strstr(s->errmsg, tag)) {
+			char why[ERRMSG_MAX / 2];
+
+			snprintf(why, sizeof why, "%.250s", s->errmsg);
+			fail(s, rc, "%s: %s", tag, why);
+		}
+		return rc;
+	}
+	clear_error(s);
+	return RELEASE_ITEROVER;
 }
 
 RELEASE_API void release_app_iter_free(release_app_iter *iter)
@@ -345,8 +434,9 @@ RELEASE_API void release_app_iter_free(release_app_iter *iter)
 	if (!iter)
 		return;
 	for (size_t i = 0; i < iter->n; i++)
-		release_app_free(iter->apps[i]);
-	free(iter->apps);
+		free(iter->names[i]);
+	free(iter->names);
+	release_app_free(iter->cur);
 	free(iter);
 }
 

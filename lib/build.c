@@ -87,9 +87,8 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 		return RELEASE_EINVAL;
 	clear_error(store);
 	release_build_opts_init(&o);
-	if (opts)
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
-	if ((rc = check_app(store, app)) != 0)
+	if ((rc = TAKE_OPTS(store, &o, opts, BUILD_OPTS_1_0, "release_build_opts")) != 0 ||
+	    (rc = check_app(store, app)) != 0)
 		return rc;
 	if (!release_build_status_name(o.status))
 		return fail(store, RELEASE_EINVAL, "invalid build status %d", o.status);
@@ -121,6 +120,10 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 			break;
 		seq = newest.seq + 1;
 		raw_free(&newest);
+		if (seq == UINT64_MAX || seq == 0) {
+			rc = fail(store, RELEASE_ECORRUPT, "app '%s': no build sequence is left", app);
+			break;
+		}
 		if ((rc = make_id(store, 'B', b->id)) != 0)
 			break;
 		encode_build(&enc, b);
@@ -129,12 +132,11 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 			break;
 		}
 		rc = store->st->put(store->ctx, app, RELEASE_KIND_BUILD, b->id, seq, enc.p, enc.len);
+		rc = settle_write(store, rc, "writing build", app, RELEASE_KIND_BUILD, b->id, enc.p,
+				  enc.len, NULL);
 		buf_free(&enc);
-		if (rc != RELEASE_ECONFLICT) {
-			if (rc != 0)
-				rc = fail_backend(store, rc, "writing build");
+		if (rc != RELEASE_ECONFLICT)
 			break;
-		}
 	}
 	if (rc == RELEASE_ECONFLICT)
 		rc = fail(store, rc, "app '%s': gave up after %d conflicting writes", app,
@@ -171,8 +173,8 @@ static int update_build(release_store *s, const char *app, const char *id,
 			} else {
 				rc = s->st->cas(s->ctx, app, RELEASE_KIND_BUILD, id, raw.data, raw.len,
 						enc.p, enc.len);
-				if (rc != 0 && rc != RELEASE_ECONFLICT)
-					rc = fail_backend(s, rc, "updating build");
+				rc = settle_write(s, rc, "updating build", app, RELEASE_KIND_BUILD, id,
+						  enc.p, enc.len, NULL);
 			}
 			buf_free(&enc);
 		}

@@ -37,6 +37,15 @@ int64_t store_now(release_store *s)
 	return s->clock(s->clock_payload);
 }
 
+int64_t time_after(int64_t t, int64_t ns)
+{
+	if (ns > 0 && t > INT64_MAX - ns)
+		return INT64_MAX;
+	if (ns < 0 && t < INT64_MIN - ns)
+		return INT64_MIN;
+	return t + ns;
+}
+
 /* Fills out with n symbols drawn uniformly from an alphabet of size k,
  * rejecting bytes that would bias the draw. */
 static int draw(release_store *s, const char *alphabet, unsigned k, char *out, size_t n)

@@ -40,6 +40,15 @@ struct release_store {
 		}                                                                      \
 	} while (0)
 
+/* The end of a field: an options struct of a size that stops there holds it. */
+#define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+/* Each options struct as librelease 1.0 had it: no caller's struct is
+ * smaller. When a struct grows, these stay, so 1.0 programs keep working. */
+#define STORE_OPTS_1_0 END_OF(release_store_opts, lease_ns)
+#define BUILD_OPTS_1_0 END_OF(release_build_opts, status)
+#define LIST_OPTS_1_0 END_OF(release_list_opts, before)
+#define PROMOTE_OPTS_1_0 END_OF(release_promote_opts, wait_ns)
+
 /* errors.c */
 #if defined(__GNUC__)
 #define PRINTF_LIKE(a, b) __attribute__((format(printf, a, b)))
@@ -60,6 +69,16 @@ void clear_error(release_store *s);
 int enter(release_store *s, int out_missing);
 
 /* validate.c */
+/*
+ * Takes a caller's options struct (NULL: none) into dst, which holds our
+ * defaults and is ours bytes long: a size field of 0 (never initialised),
+ * below min (the 1.0 struct's) or beyond ours with non-zero bytes past ours
+ * (options this library cannot honour) is RELEASE_EINVAL, with a message
+ * naming type. Copies the fields the caller's size covers; dst's size is ours.
+ */
+int take_opts(release_store *s, void *dst, size_t ours, size_t min, const void *opts,
+	      const char *type);
+#define TAKE_OPTS(s, dst, opts, min, type) take_opts((s), (dst), sizeof *(dst), (min), (opts), (type))
 int valid_app(const char *name);
 /* prefix 'R' or 'B' plus 9 or 10 upper-case letters */
 int valid_id(const char *id, char prefix);
@@ -70,6 +89,9 @@ int check_id(release_store *s, const char *id, char prefix, const char *what);
 
 /* id.c */
 int64_t store_now(release_store *s);
+/* t + ns, saturating at the ends of int64_t: a lease or a wait that
+ * overflowed would end before it began. */
+int64_t time_after(int64_t t, int64_t ns);
 int make_id(release_store *s, char prefix, char out[ID_MAX]);
 int make_token(release_store *s, char out[33]);
 int default_random(void *payload, unsigned char *buf, size_t len);
@@ -196,14 +218,28 @@ struct raw {
 	unsigned char *data;
 	size_t len;
 	uint64_t seq;
-	int found;
+	int found; /* 1; RAW_EXTRA while refusing a second record */
 };
+#define RAW_EXTRA 2
 void raw_free(struct raw *r);
 /* Reads (app, kind, key) into raw; raw->found says whether it exists. */
 int read_record(release_store *s, const char *app, int kind, const char *key, struct raw *raw);
 /* Reads the newest record of an ordered kind. */
 int read_newest(release_store *s, const char *app, int kind, struct raw *raw);
 int read_seq(release_store *s, const char *app, int kind, uint64_t seq, struct raw *raw);
+
+/*
+ * The result of a write (put, cas or del of (app, kind, key)) that returned
+ * rc. 0 and RELEASE_ECONFLICT come back as they are, without a message;
+ * any other failure is worded (what: the step). After a failure that does
+ * not promise that nothing was written (RELEASE_EIO, say) the record is
+ * read back: if it holds data (or, for data NULL, is absent) the write took
+ * effect and only its acknowledgement was lost, so 0 is returned. *unknown
+ * (unknown may be NULL) is set when the failure stands because the read
+ * failed too: the write may or may not have taken effect.
+ */
+int settle_write(release_store *s, int rc, const char *what, const char *app, int kind,
+		 const char *key, const void *data, size_t len, int *unknown);
 
 /* Reports ENOTFOUND unless the app exists. */
 int require_app(release_store *s, const char *app);
@@ -234,6 +270,13 @@ int stamp_release(release_store *s, const char *app, const char *id, int failed,
 #define PAGER_PAGE 64
 typedef int (*pager_decode_fn)(release_store *s, const char *app, const struct raw *raw,
 			       void **out, void *arg);
+/* A step: an item, or a record that could not be read (item NULL). */
+struct pager_entry {
+	void *item;
+	uint64_t seq;
+	int rc;    /* item NULL: the step's error */
+	char *msg; /* and its message */
+};
 struct pager {
 	release_store *store;
 	char app[64];
@@ -241,17 +284,22 @@ struct pager {
 	size_t left;          /* items still to yield; SIZE_MAX: no limit */
 	uint64_t before;      /* the cursor: next page is below this seq */
 	uint64_t page_before; /* the cursor as the page being read moves it */
+	size_t want;          /* entries the page being read may hold */
 	int done, cb_rc;
+	int end_rc;           /* a last step that ends the walk */
+	char *end_msg;
 	pager_decode_fn decode;
 	void (*free_item)(void *item);
 	void *arg;
-	void *items[PAGER_PAGE];
+	struct pager_entry items[PAGER_PAGE];
 	size_t n, next;
 };
 void pager_init(struct pager *p, release_store *s, const char *app, int kind, size_t limit,
 		uint64_t before);
-/* 0 and *out (borrowed until the next call), RELEASE_ITEROVER, or an error
- * after which the same call may be tried again. */
+/* 0 and *out (borrowed until the next call), RELEASE_ITEROVER, or an error:
+ * RELEASE_ECORRUPT for a record that cannot be read, after which the walk
+ * goes on below it; after any other error the same call may be tried
+ * again. */
 int pager_next(struct pager *p, void **out);
 void pager_free(struct pager *p);
 

@@ -196,6 +196,29 @@ static int valid_kind(int kind)
 	return kind >= RELEASE_KIND_META && kind <= RELEASE_KIND_RELEASE;
 }
 
+/* The vtable promises valid names and keys, but this backend is also
+ * reached raw (release_storage_open()): it checks them at its door. */
+static int valid_key(const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+
+	if (n < 1 || n > KEY_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = key[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_record(const char *app, int kind, const char *key)
+{
+	return release_app_name_valid(app) && valid_kind(kind) && (!key || valid_key(key));
+}
+
 static int mem_put(void *ctx, const char *app, int kind, const char *key, uint64_t seq,
 		   const void *data, size_t len)
 {
@@ -206,7 +229,7 @@ static int mem_put(void *ctx, const char *app, int kind, const char *key, uint64
 	size_t pos;
 	int found = 0;
 
-	if (!valid_kind(kind) || !key || strlen(key) > KEY_MAX || (!data && len))
+	if (!key || !valid_record(app, kind, key) || (!data && len))
 		return RELEASE_EINVAL;
 	if ((kind == RELEASE_KIND_META) != (seq == 0))
 		return RELEASE_EINVAL;
@@ -266,7 +289,7 @@ static int mem_get(void *ctx, const char *app, int kind, const char *key, releas
 {
 	struct mrec *r;
 
-	if (!valid_kind(kind) || !key)
+	if (!key || !valid_record(app, kind, key) || !fn)
 		return RELEASE_EINVAL;
 	r = find_rec(list_of(find_app(ctx, app), kind), kind, key);
 	if (!r)
@@ -281,7 +304,8 @@ static int mem_get_seq(void *ctx, const char *app, int kind, uint64_t seq,
 	size_t pos;
 	int found;
 
-	if (kind != RELEASE_KIND_BUILD && kind != RELEASE_KIND_RELEASE)
+	if ((kind != RELEASE_KIND_BUILD && kind != RELEASE_KIND_RELEASE) ||
+	    !valid_record(app, kind, NULL) || !fn)
 		return RELEASE_EINVAL;
 	if (!(l = list_of(find_app(ctx, app), kind)))
 		return RELEASE_ENOTFOUND;
@@ -298,7 +322,8 @@ static int mem_scan(void *ctx, const char *app, int kind, uint64_t before, size_
 	size_t pos;
 	int found;
 
-	if (kind != RELEASE_KIND_BUILD && kind != RELEASE_KIND_RELEASE)
+	if ((kind != RELEASE_KIND_BUILD && kind != RELEASE_KIND_RELEASE) ||
+	    !valid_record(app, kind, NULL) || !fn)
 		return RELEASE_EINVAL;
 	if (!(l = list_of(find_app(ctx, app), kind)))
 		return 0;
@@ -339,7 +364,7 @@ static int mem_cas(void *ctx, const char *app, int kind, const char *key, const 
 	struct mrec *r;
 	unsigned char *copy;
 
-	if (!valid_kind(kind) || !key || (!data && len) || (!old && old_len))
+	if (!key || !valid_record(app, kind, key) || (!data && len) || (!old && old_len))
 		return RELEASE_EINVAL;
 	if (kind != RELEASE_KIND_META && (!old || !data))
 		return RELEASE_EINVAL;
@@ -368,7 +393,7 @@ static int mem_del(void *ctx, const char *app, int kind, const char *key)
 	struct mapp *a;
 	struct mrec *r;
 
-	if (!valid_kind(kind) || !key)
+	if (!key || !valid_record(app, kind, key))
 		return RELEASE_EINVAL;
 	a = find_app(ctx, app);
 	r = find_rec(list_of(a, kind), kind, key);
@@ -382,6 +407,8 @@ static int mem_list_apps(void *ctx, release_name_fn fn, void *payload)
 {
 	struct mem *m = ctx;
 
+	if (!fn)
+		return RELEASE_EINVAL;
 	for (size_t i = 0; i < m->n; i++) {
 		struct mapp *a = m->apps[i];
 		int any = 0;

@@ -25,6 +25,7 @@ struct promotion {
 	char owner[128];
 	struct buf lease; /* our lease record while we hold it */
 	int64_t promoted;  /* when the active pointer moved to the release */
+	int swap_unknown;  /* the swap failed and reading back failed too */
 };
 
 RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, size_t size)
@@ -53,13 +54,17 @@ static void status_event(struct promotion *p, const char *from, const char *to)
 static int prepare(struct promotion *p, release_store *s, const char *app,
 		   const release_promote_opts *opts)
 {
+	int rc;
+
 	memset(p, 0, sizeof *p);
 	p->s = s;
 	p->app = app;
 	release_promote_opts_init(&p->o);
-	if (opts)
-		memcpy(&p->o, opts, opts->size < sizeof p->o ? opts->size : sizeof p->o);
-	p->o.size = sizeof p->o;
+	if ((rc = TAKE_OPTS(s, &p->o, opts, PROMOTE_OPTS_1_0, "release_promote_opts")) != 0)
+		return rc;
+	if (p->o.flags & ~(unsigned)RELEASE_PROMOTE_FORCE)
+		return fail(s, RELEASE_EINVAL, "release_promote_opts.flags has unknown bits 0x%x",
+			    p->o.flags & ~(unsigned)RELEASE_PROMOTE_FORCE);
 	p->ev.store = s;
 	p->ev.fn = p->o.on_event;
 	p->ev.payload = p->o.event_payload;
@@ -75,17 +80,28 @@ static int prepare(struct promotion *p, release_store *s, const char *app,
 	return 0;
 }
 
+/* Gives the lease back if it is still ours (a forced promotion may have
+ * taken it). Failing to is harmless: the lease expires. */
+static void drop_lease(struct promotion *p)
+{
+	if (!p->lease.p)
+		return;
+	p->s->st->cas(p->s->ctx, p->app, RELEASE_KIND_META, "lease", p->lease.p, p->lease.len,
+		      NULL, 0);
+	buf_free(&p->lease);
+}
+
 /* Takes the app's lease: free, expired, or (forced) anyone's. */
 static int take_lease(struct promotion *p)
 {
 	release_store *s = p->s;
 	struct raw cur;
 	struct lease mine = {{0}, p->owner, 0};
-	int rc;
+	int rc, unknown = 0;
 
 	if ((rc = make_token(s, mine.token)) != 0)
 		return rc;
-	mine.expires = store_now(s) + s->lease_ns;
+	mine.expires = time_after(store_now(s), s->lease_ns);
 	encode_lease(&p->lease, &mine);
 	if (p->lease.err)
 		return fail(s, p->lease.err, "encoding lease");
@@ -95,8 +111,11 @@ static int take_lease(struct promotion *p)
 	}
 	if (cur.found) {
 		struct lease held;
+		int drc = decode_lease(cur.data, cur.len, &held);
 
-		if (decode_lease(cur.data, cur.len, &held) == 0) {
+		if (drc == RELEASE_ENOMEM)
+			rc = fail(s, drc, "out of memory");
+		if (drc == 0) {
 			int live = held.expires > store_now(s);
 
 			if (live && !(p->o.flags & RELEASE_PROMOTE_FORCE)) {
@@ -112,12 +131,16 @@ static int take_lease(struct promotion *p)
 	if (rc == 0) {
 		rc = s->st->cas(s->ctx, p->app, RELEASE_KIND_META, "lease", cur.data, cur.len,
 				p->lease.p, p->lease.len);
+		/* A lease written but reported lost is ours all the same: as not
+		 * taken, nobody would give it back and the app would stay blocked. */
+		rc = settle_write(s, rc, "taking lease", p->app, RELEASE_KIND_META, "lease",
+				  p->lease.p, p->lease.len, &unknown);
 		if (rc == RELEASE_ECONFLICT)
 			rc = fail(s, RELEASE_EBUSY, "app '%s' is currently updating", p->app);
-		else if (rc != 0)
-			rc = fail_backend(s, rc, "taking lease");
 	}
 	raw_free(&cur);
+	if (unknown) /* it may have been written: give it back if it was */
+		drop_lease(p);
 	if (rc != 0)
 		buf_free(&p->lease);
 	return rc;
@@ -135,7 +158,7 @@ static int64_t monotonic_ns(void)
  * Waiting uses the monotonic clock, not the store's, which may be a test's. */
 static int wait_lease(struct promotion *p)
 {
-	int64_t deadline = monotonic_ns() + p->o.wait_ns;
+	int64_t deadline = time_after(monotonic_ns(), p->o.wait_ns);
 	int rc;
 
 	while ((rc = take_lease(p)) == RELEASE_EBUSY && p->o.wait_ns > 0) {
@@ -147,17 +170,6 @@ static int wait_lease(struct promotion *p)
 		nanosleep(&ts, NULL);
 	}
 	return rc;
-}
-
-/* Gives the lease back if it is still ours (a forced promotion may have
- * taken it). Failing to is harmless: the lease expires. */
-static void drop_lease(struct promotion *p)
-{
-	if (!p->lease.p)
-		return;
-	p->s->st->cas(p->s->ctx, p->app, RELEASE_KIND_META, "lease", p->lease.p, p->lease.len,
-		      NULL, 0);
-	buf_free(&p->lease);
 }
 
 /* Ends a promotion that holds the lease. */
@@ -232,11 +244,20 @@ static int promote(struct promotion *p, release *r)
 	} else {
 		rc = s->st->cas(s->ctx, p->app, RELEASE_KIND_META, "active", cur_raw.data,
 				cur_raw.len, enc.p, enc.len);
+		/* Reported failed, the swap may still have happened: the pointer,
+		 * read back, says whether the promotion did. */
+		rc = settle_write(s, rc, "moving active pointer", p->app, RELEASE_KIND_META, "active",
+				  enc.p, enc.len, &p->swap_unknown);
 		if (rc == RELEASE_ECONFLICT)
 			rc = fail(s, rc, "app '%s': the active release changed during the promotion",
 				  p->app);
-		else if (rc != 0)
-			rc = fail_backend(s, rc, "moving active pointer");
+		else if (p->swap_unknown) {
+			char why[ERRMSG_MAX / 2];
+
+			snprintf(why, sizeof why, "%.250s", s->errmsg);
+			rc = fail(s, rc, "app '%s': whether %s became active is unknown: %s", p->app,
+				  r->id, why);
+		}
 	}
 	buf_free(&enc);
 	/* The promotion has happened once the pointer moved; the pointer holds
@@ -328,7 +349,16 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
 		finish(&p);
 		return rc;
 	}
-	if ((rc = promote(&p, r)) != 0) {
+	if ((rc = promote(&p, r)) != 0 && p.swap_unknown && read_active(store, app, &a, NULL) == 0) {
+		/* The swap's outcome was unknown; the pointer, read again, tells. */
+		if (strcmp(a.id, r->id) == 0) {
+			clear_error(store);
+			p.promoted = a.promoted;
+			rc = 0;
+		}
+		p.swap_unknown = 0;
+	}
+	if (rc != 0) {
 		char why[ERRMSG_MAX / 2];
 
 		char prefix[80];
@@ -337,10 +367,12 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
 		/* the cause usually names the app too: say it once */
 		snprintf(why, sizeof why, "%.250s",
 			 strncmp(store->errmsg, prefix, n) == 0 ? store->errmsg + n : store->errmsg);
-		if (rc != RELEASE_EDEPLOY) /* the deployer's failure is stamped already */
+		/* The deployer's failure is stamped already; a copy that may be
+		 * active must not be marked failed. */
+		if (rc != RELEASE_EDEPLOY && !p.swap_unknown)
 			stamp_release(store, app, r->id, 1, 0);
-		fail(store, rc, "app '%s': rollback release %s (copy of %s) was not promoted: %s", app,
-		     r->id, r->source, why);
+		fail(store, rc, "app '%s': rollback release %s (copy of %s) was not promoted%s: %s",
+		     app, r->id, r->source, p.swap_unknown ? " or its outcome is unknown" : "", why);
 	}
 	if (rc == 0) { /* as the store now has it, without reading it back */
 		r->active = 1;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PRUNE_PAGE 256
+
 struct idlist {
 	char (*v)[ID_MAX];
 	size_t n, cap;
@@ -65,12 +67,26 @@ static int visit_record(struct walk *w, uint64_t seq, const char *key, const voi
 	release r;
 	int keep, rc;
 
+	/* What is deleted is decided from these records: a backend's
+	 * misplaced, out-of-order or surplus record stops the prune. */
+	if (seq >= w->before || w->seen >= PRUNE_PAGE || !key)
+		return fail(w->s, RELEASE_ECORRUPT,
+			    "app '%s': storage returned records out of order or beyond the limit",
+			    w->app);
 	w->before = seq;
 	w->seen++;
-	if (decode_release(data, len, &r) != 0)
+	if ((rc = decode_release(data, len, &r)) == RELEASE_ENOMEM)
+		return rc; /* worded by visit() */
+	if (rc != 0)
 		return fail(w->s, RELEASE_ECORRUPT,
 			    "app '%s': release record at version %llu is corrupt", w->app,
 			    (unsigned long long)seq);
+	if (strcmp(r.app, w->app) != 0 || r.version != seq) {
+		release_clear(&r);
+		return fail(w->s, RELEASE_ECORRUPT,
+			    "app '%s': release record at version %llu is corrupt", w->app,
+			    (unsigned long long)seq);
+	}
 	if (strcmp(r.id, key) != 0) {
 		release_clear(&r);
 		return fail(w->s, RELEASE_ECORRUPT, "app '%s': record of release %s holds another id",
@@ -118,18 +134,18 @@ RELEASE_API int release_prune(release_store *store, const char *app, size_t keep
 	do {
 		w.seen = 0;
 		w.cb_rc = 0;
-		rc = store->st->scan(store->ctx, app, RELEASE_KIND_RELEASE, w.before, 256, visit, &w);
+		rc = store->st->scan(store->ctx, app, RELEASE_KIND_RELEASE, w.before, PRUNE_PAGE, visit,
+				     &w);
 		if (rc != 0 && rc != w.cb_rc)
 			rc = fail_backend(store, rc, "pruning");
-	} while (rc == 0 && w.seen == 256);
+	} while (rc == 0 && w.seen == PRUNE_PAGE);
 	/* Oldest first, so a crash leaves history a contiguous run of versions. */
 	for (size_t i = w.doomed.n; rc == 0 && i-- > 0;) {
 		rc = store->st->del(store->ctx, app, RELEASE_KIND_RELEASE, w.doomed.v[i]);
 		if (rc == RELEASE_ENOTFOUND) /* pruned concurrently */
 			rc = 0;
-		else if (rc != 0)
-			rc = fail_backend(store, rc, "pruning");
-		else if (removed)
+		else if ((rc = settle_write(store, rc, "pruning", app, RELEASE_KIND_RELEASE,
+					    w.doomed.v[i], NULL, 0, NULL)) == 0 && removed)
 			(*removed)++;
 	}
 	/* A build left behind by a crash here is unreferenced, never wrong. */
@@ -139,8 +155,8 @@ RELEASE_API int release_prune(release_store *store, const char *app, size_t keep
 		rc = store->st->del(store->ctx, app, RELEASE_KIND_BUILD, w.doomed_builds.v[i]);
 		if (rc == RELEASE_ENOTFOUND)
 			rc = 0;
-		else if (rc != 0)
-			rc = fail_backend(store, rc, "pruning");
+		rc = settle_write(store, rc, "pruning", app, RELEASE_KIND_BUILD, w.doomed_builds.v[i],
+				  NULL, 0, NULL);
 	}
 	free(w.kept_builds.v);
 	free(w.doomed.v);

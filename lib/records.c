@@ -11,12 +11,19 @@ void raw_free(struct raw *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* Keeps the one record a read asked for. A second one means the backend
+ * broke its contract (get yields one record; scans here ask for one). */
 static int keep_raw(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
 {
 	struct raw *raw = payload;
 
 	(void)key;
-	free(raw->data);
+	if (raw->found) {
+		raw->found = RAW_EXTRA;
+		return RELEASE_ECORRUPT;
+	}
+	if (!data && len)
+		return RELEASE_ECORRUPT;
 	raw->data = malloc(len ? len : 1);
 	if (!raw->data)
 		return RELEASE_ENOMEM;
@@ -34,34 +41,40 @@ static const char *kind_name(int kind)
 										    : "app record";
 }
 
+/* The end of a read into raw: on failure raw is emptied and the failure
+ * worded. */
+static int end_read(release_store *s, const char *app, int kind, int rc, struct raw *raw)
+{
+	int extra = raw->found == RAW_EXTRA;
+
+	if (rc == 0)
+		return 0;
+	raw_free(raw);
+	if (extra)
+		return fail(s, RELEASE_ECORRUPT,
+			    "app '%s': storage returned more than the one %s asked for", app,
+			    kind_name(kind));
+	return fail_backend(s, rc, kind_name(kind));
+}
+
 int read_record(release_store *s, const char *app, int kind, const char *key, struct raw *raw)
 {
 	int rc;
 
 	memset(raw, 0, sizeof *raw);
 	rc = s->st->get(s->ctx, app, kind, key, keep_raw, raw);
-	if (rc == RELEASE_ENOTFOUND) {
+	if (rc == RELEASE_ENOTFOUND && raw->found != RAW_EXTRA) {
 		raw_free(raw);
 		return 0;
 	}
-	if (rc != 0) {
-		raw_free(raw);
-		return fail_backend(s, rc, kind_name(kind));
-	}
-	return 0;
+	return end_read(s, app, kind, rc, raw);
 }
 
 int read_newest(release_store *s, const char *app, int kind, struct raw *raw)
 {
-	int rc;
-
 	memset(raw, 0, sizeof *raw);
-	rc = s->st->scan(s->ctx, app, kind, UINT64_MAX, 1, keep_raw, raw);
-	if (rc != 0) {
-		raw_free(raw);
-		return fail_backend(s, rc, kind_name(kind));
-	}
-	return 0;
+	return end_read(s, app, kind,
+			s->st->scan(s->ctx, app, kind, UINT64_MAX, 1, keep_raw, raw), raw);
 }
 
 int read_seq(release_store *s, const char *app, int kind, uint64_t seq, struct raw *raw)
@@ -73,17 +86,47 @@ int read_seq(release_store *s, const char *app, int kind, uint64_t seq, struct r
 		return 0;
 	if (s->st->get_seq) {
 		rc = s->st->get_seq(s->ctx, app, kind, seq, keep_raw, raw);
-		if (rc == RELEASE_ENOTFOUND)
+		if (rc == RELEASE_ENOTFOUND && raw->found != RAW_EXTRA)
 			rc = 0;
 	} else {
 		rc = s->st->scan(s->ctx, app, kind, seq + 1, 1, keep_raw, raw);
 	}
-	if (rc != 0) {
-		raw_free(raw);
-		return fail_backend(s, rc, kind_name(kind));
-	}
+	if ((rc = end_read(s, app, kind, rc, raw)) != 0)
+		return rc;
 	if (raw->found && raw->seq != seq)
 		raw_free(raw);
+	return 0;
+}
+
+int settle_write(release_store *s, int rc, const char *what, const char *app, int kind,
+		 const char *key, const void *data, size_t len, int *unknown)
+{
+	char msg[ERRMSG_MAX];
+	struct raw raw;
+	int took;
+
+	if (unknown)
+		*unknown = 0;
+	if (rc == 0 || rc == RELEASE_ECONFLICT)
+		return rc;
+	rc = fail_backend(s, rc, what);
+	/* These promise that nothing was written. */
+	if (rc == RELEASE_ENOTFOUND || rc == RELEASE_EINVAL || rc == RELEASE_EUNSUPPORTED)
+		return rc;
+	memcpy(msg, s->errmsg, sizeof msg);
+	if (read_record(s, app, kind, key, &raw) != 0) {
+		memcpy(s->errmsg, msg, sizeof msg);
+		if (unknown)
+			*unknown = 1;
+		return rc;
+	}
+	took = data ? raw.found && raw.len == len && (len == 0 || memcmp(raw.data, data, len) == 0)
+		    : !raw.found;
+	raw_free(&raw);
+	memcpy(s->errmsg, msg, sizeof msg);
+	if (!took)
+		return rc;
+	clear_error(s); /* the acknowledgement was lost, not the write */
 	return 0;
 }
 
@@ -109,8 +152,11 @@ static int decoded(release_store *s, const char *app, const struct raw *raw, rel
 	if (!r)
 		return fail(s, RELEASE_ENOMEM, "out of memory");
 	rc = decode_release(raw->data, raw->len, r);
-	if (rc == 0 && (strcmp(r->app, app) != 0 || r->version != raw->seq))
+	/* A sound record of another app or version is misplaced: corrupt here. */
+	if (rc == 0 && (strcmp(r->app, app) != 0 || r->version != raw->seq)) {
+		release_clear(r);
 		rc = RELEASE_ECORRUPT;
+	}
 	if (rc != 0) {
 		free(r);
 		if (rc == RELEASE_ENOMEM)
@@ -175,6 +221,9 @@ int write_release(release_store *s, const char *app, draft_fn draft, void *paylo
 			return fail(s, RELEASE_ENOMEM, "out of memory");
 		}
 		rc = draft(payload, newest, r);
+		if (rc == 0 && newest && newest->version >= UINT64_MAX - 1)
+			rc = fail(s, RELEASE_ECORRUPT, "app '%s': no version is left after %llu", app,
+				  (unsigned long long)newest->version);
 		if (rc == 0) {
 			r->version = newest ? newest->version + 1 : 1;
 			rc = make_id(s, 'R', r->id);
@@ -194,9 +243,14 @@ int write_release(release_store *s, const char *app, draft_fn draft, void *paylo
 		}
 		r->created = store_now(s);
 		encode_release(&b, r);
-		rc = b.err ? fail(s, b.err, "encoding release") :
-			     s->st->put(s->ctx, app, RELEASE_KIND_RELEASE, r->id, r->version,
-					b.p, b.len);
+		if (b.err) {
+			rc = fail(s, b.err, "encoding release");
+		} else {
+			rc = s->st->put(s->ctx, app, RELEASE_KIND_RELEASE, r->id, r->version, b.p,
+					b.len);
+			rc = settle_write(s, rc, "writing release", app, RELEASE_KIND_RELEASE, r->id,
+					  b.p, b.len, NULL);
+		}
 		buf_free(&b);
 		if (rc == 0) {
 			if (out)
@@ -207,7 +261,7 @@ int write_release(release_store *s, const char *app, draft_fn draft, void *paylo
 		}
 		release_free(r);
 		if (rc != RELEASE_ECONFLICT)
-			return fail_backend(s, rc, "writing release");
+			return rc;
 		/* Another writer took this version (or, rarely, this id): build the
 		 * release again on top of the new newest one. */
 	}
@@ -235,15 +289,20 @@ int stamp_release(release_store *s, const char *app, const char *id, int failed,
 		*field = when ? when : store_now(s);
 		encode_release(&b, r);
 		release_free(r);
-		rc = b.err ? fail(s, b.err, "encoding release") :
-			     s->st->cas(s->ctx, app, RELEASE_KIND_RELEASE, id, raw.data, raw.len,
-					b.p, b.len);
+		if (b.err) {
+			rc = fail(s, b.err, "encoding release");
+		} else {
+			rc = s->st->cas(s->ctx, app, RELEASE_KIND_RELEASE, id, raw.data, raw.len, b.p,
+					b.len);
+			rc = settle_write(s, rc, failed ? "recording the failure" : "recording promotion",
+					  app, RELEASE_KIND_RELEASE, id, b.p, b.len, NULL);
+		}
 		buf_free(&b);
 		raw_free(&raw);
 		if (rc == 0)
 			return 0;
 		if (rc != RELEASE_ECONFLICT)
-			return fail_backend(s, rc, "recording promotion");
+			return rc;
 	}
 	return fail(s, RELEASE_ECONFLICT, "app '%s': release %s kept changing", app, id);
 }

@@ -165,8 +165,8 @@ RELEASE_API int release_list(release_store *store, const char *app,
 	if ((rc = enter(store, !out)) != 0)
 		return rc;
 	release_list_opts_init(&o);
-	if (opts)
-		memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+	if ((rc = TAKE_OPTS(store, &o, opts, LIST_OPTS_1_0, "release_list_opts")) != 0)
+		return rc;
 	if (!(it = calloc(1, sizeof *it)))
 		return fail(store, RELEASE_ENOMEM, "out of memory");
 	if ((rc = check_app(store, app)) != 0 || (rc = require_app(store, app)) != 0 ||

@@ -17,19 +17,23 @@ int memory_open(void **ctx);
 extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
 
-/* Copies the part of a caller's options struct that its size covers, so an
- * older program's smaller struct still works. */
-#define COPY_OPTS(dst, src)                                                            \
-	do {                                                                           \
-		if (src) {                                                             \
-			size_t n_ = (src)->size < sizeof *(dst) ? (src)->size : sizeof *(dst); \
-			memcpy((dst), (src), n_);                                      \
-		}                                                                      \
-	} while (0)
-
 RELEASE_API void release_store_opts_init_sized(release_store_opts *opts, size_t size)
 {
 	OPTS_INIT(opts, size);
+}
+
+/* The caller's options over the defaults; refused as release_store_open()
+ * documents. */
+static int read_store_opts(release_store_opts *o, const release_store_opts *opts)
+{
+	int rc;
+
+	release_store_opts_init(o);
+	if ((rc = TAKE_OPTS(NULL, o, opts, STORE_OPTS_1_0, "release_store_opts")) != 0)
+		return rc;
+	if (o->lease_ns < 0)
+		return fail(NULL, RELEASE_EINVAL, "lease_ns is negative");
+	return 0;
 }
 
 static int check_storage(const release_storage *st)
@@ -63,10 +67,8 @@ RELEASE_API int release_store_open_backend(release_store **out, const release_st
 		return fail(NULL, RELEASE_EINVAL, "storage is NULL");
 	if ((rc = check_storage(storage)) != 0)
 		return rc;
-	release_store_opts_init(&o);
-	COPY_OPTS(&o, opts);
-	if (o.lease_ns < 0)
-		return fail(NULL, RELEASE_EINVAL, "lease_ns is negative");
+	if ((rc = read_store_opts(&o, opts)) != 0)
+		return rc;
 	if (!(s = calloc(1, sizeof *s)))
 		return fail(NULL, RELEASE_ENOMEM, "out of memory");
 	s->st = storage;
@@ -158,13 +160,16 @@ RELEASE_API int release_store_open(release_store **out, const char *uri,
 				   const release_store_opts *opts)
 {
 	const release_storage *st;
+	release_store_opts o;
 	void *ctx;
 	int rc;
 
 	if (!out)
 		return fail(NULL, RELEASE_EINVAL, "out is NULL");
 	*out = NULL;
-	if ((rc = release_storage_open(&st, &ctx, uri)) != 0)
+	/* Refused options must not leave a new store directory behind. */
+	if ((rc = read_store_opts(&o, opts)) != 0 ||
+	    (rc = release_storage_open(&st, &ctx, uri)) != 0)
 		return rc;
 	if ((rc = release_store_open_backend(out, st, ctx, opts)) != 0)
 		st->close(ctx);

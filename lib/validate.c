@@ -1,4 +1,4 @@
-/* What names, ids and env keys may look like. */
+/* What names, ids, env keys and options structs may look like. */
 #include "internal.h"
 
 #include <string.h>
@@ -79,5 +79,35 @@ int check_id(release_store *s, const char *id, char prefix, const char *what)
 	if (!valid_id(id, prefix))
 		return fail(s, RELEASE_EINVAL, "invalid %s id (want '%c' and %d or %d letters A-Z)",
 			    what, prefix, ID_LETTERS, ID_LETTERS + 1);
+	return 0;
+}
+
+int take_opts(release_store *s, void *dst, size_t ours, size_t min, const void *opts,
+	      const char *type)
+{
+	const unsigned char *p = opts;
+	size_t size;
+
+	if (!opts)
+		return 0;
+	memcpy(&size, opts, sizeof size);
+	/* A struct nobody initialised must not pass for "all defaults": a
+	 * deployer set in it would be silently skipped. */
+	if (size == 0)
+		return fail(s, RELEASE_EINVAL, "%s.size is 0: initialise the struct with %s_init()",
+			    type, type);
+	if (size < min)
+		return fail(s, RELEASE_EINVAL,
+			    "%s.size is %zu, smaller than any %s (%zu bytes): initialise the "
+			    "struct with %s_init()",
+			    type, size, type, min, type);
+	for (size_t i = ours; i < size; i++)
+		if (p[i] != 0)
+			return fail(s, RELEASE_EINVAL,
+				    "%s has options this library does not know (byte %zu of %zu is "
+				    "set; it knows %zu)",
+				    type, i, size, ours);
+	memcpy(dst, opts, size < ours ? size : ours);
+	memcpy(dst, &ours, sizeof ours);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* Bad input: each a clear error code, and nothing written. */
 #include "harness.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,25 +248,182 @@ static void optional_methods_may_be_null(void **state)
 	release_store_close(s);
 }
 
-static void an_older_program_options_struct_still_works(void **state)
+/* 1.0's options structs are the smallest that exist: a program built
+ * against 1.0 passes exactly these sizes to every later library. */
+static void an_options_struct_of_the_1_0_size_works(void **state)
 {
-	/* A program built when release_store_opts ended after clock_payload. */
-	struct {
-		size_t size;
-		release_clock_fn clock;
-		void *clock_payload;
-	} old = {sizeof old, test_clock_read, NULL};
-	struct test_clock c = {INT64_C(42000000000), 0};
+	struct fixture *f = *state;
+	release_store_opts so;
+	release_build_opts bo;
+	release_list_opts lo;
+	release_promote_opts po;
 	release_store *s = NULL;
-	release_app *a = NULL;
+	release_build *b = NULL;
+	release_iter *it = NULL;
+	release *r;
 
-	(void)state;
-	old.clock_payload = &c;
-	assert_ok(release_store_open(&s, "memory:", (const release_store_opts *)(void *)&old));
-	assert_store_ok(s, release_app_create(s, "myapp", &a));
-	assert_int_equal(release_app_created(a), INT64_C(42000000000));
-	release_app_free(a);
+	release_store_opts_init(&so);
+	so.size = offsetof(release_store_opts, lease_ns) + sizeof so.lease_ns;
+	assert_ok(release_store_open(&s, "memory:", &so));
 	release_store_close(s);
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "one");
+	release_build_opts_init(&bo);
+	bo.size = offsetof(release_build_opts, status) + sizeof bo.status;
+	assert_store_ok(f->s, release_build_create(f->s, "myapp", &bo, &b));
+	release_list_opts_init(&lo);
+	lo.size = offsetof(release_list_opts, before) + sizeof lo.before;
+	assert_store_ok(f->s, release_list(f->s, "myapp", &lo, &it));
+	release_promote_opts_init(&po);
+	po.size = offsetof(release_promote_opts, wait_ns) + sizeof po.wait_ns;
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r), &po));
+	release_iter_free(it);
+	release_build_free(b);
+	release_free(r);
+}
+
+/* Zero-initialised (the _init call forgotten, as from an FFI): refused, with
+ * a message that says what to do, never read as "all defaults". */
+static void zeroed_options_structs_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	release_store_opts so;
+	release_build_opts bo;
+	release_list_opts lo;
+	release_promote_opts po;
+	release_store *s = (release_store *)1;
+	release_build *b = (release_build *)1;
+	release_iter *it = (release_iter *)1;
+	release *r;
+
+	memset(&so, 0, sizeof so);
+	memset(&bo, 0, sizeof bo);
+	memset(&lo, 0, sizeof lo);
+	memset(&po, 0, sizeof po);
+	assert_int_equal(release_store_open(&s, "memory:", &so), RELEASE_EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(release_store_errmsg(NULL), "release_store_opts_init()"));
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "one");
+	assert_int_equal(release_build_create(f->s, "myapp", &bo, &b), RELEASE_EINVAL);
+	assert_null(b);
+	assert_non_null(strstr(release_store_errmsg(f->s), "release_build_opts.size is 0"));
+	assert_int_equal(release_list(f->s, "myapp", &lo, &it), RELEASE_EINVAL);
+	assert_null(it);
+	assert_non_null(strstr(release_store_errmsg(f->s), "release_list_opts_init()"));
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r), &po), RELEASE_EINVAL);
+	assert_non_null(strstr(release_store_errmsg(f->s), "release_promote_opts_init()"));
+	assert_int_equal(release_rollback(f->s, "myapp", release_id(r), &po, NULL), RELEASE_EINVAL);
+	assert_int_equal(count_releases(f->s, "myapp"), 1);
+	assert_string_equal(active_of(f->s, "myapp"), "");
+	release_free(r);
+}
+
+static int count_deploys(void *payload, const release *r, release_events *ev)
+{
+	(void)r;
+	(void)ev;
+	++*(int *)payload;
+	return 0;
+}
+
+/* The worst case of a forgotten _init: the deployer would be skipped while
+ * the active pointer moves. */
+static void a_zeroed_promote_opts_with_a_deployer_moves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	release_promote_opts po;
+	release *r1, *r2;
+	int deploys = 0;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	promote(f->s, "myapp", release_id(r1));
+	memset(&po, 0, sizeof po);
+	po.deploy = count_deploys;
+	po.deploy_payload = &deploys;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r2), &po), RELEASE_EINVAL);
+	assert_int_equal(deploys, 0);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r1));
+	release_free(r1);
+	release_free(r2);
+}
+
+/* A size below any real struct's, but not 0: refused too. */
+static void options_smaller_than_any_real_struct_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	release_build_opts bo;
+	release_promote_opts po;
+	release_store_opts so;
+	release_store *s = NULL;
+	release_build *b = NULL;
+	release *r;
+	int deploys = 0;
+
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "one");
+	release_build_opts_init(&bo);
+	bo.size = sizeof bo.size;
+	assert_int_equal(release_build_create(f->s, "myapp", &bo, &b), RELEASE_EINVAL);
+	assert_non_null(strstr(release_store_errmsg(f->s), "smaller than any release_build_opts"));
+	release_promote_opts_init(&po);
+	po.deploy = count_deploys;
+	po.deploy_payload = &deploys;
+	po.size = offsetof(release_promote_opts, wait_ns); /* 1.0 has wait_ns */
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r), &po), RELEASE_EINVAL);
+	assert_int_equal(deploys, 0);
+	release_store_opts_init(&so);
+	so.size = 1;
+	assert_int_equal(release_store_open(&s, "memory:", &so), RELEASE_EINVAL);
+	assert_string_equal(active_of(f->s, "myapp"), "");
+	release_free(r);
+}
+
+/* A newer program's larger struct: fine while the options this library
+ * does not know are unset, refused when one is set (it could not be
+ * honoured). */
+static void options_this_library_does_not_know_are_refused_only_when_set(void **state)
+{
+	struct fixture *f = *state;
+	struct {
+		release_promote_opts o;
+		uint64_t newer;
+	} big;
+	release *r;
+
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "one");
+	memset(&big, 0, sizeof big);
+	release_promote_opts_init(&big.o);
+	big.o.size = sizeof big;
+	big.newer = 1;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r), &big.o), RELEASE_EINVAL);
+	assert_non_null(strstr(release_store_errmsg(f->s), "does not know"));
+	assert_string_equal(active_of(f->s, "myapp"), "");
+	big.newer = 0;
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r), &big.o));
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r));
+	release_free(r);
+}
+
+static void unknown_promote_flags_are_refused(void **state)
+{
+	struct fixture *f = *state;
+	release_promote_opts po;
+	release *r;
+
+	make_app(f->s, "myapp");
+	r = make_build_release(f->s, "myapp", "one");
+	release_promote_opts_init(&po);
+	po.flags = RELEASE_PROMOTE_FORCE | 0x80u;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r), &po), RELEASE_EINVAL);
+	assert_non_null(strstr(release_store_errmsg(f->s), "0x80"));
+	assert_int_equal(release_rollback(f->s, "myapp", release_id(r), &po, NULL), RELEASE_EINVAL);
+	assert_string_equal(active_of(f->s, "myapp"), "");
+	assert_int_equal(count_releases(f->s, "myapp"), 1);
+	release_free(r);
 }
 
 static void init_writes_only_the_callers_bytes(void **state)
@@ -333,7 +491,12 @@ int main(void)
 		T(an_unknown_uri_scheme_is_unsupported),
 		T(a_backend_missing_a_method_is_named),
 		T(optional_methods_may_be_null),
-		T(an_older_program_options_struct_still_works),
+		T(an_options_struct_of_the_1_0_size_works),
+		T(zeroed_options_structs_are_refused),
+		T(a_zeroed_promote_opts_with_a_deployer_moves_nothing),
+		T(options_smaller_than_any_real_struct_are_refused),
+		T(options_this_library_does_not_know_are_refused_only_when_set),
+		T(unknown_promote_flags_are_refused),
 		T(init_writes_only_the_callers_bytes),
 		T(a_failing_random_source_fails_the_write),
 	};

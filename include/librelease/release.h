@@ -17,12 +17,30 @@
  *   borrowed: it lives as long as the object it was read from.
  * - Strings are NUL-terminated UTF-8. Times are int64_t nanoseconds since the
  *   Unix epoch, UTC. Versions are uint64_t, starting at 1.
+ * - A call that writes and fails with RELEASE_EINVAL, RELEASE_ENOTFOUND,
+ *   RELEASE_EEXIST, RELEASE_ECONFLICT, RELEASE_EBUSY or RELEASE_EOLDER wrote
+ *   nothing (but a failed release_rollback() keeps its copy, as it says).
+ *   RELEASE_EDEPLOY wrote only what its function says (the release marked
+ *   failed). After any other code (RELEASE_EIO,
+ *   RELEASE_ENOSPC, RELEASE_ENOMEM, RELEASE_ECORRUPT, or a backend's own)
+ *   the outcome is unknown: the write may have taken effect, so read back
+ *   before trying again (an env change retried blindly may be made twice).
+ *   Once a call's commit point has passed (its one write, or the write its
+ *   comment names) the call does not fail: clean-up after it is best
+ *   effort, and a write whose acknowledgement the storage lost is read back
+ *   and counted as done.
  * - Thread safety: a release_store handle may be used by one thread at a
  *   time. Objects read from a store (releases, builds, apps) are independent
  *   values. An iterator follows its store handle's one-thread-at-a-time rule
  *   and is used only while the store is open; other calls on the store may
- *   come between its steps, and a step that failed may be tried again.
+ *   come between its steps. A step that failed reports the failure in
+ *   release_store_errmsg() and sets *out to NULL; what the next step does
+ *   is told at release_app_iter_next().
  *   Different handles may be used by different threads at once.
+ * - Options structs begin with their size, set by their _init function: a
+ *   struct never initialised (size 0), one smaller than librelease 1.0's,
+ *   or one larger than this library's with any of its unknown bytes set is
+ *   RELEASE_EINVAL, never read as defaults.
  * - The library never prints, aborts or exits.
  */
 #ifndef LIBRELEASE_RELEASE_H
@@ -89,7 +107,7 @@ typedef int (*release_random_fn)(void *payload, unsigned char *buf, size_t len);
 /*
  * Options for opening a store. Call release_store_opts_init() first, then set
  * the fields you need: the size field lets a newer library accept an older
- * program's smaller struct.
+ * program's smaller struct (see the conventions above for what is refused).
  */
 typedef struct release_store_opts {
 	size_t size;                  /* set by release_store_opts_init() */
@@ -97,7 +115,9 @@ typedef struct release_store_opts {
 	void *clock_payload;
 	release_random_fn random;     /* NULL: getrandom(2); ids and lease tokens */
 	void *random_payload;         /* payloads must outlive the store */
-	int64_t lease_ns;             /* promotion lease length; 0: 10 minutes */
+	int64_t lease_ns;             /* promotion lease length; 0: 10 minutes;
+				       * negative: RELEASE_EINVAL; a lease that would
+				       * end after INT64_MAX ends then */
 } release_store_opts;
 
 /* Sets defaults in the first size bytes of opts (size: the caller's
@@ -147,14 +167,33 @@ RELEASE_API int release_app_create(release_store *store, const char *name, relea
 RELEASE_API int release_app_get(release_store *store, const char *name, release_app **out);
 
 /* Deletes an app with its builds and releases. Its ids are not found
- * afterwards, even if an app of the same name is created again. */
+ * afterwards, even if an app of the same name is created again. The app is
+ * first marked deleted, which is the commit point: from then on it is gone
+ * for every reader and the call succeeds; records whose removal then fails
+ * are removed by the next release_app_delete() or release_app_create() of
+ * the name. */
 RELEASE_API int release_app_delete(release_store *store, const char *name);
 
-/* Iterates over all apps in name order. */
+/* Iterates over all apps in name order. Each app is read when its step
+ * comes, so the state yielded is as of that step. */
 RELEASE_API int release_app_list(release_store *store, release_app_iter **out);
-/* Sets *out to the next app (borrowed: valid until the next
+/*
+ * Sets *out to the next app (borrowed: valid until the next
  * release_app_iter_next() on this iterator or release_app_iter_free());
- * returns 0, RELEASE_ITEROVER at the end, or an error. */
+ * returns 0, RELEASE_ITEROVER at the end, or an error with *out NULL and
+ * the item named in release_store_errmsg().
+ *
+ * The same holds for release_iter_next() and release_build_iter_next():
+ * - RELEASE_ECORRUPT: that one item (app, release version, build) cannot
+ *   be read. The iterator has moved past it: the next step yields the
+ *   following item, so one damaged record does not hide the rest. (Damage
+ *   that cannot be narrowed to one item is reported once, then the
+ *   iteration ends.) The step counts toward a listing's limit.
+ * - Any other error (RELEASE_EIO, RELEASE_ENOMEM…): the iterator has not
+ *   moved; the next step tries the same item again, so a caller that goes
+ *   on after such an error should expect it to repeat while the storage
+ *   is failing.
+ */
 RELEASE_API int release_app_iter_next(release_app_iter *iter, const release_app **out);
 RELEASE_API void release_app_iter_free(release_app_iter *iter);
 
@@ -213,7 +252,8 @@ RELEASE_API int release_build_set_status(release_store *store, const char *app,
 RELEASE_API int release_build_get(release_store *store, const char *app, const char *build_id,
 				  release_build **out);
 
-/* Lists builds newest first. limit 0 means no limit. */
+/* Lists builds newest first. limit 0 means no limit. Steps are as
+ * release_app_iter_next() tells. */
 RELEASE_API int release_build_list(release_store *store, const char *app, size_t limit,
 				   release_build_iter **out);
 RELEASE_API int release_build_iter_next(release_build_iter *iter, const release_build **out);
@@ -287,7 +327,9 @@ RELEASE_API int release_list(release_store *store, const char *app,
 			     const release_list_opts *opts, release_iter **out);
 /* Sets *out to the next release (borrowed: valid until the next
  * release_iter_next() on this iterator or release_iter_free()); returns 0,
- * RELEASE_ITEROVER at the end, or an error. */
+ * RELEASE_ITEROVER at the end, or an error as release_app_iter_next()
+ * tells: RELEASE_ECORRUPT for a release that cannot be read, whose version
+ * the message names, and the next step goes on below it. */
 RELEASE_API int release_iter_next(release_iter *iter, const release **out);
 RELEASE_API void release_iter_free(release_iter *iter);
 
@@ -341,6 +383,7 @@ RELEASE_API int release_events_emit(release_events *events, const char *source,
 typedef int (*release_deploy_fn)(void *payload, const release *r, release_events *events);
 
 #define RELEASE_PROMOTE_FORCE 1 /* take a live lease; allow an older release */
+/* Other bits of flags are RELEASE_EINVAL. */
 
 typedef struct release_promote_opts {
 	size_t size;               /* set by release_promote_opts_init() */
@@ -350,7 +393,9 @@ typedef struct release_promote_opts {
 	release_event_fn on_event; /* NULL: events are dropped */
 	void *event_payload;
 	const char *owner;         /* lease owner label; NULL: "pid:<pid>" */
-	int64_t wait_ns;           /* wait up to this long for a busy app; 0: fail at once */
+	int64_t wait_ns;           /* wait up to this long for a busy app; 0: fail at once;
+				    * negative: RELEASE_EINVAL; INT64_MAX: as long
+				    * as it takes */
 } release_promote_opts;
 
 /* Sets defaults in the first size bytes of opts (size: the caller's
@@ -372,6 +417,10 @@ RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, siz
  * failed and RELEASE_EDEPLOY is returned. RELEASE_PROMOTE_FORCE overrides
  * RELEASE_EBUSY (it takes a live lease) and RELEASE_EOLDER, never a
  * deployer's failure. opts may be NULL.
+ * The pointer's swap is the commit point: once it moved the promotion
+ * returns 0. If the storage fails the swap and reading the pointer back
+ * fails too, whether id became active is unknown: the error says so, and
+ * release_app_get() tells once the storage answers.
  */
 RELEASE_API int release_promote(release_store *store, const char *app, const char *id,
 				const release_promote_opts *opts);
@@ -384,8 +433,9 @@ RELEASE_API int release_promote(release_store *store, const char *app, const cha
  * app, is RELEASE_ENOTFOUND and nothing is written. On success *out is the new
  * release; when the promotion fails the new release stays, marked failed,
  * *out is NULL, and the copy (the app's newest release) is named in
- * release_store_errmsg(). A busy app is RELEASE_EBUSY with nothing written.
- * out may be NULL.
+ * release_store_errmsg(). A copy that may have become active (the swap's
+ * outcome unknown, as release_promote() tells) is not marked failed. A busy
+ * app is RELEASE_EBUSY with nothing written. out may be NULL.
  */
 RELEASE_API int release_rollback(release_store *store, const char *app, const char *target,
 				 const release_promote_opts *opts, release **out);

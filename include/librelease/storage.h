@@ -16,6 +16,18 @@
  * receive borrowed bytes valid only during the call; when a callback returns
  * non-zero the backend stops and returns that value.
  *
+ * A write method that fails with RELEASE_ECONFLICT, RELEASE_ENOTFOUND or
+ * RELEASE_EINVAL must have written nothing. Any other failure leaves the
+ * outcome open: the core reads the record back and, if the write took
+ * effect, goes on as if it had been acknowledged. So a backend may report a
+ * failure it met after its commit point, but should not (what it does then
+ * is maintenance, best done quietly). RELEASE_ECORRUPT from a read names
+ * damage: the core reports the record and, when listing, goes on past it.
+ *
+ * The core does not trust what a backend serves: a record of another app
+ * or version, a scan beyond its limit or out of order, and malformed bytes
+ * are refused as RELEASE_ECORRUPT.
+ *
  * Rules of evolution: the struct only grows at its end. version says which
  * methods a backend knows; the core calls a method of a later version only
  * after checking version, and an optional method only after checking it is
