@@ -400,6 +400,90 @@ static void a_waiting_promoter_gets_the_lease_once_it_expires(void **state)
 	release_free(r2);
 }
 
+/* Another handle on the fixture's backend with its own clock and lease. */
+static release_store *handle_with_lease(struct fixture *f, struct test_clock *clock,
+					int64_t lease_ns)
+{
+	release_store_opts so;
+
+	release_store_opts_init(&so);
+	so.clock = test_clock_read;
+	so.clock_payload = clock;
+	so.random = test_random_fill;
+	so.random_payload = &f->random;
+	so.lease_ns = lease_ns;
+	return shared_backend_open(f->backend, &so);
+}
+
+/* Promotes myapp's one release on first, whose deployer has second try
+ * the same; returns the second's result. */
+static int second_promoter_result(release_store *first, release_store *second)
+{
+	struct second_promoter p = {second, "myapp", NULL, 0, 0, -1, "", "", 0, 0};
+	release_promote_opts o;
+	release *r;
+
+	make_app(first, "myapp");
+	r = make_build_release(first, "myapp", "one");
+	p.id = release_id(r);
+	racing_opts(&o, &p);
+	assert_store_ok(first, release_promote(first, "myapp", release_id(r), &o));
+	release_free(r);
+	return p.rc;
+}
+
+/* A lease as long as int64_t allows lasts: now + lease_ns must not wrap
+ * into the past, or the lease is written expired and two promoters deploy
+ * at once. */
+static void a_lease_of_int64_max_keeps_a_second_promoter_out(void **state)
+{
+	struct fixture *f = *state;
+	struct test_clock c = {f->clock.now, 0};
+	release_store *first = handle_with_lease(f, &c, INT64_MAX);
+	release_store *second = fixture_second_handle(f);
+
+	assert_int_equal(second_promoter_result(first, second), RELEASE_EBUSY);
+	release_store_close(first);
+	release_store_close(second);
+}
+
+/* The same at the far end of time: a clock a minute short of INT64_MAX. */
+static void a_lease_taken_near_the_end_of_time_keeps_a_second_promoter_out(void **state)
+{
+	struct fixture *f = *state;
+	struct test_clock late = {INT64_MAX - INT64_C(60) * 1000000000, 0};
+	release_store *first = handle_with_lease(f, &late, 0);
+	release_store *second = handle_with_lease(f, &late, 0);
+
+	assert_int_equal(second_promoter_result(first, second), RELEASE_EBUSY);
+	release_store_close(first);
+	release_store_close(second);
+}
+
+/* wait_ns = INT64_MAX waits as long as it takes: here until the lease
+ * expires, by the second promoter's fast clock. */
+static void waiting_up_to_int64_max_waits_for_the_lease(void **state)
+{
+	struct fixture *f = *state;
+	struct second_promoter p = {NULL, "myapp", NULL, 0, 0, -1, "", "", INT64_MAX, 0};
+	struct test_clock fast = {f->clock.now, INT64_C(60) * 1000000000};
+	release_promote_opts o;
+	release *r1, *r2;
+
+	p.other = handle_with_clock(f, &fast);
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	p.id = release_id(r2);
+	racing_opts(&o, &p);
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r1), &o), RELEASE_ECONFLICT);
+	assert_int_equal(p.rc, 0);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r2));
+	release_store_close(p.other);
+	release_free(r1);
+	release_free(r2);
+}
+
 static void promoting_an_unknown_release_is_enotfound(void **state)
 {
 	struct fixture *f = *state;
@@ -452,6 +536,9 @@ int main(void)
 		T(an_expired_lease_is_taken_over),
 		T(a_waiting_promoter_gives_up_after_wait_ns),
 		T(a_waiting_promoter_gets_the_lease_once_it_expires),
+		T(a_lease_of_int64_max_keeps_a_second_promoter_out),
+		T(a_lease_taken_near_the_end_of_time_keeps_a_second_promoter_out),
+		T(waiting_up_to_int64_max_waits_for_the_lease),
 		T(promoting_an_unknown_release_is_enotfound),
 		T(promoting_in_an_unknown_app_is_enotfound),
 		T(promoting_the_active_release_again_keeps_the_previous_one),
