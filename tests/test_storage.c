@@ -332,6 +332,282 @@ static void get_seq_finds_exactly_that_seq(void **state)
 	assert_int_equal(b->st->get_seq(b->ctx, "app", R, 2, see, &s), RELEASE_ENOTFOUND);
 }
 
+/* ---- the memory backend at its door */
+
+static void the_memory_backend_refuses_invalid_names_and_keys(void **state)
+{
+	const release_storage *st;
+	void *ctx;
+	char long_name[200];
+	struct seen s = {0};
+
+	(void)state;
+	memset(long_name, 'a', sizeof long_name - 1);
+	long_name[sizeof long_name - 1] = '\0';
+	assert_ok(release_storage_open(&st, &ctx, "memory:"));
+	assert_int_equal(st->put(ctx, long_name, M, "app", 0, "x", 1), RELEASE_EINVAL);
+	assert_int_equal(st->put(ctx, "../x", R, "K", 1, "x", 1), RELEASE_EINVAL);
+	assert_int_equal(st->put(ctx, "app", R, "", 1, "x", 1), RELEASE_EINVAL);
+	assert_int_equal(st->put(ctx, "app", R, "a/b", 1, "x", 1), RELEASE_EINVAL);
+	assert_int_equal(st->cas(ctx, long_name, M, "lease", NULL, 0, "x", 1), RELEASE_EINVAL);
+	assert_int_equal(st->get(ctx, long_name, M, "app", see, &s), RELEASE_EINVAL);
+	assert_int_equal(st->scan(ctx, NULL, R, UINT64_MAX, 1, see, &s), RELEASE_EINVAL);
+	assert_int_equal(st->del(ctx, "UPPER", M, "app"), RELEASE_EINVAL);
+	assert_int_equal(s.n, 0);
+	{
+		struct names nm = {0};
+
+		assert_int_equal(st->list_apps(ctx, see_name, &nm), 0);
+		assert_int_equal(nm.n, 0);
+	}
+	st->close(ctx);
+}
+
+/* ---- what the core makes of records a backend serves
+ *
+ * A backend is trusted to keep bytes, not to be right: a record served
+ * misplaced, damaged or more often than asked for is refused as corrupt,
+ * and the core neither leaks nor overruns because of it. */
+
+static const char *const pair = "A=1";
+
+/* Serves other's release at version `version` as web's. */
+static void serve_other_apps_release(struct fixture *f, const char *web_id, uint64_t version,
+				     void **bytes)
+{
+	release *o = NULL;
+	struct tamper t = {0};
+	size_t len;
+
+	assert_store_ok(f->s, release_get_version(f->s, "other", version, &o));
+	shared_backend_read(f->backend, "other", R, release_id(o), bytes, &len);
+	release_free(o);
+	t.app = "web";
+	t.kind = R;
+	t.key = web_id;
+	t.data = *bytes;
+	t.len = len;
+	shared_backend_tamper(f->backend, &t);
+}
+
+static void history_of_web_and_other(struct fixture *f, release **web)
+{
+	make_app(f->s, "web");
+	make_app(f->s, "other");
+	*web = set_env(f->s, "web", pair);
+	release_free(set_env(f->s, "other", pair));
+	release_free(set_env(f->s, "other", "B=2"));
+}
+
+/* A sound record of another app, served as this app's: corrupt, and its
+ * strings are freed (LeakSanitizer watches). */
+static void a_record_naming_another_app_is_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	release *web, *r = (release *)1;
+	void *bytes;
+
+	history_of_web_and_other(f, &web);
+	serve_other_apps_release(f, release_id(web), 1, &bytes);
+	assert_int_equal(release_get(f->s, "web", release_id(web), &r), RELEASE_ECORRUPT);
+	assert_null(r);
+	assert_non_null(strstr(release_store_errmsg(f->s), "app 'web'"));
+	assert_int_equal(release_get_version(f->s, "web", 1, &r), RELEASE_ECORRUPT);
+	assert_int_equal(release_env_set(f->s, "web", &pair, 1, &r), RELEASE_ECORRUPT);
+	shared_backend_tamper(f->backend, NULL);
+	assert_int_equal(count_releases(f->s, "web"), 1);
+	free(bytes);
+	release_free(web);
+}
+
+static void a_record_of_another_version_is_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	release *one, *two, *r = (release *)1;
+	struct tamper t = {0};
+	void *bytes;
+	size_t len;
+
+	make_app(f->s, "web");
+	one = set_env(f->s, "web", pair);
+	two = set_env(f->s, "web", "B=2");
+	shared_backend_read(f->backend, "web", R, release_id(two), &bytes, &len);
+	t.app = "web";
+	t.kind = R;
+	t.key = release_id(one);
+	t.data = bytes;
+	t.len = len;
+	shared_backend_tamper(f->backend, &t);
+	assert_int_equal(release_get_version(f->s, "web", 1, &r), RELEASE_ECORRUPT);
+	assert_null(r);
+	assert_non_null(strstr(release_store_errmsg(f->s), "version 1"));
+	assert_int_equal(release_get(f->s, "web", release_id(one), &r), RELEASE_ECORRUPT);
+	shared_backend_tamper(f->backend, NULL);
+	free(bytes);
+	release_free(one);
+	release_free(two);
+}
+
+/* Hand-made records (the format of lib/codec.c): each is refused as
+ * corrupt, never crashes, never leaks. */
+struct hostile {
+	const char *what;
+	unsigned char bytes[96];
+	size_t len;
+};
+
+static const struct hostile hostile_records[] = {
+	{"no bytes", {0}, 0},
+	{"a header alone", {'L', 'R', 1, 5}, 4},
+	{"a build's header", {'L', 'R', 1, 4}, 4},
+	{"a newer format", {'L', 'R', 2, 5}, 4},
+	{"a field cut short", {'L', 'R', 1, 5, 1, 10, 0, 0, 0, 'R', 'A'}, 11},
+	{"a field longer than the record", {'L', 'R', 1, 5, 1, 0xff, 0xff, 0xff, 0xff, 'R'}, 10},
+	{"a header of a field cut short", {'L', 'R', 1, 5, 1, 10}, 6},
+	{"an id too long for an id",
+	 {'L', 'R', 1, 5, 1, 20, 0, 0, 0, 'R', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
+	  'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A'},
+	 29},
+	{"no app",
+	 {'L', 'R', 1, 5, 1, 10, 0, 0, 0, 'R', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 3, 8, 0,
+	  0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
+	 32},
+	{"an env key without a value",
+	 {'L', 'R', 1, 5, 1, 10, 0, 0, 0, 'R', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 2, 3, 0, 0,
+	  0, 'w', 'e', 'b', 3, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 11, 1, 0, 0, 0, 'K'},
+	 46},
+	{"env keys out of order",
+	 {'L', 'R', 1, 5, 1, 10, 0, 0, 0, 'R', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 2, 3, 0, 0,
+	  0, 'w', 'e', 'b', 3, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 11, 1, 0, 0, 0, 'K', 12, 0, 0, 0,
+	  0, 11, 1, 0, 0, 0, 'B', 12, 0, 0, 0, 0},
+	 61},
+	{"a NUL inside a string",
+	 {'L', 'R', 1, 5, 1, 10, 0, 0, 0, 'R', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 2, 4, 0, 0,
+	  0, 'w', 'e', 0, 'b', 3, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
+	 42},
+	{"version 0",
+	 {'L', 'R', 1, 5, 1, 10, 0, 0, 0, 'R', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 2, 3, 0, 0,
+	  0, 'w', 'e', 'b', 3, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+	 41},
+	{"a version of 4 bytes",
+	 {'L', 'R', 1, 5, 1, 10, 0, 0, 0, 'R', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 2, 3, 0, 0,
+	  0, 'w', 'e', 'b', 3, 4, 0, 0, 0, 1, 0, 0, 0},
+	 37},
+};
+
+static void hostile_records_are_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	release *web;
+
+	make_app(f->s, "web");
+	web = set_env(f->s, "web", pair);
+	for (size_t i = 0; i < sizeof hostile_records / sizeof *hostile_records; i++) {
+		const struct hostile *h = &hostile_records[i];
+		struct tamper t = {0};
+		release *r = (release *)1;
+		release_iter *it = NULL;
+		const release *listed;
+		int rc;
+
+		t.app = "web";
+		t.kind = R;
+		t.key = release_id(web);
+		t.data = h->bytes;
+		t.len = h->len;
+		shared_backend_tamper(f->backend, &t);
+		rc = release_get(f->s, "web", release_id(web), &r);
+		if (rc != RELEASE_ECORRUPT)
+			fail_msg("%s: release_get returned %d", h->what, rc);
+		assert_null(r);
+		assert_int_equal(release_get_version(f->s, "web", 1, &r), RELEASE_ECORRUPT);
+		assert_int_equal(release_list(f->s, "web", NULL, &it), 0);
+		assert_int_equal(release_iter_next(it, &listed), RELEASE_ECORRUPT);
+		assert_int_equal(release_iter_next(it, &listed), RELEASE_ITEROVER);
+		release_iter_free(it);
+	}
+	shared_backend_tamper(f->backend, NULL);
+	release_free(web);
+}
+
+/* A record whose field appears twice: the last one counts, and the first
+ * is not leaked. */
+static void a_field_given_twice_is_read_once(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned char twice[] = {
+		'L', 'R', 1, 5, 1, 10, 0, 0, 0, 'R', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
+		2, 3, 0, 0, 0, 'w', 'e', 'b', 2, 3, 0, 0, 0, 'w', 'e', 'b', 3, 8, 0, 0, 0, 1, 0, 0,
+		0, 0, 0, 0, 0, 6, 3, 0, 0, 0, 'o', 'n', 'e', 6, 3, 0, 0, 0, 't', 'w', 'o'};
+	struct tamper t = {0};
+	release *web, *r = NULL;
+
+	make_app(f->s, "web");
+	web = set_env(f->s, "web", pair);
+	t.app = "web";
+	t.kind = R;
+	t.key = release_id(web);
+	t.data = twice;
+	t.len = sizeof twice;
+	shared_backend_tamper(f->backend, &t);
+	assert_int_equal(release_get(f->s, "web", release_id(web), &r), RELEASE_ECORRUPT);
+	assert_store_ok(f->s, release_get_version(f->s, "web", 1, &r));
+	assert_string_equal(release_id(r), "RAAAAAAAAA");
+	assert_string_equal(release_description(r), "two");
+	release_free(r);
+	shared_backend_tamper(f->backend, NULL);
+	release_free(web);
+}
+
+/* Releases 1-3 of web, 3 active, and a backend whose scans yield every
+ * record 300 more times than asked. */
+static void scans_beyond_their_limit(struct fixture *f)
+{
+	struct tamper t = {0};
+
+	make_app(f->s, "web");
+	for (int i = 0; i < 3; i++) {
+		char kv[16];
+		release *r;
+
+		snprintf(kv, sizeof kv, "K%d=1", i);
+		r = set_env(f->s, "web", kv);
+		if (i == 2)
+			promote(f->s, "web", release_id(r));
+		release_free(r);
+	}
+	t.repeat = 300;
+	shared_backend_tamper(f->backend, &t);
+}
+
+/* A prune decides what to delete from what it scans: a scan beyond its
+ * limit makes it refuse, deleting nothing. */
+static void a_prune_refuses_a_scan_beyond_its_limit(void **state)
+{
+	struct fixture *f = *state;
+	size_t removed = 99;
+
+	scans_beyond_their_limit(f);
+	assert_int_equal(release_prune(f->s, "web", 0, &removed), RELEASE_ECORRUPT);
+	assert_int_equal(removed, 0);
+	assert_non_null(strstr(release_store_errmsg(f->s), "beyond the limit"));
+	shared_backend_tamper(f->backend, NULL);
+	assert_int_equal(count_releases(f->s, "web"), 3);
+}
+
+/* Deleting an app collects keys a page at a time: a scan beyond its limit
+ * must not overrun the page. */
+static void an_app_deletion_survives_a_scan_beyond_its_limit(void **state)
+{
+	struct fixture *f = *state;
+	release_app *a = NULL;
+
+	scans_beyond_their_limit(f);
+	assert_store_ok(f->s, release_app_delete(f->s, "web"));
+	shared_backend_tamper(f->backend, NULL);
+	assert_int_equal(release_app_get(f->s, "web", &a), RELEASE_ENOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +629,14 @@ int main(void)
 		T(deleting_the_oldest_many_times_keeps_order),
 		T(list_apps_names_apps_with_records),
 		T(get_seq_finds_exactly_that_seq),
+		T(the_memory_backend_refuses_invalid_names_and_keys),
+#define F(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+		F(a_record_naming_another_app_is_corrupt),
+		F(a_record_of_another_version_is_corrupt),
+		F(hostile_records_are_corrupt),
+		F(a_field_given_twice_is_read_once),
+		F(a_prune_refuses_a_scan_beyond_its_limit),
+		F(an_app_deletion_survives_a_scan_beyond_its_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
