@@ -1,6 +1,8 @@
 /* Apps: create, get, list, delete. */
 #include "harness.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void create_then_get_returns_the_app(void **state)
@@ -130,6 +132,108 @@ static void apps_are_independent(void **state)
 	release_free(b);
 }
 
+/* Lists the apps, noting each step: a name, or "!code:message". */
+static void list_steps(release_store *s, char *out, size_t size)
+{
+	release_app_iter *it = NULL;
+	const release_app *a;
+	int rc;
+
+	out[0] = '\0';
+	assert_store_ok(s, release_app_list(s, &it));
+	while ((rc = release_app_iter_next(it, &a)) != RELEASE_ITEROVER) {
+		size_t used = strlen(out);
+
+		if (rc == 0)
+			snprintf(out + used, size - used, "%s ", release_app_name(a));
+		else {
+			assert_null(a);
+			snprintf(out + used, size - used, "!%d:%s ", rc, release_store_errmsg(s));
+		}
+		assert_true(strlen(out) < size - 1);
+	}
+	release_app_iter_free(it);
+}
+
+/* An app that cannot be read is a step of its own, naming it; the listing
+ * goes on with the next app. */
+static void a_damaged_app_costs_only_its_own_step(void **state)
+{
+	struct fixture *f = *state;
+	struct tamper t = {0};
+	char steps[1024], want[512];
+
+	make_app(f->s, "alpha");
+	make_app(f->s, "beta");
+	make_app(f->s, "gamma");
+	t.app = "beta";
+	t.kind = RELEASE_KIND_META;
+	t.key = "app";
+	t.code = RELEASE_ECORRUPT;
+	shared_backend_tamper(f->backend, &t);
+	list_steps(f->s, steps, sizeof steps);
+	snprintf(want, sizeof want, "alpha !%d:app 'beta': app record: tampered record gamma ",
+		 RELEASE_ECORRUPT);
+	assert_string_equal(steps, want);
+	/* the same for damage the core finds itself */
+	t.code = 0;
+	t.data = "LR\001\001garbage";
+	t.len = 11;
+	shared_backend_tamper(f->backend, &t);
+	list_steps(f->s, steps, sizeof steps);
+	snprintf(want, sizeof want, "alpha !%d:app 'beta': app record is corrupt gamma ",
+		 RELEASE_ECORRUPT);
+	assert_string_equal(steps, want);
+	shared_backend_tamper(f->backend, NULL);
+}
+
+/* Other failures (the storage's EIO, say) may pass: the same step tries
+ * the same app again. */
+static void a_step_that_failed_reads_the_same_app_again(void **state)
+{
+	struct fixture *f = *state;
+	struct tamper t = {0};
+	release_app_iter *it = NULL;
+	const release_app *a;
+
+	make_app(f->s, "alpha");
+	make_app(f->s, "beta");
+	assert_store_ok(f->s, release_app_list(f->s, &it));
+	t.app = "alpha";
+	t.kind = RELEASE_KIND_META;
+	t.key = "app";
+	t.code = RELEASE_EIO;
+	shared_backend_tamper(f->backend, &t);
+	assert_int_equal(release_app_iter_next(it, &a), RELEASE_EIO);
+	assert_null(a);
+	assert_non_null(strstr(release_store_errmsg(f->s), "app 'alpha'"));
+	shared_backend_tamper(f->backend, NULL);
+	assert_store_ok(f->s, release_app_iter_next(it, &a));
+	assert_string_equal(release_app_name(a), "alpha");
+	assert_store_ok(f->s, release_app_iter_next(it, &a));
+	assert_string_equal(release_app_name(a), "beta");
+	assert_int_equal(release_app_iter_next(it, &a), RELEASE_ITEROVER);
+	release_app_iter_free(it);
+}
+
+/* Names a backend lists that are no app's (NULL, invalid, repeated) are
+ * passed over. */
+static void names_that_are_no_apps_are_not_listed(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const extra[] = {NULL, "Not-Valid", "", "alpha", "../etc"};
+	struct tamper t = {0};
+	char steps[512];
+
+	make_app(f->s, "alpha");
+	t.extra_apps = extra;
+	t.n_extra = sizeof extra / sizeof *extra;
+	shared_backend_tamper(f->backend, &t);
+	list_steps(f->s, steps, sizeof steps);
+	shared_backend_tamper(f->backend, NULL);
+	assert_string_equal(steps, "alpha ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +247,9 @@ int main(void)
 		T(deleting_an_unknown_app_is_enotfound),
 		T(a_recreated_app_starts_without_history),
 		T(apps_are_independent),
+		T(a_damaged_app_costs_only_its_own_step),
+		T(a_step_that_failed_reads_the_same_app_again),
+		T(names_that_are_no_apps_are_not_listed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
 #include "harness.h"
 
 #include <stdio.h>
-
+#include <stdlib.h>
 #include <string.h>
 
 static release_build *new_build(release_store *s, const char *desc, int status)
@@ -173,6 +173,62 @@ static void a_release_from_a_build_is_linked_back(void **state)
 	release_free(r);
 }
 
+/* A build that cannot be read, by the backend or by the core, is a step of
+ * its own naming it; the other builds of its page are still listed. */
+static void a_damaged_build_costs_only_its_own_step(void **state)
+{
+	struct fixture *f = *state;
+	static const uint64_t where[] = {70, 31, 6, 1};
+	char desc[16], got[1024], want[1024];
+
+	make_app(f->s, "myapp");
+	for (int i = 1; i <= 70; i++) {
+		snprintf(desc, sizeof desc, "b%d", i);
+		release_build_free(new_build(f->s, desc, RELEASE_BUILD_COMPLETE));
+	}
+	for (size_t i = 0; i < 2 * sizeof where / sizeof *where; i++) {
+		uint64_t bad = where[i % 4];
+		struct tamper t = {0};
+		release_build_iter *it = NULL;
+		const release_build *b;
+		int rc;
+
+		t.app = "myapp";
+		t.kind = RELEASE_KIND_BUILD;
+		t.seq = bad;
+		/* the backend's damage, then a record the core refuses */
+		t.code = i < 4 ? RELEASE_ECORRUPT : 0;
+		t.data = "LR\001\004";
+		t.len = 4;
+		got[0] = want[0] = '\0';
+		for (int k = 70; k >= 1; k--)
+			snprintf(want + strlen(want), sizeof want - strlen(want),
+				 (uint64_t)k == bad ? "!%d " : "b%d ", k);
+		shared_backend_tamper(f->backend, &t);
+		assert_store_ok(f->s, release_build_list(f->s, "myapp", 0, &it));
+		while ((rc = release_build_iter_next(it, &b)) != RELEASE_ITEROVER) {
+			const char *msg = release_store_errmsg(f->s), *at;
+
+			if (rc == 0) {
+				snprintf(got + strlen(got), sizeof got - strlen(got), "%s ",
+					 release_build_description(b));
+				continue;
+			}
+			assert_int_equal(rc, RELEASE_ECORRUPT);
+			assert_null(b);
+			if (!(at = strstr(msg, "sequence ")))
+				fail_msg("%s", msg);
+			snprintf(got + strlen(got), sizeof got - strlen(got), "!%d ",
+				 atoi(at + 9));
+		}
+		release_build_iter_free(it);
+		shared_backend_tamper(f->backend, NULL);
+		if (strcmp(got, want) != 0)
+			fail_msg("build %llu damaged:\n  got  %s\n  want %s",
+				 (unsigned long long)bad, got, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +243,7 @@ int main(void)
 		T(another_apps_build_is_not_found),
 		T(list_yields_builds_newest_first_with_limit),
 		T(a_release_from_a_build_is_linked_back),
+		T(a_damaged_build_costs_only_its_own_step),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

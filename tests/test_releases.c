@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void a_release_copies_its_builds_id_manifest_and_description(void **state)
@@ -297,6 +298,122 @@ static void a_second_handle_sees_the_same_history(void **state)
 	release_store_close(other);
 }
 
+/* ---- damaged records in a listing */
+
+#define MANY 70 /* more than a page of 64 */
+
+static void make_many(struct fixture *f)
+{
+	make_app(f->s, "web");
+	for (int i = 0; i < MANY; i++)
+		release_free(set_env(f->s, "web", i % 2 ? "A=1" : "A=2"));
+}
+
+/* The listing's steps, newest first: "v" for a release, "!v" for a step
+ * that failed with RELEASE_ECORRUPT, its message naming version v. */
+static void list_steps(struct fixture *f, size_t limit, char *out, size_t size)
+{
+	release_list_opts o;
+	release_iter *it = NULL;
+	const release *r;
+	int rc;
+
+	out[0] = '\0';
+	release_list_opts_init(&o);
+	o.limit = limit;
+	assert_store_ok(f->s, release_list(f->s, "web", &o, &it));
+	while ((rc = release_iter_next(it, &r)) != RELEASE_ITEROVER) {
+		size_t used = strlen(out);
+		const char *msg = release_store_errmsg(f->s), *v;
+
+		if (rc == 0) {
+			snprintf(out + used, size - used, "%llu ",
+				 (unsigned long long)release_version(r));
+			continue;
+		}
+		assert_int_equal(rc, RELEASE_ECORRUPT);
+		assert_null(r);
+		assert_non_null(strstr(msg, "app 'web'"));
+		if (!(v = strstr(msg, "version ")))
+			fail_msg("after %s: %s", out, msg);
+		snprintf(out + used, size - used, "!%llu ", strtoull(v + 8, NULL, 10));
+		assert_true(strlen(out) < size - 1);
+	}
+	release_iter_free(it);
+}
+
+/* What list_steps gives when version bad (0: none) is damaged. */
+static void steps_with(uint64_t bad, size_t limit, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (uint64_t v = MANY; v >= 1 && limit-- > 0; v--) {
+		size_t used = strlen(out);
+
+		snprintf(out + used, size - used, v == bad ? "!%llu " : "%llu ",
+			 (unsigned long long)v);
+	}
+}
+
+static void check_damage(struct fixture *f, const struct tamper *t, uint64_t bad, size_t limit)
+{
+	char got[1024], want[1024];
+
+	shared_backend_tamper(f->backend, t);
+	list_steps(f, limit, got, sizeof got);
+	shared_backend_tamper(f->backend, NULL);
+	steps_with(bad, limit ? limit : SIZE_MAX, want, sizeof want);
+	if (strcmp(got, want) != 0)
+		fail_msg("version %llu damaged:\n  got  %s\n  want %s", (unsigned long long)bad, got,
+			 want);
+}
+
+/* Damage the backend reports, wherever it is in history: one step fails
+ * with RELEASE_ECORRUPT, naming the version, and every other release of
+ * the page and after is still listed. */
+static void a_release_the_backend_cannot_read_costs_only_its_own_step(void **state)
+{
+	struct fixture *f = *state;
+	static const uint64_t where[] = {MANY, 40, MANY - 63, MANY - 64, 1};
+
+	make_many(f);
+	for (int no_get_seq = 0; no_get_seq < 2; no_get_seq++) {
+		for (size_t i = 0; i < sizeof where / sizeof *where; i++) {
+			struct tamper t = {0};
+
+			t.app = "web";
+			t.kind = RELEASE_KIND_RELEASE;
+			t.seq = where[i];
+			t.code = RELEASE_ECORRUPT;
+			t.no_get_seq = no_get_seq;
+			check_damage(f, &t, where[i], 0);
+		}
+	}
+}
+
+/* The same for damage the core finds itself (a record of another version
+ * in this one's place), and the damaged step counts toward the limit. */
+static void a_release_the_core_finds_corrupt_costs_only_its_own_step(void **state)
+{
+	struct fixture *f = *state;
+	struct tamper t = {0};
+	release *r = NULL;
+	void *bytes;
+	size_t len;
+
+	make_many(f);
+	assert_store_ok(f->s, release_get_version(f->s, "web", 39, &r));
+	shared_backend_read(f->backend, "web", RELEASE_KIND_RELEASE, release_id(r), &bytes, &len);
+	release_free(r);
+	t.app = "web";
+	t.kind = RELEASE_KIND_RELEASE;
+	t.seq = 40;
+	t.data = bytes;
+	t.len = len;
+	check_damage(f, &t, 40, 0);
+	check_damage(f, &t, 40, MANY - 38);
+	free(bytes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +437,8 @@ int main(void)
 		T(list_of_an_unknown_app_is_enotfound),
 		T(released_objects_outlive_their_store),
 		T(a_second_handle_sees_the_same_history),
+		T(a_release_the_backend_cannot_read_costs_only_its_own_step),
+		T(a_release_the_core_finds_corrupt_costs_only_its_own_step),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
