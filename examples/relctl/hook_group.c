@@ -116,7 +116,10 @@ _Noreturn void hook_group_lead(const struct hook_child *hc)
 	signal(SIGCHLD, SIG_DFL); /* not ignored, or the shell could not be waited for */
 	if (prctl(PR_SET_PDEATHSIG, RELCTL_GONE) != 0 || getppid() != hc->relctl)
 		_exit(127); /* relctl died before it could be watched: run nothing */
-	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* Not close-on-exec: it may be fd 0 itself, when relctl has no stdin,
+	 * and dup2() onto itself would keep the flag. close_others() closes
+	 * it otherwise. */
+	null = open("/dev/null", O_RDONLY);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(hc->out, 1) < 0 || dup2(hc->out, 2) < 0)
 		_exit(127);
 	close_others(hc->env);
