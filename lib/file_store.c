@@ -648,10 +648,10 @@ static int fill_empty_slots(int fd, uint64_t cap)
 	return 0;
 }
 
-/* Creates a generation file with its header, synced. A key index (slots
- * non-zero) gets slots empty slots; other files are extended to size. */
-static int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
-			   const char *magic, uint64_t slots, uint64_t size, int *out)
+/* Creates a generation file with its header (synced if sync). A key index
+ * (slots non-zero) gets slots empty slots; other files are extended to size. */
+static int make_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
+			 const char *magic, uint64_t slots, uint64_t size, int sync, int *out)
 {
 	unsigned char hdr[64] = {0};
 	char name[48];
@@ -670,7 +670,7 @@ static int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, 
 	if (pwrite_full(fd, hdr, sizeof hdr, 0) != 0 ||
 	    (slots && fill_empty_slots(fd, slots) != 0) ||
 	    (!slots && size > sizeof hdr && ftruncate(fd, (off_t)size) != 0) ||
-	    fsync_retry(fd) != 0) {
+	    (sync && fsync_retry(fd) != 0)) {
 		int rc = sys_fail(fs, a->name, name);
 
 		close(fd);
@@ -678,6 +678,14 @@ static int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, 
 	}
 	*out = fd;
 	return 0;
+}
+
+/* Creates a generation file with its header, synced. A key index (slots
+ * non-zero) gets slots empty slots; other files are extended to size. */
+static int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
+			   const char *magic, uint64_t slots, uint64_t size, int *out)
+{
+	return make_gen_file(fs, a, base, gen, magic, slots, size, 1, out);
 }
 
 static int lock_app(struct fstore *fs, struct fapp *a, short type)
@@ -1480,9 +1488,9 @@ static int reindex(struct fstore *fs, struct fapp *a)
 	}
 	while (cap < 2 * (puts + 1))
 		cap *= 2;
-	if ((rc = create_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, &fds[0])) != 0 ||
-	    (rc = create_gen_file(fs, a, "rel", gen_idx, "LRIDX001", 0, 0, &fds[1])) != 0 ||
-	    (rc = create_gen_file(fs, a, "keys", gen_keys, "LRKEY001", cap, 0, &fds[2])) != 0)
+	if ((rc = make_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, 0, &fds[0])) != 0 ||
+	    (rc = make_gen_file(fs, a, "rel", gen_idx, "LRIDX001", 0, 0, 0, &fds[1])) != 0 ||
+	    (rc = make_gen_file(fs, a, "keys", gen_keys, "LRKEY001", cap, 0, 0, &fds[2])) != 0)
 		goto fail;
 	a->idx[0] = fds[0];
 	a->idx[1] = fds[1];
@@ -1496,14 +1504,14 @@ static int reindex(struct fstore *fs, struct fapp *a)
 	if ((rc = replay(fs, a, LOG_HDR)) != 0 || (rc = live_bytes(fs, a, &live)) != 0)
 		goto fail;
 	a->st.dead = a->st.indexed_len - LOG_HDR - live;
-	if (fsync_retry(fds[0]) != 0 || fsync_retry(fds[1]) != 0 || fsync_retry(fds[2]) != 0 ||
-	    fsync_retry(a->dir) != 0) {
-		rc = sys_fail(fs, a->name, "syncing rebuilt indexes");
-		goto fail;
-	}
-	a->st.synced_len = a->st.indexed_len;
+	/* Nothing is synced here: the state says no index write is durable yet
+	 * (synced_len at the log's start), so after a power loss the whole log
+	 * is replayed into whatever of these files survived, and a file or
+	 * page that did not is seen as damage and rebuilt again. A later
+	 * checkpoint makes them durable as usual. */
+	a->st.synced_len = LOG_HDR;
 	memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
-	if ((rc = write_state(fs, a, &a->st, 1)) != 0)
+	if ((rc = write_state(fs, a, &a->st, 0)) != 0)
 		goto fail;
 	for (int i = 0; i < 3; i++)
 		close_fd(&saved[i]);
