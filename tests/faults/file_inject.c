@@ -48,6 +48,27 @@ static struct {
 	const char *boot_path;
 } fi = {.pending_fd = -1};
 
+/* Calls made while armed, by class and file, whether they failed or not. */
+#define MAX_TOUCHED 64
+static struct {
+	unsigned cls;
+	int creates;
+	char file[48];
+	unsigned long n;
+} touched[MAX_TOUCHED];
+static size_t n_touched;
+
+/* The counted calls of a counting run, for fi_worth_failing(). */
+#define MAX_SITES 65536
+struct site {
+	const char *fn;
+	char file[16];
+	unsigned char phase;
+	unsigned long bcall;
+};
+static struct site sites[MAX_SITES];
+static unsigned long n_sites, bcalls;
+
 static char fd_file[MAX_FD][48];
 static unsigned char fd_dirty[MAX_FD]; /* a record was written to this log */
 
@@ -77,6 +98,47 @@ void fi_arm(unsigned long fail_at, unsigned mask, int torn)
 	fi.pending_fd = -1;
 	fi.fired_in_backend = 0;
 	memset(&fi.failed, 0, sizeof fi.failed);
+	n_touched = 0;
+	n_sites = 0;
+}
+
+static int same_site(unsigned long a, unsigned long b)
+{
+	return sites[a].fn == sites[b].fn && strcmp(sites[a].file, sites[b].file) == 0 &&
+	       sites[a].phase == sites[b].phase && sites[a].bcall == sites[b].bcall;
+}
+
+int fi_worth_failing(unsigned long n)
+{
+	unsigned long i = n - 1, first = i, last = i;
+
+	if (n == 0 || i >= n_sites)
+		return 1;
+	while (first > 0 && same_site(first - 1, i))
+		first--;
+	while (last + 1 < n_sites && same_site(last + 1, i))
+		last++;
+	return last - first < 16 || i == first || i == last || (i - first) % 32 == 0;
+}
+
+int fi_under_valgrind(void)
+{
+#ifdef FI_ASAN
+	return 0;
+#else
+	return !fi_allocs_interposed();
+#endif
+}
+
+unsigned long fi_touched(unsigned cls, const char *file, int creates)
+{
+	unsigned long n = 0;
+
+	for (size_t i = 0; i < n_touched; i++)
+		if ((touched[i].cls & cls) && strcmp(touched[i].file, file) == 0 &&
+		    (!creates || touched[i].creates))
+			n += touched[i].n;
+	return n;
 }
 
 unsigned long fi_disarm(void)
@@ -106,6 +168,7 @@ const struct fi_call *fi_failed(void)
 
 void fi_backend_begin(void)
 {
+	bcalls++;
 	fi.in_backend = 1;
 	fi.committed = 0;
 	fi.fired_in_backend = 0;
@@ -141,16 +204,14 @@ static int is_log(int fd)
 }
 
 /* "log.3" -> "log", "/x/y/state" -> "state"; directories are "dir". */
-static void remember(int fd, const char *path, int flags)
+static void file_label(char out[48], const char *path, int flags)
 {
 	const char *base = strrchr(path, '/');
 	size_t n;
 
-	if (!fd_ok(fd))
-		return;
 	base = base ? base + 1 : path;
 	if ((flags & O_DIRECTORY) || strcmp(base, ".") == 0 || !*base) {
-		strcpy(fd_file[fd], "dir");
+		strcpy(out, "dir");
 		return;
 	}
 	n = strlen(base);
@@ -160,10 +221,36 @@ static void remember(int fd, const char *path, int flags)
 		n--;
 	else
 		n = strlen(base);
-	if (n >= sizeof fd_file[fd])
-		n = sizeof fd_file[fd] - 1;
-	memcpy(fd_file[fd], base, n);
-	fd_file[fd][n] = '\0';
+	if (n >= 48)
+		n = 47;
+	memcpy(out, base, n);
+	out[n] = '\0';
+}
+
+static void remember(int fd, const char *path, int flags)
+{
+	if (fd_ok(fd))
+		file_label(fd_file[fd], path, flags);
+}
+
+static void touch(unsigned cls, const char *file, int creates)
+{
+	size_t i;
+
+	for (i = 0; i < n_touched; i++)
+		if (touched[i].cls == cls && touched[i].creates == creates &&
+		    strcmp(touched[i].file, file) == 0)
+			break;
+	if (i == n_touched) {
+		if (n_touched == MAX_TOUCHED)
+			return;
+		n_touched++;
+		touched[i].cls = cls;
+		touched[i].creates = creates;
+		strcpy(touched[i].file, file);
+		touched[i].n = 0;
+	}
+	touched[i].n++;
 }
 
 static void label(const char *what)
@@ -201,13 +288,30 @@ static int errno_for(enum fi_class cls, const char *fn, int creates)
  */
 static int trip(enum fi_class cls, const char *fn, const char *file, int fd, int creates)
 {
+	char lab[48];
+
 	if (!fi.armed)
 		return 0;
+	if (file)
+		file_label(lab, file, 0);
+	else
+		strcpy(lab, fd_ok(fd) && fd_file[fd][0] ? fd_file[fd] : "?");
+	touch(cls, lab, creates);
 	for (int i = 0; i < 8; i++)
 		if (cls == 1u << i)
 			fi.per_class[i]++;
 	if (fi.fired || !(fi.mask & cls))
 		return 0;
+	if (fi.fail_at == 0 && n_sites < MAX_SITES) {
+		struct site *st = &sites[n_sites++];
+
+		st->fn = fn;
+		memcpy(st->file, lab, sizeof st->file - 1);
+		st->file[sizeof st->file - 1] = '\0';
+		st->phase = !fi.in_backend ? FI_OUTSIDE : fi.committed ? FI_AFTER_COMMIT
+								   : FI_BEFORE_COMMIT;
+		st->bcall = fi.in_backend ? bcalls : 0;
+	}
 	if (++fi.calls != fi.fail_at)
 		return 0;
 	fi.fired = 1;
@@ -215,7 +319,7 @@ static int trip(enum fi_class cls, const char *fn, const char *file, int fd, int
 	fi.failed.fn = fn;
 	fi.failed.cls = cls;
 	fi.failed.err = errno_for(cls, fn, creates);
-	label(file ? file : fd_ok(fd) && fd_file[fd][0] ? fd_file[fd] : "?");
+	label(lab);
 	if (!fi.in_backend)
 		fi.failed.phase = FI_OUTSIDE;
 	else if (fi.committed)

@@ -61,10 +61,25 @@ int fi_allocs_interposed(void);
 void fi_arm(unsigned long fail_at, unsigned mask, int torn);
 /* Stops counting; returns the number of calls counted. */
 unsigned long fi_disarm(void);
+/* The calls of the classes in cls made on file ("log", "keys" …) since
+ * armed, failed or not; with creates, only opens that create it. */
+unsigned long fi_touched(unsigned cls, const char *file, int creates);
 /* The calls of one class counted since armed. */
 unsigned long fi_counted(enum fi_class cls);
 int fi_fired(void);
 const struct fi_call *fi_failed(void);
+
+/*
+ * While armed with fail_at 0: whether counted call n (from 1) is worth
+ * failing. Calls of one function on one file in one backend call, at the
+ * same point relative to its commit, that come in a row (a key index
+ * rebuild writes its slots one call each) fail alike: of a row longer than
+ * 16 the first, the last and every 32nd are kept. Valid until the next
+ * fi_arm().
+ */
+int fi_worth_failing(unsigned long n);
+/* 1 under valgrind (which replaces even the executable's allocator). */
+int fi_under_valgrind(void);
 
 /* The backend call under way (set by the test's observing backend). */
 void fi_backend_begin(void);

@@ -30,6 +30,9 @@ struct op {
 	int expect;
 	unsigned commit;
 	unsigned accept;
+	/* For a template poised for maintenance: whether the calls counted
+	 * show it ran (a fault-free run must make it run). */
+	int (*maintenance)(void);
 };
 
 #define IS_ROLLBACK(op) (((op)->accept & ACCEPT_ORPHAN_COPY) != 0)

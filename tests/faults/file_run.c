@@ -290,6 +290,8 @@ void tpl_ensure(struct tpl *t)
 	r.clock.step = SEC;
 	r.random.state = 0x2545f4914f6cdd1du;
 	snprintf(t->dir, sizeof t->dir, "%s/tpl-%s", run_base(), t->name);
+	snprintf(r.dir, sizeof r.dir, "%s", t->dir);
+	r.t = t;
 	assert_int_equal(open_dir(&r, t->dir, &r.s, &r.ob), 0);
 	t->build(&r);
 	release_store_close(r.s);
@@ -297,6 +299,47 @@ void tpl_ensure(struct tpl *t)
 	t->random = r.random;
 	t->h = r.h;
 	t->built = 1;
+}
+
+int run_probe(struct run *r, int (*fn)(struct run *), int (*ran)(void))
+{
+	struct run p = *r;
+	int result;
+
+	snprintf(p.dir, sizeof p.dir, "%s/probe", run_base());
+	remove_tree(p.dir);
+	copy_tree(r->dir, p.dir);
+	assert_int_equal(open_dir(&p, p.dir, &p.s, &p.ob), 0);
+	fi_arm(0, FI_ALL, 0);
+	fn(&p);
+	fi_disarm();
+	result = ran();
+	release_store_close(p.s);
+	remove_tree(p.dir);
+	return result;
+}
+
+/* Handles opened from now on see a new boot id, until real_boot(). */
+static char boot_path[600];
+
+static void fake_boot(void)
+{
+	char id[64];
+	FILE *f;
+
+	snprintf(boot_path, sizeof boot_path, "%s/boot_id", run_base());
+	snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d\n", ++boots);
+	f = fopen(boot_path, "w");
+	assert_non_null(f);
+	assert_true(fputs(id, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	fi_fake_boot_id(boot_path);
+}
+
+static void real_boot(void)
+{
+	fi_fake_boot_id(NULL);
+	boot_path[0] = '\0';
 }
 
 void run_start(struct run *r, const struct tpl *t)
@@ -309,12 +352,25 @@ void run_start(struct run *r, const struct tpl *t)
 	snprintf(r->dir, sizeof r->dir, "%s/run", run_base());
 	remove_tree(r->dir);
 	copy_tree(t->dir, r->dir);
+	real_boot();
+	if (t->rebooted)
+		fake_boot();
 	assert_int_equal(open_dir(r, r->dir, &r->s, &r->ob), 0);
 }
 
 int run_open_handle(struct run *r, release_store **out)
 {
 	return open_dir(r, r->dir, out, NULL);
+}
+
+int run_open_before_boot(struct run *r, release_store **out)
+{
+	int rc;
+
+	fi_fake_boot_id(NULL);
+	rc = open_dir(r, r->dir, out, NULL);
+	fi_fake_boot_id(boot_path[0] ? boot_path : NULL);
+	return rc;
 }
 
 void run_stop(struct run *r)
@@ -326,18 +382,9 @@ void run_stop(struct run *r)
 
 int run_open_rebooted(struct run *r, release_store **out)
 {
-	char path[600], id[64];
-	FILE *f;
 	int rc;
 
-	snprintf(path, sizeof path, "%s/boot_id", run_base());
-	snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d\n", ++boots);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_true(fputs(id, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-	fi_fake_boot_id(path);
+	fake_boot();
 	rc = open_dir(r, r->dir, out, NULL);
-	fi_fake_boot_id(NULL);
 	return rc;
 }

@@ -42,6 +42,8 @@ struct observer {
 struct history {
 	char r[8][ID_LEN]; /* web's releases by version */
 	char b[8][ID_LEN]; /* web's builds */
+	char x[3][ID_LEN]; /* ballast builds, whose status is toggled */
+	int x_status[3];
 };
 
 struct run;
@@ -50,6 +52,9 @@ struct run;
 struct tpl {
 	const char *name;
 	void (*build)(struct run *r);
+	const void *arg; /* for build */
+	int rebooted;    /* runs open the store as after a reboot */
+	int heavy;       /* MiB of records or a thousand of them: not under valgrind */
 	char dir[512];
 	int built;
 	struct test_clock clock; /* after building */
@@ -77,12 +82,23 @@ void tpl_ensure(struct tpl *t);
 /* A fresh copy of t's store, opened; the clock and random source as t left
  * them. */
 void run_start(struct run *r, const struct tpl *t);
-/* Another handle on r's store, through its own observer (not recording). */
+/*
+ * While t->build runs on r: runs fn on a copy of the store (with copies of
+ * the clock and random source), counting calls as if armed; returns what
+ * ran() says of the calls fn made.
+ */
+int run_probe(struct run *r, int (*fn)(struct run *), int (*ran)(void));
+/* Another handle on r's store, through its own observer (not recording),
+ * in the same boot as r's. */
 int run_open_handle(struct run *r, release_store **out);
+/* The same, from before the reboot r's template simulates (if it does): it
+ * reads without recovering. */
+int run_open_before_boot(struct run *r, release_store **out);
 /* Closes r's handle. */
 void run_stop(struct run *r);
 /* Opens a handle as if the machine had rebooted since the store was last
- * written (the kernel's boot id differs). */
+ * written (the kernel's boot id differs); handles opened later are of the
+ * same new boot. */
 int run_open_rebooted(struct run *r, release_store **out);
 
 /* The backend call the fault fell in, or NULL (it fell in the core). */

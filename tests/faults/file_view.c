@@ -152,18 +152,23 @@ static int dump_app(release_store *s, const char *name, int flags, struct lines 
 		return rc;
 	}
 	while ((rc = release_iter_next(it, &x)) == 0) {
-		char env[4096], stamps[64] = "";
+		char env[4096], stamps[64] = "", manifest[41];
 
+		/* the manifest's start, on one line */
+		snprintf(manifest, sizeof manifest, "%s", release_manifest(x));
+		for (char *p = manifest; *p; p++)
+			if (*p == '\n')
+				*p = '|';
 		dump_env(x, env, sizeof env);
 		if (!(flags & V_NO_STAMPS))
 			snprintf(stamps, sizeof stamps, " promoted=%" PRId64 " failed=%" PRId64,
 				 release_promoted(x), release_failed(x));
 		lines_add(out,
 			  "%s release v%" PRIu64 " id=%s build=%s source=%s created=%" PRId64
-			  "%s active=%d description=\"%s\" manifest=\"%.40s\" env=%s",
+			  "%s active=%d description=\"%s\" manifest=\"%s\" env=%s",
 			  name, release_version(x), release_id(x), OR_DASH(release_build_of(x)),
 			  OR_DASH(release_source(x)), release_created(x), stamps,
-			  release_is_active(x), release_description(x), release_manifest(x), env);
+			  release_is_active(x), release_description(x), manifest, env);
 	}
 	release_iter_free(it);
 	if (rc != RELEASE_ITEROVER) {
