@@ -416,7 +416,8 @@ static int decode_state(const unsigned char *b, struct state *s)
 	return 0;
 }
 
-/* 1 when a log file of the app holds records. */
+/* 1 when a log file of the app holds records, 0 when none does, -1 (with
+ * errno) when that cannot be told. */
 static int has_records(struct fapp *a)
 {
 	int fd = openat(a->dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -425,9 +426,12 @@ static int has_records(struct fapp *a)
 	int found = 0;
 
 	if (!d) {
+		int err = errno;
+
 		if (fd >= 0)
 			close(fd);
-		return 1; /* cannot tell: assume the worst */
+		errno = err;
+		return -1;
 	}
 	while (!found && (e = readdir(d))) {
 		struct stat st;
@@ -458,7 +462,11 @@ static int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 		/* Creation writes the state before any record, so a short state
 		 * beside records is damage, and the records must not be lost to
 		 * a fresh start. */
-		if (n < 2 * STATE_COPY && !has_records(a))
+		int records = n < 2 * STATE_COPY ? has_records(a) : 1;
+
+		if (records < 0)
+			return sys_fail(fs, a->name, "listing app directory");
+		if (!records)
 			return 0; /* creation never finished: nothing was written */
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': the state file is %s", a->name,
 			     n < 2 * STATE_COPY ? "missing or cut short" : "corrupt in both copies");
@@ -534,6 +542,11 @@ static int open_file(struct fstore *fs, struct fapp *a, const char *name, int cr
 static void gen_name(char *buf, size_t len, const char *base, uint64_t gen)
 {
 	snprintf(buf, len, "%s.%llu", base, (unsigned long long)gen);
+}
+
+static uint64_t next_gen(uint64_t gen)
+{
+	return gen + 1 ? gen + 1 : 1;
 }
 
 static void close_fd(int *fd)
@@ -1183,9 +1196,9 @@ static int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *k
  * generation: when it fills up, and after compaction removed keys. */
 static int rebuild_keys(struct fstore *fs, struct fapp *a)
 {
-	uint64_t live = 0, cap = KEYS_MIN_CAP, gen = a->st.keys_gen + 1;
+	uint64_t live = 0, cap = KEYS_MIN_CAP, gen = next_gen(a->st.keys_gen);
 	char name[48];
-	int fd = -1, rc = 0;
+	int fd = -1, rc = 0, state_tried = 0;
 
 	for (int w = 0; w < 2 && rc == 0; w++) {
 		uint64_t top = max_seq(a, w);
@@ -1248,6 +1261,7 @@ static int rebuild_keys(struct fstore *fs, struct fapp *a)
 		a->st.keys_used = live;
 		a->st.synced_len = a->st.indexed_len;
 		memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
+		state_tried = 1;
 		if ((rc = write_state(fs, a, &a->st, 1)) == 0) {
 			close_fd(&a->keys);
 			a->keys = fd;
@@ -1259,8 +1273,12 @@ static int rebuild_keys(struct fstore *fs, struct fapp *a)
 	}
 	if (fd >= 0) {
 		close(fd);
-		gen_name(name, sizeof name, "keys", gen);
-		unlinkat(a->dir, name, 0);
+		/* After a failed state write the state on disk may name the new
+		 * file already: keep it (a later generation replaces it). */
+		if (!state_tried) {
+			gen_name(name, sizeof name, "keys", gen);
+			unlinkat(a->dir, name, 0);
+		}
 	}
 	return rc;
 }
@@ -1434,11 +1452,6 @@ static void unlink_gen(struct fapp *a, const char *base, uint64_t gen)
 	unlinkat(a->dir, name, 0);
 }
 
-static uint64_t next_gen(uint64_t gen)
-{
-	return gen + 1 ? gen + 1 : 1;
-}
-
 /* Bytes of the log that live records take: for compaction's accounting. */
 static int live_bytes(struct fstore *fs, struct fapp *a, uint64_t *live)
 {
@@ -1472,6 +1485,7 @@ static int reindex(struct fstore *fs, struct fapp *a)
 	uint64_t saved_gens[2] = {a->idx_gen, a->keys_gen};
 	uint64_t gen_idx = next_gen(old.idx_gen), gen_keys = next_gen(old.keys_gen);
 	uint64_t end = file_size(a->log), puts = 0, cap = KEYS_MIN_CAP, live;
+	int state_tried = 0;
 
 	if (end < old.indexed_len)
 		return check_sizes(fs, a);
@@ -1511,6 +1525,7 @@ static int reindex(struct fstore *fs, struct fapp *a)
 	 * checkpoint makes them durable as usual. */
 	a->st.synced_len = LOG_HDR;
 	memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
+	state_tried = 1;
 	if ((rc = write_state(fs, a, &a->st, 0)) != 0)
 		goto fail;
 	for (int i = 0; i < 3; i++)
@@ -1522,9 +1537,11 @@ static int reindex(struct fstore *fs, struct fapp *a)
 fail:
 	for (int i = 0; i < 3; i++)
 		close_fd(&fds[i]);
-	unlink_gen(a, "bld", gen_idx);
-	unlink_gen(a, "rel", gen_idx);
-	unlink_gen(a, "keys", gen_keys);
+	if (!state_tried) { /* else the state on disk may name them already */
+		unlink_gen(a, "bld", gen_idx);
+		unlink_gen(a, "rel", gen_idx);
+		unlink_gen(a, "keys", gen_keys);
+	}
 	a->idx[0] = saved[0];
 	a->idx[1] = saved[1];
 	a->keys = saved[2];
@@ -2074,7 +2091,7 @@ static int compact(struct fstore *fs, struct fapp *a)
 {
 	struct state st = a->st;
 	uint64_t gen_log = next_gen(st.log_gen), gen_idx = next_gen(st.idx_gen), end = LOG_HDR;
-	int logfd = -1, idx[2] = {-1, -1}, rc;
+	int logfd = -1, idx[2] = {-1, -1}, rc, state_tried = 0;
 
 	if ((rc = create_gen_file(fs, a, "log", gen_log, "LRLOG001", 0, 0, &logfd)) != 0 ||
 	    (rc = create_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, &idx[0])) != 0 ||
@@ -2113,6 +2130,7 @@ static int compact(struct fstore *fs, struct fapp *a)
 		st.dead = 0;
 		memcpy(st.boot_id, fs->boot_id, sizeof st.boot_id);
 		st.counter = a->st.counter;
+		state_tried = 1;
 		rc = write_state(fs, a, &st, 1);
 	}
 	if (rc == 0) {
@@ -2138,9 +2156,11 @@ out:
 	close_fd(&logfd);
 	close_fd(&idx[0]);
 	close_fd(&idx[1]);
-	unlink_gen(a, "log", gen_log);
-	unlink_gen(a, "bld", gen_idx);
-	unlink_gen(a, "rel", gen_idx);
+	if (!state_tried) { /* else the state on disk may name them already */
+		unlink_gen(a, "log", gen_log);
+		unlink_gen(a, "bld", gen_idx);
+		unlink_gen(a, "rel", gen_idx);
+	}
 	return rc;
 }
 
