@@ -6,13 +6,9 @@
  * open64 …) neither hides nor doubles a definition. Both names of each pair
  * are defined; the library binds to whichever it was compiled against.
  *
- * Under AddressSanitizer the allocator cannot be replaced (the sanitizer's
- * runtime owns malloc and its interceptors must see every block), so the
- * allocation interposers are left out there: the sanitizer builds fail
- * system calls only. The other interposers take precedence over ASan's
+ * The interposers here take precedence over AddressSanitizer's
  * interceptors, which are weak definitions, and forward to libc directly.
- * Under valgrind, dlsym(RTLD_NEXT, "malloc") reaches libc's malloc, which
- * valgrind has replaced, so every block stays valgrind's.
+ * The allocator's are in file_inject_alloc.c.
  */
 #include "file_inject.h"
 
@@ -25,13 +21,6 @@
 #include <string.h>
 #include <sys/types.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FI_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FI_ASAN 1
-#endif
-#endif
 
 #define BOOT_ID "/proc/sys/kernel/random/boot_id"
 #define MAX_FD 4096
@@ -286,7 +275,7 @@ static int errno_for(enum fi_class cls, const char *fn, int creates)
  * Counts a call; 1 when it is the one to fail (errno is then set). file
  * names what it touches; fd, when >= 0, whose sync may be the commit.
  */
-static int trip(enum fi_class cls, const char *fn, const char *file, int fd, int creates)
+int fi__trip(enum fi_class cls, const char *fn, const char *file, int fd, int creates)
 {
 	char lab[48];
 
@@ -369,7 +358,7 @@ static ssize_t do_pwrite(const char *fn, int fd, const void *buf, size_t n, off_
 
 	if (pending(fd))
 		return -1;
-	if (trip(FI_WRITE, fn, NULL, fd, 0)) {
+	if (fi__trip(FI_WRITE, fn, NULL, fd, 0)) {
 		if (fi.torn && n >= 2) {
 			ssize_t w = f(fd, buf, n / 2, off);
 
@@ -405,7 +394,7 @@ ssize_t fi_write(int fd, const void *buf, size_t n)
 
 	if (pending(fd))
 		return -1;
-	if (trip(FI_WRITE, "write", NULL, fd, 0)) {
+	if (fi__trip(FI_WRITE, "write", NULL, fd, 0)) {
 		if (fi.torn && n >= 2) {
 			ssize_t w = f(fd, buf, n / 2);
 
@@ -425,7 +414,7 @@ ssize_t fi_write(int fd, const void *buf, size_t n)
 ssize_t fi_writev(int fd, const void *iov, int n) __asm__("writev");
 ssize_t fi_writev(int fd, const void *iov, int n)
 {
-	if (pending(fd) || trip(FI_WRITE, "writev", NULL, fd, 0))
+	if (pending(fd) || fi__trip(FI_WRITE, "writev", NULL, fd, 0))
 		return -1;
 	if (is_log(fd))
 		fd_dirty[fd] = 1;
@@ -434,7 +423,7 @@ ssize_t fi_writev(int fd, const void *iov, int n)
 
 static ssize_t do_pwritev(const char *fn, int fd, const void *iov, int n, off_t off)
 {
-	if (pending(fd) || trip(FI_WRITE, fn, NULL, fd, 0))
+	if (pending(fd) || fi__trip(FI_WRITE, fn, NULL, fd, 0))
 		return -1;
 	if (is_log(fd) && off >= LOG_HDR)
 		fd_dirty[fd] = 1;
@@ -461,7 +450,7 @@ static int do_sync(const char *fn, int fd)
 {
 	int rc;
 
-	if (trip(FI_SYNC, fn, NULL, fd, 0))
+	if (fi__trip(FI_SYNC, fn, NULL, fd, 0))
 		return -1;
 	rc = REAL(fd_fn, fn)(fd);
 	if (rc == 0 && fi.in_backend && is_log(fd) && fd_dirty[fd])
@@ -490,7 +479,7 @@ typedef int (*renameat2_fn)(int, const char *, int, const char *, unsigned);
 int fi_rename(const char *from, const char *to) __asm__("rename");
 int fi_rename(const char *from, const char *to)
 {
-	if (trip(FI_RENAME, "rename", to, -1, 0))
+	if (fi__trip(FI_RENAME, "rename", to, -1, 0))
 		return -1;
 	return REAL(rename_fn, "rename")(from, to);
 }
@@ -498,7 +487,7 @@ int fi_rename(const char *from, const char *to)
 int fi_renameat(int fd1, const char *from, int fd2, const char *to) __asm__("renameat");
 int fi_renameat(int fd1, const char *from, int fd2, const char *to)
 {
-	if (trip(FI_RENAME, "renameat", to, -1, 0))
+	if (fi__trip(FI_RENAME, "renameat", to, -1, 0))
 		return -1;
 	return REAL(renameat_fn, "renameat")(fd1, from, fd2, to);
 }
@@ -507,7 +496,7 @@ int fi_renameat2(int fd1, const char *from, int fd2, const char *to, unsigned fl
 	__asm__("renameat2");
 int fi_renameat2(int fd1, const char *from, int fd2, const char *to, unsigned flags)
 {
-	if (trip(FI_RENAME, "renameat2", to, -1, 0))
+	if (fi__trip(FI_RENAME, "renameat2", to, -1, 0))
 		return -1;
 	return REAL(renameat2_fn, "renameat2")(fd1, from, fd2, to, flags);
 }
@@ -520,7 +509,7 @@ typedef int (*posix_fallocate_fn)(int, off_t, off_t);
 
 static int do_ftruncate(const char *fn, int fd, off_t len)
 {
-	if (trip(FI_TRUNCATE, fn, NULL, fd, 0))
+	if (fi__trip(FI_TRUNCATE, fn, NULL, fd, 0))
 		return -1;
 	/* A log cut back has dropped what was written: syncing it commits
 	 * nothing. */
@@ -543,7 +532,7 @@ int fi_ftruncate64(int fd, off_t len)
 
 static int do_fallocate(const char *fn, int fd, int mode, off_t off, off_t len)
 {
-	if (trip(FI_TRUNCATE, fn, NULL, fd, 0))
+	if (fi__trip(FI_TRUNCATE, fn, NULL, fd, 0))
 		return -1;
 	return REAL(fallocate_fn, fn)(fd, mode, off, len);
 }
@@ -563,7 +552,7 @@ int fi_fallocate64(int fd, int mode, off_t off, off_t len)
 /* posix_fallocate returns the error instead of setting errno. */
 static int do_posix_fallocate(const char *fn, int fd, off_t off, off_t len)
 {
-	if (trip(FI_TRUNCATE, fn, NULL, fd, 0))
+	if (fi__trip(FI_TRUNCATE, fn, NULL, fd, 0))
 		return errno;
 	return REAL(posix_fallocate_fn, fn)(fd, off, len);
 }
@@ -604,7 +593,7 @@ static int do_openat(const char *fn, int dir, const char *path, int flags, unsig
 	base = (flags & O_DIRECTORY) ? "dir" : base ? base + 1 : path;
 	strncpy(name, base, sizeof name - 1);
 	name[sizeof name - 1] = '\0';
-	if (trip(FI_OPEN, fn, name, -1, creates(flags)))
+	if (fi__trip(FI_OPEN, fn, name, -1, creates(flags)))
 		return -1;
 	path = boot_redirect(path);
 	if (dir == AT_FDCWD && strcmp(fn, "openat") != 0 && strcmp(fn, "openat64") != 0)
@@ -681,7 +670,7 @@ typedef int (*unlinkat_fn)(int, const char *, int);
 int fi_mkdir(const char *path, mode_t mode) __asm__("mkdir");
 int fi_mkdir(const char *path, mode_t mode)
 {
-	if (trip(FI_MKDIR, "mkdir", "dir", -1, 1))
+	if (fi__trip(FI_MKDIR, "mkdir", "dir", -1, 1))
 		return -1;
 	return REAL(mkdir_fn, "mkdir")(path, mode);
 }
@@ -689,7 +678,7 @@ int fi_mkdir(const char *path, mode_t mode)
 int fi_mkdirat(int dir, const char *path, mode_t mode) __asm__("mkdirat");
 int fi_mkdirat(int dir, const char *path, mode_t mode)
 {
-	if (trip(FI_MKDIR, "mkdirat", "dir", -1, 1))
+	if (fi__trip(FI_MKDIR, "mkdirat", "dir", -1, 1))
 		return -1;
 	return REAL(mkdirat_fn, "mkdirat")(dir, path, mode);
 }
@@ -697,7 +686,7 @@ int fi_mkdirat(int dir, const char *path, mode_t mode)
 int fi_link(const char *from, const char *to) __asm__("link");
 int fi_link(const char *from, const char *to)
 {
-	if (trip(FI_LINK, "link", to, -1, 1))
+	if (fi__trip(FI_LINK, "link", to, -1, 1))
 		return -1;
 	return REAL(link_fn, "link")(from, to);
 }
@@ -705,7 +694,7 @@ int fi_link(const char *from, const char *to)
 int fi_linkat(int fd1, const char *from, int fd2, const char *to, int flags) __asm__("linkat");
 int fi_linkat(int fd1, const char *from, int fd2, const char *to, int flags)
 {
-	if (trip(FI_LINK, "linkat", to, -1, 1))
+	if (fi__trip(FI_LINK, "linkat", to, -1, 1))
 		return -1;
 	return REAL(linkat_fn, "linkat")(fd1, from, fd2, to, flags);
 }
@@ -713,7 +702,7 @@ int fi_linkat(int fd1, const char *from, int fd2, const char *to, int flags)
 int fi_unlink(const char *path) __asm__("unlink");
 int fi_unlink(const char *path)
 {
-	if (trip(FI_LINK, "unlink", path, -1, 0))
+	if (fi__trip(FI_LINK, "unlink", path, -1, 0))
 		return -1;
 	return REAL(unlink_fn, "unlink")(path);
 }
@@ -721,93 +710,7 @@ int fi_unlink(const char *path)
 int fi_unlinkat(int dir, const char *path, int flags) __asm__("unlinkat");
 int fi_unlinkat(int dir, const char *path, int flags)
 {
-	if (trip(FI_LINK, "unlinkat", path, -1, 0))
+	if (fi__trip(FI_LINK, "unlinkat", path, -1, 0))
 		return -1;
 	return REAL(unlinkat_fn, "unlinkat")(dir, path, flags);
 }
-
-/* --------------------------------------------------------- allocation */
-
-#ifndef FI_ASAN
-typedef void *(*malloc_fn)(size_t);
-typedef void *(*calloc_fn)(size_t, size_t);
-typedef void *(*realloc_fn)(void *, size_t);
-typedef void (*free_fn)(void *);
-
-/* dlsym may allocate while the real allocator is being looked up: those
- * few blocks come from here and are never given back. */
-static unsigned char early[4096] __attribute__((aligned(16)));
-static size_t early_used;
-static int resolving;
-static malloc_fn real_malloc;
-static calloc_fn real_calloc;
-static realloc_fn real_realloc;
-static free_fn real_free;
-
-static void *early_alloc(size_t n)
-{
-	void *p;
-
-	n = (n + 15) & ~(size_t)15;
-	if (n > sizeof early - early_used)
-		return NULL;
-	p = early + early_used;
-	early_used += n;
-	return p;
-}
-
-static int is_early(const void *p)
-{
-	return (const unsigned char *)p >= early && (const unsigned char *)p < early + sizeof early;
-}
-
-static void resolve(void)
-{
-	if (real_free || resolving)
-		return;
-	resolving = 1;
-	real_malloc = REAL(malloc_fn, "malloc");
-	real_calloc = REAL(calloc_fn, "calloc");
-	real_realloc = REAL(realloc_fn, "realloc");
-	real_free = REAL(free_fn, "free");
-	resolving = 0;
-}
-
-void *malloc(size_t n)
-{
-	resolve();
-	if (!real_malloc)
-		return early_alloc(n);
-	if (trip(FI_ALLOC, "malloc", "memory", -1, 0))
-		return NULL;
-	return real_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-	resolve();
-	if (!real_calloc)
-		return size && n > SIZE_MAX / size ? NULL : early_alloc(n * size);
-	if (trip(FI_ALLOC, "calloc", "memory", -1, 0))
-		return NULL;
-	return real_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-	resolve();
-	if (!real_realloc || is_early(p))
-		return NULL;
-	if (trip(FI_ALLOC, "realloc", "memory", -1, 0))
-		return NULL;
-	return real_realloc(p, n);
-}
-
-void free(void *p)
-{
-	resolve();
-	if (!p || is_early(p) || !real_free)
-		return;
-	real_free(p);
-}
-#endif

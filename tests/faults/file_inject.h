@@ -19,6 +19,14 @@
 
 #include <stddef.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define FI_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FI_ASAN 1
+#endif
+#endif
+
 enum fi_class {
 	FI_WRITE = 1,     /* write, pwrite, writev, pwritev */
 	FI_SYNC = 2,      /* fsync, fdatasync */
@@ -91,5 +99,10 @@ int fi_fired_in_backend(void);
 /* Serves path's content in place of the kernel's boot id, so that the next
  * store opened believes the machine rebooted; NULL: the real one. */
 void fi_fake_boot_id(const char *path);
+
+/* For file_inject_alloc.c: counts a call; 1 when it is the one to fail
+ * (errno is then set). file names what it touches; fd, when >= 0, one
+ * whose sync may be the commit. */
+int fi__trip(enum fi_class cls, const char *fn, const char *file, int fd, int creates);
 
 #endif
