@@ -1709,12 +1709,14 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 			continue; /* compaction replaced the files between our reads */
 		if ((rc = check_sizes(fs, a)) != 0)
 			return rc;
-		if (file_size(a->log) != a->st.indexed_len) {
+		if (file_size(a->log) != a->st.indexed_len || check_top(fs, a) != 0) {
 			/* A writer is midway, or died midway. A live one holds the
 			 * lock, and its call has not returned: reading the state it
 			 * last published is right. A dead one's record must be made
 			 * visible (or cut off) now, not by the next writer, or
-			 * readers would see history change behind them. */
+			 * readers would see history change behind them. With no
+			 * writer at all, the state is behind the files (damage),
+			 * which the recovery repairs. */
 			int got = try_lock_app(fs, a);
 
 			if (got < 0)
