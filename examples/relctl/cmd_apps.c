@@ -34,7 +34,7 @@ int cmd_apps(struct relctl *c)
 	const release_app *a;
 	format_table *t = NULL;
 	struct json j;
-	int rc, status;
+	int rc, status, damaged = RELCTL_EXIT_OK;
 
 	if (!(s = relctl_store(c, &status)))
 		return status;
@@ -47,9 +47,15 @@ int cmd_apps(struct relctl *c)
 		rc = RELEASE_ENOMEM;
 		goto out;
 	}
-	while ((rc = release_app_iter_next(it, &a)) == 0) {
+	while ((rc = release_app_iter_next(it, &a)) != RELEASE_ITEROVER) {
 		const char *row[3];
 
+		if (rc == RELEASE_ECORRUPT) { /* one app; the next step goes on */
+			damaged = relctl_fail(c, rc);
+			continue;
+		}
+		if (rc != 0)
+			break; /* the iterator stays put: the same step would fail again */
 		if (!t) {
 			app_json(&j, a);
 			continue;
@@ -62,13 +68,11 @@ int cmd_apps(struct relctl *c)
 			goto out;
 		}
 	}
-	if (rc != RELEASE_ITEROVER)
-		goto out;
-	rc = listing_print(&j, t, c->out);
+	rc = listing_end(&j, t, c->out, rc);
 out:
 	format_table_free(t);
 	release_app_iter_free(it);
-	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
+	return rc ? relctl_fail(c, rc) : damaged;
 }
 
 /* The app named by the command's word, else by -a or RELEASE_APP. */

@@ -46,7 +46,7 @@ int cmd_builds(struct relctl *c)
 	const release_build *b;
 	format_table *t = NULL;
 	struct json j;
-	int rc, status;
+	int rc, status, damaged = RELCTL_EXIT_OK;
 
 	if (c->args.value[OPT_LIMIT] &&
 	    (status = relctl_option_uint(c, OPT_LIMIT, SIZE_MAX, "", &limit)) != 0)
@@ -62,10 +62,16 @@ int cmd_builds(struct relctl *c)
 		rc = RELEASE_ENOMEM;
 		goto out;
 	}
-	while ((rc = release_build_iter_next(it, &b)) == 0) {
+	while ((rc = release_build_iter_next(it, &b)) != RELEASE_ITEROVER) {
 		char started[FORMAT_TIME_MAX], elapsed[32];
 		const char *row[6];
 
+		if (rc == RELEASE_ECORRUPT) { /* one build; the next step goes on */
+			damaged = relctl_fail(c, rc);
+			continue;
+		}
+		if (rc != 0)
+			break; /* the iterator stays put: the same step would fail again */
 		if (!t) {
 			build_json(&j, b, 0);
 			continue;
@@ -83,13 +89,11 @@ int cmd_builds(struct relctl *c)
 			goto out;
 		}
 	}
-	if (rc != RELEASE_ITEROVER)
-		goto out;
-	rc = listing_print(&j, t, c->out);
+	rc = listing_end(&j, t, c->out, rc);
 out:
 	format_table_free(t);
 	release_build_iter_free(it);
-	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
+	return rc ? relctl_fail(c, rc) : damaged;
 }
 
 /* Reads a whole file ("-": standard input). NULL with errno set on failure. */

@@ -51,7 +51,7 @@ int cmd_releases(struct relctl *c)
 	const release *r;
 	format_table *t = NULL;
 	struct json j;
-	int rc, status;
+	int rc, status, damaged = RELCTL_EXIT_OK;
 
 	release_list_opts_init(&opts);
 	if (c->args.value[OPT_LIMIT] &&
@@ -74,10 +74,16 @@ int cmd_releases(struct relctl *c)
 		rc = RELEASE_ENOMEM;
 		goto out;
 	}
-	while ((rc = release_iter_next(it, &r)) == 0) {
+	while ((rc = release_iter_next(it, &r)) != RELEASE_ITEROVER) {
 		char created[FORMAT_TIME_MAX];
 		const char *row[5];
 
+		if (rc == RELEASE_ECORRUPT) { /* one release; the next step goes on */
+			damaged = relctl_fail(c, rc);
+			continue;
+		}
+		if (rc != 0)
+			break; /* the iterator stays put: the same step would fail again */
 		if (!t) {
 			release_json(&j, r, 0, 0);
 			continue;
@@ -92,13 +98,11 @@ int cmd_releases(struct relctl *c)
 			goto out;
 		}
 	}
-	if (rc != RELEASE_ITEROVER)
-		goto out;
-	rc = listing_print(&j, t, c->out);
+	rc = listing_end(&j, t, c->out, rc);
 out:
 	format_table_free(t);
 	release_iter_free(it);
-	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
+	return rc ? relctl_fail(c, rc) : damaged;
 }
 
 /* The env as KEY=VALUE lines, one string, each pair on its line

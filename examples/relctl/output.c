@@ -109,20 +109,20 @@ int info_print(const info *in, FILE *out)
 	return rc;
 }
 
-int listing_print(struct json *j, format_table *t, FILE *out)
+int listing_end(struct json *j, format_table *t, FILE *out, int rc)
 {
 	char *text;
 
 	if (!t) {
 		json_end_array(j);
 		json_finish(j);
-		return 0;
-	}
-	if (!(text = format_table_render(t)))
+	} else if ((text = format_table_render(t))) {
+		fputs(text, out);
+		free(text);
+	} else if (rc == RELEASE_ITEROVER) {
 		return RELEASE_ENOMEM;
-	fputs(text, out);
-	free(text);
-	return 0;
+	}
+	return rc == RELEASE_ITEROVER ? 0 : rc;
 }
 
 void info_free(info *in)

@@ -34,9 +34,13 @@ int info_add_lines(info *in, const char *key, const char *lines);
 int info_print(const info *in, FILE *out);
 void info_free(info *in);
 
-/* Ends a listing command: closes the JSON array when t is NULL (--json),
- * else prints the table. 0, or RELEASE_ENOMEM. */
-int listing_print(struct json *j, format_table *t, FILE *out);
+/* Ends a listing command whose last step returned rc: prints what was read,
+ * closing the JSON array when t is NULL (--json), else the table, so that
+ * the items before a failed step are shown and --json stays one document.
+ * Returns 0 when rc is RELEASE_ITEROVER (the listing's end) and the output
+ * was made, RELEASE_ENOMEM when the table could not be, else rc, the
+ * failure that stopped the listing. */
+int listing_end(struct json *j, format_table *t, FILE *out, int rc);
 
 /* A build's duration as Convox prints ELAPSED: "42s", "1m5s"; "" while it
  * has not ended. Returns buf. */
