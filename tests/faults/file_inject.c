@@ -360,7 +360,10 @@ static ssize_t do_pwrite(const char *fn, int fd, const void *buf, size_t n, off_
 		return -1;
 	if (fi__trip(FI_WRITE, fn, NULL, fd, 0)) {
 		if (fi.torn && n >= 2) {
-			ssize_t w = f(fd, buf, n / 2, off);
+			ssize_t w;
+
+			fi__undo_note(fd, off, n / 2);
+			w = f(fd, buf, n / 2, off);
 
 			if (w > 0) {
 				fi.failed.torn = 1;
@@ -372,6 +375,7 @@ static ssize_t do_pwrite(const char *fn, int fd, const void *buf, size_t n, off_
 	}
 	if (is_log(fd) && off >= LOG_HDR && n > 0)
 		fd_dirty[fd] = 1;
+	fi__undo_note(fd, off, n);
 	return f(fd, buf, n, off);
 }
 
@@ -453,6 +457,8 @@ static int do_sync(const char *fn, int fd)
 	if (fi__trip(FI_SYNC, fn, NULL, fd, 0))
 		return -1;
 	rc = REAL(fd_fn, fn)(fd);
+	if (rc == 0)
+		fi__undo_synced(fd);
 	if (rc == 0 && fi.in_backend && is_log(fd) && fd_dirty[fd])
 		fi.committed = 1;
 	return rc;
@@ -515,6 +521,7 @@ static int do_ftruncate(const char *fn, int fd, off_t len)
 	 * nothing. */
 	if (is_log(fd))
 		fd_dirty[fd] = 0;
+	fi__undo_note(fd, len, SIZE_MAX);
 	return REAL(ftruncate_fn, fn)(fd, len);
 }
 
@@ -534,6 +541,7 @@ static int do_fallocate(const char *fn, int fd, int mode, off_t off, off_t len)
 {
 	if (fi__trip(FI_TRUNCATE, fn, NULL, fd, 0))
 		return -1;
+	fi__undo_note(fd, off, 0);
 	return REAL(fallocate_fn, fn)(fd, mode, off, len);
 }
 
@@ -554,6 +562,7 @@ static int do_posix_fallocate(const char *fn, int fd, off_t off, off_t len)
 {
 	if (fi__trip(FI_TRUNCATE, fn, NULL, fd, 0))
 		return errno;
+	fi__undo_note(fd, off, 0);
 	return REAL(posix_fallocate_fn, fn)(fd, off, len);
 }
 

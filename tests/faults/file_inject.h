@@ -18,6 +18,7 @@
 #define FILE_INJECT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define FI_ASAN 1
@@ -104,5 +105,18 @@ void fi_fake_boot_id(const char *path);
  * (errno is then set). file names what it touches; fd, when >= 0, one
  * whose sync may be the commit. */
 int fi__trip(enum fi_class cls, const char *fn, const char *file, int fd, int creates);
+
+/*
+ * The page cache: with tracking on, writes (pwrite, ftruncate, fallocate;
+ * not write or the vectored writes, which the store does not use) are
+ * remembered until a sync of their file. fi_lose_unsynced() undoes those
+ * not synced, newest first, as a power loss could, and stops tracking.
+ */
+void fi_track_unsynced(int on);
+void fi_lose_unsynced(void);
+/* How many writes the last fi_lose_unsynced() undid. */
+unsigned long fi_lost_writes(void);
+void fi__undo_note(int fd, off_t off, size_t len);
+void fi__undo_synced(int fd);
 
 #endif

@@ -420,12 +420,10 @@ static void poised(struct run *r)
 static const struct poise p_compact_promote = COMPACTION(op_promote);
 static const struct poise p_compact_set_status = COMPACTION(op_build_set_status);
 static const struct poise p_compact_release_create = COMPACTION(op_release_create);
-static const struct poise p_compact_rollback = COMPACTION(op_rollback_previous);
 static const struct poise p_compact_prune = COMPACTION(op_prune);
 static const struct poise p_compact_delete = COMPACTION(op_app_delete);
 static const struct poise p_checkpoint_build_create = CHECKPOINT(op_build_create);
 static const struct poise p_keys_build_create = KEYS(op_build_create);
-static const struct poise p_keys_env_set = KEYS(op_env_set);
 
 #define POISED(label, p) {.name = label, .build = poised, .arg = &p}
 #define POISED_HEAVY(label, p) {.name = label, .build = poised, .arg = &p, .heavy = 1}
@@ -434,13 +432,11 @@ static struct tpl t_compact_promote = POISED("compact-promote", p_compact_promot
 static struct tpl t_compact_set_status = POISED("compact-set-status", p_compact_set_status);
 static struct tpl t_compact_release_create =
 	POISED("compact-release-create", p_compact_release_create);
-static struct tpl t_compact_rollback = POISED("compact-rollback", p_compact_rollback);
 static struct tpl t_compact_prune = POISED("compact-prune", p_compact_prune);
 static struct tpl t_compact_delete = POISED("compact-delete", p_compact_delete);
 static struct tpl t_checkpoint_build_create =
 	POISED_HEAVY("checkpoint-build-create", p_checkpoint_build_create);
 static struct tpl t_keys_build_create = POISED_HEAVY("keys-build-create", p_keys_build_create);
-static struct tpl t_keys_env_set = POISED_HEAVY("keys-env-set", p_keys_env_set);
 
 /* The history, opened as after a reboot: the first write replays the log
  * since the last checkpoint and checkpoints, before its own commit. */
@@ -476,8 +472,6 @@ struct op file_ops[] = {
 	 op_build_set_status, 0, 0, 0, compaction_ran},
 	{"file_release_create_compacting_survives_syscall_faults", &t_compact_release_create,
 	 op_release_create, 0, PASSED_RELEASE_PUT, ACCEPT_UNLINKED, compaction_ran},
-	{"file_rollback_compacting_survives_syscall_faults", &t_compact_rollback,
-	 op_rollback_previous, 0, ROLLS_BACK, compaction_ran},
 	{"file_prune_compacting_survives_syscall_faults", &t_compact_prune, op_prune, 0, 0,
 	 ACCEPT_PARTIAL_PRUNE, compaction_ran},
 	{"file_app_delete_compacting_survives_syscall_faults", &t_compact_delete, op_app_delete, 0,
@@ -486,8 +480,6 @@ struct op file_ops[] = {
 	 op_build_create, 0, 0, 0, checkpoint_ran},
 	{"file_build_create_rebuilding_keys_survives_syscall_faults", &t_keys_build_create,
 	 op_build_create, 0, 0, 0, keys_rebuild_ran},
-	{"file_env_set_rebuilding_keys_survives_syscall_faults", &t_keys_env_set, op_env_set, 0, 0,
-	 0, keys_rebuild_ran},
 	{"file_env_set_after_reboot_survives_syscall_faults", &t_rebooted, op_env_set, 0, 0, 0, NULL},
 	{"file_promote_after_reboot_survives_syscall_faults", &t_rebooted, op_promote, 0,
 	 PROMOTES, NULL},

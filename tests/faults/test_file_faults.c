@@ -42,12 +42,14 @@
  * 3. No lease is left behind, unless giving it back failed (it expires) or
  *    the sync of the log was the failing call of taking it.
  * 4. The store reads the same through the handle that saw the fault,
- *    through a new handle, and after a simulated reboot (a new boot id:
- *    the indexes are replayed from the last checkpoint): nothing
- *    acknowledged is lost or changed.
+ *    through a new handle, and after a simulated power loss and reboot:
+ *    every write not synced since the operation began is undone (as if it
+ *    never reached the disk), and the boot id changes (the indexes are
+ *    replayed from the last checkpoint). Nothing acknowledged is lost or
+ *    changed.
  * 5. Once leases have expired the store keeps its invariants (file_view.c),
  *    a normal env change and promotion succeed on every app, and that work
- *    reads the same after another reboot.
+ *    reads the same after another power loss and reboot.
  *
  * A run that breaks a rule does not stop the sweep: failures are grouped
  * by operation, failing call, where it stood (file, backend call, before
@@ -401,6 +403,7 @@ static void check_after(const struct op *op, const struct expected *e, struct ru
 	run_stop(r);
 
 	why[0] = '\0';
+	fi_lose_unsynced();
 	if (run_open_rebooted(r, &c) != 0) {
 		broke(o, "rule 4: after a reboot the store does not open");
 		appendf(o->detail, sizeof o->detail, "\n    open: %s", release_store_errmsg(NULL));
@@ -414,6 +417,7 @@ static void check_after(const struct op *op, const struct expected *e, struct ru
 	}
 	r->clock.now += LEASE_NS + SEC;
 	why[0] = '\0';
+	fi_track_unsynced(1);
 	if (view_check(c, why, sizeof why) != 0) {
 		broke(o, "rule 5: %s", why);
 	} else if (view_follow_up(c, apps, 3, why, sizeof why) != 0) {
@@ -424,6 +428,7 @@ static void check_after(const struct op *op, const struct expected *e, struct ru
 		release_store_close(c);
 		c = NULL;
 		lines_free(&again);
+		fi_lose_unsynced();
 		if (run_open_rebooted(r, &c) != 0 || view_dump(c, 0, &again, why, sizeof why) != 0) {
 			broke(o, "rule 5: after another reboot the store cannot be read: %s",
 			      why[0] ? why : release_store_errmsg(NULL));
@@ -433,6 +438,7 @@ static void check_after(const struct op *op, const struct expected *e, struct ru
 		}
 	}
 out:
+	fi_track_unsynced(0);
 	release_store_close(c);
 	lines_free(&now);
 	lines_free(&seen);
@@ -474,6 +480,7 @@ static int faulted_run(const struct op *op, const struct expected *e, unsigned m
 	note_outgoing(&r);
 	r.ob->recording = 1;
 	r.ob->n = 0;
+	fi_track_unsynced(1);
 	fi_arm(n, mask, torn);
 	rc = op->run(&r);
 	fi_disarm();
@@ -512,9 +519,10 @@ static int faulted_run(const struct op *op, const struct expected *e, unsigned m
 		broke(&o, "rule 2: a failure without a message");
 	check_after(op, e, &r, rc, &fc, f, passed, &o);
 	if (getenv("RELEASE_FAULTS_VERBOSE"))
-		fprintf(stderr, "%s %s%lu: %s%s on %s, %s %s -> %d\n", op->test_name,
-			mask == FI_WRITE ? "w" : "", n, fc.fn, fc.torn ? " (torn)" : "", fc.file,
-			phase_names[fc.phase], call, rc);
+		fprintf(stderr, "%s %s%lu: %s%s on %s, %s %s -> %d (%lu writes lost at the last "
+			"reboot)\n",
+			op->test_name, mask == FI_WRITE ? "w" : "", n, fc.fn, fc.torn ? " (torn)" : "",
+			fc.file, phase_names[fc.phase], call, rc, fi_lost_writes());
 
 	if (o.n) {
 		snprintf(key, sizeof key, "%s%s on %s, %s%s%s:", fc.fn, fc.torn ? " (torn)" : "",
