@@ -27,6 +27,9 @@ Conventions (see README.md next to this file for the whole API):
   (a release not promoted, a build not ended) is ``None`` (and 0 in ``*_ns``).
 - A negative return code raises a ReleaseError subclass carrying ``.code``,
   ``.name`` ("RELEASE_ENOTFOUND"...) and the store's detailed message.
+- A listing (apps(), releases(), builds()) skips an item it cannot read
+  and goes on; after the last item it raises Corrupt naming each skipped
+  one (``.skipped``), so the rest is still listed and the damage still seen.
 - A Store serialises its calls with a lock: it may be shared by threads, but
   calls do not run in parallel (open one Store per thread for that). Callbacks
   (deploy, on_event, clock, random) must not use the Store that called them:
@@ -156,8 +159,20 @@ class DeployFailed(ReleaseError):
 
 
 class Corrupt(ReleaseError):
-    """RELEASE_ECORRUPT: stored data failed validation."""
+    """RELEASE_ECORRUPT: stored data failed validation.
+
+    Raised by a listing (apps(), or a Cursor from releases() or builds())
+    after its last item when items were skipped because they could not be
+    read; the items that could be read were all listed first. Then:
+
+    skipped  the library's message for each skipped item, in order; each
+             names its app, release version or build
+    items    apps() only: the list of App that could be read (a Cursor's
+             items were already yielded); None otherwise
+    """
     code = RELEASE_ECORRUPT
+    skipped = ()
+    items = None
 
 
 class StorageIOError(ReleaseError):
@@ -913,11 +928,20 @@ class Store:
     # -- apps
 
     def apps(self):
-        """All apps, in name order, as a list of App."""
+        """All apps, in name order, as a list of App. Apps that cannot be read
+        are skipped: Corrupt is raised once the others are read, with them
+        in its .items and its .skipped naming each skipped app."""
         with self._cursor(lambda lib, out: lib.release_app_list(self._handle, out),
                           _APP_ITER, "release_app_iter_next", "release_app_iter_free",
                           _APP, App._from_c) as cursor:
-            return list(cursor)
+            apps = []
+            try:
+                for app in cursor:
+                    apps.append(app)
+            except Corrupt as e:
+                e.items = apps
+                raise
+            return apps
 
     def create_app(self, name):
         """Creates an app; Exists if it exists. Returns the App."""
@@ -1141,8 +1165,13 @@ class Cursor:
     It owns a C iterator, freed when the iteration ends, on close(), at the
     end of a ``with`` block, when the Cursor is garbage-collected, or when its
     Store closes (after which iterating yields nothing more). Each item is
-    copied out before the C iterator advances. An error while reading a page
-    raises; the same step may then be tried again.
+    copied out before the C iterator advances.
+
+    An item that cannot be read (RELEASE_ECORRUPT) is skipped and the
+    iteration goes on with the next one; after the last item, Corrupt is
+    raised naming every skipped one (its .skipped), then the Cursor is
+    exhausted. Any other error while reading raises at once; the same step
+    may then be tried again.
     """
 
     def __init__(self, store, handle, next_name, free_name, item_type, convert):
@@ -1152,6 +1181,12 @@ class Cursor:
         self._free_name = free_name
         self._item_type = item_type
         self._convert = convert
+        self._skipped = []
+
+    @property
+    def skipped(self):
+        """The messages of the items skipped so far, each naming its item."""
+        return list(self._skipped)
 
     def __iter__(self):
         return self
@@ -1162,13 +1197,31 @@ class Cursor:
         store = self._store
         item = self._item_type()
         with store._calling() as lib:
-            rc = getattr(lib, self._next_name)(self._handle, ctypes.byref(item))
-            if rc == RELEASE_ITEROVER:
-                self._free(lib)
-                store._check(lib, 0)
-                raise StopIteration
-            store._check(lib, rc)
-            return self._convert(lib, item)  # borrowed until the next call: copy now
+            while True:
+                rc = getattr(lib, self._next_name)(self._handle, ctypes.byref(item))
+                if rc == RELEASE_ITEROVER:
+                    self._free(lib)
+                    store._check(lib, 0)
+                    if self._skipped:
+                        raise self._damage()
+                    raise StopIteration
+                if rc == RELEASE_ECORRUPT and store._deferred.exc is None:
+                    # That one item; the next step goes on past it.
+                    self._skipped.append(_dec(lib.release_store_errmsg(store._handle)))
+                    continue
+                store._check(lib, rc)
+                return self._convert(lib, item)  # borrowed until the next call: copy now
+
+    def _damage(self):
+        """The Corrupt raised at the end for the skipped items."""
+        n = len(self._skipped)
+        if n == 1:
+            message = self._skipped[0]
+        else:
+            message = "%d items could not be read: %s" % (n, "; ".join(self._skipped))
+        err = _error(RELEASE_ECORRUPT, message)
+        err.skipped = list(self._skipped)
+        return err
 
     def close(self):
         """Frees the C iterator now. Idempotent."""
