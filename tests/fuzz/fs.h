@@ -33,6 +33,9 @@ enum fs_variant {
 	FS_V_COMPACT,    /* app big: dead log bytes just below compaction */
 	FS_V_COMPACTED,  /* app big after a compaction, and writes after it */
 	FS_V_LONG,       /* app long: 70 releases, more than a scan batch */
+	FS_V_PRUNED,     /* app pruned: a prune that deletes the newest build, and
+			  * promotions after it; app huge (40 builds with 4 KiB
+			  * manifests, each released) deleted; app kept */
 	FS_VARIANTS
 };
 

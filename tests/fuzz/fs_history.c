@@ -540,6 +540,57 @@ static void history_long(int variant, release_store *s)
 	}
 }
 
+/* What compaction must survive: a prune that deletes the newest build (the
+ * index files then hold fewer entries than before) followed by promotions
+ * until the log is compacted, and the delete of an app with a long history
+ * (40 builds with 4 KiB manifests, each released). */
+static void history_pruned(int variant, release_store *s, const char *root)
+{
+	const char *e[] = {"MODE=one"};
+	char *manifest = text_of(4096, 'm');
+	release_build *b1, *b2, *hb;
+	release *r1, *r2, *r;
+	release_promote_opts po;
+	uint64_t dead = 0, len = 0, before;
+	size_t removed;
+
+	release_promote_opts_init(&po);
+	H(release_app_create(s, "kept", NULL));
+	H(release_env_set(s, "kept", e, 1, NULL));
+	H(release_app_create(s, "pruned", NULL));
+	build(variant, s, "pruned", "one", manifest, RELEASE_BUILD_COMPLETE, &b1);
+	build(variant, s, "pruned", "two", manifest, RELEASE_BUILD_COMPLETE, &b2);
+	H(release_create(s, "pruned", release_build_id(b1), &r1));
+	H(release_create(s, "pruned", release_build_id(b2), &r2));
+	H(release_promote(s, "pruned", release_id(r1), &po));
+	H(release_promote(s, "pruned", release_id(r2), &po));
+	H(release_rollback(s, "pruned", NULL, &po, NULL));
+	H(release_env_set(s, "pruned", e, 1, &r));
+	H(release_promote(s, "pruned", release_id(r), &po));
+	H(release_prune(s, "pruned", 0, &removed));
+	state_counts(root, "pruned", &dead, &before);
+	len = before;
+	for (int i = 0; i < 40 && len >= before; i++) {
+		H(release_promote(s, "pruned", release_id(r), &po));
+		state_counts(root, "pruned", &dead, &len);
+	}
+	if (len >= before)
+		fz_finding("history %d: no compaction after the prune", variant);
+	release_free(r);
+	H(release_app_create(s, "huge", NULL));
+	for (int i = 0; i < 40; i++) {
+		build(variant, s, "huge", "huge", manifest, RELEASE_BUILD_COMPLETE, &hb);
+		H(release_create(s, "huge", release_build_id(hb), NULL));
+		release_build_free(hb);
+	}
+	H(release_app_delete(s, "huge"));
+	release_build_free(b1);
+	release_build_free(b2);
+	release_free(r1);
+	release_free(r2);
+	free(manifest);
+}
+
 static struct fs_template templates[FS_VARIANTS];
 static int made[FS_VARIANTS];
 
@@ -555,6 +606,7 @@ const struct fs_template *fs_template(int variant)
 		[FS_V_COMPACT] = {"big", "small"},
 		[FS_V_COMPACTED] = {"big", "small"},
 		[FS_V_LONG] = {"long"},
+		[FS_V_PRUNED] = {"pruned", "kept", "huge"},
 	};
 
 	if (made[variant])
@@ -567,11 +619,13 @@ const struct fs_template *fs_template(int variant)
 	case FS_V_BASIC: history_basic(variant, s); break;
 	case FS_V_COMPACT: history_compact(variant, s, dir, 0); break;
 	case FS_V_COMPACTED: history_compact(variant, s, dir, 1); break;
-	default: history_long(variant, s); break;
+	case FS_V_LONG: history_long(variant, s); break;
+	default: history_pruned(variant, s, dir); break;
 	}
 	memset(&t->model, 0, sizeof t->model);
 	for (int i = 0; i < 3 && apps[variant][i]; i++)
-		read_model(s, &t->model, apps[variant][i], strcmp(apps[variant][i], "gone") == 0);
+		read_model(s, &t->model, apps[variant][i],
+			   strcmp(apps[variant][i], "gone") == 0 || strcmp(apps[variant][i], "huge") == 0);
 	release_store_close(s);
 	fs_tree_load(&t->tree, dir);
 	fz_rm_rf(dir);

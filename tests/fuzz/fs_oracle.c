@@ -151,14 +151,20 @@ static void check_listing(struct fs_app *a, release_store *s, int evidence)
 	free(seen);
 }
 
+/* Gets by id and by version; the listing has seen every release, so in a
+ * long history a sample will do: the newest eight, the oldest two, and a
+ * stride through the rest. */
 static void check_gets(struct fs_app *a, release_store *s, int evidence)
 {
 	for (size_t i = 0; i < a->nrel; i++) {
 		struct fs_rel *m = &a->rel[i];
 		release *r = NULL;
 		char what[96];
-		int rc = fz_rc(release_get(s, a->name, m->id, &r), "release_get");
+		int rc;
 
+		if (i >= 2 && i + 8 < a->nrel && i % 9 != 0)
+			continue;
+		rc = fz_rc(release_get(s, a->name, m->id, &r), "release_get");
 		snprintf(what, sizeof what, "release_get(%s)", m->id);
 		if (rc == 0)
 			same_release(a, m, r, what);

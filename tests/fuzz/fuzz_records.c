@@ -407,7 +407,7 @@ static void check_build(const release_build *b)
 	(void)release_build_ended(b);
 }
 
-static void check_app(const release_app *a)
+static void check_app_object(const release_app *a)
 {
 	if (strcmp(release_app_name(a), RECORDS_APP) != 0)
 		fz_finding("app_get gave app '%s'", release_app_name(a));
@@ -525,11 +525,11 @@ static void read_all(release_store *s, const unsigned char *params, struct seen 
 
 	if (fz_rc(release_app_list(s, &ait), "release_app_list") == 0) {
 		while (fz_iter_rc(release_app_iter_next(ait, &ca), "release_app_iter_next") == 0)
-			check_app(ca);
+			check_app_object(ca);
 		release_app_iter_free(ait);
 	}
 	if (fz_rc(release_app_get(s, RECORDS_APP, &a), "release_app_get") == 0) {
-		check_app(a);
+		check_app_object(a);
 		if (release_app_active(a))
 			get_release(s, release_app_active(a));
 		if (release_app_previous(a))
