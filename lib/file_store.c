@@ -34,9 +34,11 @@
  * against the record's own key.
  *
  * Headers: magic (8) | format version u32 | 0 u32 | slots u64 (keys) |
- * flags u32 at byte 24; flag 1 says absent entries and empty slots are
- * marked as above. Index and key files without it (written by 1.0.0) are
- * rebuilt from the log on first use.
+ * flags u32 | 0 u32 | owner u64 | gen u64. Flag 1 says absent entries and
+ * empty slots are marked as above; owner (a hash of the app's name) and gen
+ * tie a file to its app and generation, so a file copied or swapped in from
+ * elsewhere is seen. Index and key files without them (written by 1.0.0)
+ * are rebuilt from the log on first use; a log without them is accepted.
  *
  * state: two 2048-byte copies; each holds a counter, the generations g of the files above,
  * the log length the indexes cover (indexed_len) and the length up to which
@@ -111,6 +113,8 @@
 #define RETRIES 8
 #define HDR_FLAGS 24    /* u32 in the header of index and key files */
 #define HDR_MARKED 1u   /* absent entries and empty slots are written out */
+#define HDR_OWNER 32    /* u64: a hash of the app's name ... */
+#define HDR_GEN 40      /* u64: ... and the file's generation */
 #define SEQ_LIMIT (UINT64_C(1) << 56) /* seqs share a key slot with the kind */
 #define SEQ_GAP_MAX (UINT64_C(1) << 24) /* furthest a put may land past the top */
 #define BIG_RECORD 65536 /* records this long are checked against the file first */
@@ -604,10 +608,33 @@ static int open_derived(struct fstore *fs, struct fapp *a, const char *base, uin
 	gen_name(name, sizeof name, base, gen);
 	if ((rc = open_file(fs, a, name, 0, fd)) != 0)
 		return errno == ENOENT ? damaged(fs, a, "%s is missing", name) : rc;
+	/* A file of another app or generation (copied or swapped in) would
+	 * answer "no such record" for records it never knew. */
 	if (pread_full(*fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
 	    memcmp(hdr, magic, 8) != 0 || get_u32(hdr + 8) != FORMAT_VERSION ||
-	    !(get_u32(hdr + HDR_FLAGS) & HDR_MARKED))
-		return damaged(fs, a, "%s has a damaged or outdated header", name);
+	    !(get_u32(hdr + HDR_FLAGS) & HDR_MARKED) ||
+	    get_u64(hdr + HDR_OWNER) != key_hash(0, a->name) || get_u64(hdr + HDR_GEN) != gen)
+		return damaged(fs, a, "%s has a damaged, outdated or foreign header", name);
+	return 0;
+}
+
+/* The log is the truth, so a log that is not this app's is reported. Logs
+ * written by 1.0.0 carry no owner. */
+static int check_log_header(struct fstore *fs, struct fapp *a, uint64_t gen)
+{
+	unsigned char hdr[LOG_HDR];
+	uint64_t owner, g;
+
+	if (pread_full(a->log, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr)
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu has no header", a->name,
+			     (unsigned long long)gen);
+	owner = get_u64(hdr + HDR_OWNER);
+	g = get_u64(hdr + HDR_GEN);
+	if (memcmp(hdr, "LRLOG001", 8) != 0 || get_u32(hdr + 8) != FORMAT_VERSION ||
+	    ((owner || g) && (owner != key_hash(0, a->name) || g != gen)))
+		return failf(fs, RELEASE_ECORRUPT,
+			     "app '%s': log.%llu has a damaged or foreign header (bytes 0-63)",
+			     a->name, (unsigned long long)gen);
 	return 0;
 }
 
@@ -622,6 +649,10 @@ static int open_generation(struct fstore *fs, struct fapp *a, const struct state
 		gen_name(name, sizeof name, "log", st->log_gen);
 		if ((rc = open_file(fs, a, name, 0, &a->log)) != 0)
 			return rc;
+		if ((rc = check_log_header(fs, a, st->log_gen)) != 0) {
+			close_fd(&a->log);
+			return rc;
+		}
 		a->log_gen = st->log_gen;
 	}
 	if (a->idx_gen != st->idx_gen) {
@@ -680,6 +711,8 @@ static int make_gen_file(struct fstore *fs, struct fapp *a, const char *base, ui
 	put_u32(hdr + 8, FORMAT_VERSION);
 	put_u64(hdr + 16, slots);
 	put_u32(hdr + HDR_FLAGS, HDR_MARKED);
+	put_u64(hdr + HDR_OWNER, key_hash(0, a->name));
+	put_u64(hdr + HDR_GEN, gen);
 	if (pwrite_full(fd, hdr, sizeof hdr, 0) != 0 ||
 	    (slots && fill_empty_slots(fd, slots) != 0) ||
 	    (!slots && size > sizeof hdr && ftruncate(fd, (off_t)size) != 0) ||
