@@ -307,16 +307,53 @@ static int deliver(struct pg *p, PGresult *res, int seq_col, uint64_t seq, int k
 	return rc;
 }
 
-/* ---- argument checks, as every backend makes them */
+/* ---- argument checks, as every backend makes them
+ *
+ * The core hands over valid app names and keys, but a backend is also
+ * reached raw (release_storage_open(), pgstore_storage_open()): it checks
+ * them at its door, so that no row is ever keyed by a name the core would
+ * refuse, and says what it refused. Names and keys are not echoed: what was
+ * refused may be anything. */
 
 static int valid_kind(int kind)
 {
 	return kind >= RELEASE_KIND_META && kind <= RELEASE_KIND_RELEASE;
 }
 
+/* 1-64 bytes of [A-Za-z0-9_.-] (storage.h). */
 static int valid_key(const char *key)
 {
-	return key && *key && strlen(key) <= KEY_MAX;
+	size_t n = key ? strlen(key) : 0;
+
+	if (n < 1 || n > KEY_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = key[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* The (app, kind[, key]) a method was given: 0, or RELEASE_EINVAL with the
+ * reason. A NULL key is checked only when the method takes one. */
+static int check_record(struct pg *p, const char *app, int kind, const char *key, int takes_key)
+{
+	if (!app)
+		return failf(p, RELEASE_EINVAL, "app name is NULL");
+	if (!release_app_name_valid(app))
+		return failf(p, RELEASE_EINVAL, "app name is not valid (1-63 of a-z, 0-9 and '-', "
+						"starting and ending with a letter or digit)");
+	if (!valid_kind(kind))
+		return failf(p, RELEASE_EINVAL, "app '%s': record kind %d is unknown", app, kind);
+	if (takes_key && !key)
+		return failf(p, RELEASE_EINVAL, "app '%s': record key is NULL", app);
+	if (takes_key && !valid_key(key))
+		return failf(p, RELEASE_EINVAL,
+			     "app '%s': record key is not 1-%d bytes of [A-Za-z0-9_.-]", app, KEY_MAX);
+	return 0;
 }
 
 static int too_big(size_t len)
@@ -368,11 +405,15 @@ static int pg_put(void *ctx, const char *app, int kind, const char *key, uint64_
 	struct params q;
 	int rc, changed;
 
-	if (!app || !valid_kind(kind) || !valid_key(key) || (!data && len) || too_big(len))
-		return RELEASE_EINVAL;
+	if ((rc = check_record(p, app, kind, key, 1)) != 0)
+		return rc;
+	if ((!data && len) || too_big(len))
+		return failf(p, RELEASE_EINVAL, "app '%s': put of %s", app,
+			     too_big(len) ? "a record too large" : "NULL bytes of non-zero length");
 	/* seq is a bigint, and scans look below INT64_MAX */
 	if ((kind == RELEASE_KIND_META) != (seq == 0) || seq >= INT64_MAX)
-		return RELEASE_EINVAL;
+		return failf(p, RELEASE_EINVAL, "app '%s': seq %llu is not valid for kind %d", app,
+			     (unsigned long long)seq, kind);
 	param_record(&q, app, kind, key);
 	param_u64(&q, seq);
 	param_bytes(&q, data, len);
@@ -389,8 +430,10 @@ static int pg_get(void *ctx, const char *app, int kind, const char *key, release
 	PGresult *res;
 	int rc;
 
-	if (!app || !valid_kind(kind) || !valid_key(key) || !fn)
-		return RELEASE_EINVAL;
+	if ((rc = check_record(p, app, kind, key, 1)) != 0)
+		return rc;
+	if (!fn)
+		return failf(p, RELEASE_EINVAL, "get: the record callback is NULL");
 	param_record(&q, app, kind, key);
 	if ((rc = run_lookup(p, S_GET, &q, &res)) != 0)
 		return rc;
@@ -405,8 +448,11 @@ static int pg_get_seq(void *ctx, const char *app, int kind, uint64_t seq, releas
 	PGresult *res;
 	int rc;
 
-	if (!app || !valid_kind(kind) || kind == RELEASE_KIND_META || !fn)
-		return RELEASE_EINVAL;
+	if ((rc = check_record(p, app, kind, NULL, 0)) != 0)
+		return rc;
+	if (kind == RELEASE_KIND_META || !fn)
+		return failf(p, RELEASE_EINVAL, "get_seq: %s",
+			     fn ? "META records have no seq" : "the record callback is NULL");
 	if (seq == 0 || seq > INT64_MAX)
 		return RELEASE_ENOTFOUND;
 	param_record(&q, app, kind, NULL);
@@ -424,8 +470,12 @@ static int pg_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 	PGresult *res;
 	int rc;
 
-	if (!app || !valid_kind(kind) || kind == RELEASE_KIND_META || limit == 0 || !fn)
-		return RELEASE_EINVAL;
+	if ((rc = check_record(p, app, kind, NULL, 0)) != 0)
+		return rc;
+	if (kind == RELEASE_KIND_META || limit == 0 || !fn)
+		return failf(p, RELEASE_EINVAL, "scan: %s",
+			     kind == RELEASE_KIND_META ? "META records have no seq"
+			     : !fn ? "the record callback is NULL" : "limit is 0");
 	/* seq is a bigint: every stored seq is below INT64_MAX + 1 */
 	if (before > (uint64_t)INT64_MAX)
 		before = (uint64_t)INT64_MAX;
@@ -447,11 +497,16 @@ static int pg_cas(void *ctx, const char *app, int kind, const char *key, const v
 	enum stmt s;
 	int rc, changed;
 
-	if (!app || !valid_kind(kind) || !valid_key(key) || (!data && len) || (!old && old_len) ||
-	    too_big(len) || too_big(old_len))
-		return RELEASE_EINVAL;
+	if ((rc = check_record(p, app, kind, key, 1)) != 0)
+		return rc;
+	if ((!data && len) || (!old && old_len) || too_big(len) || too_big(old_len))
+		return failf(p, RELEASE_EINVAL, "app '%s': compare-and-swap with %s", app,
+			     too_big(len) || too_big(old_len) ? "a record too large"
+							     : "NULL bytes of non-zero length");
 	if (kind != RELEASE_KIND_META && (!old || !data))
-		return RELEASE_EINVAL;
+		return failf(p, RELEASE_EINVAL,
+			     "app '%s': only META records are created or removed by compare-and-swap",
+			     app);
 	param_record(&q, app, kind, key);
 	if (!old) { /* create; NULL data makes an empty record */
 		s = S_CREATE;
@@ -473,8 +528,8 @@ static int pg_del(void *ctx, const char *app, int kind, const char *key)
 	struct params q;
 	int rc, changed;
 
-	if (!app || !valid_kind(kind) || !valid_key(key))
-		return RELEASE_EINVAL;
+	if ((rc = check_record(p, app, kind, key, 1)) != 0)
+		return rc;
 	param_record(&q, app, kind, key);
 	if ((rc = run_change(p, S_DEL, &q, &changed)) != 0)
 		return rc;
@@ -488,7 +543,7 @@ static int pg_list_apps(void *ctx, release_name_fn fn, void *payload)
 	int rc = 0;
 
 	if (!fn)
-		return RELEASE_EINVAL;
+		return failf(p, RELEASE_EINVAL, "list_apps: the name callback is NULL");
 	if (!(res = run(p, S_APPS, NULL, PGRES_TUPLES_OK, &rc)))
 		return rc;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++)

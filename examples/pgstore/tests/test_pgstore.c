@@ -245,6 +245,102 @@ static void null_arguments_are_einval(void **state)
 	assert_true(pgstore_is_uri("postgres://db.example/deploys"));
 }
 
+/* ---- the backend's door */
+
+static int count_record(void *payload, uint64_t seq, const char *key, const void *data,
+			size_t len)
+{
+	(*(int *)payload)++;
+	return 0;
+}
+
+/* Expects st's last call to have been refused with a message about what. */
+static void assert_refused(const release_storage *st, void *ctx, int rc, const char *what)
+{
+	const char *msg = st->errmsg(ctx);
+
+	assert_int_equal(rc, RELEASE_EINVAL);
+	if (!msg || !strstr(msg, what))
+		fail_msg("refused without saying '%s': %s", what, msg ? msg : "(no message)");
+}
+
+/* Reached raw, the vtable is given app names the core would never pass:
+ * each method refuses them with a message, and writes nothing. */
+static void invalid_app_names_are_einval_at_the_vtable(void **state)
+{
+	char *uri = fresh_uri(), long_name[65];
+	const char *bad[] = {"", "MyApp", "-app", "app-", "my_app", "my app", "a/b", "a'b",
+			     "caf\xc3\xa9", "a\nb", long_name};
+	const release_storage *st;
+	void *ctx;
+	int n = 0;
+
+	memset(long_name, 'a', 64);
+	long_name[64] = '\0';
+	assert_ok(test_storage_open(&st, &ctx, uri));
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		const char *app = bad[i];
+
+		assert_refused(st, ctx, st->put(ctx, app, RELEASE_KIND_RELEASE, "R1", 1, "x", 1),
+			       "app name");
+		assert_refused(st, ctx, st->cas(ctx, app, RELEASE_KIND_META, "app", NULL, 0, "x", 1),
+			       "app name");
+		assert_refused(st, ctx, st->get(ctx, app, RELEASE_KIND_META, "app", count_record, &n),
+			       "app name");
+		assert_refused(st, ctx, st->get_seq(ctx, app, RELEASE_KIND_RELEASE, 1, count_record, &n),
+			       "app name");
+		assert_refused(st, ctx, st->scan(ctx, app, RELEASE_KIND_RELEASE, 0, 10, count_record, &n),
+			       "app name");
+		assert_refused(st, ctx, st->del(ctx, app, RELEASE_KIND_META, "app"), "app name");
+	}
+	assert_refused(st, ctx, st->put(ctx, NULL, RELEASE_KIND_RELEASE, "R1", 1, "x", 1),
+		       "app name");
+	assert_int_equal(n, 0);
+	assert_int_equal(sql_value(uri, "SELECT count(*) FROM librelease_records"), 0);
+	/* the longest name there is passes */
+	long_name[63] = '\0';
+	assert_int_equal(st->put(ctx, long_name, RELEASE_KIND_RELEASE, "R1", 1, "x", 1), 0);
+	st->close(ctx);
+	free(uri);
+}
+
+/* Keys are 1-64 bytes of [A-Za-z0-9_.-]: any other is refused with a
+ * message, by every method that takes one, and nothing is written. */
+static void invalid_keys_are_einval_at_the_vtable(void **state)
+{
+	char *uri = fresh_uri(), long_key[66];
+	const char *bad[] = {"", "a b", "a/b", "R'1", "R;1", "caf\xc3\xa9", "a\nb", "%", long_key};
+	const release_storage *st;
+	void *ctx;
+	int n = 0;
+
+	memset(long_key, 'K', 65);
+	long_key[65] = '\0';
+	assert_ok(test_storage_open(&st, &ctx, uri));
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		const char *key = bad[i];
+
+		assert_refused(st, ctx, st->put(ctx, "myapp", RELEASE_KIND_RELEASE, key, 1, "x", 1),
+			       "key");
+		assert_refused(st, ctx, st->cas(ctx, "myapp", RELEASE_KIND_META, key, NULL, 0, "x", 1),
+			       "key");
+		assert_refused(st, ctx, st->get(ctx, "myapp", RELEASE_KIND_META, key, count_record, &n),
+			       "key");
+		assert_refused(st, ctx, st->del(ctx, "myapp", RELEASE_KIND_META, key), "key");
+	}
+	assert_refused(st, ctx, st->put(ctx, "myapp", RELEASE_KIND_RELEASE, NULL, 1, "x", 1), "key");
+	assert_int_equal(n, 0);
+	assert_int_equal(sql_value(uri, "SELECT count(*) FROM librelease_records"), 0);
+	/* every allowed character, at the longest length, passes */
+	long_key[64] = '\0';
+	memcpy(long_key, "azAZ09_.-", 9);
+	assert_int_equal(st->put(ctx, "myapp", RELEASE_KIND_RELEASE, long_key, 1, "x", 1), 0);
+	assert_int_equal(st->get(ctx, "myapp", RELEASE_KIND_RELEASE, long_key, count_record, &n), 0);
+	assert_int_equal(n, 1);
+	st->close(ctx);
+	free(uri);
+}
+
 /* ---- losing the connection */
 
 static void a_killed_connection_fails_one_call_then_reconnects(void **state)
@@ -530,6 +626,8 @@ int main(void)
 		cmocka_unit_test(a_search_path_without_a_schema_is_a_clear_error),
 		cmocka_unit_test(an_unreachable_server_is_eio_with_the_reason),
 		cmocka_unit_test(null_arguments_are_einval),
+		cmocka_unit_test(invalid_app_names_are_einval_at_the_vtable),
+		cmocka_unit_test(invalid_keys_are_einval_at_the_vtable),
 		cmocka_unit_test(a_killed_connection_fails_one_call_then_reconnects),
 		cmocka_unit_test(hostile_descriptions_and_env_round_trip_exactly),
 		cmocka_unit_test(huge_values_round_trip_exactly),
