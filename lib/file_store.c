@@ -1699,9 +1699,11 @@ static int end_write(struct fstore *fs, struct fapp *a, int rc, int committed)
 	return public_rc(rc);
 }
 
-/* Repairs an app whose derived files a read found damaged. */
+/* Repairs an app whose derived files a read found damaged. When the log
+ * itself is damaged the message stays the one about what the read found. */
 static int repair(struct fstore *fs, const char *app)
 {
+	char found[sizeof fs->errmsg];
 	struct fapp *a;
 	int rc = get_app(fs, app, 0, &a);
 
@@ -1709,8 +1711,11 @@ static int repair(struct fstore *fs, const char *app)
 		return rc;
 	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
 		return rc;
+	memcpy(found, fs->errmsg, sizeof found);
 	rc = recover(fs, a, 1);
 	unlock_app(fs, a);
+	if (rc == RELEASE_ECORRUPT)
+		memcpy(fs->errmsg, found, sizeof found);
 	return rc;
 }
 
@@ -1778,8 +1783,7 @@ static int deliver(struct fstore *fs, struct fapp *a, uint64_t off, int kind, co
 	int rc = read_rec(fs, a, off, &r, NULL);
 
 	if (rc == RELEASE_ECORRUPT)
-		return damaged(fs, a, "the index points at byte %llu of log.%llu, which is no record",
-			       (unsigned long long)off, (unsigned long long)a->log_gen);
+		return FS_DAMAGED; /* with read_rec's message, which names the record */
 	if (rc != 0)
 		return rc;
 	if (r.kind != kind || strcmp(r.key, key ? key : r.key) != 0 || (seq && r.seq != seq) ||
