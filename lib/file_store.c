@@ -449,6 +449,20 @@ static int has_records(struct fapp *a)
 	return found;
 }
 
+/* Whether copy a is newer than b. A newer state never has an older log
+ * generation or, in the same one, less of the log acknowledged, so those
+ * decide before the counter: a copy whose counter alone was bumped (or
+ * zeroed) cannot pass off an older state, which would no longer know how
+ * much of the log was acknowledged. */
+static int state_newer(const struct state *a, const struct state *b)
+{
+	if (a->log_gen != b->log_gen)
+		return a->log_gen > b->log_gen;
+	if (a->indexed_len != b->indexed_len)
+		return a->indexed_len > b->indexed_len;
+	return a->counter > b->counter;
+}
+
 /* Reads the newest intact copy. 1: found; 0: the file is new or was never
  * completed; RELEASE_ECORRUPT when both copies are damaged. */
 static int read_state(struct fstore *fs, struct fapp *a, struct state *out)
@@ -475,7 +489,7 @@ static int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': the state file is %s", a->name,
 			     n < 2 * STATE_COPY ? "missing or cut short" : "corrupt in both copies");
 	}
-	*out = ok0 && (!ok1 || s[0].counter > s[1].counter) ? s[0] : s[1];
+	*out = ok0 && (!ok1 || state_newer(&s[0], &s[1])) ? s[0] : s[1];
 	return 1;
 }
 
