@@ -632,23 +632,23 @@ static int open_derived(struct fstore *fs, struct fapp *a, const char *base, uin
 	return 0;
 }
 
-/* The log is the truth, so a log that is not this app's is reported. Logs
- * written by 1.0.0 carry no owner. */
+/* The log is the truth, so a log that is not this app's (swapped or copied
+ * in) is reported. The rest of its header holds nothing the records need,
+ * so damage there is harmless; logs written by 1.0.0 carry no owner. */
 static int check_log_header(struct fstore *fs, struct fapp *a, uint64_t gen)
 {
 	unsigned char hdr[LOG_HDR];
 	uint64_t owner, g;
 
 	if (pread_full(a->log, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr)
-		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu has no header", a->name,
-			     (unsigned long long)gen);
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu ends at byte %llu, inside its header",
+			     a->name, (unsigned long long)gen, (unsigned long long)file_size(a->log));
 	owner = get_u64(hdr + HDR_OWNER);
 	g = get_u64(hdr + HDR_GEN);
-	if (memcmp(hdr, "LRLOG001", 8) != 0 || get_u32(hdr + 8) != FORMAT_VERSION ||
-	    ((owner || g) && (owner != key_hash(0, a->name) || g != gen)))
+	if ((owner || g) && (owner != key_hash(0, a->name) || g != gen))
 		return failf(fs, RELEASE_ECORRUPT,
-			     "app '%s': log.%llu has a damaged or foreign header (bytes 0-63)",
-			     a->name, (unsigned long long)gen);
+			     "app '%s': log.%llu names another app or generation (byte %d)",
+			     a->name, (unsigned long long)gen, HDR_OWNER);
 	return 0;
 }
 
