@@ -116,7 +116,7 @@
 #define HDR_OWNER 32    /* u64: a hash of the app's name ... */
 #define HDR_GEN 40      /* u64: ... and the file's generation */
 #define SEQ_LIMIT (UINT64_C(1) << 56) /* seqs share a key slot with the kind */
-#define SEQ_GAP_MAX (UINT64_C(1) << 24) /* furthest a put may land past the top */
+#define SEQ_GAP_MAX (UINT64_C(1) << 16) /* furthest a put may land past the top */
 #define BIG_RECORD 65536 /* records this long are checked against the file first */
 /* Internal only, never returned to the core: a derived file (index, key
  * index, state) disagrees with itself or the log and must be rebuilt from the
@@ -151,6 +151,13 @@ struct fapp {
 	struct state st;
 	uint64_t used; /* LRU tick */
 	int locked;
+	int replaying;        /* the index is mid-replay: nothing may call it synced */
+	uint64_t known_top[2]; /* during a rebuild, the top the state had before */
+	/* A log found damaged where a rebuild cannot pass: not tried again
+	 * until the log changes. */
+	uint64_t bad_log_gen, bad_log_size;
+	char bad_msg[512];
+	uint64_t uncompactable_gen; /* compaction met a damaged record in this log */
 };
 
 struct fstore {
@@ -159,6 +166,7 @@ struct fstore {
 	struct fapp *apps[MAX_OPEN_APPS];
 	uint64_t tick;
 	char errmsg[512];
+	int damage; /* FS_DAMAGED came from the store, not from a callback */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -469,26 +477,31 @@ static int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 {
 	unsigned char b[2 * STATE_COPY];
 	struct state s[2];
-	ssize_t n = pread_full(a->statefd, b, sizeof b, 0);
-	int ok0, ok1;
+	ssize_t n;
+	int ok0 = 0, ok1 = 0, records = 0;
 
-	if (n < 0)
-		return sys_fail(fs, a->name, "reading state");
-	ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0;
-	ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0;
-	if (!ok0 && !ok1) {
-		/* Creation writes the state before any record, so a short state
-		 * beside records is damage, and the records must not be lost to
-		 * a fresh start. */
-		int records = n < 2 * STATE_COPY ? has_records(a) : 1;
-
-		if (records < 0)
+	/* Creation writes the state before any record, so a short state beside
+	 * records is damage, and the records must not be lost to a fresh start.
+	 * The records are looked for first, and the state read again once
+	 * found: a reader racing the app's creation may have read the state
+	 * before it was written. */
+	for (int pass = 0; pass < 2 && !ok0 && !ok1; pass++) {
+		if ((n = pread_full(a->statefd, b, sizeof b, 0)) < 0)
+			return sys_fail(fs, a->name, "reading state");
+		ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0;
+		ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0;
+		if (ok0 || ok1 || pass)
+			break;
+		if (n == 2 * STATE_COPY)
+			records = 1;
+		else if ((records = has_records(a)) < 0)
 			return sys_fail(fs, a->name, "listing app directory");
 		if (!records)
 			return 0; /* creation never finished: nothing was written */
+	}
+	if (!ok0 && !ok1)
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': the state file is %s", a->name,
 			     n < 2 * STATE_COPY ? "missing or cut short" : "corrupt in both copies");
-	}
 	*out = ok0 && (!ok1 || state_newer(&s[0], &s[1])) ? s[0] : s[1];
 	return 1;
 }
@@ -607,6 +620,7 @@ static int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	failf(fs, RELEASE_ECORRUPT, "app '%s': %s", a->name, msg);
+	fs->damage = 1;
 	return FS_DAMAGED;
 }
 
@@ -620,15 +634,19 @@ static int open_derived(struct fstore *fs, struct fapp *a, const char *base, uin
 	int rc;
 
 	gen_name(name, sizeof name, base, gen);
+	if (faccessat(a->dir, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+		return damaged(fs, a, "%s is missing", name);
 	if ((rc = open_file(fs, a, name, 0, fd)) != 0)
-		return errno == ENOENT ? damaged(fs, a, "%s is missing", name) : rc;
+		return rc;
 	/* A file of another app or generation (copied or swapped in) would
 	 * answer "no such record" for records it never knew. */
 	if (pread_full(*fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
 	    memcmp(hdr, magic, 8) != 0 || get_u32(hdr + 8) != FORMAT_VERSION ||
 	    !(get_u32(hdr + HDR_FLAGS) & HDR_MARKED) ||
-	    get_u64(hdr + HDR_OWNER) != key_hash(0, a->name) || get_u64(hdr + HDR_GEN) != gen)
+	    get_u64(hdr + HDR_OWNER) != key_hash(0, a->name) || get_u64(hdr + HDR_GEN) != gen) {
+		close_fd(fd);
 		return damaged(fs, a, "%s has a damaged, outdated or foreign header", name);
+	}
 	return 0;
 }
 
@@ -734,6 +752,7 @@ static int make_gen_file(struct fstore *fs, struct fapp *a, const char *base, ui
 		int rc = sys_fail(fs, a->name, name);
 
 		close(fd);
+		unlinkat(a->dir, name, 0);
 		return rc;
 	}
 	*out = fd;
@@ -1306,8 +1325,12 @@ static int rebuild_keys(struct fstore *fs, struct fapp *a)
 		a->st.keys_gen = gen;
 		a->st.keys_cap = cap;
 		a->st.keys_used = live;
-		a->st.synced_len = a->st.indexed_len;
-		memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
+		/* Mid-replay the index is not yet what the log says, so it must
+		 * not be called synced: a crash would then skip the replay. */
+		if (!a->replaying) {
+			a->st.synced_len = a->st.indexed_len;
+			memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
+		}
 		state_tried = 1;
 		if ((rc = write_state(fs, a, &a->st, 1)) == 0) {
 			close_fd(&a->keys);
@@ -1376,9 +1399,12 @@ static int apply(struct fstore *fs, struct fapp *a, const struct rec *r)
 			return 0;
 		}
 		if (!m) {
+			/* Puts are refused beyond the limit, so only a replay
+			 * onto a table that already holds later keys gets here:
+			 * a rebuild replays onto an empty one. */
 			if (st->meta_n == META_SLOTS)
-				return failf(fs, RELEASE_EINVAL, "app '%s': more than %d META records",
-					     a->name, META_SLOTS);
+				return damaged(fs, a, "more than %d META records while replaying the log",
+					       META_SLOTS);
 			m = &st->meta[st->meta_n++];
 			strcpy(m->key, r->key);
 		}
@@ -1391,23 +1417,27 @@ static int apply(struct fstore *fs, struct fapp *a, const struct rec *r)
 		struct ent e = {r->off, key_hash(r->kind, r->key), r->len};
 		int rc;
 
-		if (r->seq > a->st.top[which] + SEQ_GAP_MAX)
+		uint64_t base = a->st.top[which] > a->known_top[which] ? a->st.top[which] :
+									     a->known_top[which];
+
+		if (r->seq > base + SEQ_GAP_MAX)
 			return failf(fs, RELEASE_ECORRUPT,
 				     "app '%s': record at byte %llu of log.%llu has seq %llu, far past %llu",
 				     a->name, (unsigned long long)r->off, (unsigned long long)a->log_gen,
-				     (unsigned long long)r->seq, (unsigned long long)a->st.top[which]);
+				     (unsigned long long)r->seq, (unsigned long long)base);
 		/* Every seq up to the top has an entry, so that a zeroed one is
 		 * seen as damage: a put past the top marks the gap as empty. */
 		if (r->seq > a->st.top[which] + 1 &&
 		    (rc = write_absent(fs, a, a->idx[which], a->st.top[which] + 1, r->seq - 1)) != 0)
 			return rc;
+		/* A key is removed while its entry still confirms it. */
+		if (r->op == OP_DELETE && (rc = key_remove(fs, a, r->kind, r->key)) != 0)
+			return rc;
 		if ((rc = write_ent(fs, a, which, r->seq, r->op == OP_DELETE ? NULL : &e)) != 0)
 			return rc;
 		if (r->seq > a->st.top[which])
 			a->st.top[which] = r->seq;
-		if (r->op == OP_DELETE)
-			return key_remove(fs, a, r->kind, r->key);
-		return key_insert(fs, a, r->kind, r->key, r->seq);
+		return r->op == OP_DELETE ? 0 : key_insert(fs, a, r->kind, r->key, r->seq);
 	}
 }
 
@@ -1440,7 +1470,7 @@ static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_
 }
 
 /* Replays the log from off to its end; a torn tail is cut off. */
-static int replay(struct fstore *fs, struct fapp *a, uint64_t off)
+static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
 {
 	uint64_t end = file_size(a->log), acked = a->st.indexed_len;
 	int rc = 0;
@@ -1479,6 +1509,16 @@ static int replay(struct fstore *fs, struct fapp *a, uint64_t off)
 	}
 	a->st.indexed_len = end;
 	return 0;
+}
+
+static int replay(struct fstore *fs, struct fapp *a, uint64_t off)
+{
+	int rc;
+
+	a->replaying = 1;
+	rc = replay_log(fs, a, off);
+	a->replaying = 0;
+	return rc;
 }
 
 /* Makes the indexes durable up to the log's length. */
@@ -1536,6 +1576,11 @@ static int reindex(struct fstore *fs, struct fapp *a)
 
 	if (end < old.indexed_len)
 		return check_sizes(fs, a);
+	if (a->bad_log_gen == a->log_gen && a->bad_log_size == end) {
+		/* This log failed a rebuild already and has not changed. */
+		memcpy(fs->errmsg, a->bad_msg, sizeof fs->errmsg);
+		return RELEASE_ECORRUPT;
+	}
 	/* Size the key index for every key the log may hold, so that the
 	 * replay below never has to grow it. */
 	for (uint64_t off = LOG_HDR; off < end;) {
@@ -1562,7 +1607,17 @@ static int reindex(struct fstore *fs, struct fapp *a)
 	a->st.meta_n = 0;
 	a->st.keys_cap = cap;
 	a->st.keys_used = 0;
-	if ((rc = replay(fs, a, LOG_HDR)) != 0 || (rc = live_bytes(fs, a, &live)) != 0)
+	/* A compacted log may start far above seq 1. */
+	a->known_top[0] = old.top[0];
+	a->known_top[1] = old.top[1];
+	rc = replay(fs, a, LOG_HDR);
+	a->known_top[0] = a->known_top[1] = 0;
+	if (rc == RELEASE_ECORRUPT) {
+		a->bad_log_gen = a->log_gen;
+		a->bad_log_size = file_size(a->log);
+		memcpy(a->bad_msg, fs->errmsg, sizeof a->bad_msg);
+	}
+	if (rc != 0 || (rc = live_bytes(fs, a, &live)) != 0)
 		goto fail;
 	a->st.dead = a->st.indexed_len - LOG_HDR - live;
 	/* Nothing is synced here: the state says no index write is durable yet
@@ -1666,6 +1721,13 @@ static int public_rc(int rc)
 	return rc == FS_DAMAGED ? RELEASE_ECORRUPT : rc;
 }
 
+/* Whether a read's result means it found damage (and not that its record
+ * callback happened to return the same value). */
+static int found_damage(struct fstore *fs, int rc)
+{
+	return rc == FS_DAMAGED && fs->damage;
+}
+
 /* ------------------------------------------------------------ operations */
 
 /* Starts a write: the app (created if asked), locked, recovered. */
@@ -1704,8 +1766,14 @@ static int end_write(struct fstore *fs, struct fapp *a, int rc, int committed)
 			if (a->st.indexed_len - a->st.synced_len >= CHECKPOINT_BYTES)
 				checkpoint(fs, a);
 			if (a->st.dead >= COMPACT_MIN && a->st.dead * 2 >= a->st.indexed_len &&
-			    compact(fs, a) == FS_DAMAGED && reindex(fs, a) == 0)
-				compact(fs, a); /* it must not copy from a damaged index */
+			    a->uncompactable_gen != a->st.log_gen) {
+				int crc = compact(fs, a);
+
+				if (crc == FS_DAMAGED && reindex(fs, a) == 0)
+					crc = compact(fs, a); /* never from a damaged index */
+				if (crc == RELEASE_ECORRUPT || crc == FS_DAMAGED)
+					a->uncompactable_gen = a->st.log_gen;
+			}
 		}
 		rc = 0;
 	}
@@ -1737,7 +1805,7 @@ static int repair(struct fstore *fs, const char *app)
 static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 {
 	struct fapp *a;
-	int rc = get_app(fs, app, 0, &a);
+	int rc = get_app(fs, app, 0, &a), stuck = 0;
 
 	*out = NULL;
 	if (rc != 0 || !a)
@@ -1769,15 +1837,19 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 			 * readers would see history change behind them. With no
 			 * writer at all, the state is behind the files (damage),
 			 * which the recovery repairs. */
-			int got = try_lock_app(fs, a);
+			int got = stuck ? 0 : try_lock_app(fs, a);
 
 			if (got < 0)
 				return got;
 			if (got) {
 				rc = recover(fs, a, 0);
 				unlock_app(fs, a);
-				if (rc != 0)
+				if (rc == RELEASE_ECORRUPT)
 					return rc;
+				/* Recovery that cannot go on now (a full disk)
+				 * leaves the published state as good to read
+				 * as it was. */
+				stuck = rc != 0;
 				continue;
 			}
 		}
@@ -1796,8 +1868,10 @@ static int deliver(struct fstore *fs, struct fapp *a, uint64_t off, int kind, co
 	struct rec r;
 	int rc = read_rec(fs, a, off, &r, NULL);
 
-	if (rc == RELEASE_ECORRUPT)
+	if (rc == RELEASE_ECORRUPT) {
+		fs->damage = 1;
 		return FS_DAMAGED; /* with read_rec's message, which names the record */
+	}
 	if (rc != 0)
 		return rc;
 	if (r.kind != kind || strcmp(r.key, key ? key : r.key) != 0 || (seq && r.seq != seq) ||
@@ -1845,10 +1919,13 @@ static int fs_get(void *ctx, const char *app, int kind, const char *key, release
 
 	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
 		return failf(fs, RELEASE_EINVAL, "invalid app, kind or key");
+	fs->damage = 0;
 	rc = get_once(fs, app, kind, key, fn, payload);
-	if (rc == FS_DAMAGED && (rc = repair(fs, app)) == 0)
+	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+		fs->damage = 0;
 		rc = get_once(fs, app, kind, key, fn, payload);
-	return public_rc(rc);
+	}
+	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
 }
 
 static int get_seq_once(struct fstore *fs, const char *app, int kind, uint64_t seq,
@@ -1877,10 +1954,13 @@ static int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, releas
 
 	if (!valid_app_name(app) || !ordered(kind) || seq == 0)
 		return failf(fs, RELEASE_EINVAL, "invalid app, kind or seq");
+	fs->damage = 0;
 	rc = get_seq_once(fs, app, kind, seq, fn, payload);
-	if (rc == FS_DAMAGED && (rc = repair(fs, app)) == 0)
+	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+		fs->damage = 0;
 		rc = get_seq_once(fs, app, kind, seq, fn, payload);
-	return public_rc(rc);
+	}
+	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
 }
 
 /* One pass of a scan; *before and *limit follow what was delivered, so a pass
@@ -1937,10 +2017,13 @@ static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 
 	if (!valid_app_name(app) || !ordered(kind))
 		return failf(fs, RELEASE_EINVAL, "invalid app or kind");
+	fs->damage = 0;
 	rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
-	if (rc == FS_DAMAGED && (rc = repair(fs, app)) == 0)
+	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+		fs->damage = 0;
 		rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
-	return public_rc(rc);
+	}
+	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
 }
 
 /* Whether a put may go ahead: RELEASE_ECONFLICT when the key or seq is
