@@ -425,6 +425,7 @@ static void blind(const char *root, int op, const unsigned char *a)
 
 	if (!pick_file(root, a[0], path, sizeof path) || load(path, &b) != 0)
 		return;
+	fz_trace("damage: file %s (%zu bytes)", path + strlen(root) + 1, b.len);
 	switch (op) {
 	case FS_OP_FLIP:
 		if (b.len)
@@ -468,6 +469,8 @@ static void blind(const char *root, int op, const unsigned char *a)
 			free(b.d);
 			return;
 		}
+		fz_trace("damage: %s %s -> %s", op == FS_OP_SWAP ? "swap" : "copy",
+			 path + strlen(root) + 1, other + strlen(root) + 1);
 		save(other, &b);
 		if (op == FS_OP_SWAP)
 			save(path, &c);
