@@ -158,6 +158,9 @@ struct fapp {
 	uint64_t bad_log_gen, bad_log_size;
 	char bad_msg[512];
 	uint64_t uncompactable_gen; /* compaction met a damaged record in this log */
+	int stuck; /* this read's recovery failed with this code: the log holds
+		    * records past what the published state indexes */
+	char stuck_msg[512];
 };
 
 struct fstore {
@@ -1847,16 +1850,44 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 				if (rc == RELEASE_ECORRUPT)
 					return rc;
 				/* Recovery that cannot go on now (a full disk)
-				 * leaves the published state as good to read
-				 * as it was. */
-				stuck = rc != 0;
+				 * leaves the published state good to read, but
+				 * for what the unindexed records change
+				 * (tail_check). */
+				stuck = rc;
+				if (rc)
+					memcpy(a->stuck_msg, fs->errmsg, sizeof a->stuck_msg);
 				continue;
 			}
 		}
+		a->stuck = stuck;
 		*out = a;
 		return 0;
 	}
 	return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the store kept changing while read", app);
+}
+
+/* For a read served while recovery is stuck: fails with its error when a
+ * record past the published state is of kind and, if given, key or seq, since
+ * the published indexes would answer for it without it. */
+static int tail_check(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq)
+{
+	uint64_t off = a->st.indexed_len, end = file_size(a->log);
+
+	while (a->stuck && off < end) {
+		struct rec r;
+		int hit;
+
+		if (read_rec(fs, a, off, &r, NULL) != 0)
+			break; /* past the acknowledged records */
+		hit = r.kind == kind && (key ? strcmp(r.key, key) == 0 : !seq || r.seq == seq);
+		off += r.len;
+		rec_free(&r);
+		if (hit) {
+			memcpy(fs->errmsg, a->stuck_msg, sizeof fs->errmsg);
+			return a->stuck;
+		}
+	}
+	return 0;
 }
 
 /* Hands the record an index points at to fn. An index that points at
@@ -1895,6 +1926,8 @@ static int get_once(struct fstore *fs, const char *app, int kind, const char *ke
 
 	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
 		return rc ? rc : RELEASE_ENOTFOUND;
+	if ((rc = tail_check(fs, a, kind, key, 0)) != 0)
+		return rc;
 	if (kind == RELEASE_KIND_META) {
 		struct meta_slot *m = meta_find(&a->st, key);
 
@@ -1937,6 +1970,8 @@ static int get_seq_once(struct fstore *fs, const char *app, int kind, uint64_t s
 
 	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
 		return rc ? rc : RELEASE_ENOTFOUND;
+	if ((rc = tail_check(fs, a, kind, NULL, seq)) != 0)
+		return rc;
 	if (seq > max_seq(a, kind == RELEASE_KIND_RELEASE))
 		return RELEASE_ENOTFOUND;
 	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
@@ -1974,6 +2009,8 @@ static int scan_once(struct fstore *fs, const char *app, int kind, uint64_t *bef
 	int which = kind == RELEASE_KIND_RELEASE, rc;
 
 	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc;
+	if ((rc = tail_check(fs, a, kind, NULL, 0)) != 0)
 		return rc;
 	s = max_seq(a, which);
 	if (*before - 1 < s)
