@@ -1244,10 +1244,20 @@ static int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *k
 		s = val & ((UINT64_C(1) << 56) - 1);
 		if ((rc = read_ent(fs, a, which, s, &e)) != 0)
 			return rc;
-		if (e.off && e.hash == h) {
+		/* A deleted key's slot is a tombstone, so a slot whose entry is
+		 * gone or holds another key's hash is damage, not a miss. */
+		if (!e.off || e.hash != h)
+			return damaged(fs, a, "keys.%llu slot %llu names seq %llu, whose entry is not its key's",
+				       (unsigned long long)a->keys_gen, (unsigned long long)i,
+				       (unsigned long long)s);
+		{
 			struct rec r;
 
-			if ((rc = read_rec(fs, a, e.off, &r, NULL)) != 0)
+			if ((rc = read_rec(fs, a, e.off, &r, NULL)) == RELEASE_ECORRUPT) {
+				fs->damage = 1;
+				return FS_DAMAGED; /* read_rec's message names the record */
+			}
+			if (rc != 0)
 				return rc;
 			rec_free(&r);
 			if (strcmp(r.key, key) == 0 && r.seq == s && r.kind == kind) {
@@ -1255,6 +1265,9 @@ static int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *k
 				*slot = i;
 				return 0;
 			}
+			if (strcmp(r.key, key) == 0)
+				return damaged(fs, a, "keys.%llu slot %llu names a record of another kind or seq",
+					       (unsigned long long)a->keys_gen, (unsigned long long)i);
 		}
 	}
 	*slot = free_slot;
