@@ -67,6 +67,12 @@
  *   record, a state whose top is below the index's) is repaired by
  *   rebuilding them from the log as new generations (reindex), under the
  *   lock. Only if the log itself fails is the damage reported.
+ * - What cannot be checked without reading the whole log is the state's
+ *   META table: a state copy forged (with a valid checksum) to list fewer
+ *   META records, or to point one at an older record of the same key, reads
+ *   as an older, consistent state. Every other field is checked against the
+ *   files (top against the index, indexed_len against the log, the copy
+ *   with more of the log acknowledged wins).
  * - Once a record is appended and synced the call has succeeded: a failure
  *   while updating the derived files afterwards leaves them behind the log,
  *   to be replayed by the next call, and is not reported.

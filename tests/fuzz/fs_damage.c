@@ -232,11 +232,48 @@ static uint64_t state_gen(const char *dir, int at)
 	return g;
 }
 
-static void forge_copy(unsigned char *c, const unsigned char *other, int field, int mode,
-		       uint64_t value)
+/* Whether byte off of the app's current log starts a record (its magic). */
+static int record_starts_at(const char *dir, const unsigned char *copy, uint64_t off)
+{
+	char path[4400];
+	unsigned char m[4];
+	int fd, at = 0;
+
+	snprintf(path, sizeof path, "%s/log.%llu", dir,
+		 (unsigned long long)get_le(copy + ST_LOG_GEN, 8));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return 0;
+	at = pread(fd, m, 4, (off_t)off) == 4 && get_le(m, 4) == 0x4b52524cu;
+	close(fd);
+	return at;
+}
+
+/*
+ * The state's META table (app record, active pointer, lease) is the one
+ * thing the file store cannot check against anything but a scan of the whole
+ * log: a copy forged to list fewer META records, or to point one at an
+ * older record of the same key, passes for an older, consistent state. This
+ * is a documented limit of the file store (lib/file_store.c, "Recovery
+ * rules"), so the forgeries here stop short of it: META_N is never lowered,
+ * and a META offset is never moved onto the start of another record. Every
+ * other forgery of the table (garbage offsets, lengths, a larger count) is
+ * still made, and must be caught.
+ */
+static int meta_forgery_out_of_scope(const char *dir, const unsigned char *c, int field,
+				     uint64_t old, uint64_t v)
+{
+	if (field == FS_FIELD_META_N)
+		return v < old;
+	if (field == FS_FIELD_META_OFF)
+		return v != old && record_starts_at(dir, c, v);
+	return 0;
+}
+
+static void forge_copy(const char *dir, unsigned char *c, const unsigned char *other, int field,
+		       int mode, uint64_t value)
 {
 	int at, width = 8;
-	uint64_t v;
+	uint64_t v, old;
 
 	switch (field) {
 	case FS_FIELD_COUNTER: at = ST_COUNTER; break;
@@ -261,13 +298,17 @@ static void forge_copy(unsigned char *c, const unsigned char *other, int field, 
 		width = 4;
 		break;
 	}
-	v = get_le(c + at, width);
+	old = v = get_le(c + at, width);
 	switch (mode) {
 	case FS_MODE_SET: v = value; break;
 	case FS_MODE_ADD: v += (uint64_t)(int64_t)(int16_t)(value & 0xffff); break;
 	case FS_MODE_FROM_OTHER: v = get_le(other + at, width); break;
 	default: v ^= UINT64_C(1) << (value % (uint64_t)(8 * width)); break;
 	}
+	if (width == 4)
+		v &= 0xffffffffu;
+	if (meta_forgery_out_of_scope(dir, c, field, old, v))
+		return;
 	put_le(c + at, width, v);
 	seal(c);
 }
@@ -288,8 +329,8 @@ static void forge(const char *dir, const unsigned char *a)
 		int is_newer = c == newer;
 
 		if (copy == FS_COPY_BOTH || (copy == FS_COPY_NEWER) == is_newer)
-			forge_copy(b.d + c * STATE_COPY, b.d + (1 - c) * STATE_COPY, a[1] % FS_FIELDS,
-				   a[2] % FS_MODES, get_le(a + 3, 8));
+			forge_copy(dir, b.d + c * STATE_COPY, b.d + (1 - c) * STATE_COPY,
+				   a[1] % FS_FIELDS, a[2] % FS_MODES, get_le(a + 3, 8));
 	}
 	save(path, &b);
 	free(b.d);
