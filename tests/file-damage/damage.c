@@ -377,14 +377,7 @@ int try_open_store(const char *dir, release_store **out)
 
 /* ------------------------------------------------------------- views */
 
-struct sb {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct sb *b, const char *fmt, ...)
+void sb_add(struct sb *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;

@@ -18,6 +18,13 @@
 
 /* What the current variant is, for failure messages ("log.1 cut at 1234"). */
 extern char damage_ctx[256];
+/* A growing string: sb_add appends printf-style (asserts on failure). */
+struct sb {
+	char *p;
+	size_t len, cap;
+};
+void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 void set_ctx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
