@@ -145,6 +145,7 @@ struct state {
 	uint64_t indexed_len, synced_len, dead;
 	uint64_t keys_cap, keys_used;
 	uint64_t top[2]; /* highest seq indexed: builds, releases */
+	uint64_t owner;  /* hash of the app's name; 0 in states written by 1.0.0 */
 	char boot_id[40];
 	uint32_t meta_n;
 	struct meta_slot meta[META_SLOTS];
@@ -390,6 +391,7 @@ static void encode_state(const struct state *s, unsigned char *b)
 	}
 	put_u64(b + 1408, s->top[0]);
 	put_u64(b + 1416, s->top[1]);
+	put_u64(b + 1424, s->owner);
 	put_u32(b + STATE_COPY - 4, crc32c(0, b, STATE_COPY - 4));
 }
 
@@ -423,6 +425,7 @@ static int decode_state(const unsigned char *b, struct state *s)
 	}
 	s->top[0] = get_u64(b + 1408);
 	s->top[1] = get_u64(b + 1416);
+	s->owner = get_u64(b + 1424);
 	/* A copy that passes its checksum may still have been written by
 	 * something else: refuse what this code would never have written. */
 	if (!s->log_gen || !s->idx_gen || !s->keys_gen || s->indexed_len < LOG_HDR ||
@@ -430,10 +433,14 @@ static int decode_state(const unsigned char *b, struct state *s)
 	    s->dead > s->indexed_len || s->keys_cap > (UINT64_C(1) << 40) ||
 	    s->keys_used > s->keys_cap || s->top[0] >= SEQ_LIMIT || s->top[1] >= SEQ_LIMIT)
 		return -1;
-	for (uint32_t i = 0; i < s->meta_n; i++)
+	for (uint32_t i = 0; i < s->meta_n; i++) {
 		if (s->meta[i].off < LOG_HDR || s->meta[i].off >= s->indexed_len ||
-		    s->meta[i].len <= REC_HDR || !s->meta[i].key[0])
+		    s->meta[i].len <= REC_HDR || !valid_key(s->meta[i].key))
 			return -1;
+		for (uint32_t j = 0; j < i; j++)
+			if (strcmp(s->meta[i].key, s->meta[j].key) == 0)
+				return -1;
+	}
 	return 0;
 }
 
@@ -464,6 +471,12 @@ static int has_records(struct fapp *a)
 	}
 	closedir(d);
 	return found;
+}
+
+/* A state copied in from another app's directory is not this app's. */
+static int state_ours(const struct fapp *a, const struct state *s)
+{
+	return !s->owner || s->owner == key_hash(0, a->name);
 }
 
 /* Whether copy a is newer than b. A newer state never has an older log
@@ -497,8 +510,9 @@ static int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 	for (int pass = 0; pass < 2 && !ok0 && !ok1; pass++) {
 		if ((n = pread_full(a->statefd, b, sizeof b, 0)) < 0)
 			return sys_fail(fs, a->name, "reading state");
-		ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0;
-		ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0;
+		ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0 && state_ours(a, &s[0]);
+		ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0 &&
+		      state_ours(a, &s[1]);
 		if (ok0 || ok1 || pass)
 			break;
 		if (n == 2 * STATE_COPY)
@@ -521,6 +535,7 @@ static int write_state(struct fstore *fs, struct fapp *a, struct state *st, int 
 	unsigned char b[STATE_COPY];
 
 	st->counter++;
+	st->owner = key_hash(0, a->name);
 	encode_state(st, b);
 	if (pwrite_full(a->statefd, b, sizeof b, (st->counter % 2) * STATE_COPY) != 0)
 		return sys_fail(fs, a->name, "writing state");
@@ -1491,6 +1506,26 @@ static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_
 	return 0;
 }
 
+/* 1 when an entry past the state's top points at or after byte off of the
+ * log: the record there was synced before the entry was written. */
+static int indexed_past(struct fstore *fs, struct fapp *a, uint64_t off)
+{
+	for (int w = 0; w < 2; w++) {
+		if (a->idx[w] < 0 || a->idx_gen != a->st.idx_gen)
+			continue;
+		for (uint64_t s = a->st.top[w] + 1, n = 0; n < 4096; s++, n++) {
+			unsigned char b[IDX_ENT];
+
+			if (pread_full(a->idx[w], b, sizeof b, IDX_HDR + (s - 1) * IDX_ENT) != IDX_ENT ||
+			    get_u32(b + 20) != ent_crc(b, s))
+				break;
+			if (get_u64(b) >= off)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Replays the log from off to its end; a torn tail is cut off. */
 static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
 {
@@ -1509,8 +1544,10 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
 
 			strcpy(msg, fs->errmsg);
 			/* Below indexed_len every record was acknowledged: damage
-			 * there is corruption, never a torn append. */
-			if (off < acked || intact_after(fs, a, off, end)) {
+			 * there is corruption, never a torn append. So is a tail
+			 * the index knows of (entries are written only after the
+			 * record is synced), which a damaged state copy may hide. */
+			if (off < acked || intact_after(fs, a, off, end) || indexed_past(fs, a, off)) {
 				strcpy(fs->errmsg, msg);
 				return RELEASE_ECORRUPT;
 			}

@@ -328,6 +328,11 @@ static void forge(const char *dir, const unsigned char *a)
 	for (int c = 0; c < 2; c++) {
 		int is_newer = c == newer;
 
+		/* A copy that earlier damage broke is left broken: sealing it
+		 * would forge whatever that damage changed, the META table
+		 * included (see meta_forgery_out_of_scope). */
+		if (!copy_valid(b.d + c * STATE_COPY))
+			continue;
 		if (copy == FS_COPY_BOTH || (copy == FS_COPY_NEWER) == is_newer)
 			forge_copy(dir, b.d + c * STATE_COPY, b.d + (1 - c) * STATE_COPY,
 				   a[1] % FS_FIELDS, a[2] % FS_MODES, get_le(a + 3, 8));
@@ -349,6 +354,10 @@ static void reboot(const char *dir)
 	for (int c = 0; c < 2; c++) {
 		unsigned char *p = b.d + c * STATE_COPY;
 
+		/* A reboot leaves a damaged copy damaged: re-sealing it would
+		 * forge it, which is FORGE's business. */
+		if (!copy_valid(p))
+			continue;
 		memset(p + ST_BOOT_ID, 0, 40);
 		memcpy(p + ST_BOOT_ID, "fuzz-another-boot", 17);
 		seal(p);
