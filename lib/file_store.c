@@ -1617,6 +1617,35 @@ static int live_bytes(struct fstore *fs, struct fapp *a, uint64_t *live)
 }
 
 /*
+ * After a rebuild, the old index files (fds, which may be damaged) must not
+ * know of seqs past the rebuilt top other than as absent: an entry there,
+ * valid or zeroed, says the log lost records that were acknowledged (an
+ * older state copy may have let a cut log pass as a torn tail).
+ */
+static int lost_past_top(struct fstore *fs, struct fapp *a, const int *fds)
+{
+	for (int w = 0; w < 2; w++) {
+		uint64_t size = fds[w] >= 0 ? file_size(fds[w]) : 0;
+		uint64_t old_top = size > IDX_HDR ? (size - IDX_HDR) / IDX_ENT : 0;
+
+		for (uint64_t s = a->st.top[w] + 1; s <= old_top; s++) {
+			unsigned char b[IDX_ENT];
+
+			if (pread_full(fds[w], b, sizeof b, IDX_HDR + (s - 1) * IDX_ENT) != IDX_ENT)
+				break;
+			if (get_u32(b + 20) == ent_crc(b, s) && get_u64(b) == 0)
+				continue; /* marked absent: deleted, and compacted away */
+			return failf(fs, RELEASE_ECORRUPT,
+				     "app '%s': log.%llu (%llu bytes) lacks the record of seq %llu that "
+				     "%s entry %llu knew of", a->name, (unsigned long long)a->log_gen,
+				     (unsigned long long)file_size(a->log), (unsigned long long)s,
+				     idx_names[w], (unsigned long long)s);
+		}
+	}
+	return 0;
+}
+
+/*
  * Rebuilds the seq and key indexes and the META table from the log, as new
  * generations: the repair of any damage to them, and the upgrade of files
  * written before absent entries were marked. Under the exclusive lock, with
@@ -1676,7 +1705,8 @@ static int reindex(struct fstore *fs, struct fapp *a)
 		a->bad_log_size = file_size(a->log);
 		memcpy(a->bad_msg, fs->errmsg, sizeof a->bad_msg);
 	}
-	if (rc != 0 || (rc = live_bytes(fs, a, &live)) != 0)
+	if (rc != 0 || (rc = lost_past_top(fs, a, saved)) != 0 ||
+	    (rc = live_bytes(fs, a, &live)) != 0)
 		goto fail;
 	a->st.dead = a->st.indexed_len - LOG_HDR - live;
 	/* Nothing is synced here: the state says no index write is durable yet
@@ -1712,22 +1742,19 @@ fail:
 	return rc == FS_DAMAGED ? RELEASE_ECORRUPT : rc;
 }
 
-/* A state whose top is below an entry the index holds is older than the
- * index (a forged or misplaced copy): a writer trusting it would reuse
- * seqs. */
+/* A state whose top is below what the index holds is older than the index
+ * (a forged or misplaced copy): a writer trusting it would reuse seqs, and
+ * readers would not see the newest records. Index files hold exactly one
+ * entry per seq up to the top (writers extend them one entry at a time,
+ * rebuilds and compaction write them whole), so one that is longer says so
+ * even when the entries past the top were damaged too. */
 static int check_top(struct fstore *fs, struct fapp *a)
 {
-	for (int w = 0; w < 2; w++) {
-		struct ent e;
-		int rc = read_ent(fs, a, w, a->st.top[w] + 1, &e);
-
-		if (rc != 0)
-			return rc;
-		if (e.off)
+	for (int w = 0; w < 2; w++)
+		if (file_size(a->idx[w]) > IDX_HDR + a->st.top[w] * IDX_ENT)
 			return damaged(fs, a, "%s.%llu holds entries past the state's top %llu",
 				       idx_names[w], (unsigned long long)a->idx_gen,
 				       (unsigned long long)a->st.top[w]);
-	}
 	return 0;
 }
 
