@@ -70,6 +70,18 @@ static int text_failed(release_store *s, int rc, const char *call, char *what, s
 	return rc;
 }
 
+/* Appends id to a growing array of ids; returns the (maybe moved) array. */
+static char (*push_id(char (*ids)[32], size_t *n, size_t *cap, const char *id))[32]
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		ids = realloc(ids, *cap * sizeof *ids);
+		assert_non_null(ids);
+	}
+	snprintf(ids[(*n)++], sizeof ids[0], "%s", id);
+	return ids;
+}
+
 int app_text(release_store *s, const char *app, char **out, char *what, size_t whatlen)
 {
 	struct sb b = {0};
@@ -101,12 +113,7 @@ int app_text(release_store *s, const char *app, char **out, char *what, size_t w
 
 		sb_add(&b, "listed %s\n", d);
 		free(d);
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			ids = realloc(ids, cap * sizeof *ids);
-			assert_non_null(ids);
-		}
-		snprintf(ids[n++], sizeof ids[0], "%s", release_id(r));
+		ids = push_id(ids, &n, &cap, release_id(r));
 	}
 	release_iter_free(it);
 	if (rc != RELEASE_ITEROVER) {
@@ -151,12 +158,7 @@ int app_text(release_store *s, const char *app, char **out, char *what, size_t w
 
 		sb_add(&b, "listed %s\n", d);
 		free(d);
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			ids = realloc(ids, cap * sizeof *ids);
-			assert_non_null(ids);
-		}
-		snprintf(ids[n++], sizeof ids[0], "%s", release_build_id(x));
+		ids = push_id(ids, &n, &cap, release_build_id(x));
 	}
 	release_build_iter_free(bi);
 	if (rc != RELEASE_ITEROVER) {
