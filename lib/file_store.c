@@ -45,9 +45,9 @@
  * they were last fsync'ed (synced_len), the boot id of the machine that wrote
  * them, counts for the hash index and compaction, up to 16 small META
  * records (key -> log offset), the highest seq in each seq index (a shorter
- * index file is damage, not an empty tail), and a CRC. Writers overwrite the older copy,
- * so a torn write leaves the other intact; readers take the valid copy with
- * the higher counter.
+ * index file is damage, not an empty tail), and a CRC. Writers overwrite
+ * both copies, the older first, so a torn write leaves one intact and damage
+ * to one later leaves the other; readers take the newer valid copy.
  *
  * Recovery rules
  * --------------
@@ -529,16 +529,20 @@ static int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 	return 1;
 }
 
-/* Writes st over the older copy; with sync, also makes it durable. */
+/* Writes st over both copies, the older first, so that a torn write leaves
+ * one intact and the loss of either copy later leaves the other knowing how
+ * much of the log was acknowledged; with sync, also makes it durable. */
 static int write_state(struct fstore *fs, struct fapp *a, struct state *st, int sync)
 {
 	unsigned char b[STATE_COPY];
 
-	st->counter++;
 	st->owner = key_hash(0, a->name);
-	encode_state(st, b);
-	if (pwrite_full(a->statefd, b, sizeof b, (st->counter % 2) * STATE_COPY) != 0)
-		return sys_fail(fs, a->name, "writing state");
+	for (int copy = 0; copy < 2; copy++) {
+		st->counter++;
+		encode_state(st, b);
+		if (pwrite_full(a->statefd, b, sizeof b, (st->counter % 2) * STATE_COPY) != 0)
+			return sys_fail(fs, a->name, "writing state");
+	}
 	if (sync && fsync_retry(a->statefd) != 0)
 		return sys_fail(fs, a->name, "syncing state");
 	return 0;
@@ -1868,7 +1872,8 @@ static int end_write(struct fstore *fs, struct fapp *a, int rc, int committed)
 }
 
 /* Repairs an app whose derived files a read found damaged. When the log
- * itself is damaged the message stays the one about what the read found. */
+ * itself is damaged the message says what the repair met there, then what
+ * the read found. */
 static int repair(struct fstore *fs, const char *app)
 {
 	char found[sizeof fs->errmsg];
@@ -1882,8 +1887,14 @@ static int repair(struct fstore *fs, const char *app)
 	memcpy(found, fs->errmsg, sizeof found);
 	rc = recover(fs, a, 1);
 	unlock_app(fs, a);
-	if (rc == RELEASE_ECORRUPT)
-		memcpy(fs->errmsg, found, sizeof found);
+	if (rc == RELEASE_ECORRUPT && strcmp(fs->errmsg, found) != 0) {
+		char met[sizeof fs->errmsg];
+
+		memcpy(met, fs->errmsg, sizeof met);
+		if (snprintf(fs->errmsg, sizeof fs->errmsg, "%s (repairing after: %s)", met,
+			     found) < 0)
+			memcpy(fs->errmsg, met, sizeof met);
+	}
 	return rc;
 }
 

@@ -7,6 +7,8 @@
  *   and acknowledged, so this is damage, never a torn append. Reads and
  *   writes must report RELEASE_ECORRUPT, and no write may append after the
  *   hole; the next open must still see it.
+ *   The same with one state copy destroyed and the release index emptied:
+ *   the other copy must still know the acknowledged length.
  * - a torn tail whose header claims a record of 60 MiB: recovery must not
  *   allocate what the file cannot hold.
  * - a record with a sequence number of 2^56 or more, sealed with a valid
@@ -192,6 +194,42 @@ static void log_cut_inside_acknowledged_records_is_reported(void **state)
 		}
 	}
 	check_soft("log cut inside acknowledged records");
+}
+
+/* The log cut at one of its last records, one state copy destroyed and the
+ * release index emptied: the other copy alone must still know how much of
+ * the log was acknowledged, so the cut is damage, not a torn tail. */
+static void log_cut_with_one_state_copy_and_the_index_lost_is_reported(void **state)
+{
+	const struct tfile *log = tree_get(&H.t[SNAP], LOG_PATH);
+	const struct tfile *st = tree_get(&H.t[SNAP], "web/state");
+	struct logrec recs[512];
+	size_t n = parse_log(log->data, log->len, recs, 512);
+
+	(void)state;
+	assert_non_null(st);
+	assert_true(n > 3 && st->len >= 4096);
+	for (size_t i = n - 3; i < n; i++) {
+		for (int copy = 0; copy < 2; copy++) {
+			unsigned char *bad = malloc(st->len);
+			struct tree v;
+
+			assert_non_null(bad);
+			memcpy(bad, st->data, st->len);
+			memset(bad + copy * 2048, 0, 2048);
+			set_ctx("log.1 cut at record %zu of %zu (byte %llu), state copy %d zeroed, rel.1 emptied",
+				i + 1, n, (unsigned long long)recs[i].off, copy);
+			tree_copy(&v, &H.t[SNAP]);
+			tree_set(&v, LOG_PATH, log->data, recs[i].off);
+			tree_set(&v, "web/state", bad, st->len);
+			tree_set(&v, "web/rel.1", NULL, 0);
+			tree_store(&v, work);
+			tree_free(&v);
+			free(bad);
+			cut_probe(recs[i].off);
+		}
+	}
+	check_soft("log cut with one state copy and the release index lost");
 }
 
 /* ---------------------------------------------------- hostile records */
@@ -450,6 +488,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(log_cut_inside_acknowledged_records_is_reported, test_setup),
+		cmocka_unit_test_setup(log_cut_with_one_state_copy_and_the_index_lost_is_reported,
+				       test_setup),
 		cmocka_unit_test_setup(torn_tail_claiming_60_mib_is_cut_without_allocating_it,
 				       test_setup),
 		cmocka_unit_test_setup(records_with_a_seq_the_store_never_writes_are_refused,
