@@ -28,6 +28,11 @@
  * or version, a scan beyond its limit or out of order, and malformed bytes
  * are refused as RELEASE_ECORRUPT.
  *
+ * Version 2 adds commit(), which makes each public write one atomic,
+ * durable step, and holds, which end with their holder's process. A
+ * backend of either version works; the core falls back to version 1's
+ * one-record protocol when a method is missing.
+ *
  * Rules of evolution: the struct only grows at its end. version says which
  * methods a backend knows; the core calls a method of a later version only
  * after checking version, and an optional method only after checking it is
@@ -42,7 +47,18 @@
 extern "C" {
 #endif
 
-#define RELEASE_STORAGE_VERSION 1
+#define RELEASE_STORAGE_VERSION 2
+
+/* The operations of a commit (version 2). */
+#define RELEASE_OP_PUT 1   /* as put(): a new record; RELEASE_ECONFLICT if taken */
+#define RELEASE_OP_CAS 2   /* as cas(), on any kind; data NULL deletes */
+#define RELEASE_OP_DEL 3   /* as del(): RELEASE_ENOTFOUND if absent */
+#define RELEASE_OP_CHECK 4 /* writes nothing: the record's bytes equal old
+			    * (old NULL: the record is absent), else
+			    * RELEASE_ECONFLICT */
+
+#define RELEASE_COMMIT_MAX 256    /* most operations in one commit */
+#define RELEASE_HOLD_INFO_MAX 512 /* longest info a hold shows others */
 
 #define RELEASE_KIND_META 1    /* unordered per-app pointers, seq 0 */
 #define RELEASE_KIND_BUILD 2   /* ordered by seq */
@@ -51,6 +67,18 @@ extern "C" {
 typedef int (*release_record_fn)(void *payload, uint64_t seq, const char *key,
 				 const void *data, size_t len);
 typedef int (*release_name_fn)(void *payload, const char *app);
+
+/* One operation of a commit, on a record of the commit's app. */
+typedef struct release_storage_op {
+	int op;           /* RELEASE_OP_* */
+	int kind;         /* RELEASE_KIND_* */
+	const char *key;  /* the record's key */
+	uint64_t seq;     /* PUT of an ordered kind: its seq; else 0 */
+	const void *old;  /* CAS, CHECK: the bytes expected (NULL: absent) */
+	size_t old_len;
+	const void *data; /* PUT, CAS: the new bytes (CAS: NULL deletes) */
+	size_t len;
+} release_storage_op;
 
 typedef struct release_storage {
 	int version; /* RELEASE_STORAGE_VERSION the backend was written for */
@@ -100,6 +128,39 @@ typedef struct release_storage {
 	/* A message about the last failure in ctx (e.g. where a file is
 	 * corrupt); borrowed until the next call. NULL: the core words its own. */
 	const char *(*errmsg)(void *ctx);
+
+	/* ---- version 2, optional (may be NULL) ---- */
+
+	/*
+	 * Applies ops[0..n) (1 <= n <= RELEASE_COMMIT_MAX) to app's records
+	 * all-or-nothing, each as if the earlier ones had been applied, and
+	 * makes them durable at once (one fsync, one transaction). On
+	 * RELEASE_ECONFLICT, RELEASE_ENOTFOUND or RELEASE_EINVAL nothing was
+	 * applied and *failed (when failed is not NULL) is the index of the
+	 * operation that failed (n for RELEASE_EINVAL about the whole commit).
+	 * Any other failure leaves the outcome open, as for put(): all of the
+	 * commit or none of it took effect, and the core reads back to tell.
+	 * NULL: the core runs its operations one by one through version 1.
+	 */
+	int (*commit)(void *ctx, const char *app, const release_storage_op *ops, size_t n,
+		      size_t *failed);
+
+	/*
+	 * Takes app's hold: exclusive among every holder of the store, in
+	 * this process and all others, and ended by unhold() or, whatever
+	 * happens, when the holder's process (or connection) ends: no crash
+	 * can leave an app held. info (at most RELEASE_HOLD_INFO_MAX bytes) is
+	 * what held() shows others meanwhile. *hold is passed to unhold().
+	 * RELEASE_EBUSY at once when someone holds it. One handle holds an app
+	 * at most once at a time. A hold is not inherited by exec'd programs.
+	 * hold, unhold and held are given together or not at all; NULL: the
+	 * core keeps an expiring lease record (META "lease") instead.
+	 */
+	int (*hold)(void *ctx, const char *app, const void *info, size_t len, void **hold);
+	void (*unhold)(void *ctx, void *hold);
+	/* Calls fn (seq 0, key "hold") with the holder's info, or returns
+	 * RELEASE_ENOTFOUND when app is not held. */
+	int (*held)(void *ctx, const char *app, release_record_fn fn, void *payload);
 } release_storage;
 
 /*
