@@ -41,16 +41,25 @@ static int read_app(release_store *s, const char *name, release_app *a, struct r
 	return 0;
 }
 
-int require_app(release_store *s, const char *app)
+int require_app_raw(release_store *s, const char *app, struct raw *raw)
 {
 	release_app a = {0};
-	struct raw raw;
-	int found, deleting, rc = read_app(s, app, &a, &raw, &found, &deleting);
+	int found, deleting, rc = read_app(s, app, &a, raw, &found, &deleting);
 
 	free(a.name);
-	raw_free(&raw);
 	if (rc == 0 && (!found || deleting))
 		rc = fail(s, RELEASE_ENOTFOUND, "app '%s' not found", app);
+	if (rc != 0)
+		raw_free(raw);
+	return rc;
+}
+
+int require_app(release_store *s, const char *app)
+{
+	struct raw raw;
+	int rc = require_app_raw(s, app, &raw);
+
+	raw_free(&raw);
 	return rc;
 }
 
@@ -93,8 +102,39 @@ static int delete_record(release_store *s, const char *app, int kind, const char
 	return settle_write(s, rc, what, app, kind, key, NULL, 0, NULL);
 }
 
-/* Deletes every record of one ordered kind, newest first, a page at a time. */
-static int purge_kind(release_store *s, const char *app, int kind)
+/* Deletes k's records of kind in one commit that checks the app record is
+ * still the tombstone: once the name has been created again, a deletion
+ * still under way must not touch the new app's records. A record already
+ * gone (another deletion under way) makes the batch fail as a whole; the
+ * caller lists again. */
+static int delete_batch(release_store *s, const char *app, int kind, const struct keys *k,
+			const struct raw *tomb, size_t from, size_t *done)
+{
+	release_storage_op ops[65];
+	size_t n = 0, failed;
+	int rc;
+
+	memset(ops, 0, sizeof ops);
+	ops[n].op = RELEASE_OP_CHECK;
+	ops[n].kind = RELEASE_KIND_META;
+	ops[n].key = "app";
+	ops[n].old = tomb->data;
+	ops[n++].old_len = tomb->len;
+	for (size_t i = from; i < k->n && n < 65; i++, n++) {
+		ops[n].op = RELEASE_OP_DEL;
+		ops[n].kind = kind;
+		ops[n].key = k->v[i];
+	}
+	*done = n - 1;
+	rc = s->st->commit(s->ctx, app, ops, n, &failed);
+	if (rc == 0 || rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND)
+		return rc;
+	return settle_write(s, rc, "deleting app", app, kind, k->v[from], NULL, 0, NULL);
+}
+
+/* Deletes every record of one ordered kind, newest first, a page at a time;
+ * on a version-2 backend in commits that check the tombstone (tomb). */
+static int purge_kind(release_store *s, const char *app, int kind, const struct raw *tomb)
 {
 	struct keys k = {malloc(PURGE_PAGE * sizeof *k.v), 0, PURGE_PAGE, 0, s, app};
 	char last[KEY_MAX + 1] = "";
@@ -120,8 +160,21 @@ static int purge_kind(release_store *s, const char *app, int kind)
 			break;
 		}
 		strcpy(last, k.v[0]);
-		for (size_t i = 0; i < k.n && rc == 0; i++)
-			rc = delete_record(s, app, kind, k.v[i], "deleting app");
+		if (tomb && has_commit(s)) {
+			for (size_t i = 0, done = 0; i < k.n && rc == 0; i += done) {
+				rc = delete_batch(s, app, kind, &k, tomb, i, &done);
+				if (rc == RELEASE_ENOTFOUND) { /* deleted by another: list again */
+					last[0] = '\0';
+					rc = 0;
+					break;
+				}
+			}
+			if (rc == RELEASE_ECONFLICT) /* created again: not ours now */
+				break;
+		} else {
+			for (size_t i = 0; i < k.n && rc == 0; i++)
+				rc = delete_record(s, app, kind, k.v[i], "deleting app");
+		}
 		if (rc != 0)
 			break;
 	}
@@ -129,15 +182,40 @@ static int purge_kind(release_store *s, const char *app, int kind)
 	return rc;
 }
 
-static int purge_app(release_store *s, const char *app)
+/* Removes an app's records under its tombstone (the app record's bytes in
+ * tomb). 0, or on a version-2 backend RELEASE_ECONFLICT when the name was
+ * created again meanwhile: what is left is the new app's. */
+static int purge_app(release_store *s, const char *app, const struct raw *tomb)
 {
 	static const char *const meta[] = {"active", "lease"};
-	int rc = purge_kind(s, app, RELEASE_KIND_RELEASE);
+	int rc = purge_kind(s, app, RELEASE_KIND_RELEASE, tomb);
 
 	if (rc == 0)
-		rc = purge_kind(s, app, RELEASE_KIND_BUILD);
-	for (size_t i = 0; rc == 0 && i < 2; i++)
-		rc = delete_record(s, app, RELEASE_KIND_META, meta[i], "deleting app");
+		rc = purge_kind(s, app, RELEASE_KIND_BUILD, tomb);
+	for (size_t i = 0; rc == 0 && i < 2; i++) {
+		if (has_commit(s)) {
+			release_storage_op ops[2];
+			size_t failed;
+
+			memset(ops, 0, sizeof ops);
+			ops[0].op = RELEASE_OP_CHECK;
+			ops[0].kind = RELEASE_KIND_META;
+			ops[0].key = "app";
+			ops[0].old = tomb->data;
+			ops[0].old_len = tomb->len;
+			ops[1].op = RELEASE_OP_DEL;
+			ops[1].kind = RELEASE_KIND_META;
+			ops[1].key = meta[i];
+			rc = s->st->commit(s->ctx, app, ops, 2, &failed);
+			if (rc == RELEASE_ENOTFOUND)
+				rc = 0;
+			else if (rc != RELEASE_ECONFLICT)
+				rc = settle_write(s, rc, "deleting app", app, RELEASE_KIND_META, meta[i],
+						  NULL, 0, NULL);
+		} else {
+			rc = delete_record(s, app, RELEASE_KIND_META, meta[i], "deleting app");
+		}
+	}
 	return rc;
 }
 
@@ -147,6 +225,7 @@ RELEASE_API int release_app_create(release_store *store, const char *name, relea
 	struct raw raw;
 	struct buf b = {0};
 	int64_t created;
+	char token[33];
 	int found, deleting, rc;
 
 	if (out)
@@ -171,10 +250,15 @@ RELEASE_API int release_app_create(release_store *store, const char *name, relea
 	}
 	/* A tombstone means a deletion was interrupted: finish it first, so the
 	 * new app starts with no history. */
-	if (found && (rc = purge_app(store, name)) != 0)
+	if (found && (rc = purge_app(store, name, &raw)) != 0) {
+		if (rc == RELEASE_ECONFLICT)
+			rc = fail(store, RELEASE_EEXIST, "app '%s' already exists", name);
 		goto out_raw;
+	}
 	created = store_now(store);
-	encode_app(&b, name, created, 0);
+	if ((rc = make_token(store, token)) != 0)
+		goto out_raw;
+	encode_app(&b, name, created, token, 0);
 	if (b.err) {
 		rc = fail(store, b.err, "encoding app");
 	} else {
@@ -201,8 +285,11 @@ out:
 /* Removes the records of a tombstoned app, then the tombstone (bytes b). */
 static int finish_delete(release_store *s, const char *name, const struct buf *b)
 {
-	int rc = purge_app(s, name);
+	struct raw tomb = {b->p, b->len, 0, 1};
+	int rc = purge_app(s, name, &tomb);
 
+	if (rc == RELEASE_ECONFLICT) /* created again meanwhile: nothing of ours is left */
+		return 0;
 	if (rc != 0)
 		return rc;
 	rc = s->st->cas(s->ctx, name, RELEASE_KIND_META, "app", b->p, b->len, NULL, 0);
@@ -216,6 +303,7 @@ RELEASE_API int release_app_delete(release_store *store, const char *name)
 	release_app a = {0};
 	struct raw raw;
 	struct buf b = {0};
+	char token[33];
 	int found, deleting, rc;
 
 	if (!store)
@@ -239,7 +327,11 @@ RELEASE_API int release_app_delete(release_store *store, const char *name)
 	}
 	/* Tombstone first: from here on the app and its ids are gone for every
 	 * reader, whatever happens to the rest of the deletion. */
-	encode_app(&b, name, a.created, 1);
+	if ((rc = make_token(store, token)) != 0) {
+		raw_free(&raw);
+		return rc;
+	}
+	encode_app(&b, name, a.created, token, 1);
 	if (b.err) {
 		rc = fail(store, b.err, "encoding app");
 	} else {
@@ -260,6 +352,54 @@ RELEASE_API int release_app_delete(release_store *store, const char *name)
 	}
 	buf_free(&b);
 	return rc;
+}
+
+static int keep_hold(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
+{
+	struct raw *raw = payload;
+
+	(void)seq;
+	(void)key;
+	if (raw->found) {
+		raw->found = RAW_EXTRA;
+		return RELEASE_ECORRUPT;
+	}
+	if ((!data && len) || len > RELEASE_HOLD_INFO_MAX)
+		return RELEASE_ECORRUPT;
+	if (!(raw->data = (unsigned char *)dup_mem(data, len)))
+		return RELEASE_ENOMEM;
+	raw->len = len;
+	raw->found = 1;
+	return 0;
+}
+
+int read_hold(release_store *s, const char *app, struct lease *l, int *found)
+{
+	struct raw raw = {0};
+	int rc = s->st->held(s->ctx, app, keep_hold, &raw);
+
+	*found = 0;
+	memset(l, 0, sizeof *l);
+	if (rc == RELEASE_ENOTFOUND && raw.found != RAW_EXTRA) {
+		raw_free(&raw);
+		return 0;
+	}
+	if (rc != 0) {
+		raw_free(&raw);
+		return fail_backend(s, rc == RELEASE_ENOTFOUND ? RELEASE_ECORRUPT : rc,
+				    "reading who holds the app");
+	}
+	rc = decode_lease(raw.data, raw.len, l);
+	raw_free(&raw);
+	if (rc == RELEASE_ENOMEM)
+		return fail(s, rc, "out of memory");
+	if (rc != 0) { /* held, by a holder whose label cannot be read */
+		memset(l, 0, sizeof *l);
+		if (!(l->owner = dup_str("an unreadable owner")))
+			return fail(s, RELEASE_ENOMEM, "out of memory");
+	}
+	*found = 1;
+	return 0;
 }
 
 /* Fills an app's state: its record, active pointer and lease. */
@@ -295,10 +435,23 @@ static int load_app(release_store *s, const char *name, release_app **out)
 			a->status = RELEASE_APP_UPDATING;
 			a->lease_owner = l.owner;
 			a->lease_expires = l.expires;
+			a->lease_started = l.started;
 		} else {
 			free(l.owner);
 		}
 		raw_free(&raw);
+	}
+	/* A hold lasts as long as its holder: it has no expiry. */
+	if (rc == 0 && a->status != RELEASE_APP_UPDATING && has_hold(s)) {
+		struct lease l;
+		int held;
+
+		if ((rc = read_hold(s, name, &l, &held)) == 0 && held) {
+			a->status = RELEASE_APP_UPDATING;
+			a->lease_owner = l.owner;
+			a->lease_expires = INT64_MAX;
+			a->lease_started = l.started;
+		}
 	}
 	if (rc != 0) {
 		release_app_free(a);
@@ -478,6 +631,11 @@ RELEASE_API const char *release_app_lease_owner(const release_app *app)
 RELEASE_API int64_t release_app_lease_expires(const release_app *app)
 {
 	return app ? app->lease_expires : 0;
+}
+
+RELEASE_API int64_t release_app_lease_started(const release_app *app)
+{
+	return app ? app->lease_started : 0;
 }
 
 RELEASE_API void release_app_free(release_app *app)

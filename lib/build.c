@@ -79,6 +79,7 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 {
 	release_build_opts o;
 	release_build *b;
+	struct raw app_raw;
 	int rc;
 
 	if (out)
@@ -96,15 +97,18 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 		return fail(store, RELEASE_EINVAL, "build description is too long");
 	if (o.manifest && strlen(o.manifest) > MANIFEST_MAX)
 		return fail(store, RELEASE_EINVAL, "build manifest is too long");
-	if ((rc = require_app(store, app)) != 0)
+	if ((rc = app_for_write(store, app, &app_raw)) != 0)
 		return rc;
-	if (!(b = calloc(1, sizeof *b)))
+	if (!(b = calloc(1, sizeof *b))) {
+		raw_free(&app_raw);
 		return fail(store, RELEASE_ENOMEM, "out of memory");
+	}
 	b->app = dup_str(app);
 	b->description = dup_str(o.description ? o.description : "");
 	b->manifest = dup_str(o.manifest ? o.manifest : "");
 	if (!b->app || !b->description || !b->manifest) {
 		release_build_free(b);
+		raw_free(&app_raw);
 		return fail(store, RELEASE_ENOMEM, "out of memory");
 	}
 	b->status = o.status;
@@ -131,15 +135,15 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 			rc = fail(store, enc.err, "encoding build");
 			break;
 		}
-		rc = store->st->put(store->ctx, app, RELEASE_KIND_BUILD, b->id, seq, enc.p, enc.len);
-		rc = settle_write(store, rc, "writing build", app, RELEASE_KIND_BUILD, b->id, enc.p,
-				  enc.len, NULL);
+		rc = write_one(store, app, &app_raw, RELEASE_OP_PUT, RELEASE_KIND_BUILD, b->id, seq,
+			       NULL, 0, enc.p, enc.len, "writing build");
 		buf_free(&enc);
 		if (rc != RELEASE_ECONFLICT)
 			break;
 	}
+	raw_free(&app_raw);
 	if (rc == RELEASE_ECONFLICT)
-		rc = fail(store, rc, "app '%s': gave up after %d conflicting writes", app,
+		rc = fail(store, rc, "app '%s': gave up after %d conflicting writes (or the app was deleted)", app,
 			  WRITE_ATTEMPTS);
 	if (rc != 0 || !out)
 		release_build_free(b);
@@ -160,25 +164,29 @@ static int update_build(release_store *s, const char *app, const char *id,
 	if (out)
 		*out = NULL;
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-		struct raw raw;
+		struct raw raw, app_raw;
 		release_build *b;
 		struct buf enc = {0};
 
-		if ((rc = load_build(s, app, id, &b, &raw)) != 0)
+		if ((rc = app_for_write(s, app, &app_raw)) != 0)
 			return rc;
+		if ((rc = load_build(s, app, id, &b, &raw)) != 0) {
+			raw_free(&app_raw);
+			return rc;
+		}
 		if ((rc = change(s, b, arg)) == 0) {
 			encode_build(&enc, b);
 			if (enc.err) {
 				rc = fail(s, enc.err, "encoding build");
 			} else {
-				rc = s->st->cas(s->ctx, app, RELEASE_KIND_BUILD, id, raw.data, raw.len,
-						enc.p, enc.len);
-				rc = settle_write(s, rc, "updating build", app, RELEASE_KIND_BUILD, id,
-						  enc.p, enc.len, NULL);
+				rc = write_one(s, app, &app_raw, RELEASE_OP_CAS, RELEASE_KIND_BUILD, id,
+					       0, raw.data, raw.len, enc.p, enc.len,
+					       "updating build");
 			}
 			buf_free(&enc);
 		}
 		raw_free(&raw);
+		raw_free(&app_raw);
 		if (rc == 0 && out)
 			*out = b;
 		else
@@ -238,6 +246,24 @@ int build_set_release(release_store *s, const char *app, const char *build_id,
 		      const char *release_id)
 {
 	return update_build(s, app, build_id, change_release, release_id, NULL);
+}
+
+int build_link_op(release_store *s, const char *app, const char *build_id,
+		  const char *release_id, struct txn *t, struct raw *raw)
+{
+	release_build *b;
+	struct buf enc = {0};
+	int rc = load_build(s, app, build_id, &b, raw);
+
+	if (rc != 0)
+		return rc;
+	if ((rc = change_release(s, b, release_id)) == 0) {
+		encode_build(&enc, b);
+		txn_add_buf(t, RELEASE_OP_CAS, RELEASE_KIND_BUILD, build_id, 0, raw->data, raw->len,
+			    &enc);
+	}
+	release_build_free(b);
+	return rc;
 }
 
 int build_read(release_store *s, const char *app, const char *build_id, release_build **out)

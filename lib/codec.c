@@ -317,6 +317,8 @@ void encode_lease(struct buf *b, const struct lease *l)
 	enc_str(b, F_TOKEN, l->token);
 	enc_str(b, F_OWNER, l->owner);
 	enc_i64(b, F_EXPIRES, l->expires);
+	if (l->started)
+		enc_i64(b, F_STARTED, l->started);
 }
 
 int decode_lease(const void *data, size_t len, struct lease *l)
@@ -330,6 +332,7 @@ int decode_lease(const void *data, size_t len, struct lease *l)
 		case F_TOKEN: rc = dec_fixed(&d, l->token, sizeof l->token); break;
 		case F_OWNER: rc = dec_str(&d, &l->owner); break;
 		case F_EXPIRES: rc = dec_i64(&d, &l->expires); break;
+		case F_STARTED: rc = dec_i64(&d, &l->started); break;
 		default: rc = 0; break;
 		}
 	}
@@ -342,11 +345,14 @@ int decode_lease(const void *data, size_t len, struct lease *l)
 	return rc;
 }
 
-void encode_app(struct buf *b, const char *name, int64_t created, int deleting)
+void encode_app(struct buf *b, const char *name, int64_t created, const char *token,
+		int deleting)
 {
 	enc_begin(b, REC_APP);
 	enc_str(b, F_APP, name);
 	enc_i64(b, F_CREATED, created);
+	if (token && token[0])
+		enc_str(b, F_TOKEN, token);
 	if (deleting)
 		enc_u64(b, F_STATUS, 1);
 }

@@ -217,7 +217,7 @@ static int env_change(release_store *s, const char *app, const char *const *item
 	}
 	if ((rc = require_app(s, app)) != 0)
 		return rc;
-	return write_release(s, app, env_draft, &c, out);
+	return write_release(s, app, env_draft, NULL, &c, out);
 }
 
 RELEASE_API int release_env_set(release_store *store, const char *app,

@@ -184,7 +184,8 @@ struct active_ptr {
 struct lease {
 	char token[33];
 	char *owner;
-	int64_t expires;
+	int64_t expires; /* 0 in a hold's info: a hold lasts as long as its holder */
+	int64_t started;
 };
 
 struct release_app {
@@ -195,6 +196,7 @@ struct release_app {
 	int status;
 	char *lease_owner;
 	int64_t lease_expires;
+	int64_t lease_started;
 };
 
 void encode_release(struct buf *b, const struct release *r);
@@ -206,7 +208,10 @@ int decode_active(const void *data, size_t len, struct active_ptr *a);
 void encode_lease(struct buf *b, const struct lease *l);
 int decode_lease(const void *data, size_t len, struct lease *l);
 /* An app record is live, or a tombstone while its deletion is under way. */
-void encode_app(struct buf *b, const char *name, int64_t created, int deleting);
+/* token: this incarnation of the app, so that a record of an app deleted
+ * and created again never equals one of the app before. */
+void encode_app(struct buf *b, const char *name, int64_t created, const char *token,
+		int deleting);
 int decode_app(const void *data, size_t len, release_app *a, int *deleting);
 
 /* Clears what the decoders allocated, leaving the struct reusable. */
@@ -243,6 +248,57 @@ int settle_write(release_store *s, int rc, const char *what, const char *app, in
 
 /* Reports ENOTFOUND unless the app exists. */
 int require_app(release_store *s, const char *app);
+/* As require_app, keeping the live app record's bytes in raw: a version-2
+ * write checks them in its commit, so that it cannot land in an app deleted
+ * (or deleted and created again) since. */
+int require_app_raw(release_store *s, const char *app, struct raw *raw);
+
+/*
+ * Version 2 of the vtable, where the backend has it. A backend written for
+ * version 1 has a shorter struct: nothing past errmsg may be read before
+ * version says it is there.
+ */
+int has_commit(const release_store *s);
+int has_hold(const release_store *s);
+
+/* The operations of one commit, with the bytes they own. */
+#define TXN_OPS 8
+struct txn {
+	release_storage_op ops[TXN_OPS];
+	struct buf bufs[TXN_OPS];
+	size_t n;
+	int err; /* an operation could not be added */
+};
+void txn_free(struct txn *t);
+/* Adds an operation; data and old are borrowed and must outlive the commit,
+ * except with txn_put_buf/txn_cas_buf, which take b's bytes. */
+void txn_add(struct txn *t, int op, int kind, const char *key, uint64_t seq, const void *old,
+	     size_t old_len, const void *data, size_t len);
+void txn_add_buf(struct txn *t, int op, int kind, const char *key, uint64_t seq,
+		 const void *old, size_t old_len, struct buf *b);
+/* The app's live record as read, unchanged. */
+void txn_check_app(struct txn *t, const struct raw *app_raw);
+/*
+ * Commits t on a version-2 backend. 0, or RELEASE_ECONFLICT without a
+ * message (*failed: the index of the operation that failed), or a worded
+ * error. After a failure that leaves the outcome open, operation probe
+ * (one the commit alone can have made true) is read back: if it holds, the
+ * commit took effect and 0 is returned; if the read fails too, *unknown is
+ * set (unknown may be NULL).
+ */
+int txn_commit(release_store *s, const char *app, struct txn *t, size_t probe, const char *what,
+	       size_t *failed, int *unknown);
+/* One write: on a version-2 backend in a commit that checks app_raw (the
+ * live app record as read before what is written was decided), else alone
+ * (op RELEASE_OP_PUT or RELEASE_OP_CAS). Settled as settle_write. */
+int write_one(release_store *s, const char *app, const struct raw *app_raw, int op, int kind,
+	      const char *key, uint64_t seq, const void *old, size_t old_len, const void *data,
+	      size_t len, const char *what);
+/* Who holds app, on a backend with holds: 0 with l filled (free l->owner)
+ * and *found set, or an error. */
+int read_hold(release_store *s, const char *app, struct lease *l, int *found);
+/* require_app, keeping the app record when a commit will check it. */
+int app_for_write(release_store *s, const char *app, struct raw *app_raw);
 /* Reads the active pointer; a->id[0] == 0 when nothing was promoted. */
 int read_active(release_store *s, const char *app, struct active_ptr *a, struct raw *raw);
 /* Reads and decodes a release by id; ENOTFOUND with a message when absent. */
@@ -258,8 +314,11 @@ int load_release(release_store *s, const char *app, const char *id, release **ou
  * *out is NULL when draft said nothing to write.
  */
 typedef int (*draft_fn)(void *payload, const release *newest, release *r);
-int write_release(release_store *s, const char *app, draft_fn draft, void *payload,
-		  release **out);
+/* On a version-2 backend, adds what must be written in the same commit as
+ * the new release r (after its put); 0 or an error. */
+typedef int (*also_fn)(void *payload, struct txn *t, const release *r);
+int write_release(release_store *s, const char *app, draft_fn draft, also_fn also,
+		  void *payload, release **out);
 int decode_raw_release(release_store *s, const char *app, const struct raw *raw, release **out);
 /* Rewrites a release record with its promoted (or failed) time set to when,
  * or to now when when is 0. A record whose time is already when or later is
@@ -306,6 +365,10 @@ void pager_free(struct pager *p);
 /* build.c */
 int build_set_release(release_store *s, const char *app, const char *build_id,
 		      const char *release_id);
+/* Adds to t the rewrite of build_id naming release_id; *raw receives the
+ * build record's current bytes, which the commit borrows (free it after). */
+int build_link_op(release_store *s, const char *app, const char *build_id,
+		  const char *release_id, struct txn *t, struct raw *raw);
 int build_read(release_store *s, const char *app, const char *build_id, release_build **out);
 
 #endif

@@ -15,7 +15,10 @@ struct release_events {
 	release_store *store;
 	release_event_fn fn;
 	void *payload;
+	struct promotion *promotion;
 };
+
+static int renew_lease(struct promotion *p);
 
 struct promotion {
 	release_store *s;
@@ -24,6 +27,9 @@ struct promotion {
 	release_events ev;
 	char owner[128];
 	struct buf lease; /* our lease record while we hold it */
+	int64_t lease_expires; /* when it expires, unless renewed */
+	void *hold;        /* the backend's hold, when it has holds and we hold */
+	int holding;       /* hold or lease taken (or, forced, gone without) */
 	int64_t promoted;  /* when the active pointer moved to the release */
 	int swap_unknown;  /* the swap failed and reading back failed too */
 };
@@ -40,7 +46,24 @@ RELEASE_API int release_events_emit(release_events *events, const char *source,
 		return RELEASE_EINVAL;
 	if (events->fn)
 		events->fn(events->payload, store_now(events->store), source, message);
+	/* A deployer that reports progress keeps an expiring lease alive:
+	 * renewed once half of it has passed. */
+	if (events->promotion && events->promotion->lease.p) {
+		const struct promotion *p = events->promotion;
+
+		if (p->lease_expires - store_now(events->store) < p->s->lease_ns / 2)
+			renew_lease(events->promotion);
+	}
 	return 0;
+}
+
+RELEASE_API int release_events_keepalive(release_events *events)
+{
+	if (!events)
+		return RELEASE_EINVAL;
+	if (!events->promotion || !events->promotion->lease.p)
+		return 0; /* a hold lasts as long as its holder: nothing to renew */
+	return renew_lease(events->promotion);
 }
 
 static void status_event(struct promotion *p, const char *from, const char *to)
@@ -68,15 +91,22 @@ static int prepare(struct promotion *p, release_store *s, const char *app,
 	p->ev.store = s;
 	p->ev.fn = p->o.on_event;
 	p->ev.payload = p->o.event_payload;
+	p->ev.promotion = p;
 	if (p->o.wait_ns < 0)
 		return fail(s, RELEASE_EINVAL, "wait_ns is negative");
 	if (p->o.owner && strlen(p->o.owner) >= sizeof p->owner)
 		return fail(s, RELEASE_EINVAL, "lease owner is longer than %zu bytes",
 			    sizeof p->owner - 1);
-	if (p->o.owner)
+	if (p->o.owner) {
 		strcpy(p->owner, p->o.owner);
-	else
-		snprintf(p->owner, sizeof p->owner, "pid:%ld", (long)getpid());
+	} else {
+		char host[64] = "";
+
+		if (gethostname(host, sizeof host - 1) != 0)
+			host[0] = '\0';
+		snprintf(p->owner, sizeof p->owner, "pid %ld on %s", (long)getpid(),
+			 host[0] ? host : "this host");
+	}
 	return 0;
 }
 
@@ -84,6 +114,11 @@ static int prepare(struct promotion *p, release_store *s, const char *app,
  * taken it). Failing to is harmless: the lease expires. */
 static void drop_lease(struct promotion *p)
 {
+	p->holding = 0;
+	if (p->hold) {
+		p->s->st->unhold(p->s->ctx, p->hold);
+		p->hold = NULL;
+	}
 	if (!p->lease.p)
 		return;
 	p->s->st->cas(p->s->ctx, p->app, RELEASE_KIND_META, "lease", p->lease.p, p->lease.len,
@@ -91,17 +126,144 @@ static void drop_lease(struct promotion *p)
 	buf_free(&p->lease);
 }
 
+/* Extends our lease record by the store's lease_ns. */
+static int renew_lease(struct promotion *p)
+{
+	release_store *s = p->s;
+	struct lease mine;
+	struct buf next = {0};
+	int rc;
+
+	if ((rc = decode_lease(p->lease.p, p->lease.len, &mine)) != 0)
+		return fail(s, rc == RELEASE_ENOMEM ? rc : RELEASE_EIO, "renewing lease");
+	mine.expires = time_after(store_now(s), s->lease_ns);
+	encode_lease(&next, &mine);
+	free(mine.owner);
+	if (next.err)
+		return fail(s, next.err, "encoding lease");
+	rc = s->st->cas(s->ctx, p->app, RELEASE_KIND_META, "lease", p->lease.p, p->lease.len,
+			next.p, next.len);
+	rc = settle_write(s, rc, "renewing lease", p->app, RELEASE_KIND_META, "lease", next.p,
+			  next.len, NULL);
+	if (rc == 0) {
+		buf_free(&p->lease);
+		p->lease = next;
+		p->lease_expires = mine.expires;
+		return 0;
+	}
+	buf_free(&next);
+	if (rc == RELEASE_ECONFLICT)
+		rc = fail(s, RELEASE_EBUSY, "app '%s': the lease was taken over", p->app);
+	return rc;
+}
+
+/* Seconds from the store's now to t, for messages. */
+static long long secs_from_now(release_store *s, int64_t t)
+{
+	return (long long)((t - store_now(s)) / 1000000000);
+}
+
+/* The lease record of a promotion on the record protocol (a backend without
+ * holds, or a process of an older library), if live: RELEASE_EBUSY. */
+static int live_lease_record(struct promotion *p, struct raw *cur)
+{
+	release_store *s = p->s;
+	struct lease held;
+	int rc = read_record(s, p->app, RELEASE_KIND_META, "lease", cur), drc;
+
+	if (rc != 0 || !cur->found)
+		return rc;
+	if ((drc = decode_lease(cur->data, cur->len, &held)) == RELEASE_ENOMEM)
+		return fail(s, drc, "out of memory");
+	/* A lease we cannot read is treated as expired: it must never block
+	 * the app forever. */
+	if (drc != 0)
+		return 0;
+	if (held.expires > store_now(s) && !(p->o.flags & RELEASE_PROMOTE_FORCE))
+		rc = fail(s, RELEASE_EBUSY,
+			  "app '%s' is currently updating (lease held by %.100s, expires in %lld s)",
+			  p->app, held.owner, secs_from_now(s, held.expires));
+	free(held.owner);
+	return rc;
+}
+
+/* Words who holds app into buf. */
+static const char *hold_text(release_store *s, const char *app, char *buf, size_t len)
+{
+	struct lease l;
+	int found;
+
+	if (read_hold(s, app, &l, &found) != 0 || !found) {
+		snprintf(buf, len, "held by another promotion");
+		return buf;
+	}
+	if (l.started)
+		snprintf(buf, len, "held by %.100s, for %lld s", l.owner,
+			 -secs_from_now(s, l.started));
+	else
+		snprintf(buf, len, "held by %.100s", l.owner);
+	free(l.owner);
+	return buf;
+}
+
+/* Takes the app's hold (a backend's lock that ends with its holder). Forced,
+ * a promotion goes on without it when another holds it. */
+static int take_hold(struct promotion *p)
+{
+	release_store *s = p->s;
+	struct lease mine = {{0}, p->owner, 0, 0};
+	struct buf info = {0};
+	struct raw cur = {0};
+	char who[200];
+	int rc;
+
+	if ((rc = make_token(s, mine.token)) != 0)
+		return rc;
+	mine.started = store_now(s);
+	encode_lease(&info, &mine);
+	if (info.err)
+		return fail(s, info.err, "encoding hold");
+	p->hold = NULL;
+	rc = s->st->hold(s->ctx, p->app, info.p, info.len, &p->hold);
+	buf_free(&info);
+	if (rc == RELEASE_EBUSY) {
+		p->hold = NULL;
+		if (p->o.flags & RELEASE_PROMOTE_FORCE) {
+			p->holding = 1;
+			return 0;
+		}
+		return fail(s, RELEASE_EBUSY, "app '%s' is currently updating (%s)", p->app,
+			    hold_text(s, p->app, who, sizeof who));
+	}
+	if (rc != 0) {
+		p->hold = NULL;
+		return fail_backend(s, rc, "taking hold");
+	}
+	if ((rc = live_lease_record(p, &cur)) != 0) {
+		s->st->unhold(s->ctx, p->hold);
+		p->hold = NULL;
+	} else {
+		p->holding = 1;
+	}
+	raw_free(&cur);
+	return rc;
+}
+
 /* Takes the app's lease: free, expired, or (forced) anyone's. */
 static int take_lease(struct promotion *p)
 {
 	release_store *s = p->s;
 	struct raw cur;
-	struct lease mine = {{0}, p->owner, 0};
+	struct lease mine = {{0}, p->owner, 0, 0};
 	int rc, unknown = 0;
 
+	if (has_hold(s))
+		return take_hold(p);
 	if ((rc = make_token(s, mine.token)) != 0)
 		return rc;
-	mine.expires = time_after(store_now(s), s->lease_ns);
+	mine.started = store_now(s);
+	mine.expires = time_after(mine.started, s->lease_ns);
+	p->lease_expires = mine.expires;
 	encode_lease(&p->lease, &mine);
 	if (p->lease.err)
 		return fail(s, p->lease.err, "encoding lease");
@@ -120,8 +282,9 @@ static int take_lease(struct promotion *p)
 
 			if (live && !(p->o.flags & RELEASE_PROMOTE_FORCE)) {
 				rc = fail(s, RELEASE_EBUSY,
-					  "app '%s' is currently updating (lease held by %.100s)",
-					  p->app, held.owner);
+					  "app '%s' is currently updating (lease held by %.100s, "
+					  "expires in %lld s)",
+					  p->app, held.owner, secs_from_now(s, held.expires));
 			}
 			free(held.owner);
 		}
@@ -143,6 +306,8 @@ static int take_lease(struct promotion *p)
 		drop_lease(p);
 	if (rc != 0)
 		buf_free(&p->lease);
+	else
+		p->holding = 1;
 	return rc;
 }
 
@@ -179,6 +344,103 @@ static void finish(struct promotion *p)
 	drop_lease(p);
 }
 
+/* Adds the rewrite of release id with its promoted time set to when (only
+ * if it says less) to t; its bytes go to *raw, which t borrows. A release
+ * that cannot be read is left out (0) unless required: the outgoing
+ * release's stamp is best effort. */
+static int add_stamp(struct promotion *p, struct txn *t, const char *id, int64_t when,
+		     struct raw *raw, int required)
+{
+	release *r;
+	struct buf b = {0};
+	int rc = load_release(p->s, p->app, id, &r, raw);
+
+	if (!required && (rc == RELEASE_ENOTFOUND || rc == RELEASE_ECORRUPT)) {
+		clear_error(p->s);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (r->promoted < when) {
+		r->promoted = when;
+		encode_release(&b, r);
+		txn_add_buf(t, RELEASE_OP_CAS, RELEASE_KIND_RELEASE, r->id, 0, raw->data, raw->len,
+			    &b);
+	} else if (required) {
+		txn_add(t, RELEASE_OP_CHECK, RELEASE_KIND_RELEASE, id, 0, raw->data, raw->len, NULL,
+			0);
+	}
+	release_free(r);
+	return 0;
+}
+
+/*
+ * The end of a promotion on a version-2 backend: in one commit, the pointer
+ * moves from cur (bytes cur_raw) to r, r is stamped promoted, the outgoing
+ * release gets the stamp its pointer held, and a lease record of ours is
+ * given back; all checked against the app record. Stamps that changed
+ * meanwhile are read again; a pointer that changed fails the promotion.
+ */
+static int commit_promotion(struct promotion *p, const release *r, const struct active_ptr *cur,
+			    const struct raw *cur_raw)
+{
+	release_store *s = p->s;
+	int rc = 0;
+
+	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+		struct raw app_raw = {0}, r_raw = {0}, out_raw = {0};
+		struct txn t = {0};
+		struct active_ptr next;
+		struct buf enc = {0};
+		size_t failed, lease_op = TXN_OPS;
+
+		memset(&next, 0, sizeof next);
+		next.version = r->version;
+		strcpy(next.id, r->id);
+		next.promoted = store_now(s);
+		strcpy(next.previous, strcmp(cur->id, r->id) == 0 ? cur->previous : cur->id);
+		encode_active(&enc, &next);
+		if ((rc = require_app_raw(s, p->app, &app_raw)) == 0) {
+			txn_check_app(&t, &app_raw);
+			txn_add_buf(&t, RELEASE_OP_CAS, RELEASE_KIND_META, "active", 0, cur_raw->data,
+				    cur_raw->len, &enc);
+			/* gone (pruned) since it was read: it must not become active */
+			rc = add_stamp(p, &t, r->id, next.promoted, &r_raw, 1);
+		}
+		if (rc == 0 && cur->id[0] && strcmp(cur->id, r->id) != 0)
+			rc = add_stamp(p, &t, cur->id, cur->promoted, &out_raw, 0);
+		if (rc == 0 && p->lease.p) {
+			lease_op = t.n;
+			txn_add(&t, RELEASE_OP_CAS, RELEASE_KIND_META, "lease", 0, p->lease.p,
+				p->lease.len, NULL, 0);
+		}
+		if (rc == 0)
+			rc = txn_commit(s, p->app, &t, 1, "moving active pointer", &failed,
+					&p->swap_unknown);
+		buf_free(&enc);
+		txn_free(&t);
+		raw_free(&app_raw);
+		raw_free(&r_raw);
+		raw_free(&out_raw);
+		if (rc == 0) {
+			p->promoted = next.promoted;
+			if (p->lease.p) /* given back in the commit */
+				buf_free(&p->lease);
+			return 0;
+		}
+		if (rc != RELEASE_ECONFLICT)
+			return rc;
+		if (failed == 1)
+			return fail(s, rc, "app '%s': the active release changed during the promotion",
+				    p->app);
+		if (failed == lease_op) /* a forced promotion took our lease */
+			buf_free(&p->lease);
+		/* the app record (then read again, it says whether the app is
+		 * gone) or a stamp changed: once more */
+	}
+	return fail(s, RELEASE_ECONFLICT, "app '%s': the promotion's records kept changing", p->app);
+}
+
 /* Runs the promotion of r (as read), taking the lease unless p holds it;
  * gives the lease back whatever happens. */
 static int promote(struct promotion *p, release *r)
@@ -187,7 +449,7 @@ static int promote(struct promotion *p, release *r)
 	struct active_ptr cur, next;
 	struct raw cur_raw = {0};
 	struct buf enc = {0};
-	int announce = !p->lease.p, announced = !announce, rc;
+	int announce = !p->holding, announced = !announce, rc;
 
 	/* The lease first: once it is held, only a forced promotion can move
 	 * the pointer, so what we read next stays true until our swap. */
@@ -224,6 +486,17 @@ static int promote(struct promotion *p, release *r)
 				  p->app, r->id, drc, cur.id[0] ? cur.id : "nothing", why);
 			goto out;
 		}
+	}
+	if (has_commit(s)) {
+		rc = commit_promotion(p, r, &cur, &cur_raw);
+		if (rc != 0 && p->swap_unknown) {
+			char why[ERRMSG_MAX / 2];
+
+			snprintf(why, sizeof why, "%.250s", s->errmsg);
+			rc = fail(s, rc, "app '%s': whether %s became active is unknown: %s", p->app,
+				  r->id, why);
+		}
+		goto out;
 	}
 	/* The outgoing release's own stamp may have been lost when it was
 	 * promoted (the pointer held its time until now): write it before the
@@ -269,7 +542,7 @@ static int promote(struct promotion *p, release *r)
 	}
 out:
 	/* A refusal before anything started has nothing to report. */
-	if (p->lease.p && announced)
+	if (p->holding && announced)
 		finish(p);
 	else
 		drop_lease(p);
@@ -297,9 +570,29 @@ RELEASE_API int release_promote(release_store *store, const char *app, const cha
 	return rc;
 }
 
+struct copy {
+	const release *target;
+	release_store *store;
+	const char *app;
+	struct raw build_raw;
+};
+
+/* The copy names its build's record as its newest user, in its own commit:
+ * a prune that meanwhile decided the build was unused fails its own commit
+ * (the build's bytes changed), or makes this one fail (the build is gone). */
+static int copy_link_build(void *payload, struct txn *t, const release *r)
+{
+	struct copy *c = payload;
+
+	raw_free(&c->build_raw);
+	if (!r->build)
+		return 0;
+	return build_link_op(c->store, c->app, r->build, r->id, t, &c->build_raw);
+}
+
 static int copy_draft(void *payload, const release *newest, release *r)
 {
-	const release *t = payload;
+	const release *t = ((const struct copy *)payload)->target;
 
 	(void)newest;
 	if ((t->build && !(r->build = dup_str(t->build))) || !(r->manifest = dup_str(t->manifest)) ||
@@ -327,23 +620,34 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
 		return rc;
 	if ((rc = require_app(store, app)) != 0)
 		return rc;
+	/* A target that does not exist is refused before anything is taken. */
+	if (target && (rc = load_release(store, app, target, &t, NULL)) != 0)
+		return rc;
+	release_free(t);
+	t = NULL;
+	/* The lease comes first, so a busy app gets no orphan copy, and the
+	 * target is decided by what is active once no other promotion runs. */
+	if ((rc = wait_lease(&p)) != 0)
+		return rc;
 	if (!target) {
-		if ((rc = read_active(store, app, &a, NULL)) != 0)
-			return rc;
-		if (!a.previous[0])
-			return fail(store, RELEASE_ENOTFOUND,
-				    "app '%s' has no previously active release to roll back to", app);
+		if ((rc = read_active(store, app, &a, NULL)) == 0 && !a.previous[0])
+			rc = fail(store, RELEASE_ENOTFOUND,
+				  "app '%s' has no previously active release to roll back to", app);
 		target = a.previous;
 	}
-	if ((rc = load_release(store, app, target, &t, NULL)) != 0)
-		return rc;
-	/* The lease comes first, so a busy app gets no orphan copy. */
-	if ((rc = wait_lease(&p)) != 0) {
-		release_free(t);
+	if (rc == 0)
+		rc = load_release(store, app, target, &t, NULL);
+	if (rc != 0) {
+		drop_lease(&p);
 		return rc;
 	}
 	status_event(&p, "running", "updating");
-	rc = write_release(store, app, copy_draft, t, &r);
+	{
+		struct copy c = {t, store, app, {0}};
+
+		rc = write_release(store, app, copy_draft, copy_link_build, &c, &r);
+		raw_free(&c.build_raw);
+	}
 	release_free(t);
 	if (rc != 0) {
 		finish(&p);

@@ -130,6 +130,117 @@ int settle_write(release_store *s, int rc, const char *what, const char *app, in
 	return 0;
 }
 
+/* ------------------------------------------------------------ commits */
+
+int has_commit(const release_store *s)
+{
+	return s->st->version >= 2 && s->st->commit;
+}
+
+int has_hold(const release_store *s)
+{
+	return s->st->version >= 2 && s->st->hold && s->st->unhold && s->st->held;
+}
+
+void txn_free(struct txn *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		buf_free(&t->bufs[i]);
+	memset(t, 0, sizeof *t);
+}
+
+void txn_add(struct txn *t, int op, int kind, const char *key, uint64_t seq, const void *old,
+	     size_t old_len, const void *data, size_t len)
+{
+	release_storage_op *o;
+
+	if (t->n == TXN_OPS) {
+		t->err = RELEASE_ENOMEM;
+		return;
+	}
+	o = &t->ops[t->n];
+	memset(&t->bufs[t->n], 0, sizeof t->bufs[t->n]);
+	t->n++;
+	o->op = op;
+	o->kind = kind;
+	o->key = key;
+	o->seq = seq;
+	o->old = old;
+	o->old_len = old ? old_len : 0;
+	o->data = data;
+	o->len = data ? len : 0;
+}
+
+void txn_add_buf(struct txn *t, int op, int kind, const char *key, uint64_t seq,
+		 const void *old, size_t old_len, struct buf *b)
+{
+	if (b->err && !t->err)
+		t->err = b->err;
+	txn_add(t, op, kind, key, seq, old, old_len, b->p, b->len);
+	if (t->ops[t->n - 1].data == b->p && b->p)
+		t->bufs[t->n - 1] = *b; /* ours to free now */
+	else
+		buf_free(b);
+	memset(b, 0, sizeof *b);
+}
+
+void txn_check_app(struct txn *t, const struct raw *app_raw)
+{
+	txn_add(t, RELEASE_OP_CHECK, RELEASE_KIND_META, "app", 0, app_raw->data, app_raw->len,
+		NULL, 0);
+}
+
+int txn_commit(release_store *s, const char *app, struct txn *t, size_t probe, const char *what,
+	       size_t *failed, int *unknown)
+{
+	size_t bad = t->n;
+	const release_storage_op *o;
+	int rc;
+
+	if (unknown)
+		*unknown = 0;
+	if (failed)
+		*failed = t->n;
+	if (t->err)
+		return fail(s, t->err, "%s: %s", what,
+			    t->err == RELEASE_ENOMEM ? "out of memory" : "cannot encode the records");
+	rc = s->st->commit(s->ctx, app, t->ops, t->n, &bad);
+	if (failed)
+		*failed = bad;
+	if (rc == RELEASE_ECONFLICT && bad < t->n)
+		return rc;
+	if (rc == RELEASE_ECONFLICT) /* a backend that did not say which */
+		return fail(s, RELEASE_EIO, "%s: storage reported a conflict without its operation",
+			    what);
+	o = &t->ops[probe < t->n ? probe : 0];
+	return settle_write(s, rc, what, app, o->kind, o->key, o->data, o->len, unknown);
+}
+
+int app_for_write(release_store *s, const char *app, struct raw *app_raw)
+{
+	memset(app_raw, 0, sizeof *app_raw);
+	return has_commit(s) ? require_app_raw(s, app, app_raw) : require_app(s, app);
+}
+
+int write_one(release_store *s, const char *app, const struct raw *app_raw, int op, int kind,
+	      const char *key, uint64_t seq, const void *old, size_t old_len, const void *data,
+	      size_t len, const char *what)
+{
+	struct txn t = {0};
+	int rc;
+
+	if (!has_commit(s)) {
+		rc = op == RELEASE_OP_PUT ? s->st->put(s->ctx, app, kind, key, seq, data, len) :
+					    s->st->cas(s->ctx, app, kind, key, old, old_len, data, len);
+		return settle_write(s, rc, what, app, kind, key, data, len, NULL);
+	}
+	txn_check_app(&t, app_raw);
+	txn_add(&t, op, kind, key, seq, old, old_len, data, len);
+	rc = txn_commit(s, app, &t, 1, what, NULL, NULL);
+	txn_free(&t);
+	return rc;
+}
+
 int read_active(release_store *s, const char *app, struct active_ptr *a, struct raw *raw)
 {
 	struct raw local = {0};
@@ -196,28 +307,58 @@ int decode_raw_release(release_store *s, const char *app, const struct raw *raw,
 	return decoded(s, app, raw, out);
 }
 
-int write_release(release_store *s, const char *app, draft_fn draft, void *payload,
-		  release **out)
+/* Puts r (encoded in b): alone on a version-1 backend, else in one commit
+ * with the check that the app is still the one read before r was drafted
+ * (app_raw), and what also adds. */
+static int put_release(release_store *s, const char *app, const struct raw *app_raw,
+		       const release *r, struct buf *b, also_fn also, void *payload)
+{
+	struct txn t = {0};
+	int rc;
+
+	if (!has_commit(s)) {
+		rc = s->st->put(s->ctx, app, RELEASE_KIND_RELEASE, r->id, r->version, b->p, b->len);
+		return settle_write(s, rc, "writing release", app, RELEASE_KIND_RELEASE, r->id, b->p,
+				    b->len, NULL);
+	}
+	txn_check_app(&t, app_raw);
+	txn_add(&t, RELEASE_OP_PUT, RELEASE_KIND_RELEASE, r->id, r->version, NULL, 0, b->p, b->len);
+	if (!also || (rc = also(payload, &t, r)) == 0)
+		rc = txn_commit(s, app, &t, 1, "writing release", NULL, NULL);
+	txn_free(&t);
+	return rc;
+}
+
+int write_release(release_store *s, const char *app, draft_fn draft, also_fn also,
+		  void *payload, release **out)
 {
 	int rc = 0;
 
 	if (out)
 		*out = NULL;
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-		struct raw raw;
+		struct raw raw, app_raw = {0};
 		release *newest = NULL, *r;
 		struct buf b = {0};
 
-		if ((rc = read_newest(s, app, RELEASE_KIND_RELEASE, &raw)) != 0)
+		/* The app first: what is drafted below must be of this life of it. */
+		if (has_commit(s) && (rc = require_app_raw(s, app, &app_raw)) != 0)
 			return rc;
+		if ((rc = read_newest(s, app, RELEASE_KIND_RELEASE, &raw)) != 0) {
+			raw_free(&app_raw);
+			return rc;
+		}
 		if (raw.found) {
 			rc = decoded(s, app, &raw, &newest);
 			raw_free(&raw);
-			if (rc != 0)
+			if (rc != 0) {
+				raw_free(&app_raw);
 				return rc;
+			}
 		}
 		if (!(r = calloc(1, sizeof *r))) {
 			release_free(newest);
+			raw_free(&app_raw);
 			return fail(s, RELEASE_ENOMEM, "out of memory");
 		}
 		rc = draft(payload, newest, r);
@@ -237,6 +378,7 @@ int write_release(release_store *s, const char *app, draft_fn draft, void *paylo
 			rc = RELEASE_ENOMEM;
 		if (rc != 0) {
 			release_free(r);
+			raw_free(&app_raw);
 			if (rc == 1)
 				return 0; /* nothing to write */
 			return rc == RELEASE_ENOMEM ? fail(s, rc, "out of memory") : rc;
@@ -246,12 +388,10 @@ int write_release(release_store *s, const char *app, draft_fn draft, void *paylo
 		if (b.err) {
 			rc = fail(s, b.err, "encoding release");
 		} else {
-			rc = s->st->put(s->ctx, app, RELEASE_KIND_RELEASE, r->id, r->version, b.p,
-					b.len);
-			rc = settle_write(s, rc, "writing release", app, RELEASE_KIND_RELEASE, r->id,
-					  b.p, b.len, NULL);
+			rc = put_release(s, app, &app_raw, r, &b, also, payload);
 		}
 		buf_free(&b);
+		raw_free(&app_raw);
 		if (rc == 0) {
 			if (out)
 				*out = r;
@@ -262,8 +402,9 @@ int write_release(release_store *s, const char *app, draft_fn draft, void *paylo
 		release_free(r);
 		if (rc != RELEASE_ECONFLICT)
 			return rc;
-		/* Another writer took this version (or, rarely, this id): build the
-		 * release again on top of the new newest one. */
+		/* Another writer took this version (or, rarely, this id), or what
+		 * the commit checks changed: build the release again on top of
+		 * the new newest one. */
 	}
 	return fail(s, RELEASE_ECONFLICT, "app '%s': gave up after %d conflicting writes", app,
 		    WRITE_ATTEMPTS);
@@ -272,18 +413,21 @@ int write_release(release_store *s, const char *app, draft_fn draft, void *paylo
 int stamp_release(release_store *s, const char *app, const char *id, int failed, int64_t when)
 {
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-		struct raw raw;
+		struct raw raw, app_raw;
 		release *r;
 		struct buf b = {0};
 		int64_t *field;
-		int rc = load_release(s, app, id, &r, &raw);
+		int rc = app_for_write(s, app, &app_raw);
 
+		if (rc == 0 && (rc = load_release(s, app, id, &r, &raw)) != 0)
+			raw_free(&app_raw);
 		if (rc != 0)
 			return rc;
 		field = failed ? &r->failed : &r->promoted;
 		if (when && *field >= when) { /* already says as much */
 			release_free(r);
 			raw_free(&raw);
+			raw_free(&app_raw);
 			return 0;
 		}
 		*field = when ? when : store_now(s);
@@ -292,13 +436,13 @@ int stamp_release(release_store *s, const char *app, const char *id, int failed,
 		if (b.err) {
 			rc = fail(s, b.err, "encoding release");
 		} else {
-			rc = s->st->cas(s->ctx, app, RELEASE_KIND_RELEASE, id, raw.data, raw.len, b.p,
-					b.len);
-			rc = settle_write(s, rc, failed ? "recording the failure" : "recording promotion",
-					  app, RELEASE_KIND_RELEASE, id, b.p, b.len, NULL);
+			rc = write_one(s, app, &app_raw, RELEASE_OP_CAS, RELEASE_KIND_RELEASE, id, 0,
+				       raw.data, raw.len, b.p, b.len,
+				       failed ? "recording the failure" : "recording promotion");
 		}
 		buf_free(&b);
 		raw_free(&raw);
+		raw_free(&app_raw);
 		if (rc == 0)
 			return 0;
 		if (rc != RELEASE_ECONFLICT)

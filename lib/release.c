@@ -35,7 +35,19 @@ static int mark_active(release_store *s, const char *app, release *r)
 
 struct from_build {
 	const release_build *build;
+	release_store *store;
+	const char *app;
+	struct raw build_raw; /* the build record the commit rewrites */
 };
+
+/* The build's back link, in the release's own commit. */
+static int link_build(void *payload, struct txn *t, const release *r)
+{
+	struct from_build *fb = payload;
+
+	raw_free(&fb->build_raw);
+	return build_link_op(fb->store, fb->app, fb->build->id, r->id, t, &fb->build_raw);
+}
 
 static int build_draft(void *payload, const release *newest, release *r)
 {
@@ -70,12 +82,18 @@ RELEASE_API int release_create(release_store *store, const char *app, const char
 		release_build_free(b);
 		return rc;
 	}
+	memset(&fb, 0, sizeof fb);
 	fb.build = b;
-	rc = write_release(store, app, build_draft, &fb, &r);
+	fb.store = store;
+	fb.app = app;
+	/* On a version-2 backend the build's back link is written with the
+	 * release, and a build deleted meanwhile makes the commit fail. */
+	rc = write_release(store, app, build_draft, link_build, &fb, &r);
+	raw_free(&fb.build_raw);
 	release_build_free(b);
-	/* The release exists now whatever happens to the build's back link,
-	 * which only helps listings: failing to write it is no failure. */
-	if (rc == 0 && build_set_release(store, app, build_id, r->id) != 0)
+	/* On version 1 the release exists now whatever happens to the back
+	 * link, which only helps listings: failing to write it is no failure. */
+	if (rc == 0 && !has_commit(store) && build_set_release(store, app, build_id, r->id) != 0)
 		clear_error(store);
 	if (rc == 0 && out)
 		*out = r;

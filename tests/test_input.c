@@ -447,12 +447,16 @@ static void init_writes_only_the_callers_bytes(void **state)
 	assert_int_equal(o->size, sizeof(release_store_opts));
 }
 
+/* Fails once *payload is set; until then, fills buf with a pattern. */
 static int broken_random(void *payload, unsigned char *buf, size_t len)
 {
-	(void)payload;
-	(void)buf;
-	(void)len;
-	return RELEASE_EIO;
+	static unsigned char next;
+
+	if (*(const int *)payload)
+		return RELEASE_EIO;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = next++;
+	return 0;
 }
 
 static void a_failing_random_source_fails_the_write(void **state)
@@ -461,16 +465,21 @@ static void a_failing_random_source_fails_the_write(void **state)
 	release_store *s = NULL;
 	const char *pair = "A=1";
 	release *r = (release *)1;
+	int broken = 0;
 
 	(void)state;
 	release_store_opts_init(&o);
 	o.random = broken_random;
+	o.random_payload = &broken;
 	assert_ok(release_store_open(&s, "memory:", &o));
 	assert_store_ok(s, release_app_create(s, "myapp", NULL));
+	broken = 1;
 	assert_int_equal(release_env_set(s, "myapp", &pair, 1, &r), RELEASE_EIO);
 	assert_null(r);
 	assert_non_null(strstr(release_store_errmsg(s), "random"));
 	assert_int_equal(count_releases(s, "myapp"), 0);
+	/* an app is told apart from an earlier one of its name by a token */
+	assert_int_equal(release_app_create(s, "other", NULL), RELEASE_EIO);
 	release_store_close(s);
 }
 

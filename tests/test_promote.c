@@ -289,7 +289,9 @@ static void the_app_reports_who_holds_the_lease(void **state)
 	racing_opts(&o, &p);
 	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
 	assert_int_equal(p.app_status, RELEASE_APP_UPDATING);
-	assert_memory_equal(p.lease_owner, "pid:", 4);
+	/* the default owner names the process and its host */
+	assert_memory_equal(p.lease_owner, "pid ", 4);
+	assert_non_null(strstr(p.lease_owner, " on "));
 	/* after the promotion, the app is idle again */
 	{
 		release_app *a = NULL;

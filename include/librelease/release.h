@@ -210,9 +210,14 @@ RELEASE_API const char *release_app_previous(const release_app *app);
 RELEASE_API int release_app_status(const release_app *app);
 /* "running" or "updating". Static. */
 RELEASE_API const char *release_app_status_name(int status);
-/* Owner label and expiry of the live lease; NULL and 0 when running. */
+/* Owner label and expiry of the live lease; NULL and 0 when running. A
+ * promotion on a store whose backend has holds (the file store, PostgreSQL)
+ * holds the app for as long as its process lives: its expiry is INT64_MAX. */
 RELEASE_API const char *release_app_lease_owner(const release_app *app);
 RELEASE_API int64_t release_app_lease_expires(const release_app *app);
+/* When the running promotion started (store clock, ns); 0 when running or
+ * unknown. Since 1.1. */
+RELEASE_API int64_t release_app_lease_started(const release_app *app);
 RELEASE_API void release_app_free(release_app *app);
 
 /* --------------------------------------------------------------- builds */
@@ -375,6 +380,16 @@ RELEASE_API int release_events_emit(release_events *events, const char *source,
 				    const char *message);
 
 /*
+ * Keeps the promotion's lease alive from inside a long deployer: on a
+ * backend without holds the lease record is extended by the store's
+ * lease_ns (release_events_emit() does so too once half of it has passed).
+ * With holds, which last as long as the promoting process, it does nothing.
+ * 0; RELEASE_EBUSY when a forced promotion took the lease over; a storage
+ * error. Since 1.1.
+ */
+RELEASE_API int release_events_keepalive(release_events *events);
+
+/*
  * A deployer does the real work of making r live (kubectl, systemctl, a
  * symlink swap…), reporting progress through events. It returns 0 on success;
  * anything else fails the promotion. r and events are borrowed for the call.
@@ -410,8 +425,14 @@ RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, siz
  * over, and a wait_ns option waits for a busy app), runs the deployer, then
  * moves the active pointer by compare-and-swap against its value before the
  * deployer ran (a promotion forced meanwhile makes this one RELEASE_ECONFLICT).
- * A deployer that runs longer than the store's lease_ns may lose its lease to
- * another promoter, so choose lease_ns above the longest deployment.
+ * On a backend with holds (storage version 2: the file store, PostgreSQL)
+ * the lease is a hold that ends when the promoting process does, so a
+ * crashed promoter never blocks the app; there, a forced promotion goes on
+ * without the hold when another process has it. Elsewhere the lease is a
+ * record that expires after the store's lease_ns: a long deployer keeps it
+ * with release_events_keepalive() or by emitting events.
+ * On a version-2 backend the pointer, the release's promoted time and the
+ * lease's end are written in one commit.
  * Promoting a release older than the active one is RELEASE_EOLDER.
  * When the deployer fails the previous release stays active, id is marked
  * failed and RELEASE_EDEPLOY is returned. RELEASE_PROMOTE_FORCE overrides
