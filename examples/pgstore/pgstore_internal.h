@@ -1,0 +1,83 @@
+/*
+ * What pgstore's files share: the handle, the statements and how they run,
+ * and the checks every method makes at its door. Names shared between files
+ * carry the prefix pgs_, so that a program linking pgstore statically never
+ * meets them.
+ */
+#ifndef PGSTORE_INTERNAL_H
+#define PGSTORE_INTERNAL_H
+
+#include "pgstore.h"
+
+#include <libpq-fe.h>
+
+#include <stdint.h>
+
+#define KEY_MAX 64
+#define ERR_MAX 512
+
+/* Type oids of the parameters (fixed since PostgreSQL 7). */
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_TEXT 25
+
+#define MAX_PARAMS 5
+
+/* The prepared statements, by name; a connection prepares each on its
+ * first use. */
+enum stmt {
+	S_PUT,
+	S_GET,
+	S_GET_SEQ,
+	S_SCAN,
+	S_CAS,
+	S_CREATE,
+	S_REMOVE,
+	S_DEL,
+	S_APPS,
+	N_STMT
+};
+
+struct pg {
+	PGconn *conn;
+	unsigned prepared;   /* bit s: statement s is prepared on conn */
+	char *search_path;   /* the schema found at open, quoted, then pg_catalog */
+	char err[ERR_MAX];
+};
+
+/* Parameters of one statement: text values are NUL-terminated, binary ones
+ * carry a length. */
+struct params {
+	const char *value[MAX_PARAMS];
+	int len[MAX_PARAMS];
+	int format[MAX_PARAMS];
+	int n;
+	char num[3][24]; /* room for the numbers' text */
+	int n_num;
+};
+
+/* session.c: errors, the connection, statements */
+int pgs_failf(struct pg *p, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int pgs_fail_result(struct pg *p, PGresult *res, const char *what);
+int pgs_exec_plain(struct pg *p, const char *sql, ExecStatusType want, const char *what);
+int pgs_pin_session(struct pg *p);
+void pgs_param_text(struct params *q, const char *s);
+void pgs_param_u64(struct params *q, uint64_t v);
+void pgs_param_bytes(struct params *q, const void *data, size_t len);
+void pgs_param_record(struct params *q, const char *app, int kind, const char *key);
+/* Runs statement s (reconnecting first if the connection was lost); NULL,
+ * with *rc set and the message kept, unless its status is want. */
+PGresult *pgs_run(struct pg *p, enum stmt s, const struct params *q, ExecStatusType want,
+		  int *rc);
+int pgs_run_change(struct pg *p, enum stmt s, const struct params *q, int *changed);
+
+/* pgstore.c: the door */
+struct pg *pgs_begin(void *ctx);
+int pgs_check_record(struct pg *p, const char *app, int kind, const char *key, int takes_key);
+int pgs_too_big(size_t len);
+
+/* schema.c */
+int pgs_migrate(struct pg *p);
+
+#endif

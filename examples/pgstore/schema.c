@@ -1,0 +1,160 @@
+/*
+ * The tables, created on a store's first open and migrated on the first open
+ * by newer code; a layout newer than this code knows is refused.
+ */
+#include "pgstore_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The migrations, in order: append only, never edit one that shipped. Each
+ * runs once per schema, in the transaction that records it. */
+struct migration {
+	int version;
+	const char *description;
+	const char *sql;
+};
+
+static const struct migration migrations[] = {
+	{1, "records keyed by (app, kind, key), ordered kinds indexed by seq",
+	 "CREATE TABLE librelease_records ("
+	 " app text NOT NULL,"
+	 " kind smallint NOT NULL,"
+	 " key text NOT NULL,"
+	 " seq bigint NOT NULL CHECK (seq >= 0),"
+	 " data bytea NOT NULL,"
+	 " PRIMARY KEY (app, kind, key));"
+	 "CREATE UNIQUE INDEX librelease_records_seq"
+	 " ON librelease_records (app, kind, seq) WHERE seq > 0;"},
+};
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+/* Runs a one-row, one-column query; its text value (malloc'ed) or NULL. */
+static int query_value(struct pg *p, const char *sql, const char *what, char **out)
+{
+	PGresult *res = PQexecParams(p->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+
+	*out = NULL;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) != 1)
+		return pgs_fail_result(p, res, what);
+	if (!PQgetisnull(res, 0, 0) && !(*out = strdup(PQgetvalue(res, 0, 0)))) {
+		PQclear(res);
+		return pgs_failf(p, RELEASE_ENOMEM, "out of memory");
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int record_migration(struct pg *p, const struct migration *m)
+{
+	char version[16];
+	const char *values[2] = {version, m->description};
+	PGresult *res;
+
+	snprintf(version, sizeof version, "%d", m->version);
+	res = PQexecParams(p->conn,
+			   "INSERT INTO librelease_schema (version, description) VALUES ($1, $2)",
+			   2, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return pgs_fail_result(p, res, "recording a migration");
+	PQclear(res);
+	return 0;
+}
+
+/* Inside a transaction that holds the schema's migration lock. */
+static int migrate_locked(struct pg *p)
+{
+	char *have = NULL, *version = NULL;
+	long current;
+	int rc;
+
+	if ((rc = query_value(p, "SELECT to_regclass('librelease_schema')::text",
+			      "looking for the schema table", &have)) != 0)
+		return rc;
+	if (!have)
+		rc = pgs_exec_plain(p,
+				    "CREATE TABLE librelease_schema ("
+				    " version integer PRIMARY KEY,"
+				    " description text NOT NULL,"
+				    " applied_at timestamptz NOT NULL DEFAULT now())",
+				    PGRES_COMMAND_OK, "creating the schema table");
+	free(have);
+	if (rc != 0 || (rc = query_value(p, "SELECT coalesce(max(version), 0) FROM librelease_schema",
+					 "reading the schema version", &version)) != 0)
+		return rc;
+	current = version ? strtol(version, NULL, 10) : 0;
+	free(version);
+	if (current > PGSTORE_SCHEMA_VERSION)
+		return pgs_failf(p, RELEASE_EUNSUPPORTED,
+				 "the store's tables are at schema version %ld, newer than this "
+				 "program knows (%d): upgrade the program, not the tables",
+				 current, PGSTORE_SCHEMA_VERSION);
+	for (size_t i = 0; i < N_MIGRATIONS; i++) {
+		const struct migration *m = &migrations[i];
+
+		if (m->version <= current)
+			continue;
+		if ((rc = pgs_exec_plain(p, m->sql, PGRES_COMMAND_OK,
+					 "migrating the tables")) != 0 ||
+		    (rc = record_migration(p, m)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Whether the tables are at this code's version already, as they are on
+ * every open but the first: one round trip, no transaction. Any failure
+ * (no table yet, no schema) leaves the answer to pgs_migrate(). */
+static int up_to_date(struct pg *p)
+{
+	PGresult *res = PQexec(p->conn, "SELECT max(version) FROM librelease_schema");
+	int yes = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		  !PQgetisnull(res, 0, 0) &&
+		  strtol(PQgetvalue(res, 0, 0), NULL, 10) == PGSTORE_SCHEMA_VERSION;
+
+	PQclear(res);
+	return yes;
+}
+
+/* Creates or migrates the tables in one transaction. Concurrent openers of
+ * one schema take turns on an advisory lock named after it. */
+int pgs_migrate(struct pg *p)
+{
+	char *schema = NULL, *quoted;
+	int rc;
+
+	if ((rc = query_value(p, "SELECT current_schema()", "finding the schema", &schema)) != 0)
+		return rc;
+	if (!schema)
+		return pgs_failf(p, RELEASE_EIO,
+				 "no schema to keep the tables in: search_path names no existing "
+				 "schema (create it, or set options=-csearch_path=NAME)");
+	quoted = PQescapeIdentifier(p->conn, schema, strlen(schema));
+	free(schema);
+	if (!quoted || !(p->search_path = malloc(strlen(quoted) + sizeof ", pg_catalog"))) {
+		PQfreemem(quoted);
+		return pgs_failf(p, RELEASE_ENOMEM, "out of memory");
+	}
+	strcpy(p->search_path, quoted);
+	strcat(p->search_path, ", pg_catalog");
+	PQfreemem(quoted);
+	if ((rc = pgs_pin_session(p)) != 0)
+		return rc;
+	if (up_to_date(p))
+		return 0;
+	if ((rc = pgs_exec_plain(p, "BEGIN", PGRES_COMMAND_OK, "starting the migration")) != 0)
+		return rc;
+	/* 0x6c72656c: "lrel", the lock's namespace among advisory locks */
+	if ((rc = pgs_exec_plain(p,
+				 "SELECT pg_advisory_xact_lock(1819436396,"
+				 " hashtext(current_schema()))",
+				 PGRES_TUPLES_OK, "locking the schema")) != 0 ||
+	    (rc = migrate_locked(p)) != 0) {
+		PGresult *res = PQexec(p->conn, "ROLLBACK");
+
+		PQclear(res);
+		return rc;
+	}
+	return pgs_exec_plain(p, "COMMIT", PGRES_COMMAND_OK, "committing the migration");
+}

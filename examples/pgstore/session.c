@@ -1,0 +1,205 @@
+/*
+ * The connection and its statements: errors worded once, the session pinned
+ * to the store's schema, reconnection after a loss, and the statements run
+ * with their parameters.
+ *
+ * Parameters go as text (app, key, numbers) and binary (bytes); results come
+ * back binary, so record bytes are never escaped or re-encoded.
+ */
+#include "pgstore_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int nparams;
+	const unsigned int types[MAX_PARAMS];
+	const char *sql;
+} stmts[N_STMT] = {
+	[S_PUT] = {"librelease_put", 5, {OID_TEXT, OID_INT2, OID_TEXT, OID_INT8, OID_BYTEA},
+		   "INSERT INTO librelease_records (app, kind, key, seq, data)"
+		   " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"},
+	[S_GET] = {"librelease_get", 3, {OID_TEXT, OID_INT2, OID_TEXT},
+		   "SELECT seq, data FROM librelease_records"
+		   " WHERE app = $1 AND kind = $2 AND key = $3"},
+	[S_GET_SEQ] = {"librelease_get_seq", 3, {OID_TEXT, OID_INT2, OID_INT8},
+		       "SELECT key, data FROM librelease_records"
+		       " WHERE app = $1 AND kind = $2 AND seq > 0 AND seq = $3"},
+	[S_SCAN] = {"librelease_scan", 4, {OID_TEXT, OID_INT2, OID_INT8, OID_INT8},
+		    "SELECT seq, key, data FROM librelease_records"
+		    " WHERE app = $1 AND kind = $2 AND seq > 0 AND seq < $3"
+		    " ORDER BY seq DESC LIMIT $4"},
+	[S_CAS] = {"librelease_cas", 5, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA, OID_BYTEA},
+		   "UPDATE librelease_records SET data = $5"
+		   " WHERE app = $1 AND kind = $2 AND key = $3 AND data = $4"},
+	[S_CREATE] = {"librelease_create", 4, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA},
+		      "INSERT INTO librelease_records (app, kind, key, seq, data)"
+		      " VALUES ($1, $2, $3, 0, $4) ON CONFLICT DO NOTHING"},
+	[S_REMOVE] = {"librelease_remove", 4, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA},
+		      "DELETE FROM librelease_records"
+		      " WHERE app = $1 AND kind = $2 AND key = $3 AND data = $4"},
+	[S_DEL] = {"librelease_del", 3, {OID_TEXT, OID_INT2, OID_TEXT},
+		   "DELETE FROM librelease_records WHERE app = $1 AND kind = $2 AND key = $3"},
+	[S_APPS] = {"librelease_apps", 0, {0}, "SELECT DISTINCT app FROM librelease_records"},
+};
+
+int pgs_failf(struct pg *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, sizeof p->err, fmt, ap);
+	va_end(ap);
+	n = strlen(p->err); /* libpq's messages end in a newline */
+	while (n && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
+		p->err[--n] = '\0';
+	return code;
+}
+
+/* A failed statement's code and message. A connection that went away fails
+ * the call; the next call reconnects. */
+int pgs_fail_result(struct pg *p, PGresult *res, const char *what)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
+							    : PQerrorMessage(p->conn);
+	int code = RELEASE_EIO;
+
+	/* msg and state live in res: format before clearing it */
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		p->prepared = 0;
+		pgs_failf(p, RELEASE_EIO, "%s: connection to PostgreSQL lost: %s", what, msg);
+	} else {
+		if (state && strcmp(state, "53100") == 0) /* disk_full */
+			code = RELEASE_ENOSPC;
+		else if (state && strcmp(state, "53200") == 0) /* out_of_memory */
+			code = RELEASE_ENOMEM;
+		pgs_failf(p, code, "%s: PostgreSQL error %s: %s", what, state ? state : "(none)",
+			  msg);
+	}
+	PQclear(res);
+	return code;
+}
+
+/* Runs SQL that takes no parameters, expecting want. */
+int pgs_exec_plain(struct pg *p, const char *sql, ExecStatusType want, const char *what)
+{
+	PGresult *res = PQexec(p->conn, sql);
+
+	if (PQresultStatus(res) != want)
+		return pgs_fail_result(p, res, what);
+	PQclear(res);
+	return 0;
+}
+
+/* Pins what each session must have, whatever the server's defaults: the
+ * schema found at open (search_path may name several, and another store's
+ * tables must never be found instead), and READ COMMITTED, under which the
+ * conditional UPDATE/DELETE re-check the newest row (a stricter default
+ * would turn a lost race into a serialization error instead of
+ * ECONFLICT). */
+int pgs_pin_session(struct pg *p)
+{
+	const char *values[1] = {p->search_path};
+	PGresult *res = PQexecParams(p->conn,
+				     "SELECT set_config('search_path', $1, false),"
+				     " set_config('default_transaction_isolation', 'read committed', false)",
+				     1, NULL, values, NULL, NULL, 0);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return pgs_fail_result(p, res, "setting up the session");
+	PQclear(res);
+	return 0;
+}
+
+/* Connects again if the connection was lost, and prepares statement s on
+ * its first use on this connection: a short-lived process (a CLI call)
+ * prepares only what it runs. */
+static int ensure_ready(struct pg *p, enum stmt s)
+{
+	PGresult *res;
+
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		p->prepared = 0;
+		PQreset(p->conn);
+		if (PQstatus(p->conn) != CONNECTION_OK)
+			return pgs_failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",
+					 PQerrorMessage(p->conn));
+		if (pgs_pin_session(p) != 0)
+			return RELEASE_EIO;
+	}
+	if (p->prepared & 1u << s)
+		return 0;
+	res = PQprepare(p->conn, stmts[s].name, stmts[s].sql, stmts[s].nparams, stmts[s].types);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return pgs_fail_result(p, res, "preparing a statement");
+	PQclear(res);
+	p->prepared |= 1u << s;
+	return 0;
+}
+
+void pgs_param_text(struct params *q, const char *s)
+{
+	q->value[q->n] = s;
+	q->len[q->n] = 0;
+	q->format[q->n++] = 0;
+}
+
+void pgs_param_u64(struct params *q, uint64_t v)
+{
+	char *buf = q->num[q->n_num++];
+
+	snprintf(buf, sizeof q->num[0], "%llu", (unsigned long long)v);
+	pgs_param_text(q, buf);
+}
+
+void pgs_param_bytes(struct params *q, const void *data, size_t len)
+{
+	q->value[q->n] = data ? data : "";
+	q->len[q->n] = (int)len;
+	q->format[q->n++] = 1;
+}
+
+/* The (app, kind, key) that starts most statements. */
+void pgs_param_record(struct params *q, const char *app, int kind, const char *key)
+{
+	memset(q, 0, sizeof *q);
+	pgs_param_text(q, app);
+	pgs_param_u64(q, (uint64_t)kind);
+	if (key)
+		pgs_param_text(q, key);
+}
+
+/* Runs a prepared statement; NULL (with *rc set) if it failed. */
+PGresult *pgs_run(struct pg *p, enum stmt s, const struct params *q, ExecStatusType want,
+		     int *rc)
+{
+	PGresult *res;
+
+	if ((*rc = ensure_ready(p, s)) != 0)
+		return NULL;
+	res = PQexecPrepared(p->conn, stmts[s].name, q ? q->n : 0, q ? q->value : NULL,
+			     q ? q->len : NULL, q ? q->format : NULL, 1);
+	if (PQresultStatus(res) != want) {
+		*rc = pgs_fail_result(p, res, stmts[s].name + strlen("librelease_"));
+		return NULL;
+	}
+	return res;
+}
+
+/* Runs a statement that changes rows; 0 and *changed, or an error. */
+int pgs_run_change(struct pg *p, enum stmt s, const struct params *q, int *changed)
+{
+	int rc;
+	PGresult *res = pgs_run(p, s, q, PGRES_COMMAND_OK, &rc);
+
+	if (!res)
+		return rc;
+	*changed = strcmp(PQcmdTuples(res), "0") != 0;
+	PQclear(res);
+	return 0;
+}
