@@ -31,7 +31,7 @@ RELEASE_API const char *release_strerror(int code)
 
 RELEASE_API const char *release_version_string(void)
 {
-	return "1.0.0";
+	return RELEASE_VERSION_STRING; /* the project's version, from meson.build */
 }
 
 RELEASE_API const char *release_store_errmsg(const release_store *store)

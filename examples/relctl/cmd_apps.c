@@ -21,8 +21,11 @@ static void app_json(struct json *j, const release_app *a)
 	json_time(j, release_app_created(a));
 	json_key(j, "lease_owner");
 	json_string(j, release_app_lease_owner(a));
+	/* A hold (storage with holds) has no expiry: it ends with its holder. */
 	json_key(j, "lease_expires");
-	json_time(j, release_app_lease_expires(a));
+	json_time(j, release_app_lease_expires(a) == INT64_MAX ? 0 : release_app_lease_expires(a));
+	json_key(j, "lease_started");
+	json_time(j, release_app_lease_started(a));
 	json_end_object(j);
 }
 

@@ -60,11 +60,24 @@ static int busy(struct relctl *c)
 		release_app_free(app);
 		return relctl_error(RELCTL_EXIT_BUSY, "%s", said);
 	}
-	status = relctl_error(RELCTL_EXIT_BUSY,
-			      "app '%s' is currently updating (lease held by %s until %s); "
-			      "if that promotion is dead, --force takes the app over",
-			      c->app, relctl_shown(release_app_lease_owner(app)),
-			      format_rfc3339(until, sizeof until, release_app_lease_expires(app)));
+	if (release_app_lease_expires(app) == INT64_MAX) {
+		/* A hold: it ends with its holder, so the holder is alive. */
+		char since[FORMAT_TIME_MAX];
+
+		status = relctl_error(RELCTL_EXIT_BUSY,
+				      "app '%s' is currently updating (held by %s since %s); "
+				      "--force promotes without waiting for it",
+				      c->app, relctl_shown(release_app_lease_owner(app)),
+				      format_rfc3339(since, sizeof since,
+						     release_app_lease_started(app)));
+	} else {
+		status = relctl_error(RELCTL_EXIT_BUSY,
+				      "app '%s' is currently updating (lease held by %s until %s); "
+				      "if that promotion is dead, --force takes the app over",
+				      c->app, relctl_shown(release_app_lease_owner(app)),
+				      format_rfc3339(until, sizeof until,
+						     release_app_lease_expires(app)));
+	}
 	release_app_free(app);
 	return status;
 }

@@ -20,7 +20,7 @@ RELEASE_KEYS = ["id", "app", "version", "status", "active", "build", "descriptio
                 "created", "source", "promoted", "failed"]
 BUILD_KEYS = ["id", "app", "status", "release", "description", "started", "ended"]
 APP_KEYS = ["name", "status", "active", "previous", "created", "lease_owner",
-            "lease_expires"]
+            "lease_expires", "lease_started"]
 
 
 class Checker:
@@ -79,7 +79,7 @@ def check(c, tmp):
     apps = c.json("apps")
     c.expect("apps", apps, [{"name": "myapp", "status": "running", "active": None,
                              "previous": None, "created": NOW_TEXT, "lease_owner": None,
-                             "lease_expires": None}])
+                             "lease_expires": None, "lease_started": None}])
     c.expect("apps keys", list(apps[0]), APP_KEYS)
 
     manifest = "services:\n  web: {image: \"nginx\"}\n" + TRICKY + "\n"
