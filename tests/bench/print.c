@@ -197,8 +197,10 @@ void print_table(void)
 	printf("librelease %s benchmark, %s; %ld CPUs (%s); medians of %zu (fast ops), "
 	       "%zu (durable ops), %zu (prune), %zu (fresh processes) runs%s.\n",
 	       release_version_string(), date, sysconf(_SC_NPROCESSORS_ONLN), cpu, cfg.reps_fast,
-	       cfg.reps_durable, cfg.reps_prune, cfg.reps_child, cfg.quick ? "; --quick (smoke, not a measurement)" : "");
-	printf("Durable rows and the fsync floor: %s (%s). History rows: stores on %s (%s).\n",
+	       cfg.reps_durable, cfg.reps_prune, cfg.reps_child,
+	       cfg.quick ? "; --quick (smoke, not a measurement)" : "");
+	printf("Durable, writer and crashed-promoter rows and the fsync floor: %s (%s). History "
+	       "rows: stores on %s (%s).\n",
 	       cfg.dir, fs_name(cfg.dir), cfg.shm, fs_name(cfg.shm));
 	if (!have[S_SQLITE])
 		printf("SQLite: not built (sqlite3 not found at build time); its column is skipped.\n");
