@@ -1,0 +1,316 @@
+/*
+ * The file store: a durable, crash-safe backend on a local directory, shared
+ * by any number of processes. Written against the public storage vtable.
+ *
+ * Its sources, in the order of its layers: io.c (system calls, messages,
+ * validation), files.c (an app's files, lock and creation), format.c (the
+ * state file), log.c (records), index.c (seq and key indexes), recover.c
+ * (replay, repair), compact.c, ops.c (the storage methods) and open.c
+ * (opening a store). This header is their private interface.
+ *
+ * On-disk format (version 1)
+ * ==========================
+ *
+ * <root>/FORMAT             "librelease-file-store <version>\n"
+ * <root>/<app>/             one directory per app (0700; files are 0600)
+ *   lock                    empty; writers hold an exclusive OFD lock on it
+ *   state                   two copies of the app's state
+ *   log.<g>                 the records, append-only; the truth
+ *   rel.<g>, bld.<g>        release and build index: seq -> record
+ *   keys.<g>                hash index: (kind, key) -> seq
+ *
+ * log: a 64-byte header ("LRLOG001") then records:
+ *   magic u32 | crc32c u32 | op u8 | kind u8 | keylen u8 | 0 u8 |
+ *   datalen u32 | seq u64 | key | data
+ * (integers little-endian; the CRC covers everything after itself). op is
+ * put, replace (the new bytes of a compare-and-swap) or delete. A record is
+ * acknowledged only after fdatasync; the indexes are written after that.
+ *
+ * rel/bld: a 64-byte header, then for seq s at 64 + (s-1)*24:
+ *   log offset u64 | key hash u64 | record length u32 | crc32c u32
+ * (the CRC covers the first 20 bytes and s). Offset 0 with hash 1 marks a
+ * seq without a record (deleted, or never written below the top). Every seq
+ * up to the state's top has an entry, so all-zero bytes there are damage,
+ * never "no record".
+ *
+ * keys: a 64-byte header, then open-addressing slots of 24 bytes:
+ *   tag u64 (0 empty, 1 deleted, else the key hash) | kind<<56 | seq u64 |
+ *   crc32c u32 | 0 u32
+ * Empty slots are written out with their CRC too. A hit is always confirmed
+ * against the record's own key.
+ *
+ * Headers: magic (8) | format version u32 | 0 u32 | slots u64 (keys) |
+ * flags u32 | 0 u32 | owner u64 | gen u64. Flag 1 says absent entries and
+ * empty slots are marked as above; owner (a hash of the app's name) and gen
+ * tie a file to its app and generation, so a file copied or swapped in from
+ * elsewhere is seen. Index and key files without them (written by 1.0.0)
+ * are rebuilt from the log on first use; a log without them is accepted.
+ *
+ * state: two 2048-byte copies; each holds a counter, the generations g of the files above,
+ * the log length the indexes cover (indexed_len) and the length up to which
+ * they were last fsync'ed (synced_len), the boot id of the machine that wrote
+ * them, counts for the hash index and compaction, up to 16 small META
+ * records (key -> log offset), the highest seq in each seq index (a shorter
+ * index file is damage, not an empty tail), and a CRC. Writers overwrite
+ * both copies, the older first, so a torn write leaves one intact and damage
+ * to one later leaves the other; readers take the newer valid copy.
+ *
+ * Recovery rules
+ * --------------
+ * - Indexes are derived from the log. A writer that finds the log longer than
+ *   indexed_len (its predecessor died between the two) replays the tail.
+ * - Index writes are not fsync'ed each time; a checkpoint fsyncs them and
+ *   records synced_len. After a reboot (the boot id differs) the log is
+ *   replayed from synced_len, so index pages lost with the page cache are
+ *   rebuilt.
+ * - A record that fails its checksum at the end of the log, with no intact
+ *   record after it, is a torn append that was never acknowledged: the log
+ *   is truncated there. Anywhere else it is RELEASE_ECORRUPT, naming the
+ *   file and byte offset; so is a log shorter than the state says was
+ *   acknowledged. Nothing is ever returned that fails a check.
+ * - The index, key and META tables are derived: damage to them (a failed
+ *   checksum, zeroed bytes, a short file, an entry pointing at the wrong
+ *   record, a state whose top is below the index's) is repaired by
+ *   rebuilding them from the log as new generations (reindex), under the
+ *   lock. Only if the log itself fails is the damage reported.
+ * - What cannot be checked without reading the whole log is the state's
+ *   META table: a state copy forged (with a valid checksum) to list fewer
+ *   META records, or to point one at an older record of the same key, reads
+ *   as an older, consistent state. Every other field is checked against the
+ *   files (top against the index, indexed_len against the log, the copy
+ *   with more of the log acknowledged wins).
+ * - Once a record is appended and synced the call has succeeded: a failure
+ *   while updating the derived files afterwards leaves them behind the log,
+ *   to be replayed by the next call, and is not reported.
+ * - Compaction writes new log and index files under new generations, fsyncs
+ *   them and the directory, then switches the state; readers keep using the
+ *   old files they have open and never wait.
+ */
+#ifndef RELEASE_FILE_H
+#define RELEASE_FILE_H
+
+#include <librelease/storage.h>
+
+#include "../crc32c.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FORMAT_VERSION 1
+#define FORMAT_NAME "librelease-file-store"
+
+#define OP_PUT 1
+#define OP_REPLACE 2
+#define OP_DELETE 3
+
+#define LOG_HDR 64
+#define REC_HDR 24
+#define REC_MAGIC 0x4b52524cu /* "LRRK" */
+#define IDX_HDR 64
+#define IDX_ENT 24
+#define KEY_SLOT 24
+#define STATE_COPY 2048
+#define META_SLOTS 16
+#define KEY_MAX 64
+#define DATA_MAX (64u << 20)
+#define MAX_OPEN_APPS 32
+#define CHECKPOINT_BYTES (4u << 20) /* log bytes between index fsyncs */
+#define COMPACT_MIN (64u << 10)     /* dead bytes before compaction is worth it */
+#define KEYS_MIN_CAP 1024
+#define SCAN_BATCH 64
+#define RETRIES 8
+#define HDR_FLAGS 24    /* u32 in the header of index and key files */
+#define HDR_MARKED 1u   /* absent entries and empty slots are written out */
+#define HDR_OWNER 32    /* u64: a hash of the app's name ... */
+#define HDR_GEN 40      /* u64: ... and the file's generation */
+#define SEQ_LIMIT (UINT64_C(1) << 56) /* seqs share a key slot with the kind */
+#define SEQ_GAP_MAX (UINT64_C(1) << 16) /* furthest a put may land past the top */
+#define BIG_RECORD 65536 /* records this long are checked against the file first */
+/* Internal only, never returned to the core: a derived file (index, key
+ * index, state) disagrees with itself or the log and must be rebuilt from the
+ * log. */
+#define FS_DAMAGED (-1000)
+
+/* The core's entry points into this backend (store.c). */
+extern const release_storage file_storage;
+int file_open(void **ctx, const char *path, char *err, size_t errlen);
+
+struct meta_slot {
+	char key[KEY_MAX + 1];
+	uint32_t len;
+	uint64_t off;
+};
+
+struct state {
+	uint64_t counter;
+	uint64_t log_gen, idx_gen, keys_gen;
+	uint64_t indexed_len, synced_len, dead;
+	uint64_t keys_cap, keys_used;
+	uint64_t top[2]; /* highest seq indexed: builds, releases */
+	uint64_t owner;  /* hash of the app's name; 0 in states written by 1.0.0 */
+	char boot_id[40];
+	uint32_t meta_n;
+	struct meta_slot meta[META_SLOTS];
+};
+
+struct fapp {
+	char name[64];
+	int dir, lock, statefd, log, idx[2], keys; /* idx[0]: builds, idx[1]: releases */
+	uint64_t log_gen, idx_gen, keys_gen;
+	struct state st;
+	uint64_t used; /* LRU tick */
+	int locked;
+	int replaying;        /* the index is mid-replay: nothing may call it synced */
+	uint64_t known_top[2]; /* during a rebuild, the top the state had before */
+	/* A log found damaged where a rebuild cannot pass: not tried again
+	 * until the log changes. */
+	uint64_t bad_log_gen, bad_log_size;
+	char bad_msg[512];
+	uint64_t uncompactable_gen; /* compaction met a damaged record in this log */
+	int stuck; /* this read's recovery failed with this code: the log holds
+		    * records past what the published state indexes */
+	char stuck_msg[512];
+};
+
+struct fstore {
+	int root;
+	char boot_id[40];
+	struct fapp *apps[MAX_OPEN_APPS];
+	uint64_t tick;
+	char errmsg[512];
+	int damage; /* FS_DAMAGED came from the store, not from a callback */
+};
+
+struct rec {
+	int op, kind;
+	uint64_t seq;
+	char key[KEY_MAX + 1];
+	unsigned char *data; /* owned */
+	uint32_t datalen;
+	uint64_t off;
+	uint32_t len; /* whole record */
+};
+
+struct ent {
+	uint64_t off, hash;
+	uint32_t len;
+};
+
+/* Little-endian integers in on-disk bytes. */
+static inline void put_u32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v |= (uint32_t)p[i] << (8 * i);
+	return v;
+}
+
+static inline uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* io.c */
+int failf(struct fstore *fs, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int errno_code(int e);
+int sys_fail(struct fstore *fs, const char *app, const char *what);
+ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off);
+int pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
+int fsync_retry(int fd);
+int fdatasync_retry(int fd);
+uint64_t file_size(int fd);
+uint64_t key_hash(int kind, const char *key);
+int valid_key(const char *key);
+int valid_app_name(const char *name);
+int ordered(int kind);
+
+/* files.c */
+int check_owned(struct fstore *fs, int fd, const char *what, int dir);
+void gen_name(char *buf, size_t len, const char *base, uint64_t gen);
+uint64_t next_gen(uint64_t gen);
+void unlink_gen(struct fapp *a, const char *base, uint64_t gen);
+void close_fd(int *fd);
+void close_data_files(struct fapp *a);
+void app_close(struct fapp *a);
+int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int open_generation(struct fstore *fs, struct fapp *a, const struct state *st);
+int make_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
+		  const char *magic, uint64_t slots, uint64_t size, int sync, int *out);
+int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
+		    const char *magic, uint64_t slots, uint64_t size, int *out);
+int lock_app(struct fstore *fs, struct fapp *a, short type);
+int try_lock_app(struct fstore *fs, struct fapp *a);
+void unlock_app(struct fstore *fs, struct fapp *a);
+int init_app(struct fstore *fs, struct fapp *a);
+int get_app(struct fstore *fs, const char *name, int create, struct fapp **out);
+
+/* format.c */
+int read_state(struct fstore *fs, struct fapp *a, struct state *out);
+int write_state(struct fstore *fs, struct fapp *a, struct state *st, int sync);
+struct meta_slot *meta_find(struct state *st, const char *key);
+
+/* log.c */
+int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int *torn);
+void rec_free(struct rec *r);
+int append_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
+	       uint64_t seq, const void *data, size_t len, uint64_t *off, uint32_t *reclen);
+
+/* index.c */
+uint32_t ent_crc(const unsigned char *e, uint64_t seq);
+int read_ent(struct fstore *fs, struct fapp *a, int which, uint64_t seq, struct ent *e);
+int write_ent_fd(struct fstore *fs, struct fapp *a, int fd, uint64_t seq,
+		 const struct ent *e);
+int write_ent(struct fstore *fs, struct fapp *a, int which, uint64_t seq, const struct ent *e);
+int write_absent(struct fstore *fs, struct fapp *a, int fd, uint64_t from, uint64_t to);
+uint64_t max_seq(struct fapp *a, int which);
+int check_sizes(struct fstore *fs, struct fapp *a);
+void encode_slot(unsigned char *b, uint64_t tag, uint64_t val);
+int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t *seq,
+	       uint64_t *slot);
+int rebuild_keys(struct fstore *fs, struct fapp *a);
+int key_insert(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq);
+int key_remove(struct fstore *fs, struct fapp *a, int kind, const char *key);
+extern const char *const idx_names[2];
+
+/* recover.c */
+int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r);
+int checkpoint_app(struct fstore *fs, struct fapp *a);
+int reindex(struct fstore *fs, struct fapp *a);
+int check_top(struct fstore *fs, struct fapp *a);
+int recover_app(struct fstore *fs, struct fapp *a, int force);
+int public_rc(int rc);
+int found_damage(struct fstore *fs, int rc);
+
+/* compact.c */
+int compact_log(struct fstore *fs, struct fapp *a);
+
+/* ops.c */
+void fs_close(void *ctx);
+
+#endif

@@ -1,0 +1,374 @@
+/*
+ * An app's files in the file store: their ownership, headers and
+ * generations, the app's lock, and its creation.
+ * The on-disk format and the rules of recovery: file.h.
+ */
+#include "file.h"
+
+/* 0 when fd is a regular file (or, with dir, a directory) of ours that
+ * nobody else may write; else RELEASE_EINVAL with a message. */
+int check_owned(struct fstore *fs, int fd, const char *what, int dir)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return failf(fs, errno_code(errno), "%s: %s", what, strerror(errno));
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return failf(fs, RELEASE_EINVAL, "%s is not a %s", what,
+			     dir ? "directory" : "regular file");
+	if (st.st_uid != geteuid())
+		return failf(fs, RELEASE_EINVAL, "%s belongs to uid %lu, not to this user (uid %lu)",
+			     what, (unsigned long)st.st_uid, (unsigned long)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return failf(fs, RELEASE_EINVAL, "%s is writable by %s (mode %04o); "
+			     "a store must be writable by its owner only", what,
+			     (st.st_mode & S_IWOTH) ? "everyone" : "its group",
+			     (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+static int open_file(struct fstore *fs, struct fapp *a, const char *name, int create, int *fd)
+{
+	/* O_NONBLOCK: a FIFO planted in the store must not hang the open. */
+	int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT : 0);
+	char what[128];
+	int rc;
+
+	*fd = openat(a->dir, name, flags, 0600);
+	if (*fd < 0)
+		return sys_fail(fs, a->name, name);
+	snprintf(what, sizeof what, "app '%s': %s", a->name, name);
+	if ((rc = check_owned(fs, *fd, what, 0)) != 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
+
+void gen_name(char *buf, size_t len, const char *base, uint64_t gen)
+{
+	snprintf(buf, len, "%s.%llu", base, (unsigned long long)gen);
+}
+
+uint64_t next_gen(uint64_t gen)
+{
+	return gen + 1 ? gen + 1 : 1;
+}
+
+void unlink_gen(struct fapp *a, const char *base, uint64_t gen)
+{
+	char name[48];
+
+	gen_name(name, sizeof name, base, gen);
+	unlinkat(a->dir, name, 0);
+}
+
+void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void close_data_files(struct fapp *a)
+{
+	close_fd(&a->log);
+	close_fd(&a->idx[0]);
+	close_fd(&a->idx[1]);
+	close_fd(&a->keys);
+	a->log_gen = a->idx_gen = a->keys_gen = 0;
+}
+
+void app_close(struct fapp *a)
+{
+	if (!a)
+		return;
+	close_data_files(a);
+	close_fd(&a->statefd);
+	close_fd(&a->lock);
+	close_fd(&a->dir);
+	free(a);
+}
+
+/* Records that a derived file needs rebuilding from the log. */
+int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	failf(fs, RELEASE_ECORRUPT, "app '%s': %s", a->name, msg);
+	fs->damage = 1;
+	return FS_DAMAGED;
+}
+
+/* Opens a derived file and checks its header: a missing, foreign or
+ * pre-marker file is FS_DAMAGED, to be rebuilt from the log. */
+static int open_derived(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
+			const char *magic, int *fd)
+{
+	unsigned char hdr[IDX_HDR];
+	char name[48];
+	int rc;
+
+	gen_name(name, sizeof name, base, gen);
+	if (faccessat(a->dir, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+		return damaged(fs, a, "%s is missing", name);
+	if ((rc = open_file(fs, a, name, 0, fd)) != 0)
+		return rc;
+	/* A file of another app or generation (copied or swapped in) would
+	 * answer "no such record" for records it never knew. */
+	if (pread_full(*fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
+	    memcmp(hdr, magic, 8) != 0 || get_u32(hdr + 8) != FORMAT_VERSION ||
+	    !(get_u32(hdr + HDR_FLAGS) & HDR_MARKED) ||
+	    get_u64(hdr + HDR_OWNER) != key_hash(0, a->name) || get_u64(hdr + HDR_GEN) != gen) {
+		close_fd(fd);
+		return damaged(fs, a, "%s has a damaged, outdated or foreign header", name);
+	}
+	return 0;
+}
+
+/* The log is the truth, so a log that is not this app's (swapped or copied
+ * in) is reported. The rest of its header holds nothing the records need,
+ * so damage there is harmless; logs written by 1.0.0 carry no owner. */
+static int check_log_header(struct fstore *fs, struct fapp *a, uint64_t gen)
+{
+	unsigned char hdr[LOG_HDR];
+	uint64_t owner, g;
+
+	if (pread_full(a->log, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr)
+		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu ends at byte %llu, inside its header",
+			     a->name, (unsigned long long)gen, (unsigned long long)file_size(a->log));
+	owner = get_u64(hdr + HDR_OWNER);
+	g = get_u64(hdr + HDR_GEN);
+	if ((owner || g) && (owner != key_hash(0, a->name) || g != gen))
+		return failf(fs, RELEASE_ECORRUPT,
+			     "app '%s': log.%llu names another app or generation (byte %d)",
+			     a->name, (unsigned long long)gen, HDR_OWNER);
+	return 0;
+}
+
+/* Opens the files of the generations st names, if not open already. */
+int open_generation(struct fstore *fs, struct fapp *a, const struct state *st)
+{
+	char name[48];
+	int rc = 0;
+
+	if (a->log_gen != st->log_gen) {
+		close_fd(&a->log);
+		gen_name(name, sizeof name, "log", st->log_gen);
+		if ((rc = open_file(fs, a, name, 0, &a->log)) != 0)
+			return rc;
+		if ((rc = check_log_header(fs, a, st->log_gen)) != 0) {
+			close_fd(&a->log);
+			return rc;
+		}
+		a->log_gen = st->log_gen;
+	}
+	if (a->idx_gen != st->idx_gen) {
+		close_fd(&a->idx[0]);
+		close_fd(&a->idx[1]);
+		a->idx_gen = 0;
+		if ((rc = open_derived(fs, a, "bld", st->idx_gen, "LRIDX001", &a->idx[0])) != 0 ||
+		    (rc = open_derived(fs, a, "rel", st->idx_gen, "LRIDX001", &a->idx[1])) != 0)
+			return rc;
+		a->idx_gen = st->idx_gen;
+	}
+	if (a->keys_gen != st->keys_gen) {
+		close_fd(&a->keys);
+		if ((rc = open_derived(fs, a, "keys", st->keys_gen, "LRKEY001", &a->keys)) != 0)
+			return rc;
+		a->keys_gen = st->keys_gen;
+	}
+	return 0;
+}
+
+/* Writes empty key slots (which are not all zero: zeroed bytes are damage)
+ * over slots [0, cap) of a key index file. */
+static int fill_empty_slots(int fd, uint64_t cap)
+{
+	unsigned char b[KEY_SLOT * 256];
+
+	for (size_t i = 0; i < 256; i++)
+		encode_slot(b + i * KEY_SLOT, 0, 0);
+	for (uint64_t i = 0; i < cap; i += 256) {
+		uint64_t n = cap - i < 256 ? cap - i : 256;
+
+		if (pwrite_full(fd, b, (size_t)n * KEY_SLOT, IDX_HDR + i * KEY_SLOT) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Creates a generation file with its header (synced if sync). A key index
+ * (slots non-zero) gets slots empty slots; other files are extended to size. */
+int make_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
+		  const char *magic, uint64_t slots, uint64_t size, int sync, int *out)
+{
+	unsigned char hdr[64] = {0};
+	char name[48];
+	int fd;
+
+	gen_name(name, sizeof name, base, gen);
+	unlinkat(a->dir, name, 0); /* a leftover of an interrupted attempt */
+	fd = openat(a->dir, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		    0600);
+	if (fd < 0)
+		return sys_fail(fs, a->name, name);
+	memcpy(hdr, magic, 8);
+	put_u32(hdr + 8, FORMAT_VERSION);
+	put_u64(hdr + 16, slots);
+	put_u32(hdr + HDR_FLAGS, HDR_MARKED);
+	put_u64(hdr + HDR_OWNER, key_hash(0, a->name));
+	put_u64(hdr + HDR_GEN, gen);
+	if (pwrite_full(fd, hdr, sizeof hdr, 0) != 0 ||
+	    (slots && fill_empty_slots(fd, slots) != 0) ||
+	    (!slots && size > sizeof hdr && ftruncate(fd, (off_t)size) != 0) ||
+	    (sync && fsync_retry(fd) != 0)) {
+		int rc = sys_fail(fs, a->name, name);
+
+		close(fd);
+		unlinkat(a->dir, name, 0);
+		return rc;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* Creates a generation file with its header, synced. A key index (slots
+ * non-zero) gets slots empty slots; other files are extended to size. */
+int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
+		    const char *magic, uint64_t slots, uint64_t size, int *out)
+{
+	return make_gen_file(fs, a, base, gen, magic, slots, size, 1, out);
+}
+
+int lock_app(struct fstore *fs, struct fapp *a, short type)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+
+	while (fcntl(a->lock, F_OFD_SETLKW, &fl) != 0) {
+		if (errno != EINTR)
+			return sys_fail(fs, a->name, "locking");
+	}
+	a->locked = type != F_UNLCK;
+	return 0;
+}
+
+/* Takes the exclusive lock if nobody holds it: 1 taken, 0 busy, or an
+ * error. */
+int try_lock_app(struct fstore *fs, struct fapp *a)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+
+	while (fcntl(a->lock, F_OFD_SETLK, &fl) != 0) {
+		if (errno == EAGAIN || errno == EACCES)
+			return 0;
+		if (errno != EINTR)
+			return sys_fail(fs, a->name, "locking");
+	}
+	a->locked = 1;
+	return 1;
+}
+
+void unlock_app(struct fstore *fs, struct fapp *a)
+{
+	if (a->locked)
+		lock_app(fs, a, F_UNLCK);
+}
+
+/* First use of an app on disk: its files and a state that names them. Runs
+ * under the exclusive lock. */
+int init_app(struct fstore *fs, struct fapp *a)
+{
+	struct state st;
+	int rc;
+
+	memset(&st, 0, sizeof st);
+	st.log_gen = st.idx_gen = st.keys_gen = 1;
+	st.keys_cap = KEYS_MIN_CAP;
+	st.indexed_len = st.synced_len = LOG_HDR;
+	memcpy(st.boot_id, fs->boot_id, sizeof st.boot_id);
+	close_data_files(a);
+	if ((rc = create_gen_file(fs, a, "log", 1, "LRLOG001", 0, 0, &a->log)) != 0 ||
+	    (rc = create_gen_file(fs, a, "bld", 1, "LRIDX001", 0, 0, &a->idx[0])) != 0 ||
+	    (rc = create_gen_file(fs, a, "rel", 1, "LRIDX001", 0, 0, &a->idx[1])) != 0 ||
+	    (rc = create_gen_file(fs, a, "keys", 1, "LRKEY001", KEYS_MIN_CAP,
+				  IDX_HDR + (uint64_t)KEYS_MIN_CAP * KEY_SLOT, &a->keys)) != 0)
+		return rc;
+	a->log_gen = a->idx_gen = a->keys_gen = 1;
+	if (fsync_retry(a->dir) != 0)
+		return sys_fail(fs, a->name, "syncing app directory");
+	/* Both copies, so a torn first write can never look like a state. */
+	if ((rc = write_state(fs, a, &st, 0)) != 0 || (rc = write_state(fs, a, &st, 1)) != 0)
+		return rc;
+	a->st = st;
+	return 0;
+}
+
+/* Finds or opens an app's directory. With create, makes it; without, a
+ * missing app gives *out = NULL and 0. */
+int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
+{
+	struct fapp *a;
+	size_t slot = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < MAX_OPEN_APPS; i++) {
+		if (fs->apps[i] && strcmp(fs->apps[i]->name, name) == 0) {
+			fs->apps[i]->used = ++fs->tick;
+			*out = fs->apps[i];
+			return 0;
+		}
+		if (!fs->apps[i] || (fs->apps[slot] && fs->apps[i]->used < fs->apps[slot]->used))
+			slot = i;
+	}
+	if (!(a = calloc(1, sizeof *a)))
+		return failf(fs, RELEASE_ENOMEM, "out of memory");
+	strcpy(a->name, name);
+	a->lock = a->statefd = a->log = a->idx[0] = a->idx[1] = a->keys = -1;
+	a->dir = openat(fs->root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (a->dir < 0 && errno == ENOENT && create) {
+		if (mkdirat(fs->root, name, 0700) != 0 && errno != EEXIST) {
+			int rc = sys_fail(fs, name, "creating app directory");
+
+			free(a);
+			return rc;
+		}
+		if (fsync_retry(fs->root) != 0) {
+			int rc = sys_fail(fs, name, "syncing store directory");
+
+			free(a);
+			return rc;
+		}
+		a->dir = openat(fs->root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (a->dir < 0) {
+		int rc = errno == ENOENT ? 0 : sys_fail(fs, name, "opening app directory");
+
+		free(a);
+		return rc;
+	}
+	{
+		char what[96];
+		int rc;
+
+		snprintf(what, sizeof what, "app directory '%s'", name);
+		rc = check_owned(fs, a->dir, what, 1);
+		if (rc == 0)
+			rc = open_file(fs, a, "lock", 1, &a->lock);
+		if (rc == 0)
+			rc = open_file(fs, a, "state", 1, &a->statefd);
+		if (rc != 0) {
+			app_close(a);
+			return rc;
+		}
+	}
+	app_close(fs->apps[slot]);
+	a->used = ++fs->tick;
+	fs->apps[slot] = a;
+	*out = a;
+	return 0;
+}

@@ -1,0 +1,564 @@
+/*
+ * The file store's storage methods: reads without a lock, writes under the
+ * app's lock.
+ * The on-disk format and the rules of recovery: file.h.
+ */
+#include "file.h"
+
+/* Starts a write: the app (created if asked), locked, recovered. */
+static int begin_write(struct fstore *fs, const char *app, int create, struct fapp **out)
+{
+	struct fapp *a;
+	int rc = get_app(fs, app, create, &a);
+
+	*out = NULL;
+	if (rc != 0 || !a)
+		return rc;
+	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+		return rc;
+	if ((rc = recover_app(fs, a, 0)) != 0) {
+		unlock_app(fs, a);
+		return public_rc(rc);
+	}
+	*out = a;
+	return 0;
+}
+
+/*
+ * Ends a write. Once the record is in the log and synced (committed) the
+ * call has succeeded, whatever happens next: publishing the state, a
+ * checkpoint or a compaction only keep the other files in step with the log,
+ * and if one of them fails those files stay behind it and the next call
+ * replays the log. Reporting such a failure would make callers retry a write
+ * that took effect.
+ */
+static int end_write(struct fstore *fs, struct fapp *a, int rc, int committed)
+{
+	if (committed) {
+		if (rc == 0 && write_state(fs, a, &a->st, 0) == 0) {
+			if (a->st.indexed_len - a->st.synced_len >= CHECKPOINT_BYTES)
+				checkpoint_app(fs, a);
+			if (a->st.dead >= COMPACT_MIN && a->st.dead * 2 >= a->st.indexed_len &&
+			    a->uncompactable_gen != a->st.log_gen) {
+				int crc = compact_log(fs, a);
+
+				if (crc == FS_DAMAGED && reindex(fs, a) == 0)
+					crc = compact_log(fs, a); /* never from a damaged index */
+				if (crc == RELEASE_ECORRUPT || crc == FS_DAMAGED)
+					a->uncompactable_gen = a->st.log_gen;
+			}
+		}
+		rc = 0;
+	}
+	unlock_app(fs, a);
+	return public_rc(rc);
+}
+
+/* Repairs an app whose derived files a read found damaged. When the log
+ * itself is damaged the message says what the repair met there, then what
+ * the read found. */
+static int repair(struct fstore *fs, const char *app)
+{
+	char found[sizeof fs->errmsg];
+	struct fapp *a;
+	int rc = get_app(fs, app, 0, &a);
+
+	if (rc != 0 || !a)
+		return rc;
+	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+		return rc;
+	memcpy(found, fs->errmsg, sizeof found);
+	rc = recover_app(fs, a, 1);
+	unlock_app(fs, a);
+	if (rc == RELEASE_ECORRUPT && strcmp(fs->errmsg, found) != 0) {
+		char met[sizeof fs->errmsg];
+
+		memcpy(met, fs->errmsg, sizeof met);
+		if (snprintf(fs->errmsg, sizeof fs->errmsg, "%s (repairing after: %s)", met,
+			     found) < 0)
+			memcpy(fs->errmsg, met, sizeof met);
+	}
+	return rc;
+}
+
+/* Starts a read: no lock, unless the indexes need a repair first. */
+static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
+{
+	struct fapp *a;
+	int rc = get_app(fs, app, 0, &a), stuck = 0;
+
+	*out = NULL;
+	if (rc != 0 || !a)
+		return rc;
+	for (int attempt = 0; attempt < RETRIES; attempt++) {
+		rc = read_state(fs, a, &a->st);
+		if (rc == 0)
+			return 0; /* never written: nothing to read */
+		if (rc < 0)
+			return rc;
+		if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
+			if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+				return rc;
+			rc = recover_app(fs, a, 0);
+			unlock_app(fs, a);
+			if (rc != 0)
+				return rc;
+		}
+		rc = open_generation(fs, a, &a->st);
+		if (rc != 0)
+			continue; /* compaction replaced the files between our reads */
+		if ((rc = check_sizes(fs, a)) != 0)
+			return rc;
+		if (file_size(a->log) != a->st.indexed_len || check_top(fs, a) != 0) {
+			/* A writer is midway, or died midway. A live one holds the
+			 * lock, and its call has not returned: reading the state it
+			 * last published is right. A dead one's record must be made
+			 * visible (or cut off) now, not by the next writer, or
+			 * readers would see history change behind them. With no
+			 * writer at all, the state is behind the files (damage),
+			 * which the recovery repairs. */
+			int got = stuck ? 0 : try_lock_app(fs, a);
+
+			if (got < 0)
+				return got;
+			if (got) {
+				rc = recover_app(fs, a, 0);
+				unlock_app(fs, a);
+				if (rc == RELEASE_ECORRUPT)
+					return rc;
+				/* Recovery that cannot go on now (a full disk)
+				 * leaves the published state good to read, but
+				 * for what the unindexed records change
+				 * (tail_check). */
+				stuck = rc;
+				if (rc)
+					memcpy(a->stuck_msg, fs->errmsg, sizeof a->stuck_msg);
+				continue;
+			}
+		}
+		a->stuck = stuck;
+		*out = a;
+		return 0;
+	}
+	return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the store kept changing while read", app);
+}
+
+/* For a read served while recovery is stuck: fails with its error when a
+ * record past the published state is of kind and, if given, key or seq, since
+ * the published indexes would answer for it without it. */
+static int tail_check(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq)
+{
+	uint64_t off = a->st.indexed_len, end = file_size(a->log);
+
+	while (a->stuck && off < end) {
+		struct rec r;
+		int hit;
+
+		if (read_rec(fs, a, off, &r, NULL) != 0)
+			break; /* past the acknowledged records */
+		hit = r.kind == kind && (key ? strcmp(r.key, key) == 0 : !seq || r.seq == seq);
+		off += r.len;
+		rec_free(&r);
+		if (hit) {
+			memcpy(fs->errmsg, a->stuck_msg, sizeof fs->errmsg);
+			return a->stuck;
+		}
+	}
+	return 0;
+}
+
+/* Hands the record an index points at to fn. An index that points at
+ * anything else is damaged; so is one pointing at a record that fails its
+ * checks (if the log itself is damaged there, the rebuild says so). */
+static int deliver(struct fstore *fs, struct fapp *a, uint64_t off, int kind, const char *key,
+		   uint64_t seq, release_record_fn fn, void *payload)
+{
+	struct rec r;
+	int rc = read_rec(fs, a, off, &r, NULL);
+
+	if (rc == RELEASE_ECORRUPT) {
+		fs->damage = 1;
+		return FS_DAMAGED; /* with read_rec's message, which names the record */
+	}
+	if (rc != 0)
+		return rc;
+	if (r.kind != kind || strcmp(r.key, key ? key : r.key) != 0 || (seq && r.seq != seq) ||
+	    r.op == OP_DELETE) {
+		rec_free(&r);
+		return damaged(fs, a, "the index points at the wrong record (byte %llu of log.%llu)",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
+	}
+	rc = fn(payload, r.seq, r.key, r.data, r.datalen);
+	rec_free(&r);
+	return rc;
+}
+
+static int get_once(struct fstore *fs, const char *app, int kind, const char *key,
+		    release_record_fn fn, void *payload)
+{
+	struct fapp *a;
+	uint64_t seq, slot;
+	struct ent e;
+	int rc;
+
+	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc ? rc : RELEASE_ENOTFOUND;
+	if ((rc = tail_check(fs, a, kind, key, 0)) != 0)
+		return rc;
+	if (kind == RELEASE_KIND_META) {
+		struct meta_slot *m = meta_find(&a->st, key);
+
+		return m ? deliver(fs, a, m->off, kind, key, 0, fn, payload) : RELEASE_ENOTFOUND;
+	}
+	if ((rc = key_lookup(fs, a, kind, key, &seq, &slot)) != 0)
+		return rc;
+	if (!seq)
+		return RELEASE_ENOTFOUND;
+	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+		return rc;
+	if (!e.off)
+		return RELEASE_ENOTFOUND;
+	return deliver(fs, a, e.off, kind, key, seq, fn, payload);
+}
+
+static int fs_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
+		  void *payload)
+{
+	struct fstore *fs = ctx;
+	int rc;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
+		return failf(fs, RELEASE_EINVAL, "invalid app, kind or key");
+	fs->damage = 0;
+	rc = get_once(fs, app, kind, key, fn, payload);
+	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+		fs->damage = 0;
+		rc = get_once(fs, app, kind, key, fn, payload);
+	}
+	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
+}
+
+static int get_seq_once(struct fstore *fs, const char *app, int kind, uint64_t seq,
+			release_record_fn fn, void *payload)
+{
+	struct fapp *a;
+	struct ent e;
+	int rc;
+
+	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc ? rc : RELEASE_ENOTFOUND;
+	if ((rc = tail_check(fs, a, kind, NULL, seq)) != 0)
+		return rc;
+	if (seq > max_seq(a, kind == RELEASE_KIND_RELEASE))
+		return RELEASE_ENOTFOUND;
+	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+		return rc;
+	if (!e.off)
+		return RELEASE_ENOTFOUND;
+	return deliver(fs, a, e.off, kind, NULL, seq, fn, payload);
+}
+
+static int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
+		      void *payload)
+{
+	struct fstore *fs = ctx;
+	int rc;
+
+	if (!valid_app_name(app) || !ordered(kind) || seq == 0)
+		return failf(fs, RELEASE_EINVAL, "invalid app, kind or seq");
+	fs->damage = 0;
+	rc = get_seq_once(fs, app, kind, seq, fn, payload);
+	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+		fs->damage = 0;
+		rc = get_seq_once(fs, app, kind, seq, fn, payload);
+	}
+	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
+}
+
+/* One pass of a scan; *before and *limit follow what was delivered, so a pass
+ * cut short by damage is resumed after the repair without repeating a
+ * record. */
+static int scan_once(struct fstore *fs, const char *app, int kind, uint64_t *before,
+		     size_t *limit, release_record_fn fn, void *payload)
+{
+	struct fapp *a;
+	uint64_t s;
+	int which = kind == RELEASE_KIND_RELEASE, rc;
+
+	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc;
+	if ((rc = tail_check(fs, a, kind, NULL, 0)) != 0)
+		return rc;
+	s = max_seq(a, which);
+	if (*before - 1 < s)
+		s = *before - 1;
+	while (s >= 1 && *limit > 0) {
+		unsigned char b[SCAN_BATCH * IDX_ENT];
+		uint64_t first = s > SCAN_BATCH ? s - SCAN_BATCH + 1 : 1;
+		ssize_t n = pread_full(a->idx[which], b, (size_t)(s - first + 1) * IDX_ENT,
+				       IDX_HDR + (first - 1) * IDX_ENT);
+
+		if (n < 0)
+			return sys_fail(fs, app, "reading index");
+		for (; s >= first && *limit > 0; s--) {
+			const unsigned char *p = b + (s - first) * IDX_ENT;
+			struct ent e;
+
+			if ((uint64_t)n >= (s - first + 1) * IDX_ENT && get_u32(p + 20) == ent_crc(p, s)) {
+				e.off = get_u64(p);
+			} else {
+				/* short, zeroed or mid-write: the careful read
+				 * looks again and judges */
+				if ((rc = read_ent(fs, a, which, s, &e)) != 0)
+					return rc;
+			}
+			if (!e.off)
+				continue;
+			if ((rc = deliver(fs, a, e.off, kind, NULL, s, fn, payload)) != 0)
+				return rc;
+			*before = s;
+			(*limit)--;
+		}
+	}
+	return 0;
+}
+
+static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
+		   release_record_fn fn, void *payload)
+{
+	struct fstore *fs = ctx;
+	int rc;
+
+	if (!valid_app_name(app) || !ordered(kind))
+		return failf(fs, RELEASE_EINVAL, "invalid app or kind");
+	fs->damage = 0;
+	rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
+	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+		fs->damage = 0;
+		rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
+	}
+	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
+}
+
+/* Whether a put may go ahead: RELEASE_ECONFLICT when the key or seq is
+ * taken. */
+static int check_put(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq)
+{
+	uint64_t found, slot;
+	struct ent e;
+	int rc;
+
+	if (kind == RELEASE_KIND_META) {
+		if (meta_find(&a->st, key))
+			return RELEASE_ECONFLICT;
+		if (a->st.meta_n == META_SLOTS)
+			return failf(fs, RELEASE_EINVAL, "app '%s': too many META records", a->name);
+		return 0;
+	}
+	if (seq > max_seq(a, kind == RELEASE_KIND_RELEASE) + SEQ_GAP_MAX)
+		return failf(fs, RELEASE_EINVAL, "app '%s': seq %llu is too far past the newest (%llu)",
+			     a->name, (unsigned long long)seq,
+			     (unsigned long long)max_seq(a, kind == RELEASE_KIND_RELEASE));
+	if ((rc = key_lookup(fs, a, kind, key, &found, &slot)) != 0)
+		return rc;
+	if (found)
+		return RELEASE_ECONFLICT;
+	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+		return rc;
+	return e.off ? RELEASE_ECONFLICT : 0;
+}
+
+/* Appends a record and brings the indexes up to date with it; *committed is
+ * set once it is durable. */
+static int commit_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
+		      uint64_t seq, const void *data, size_t len, uint64_t dead, int *committed)
+{
+	struct rec r = {op, kind, seq, {0}, NULL, 0, 0, 0};
+	int rc = append_rec(fs, a, op, kind, key, seq, data, len, &r.off, &r.len);
+
+	if (rc != 0)
+		return rc;
+	*committed = 1;
+	strcpy(r.key, key);
+	a->st.indexed_len = r.off + r.len;
+	a->st.dead += dead + (op == OP_DELETE ? r.len : 0);
+	return apply_rec(fs, a, &r);
+}
+
+static int fs_put(void *ctx, const char *app, int kind, const char *key, uint64_t seq,
+		  const void *data, size_t len)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	int rc, committed = 0;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META ||
+	    kind > RELEASE_KIND_RELEASE || (ordered(kind) ? seq == 0 || seq >= SEQ_LIMIT : seq != 0) ||
+	    (!data && len))
+		return failf(fs, RELEASE_EINVAL, "invalid put");
+	if ((rc = begin_write(fs, app, 1, &a)) != 0)
+		return rc;
+	rc = check_put(fs, a, kind, key, seq);
+	if (rc == FS_DAMAGED && (rc = reindex(fs, a)) == 0)
+		rc = check_put(fs, a, kind, key, seq);
+	if (rc == 0)
+		rc = commit_rec(fs, a, OP_PUT, kind, key, seq, data, len, 0, &committed);
+	return end_write(fs, a, rc, committed);
+}
+
+/* Current bytes of a record for compare-and-swap: *found 0 when absent. */
+static int current(struct fstore *fs, struct fapp *a, int kind, const char *key, struct rec *r,
+		   int *found)
+{
+	uint64_t off = 0, seq = 0, slot;
+	int rc;
+
+	*found = 0;
+	memset(r, 0, sizeof *r);
+	if (kind == RELEASE_KIND_META) {
+		struct meta_slot *m = meta_find(&a->st, key);
+
+		off = m ? m->off : 0;
+	} else {
+		struct ent e;
+
+		if ((rc = key_lookup(fs, a, kind, key, &seq, &slot)) != 0)
+			return rc;
+		if (seq && (rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+			return rc;
+		off = seq ? e.off : 0;
+	}
+	if (!off)
+		return 0;
+	if ((rc = read_rec(fs, a, off, r, NULL)) == RELEASE_ECORRUPT)
+		return damaged(fs, a, "the index points at byte %llu of log.%llu, which is no record",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
+	if (rc != 0)
+		return rc;
+	if (r->kind != kind || strcmp(r->key, key) != 0 || r->op == OP_DELETE ||
+	    (seq && r->seq != seq)) {
+		rec_free(r);
+		return damaged(fs, a, "the index points at the wrong record (byte %llu of log.%llu)",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
+	}
+	*found = 1;
+	return 0;
+}
+
+/* current(), rebuilding the indexes once if they are found damaged. */
+static int current_repaired(struct fstore *fs, struct fapp *a, int kind, const char *key,
+			    struct rec *r, int *found)
+{
+	int rc = current(fs, a, kind, key, r, found);
+
+	if (rc == FS_DAMAGED && (rc = reindex(fs, a)) == 0)
+		rc = current(fs, a, kind, key, r, found);
+	return rc;
+}
+
+static int fs_cas(void *ctx, const char *app, int kind, const char *key, const void *old,
+		  size_t old_len, const void *data, size_t len)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	struct rec cur;
+	int found, rc, committed = 0;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META ||
+	    kind > RELEASE_KIND_RELEASE || (!data && len) || (!old && old_len) ||
+	    (ordered(kind) && (!old || !data)))
+		return failf(fs, RELEASE_EINVAL, "invalid compare-and-swap");
+	if ((rc = begin_write(fs, app, old == NULL, &a)) != 0)
+		return rc;
+	if (!a)
+		return RELEASE_ECONFLICT; /* no app, so no record to match old */
+	rc = current_repaired(fs, a, kind, key, &cur, &found);
+	if (rc == 0 && (!old ? found : !found || cur.datalen != old_len ||
+					   (old_len && memcmp(cur.data, old, old_len) != 0)))
+		rc = RELEASE_ECONFLICT;
+	if (rc == 0 && !old && kind == RELEASE_KIND_META && a->st.meta_n == META_SLOTS)
+		rc = failf(fs, RELEASE_EINVAL, "app '%s': too many META records", app);
+	if (rc == 0)
+		rc = commit_rec(fs, a, !data ? OP_DELETE : old ? OP_REPLACE : OP_PUT, kind, key,
+				found ? cur.seq : 0, data, len, found ? cur.len : 0, &committed);
+	rec_free(&cur);
+	return end_write(fs, a, rc, committed);
+}
+
+static int fs_del(void *ctx, const char *app, int kind, const char *key)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	struct rec cur;
+	int found, rc, committed = 0;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
+		return failf(fs, RELEASE_EINVAL, "invalid delete");
+	if ((rc = begin_write(fs, app, 0, &a)) != 0)
+		return rc;
+	if (!a)
+		return RELEASE_ENOTFOUND;
+	rc = current_repaired(fs, a, kind, key, &cur, &found);
+	if (rc == 0 && !found)
+		rc = RELEASE_ENOTFOUND;
+	if (rc == 0)
+		rc = commit_rec(fs, a, OP_DELETE, kind, key, cur.seq, NULL, 0, cur.len, &committed);
+	rec_free(&cur);
+	return end_write(fs, a, rc, committed);
+}
+
+static int fs_list_apps(void *ctx, release_name_fn fn, void *payload)
+{
+	struct fstore *fs = ctx;
+	int fd = openat(fs->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return failf(fs, RELEASE_EIO, "listing store: %s", strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+
+		if (!valid_app_name(e->d_name))
+			continue;
+		if (fstatat(fs->root, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		rc = fn(payload, e->d_name);
+	}
+	closedir(d);
+	return rc;
+}
+
+static const char *fs_errmsg(void *ctx)
+{
+	return ((struct fstore *)ctx)->errmsg;
+}
+
+void fs_close(void *ctx)
+{
+	struct fstore *fs = ctx;
+
+	if (!fs)
+		return;
+	for (size_t i = 0; i < MAX_OPEN_APPS; i++)
+		app_close(fs->apps[i]);
+	close_fd(&fs->root);
+	free(fs);
+}
+
+const release_storage file_storage = {
+	.version = RELEASE_STORAGE_VERSION,
+	.close = fs_close,
+	.put = fs_put,
+	.get = fs_get,
+	.scan = fs_scan,
+	.cas = fs_cas,
+	.del = fs_del,
+	.list_apps = fs_list_apps,
+	.get_seq = fs_get_seq,
+	.errmsg = fs_errmsg,
+};

@@ -1,0 +1,390 @@
+/*
+ * The file store's recovery: the indexes brought up to date with the log
+ * (replay), and rebuilt from it when damaged (reindex).
+ * The on-disk format and the rules of recovery: file.h.
+ */
+#include "file.h"
+
+/* Brings the indexes up to date with one record of the log. Idempotent. */
+int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
+{
+	struct state *st = &a->st;
+
+	if (r->kind == RELEASE_KIND_META) {
+		struct meta_slot *m = meta_find(st, r->key);
+
+		if (r->op == OP_DELETE) {
+			if (m)
+				*m = st->meta[--st->meta_n];
+			return 0;
+		}
+		if (!m) {
+			/* Puts are refused beyond the limit, so only a replay
+			 * onto a table that already holds later keys gets here:
+			 * a rebuild replays onto an empty one. */
+			if (st->meta_n == META_SLOTS)
+				return damaged(fs, a, "more than %d META records while replaying the log",
+					       META_SLOTS);
+			m = &st->meta[st->meta_n++];
+			strcpy(m->key, r->key);
+		}
+		m->off = r->off;
+		m->len = r->len;
+		return 0;
+	}
+	{
+		int which = r->kind == RELEASE_KIND_RELEASE;
+		struct ent e = {r->off, key_hash(r->kind, r->key), r->len};
+		int rc;
+
+		uint64_t base = a->st.top[which] > a->known_top[which] ? a->st.top[which] :
+									     a->known_top[which];
+
+		if (r->seq > base + SEQ_GAP_MAX)
+			return failf(fs, RELEASE_ECORRUPT,
+				     "app '%s': record at byte %llu of log.%llu has seq %llu, far past %llu",
+				     a->name, (unsigned long long)r->off, (unsigned long long)a->log_gen,
+				     (unsigned long long)r->seq, (unsigned long long)base);
+		/* Every seq up to the top has an entry, so that a zeroed one is
+		 * seen as damage: a put past the top marks the gap as empty. */
+		if (r->seq > a->st.top[which] + 1 &&
+		    (rc = write_absent(fs, a, a->idx[which], a->st.top[which] + 1, r->seq - 1)) != 0)
+			return rc;
+		/* A key is removed while its entry still confirms it. */
+		if (r->op == OP_DELETE && (rc = key_remove(fs, a, r->kind, r->key)) != 0)
+			return rc;
+		if ((rc = write_ent(fs, a, which, r->seq, r->op == OP_DELETE ? NULL : &e)) != 0)
+			return rc;
+		if (r->seq > a->st.top[which])
+			a->st.top[which] = r->seq;
+		return r->op == OP_DELETE ? 0 : key_insert(fs, a, r->kind, r->key, r->seq);
+	}
+}
+
+/* 1 when an intact record starts anywhere in the log after off. */
+static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t end)
+{
+	unsigned char b[16384];
+
+	for (uint64_t base = off + 1; base + REC_HDR <= end;) {
+		ssize_t n = pread_full(a->log, b, sizeof b, base);
+
+		if (n < 4)
+			return 0;
+		for (ssize_t i = 0; i + 4 <= n; i++) {
+			struct rec r;
+			int torn;
+
+			if (get_u32(b + i) != REC_MAGIC)
+				continue;
+			if (base + (uint64_t)i + REC_HDR > end)
+				return 0;
+			if (read_rec(fs, a, base + (uint64_t)i, &r, &torn) == 0) {
+				rec_free(&r);
+				return 1;
+			}
+		}
+		base += (uint64_t)n - 3;
+	}
+	return 0;
+}
+
+/* 1 when an entry past the state's top points at or after byte off of the
+ * log: the record there was synced before the entry was written. */
+static int indexed_past(struct fstore *fs, struct fapp *a, uint64_t off)
+{
+	for (int w = 0; w < 2; w++) {
+		if (a->idx[w] < 0 || a->idx_gen != a->st.idx_gen)
+			continue;
+		for (uint64_t s = a->st.top[w] + 1, n = 0; n < 4096; s++, n++) {
+			unsigned char b[IDX_ENT];
+
+			if (pread_full(a->idx[w], b, sizeof b, IDX_HDR + (s - 1) * IDX_ENT) != IDX_ENT ||
+			    get_u32(b + 20) != ent_crc(b, s))
+				break;
+			if (get_u64(b) >= off)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Replays the log from off to its end; a torn tail is cut off. */
+static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
+{
+	uint64_t end = file_size(a->log), acked = a->st.indexed_len;
+	int rc = 0;
+
+	if (end < acked)
+		return check_sizes(fs, a); /* names the lost bytes */
+	while (off < end) {
+		struct rec r;
+		int torn;
+
+		rc = read_rec(fs, a, off, &r, &torn);
+		if (rc == RELEASE_ECORRUPT) {
+			char msg[sizeof fs->errmsg];
+
+			strcpy(msg, fs->errmsg);
+			/* Below indexed_len every record was acknowledged: damage
+			 * there is corruption, never a torn append. So is a tail
+			 * the index knows of (entries are written only after the
+			 * record is synced), which a damaged state copy may hide. */
+			if (off < acked || intact_after(fs, a, off, end) || indexed_past(fs, a, off)) {
+				strcpy(fs->errmsg, msg);
+				return RELEASE_ECORRUPT;
+			}
+			/* An append that never completed: it was never acknowledged. */
+			if (ftruncate(a->log, (off_t)off) != 0 || fdatasync_retry(a->log) != 0)
+				return sys_fail(fs, a->name, "cutting a torn log tail");
+			end = off;
+			rc = 0;
+			break;
+		}
+		if (rc != 0)
+			return rc;
+		rc = apply_rec(fs, a, &r);
+		off += r.len;
+		rec_free(&r);
+		if (rc != 0)
+			return rc;
+	}
+	a->st.indexed_len = end;
+	return 0;
+}
+
+static int replay(struct fstore *fs, struct fapp *a, uint64_t off)
+{
+	int rc;
+
+	a->replaying = 1;
+	rc = replay_log(fs, a, off);
+	a->replaying = 0;
+	return rc;
+}
+
+/* Makes the indexes durable up to the log's length. */
+int checkpoint_app(struct fstore *fs, struct fapp *a)
+{
+	if (fsync_retry(a->idx[0]) != 0 || fsync_retry(a->idx[1]) != 0 || fsync_retry(a->keys) != 0)
+		return sys_fail(fs, a->name, "syncing indexes");
+	a->st.synced_len = a->st.indexed_len;
+	memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
+	return write_state(fs, a, &a->st, 1);
+}
+
+/* Bytes of the log that live records take: for compaction's accounting. */
+static int live_bytes(struct fstore *fs, struct fapp *a, uint64_t *live)
+{
+	*live = 0;
+	for (uint32_t i = 0; i < a->st.meta_n; i++)
+		*live += a->st.meta[i].len;
+	for (int w = 0; w < 2; w++)
+		for (uint64_t s = 1; s <= a->st.top[w]; s++) {
+			struct ent e;
+			int rc = read_ent(fs, a, w, s, &e);
+
+			if (rc != 0)
+				return rc;
+			*live += e.off ? e.len : 0;
+		}
+	return 0;
+}
+
+/*
+ * After a rebuild, the old index files (fds, which may be damaged) must not
+ * know of seqs past the rebuilt top other than as absent: an entry there,
+ * valid or zeroed, says the log lost records that were acknowledged (an
+ * older state copy may have let a cut log pass as a torn tail).
+ */
+static int lost_past_top(struct fstore *fs, struct fapp *a, const int *fds)
+{
+	for (int w = 0; w < 2; w++) {
+		uint64_t size = fds[w] >= 0 ? file_size(fds[w]) : 0;
+		uint64_t old_top = size > IDX_HDR ? (size - IDX_HDR) / IDX_ENT : 0;
+
+		for (uint64_t s = a->st.top[w] + 1; s <= old_top; s++) {
+			unsigned char b[IDX_ENT];
+
+			if (pread_full(fds[w], b, sizeof b, IDX_HDR + (s - 1) * IDX_ENT) != IDX_ENT)
+				break;
+			if (get_u32(b + 20) == ent_crc(b, s) && get_u64(b) == 0)
+				continue; /* marked absent: deleted, and compacted away */
+			return failf(fs, RELEASE_ECORRUPT,
+				     "app '%s': log.%llu (%llu bytes) lacks the record of seq %llu that "
+				     "%s entry %llu knew of", a->name, (unsigned long long)a->log_gen,
+				     (unsigned long long)file_size(a->log), (unsigned long long)s,
+				     idx_names[w], (unsigned long long)s);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Rebuilds the seq and key indexes and the META table from the log, as new
+ * generations: the repair of any damage to them, and the upgrade of files
+ * written before absent entries were marked. Under the exclusive lock, with
+ * the state read and the log open. The state's top may come out lower than
+ * it was when the newest records were deleted and compacted away: their seqs
+ * are free again, as after any deletion.
+ */
+int reindex(struct fstore *fs, struct fapp *a)
+{
+	struct state old = a->st;
+	int saved[3] = {a->idx[0], a->idx[1], a->keys}, fds[3] = {-1, -1, -1}, rc;
+	uint64_t saved_gens[2] = {a->idx_gen, a->keys_gen};
+	uint64_t gen_idx = next_gen(old.idx_gen), gen_keys = next_gen(old.keys_gen);
+	uint64_t end = file_size(a->log), puts = 0, cap = KEYS_MIN_CAP, live;
+	int state_tried = 0;
+
+	if (end < old.indexed_len)
+		return check_sizes(fs, a);
+	if (a->bad_log_gen == a->log_gen && a->bad_log_size == end) {
+		/* This log failed a rebuild already and has not changed. */
+		memcpy(fs->errmsg, a->bad_msg, sizeof fs->errmsg);
+		return RELEASE_ECORRUPT;
+	}
+	/* Size the key index for every key the log may hold, so that the
+	 * replay below never has to grow it. */
+	for (uint64_t off = LOG_HDR; off < end;) {
+		struct rec r;
+
+		if (read_rec(fs, a, off, &r, NULL) != 0)
+			break; /* the replay judges it */
+		puts += ordered(r.kind) && r.op != OP_DELETE;
+		off += r.len;
+		rec_free(&r);
+	}
+	while (cap < 2 * (puts + 1))
+		cap *= 2;
+	if ((rc = make_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, 0, &fds[0])) != 0 ||
+	    (rc = make_gen_file(fs, a, "rel", gen_idx, "LRIDX001", 0, 0, 0, &fds[1])) != 0 ||
+	    (rc = make_gen_file(fs, a, "keys", gen_keys, "LRKEY001", cap, 0, 0, &fds[2])) != 0)
+		goto fail;
+	a->idx[0] = fds[0];
+	a->idx[1] = fds[1];
+	a->keys = fds[2];
+	a->idx_gen = a->st.idx_gen = gen_idx;
+	a->keys_gen = a->st.keys_gen = gen_keys;
+	a->st.top[0] = a->st.top[1] = 0;
+	a->st.meta_n = 0;
+	a->st.keys_cap = cap;
+	a->st.keys_used = 0;
+	/* A compacted log may start far above seq 1. */
+	a->known_top[0] = old.top[0];
+	a->known_top[1] = old.top[1];
+	rc = replay(fs, a, LOG_HDR);
+	a->known_top[0] = a->known_top[1] = 0;
+	if (rc == RELEASE_ECORRUPT) {
+		a->bad_log_gen = a->log_gen;
+		a->bad_log_size = file_size(a->log);
+		memcpy(a->bad_msg, fs->errmsg, sizeof a->bad_msg);
+	}
+	if (rc != 0 || (rc = lost_past_top(fs, a, saved)) != 0 ||
+	    (rc = live_bytes(fs, a, &live)) != 0)
+		goto fail;
+	a->st.dead = a->st.indexed_len - LOG_HDR - live;
+	/* Nothing is synced here: the state says no index write is durable yet
+	 * (synced_len at the log's start), so after a power loss the whole log
+	 * is replayed into whatever of these files survived, and a file or
+	 * page that did not is seen as damage and rebuilt again. A later
+	 * checkpoint makes them durable as usual. */
+	a->st.synced_len = LOG_HDR;
+	memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
+	state_tried = 1;
+	if ((rc = write_state(fs, a, &a->st, 0)) != 0)
+		goto fail;
+	for (int i = 0; i < 3; i++)
+		close_fd(&saved[i]);
+	unlink_gen(a, "bld", old.idx_gen);
+	unlink_gen(a, "rel", old.idx_gen);
+	unlink_gen(a, "keys", old.keys_gen);
+	return 0;
+fail:
+	for (int i = 0; i < 3; i++)
+		close_fd(&fds[i]);
+	if (!state_tried) { /* else the state on disk may name them already */
+		unlink_gen(a, "bld", gen_idx);
+		unlink_gen(a, "rel", gen_idx);
+		unlink_gen(a, "keys", gen_keys);
+	}
+	a->idx[0] = saved[0];
+	a->idx[1] = saved[1];
+	a->keys = saved[2];
+	a->idx_gen = saved_gens[0];
+	a->keys_gen = saved_gens[1];
+	a->st = old;
+	return rc == FS_DAMAGED ? RELEASE_ECORRUPT : rc;
+}
+
+/* A state whose top is below what the index holds is older than the index
+ * (a forged or misplaced copy): a writer trusting it would reuse seqs, and
+ * readers would not see the newest records. Index files hold exactly one
+ * entry per seq up to the top (writers extend them one entry at a time,
+ * rebuilds and compaction write them whole), so one that is longer says so
+ * even when the entries past the top were damaged too. */
+int check_top(struct fstore *fs, struct fapp *a)
+{
+	for (int w = 0; w < 2; w++)
+		if (file_size(a->idx[w]) > IDX_HDR + a->st.top[w] * IDX_ENT)
+			return damaged(fs, a, "%s.%llu holds entries past the state's top %llu",
+				       idx_names[w], (unsigned long long)a->idx_gen,
+				       (unsigned long long)a->st.top[w]);
+	return 0;
+}
+
+/* Brings an opened generation up to date with the log. */
+static int settle(struct fstore *fs, struct fapp *a)
+{
+	int rc;
+
+	if (file_size(a->log) < a->st.indexed_len)
+		return check_sizes(fs, a);
+	if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
+		/* Index writes since the last checkpoint may have died with the
+		 * page cache: replaying since then rewrites them. */
+		if ((rc = replay(fs, a, a->st.synced_len)) != 0 || (rc = checkpoint_app(fs, a)) != 0)
+			return rc;
+	}
+	if ((rc = check_sizes(fs, a)) != 0)
+		return rc;
+	if (file_size(a->log) != a->st.indexed_len) {
+		if ((rc = replay(fs, a, a->st.indexed_len)) != 0 ||
+		    (rc = write_state(fs, a, &a->st, 0)) != 0)
+			return rc;
+	}
+	return check_top(fs, a);
+}
+
+/* Under the exclusive lock: the state read fresh, the indexes brought up to
+ * date after a crash or a reboot, and rebuilt from the log when damaged (or
+ * when the caller found them so: force). */
+int recover_app(struct fstore *fs, struct fapp *a, int force)
+{
+	int rc = read_state(fs, a, &a->st);
+
+	if (rc == 0)
+		return init_app(fs, a);
+	if (rc < 0)
+		return rc;
+	rc = open_generation(fs, a, &a->st);
+	if (rc == 0 && !force)
+		rc = settle(fs, a);
+	if ((rc == FS_DAMAGED || (rc == 0 && force)) && a->log >= 0 && a->log_gen == a->st.log_gen)
+		rc = reindex(fs, a);
+	return rc;
+}
+
+/* What a vtable method returns: FS_DAMAGED stays inside (its message is
+ * already in fs->errmsg). */
+int public_rc(int rc)
+{
+	return rc == FS_DAMAGED ? RELEASE_ECORRUPT : rc;
+}
+
+/* Whether a read's result means it found damage (and not that its record
+ * callback happened to return the same value). */
+int found_damage(struct fstore *fs, int rc)
+{
+	return rc == FS_DAMAGED && fs->damage;
+}
