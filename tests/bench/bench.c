@@ -53,17 +53,25 @@ size_t ns[MAXN];
 size_t n_count;
 
 /*
- * Times one operation and counts the sync calls it makes: the count is read
- * outside the timed span. Series are t[] (ns) and c[] (calls).
+ * Times one operation and counts the calls it makes (counter is
+ * sync_calls() or send_calls()): the count is read outside the timed span.
+ * Series are t[] (ns) and c[] (calls).
  */
-#define TIMED(i, expr)                                                                            \
+#define TIMED(i, counter, expr)                                                                   \
 	do {                                                                                      \
-		uint64_t c0_ = sync_calls();                                                      \
+		uint64_t c0_ = counter;                                                           \
 		int64_t t0_ = now_ns();                                                           \
 		expr;                                                                             \
 		t[i] = now_ns() - t0_;                                                            \
-		c[i] = sync_calls() - c0_;                                                        \
+		c[i] = counter - c0_;                                                             \
 	} while (0)
+
+/* What is counted for a store: its round trips on PostgreSQL, where the
+ * syncs happen in the server, else its sync calls. */
+static uint64_t calls(int kind)
+{
+	return kind == S_PG ? send_calls() : sync_calls();
+}
 
 /*
  * One 64-byte append plus fdatasync, in a loop. The fdatasync is reached
@@ -89,7 +97,8 @@ static void fsync_floor(const char *dir)
 	for (size_t i = 0; i < r; i++) {
 		int rc = 0;
 
-		TIMED(i, rc = write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || linked_fdatasync(fd) != 0);
+		TIMED(i, sync_calls(),
+		      rc = write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || linked_fdatasync(fd) != 0);
 		if (rc)
 			die("%s: %s", path, strerror(errno));
 	}
@@ -104,12 +113,13 @@ static void fsync_floor(const char *dir)
 	free(t);
 }
 
-/* The median time and the sync calls of a series of n runs of op. */
+/* The median time and the calls of a series of n runs of op. */
 static void series_end(int op, int kind, int64_t *t, const uint64_t *c, size_t n)
 {
 	res.op[op][kind] = median(t, n);
-	/* Only the file store and SQLite sync in this process. */
-	if (kind == S_FILE || kind == S_SQLITE)
+	if (kind == S_PG)
+		syncs_of(&res.op_sends[op], c, n);
+	else if (kind == S_FILE || kind == S_SQLITE) /* the memory store never syncs */
 		syncs_of(&res.op_syncs[op][kind], c, n);
 }
 
@@ -134,7 +144,7 @@ static void prune_rounds(struct store *s, int kind)
 			st_env_set(s, pair, id);
 		}
 		st_promote(s, id);
-		TIMED(i, removed = st_prune(s, PRUNE_KEEP));
+		TIMED(i, calls(kind), removed = st_prune(s, PRUNE_KEEP));
 		if (i > 0 && removed != PRUNE_BATCH)
 			die("%s: prune deleted %zu releases, not %d", store_names[kind], removed,
 			    PRUNE_BATCH);
@@ -162,27 +172,27 @@ static void durable_ops(int kind)
 	for (size_t i = 0; i < r; i++) {
 		/* Keys cycle through 8 so the env stays a realistic ~13 keys. */
 		snprintf(pair, sizeof pair, "NEW_KEY_%zu=%zu", i % 8, i);
-		TIMED(i, st_env_set(&s, pair, ids[i]));
+		TIMED(i, calls(kind), st_env_set(&s, pair, ids[i]));
 	}
 	series_end(OP_CREATE, kind, t, c, r);
 
 	for (size_t i = 0; i < r; i++) {
 		snprintf(pair, sizeof pair, "VERSION=%zu", i + 1);
-		TIMED(i, st_env_set(&s, pair, ids[r + i]));
+		TIMED(i, calls(kind), st_env_set(&s, pair, ids[r + i]));
 	}
 	series_end(OP_ENV, kind, t, c, r);
 
 	/* Promote the env-set releases oldest first: each is newer than the
 	 * active one, so none is refused. */
 	for (size_t i = 0; i < r; i++)
-		TIMED(i, st_promote(&s, ids[r + i]));
+		TIMED(i, calls(kind), st_promote(&s, ids[r + i]));
 	series_end(OP_PROMOTE, kind, t, c, r);
 
 	/* Roll back to a random earlier release (never the active one). */
 	for (size_t i = 0; i < r; i++) {
 		const char *target = ids[rnd() % (2 * r - 1)];
 
-		TIMED(i, st_rollback(&s, target));
+		TIMED(i, calls(kind), st_rollback(&s, target));
 	}
 	series_end(OP_ROLLBACK, kind, t, c, r);
 
@@ -497,6 +507,8 @@ int main(int argc, char **argv)
 	pg_setup(pg_arg);
 
 	sync_count_check();
+	if (have[S_PG])
+		send_count_check();
 	fsync_floor(cfg.dir);
 	for (int k = 0; k < S_COUNT; k++) {
 		if (!have[k])

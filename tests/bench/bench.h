@@ -57,7 +57,13 @@ void sync_count_check(void);
 typedef int (*sync_fd_fn)(int);
 sync_fd_fn sync_linked_fdatasync(void);
 
-/* Sync calls per operation over a series: mean, least and most. */
+/* Calls of send made so far by this process: with pgstore, the round trips
+ * to the server (send_count.c). */
+uint64_t send_calls(void);
+/* Dies unless the libraries reach this program's send. */
+void send_count_check(void);
+
+/* Calls per operation over a series: mean, least and most. */
 struct syncs {
 	int counted; /* 0: not measured (the row shows nothing) */
 	double mean;
@@ -172,6 +178,7 @@ struct results {
 	struct syncs floor_syncs;
 	double op[OP_COUNT][S_COUNT]; /* median ns */
 	struct syncs op_syncs[OP_COUNT][S_COUNT];
+	struct syncs op_sends[OP_COUNT]; /* PostgreSQL round trips */
 	double writers[2][S_COUNT]; /* writes/s with 1 and with 4 processes */
 	double writer_syncs[2][S_COUNT];
 	double crash[S_COUNT]; /* ns, R_NA or R_TIMEOUT */

@@ -50,8 +50,8 @@ static void fmt_value(char *out, size_t len, int k, double v, int time)
 		snprintf(out, len, "%.0f", v);
 }
 
-/* Sync calls per operation: the count when every run made the same number,
- * else the mean with the least and the most. */
+/* Calls per operation: the count when every run made the same number, else
+ * the mean with the least and the most. */
 static void fmt_syncs(char *out, size_t len, int k, const struct syncs *y)
 {
 	if (!have[k])
@@ -67,24 +67,27 @@ static void fmt_syncs(char *out, size_t len, int k, const struct syncs *y)
 
 /*
  * Prints one row: label, the four stores, file/sqlite, the multiples of the
- * fsync floor for file and sqlite, pg/file, pg/fsync, then the sync calls
- * per operation of file and sqlite. Columns are only ever added at the end,
- * so that every column keeps the place it had in earlier runs' tables.
+ * fsync floor for file and sqlite, pg/file, pg/fsync, the sync calls per
+ * operation of file and sqlite, then PostgreSQL's round trips per operation.
+ * Columns are only ever added at the end, so that every column keeps the
+ * place it had in earlier runs' tables.
  */
 static void emit(const char *label, char a[S_COUNT][32], const char *q, const char *f1,
-		 const char *f2, const char *p1, const char *p2, const char *sf, const char *ss)
+		 const char *f2, const char *p1, const char *p2, const char *sf, const char *ss,
+		 const char *pr)
 {
-	printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label, a[S_MEMORY],
-	       a[S_FILE], a[S_SQLITE], a[S_PG], q, f1, f2, p1, p2, sf, ss);
+	printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label,
+	       a[S_MEMORY], a[S_FILE], a[S_SQLITE], a[S_PG], q, f1, f2, p1, p2, sf, ss, pr);
 }
 
 /* A row of figures; durable rows add the multiples of the fsync floor and,
- * when y is given, the sync calls per operation. */
+ * when y is given, the sync calls per operation, and when rt is, PostgreSQL's
+ * round trips. */
 static void row(const char *label, const double v[S_COUNT], int durable, int time,
-		const struct syncs y[S_COUNT])
+		const struct syncs y[S_COUNT], const struct syncs *rt)
 {
-	char a[S_COUNT][32], q[32], f1[32] = " ", f2[32] = " ", p1[32], p2[32] = " ", sf[48] = " ",
-						       ss[48] = " ";
+	char a[S_COUNT][32], q[32], f1[32] = " ", f2[32] = " ", p1[32], p2[32] = " ";
+	char sf[48] = " ", ss[48] = " ", pr[48] = " ";
 
 	for (int k = 0; k < S_COUNT; k++)
 		fmt_value(a[k], sizeof a[k], k, v[k], time);
@@ -99,7 +102,9 @@ static void row(const char *label, const double v[S_COUNT], int durable, int tim
 		fmt_syncs(sf, sizeof sf, S_FILE, &y[S_FILE]);
 		fmt_syncs(ss, sizeof ss, S_SQLITE, &y[S_SQLITE]);
 	}
-	emit(label, a, q, f1, f2, p1, p2, sf, ss);
+	if (rt)
+		fmt_syncs(pr, sizeof pr, S_PG, rt);
+	emit(label, a, q, f1, f2, p1, p2, sf, ss, pr);
 }
 
 static void growth_row(const char *what, double v[MAXN][S_COUNT])
@@ -116,7 +121,7 @@ static void growth_row(const char *what, double v[MAXN][S_COUNT])
 		snprintf(a[k], sizeof a[k], (!have[k] || g[k] < 0) ? "—" : "%.2f×", g[k]);
 	fmt_ratio(q, sizeof q, have[S_SQLITE] ? g[S_FILE] : -1, g[S_SQLITE]);
 	fmt_ratio(p1, sizeof p1, have[S_PG] ? g[S_PG] : -1, g[S_FILE]);
-	emit(label, a, q, "", "", p1, "", "", "");
+	emit(label, a, q, "", "", p1, "", "", "", "");
 }
 
 /* Writes per second of 1 and 4 writer processes, their ratio, and the sync
@@ -139,11 +144,11 @@ static void writer_rows(void)
 		fmt_ratio(p1, sizeof p1, have[S_PG] ? res.writers[w][S_PG] : -1, res.writers[w][S_FILE]);
 		snprintf(sf, sizeof sf, "%.2f", res.writer_syncs[w][S_FILE]);
 		snprintf(ss, sizeof ss, have[S_SQLITE] ? "%.2f" : "—", res.writer_syncs[w][S_SQLITE]);
-		emit(label, a, q, " ", " ", p1, " ", sf, ss);
+		emit(label, a, q, " ", " ", p1, " ", sf, ss, " ");
 	}
 	for (int k = 0; k < S_COUNT; k++)
 		fmt_ratio(a[k], sizeof a[k], have[k] ? res.writers[1][k] : -1, res.writers[0][k]);
-	emit("4 writers / 1 writer, throughput", a, " ", " ", " ", " ", " ", " ", " ");
+	emit("4 writers / 1 writer, throughput", a, " ", " ", " ", " ", " ", " ", " ", " ");
 }
 
 /* How long until a promotion succeeds after a promoter was killed. */
@@ -159,7 +164,7 @@ static void crash_row(void)
 		else
 			fmt_value(a[k], sizeof a[k], k, res.crash[k], 1);
 	}
-	emit(label, a, " ", " ", " ", " ", " ", " ", " ");
+	emit(label, a, " ", " ", " ", " ", " ", " ", " ", " ");
 }
 
 #define STR_(x) #x
@@ -218,55 +223,58 @@ void print_table(void)
 	       "SYNC_FILE_RANGE_WAIT_AFTER and msync with MS_SYNC, counted as this process (and each "
 	       "writer process) makes them, by definitions in the benchmark that the libraries' "
 	       "calls reach instead of libc's; the floor's row counts its own fdatasync reached the "
-	       "same way. A single figure: every run made that many; else mean (least–most).\n");
+	       "same way. PostgreSQL round trips: calls of send (libpq flushes each request it "
+	       "waits on with one), counted the same way. A single figure: every run made that "
+	       "many; else mean (least–most).\n");
 	printf("Writers: %zu run%s of %.1f s per row, median; crashed promoter: median of up to %zu "
 	       "run%s, each waiting at most %.0f ms.\n",
 	       cfg.reps_writers, cfg.reps_writers == 1 ? "" : "s", (double)cfg.writers_ns / 1e9,
 	       cfg.reps_crash, cfg.reps_crash == 1 ? "" : "s", (double)cfg.crash_cap_ns / 1e6);
 	printf("\n| operation | memory | file | sqlite | postgresql | file/sqlite | file/fsync "
-	       "| sqlite/fsync | pg/file | pg/fsync | file fsyncs/op | sqlite fsyncs/op |\n");
-	printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	       "| sqlite/fsync | pg/file | pg/fsync | file fsyncs/op | sqlite fsyncs/op "
+	       "| pg round trips/op |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 
 	/* The floor is measured on --dir, not on the server's disk. */
 	for (int k = 0; k < S_COUNT; k++) {
 		v[k] = k == S_MEMORY || k == S_PG ? -1 : res.fsync_floor;
 		floor_syncs[k] = res.floor_syncs;
 	}
-	row("fsync floor: write 64 B + fdatasync (disk)", v, 1, 1, floor_syncs);
+	row("fsync floor: write 64 B + fdatasync (disk)", v, 1, 1, floor_syncs, NULL);
 	for (int op = 0; op < OP_COUNT; op++)
-		row(op_labels[op], res.op[op], 1, 1, res.op_syncs[op]);
+		row(op_labels[op], res.op[op], 1, 1, res.op_syncs[op], &res.op_sends[op]);
 	writer_rows();
 	crash_row();
 	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "list newest 20, warm, N=%s (shm)", n_label(ns[i]));
-		row(label, res.list[i], 0, 1, NULL);
+		row(label, res.list[i], 0, 1, NULL, NULL);
 	}
 	growth_row("list", res.list);
 	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "get by random id, warm, N=%s (shm)", n_label(ns[i]));
-		row(label, res.get[i], 0, 1, NULL);
+		row(label, res.get[i], 0, 1, NULL, NULL);
 	}
 	growth_row("get", res.get);
 	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "open + list 20, fresh process, N=%s (shm)", n_label(ns[i]));
-		row(label, res.open[i], 0, 1, NULL);
+		row(label, res.open[i], 0, 1, NULL, NULL);
 	}
 	growth_row("open + list", res.open);
 	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "of which open (pg: connect), fresh process, N=%s (shm)",
 			 n_label(ns[i]));
-		row(label, res.open_only[i], 0, 1, NULL);
+		row(label, res.open_only[i], 0, 1, NULL, NULL);
 	}
 	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "RSS after open + list, KiB, N=%s", n_label(ns[i]));
-		row(label, res.rss[i], 0, 0, NULL);
+		row(label, res.rss[i], 0, 0, NULL, NULL);
 	}
 	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "RSS growth by open + list, KiB, N=%s", n_label(ns[i]));
-		row(label, res.rss_growth[i], 0, 0, NULL);
+		row(label, res.rss_growth[i], 0, 0, NULL, NULL);
 	}
 	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "bytes on disk per release, N=%s", n_label(ns[i]));
-		row(label, res.bytes[i], 0, 0, NULL);
+		row(label, res.bytes[i], 0, 0, NULL, NULL);
 	}
 }
