@@ -77,7 +77,8 @@ A promoted app shows its active release.
       "previous": null,
       "created": "2019-01-01T00:00:00.000000000Z",
       "lease_owner": null,
-      "lease_expires": null
+      "lease_expires": null,
+      "lease_started": null
     },
     {
       "name": "myapp",
@@ -86,7 +87,8 @@ A promoted app shows its active release.
       "previous": null,
       "created": "2019-01-01T00:00:00.000000000Z",
       "lease_owner": null,
-      "lease_expires": null
+      "lease_expires": null,
+      "lease_started": null
     },
     {
       "name": "other",
@@ -95,7 +97,8 @@ A promoted app shows its active release.
       "previous": null,
       "created": "2019-01-01T00:00:00.000000000Z",
       "lease_owner": null,
-      "lease_expires": null
+      "lease_expires": null,
+      "lease_started": null
     },
     {
       "name": "third",
@@ -104,7 +107,8 @@ A promoted app shows its active release.
       "previous": null,
       "created": "2019-01-01T00:00:00.000000000Z",
       "lease_owner": null,
-      "lease_expires": null
+      "lease_expires": null,
+      "lease_started": null
     }
   ]
 

@@ -132,7 +132,8 @@ log cannot be read at all (it is a directory).
       "previous": null,
       "created": "2019-01-01T00:00:00.000000000Z",
       "lease_owner": null,
-      "lease_expires": null
+      "lease_expires": null,
+      "lease_started": null
     }
   ]
   ! ERROR: app record: app 'b2': log.1: Is a directory
