@@ -1,7 +1,7 @@
 /*
  * release_prune() racing the writes that change what it must keep: a
- * forced promotion of an old release, and a rollback whose copy uses an old
- * build. Whichever lands first, the app's active release exists, and so
+ * forced promotion of an old release, and a rollback whose copy (or a new
+ * release) uses an old build. Whichever lands first, the app's active release exists, and so
  * does the build of every release it has.
  */
 #include "race_backend.h"
@@ -43,6 +43,14 @@ static void roll_back_to_oldest(void *arg)
 	struct history *h = arg;
 
 	assert_store_ok(h->f->s[1], release_rollback(h->f->s[1], APP, h->ids[0], NULL, &h->copy));
+}
+
+/* Hook: another handle makes a new release of build-1, R1's. */
+static void release_oldest_build(void *arg)
+{
+	struct history *h = arg;
+
+	assert_store_ok(h->f->s[1], release_create(h->f->s[1], APP, h->builds[0], &h->copy));
 }
 
 /* Hook (and deployer): another handle prunes everything it may. */
@@ -132,6 +140,31 @@ static void prune_keeps_the_build_of_a_rollback_copy_promoted_after_it_looked(vo
 	assert_store_ok(h.f->s[0], rc);
 }
 
+static void prune_keeps_a_build_a_new_release_took_up_after_it_looked(void **state)
+{
+	struct history h = {*state, {{0}}, {{0}}, 0, NULL};
+	struct race_hook hook = {RACE_DELETE_OF, RELEASE_KIND_RELEASE, 0, release_oldest_build, &h,
+				 0, 0};
+	size_t removed = 0;
+	int rc;
+
+	setup_history(&h);
+	/* prune has decided build-1 goes with R1; before it deletes anything
+	 * a new release of build-1 is made */
+	race_hook(h.f, 0, &hook);
+	rc = release_prune(h.f->s[0], APP, 0, &removed);
+	assert_int_equal(race_fired(h.f, 0), 1);
+	assert_non_null(h.copy);
+	if (!race_build_exists(h.f->s[1], APP, h.builds[0]))
+		fail_msg("prune deleted build %s, which the new release %s uses "
+			 "(prune returned %d, removed %zu)",
+			 h.builds[0], release_id(h.copy), rc, removed);
+	assert_true(race_release_exists(h.f->s[1], APP, release_id(h.copy)));
+	race_check_consistent(h.f->s[1], APP);
+	release_free(h.copy);
+	assert_store_ok(h.f->s[0], rc);
+}
+
 static void rollback_copy_racing_prune_never_refers_to_a_deleted_build(void **state)
 {
 	struct history h = {*state, {{0}}, {{0}}, 0, NULL};
@@ -169,6 +202,9 @@ int main(void)
 			race_setup, race_teardown),
 		cmocka_unit_test_setup_teardown(
 			prune_keeps_the_build_of_a_rollback_copy_promoted_after_it_looked, race_setup,
+			race_teardown),
+		cmocka_unit_test_setup_teardown(
+			prune_keeps_a_build_a_new_release_took_up_after_it_looked, race_setup,
 			race_teardown),
 		cmocka_unit_test_setup_teardown(
 			rollback_copy_racing_prune_never_refers_to_a_deleted_build, race_setup,
