@@ -13,7 +13,7 @@ struct race_backend {
 	const release_storage *inner;
 	void *shared_ctx;
 	int refs;
-	pthread_mutex_t lock; /* calls on a shared context, one at a time */
+	pthread_mutex_t lock; /* calls on the shared context, one at a time */
 };
 
 /* One store handle's wrapper. */
@@ -87,8 +87,10 @@ static void run_after(struct race_handle *h, int after)
 /* ------------------------------------------------------------ the vtable */
 
 #define H(ctx) ((struct race_handle *)(ctx))
-#define LOCK(ctx) pthread_mutex_lock(&H(ctx)->b->lock)
-#define UNLOCK(ctx) pthread_mutex_unlock(&H(ctx)->b->lock)
+/* Only a shared context needs its calls one at a time: handles with
+ * contexts of their own are as independent as processes. */
+#define LOCK(ctx) ((void)(H(ctx)->b->private_ctx && pthread_mutex_lock(&H(ctx)->b->lock)))
+#define UNLOCK(ctx) ((void)(H(ctx)->b->private_ctx && pthread_mutex_unlock(&H(ctx)->b->lock)))
 #define INNER(ctx) (H(ctx)->b->inner)
 
 static void rb_close(void *ctx)
