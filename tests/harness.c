@@ -1,4 +1,5 @@
 #include "harness.h"
+#include "v1_backend.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -76,8 +77,32 @@ static const char *pg_fresh_schema(const char *base)
 }
 #endif
 
+/* "v1:" before a URI: that backend behind a version-1 vtable. */
+#define V1_PREFIX "v1:"
+
+static int v1_uri(const char *uri)
+{
+	return uri && strncmp(uri, V1_PREFIX, strlen(V1_PREFIX)) == 0;
+}
+
 int test_storage_open(const release_storage **storage, void **ctx, const char *uri)
 {
+	if (v1_uri(uri)) {
+		const release_storage *inner;
+		void *inner_ctx;
+		int rc = test_storage_open(&inner, &inner_ctx, uri + strlen(V1_PREFIX));
+
+		if (rc != 0)
+			return rc;
+		if (!(*ctx = v1_backend_wrap(inner, inner_ctx))) {
+			inner->close(inner_ctx);
+			return RELEASE_ENOMEM;
+		}
+		/* 1.0's struct is the beginning of this one; version 1 says
+		 * nothing beyond it may be read */
+		*storage = v1_backend_vtable();
+		return 0;
+	}
 #ifdef HAVE_PGSTORE
 	if (pgstore_is_uri(uri)) {
 		char err[512];
@@ -93,6 +118,17 @@ int test_storage_open(const release_storage **storage, void **ctx, const char *u
 
 int test_store_open(release_store **out, const char *uri, const release_store_opts *opts)
 {
+	if (v1_uri(uri)) {
+		const release_storage *st;
+		void *ctx;
+		int rc = test_storage_open(&st, &ctx, uri);
+
+		if (rc != 0)
+			return rc;
+		if ((rc = release_store_open_backend(out, st, ctx, opts)) != 0)
+			st->close(ctx);
+		return rc;
+	}
 #ifdef HAVE_PGSTORE
 	if (pgstore_is_uri(uri)) {
 		char err[512];
@@ -106,13 +142,20 @@ int test_store_open(release_store **out, const char *uri, const release_store_op
 	return release_store_open(out, uri, opts);
 }
 
-const char *test_store_uri(void)
+/* A URI for a fresh store on the backend base names. */
+static const char *fresh_uri(const char *base)
 {
-	static char uri[80];
-	const char *base = getenv("RELEASE_TEST_STORE");
+	static char uri[1100];
 
-	if (!base || !*base)
-		return "memory:";
+	if (v1_uri(base)) {
+		const char *inner = fresh_uri(base + strlen(V1_PREFIX));
+		size_t n = strlen(inner);
+
+		assert_true(n + strlen(V1_PREFIX) < sizeof uri);
+		memmove(uri + strlen(V1_PREFIX), inner, n + 1);
+		memcpy(uri, V1_PREFIX, strlen(V1_PREFIX));
+		return uri;
+	}
 #ifdef HAVE_PGSTORE
 	if (pgstore_is_uri(base))
 		return pg_fresh_schema(base);
@@ -128,6 +171,13 @@ const char *test_store_uri(void)
 		atexit(remove_made);
 	snprintf(uri, sizeof uri, "file:%s/store", made[n_made - 1]);
 	return uri;
+}
+
+const char *test_store_uri(void)
+{
+	const char *base = getenv("RELEASE_TEST_STORE");
+
+	return fresh_uri(base && *base ? base : "memory:");
 }
 
 struct shared_backend {
@@ -271,6 +321,40 @@ static int sh_get_seq(void *ctx, const char *app, int kind, uint64_t seq, releas
 	return tamper_result(ctx, rc);
 }
 
+/* Version 2: commit runs the before-put hook when it puts a record. */
+static int sh_commit(void *ctx, const char *app, const release_storage_op *ops, size_t n,
+		     size_t *failed)
+{
+	struct shared_backend *b = ctx;
+
+	b->tamper_fired = 0;
+	for (size_t i = 0; b->before_put && ops && i < n; i++)
+		if (ops[i].op == RELEASE_OP_PUT) {
+			void (*fn)(void *) = b->before_put;
+
+			b->before_put = NULL;
+			fn(b->before_put_arg);
+		}
+	return INNER(ctx)->commit(INNER_CTX(ctx), app, ops, n, failed);
+}
+
+static int sh_hold(void *ctx, const char *app, const void *info, size_t len, void **hold)
+{
+	((struct shared_backend *)ctx)->tamper_fired = 0;
+	return INNER(ctx)->hold(INNER_CTX(ctx), app, info, len, hold);
+}
+
+static void sh_unhold(void *ctx, void *hold)
+{
+	INNER(ctx)->unhold(INNER_CTX(ctx), hold);
+}
+
+static int sh_held(void *ctx, const char *app, release_record_fn fn, void *payload)
+{
+	((struct shared_backend *)ctx)->tamper_fired = 0;
+	return INNER(ctx)->held(INNER_CTX(ctx), app, fn, payload);
+}
+
 static const char *sh_errmsg(void *ctx)
 {
 	struct shared_backend *b = ctx;
@@ -317,7 +401,9 @@ struct shared_backend *shared_backend_new(void)
 
 	assert_non_null(b);
 	assert_ok(test_storage_open(&b->inner, &b->inner_ctx, test_store_uri()));
-	b->vt.version = RELEASE_STORAGE_VERSION;
+	/* as new as the inner backend: a version-1 one gets no later method */
+	b->vt.version = b->inner->version < RELEASE_STORAGE_VERSION ? b->inner->version
+								    : RELEASE_STORAGE_VERSION;
 	b->vt.close = sh_close;
 	b->vt.put = sh_put;
 	b->vt.get = sh_get;
@@ -327,6 +413,13 @@ struct shared_backend *shared_backend_new(void)
 	b->vt.list_apps = sh_list_apps;
 	b->vt.get_seq = sh_get_seq;
 	b->vt.errmsg = sh_errmsg;
+	if (test_storage_has(b->inner, commit))
+		b->vt.commit = sh_commit;
+	if (test_storage_has(b->inner, hold)) {
+		b->vt.hold = sh_hold;
+		b->vt.unhold = sh_unhold;
+		b->vt.held = sh_held;
+	}
 	b->refs = 1;
 	return b;
 }
@@ -336,6 +429,14 @@ release_store *shared_backend_open(struct shared_backend *b, const release_store
 	release_store *s = NULL;
 
 	b->refs++;
+	if (b->vt.version < 2) {
+		/* the store gets a vtable of 1.0's size, as a 1.0 backend's is */
+		void *v1 = v1_backend_wrap(&b->vt, b);
+
+		assert_non_null(v1);
+		assert_ok(release_store_open_backend(&s, v1_backend_vtable(), v1, opts));
+		return s;
+	}
 	assert_ok(release_store_open_backend(&s, &b->vt, b, opts));
 	return s;
 }

@@ -27,27 +27,40 @@ int test_random_fill(void *payload, unsigned char *buf, size_t len);
 
 /* The URI of the backend under test: $RELEASE_TEST_STORE, else "memory:".
  * "file:" alone gives a new temporary store directory at each call; a
- * "postgresql://" URI a new empty schema at each call. */
+ * "postgresql://" URI a new empty schema at each call; "v1:" before either
+ * is kept before the fresh one. */
 const char *test_store_uri(void);
 
 /* release_storage_open() and release_store_open(), and also "postgresql://"
  * URIs when the tests are built with the PostgreSQL backend (pgstore). A
- * failed pgstore open prints its message. */
+ * failed pgstore open prints its message.
+ *
+ * "v1:URI" opens URI's backend behind a version-1 vtable: librelease 1.0's
+ * struct, of 1.0's size, with the version-1 methods alone (v1_backend.c,
+ * built against a copy of the 1.0 headers), as a backend written for 1.0
+ * is. Its storage pointer points to that smaller struct: read no method of
+ * a later version without checking version first (test_storage_has). */
 int test_storage_open(const release_storage **storage, void **ctx, const char *uri);
 int test_store_open(release_store **out, const char *uri, const release_store_opts *opts);
+
+/* Whether backend st has method m, which version 2 added: version first,
+ * as the core checks it (a version-1 vtable ends before m). */
+#define test_storage_has(st, m) ((st)->version >= 2 && (st)->m != NULL)
 
 /*
  * A backend shared by several store handles, as several processes share a
  * file store: the raw backend of test_store_uri() behind a vtable whose close
- * drops a reference.
+ * drops a reference. It has the version-2 methods the raw backend has; of a
+ * version-1 backend, each handle gets a version-1 vtable.
  */
 struct shared_backend;
 struct shared_backend *shared_backend_new(void);
 /* Opens one more handle; asserts success. */
 release_store *shared_backend_open(struct shared_backend *b, const release_store_opts *opts);
 void shared_backend_unref(struct shared_backend *b);
-/* Runs fn(arg) once, just before the next put reaches the backend: a hook
- * for simulating another writer racing in between a read and a write. */
+/* Runs fn(arg) once, just before the next put (or commit with a put)
+ * reaches the backend: a hook for simulating another writer racing in
+ * between a read and a write. */
 void shared_backend_before_put(struct shared_backend *b, void (*fn)(void *), void *arg);
 
 /*

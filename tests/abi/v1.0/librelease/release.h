@@ -1,0 +1,457 @@
+/*
+ * librelease — release history and rollback for deploy tools.
+ *
+ * This header is the whole user API. Backend implementers also include
+ * <librelease/storage.h>.
+ *
+ * Conventions (they hold for every function below unless its comment says
+ * otherwise):
+ *
+ * - Every fallible function returns int: 0 on success or a negative
+ *   RELEASE_E* code. release_strerror() names a code; release_store_errmsg()
+ *   gives the detailed message of the store's last failure.
+ * - Out-parameters are named out; they come last, except in the two open
+ *   functions, where they come first. On failure *out is set to NULL. Whatever comes back through a pointer-to-pointer is the caller's and
+ *   is freed with that type's _free function (all _free functions accept NULL).
+ * - A pointer returned as a function's value (a string accessor, say) is
+ *   borrowed: it lives as long as the object it was read from.
+ * - Strings are NUL-terminated UTF-8. Times are int64_t nanoseconds since the
+ *   Unix epoch, UTC. Versions are uint64_t, starting at 1.
+ * - A call that writes and fails with RELEASE_EINVAL, RELEASE_ENOTFOUND,
+ *   RELEASE_EEXIST, RELEASE_ECONFLICT, RELEASE_EBUSY or RELEASE_EOLDER wrote
+ *   nothing (but a failed release_rollback() keeps its copy, as it says).
+ *   RELEASE_EDEPLOY wrote only what its function says (the release marked
+ *   failed). After any other code (RELEASE_EIO,
+ *   RELEASE_ENOSPC, RELEASE_ENOMEM, RELEASE_ECORRUPT, or a backend's own)
+ *   the outcome is unknown: the write may have taken effect, so read back
+ *   before trying again (an env change retried blindly may be made twice).
+ *   Once a call's commit point has passed (its one write, or the write its
+ *   comment names) the call does not fail: clean-up after it is best
+ *   effort, and a write whose acknowledgement the storage lost is read back
+ *   and counted as done.
+ * - Thread safety: a release_store handle may be used by one thread at a
+ *   time. Objects read from a store (releases, builds, apps) are independent
+ *   values. An iterator follows its store handle's one-thread-at-a-time rule
+ *   and is used only while the store is open; other calls on the store may
+ *   come between its steps. A step that failed reports the failure in
+ *   release_store_errmsg() and sets *out to NULL; what the next step does
+ *   is told at release_app_iter_next().
+ *   Different handles may be used by different threads at once.
+ * - Options structs begin with their size, set by their _init function: a
+ *   struct never initialised (size 0), one smaller than librelease 1.0's,
+ *   or one larger than this library's with any of its unknown bytes set is
+ *   RELEASE_EINVAL, never read as defaults.
+ * - The library never prints, aborts or exits.
+ */
+#ifndef LIBRELEASE_RELEASE_H
+#define LIBRELEASE_RELEASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(RELEASE_BUILDING_LIBRARY) && defined(__GNUC__)
+#define RELEASE_API __attribute__((visibility("default")))
+#else
+#define RELEASE_API
+#endif
+
+#define RELEASE_VERSION_MAJOR 1
+#define RELEASE_VERSION_MINOR 0
+#define RELEASE_VERSION_PATCH 0
+
+/* Error codes. 0 is success; every failure is negative. */
+#define RELEASE_OK 0
+#define RELEASE_EINVAL (-1)        /* an argument is NULL, malformed or out of range */
+#define RELEASE_ENOTFOUND (-2)     /* no such app, build or release */
+#define RELEASE_EEXIST (-3)        /* the app already exists */
+#define RELEASE_ECONFLICT (-4)     /* someone else wrote first; re-read and retry */
+#define RELEASE_EBUSY (-5)         /* the app is being promoted by someone else */
+#define RELEASE_EOLDER (-6)        /* promoting a release older than the active one; use rollback */
+#define RELEASE_EDEPLOY (-7)       /* the deployer callback reported failure */
+#define RELEASE_ECORRUPT (-8)      /* stored data failed validation */
+#define RELEASE_EIO (-9)           /* the storage failed to read or write */
+#define RELEASE_ENOSPC (-10)       /* the storage is full */
+#define RELEASE_ENOMEM (-11)       /* out of memory */
+#define RELEASE_EUNSUPPORTED (-12) /* unknown URI scheme, format or storage version */
+#define RELEASE_ITEROVER (-13)     /* an iterator has no more items (not a failure) */
+
+/* Returns a static, never-NULL English description of an error code. */
+RELEASE_API const char *release_strerror(int code);
+
+/* "1.0.0": the version of the library actually loaded. Static. */
+RELEASE_API const char *release_version_string(void);
+
+typedef struct release_store release_store;
+typedef struct release release;
+typedef struct release_build release_build;
+typedef struct release_app release_app;
+typedef struct release_iter release_iter;
+typedef struct release_build_iter release_build_iter;
+typedef struct release_app_iter release_app_iter;
+typedef struct release_events release_events;
+
+/* ---------------------------------------------------------------- store */
+
+/*
+ * A clock returns the current time in nanoseconds since the epoch, UTC.
+ * A random source fills buf with len unpredictable bytes and returns 0, or a
+ * negative RELEASE_E* code. Both are called from the thread using the store.
+ */
+typedef int64_t (*release_clock_fn)(void *payload);
+typedef int (*release_random_fn)(void *payload, unsigned char *buf, size_t len);
+
+/*
+ * Options for opening a store. Call release_store_opts_init() first, then set
+ * the fields you need: the size field lets a newer library accept an older
+ * program's smaller struct (see the conventions above for what is refused).
+ */
+typedef struct release_store_opts {
+	size_t size;                  /* set by release_store_opts_init() */
+	release_clock_fn clock;       /* NULL: the system's UTC clock */
+	void *clock_payload;
+	release_random_fn random;     /* NULL: getrandom(2); ids and lease tokens */
+	void *random_payload;         /* payloads must outlive the store */
+	int64_t lease_ns;             /* promotion lease length; 0: 10 minutes;
+				       * negative: RELEASE_EINVAL; a lease that would
+				       * end after INT64_MAX ends then */
+} release_store_opts;
+
+/* Sets defaults in the first size bytes of opts (size: the caller's
+ * sizeof, so an older program's smaller struct is never overrun) and
+ * records the size. C programs use the macro, which passes sizeof. */
+RELEASE_API void release_store_opts_init_sized(release_store_opts *opts, size_t size);
+#define release_store_opts_init(opts) release_store_opts_init_sized((opts), sizeof *(opts))
+
+/*
+ * Opens a store by URI. opts may be NULL for the defaults.
+ *
+ * "file:PATH" is the file store in directory PATH, created (0700) when
+ * absent: durable (a call that returned has been fsync'ed), safe for many
+ * processes at once, and recovered automatically after a crash. "file:"
+ * alone is the default store, $XDG_DATA_HOME/librelease, else
+ * $HOME/.local/share/librelease (parents created as needed).
+ * "memory:" is a private in-memory store that lives until
+ * release_store_close().
+ *
+ * Returns RELEASE_EUNSUPPORTED for an unknown scheme or a store written in
+ * a newer format, RELEASE_ECORRUPT for a directory that is not a store.
+ */
+RELEASE_API int release_store_open(release_store **out, const char *uri,
+				   const release_store_opts *opts);
+
+/* Closes the store and its backend. NULL is allowed. Objects read from the
+ * store stay valid; iterators over it must be freed first. */
+RELEASE_API void release_store_close(release_store *store);
+
+/*
+ * The message of the store's last failed call, e.g. "app 'x': release
+ * RABCDEFGHI not found". Valid until the next call on the store. With a NULL
+ * store: the message of the last failed release_store_open() or
+ * release_store_open_backend() in the calling thread. Never NULL ("" when
+ * there is nothing to say).
+ */
+RELEASE_API const char *release_store_errmsg(const release_store *store);
+
+/* ----------------------------------------------------------------- apps */
+
+/* Names: 1-63 of [a-z0-9-], starting and ending with a letter or digit. */
+RELEASE_API int release_app_name_valid(const char *name);
+
+/* Creates an app. RELEASE_EEXIST if it exists. out may be NULL. */
+RELEASE_API int release_app_create(release_store *store, const char *name, release_app **out);
+
+RELEASE_API int release_app_get(release_store *store, const char *name, release_app **out);
+
+/* Deletes an app with its builds and releases. Its ids are not found
+ * afterwards, even if an app of the same name is created again. The app is
+ * first marked deleted, which is the commit point: from then on it is gone
+ * for every reader and the call succeeds; records whose removal then fails
+ * are removed by the next release_app_delete() or release_app_create() of
+ * the name. */
+RELEASE_API int release_app_delete(release_store *store, const char *name);
+
+/* Iterates over all apps in name order. Each app is read when its step
+ * comes, so the state yielded is as of that step. */
+RELEASE_API int release_app_list(release_store *store, release_app_iter **out);
+/*
+ * Sets *out to the next app (borrowed: valid until the next
+ * release_app_iter_next() on this iterator or release_app_iter_free());
+ * returns 0, RELEASE_ITEROVER at the end, or an error with *out NULL and
+ * the item named in release_store_errmsg().
+ *
+ * The same holds for release_iter_next() and release_build_iter_next():
+ * - RELEASE_ECORRUPT: that one item (app, release version, build) cannot
+ *   be read. The iterator has moved past it: the next step yields the
+ *   following item, so one damaged record does not hide the rest. (Damage
+ *   that cannot be narrowed to one item is reported once, then the
+ *   iteration ends.) The step counts toward a listing's limit.
+ * - Any other error (RELEASE_EIO, RELEASE_ENOMEM…): the iterator has not
+ *   moved; the next step tries the same item again, so a caller that goes
+ *   on after such an error should expect it to repeat while the storage
+ *   is failing.
+ */
+RELEASE_API int release_app_iter_next(release_app_iter *iter, const release_app **out);
+RELEASE_API void release_app_iter_free(release_app_iter *iter);
+
+#define RELEASE_APP_RUNNING 0  /* idle */
+#define RELEASE_APP_UPDATING 1 /* a promotion holds an unexpired lease */
+
+RELEASE_API const char *release_app_name(const release_app *app);
+RELEASE_API int64_t release_app_created(const release_app *app);
+/* Active release id, or NULL when nothing was promoted yet. */
+RELEASE_API const char *release_app_active(const release_app *app);
+/* The release active before the current one, or NULL. */
+RELEASE_API const char *release_app_previous(const release_app *app);
+/* RELEASE_APP_RUNNING or RELEASE_APP_UPDATING, as of reading. */
+RELEASE_API int release_app_status(const release_app *app);
+/* "running" or "updating". Static. */
+RELEASE_API const char *release_app_status_name(int status);
+/* Owner label and expiry of the live lease; NULL and 0 when running. */
+RELEASE_API const char *release_app_lease_owner(const release_app *app);
+RELEASE_API int64_t release_app_lease_expires(const release_app *app);
+RELEASE_API void release_app_free(release_app *app);
+
+/* --------------------------------------------------------------- builds */
+
+#define RELEASE_BUILD_CREATED 0
+#define RELEASE_BUILD_RUNNING 1
+#define RELEASE_BUILD_COMPLETE 2
+#define RELEASE_BUILD_FAILED 3
+
+/* "created", "running", "complete", "failed"; NULL for an unknown value. */
+RELEASE_API const char *release_build_status_name(int status);
+
+typedef struct release_build_opts {
+	size_t size;             /* set by release_build_opts_init() */
+	const char *description; /* NULL: "" */
+	const char *manifest;    /* opaque text; NULL: "" */
+	int status;              /* RELEASE_BUILD_*; default CREATED */
+} release_build_opts;
+
+/* Sets defaults in the first size bytes of opts (size: the caller's
+ * sizeof, so an older program's smaller struct is never overrun) and
+ * records the size. C programs use the macro, which passes sizeof. */
+RELEASE_API void release_build_opts_init_sized(release_build_opts *opts, size_t size);
+#define release_build_opts_init(opts) release_build_opts_init_sized((opts), sizeof *(opts))
+
+/* Creates a build of app, started now (ended too, if created complete or
+ * failed). opts may be NULL. out may be NULL. */
+RELEASE_API int release_build_create(release_store *store, const char *app,
+				     const release_build_opts *opts, release_build **out);
+
+/* Sets a build's status; ended is stamped when it becomes complete or failed.
+ * A complete or failed build is final: changing it is RELEASE_EINVAL.
+ * out may be NULL. */
+RELEASE_API int release_build_set_status(release_store *store, const char *app,
+					 const char *build_id, int status, release_build **out);
+
+RELEASE_API int release_build_get(release_store *store, const char *app, const char *build_id,
+				  release_build **out);
+
+/* Lists builds newest first. limit 0 means no limit. Steps are as
+ * release_app_iter_next() tells. */
+RELEASE_API int release_build_list(release_store *store, const char *app, size_t limit,
+				   release_build_iter **out);
+RELEASE_API int release_build_iter_next(release_build_iter *iter, const release_build **out);
+RELEASE_API void release_build_iter_free(release_build_iter *iter);
+
+RELEASE_API const char *release_build_id(const release_build *build);
+RELEASE_API const char *release_build_app(const release_build *build);
+RELEASE_API const char *release_build_description(const release_build *build);
+RELEASE_API const char *release_build_manifest(const release_build *build);
+RELEASE_API int release_build_status(const release_build *build);
+RELEASE_API int64_t release_build_started(const release_build *build);
+/* 0 while not ended. */
+RELEASE_API int64_t release_build_ended(const release_build *build);
+/* The release made from this build, or NULL. After release_prune() it may
+ * name a release that no longer exists. */
+RELEASE_API const char *release_build_release(const release_build *build);
+RELEASE_API void release_build_free(release_build *build);
+
+/* ------------------------------------------------------------- releases */
+
+/*
+ * Creates a release from a complete build: the build's id, manifest and
+ * description, and the env of the app's newest release. The build records it
+ * as its release. It is not promoted. out may be NULL.
+ */
+RELEASE_API int release_create(release_store *store, const char *app, const char *build_id,
+			       release **out);
+
+/*
+ * Creates a release from the newest one with env changed: pairs are n
+ * "KEY=VALUE" strings (keys [A-Za-z_][A-Za-z0-9_]*; the value may be empty).
+ * The description lists the change as "env add:K change:K remove:K". When
+ * nothing changes, no release is written and *out is set to NULL with 0
+ * returned. Concurrent changes are never lost: each is applied on top of the
+ * newest release. out may be NULL.
+ */
+RELEASE_API int release_env_set(release_store *store, const char *app,
+				const char *const *pairs, size_t n, release **out);
+
+/* As release_env_set(), removing the n keys (absent keys are ignored). */
+RELEASE_API int release_env_unset(release_store *store, const char *app,
+				  const char *const *keys, size_t n, release **out);
+
+/* Reads a release of app by id. Another app's id is RELEASE_ENOTFOUND. */
+RELEASE_API int release_get(release_store *store, const char *app, const char *id,
+			    release **out);
+
+/* Reads a release of app by version. */
+RELEASE_API int release_get_version(release_store *store, const char *app, uint64_t version,
+				    release **out);
+
+typedef struct release_list_opts {
+	size_t size;     /* set by release_list_opts_init() */
+	size_t limit;    /* most releases to yield; 0: no limit */
+	uint64_t before; /* only versions below this; 0: from the newest */
+} release_list_opts;
+
+/* Sets defaults in the first size bytes of opts (size: the caller's
+ * sizeof, so an older program's smaller struct is never overrun) and
+ * records the size. C programs use the macro, which passes sizeof. */
+RELEASE_API void release_list_opts_init_sized(release_list_opts *opts, size_t size);
+#define release_list_opts_init(opts) release_list_opts_init_sized((opts), sizeof *(opts))
+
+/*
+ * Iterates over an app's releases newest first (highest version first).
+ * Pages are read lazily, so the cost of each step does not depend on the
+ * length of history. To page, pass the last version seen as the next call's
+ * before. opts may be NULL (all releases).
+ */
+RELEASE_API int release_list(release_store *store, const char *app,
+			     const release_list_opts *opts, release_iter **out);
+/* Sets *out to the next release (borrowed: valid until the next
+ * release_iter_next() on this iterator or release_iter_free()); returns 0,
+ * RELEASE_ITEROVER at the end, or an error as release_app_iter_next()
+ * tells: RELEASE_ECORRUPT for a release that cannot be read, whose version
+ * the message names, and the next step goes on below it. */
+RELEASE_API int release_iter_next(release_iter *iter, const release **out);
+RELEASE_API void release_iter_free(release_iter *iter);
+
+RELEASE_API const char *release_id(const release *r);
+RELEASE_API const char *release_app_of(const release *r);
+RELEASE_API uint64_t release_version(const release *r);
+/* Build id, or NULL for a release made by env changes before any build. */
+RELEASE_API const char *release_build_of(const release *r);
+RELEASE_API const char *release_manifest(const release *r);
+RELEASE_API const char *release_description(const release *r);
+RELEASE_API int64_t release_created(const release *r);
+/* The release this one was copied from by a rollback, or NULL. After
+ * release_prune() it may name a release that no longer exists. */
+RELEASE_API const char *release_source(const release *r);
+/* When it last became active; 0 if never. */
+RELEASE_API int64_t release_promoted(const release *r);
+/* When its promotion last failed; 0 if never. */
+RELEASE_API int64_t release_failed(const release *r);
+/* 1 if it was the app's active release when read, else 0. */
+RELEASE_API int release_is_active(const release *r);
+RELEASE_API size_t release_env_count(const release *r);
+/* The i-th pair in key order; NULL when i is out of range. */
+RELEASE_API const char *release_env_key(const release *r, size_t i);
+RELEASE_API const char *release_env_value(const release *r, size_t i);
+/* The value of key, or NULL when unset. */
+RELEASE_API const char *release_env_get(const release *r, const char *key);
+RELEASE_API void release_free(release *r);
+
+/* ----------------------------------------------------- promote, rollback */
+
+/*
+ * An event sink receives what happens during a promotion: the library's own
+ * state changes (source "librelease", e.g. "app Status: running =>
+ * updating") and whatever the deployer reports. Strings are borrowed for the
+ * call.
+ */
+typedef void (*release_event_fn)(void *payload, int64_t time, const char *source,
+				 const char *message);
+
+/* Reports an event from inside a deployer; time is the store's clock.
+ * Returns RELEASE_EINVAL for NULL arguments. */
+RELEASE_API int release_events_emit(release_events *events, const char *source,
+				    const char *message);
+
+/*
+ * A deployer does the real work of making r live (kubectl, systemctl, a
+ * symlink swap…), reporting progress through events. It returns 0 on success;
+ * anything else fails the promotion. r and events are borrowed for the call.
+ * It must not use the store handle it was called from.
+ */
+typedef int (*release_deploy_fn)(void *payload, const release *r, release_events *events);
+
+#define RELEASE_PROMOTE_FORCE 1 /* take a live lease; allow an older release */
+/* Other bits of flags are RELEASE_EINVAL. */
+
+typedef struct release_promote_opts {
+	size_t size;               /* set by release_promote_opts_init() */
+	unsigned int flags;        /* RELEASE_PROMOTE_* */
+	release_deploy_fn deploy;  /* NULL: only the active pointer moves */
+	void *deploy_payload;
+	release_event_fn on_event; /* NULL: events are dropped */
+	void *event_payload;
+	const char *owner;         /* lease owner label; NULL: "pid:<pid>" */
+	int64_t wait_ns;           /* wait up to this long for a busy app; 0: fail at once;
+				    * negative: RELEASE_EINVAL; INT64_MAX: as long
+				    * as it takes */
+} release_promote_opts;
+
+/* Sets defaults in the first size bytes of opts (size: the caller's
+ * sizeof, so an older program's smaller struct is never overrun) and
+ * records the size. C programs use the macro, which passes sizeof. */
+RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, size_t size);
+#define release_promote_opts_init(opts) release_promote_opts_init_sized((opts), sizeof *(opts))
+
+/*
+ * Makes release id the app's active release: takes the app's lease (a live
+ * lease held by another promotion is RELEASE_EBUSY; an expired one is taken
+ * over, and a wait_ns option waits for a busy app), runs the deployer, then
+ * moves the active pointer by compare-and-swap against its value before the
+ * deployer ran (a promotion forced meanwhile makes this one RELEASE_ECONFLICT).
+ * A deployer that runs longer than the store's lease_ns may lose its lease to
+ * another promoter, so choose lease_ns above the longest deployment.
+ * Promoting a release older than the active one is RELEASE_EOLDER.
+ * When the deployer fails the previous release stays active, id is marked
+ * failed and RELEASE_EDEPLOY is returned. RELEASE_PROMOTE_FORCE overrides
+ * RELEASE_EBUSY (it takes a live lease) and RELEASE_EOLDER, never a
+ * deployer's failure. opts may be NULL.
+ * The pointer's swap is the commit point: once it moved the promotion
+ * returns 0. If the storage fails the swap and reading the pointer back
+ * fails too, whether id became active is unknown: the error says so, and
+ * release_app_get() tells once the storage answers.
+ */
+RELEASE_API int release_promote(release_store *store, const char *app, const char *id,
+				const release_promote_opts *opts);
+
+/*
+ * Rolls app back to release target: writes a new release copying target's
+ * build, env, manifest and description, recording target as its source, and
+ * promotes it as release_promote() does. target NULL means the release that
+ * was active before the current one. An unknown target, or one of another
+ * app, is RELEASE_ENOTFOUND and nothing is written. On success *out is the new
+ * release; when the promotion fails the new release stays, marked failed,
+ * *out is NULL, and the copy (the app's newest release) is named in
+ * release_store_errmsg(). A copy that may have become active (the swap's
+ * outcome unknown, as release_promote() tells) is not marked failed. A busy
+ * app is RELEASE_EBUSY with nothing written. out may be NULL.
+ */
+RELEASE_API int release_rollback(release_store *store, const char *app, const char *target,
+				 const release_promote_opts *opts, release **out);
+
+/*
+ * Bounds history: keeps the active release, every release newer than it, the
+ * release active before it, and the keep newest releases older than it;
+ * deletes the rest, oldest first, with the builds no kept release refers to
+ * (builds without a release yet are kept). Without an active release nothing
+ * is deleted. removed (may be NULL) receives the number of releases deleted.
+ */
+RELEASE_API int release_prune(release_store *store, const char *app, size_t keep,
+			      size_t *removed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
