@@ -6,15 +6,16 @@
  *     and the newest-first scans (ORDER BY seq DESC LIMIT n) walk it
  *   librelease_schema   one row per applied migration
  *
- * Each vtable method is a single prepared statement run in autocommit, so it
- * is its own transaction: put is INSERT ... ON CONFLICT DO NOTHING (no row:
+ * Each method of version 1 is a single prepared statement run in
+ * autocommit, so it is its own transaction: put is INSERT ... ON CONFLICT DO NOTHING (no row:
  * taken), compare-and-swap an UPDATE or DELETE whose WHERE clause holds the
  * expected bytes (no row: someone else changed them). Under READ COMMITTED a
  * concurrent change makes PostgreSQL re-check that clause against the newest
  * row, which is exactly compare-and-swap.
  *
- * The statements and the connection are session.c's; the tables and their
- * migrations schema.c's.
+ * The statements and the connection are session.c's; the tables, their
+ * migrations and the function version 2 calls schema.c's; commit() is
+ * commit.c's.
  */
 #include "pgstore_internal.h"
 
@@ -321,6 +322,7 @@ static const release_storage pg_storage = {
 	.list_apps = pg_list_apps,
 	.get_seq = pg_get_seq,
 	.errmsg = pg_errmsg,
+	.commit = pgs_commit,
 };
 
 

@@ -12,13 +12,19 @@
  * Tables live in the connection's current schema (the first existing entry
  * of search_path; choose one with options=-csearch_path=NAME in the
  * connection string). Opening creates them, or migrates an older layout, in
- * one transaction; a layout newer than this code knows is refused.
+ * one transaction; a layout newer than this code knows is refused, so once a
+ * newer program has opened a store, older programs refuse it and say so.
+ * Needs PostgreSQL 11 or newer, and PL/pgSQL (installed by default).
  *
  * Every vtable call is one SQL statement in its own transaction, so a store
  * is consistent whatever fails. A lost connection fails the call in progress
  * with RELEASE_EIO; the next call reconnects. Durability is the server's:
  * with its defaults (fsync and synchronous_commit on) a call that returned is
  * on disk.
+ *
+ * Version 2 of the vtable: commit() sends all its operations in one call of
+ * a function the schema holds, so a commit is one round trip and one
+ * transaction; a conflict rolls all of it back.
  *
  * A handle is used by one thread at a time, as a store handle is.
  */
@@ -35,7 +41,7 @@ extern "C" {
 #endif
 
 /* The newest table layout this code creates and reads. */
-#define PGSTORE_SCHEMA_VERSION 1
+#define PGSTORE_SCHEMA_VERSION 2
 
 /* Non-zero if uri is a PostgreSQL connection URI ("postgresql://..." or
  * "postgres://..."), the form relctl and RELEASE_STORE accept. */

@@ -16,16 +16,21 @@
 #define KEY_MAX 64
 #define ERR_MAX 512
 
-/* Type oids of the parameters (fixed since PostgreSQL 7). */
+/* Type oids of the parameters (fixed since PostgreSQL 7, arrays since 8.0). */
 #define OID_BYTEA 17
 #define OID_INT8 20
 #define OID_INT2 21
 #define OID_TEXT 25
+#define OID_BYTEA_ARRAY 1001
+#define OID_INT2_ARRAY 1005
+#define OID_TEXT_ARRAY 1009
+#define OID_INT8_ARRAY 1016
 
-#define MAX_PARAMS 5
+#define MAX_PARAMS 7
 
-/* The prepared statements, by name; a connection prepares each on its
- * first use. */
+/* The statements, by name. The version-1 methods' are prepared on a
+ * connection's first use of each; the others are one call of a function of
+ * the schema, sent whole each time: one round trip, always. */
 enum stmt {
 	S_PUT,
 	S_GET,
@@ -36,6 +41,7 @@ enum stmt {
 	S_REMOVE,
 	S_DEL,
 	S_APPS,
+	S_COMMIT,
 	N_STMT
 };
 
@@ -66,8 +72,11 @@ void pgs_param_text(struct params *q, const char *s);
 void pgs_param_u64(struct params *q, uint64_t v);
 void pgs_param_bytes(struct params *q, const void *data, size_t len);
 void pgs_param_record(struct params *q, const char *app, int kind, const char *key);
-/* Runs statement s (reconnecting first if the connection was lost); NULL,
- * with *rc set and the message kept, unless its status is want. */
+/* Runs statement s, reconnecting first if the connection was lost; its
+ * result whatever it says, or NULL (with *rc set) if it was not sent. */
+PGresult *pgs_send(struct pg *p, enum stmt s, const struct params *q, int *rc);
+/* pgs_send(), then NULL (with *rc set and the message kept) unless the
+ * result's status is want. */
 PGresult *pgs_run(struct pg *p, enum stmt s, const struct params *q, ExecStatusType want,
 		  int *rc);
 int pgs_run_change(struct pg *p, enum stmt s, const struct params *q, int *changed);
@@ -79,5 +88,9 @@ int pgs_too_big(size_t len);
 
 /* schema.c */
 int pgs_migrate(struct pg *p);
+
+/* commit.c: version 2 */
+int pgs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t n,
+	       size_t *failed);
 
 #endif

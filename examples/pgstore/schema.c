@@ -27,6 +27,64 @@ static const struct migration migrations[] = {
 	 " PRIMARY KEY (app, kind, key));"
 	 "CREATE UNIQUE INDEX librelease_records_seq"
 	 " ON librelease_records (app, kind, seq) WHERE seq > 0;"},
+
+	/*
+	 * Version 2 of the vtable. Commits of one app take turns on a
+	 * transaction lock, so that what an operation checks (a record's
+	 * bytes, or its absence, which no row lock can cover) still holds when
+	 * the commit ends; single-record writes need no turn. Lock keys are
+	 * hashed from the schema and the app: one app of one store, one key,
+	 * for every client of the server.
+	 */
+	{2, "commits in one call",
+	 "CREATE FUNCTION librelease_lock_key(what text, app text) RETURNS bigint"
+	 " LANGUAGE sql STABLE AS $$"
+	 " SELECT hashtextextended('librelease ' || what || ' ' || current_schema()"
+	 " || '/' || app, 0) $$;"
+
+	 "CREATE FUNCTION librelease_commit(p_app text, p_op smallint[], p_kind smallint[],"
+	 " p_key text[], p_seq bigint[], p_old bytea[], p_data bytea[]) RETURNS void"
+	 " LANGUAGE plpgsql AS $$"
+	 " DECLARE cur bytea; ok boolean;"
+	 " BEGIN"
+	 "  PERFORM pg_advisory_xact_lock(librelease_lock_key('commit', p_app));"
+	 "  FOR i IN 1 .. cardinality(p_op) LOOP"
+	 "   IF p_op[i] NOT BETWEEN 1 AND 4 THEN"
+	 "    RAISE EXCEPTION USING ERRCODE = 'LR400', MESSAGE = (i - 1)::text;"
+	 /* put, or a compare-and-swap from absent to present */
+	 "   ELSIF p_op[i] = 1 OR (p_op[i] = 2 AND p_old[i] IS NULL"
+	 "                         AND p_data[i] IS NOT NULL) THEN"
+	 "    INSERT INTO librelease_records (app, kind, key, seq, data)"
+	 "     VALUES (p_app, p_kind[i], p_key[i], p_seq[i], p_data[i])"
+	 "     ON CONFLICT DO NOTHING;"
+	 "    ok := FOUND;"
+	 "   ELSIF p_op[i] = 2 AND p_data[i] IS NOT NULL THEN"
+	 "    UPDATE librelease_records SET data = p_data[i]"
+	 "     WHERE app = p_app AND kind = p_kind[i] AND key = p_key[i] AND data = p_old[i];"
+	 "    ok := FOUND;"
+	 "   ELSIF p_op[i] = 2 AND p_old[i] IS NOT NULL THEN"
+	 "    DELETE FROM librelease_records"
+	 "     WHERE app = p_app AND kind = p_kind[i] AND key = p_key[i] AND data = p_old[i];"
+	 "    ok := FOUND;"
+	 "   ELSIF p_op[i] = 3 THEN"
+	 "    DELETE FROM librelease_records"
+	 "     WHERE app = p_app AND kind = p_kind[i] AND key = p_key[i];"
+	 "    IF NOT FOUND THEN"
+	 "     RAISE EXCEPTION USING ERRCODE = 'LR404', MESSAGE = (i - 1)::text;"
+	 "    END IF;"
+	 "    ok := true;"
+	 /* a check, or a compare-and-swap from absent to absent */
+	 "   ELSE"
+	 "    SELECT data INTO cur FROM librelease_records"
+	 "     WHERE app = p_app AND kind = p_kind[i] AND key = p_key[i] FOR SHARE;"
+	 "    ok := CASE WHEN p_old[i] IS NULL THEN NOT FOUND"
+	 "               ELSE FOUND AND cur = p_old[i] END;"
+	 "   END IF;"
+	 "   IF NOT ok THEN"
+	 "    RAISE EXCEPTION USING ERRCODE = 'LR409', MESSAGE = (i - 1)::text;"
+	 "   END IF;"
+	 "  END LOOP;"
+	 " END $$;"},
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -15,35 +15,41 @@
 
 static const struct {
 	const char *name;
+	int prepared; /* else sent whole each time (a function call, quick to plan) */
 	int nparams;
 	const unsigned int types[MAX_PARAMS];
 	const char *sql;
 } stmts[N_STMT] = {
-	[S_PUT] = {"librelease_put", 5, {OID_TEXT, OID_INT2, OID_TEXT, OID_INT8, OID_BYTEA},
+	[S_PUT] = {"librelease_put", 1, 5, {OID_TEXT, OID_INT2, OID_TEXT, OID_INT8, OID_BYTEA},
 		   "INSERT INTO librelease_records (app, kind, key, seq, data)"
 		   " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"},
-	[S_GET] = {"librelease_get", 3, {OID_TEXT, OID_INT2, OID_TEXT},
+	[S_GET] = {"librelease_get", 1, 3, {OID_TEXT, OID_INT2, OID_TEXT},
 		   "SELECT seq, data FROM librelease_records"
 		   " WHERE app = $1 AND kind = $2 AND key = $3"},
-	[S_GET_SEQ] = {"librelease_get_seq", 3, {OID_TEXT, OID_INT2, OID_INT8},
+	[S_GET_SEQ] = {"librelease_get_seq", 1, 3, {OID_TEXT, OID_INT2, OID_INT8},
 		       "SELECT key, data FROM librelease_records"
 		       " WHERE app = $1 AND kind = $2 AND seq > 0 AND seq = $3"},
-	[S_SCAN] = {"librelease_scan", 4, {OID_TEXT, OID_INT2, OID_INT8, OID_INT8},
+	[S_SCAN] = {"librelease_scan", 1, 4, {OID_TEXT, OID_INT2, OID_INT8, OID_INT8},
 		    "SELECT seq, key, data FROM librelease_records"
 		    " WHERE app = $1 AND kind = $2 AND seq > 0 AND seq < $3"
 		    " ORDER BY seq DESC LIMIT $4"},
-	[S_CAS] = {"librelease_cas", 5, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA, OID_BYTEA},
+	[S_CAS] = {"librelease_cas", 1, 5, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA, OID_BYTEA},
 		   "UPDATE librelease_records SET data = $5"
 		   " WHERE app = $1 AND kind = $2 AND key = $3 AND data = $4"},
-	[S_CREATE] = {"librelease_create", 4, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA},
+	[S_CREATE] = {"librelease_create", 1, 4, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA},
 		      "INSERT INTO librelease_records (app, kind, key, seq, data)"
 		      " VALUES ($1, $2, $3, 0, $4) ON CONFLICT DO NOTHING"},
-	[S_REMOVE] = {"librelease_remove", 4, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA},
+	[S_REMOVE] = {"librelease_remove", 1, 4, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA},
 		      "DELETE FROM librelease_records"
 		      " WHERE app = $1 AND kind = $2 AND key = $3 AND data = $4"},
-	[S_DEL] = {"librelease_del", 3, {OID_TEXT, OID_INT2, OID_TEXT},
+	[S_DEL] = {"librelease_del", 1, 3, {OID_TEXT, OID_INT2, OID_TEXT},
 		   "DELETE FROM librelease_records WHERE app = $1 AND kind = $2 AND key = $3"},
-	[S_APPS] = {"librelease_apps", 0, {0}, "SELECT DISTINCT app FROM librelease_records"},
+	[S_APPS] = {"librelease_apps", 1, 0, {0}, "SELECT DISTINCT app FROM librelease_records"},
+	/* version 2: calls of schema.c's functions */
+	[S_COMMIT] = {"librelease_commit", 0, 7,
+		      {OID_TEXT, OID_INT2_ARRAY, OID_INT2_ARRAY, OID_TEXT_ARRAY, OID_INT8_ARRAY,
+		       OID_BYTEA_ARRAY, OID_BYTEA_ARRAY},
+		      "SELECT librelease_commit($1, $2, $3, $4, $5, $6, $7)"},
 };
 
 int pgs_failf(struct pg *p, int code, const char *fmt, ...)
@@ -116,9 +122,9 @@ int pgs_pin_session(struct pg *p)
 	return 0;
 }
 
-/* Connects again if the connection was lost, and prepares statement s on
- * its first use on this connection: a short-lived process (a CLI call)
- * prepares only what it runs. */
+/* Connects again if the connection was lost, and prepares statement s, if
+ * it is one that is prepared, on its first use on this connection: a
+ * short-lived process (a CLI call) prepares only what it runs. */
 static int ensure_ready(struct pg *p, enum stmt s)
 {
 	PGresult *res;
@@ -132,7 +138,7 @@ static int ensure_ready(struct pg *p, enum stmt s)
 		if (pgs_pin_session(p) != 0)
 			return RELEASE_EIO;
 	}
-	if (p->prepared & 1u << s)
+	if (!stmts[s].prepared || p->prepared & 1u << s)
 		return 0;
 	res = PQprepare(p->conn, stmts[s].name, stmts[s].sql, stmts[s].nparams, stmts[s].types);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -174,16 +180,26 @@ void pgs_param_record(struct params *q, const char *app, int kind, const char *k
 		pgs_param_text(q, key);
 }
 
-/* Runs a prepared statement; NULL (with *rc set) if it failed. */
-PGresult *pgs_run(struct pg *p, enum stmt s, const struct params *q, ExecStatusType want,
-		     int *rc)
+PGresult *pgs_send(struct pg *p, enum stmt s, const struct params *q, int *rc)
 {
-	PGresult *res;
+	int n = q ? q->n : 0;
+	const char *const *value = q ? q->value : NULL;
+	const int *len = q ? q->len : NULL, *format = q ? q->format : NULL;
 
 	if ((*rc = ensure_ready(p, s)) != 0)
 		return NULL;
-	res = PQexecPrepared(p->conn, stmts[s].name, q ? q->n : 0, q ? q->value : NULL,
-			     q ? q->len : NULL, q ? q->format : NULL, 1);
+	if (stmts[s].prepared)
+		return PQexecPrepared(p->conn, stmts[s].name, n, value, len, format, 1);
+	return PQexecParams(p->conn, stmts[s].sql, n, stmts[s].types, value, len, format, 1);
+}
+
+PGresult *pgs_run(struct pg *p, enum stmt s, const struct params *q, ExecStatusType want,
+		  int *rc)
+{
+	PGresult *res = pgs_send(p, s, q, rc);
+
+	if (!res)
+		return NULL;
 	if (PQresultStatus(res) != want) {
 		*rc = pgs_fail_result(p, res, stmts[s].name + strlen("librelease_"));
 		return NULL;

@@ -615,6 +615,9 @@ static void nothing_reaches_stderr(void **state)
 	free(uri);
 }
 
+/* Version 2 of the vtable. */
+#include "test_pgstore_v2.c"
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -633,6 +636,13 @@ int main(void)
 		cmocka_unit_test(huge_values_round_trip_exactly),
 		cmocka_unit_test(binary_records_and_cas_round_trip_at_the_vtable),
 		cmocka_unit_test(nothing_reaches_stderr),
+		cmocka_unit_test(a_commit_is_one_transaction),
+		cmocka_unit_test(a_conflict_at_the_third_operation_writes_nothing),
+		cmocka_unit_test(each_operation_sees_the_earlier_ones),
+		cmocka_unit_test(invalid_commits_are_einval_and_write_nothing),
+		cmocka_unit_test(a_connection_lost_mid_commit_is_eio),
+		cmocka_unit_test(concurrent_commits_never_both_pass_each_others_checks),
+		cmocka_unit_test(a_store_of_the_first_layout_is_upgraded_in_place),
 		/* last: it stops and restarts the server */
 		cmocka_unit_test(a_server_stopped_mid_run_loses_nothing_acknowledged),
 	};
