@@ -120,6 +120,13 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 		struct buf enc = {0};
 		uint64_t seq;
 
+		/* The app first, each time: a commit that failed on it means the
+		 * app was deleted (or deleted and created again) meanwhile. */
+		if (attempt > 0) {
+			raw_free(&app_raw);
+			if ((rc = app_for_write(store, app, &app_raw)) != 0)
+				break;
+		}
 		if ((rc = read_newest(store, app, RELEASE_KIND_BUILD, &newest)) != 0)
 			break;
 		seq = newest.seq + 1;
@@ -143,7 +150,7 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 	}
 	raw_free(&app_raw);
 	if (rc == RELEASE_ECONFLICT)
-		rc = fail(store, rc, "app '%s': gave up after %d conflicting writes (or the app was deleted)", app,
+		rc = fail(store, rc, "app '%s': gave up after %d conflicting writes", app,
 			  WRITE_ATTEMPTS);
 	if (rc != 0 || !out)
 		release_build_free(b);

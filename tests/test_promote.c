@@ -486,6 +486,74 @@ static void waiting_up_to_int64_max_waits_for_the_lease(void **state)
 	release_free(r2);
 }
 
+/* A deployer that runs 100 s under a 60 s lease, keeping it alive halfway
+ * (by keepalive, or by an event), while another promoter tries at the end. */
+struct long_deploy {
+	struct test_clock *clock;
+	release_store *other;
+	const char *id;
+	int by_event;
+	int keep_rc, second_rc;
+};
+
+static int deploy_for_100_seconds(void *payload, const release *r, release_events *ev)
+{
+	struct long_deploy *d = payload;
+
+	(void)r;
+	d->clock->now += INT64_C(40) * 1000000000;
+	if (d->by_event)
+		d->keep_rc = release_events_emit(ev, "deployer", "still going");
+	else
+		d->keep_rc = release_events_keepalive(ev);
+	d->clock->now += INT64_C(60) * 1000000000;
+	d->second_rc = release_promote(d->other, "myapp", d->id, NULL);
+	return 0;
+}
+
+static void long_deploy_keeps_the_lease(struct fixture *f, int by_event)
+{
+	struct test_clock c = {f->clock.now, 0};
+	release_store *first = handle_with_lease(f, &c, INT64_C(60) * 1000000000);
+	struct long_deploy d = {&c, handle_with_lease(f, &c, INT64_C(60) * 1000000000), NULL,
+				by_event, -1, -1};
+	release_promote_opts o;
+	release *r1, *r2;
+
+	make_app(first, "myapp");
+	r1 = make_build_release(first, "myapp", "one");
+	r2 = make_build_release(first, "myapp", "two");
+	d.id = release_id(r1);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_for_100_seconds;
+	o.deploy_payload = &d;
+	assert_store_ok(first, release_promote(first, "myapp", release_id(r2), &o));
+	assert_int_equal(d.keep_rc, 0);
+	/* 100 s in, the lease (60 s, renewed at 40 s) still keeps others out */
+	assert_int_equal(d.second_rc, RELEASE_EBUSY);
+	assert_string_equal(active_of(first, "myapp"), release_id(r2));
+	release_store_close(d.other);
+	release_store_close(first);
+	release_free(r1);
+	release_free(r2);
+}
+
+static void a_long_deployer_keeps_its_lease_with_keepalive(void **state)
+{
+	long_deploy_keeps_the_lease(*state, 0);
+}
+
+static void a_long_deployer_keeps_its_lease_by_emitting_events(void **state)
+{
+	long_deploy_keeps_the_lease(*state, 1);
+}
+
+static void keepalive_refuses_null(void **state)
+{
+	(void)state;
+	assert_int_equal(release_events_keepalive(NULL), RELEASE_EINVAL);
+}
+
 static void promoting_an_unknown_release_is_enotfound(void **state)
 {
 	struct fixture *f = *state;
@@ -541,6 +609,9 @@ int main(void)
 		T(a_lease_of_int64_max_keeps_a_second_promoter_out),
 		T(a_lease_taken_near_the_end_of_time_keeps_a_second_promoter_out),
 		T(waiting_up_to_int64_max_waits_for_the_lease),
+		T(a_long_deployer_keeps_its_lease_with_keepalive),
+		T(a_long_deployer_keeps_its_lease_by_emitting_events),
+		T(keepalive_refuses_null),
 		T(promoting_an_unknown_release_is_enotfound),
 		T(promoting_in_an_unknown_app_is_enotfound),
 		T(promoting_the_active_release_again_keeps_the_previous_one),
