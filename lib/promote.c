@@ -345,7 +345,8 @@ static void finish(struct promotion *p)
 }
 
 /* Adds the rewrite of release id with its promoted time set to when (only
- * if it says less) to t; its bytes go to *raw, which t borrows. A release
+ * if it says less) to t; its bytes go to *raw, which t borrows, as it
+ * borrows id. A release
  * that cannot be read is left out (0) unless required: the outgoing
  * release's stamp is best effort. */
 static int add_stamp(struct promotion *p, struct txn *t, const char *id, int64_t when,
@@ -364,8 +365,7 @@ static int add_stamp(struct promotion *p, struct txn *t, const char *id, int64_t
 	if (r->promoted < when) {
 		r->promoted = when;
 		encode_release(&b, r);
-		txn_add_buf(t, RELEASE_OP_CAS, RELEASE_KIND_RELEASE, r->id, 0, raw->data, raw->len,
-			    &b);
+		txn_add_buf(t, RELEASE_OP_CAS, RELEASE_KIND_RELEASE, id, 0, raw->data, raw->len, &b);
 	} else if (required) {
 		txn_add(t, RELEASE_OP_CHECK, RELEASE_KIND_RELEASE, id, 0, raw->data, raw->len, NULL,
 			0);
