@@ -9,6 +9,12 @@
  * after (the write happened but the caller is told it failed: a lost
  * acknowledgement). Every other call is forwarded untouched.
  *
+ * On a backend of version 2 the wrapper has its commit and holds too. A
+ * commit is one call: failed before, none of its operations is applied;
+ * after, all of them are (the acknowledgement of the whole is lost). A
+ * hold failed after is given back first: a backend never keeps one it
+ * reports failed.
+ *
  * The faults: EIO, ENOSPC and ENOMEM before the call reaches the store (the
  * ENOMEM runs also leave out the backend's errmsg method, so the core must
  * word its own messages), and EIO after it (the lost acknowledgement).
@@ -48,7 +54,15 @@
  * and is retried, an interrupted deletion finished by deleting again).
  * A library bug found here gets a bug_* test, failing until lib/ is fixed,
  * and the sweeps may recognise exactly its symptom (a KNOWN_* flag in enum
- * accept) so that any other regression still fails them; none is open now.
+ * accept) so that any other regression still fails them. Open:
+ * bug_a_promotion_goes_on_when_the_outgoing_release_cannot_be_read
+ * (KNOWN_OUTGOING_READ).
+ *
+ * Every sweep runs twice: on the memory backend as it is, whose commits and
+ * holds the core then uses (version 2), and on the same backend seen as a
+ * version-1 one (the "_on_version_1" tests), which the core drives one
+ * record a call with an expiring lease record. Focused tests of one
+ * protocol's calls run on that one.
  *
  * Only the memory backend is swept: every run needs a fresh, empty store with
  * the same history. A persistent backend joins by opening a fresh location
@@ -78,6 +92,14 @@
 /* What the current run is, for failure messages. */
 static char where[1024];
 
+/* Which protocol the core uses: the memory backend as it is (version 2:
+ * commits and holds), or seen as a version-1 backend (one record a call,
+ * an expiring lease record). Every sweep runs on both. */
+static int version_1;
+#define V1 1 /* a case for the version-1 protocol */
+#define V2 2 /* one for version 2 */
+#define ON_THIS_PROTOCOL(on) (((on) & (version_1 ? V1 : V2)) != 0)
+
 static void check_failed(int line, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 static void check_failed(int line, const char *fmt, ...)
@@ -88,7 +110,8 @@ static void check_failed(int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fail_msg("%s\n  test_faults.c:%d: %s", where, line, msg);
+	fail_msg("%s%s\n  test_faults.c:%d: %s", where,
+		 version_1 ? " [on a version-1 backend]" : "", line, msg);
 }
 
 /* Appends to a string buffer, cutting what does not fit. */
@@ -119,9 +142,14 @@ static void appendf(char *buf, size_t size, const char *fmt, ...)
 
 /* ----------------------------------------------------- the fault backend */
 
-enum method { M_PUT, M_GET, M_SCAN, M_CAS, M_DEL, M_LIST_APPS, M_GET_SEQ, M_ANY };
+
+enum method {
+	M_PUT, M_GET, M_SCAN, M_CAS, M_DEL, M_LIST_APPS, M_GET_SEQ,
+	M_COMMIT, M_HOLD, M_HELD, /* version 2 */
+	M_ANY
+};
 static const char *const method_names[] = {"put", "get", "scan", "cas", "del", "list_apps",
-					   "get_seq", "any"};
+					   "get_seq", "commit", "hold", "held", "any"};
 
 enum fault_mode {
 	FAIL_BEFORE, /* the call fails without reaching the store */
@@ -143,7 +171,9 @@ struct call {
 	int kind;
 	char app[64];
 	char key[KEY_LEN];
-	int removes; /* a cas with data NULL */
+	int removes; /* a cas with data NULL; a commit: every operation deletes */
+	size_t ops;  /* a commit: how many operations */
+	int swaps;   /* a commit that moves the active pointer */
 };
 
 struct fault_backend {
@@ -167,7 +197,11 @@ struct fault_backend {
 	int last_fired;      /* the latest call was the injected failure */
 	struct call failed;  /* the call that failed */
 	unsigned passed;     /* PASSED_*: commit points before the fault fired */
-	char msg[160];
+	char msg[256];
+
+	/* Armed with fail_at 0 (counting), every matching call in order. */
+	struct call *trace;
+	size_t n_trace, cap_trace;
 };
 
 static int kind_matches(const struct fault_backend *fb, int kind)
@@ -175,30 +209,57 @@ static int kind_matches(const struct fault_backend *fb, int kind)
 	return fb->only_kind == 0 || fb->only_kind == kind;
 }
 
+static void trace_call(struct fault_backend *fb, const struct call *c)
+{
+	if (fb->n_trace == fb->cap_trace) {
+		fb->cap_trace = fb->cap_trace ? 2 * fb->cap_trace : 64;
+		fb->trace = realloc(fb->trace, fb->cap_trace * sizeof *fb->trace);
+		assert_non_null(fb->trace);
+	}
+	fb->trace[fb->n_trace++] = *c;
+}
+
 /* Counts a call; 1 when it is the one to fail. */
-static int trip(struct fault_backend *fb, enum method m, const char *app, int kind,
-		const char *key, int removes)
+static int trip_call(struct fault_backend *fb, const struct call *c)
 {
 	fb->last_fired = 0;
 	if (!fb->armed || fb->fired >= fb->count)
 		return 0;
-	if ((fb->only_method != M_ANY && fb->only_method != m) || !kind_matches(fb, kind) ||
-	    (fb->only_key && (!key || strcmp(fb->only_key, key) != 0)))
+	if ((fb->only_method != M_ANY && fb->only_method != c->method) ||
+	    !kind_matches(fb, c->kind) || (fb->only_key && strcmp(fb->only_key, c->key) != 0))
 		return 0;
+	if (fb->fail_at == 0)
+		trace_call(fb, c);
 	if (++fb->calls < fb->fail_at || fb->fail_at == 0)
 		return 0;
 	fb->last_fired = 1;
 	if (fb->fired++ > 0)
 		return 1; /* the first failure is the one to tell of */
-	memset(&fb->failed, 0, sizeof fb->failed);
-	fb->failed.method = m;
-	fb->failed.kind = kind;
-	snprintf(fb->failed.app, sizeof fb->failed.app, "%s", app ? app : "");
-	snprintf(fb->failed.key, sizeof fb->failed.key, "%s", key ? key : "");
-	fb->failed.removes = removes;
+	fb->failed = *c;
 	snprintf(fb->msg, sizeof fb->msg, "injected fault: %s of %s/%s failed with %s",
-		 method_names[m], app ? app : "*", key ? key : "*", release_strerror(fb->code));
+		 method_names[c->method], c->app[0] ? c->app : "*", c->key[0] ? c->key : "*",
+		 release_strerror(fb->code));
 	return 1;
+}
+
+static void describe(struct call *c, enum method m, const char *app, int kind, const char *key,
+		     int removes)
+{
+	memset(c, 0, sizeof *c);
+	c->method = m;
+	c->kind = kind;
+	snprintf(c->app, sizeof c->app, "%s", app ? app : "");
+	snprintf(c->key, sizeof c->key, "%s", key ? key : "");
+	c->removes = removes;
+}
+
+static int trip(struct fault_backend *fb, enum method m, const char *app, int kind,
+		const char *key, int removes)
+{
+	struct call c;
+
+	describe(&c, m, app, kind, key, removes);
+	return trip_call(fb, &c);
 }
 
 /* The result of a call that tripped: before, it never reached the store. */
@@ -211,6 +272,28 @@ static int trip(struct fault_backend *fb, enum method m, const char *app, int ki
 		return (fire) ? (fb)->code : rc_;                                      \
 	} while (0)
 
+/* An operation of a commit, or a single write, that passes a commit point. */
+static unsigned passes(int op, int kind, const char *key, int has_old, int has_data)
+{
+	unsigned p = 0;
+
+	if (op == RELEASE_OP_PUT && kind == RELEASE_KIND_RELEASE)
+		p |= PASSED_RELEASE_PUT;
+	if (op == RELEASE_OP_CAS && kind == RELEASE_KIND_META && strcmp(key, "active") == 0 &&
+	    has_data)
+		p |= PASSED_SWAP;
+	/* replacing a live app record: only a deletion does */
+	if (op == RELEASE_OP_CAS && kind == RELEASE_KIND_META && strcmp(key, "app") == 0 &&
+	    has_old && has_data)
+		p |= PASSED_TOMBSTONE;
+	return p;
+}
+
+static int op_deletes(const release_storage_op *o)
+{
+	return o->op == RELEASE_OP_DEL || (o->op == RELEASE_OP_CAS && o->old && !o->data);
+}
+
 static int fb_put(void *ctx, const char *app, int kind, const char *key, uint64_t seq,
 		  const void *data, size_t len)
 {
@@ -221,8 +304,8 @@ static int fb_put(void *ctx, const char *app, int kind, const char *key, uint64_
 	if (fire && fb->mode == FAIL_BEFORE)
 		return fb->code;
 	rc = fb->inner->put(fb->inner_ctx, app, kind, key, seq, data, len);
-	if (rc == 0 && kind == RELEASE_KIND_RELEASE && fb->armed && !fb->fired)
-		fb->passed |= PASSED_RELEASE_PUT;
+	if (rc == 0 && fb->armed && !fb->fired)
+		fb->passed |= passes(RELEASE_OP_PUT, kind, key, 0, 1);
 	return fire ? fb->code : rc;
 }
 
@@ -254,13 +337,8 @@ static int fb_cas(void *ctx, const char *app, int kind, const char *key, const v
 	if (fire && fb->mode == FAIL_BEFORE)
 		return fb->code;
 	rc = fb->inner->cas(fb->inner_ctx, app, kind, key, old, old_len, data, len);
-	if (rc == 0 && kind == RELEASE_KIND_META && strcmp(key, "active") == 0 && data &&
-	    fb->armed && !fb->fired)
-		fb->passed |= PASSED_SWAP;
-	/* replacing a live app record: only a deletion does */
-	if (rc == 0 && kind == RELEASE_KIND_META && strcmp(key, "app") == 0 && old && data &&
-	    fb->armed && !fb->fired)
-		fb->passed |= PASSED_TOMBSTONE;
+	if (rc == 0 && fb->armed && !fb->fired)
+		fb->passed |= passes(RELEASE_OP_CAS, kind, key, old != NULL, data != NULL);
 	return fire ? fb->code : rc;
 }
 
@@ -289,6 +367,73 @@ static int fb_get_seq(void *ctx, const char *app, int kind, uint64_t seq, releas
 	FORWARD(fb, fire, fb->inner->get_seq(fb->inner_ctx, app, kind, seq, fn, payload));
 }
 
+/* A commit matches a filter on records when one of the records it writes
+ * does (what it only checks is read, not written); the first that does is
+ * the one told of. Its commit points are those of its operations. */
+static int fb_commit(void *ctx, const char *app, const release_storage_op *ops, size_t n,
+		     size_t *failed)
+{
+	struct fault_backend *fb = ctx;
+	const release_storage_op *told = NULL;
+	int fire, all_delete = n > 0 && ops, rc;
+	unsigned passed = 0;
+	struct call c;
+
+	for (size_t i = 0; ops && i < n; i++) {
+		const release_storage_op *o = &ops[i];
+
+		if (!told && o->op != RELEASE_OP_CHECK && kind_matches(fb, o->kind) &&
+		    (!fb->only_key || (o->key && strcmp(o->key, fb->only_key) == 0)))
+			told = o;
+		all_delete &= op_deletes(o);
+		passed |= passes(o->op, o->kind, o->key ? o->key : "", o->old != NULL,
+				 o->data != NULL);
+	}
+	if (!told && ops && n > 0)
+		told = &ops[0]; /* none matches: the filter passes the commit by */
+	describe(&c, M_COMMIT, app, told ? told->kind : 0, told ? told->key : NULL, all_delete);
+	c.ops = n;
+	c.swaps = (passed & PASSED_SWAP) != 0;
+	fire = trip_call(fb, &c);
+	if (fire && fb->mode == FAIL_BEFORE)
+		return fb->code;
+	rc = fb->inner->commit(fb->inner_ctx, app, ops, n, failed);
+	if (rc == 0 && fb->armed && !fb->fired)
+		fb->passed |= passed;
+	return fire ? fb->code : rc;
+}
+
+static int fb_hold(void *ctx, const char *app, const void *info, size_t len, void **hold)
+{
+	struct fault_backend *fb = ctx;
+	int fire = trip(fb, M_HOLD, app, RELEASE_KIND_META, "hold", 0);
+	int rc;
+
+	if (fire && fb->mode == FAIL_BEFORE)
+		return fb->code;
+	rc = fb->inner->hold(fb->inner_ctx, app, info, len, hold);
+	if (fire && rc == 0) {
+		fb->inner->unhold(fb->inner_ctx, *hold);
+		*hold = NULL;
+	}
+	return fire ? fb->code : rc;
+}
+
+static void fb_unhold(void *ctx, void *hold)
+{
+	struct fault_backend *fb = ctx;
+
+	fb->inner->unhold(fb->inner_ctx, hold);
+}
+
+static int fb_held(void *ctx, const char *app, release_record_fn fn, void *payload)
+{
+	struct fault_backend *fb = ctx;
+	int fire = trip(fb, M_HELD, app, RELEASE_KIND_META, "hold", 0);
+
+	FORWARD(fb, fire, fb->inner->held(fb->inner_ctx, app, fn, payload));
+}
+
 static const char *fb_errmsg(void *ctx)
 {
 	struct fault_backend *fb = ctx;
@@ -303,6 +448,7 @@ static void fb_close(void *ctx)
 	struct fault_backend *fb = ctx;
 
 	fb->inner->close(fb->inner_ctx);
+	free(fb->trace);
 	free(fb);
 }
 
@@ -314,7 +460,7 @@ static struct fault_backend *fault_backend_new(int with_errmsg)
 
 	assert_non_null(fb);
 	assert_ok(release_storage_open(&fb->inner, &fb->inner_ctx, "memory:"));
-	fb->vt.version = RELEASE_STORAGE_VERSION;
+	fb->vt.version = version_1 ? 1 : RELEASE_STORAGE_VERSION;
 	fb->vt.close = fb_close;
 	fb->vt.put = fb_put;
 	fb->vt.get = fb_get;
@@ -324,6 +470,13 @@ static struct fault_backend *fault_backend_new(int with_errmsg)
 	fb->vt.list_apps = fb_list_apps;
 	fb->vt.get_seq = fb->inner->get_seq ? fb_get_seq : NULL;
 	fb->vt.errmsg = with_errmsg ? fb_errmsg : NULL;
+	if (!version_1 && test_storage_has(fb->inner, commit))
+		fb->vt.commit = fb_commit;
+	if (!version_1 && test_storage_has(fb->inner, hold)) {
+		fb->vt.hold = fb_hold;
+		fb->vt.unhold = fb_unhold;
+		fb->vt.held = fb_held;
+	}
 	fb->only_method = M_ANY;
 	return fb;
 }
@@ -372,21 +525,23 @@ static int drops_lease(const struct call *c)
 	return call_is(c, M_CAS, RELEASE_KIND_META, "lease") && c->removes;
 }
 
-/* Moving the active pointer. */
+/* Moving the active pointer: alone, or in a commit. */
 static int swaps_active(const struct call *c)
 {
-	return call_is(c, M_CAS, RELEASE_KIND_META, "active") && !c->removes;
+	return (call_is(c, M_CAS, RELEASE_KIND_META, "active") && !c->removes) ||
+	       (c->method == M_COMMIT && c->swaps);
 }
 
 /* A call that writes, and one that deletes. */
 static int is_write(const struct call *c)
 {
-	return c->method == M_PUT || c->method == M_CAS || c->method == M_DEL;
+	return c->method == M_PUT || c->method == M_CAS || c->method == M_DEL ||
+	       c->method == M_COMMIT;
 }
 
 static int is_delete(const struct call *c)
 {
-	return c->method == M_DEL || (c->method == M_CAS && c->removes);
+	return c->method == M_DEL || ((c->method == M_CAS || c->method == M_COMMIT) && c->removes);
 }
 
 /* The failed call reached the store: its write happened, unacknowledged. */
@@ -895,6 +1050,11 @@ enum accept {
 	 * time from the pointer, so only its line differs, only in its stamps,
 	 * and it reads as promoted later than anything before. */
 	ACCEPT_POINTER_STAMP = 8,
+	/* Known bug (bug_a_promotion_goes_on_when_the_outgoing_release_cannot_
+	 * be_read): on a version-2 backend, a failed read of the outgoing
+	 * release, for its best-effort stamp, fails the promotion with the
+	 * storage's error before anything is written. */
+	KNOWN_OUTGOING_READ = 16,
 };
 
 struct op {
@@ -1258,9 +1418,9 @@ static int op_prune(struct run *r)
 	return rc;
 }
 
-#define PROMOTES PASSED_SWAP, ACCEPT_POINTER_STAMP
+#define PROMOTES PASSED_SWAP, (ACCEPT_POINTER_STAMP | KNOWN_OUTGOING_READ)
 #define ROLLS_BACK                                                                     \
-	PASSED_SWAP, (ACCEPT_ORPHAN_COPY | ACCEPT_POINTER_STAMP)
+	PASSED_SWAP, (ACCEPT_ORPHAN_COPY | ACCEPT_POINTER_STAMP | KNOWN_OUTGOING_READ)
 
 static struct op ops[] = {
 	{"release_app_create_survives_faults", history, op_app_create, 0, 0, 0},
@@ -1328,15 +1488,21 @@ struct expected {
 	int64_t active_promoted;  /* after: the stamps of web's active release */
 	int64_t active_failed;
 	unsigned long calls;
+	struct call *trace; /* the calls, in order */
+	struct lines before_nolinks;
 };
 
 struct tally {
 	unsigned long runs, unchanged, completed, taken_effect, harmless, unlinked, orphan,
 		partial, pointer_stamped, seen_through;
+	unsigned long on_commits, on_holds; /* faults of version 2's methods */
+	unsigned long known; /* runs that met a known bug (KNOWN_*) */
 };
 
 static void expected_free(struct expected *e)
 {
+	free(e->trace);
+	lines_free(&e->before_nolinks);
 	lines_free(&e->before);
 	lines_free(&e->after);
 	lines_free(&e->after_nostamps);
@@ -1413,23 +1579,31 @@ static void active_stamps(release_store *s, const char *app, int64_t *promoted,
 /* A rollback copy at version 6, written but not promoted, and nothing else
  * changed. It is marked failed unless the fault hit its own record (c). */
 static int is_orphan_copy(struct run *r, const struct expected *e, const struct lines *now,
-			  const struct call *c)
+			  const struct call *step)
 {
 	release *x = NULL;
-	struct lines rest;
-	char needle[ID_LEN + 8];
+	struct lines nolinks, rest;
+	char needle[ID_LEN + 8], link[ID_LEN + 16];
 	int ok;
 
 	if (release_get_version(r->s, "web", 6, &x) != 0)
 		return 0;
 	ok = release_source(x) && strcmp(release_source(x), e->copy_source) == 0 &&
 	     !release_is_active(x) && release_promoted(x) == 0 &&
-	     (release_failed(x) > 0 || strcmp(c->key, release_id(x)) == 0);
+	     (release_failed(x) > 0 || strcmp(step->key, release_id(x)) == 0);
 	snprintf(needle, sizeof needle, " id=%s ", release_id(x));
+	snprintf(link, sizeof link, " release=%s ", release_id(x));
 	release_free(x);
-	lines_without(now, needle, &rest);
-	ok = ok && lines_equal(&rest, &e->before);
+	/* on a version-2 backend the copy's commit makes its build name it */
+	for (size_t i = 0; i < now->n; i++)
+		if (!lines_has(&e->before, now->v[i]) && !strstr(now->v[i], needle) &&
+		    !strstr(now->v[i], link))
+			ok = 0;
+	dump(r->s, D_NO_LINKS, &nolinks);
+	lines_without(&nolinks, needle, &rest);
+	ok = ok && lines_equal(&rest, &e->before_nolinks);
 	lines_free(&rest);
+	lines_free(&nolinks);
 	return ok;
 }
 
@@ -1465,9 +1639,8 @@ static int is_pointer_stamped(struct run *r, const struct expected *e, const str
 
 /* Which state the store is in; fails the test when it is none it may be. */
 static void classify(const struct op *op, struct run *r, const struct expected *e,
-		     struct tally *t)
+		     const struct call *step, struct tally *t)
 {
-	const struct call *c = &r->fb->failed;
 	unsigned passed = r->fb->passed;
 	struct lines now;
 
@@ -1481,9 +1654,9 @@ static void classify(const struct op *op, struct run *r, const struct expected *
 		 dump_equals(r->s, D_NO_LINKS, &e->after_nolinks))
 		t->unlinked++;
 	else if ((op->accept & ACCEPT_ORPHAN_COPY) && !(passed & PASSED_SWAP) &&
-		 (passed & PASSED_RELEASE_PUT) && is_orphan_copy(r, e, &now, c))
+		 (passed & PASSED_RELEASE_PUT) && is_orphan_copy(r, e, &now, step))
 		t->orphan++;
-	else if ((op->accept & ACCEPT_PARTIAL_PRUNE) && c->method == M_DEL &&
+	else if ((op->accept & ACCEPT_PARTIAL_PRUNE) && r->fb->failed.method == M_DEL &&
 		 lines_within(&now, &e->before) && lines_within(&e->after, &now))
 		t->partial++;
 	else if ((op->accept & ACCEPT_POINTER_STAMP) && (passed & PASSED_SWAP) &&
@@ -1551,6 +1724,13 @@ static void describe_call(const struct call *c, char *buf, size_t size)
 {
 	static const char *const kinds[] = {"-", "meta", "build", "release"};
 
+	if (c->method == M_COMMIT) {
+		snprintf(buf, size, "commit(%s, %zu operations, one on %s %s%s)",
+			 c->app[0] ? c->app : "*", c->ops,
+			 kinds[c->kind >= 0 && c->kind <= 3 ? c->kind : 0], c->key[0] ? c->key : "*",
+			 c->removes ? ", all deleting" : "");
+		return;
+	}
 	snprintf(buf, size, "%s(%s, %s, %s%s)", method_names[c->method], c->app[0] ? c->app : "*",
 		 kinds[c->kind >= 0 && c->kind <= 3 ? c->kind : 0], c->key[0] ? c->key : "*",
 		 c->removes && c->method == M_CAS ? ", remove" : "");
@@ -1559,11 +1739,22 @@ static void describe_call(const struct call *c, char *buf, size_t size)
 /* Before the swap, a read or write of the outgoing active release's record:
  * promote() writes that release's own promoted time if it was lost, on a
  * best-effort basis ("a failure costs only that time", lib/promote.c). */
-static int heals_outgoing(const struct run *r, const struct call *c)
+static int heals_outgoing(const struct run *r, const struct call *step)
 {
-	return !(r->fb->passed & PASSED_SWAP) && (c->method == M_GET || c->method == M_CAS) &&
-	       c->kind == RELEASE_KIND_RELEASE && r->outgoing[0] &&
-	       strcmp(c->key, r->outgoing) == 0;
+	return !(r->fb->passed & PASSED_SWAP) &&
+	       (step->method == M_GET || step->method == M_CAS) &&
+	       step->kind == RELEASE_KIND_RELEASE && r->outgoing[0] &&
+	       strcmp(step->key, r->outgoing) == 0;
+}
+
+/* The step of the operation a call belongs to: a write checks the app
+ * record first, so a read of it is the step of the call that follows it
+ * (next, in a fault-free run; NULL after the last). */
+static const struct call *step_of(const struct call *c, const struct call *next)
+{
+	if (next && call_is(c, M_GET, RELEASE_KIND_META, "app"))
+		return next;
+	return c;
 }
 
 /* Notes web's active release, as the operation will find it. */
@@ -1581,9 +1772,9 @@ static void note_outgoing(struct run *r)
 static int faulted_run(const struct op *op, const struct expected *e, const struct combo *cb,
 		       unsigned long n, struct tally *t)
 {
-	const struct call *c;
+	const struct call *c, *step;
 	struct run r;
-	char msg[512], call[160];
+	char msg[512], call[256];
 	int rc;
 
 	run_open(&r, cb->code != RELEASE_ENOMEM);
@@ -1605,6 +1796,11 @@ static int faulted_run(const struct op *op, const struct expected *e, const stru
 	}
 	t->runs++;
 	c = &r.fb->failed;
+	CHECK(e->trace[n - 1].method == c->method && strcmp(e->trace[n - 1].key, c->key) == 0,
+	      "the run failed the call the fault-free run made at that point");
+	step = step_of(c, n < e->calls ? &e->trace[n] : NULL);
+	t->on_commits += c->method == M_COMMIT;
+	t->on_holds += c->method == M_HOLD || c->method == M_HELD;
 	describe_call(c, call, sizeof call);
 	appendf(where, sizeof where, " at %s; returned %d, \"%s\"", call, rc, msg);
 
@@ -1614,9 +1810,15 @@ static int faulted_run(const struct op *op, const struct expected *e, const stru
 		 * expires" (lib/promote.c drop_lease). */
 		CHECK(rc == op->expect, "failing to give the lease back does not fail the operation");
 		t->harmless++;
-	} else if (heals_outgoing(&r, c) && IS_PROMOTION(op)) {
-		CHECK(rc == op->expect, "failing to heal the outgoing stamp does not fail the promotion");
-		t->harmless++;
+	} else if (heals_outgoing(&r, step) && IS_PROMOTION(op)) {
+		if ((op->accept & KNOWN_OUTGOING_READ) && !version_1 && step->method == M_GET &&
+		    rc == cb->code) {
+			t->known++; /* the store is as before, or has an orphan copy */
+		} else {
+			CHECK(rc == op->expect,
+			      "failing to heal the outgoing stamp does not fail the promotion");
+			t->harmless++;
+		}
 	} else if (r.fb->passed & op->commit) {
 		CHECK(rc == op->expect,
 		      "a fault after the operation took effect does not change its result");
@@ -1647,7 +1849,7 @@ static int faulted_run(const struct op *op, const struct expected *e, const stru
 
 	/* (c) */
 	check_leases(&r);
-	classify(op, &r, e, t);
+	classify(op, &r, e, step, t);
 	r.clock.now += LEASE_NS + SEC;
 	check_store(r.s);
 	follow_up(r.s);
@@ -1656,24 +1858,36 @@ static int faulted_run(const struct op *op, const struct expected *e, const stru
 	return 1;
 }
 
+/* A sweep of one operation on one protocol. */
+struct sweep_case {
+	const struct op *op;
+	int version_1;
+	char name[160];
+};
+
 static void sweep(void **state)
 {
-	const struct op *op = *state;
+	const struct sweep_case *sc = *state;
+	const struct op *op = sc->op;
 	struct expected e;
 	struct tally t;
 	struct run r;
 	int rc;
 
+	version_1 = sc->version_1;
 	memset(&e, 0, sizeof e);
 	memset(&t, 0, sizeof t);
 	snprintf(where, sizeof where, "%s: without a fault", op->test_name);
 	run_open(&r, 1);
 	op->history(&r);
 	dump(r.s, 0, &e.before);
+	dump(r.s, D_NO_LINKS, &e.before_nolinks);
 	e.latest_promoted = latest_promoted(r.s, "web");
 	fault_arm(r.fb, 0, 0, FAIL_BEFORE);
 	rc = op->run(&r);
 	e.calls = r.fb->calls;
+	e.trace = r.fb->trace;
+	r.fb->trace = NULL;
 	fault_disarm(r.fb);
 	CHECK(rc == op->expect, "the operation does what it is meant to without a fault");
 	CHECK(!r.out_unpromoted, "the rollback copy reads as promoted");
@@ -1702,10 +1916,11 @@ static void sweep(void **state)
 	}
 	print_message("%s: %lu calls, %lu faults: %lu unchanged, %lu completed, %lu unlinked, "
 		      "%lu orphan copies, %lu partial prunes, %lu stamped by the pointer; "
-		      "%lu after taking effect, %lu harmless, %lu seen through\n",
-		      op->test_name, e.calls, t.runs, t.unchanged, t.completed, t.unlinked,
+		      "%lu after taking effect, %lu harmless, %lu seen through; "
+		      "%lu on commits, %lu on holds; %lu met a known bug\n",
+		      sc->name, e.calls, t.runs, t.unchanged, t.completed, t.unlinked,
 		      t.orphan, t.partial, t.pointer_stamped, t.taken_effect, t.harmless,
-		      t.seen_through);
+		      t.seen_through, t.on_commits, t.on_holds, t.known);
 	CHECK(t.unchanged + t.completed + t.unlinked + t.orphan + t.partial + t.pointer_stamped ==
 		      t.runs,
 	      "every faulted run ended in a known state");
@@ -1936,12 +2151,17 @@ static void promotion_interrupted_after_the_switch_has_happened(void **state)
 		unsigned long nth;
 		enum fault_mode mode;
 		int rc;
+		int on; /* V1, V2: on a version-2 backend the stamps and the
+			 * lease's end are in the swap's commit */
 	} cases[] = {
 		{"reading the release to stamp it", M_GET, RELEASE_KIND_RELEASE, NULL, 2,
-		 FAIL_BEFORE, 0},
-		{"writing the stamp", M_CAS, RELEASE_KIND_RELEASE, NULL, 1, FAIL_BEFORE, 0},
-		{"giving the lease back", M_CAS, RELEASE_KIND_META, "lease", 2, FAIL_BEFORE, 0},
-		{"the swap's acknowledgement", M_CAS, RELEASE_KIND_META, "active", 1, FAIL_AFTER, 0},
+		 FAIL_BEFORE, 0, V1},
+		{"writing the stamp", M_CAS, RELEASE_KIND_RELEASE, NULL, 1, FAIL_BEFORE, 0, V1},
+		{"giving the lease back", M_CAS, RELEASE_KIND_META, "lease", 2, FAIL_BEFORE, 0, V1},
+		{"the swap's acknowledgement", M_CAS, RELEASE_KIND_META, "active", 1, FAIL_AFTER, 0,
+		 V1},
+		{"the acknowledgement of the swap's commit", M_COMMIT, RELEASE_KIND_META, "active",
+		 1, FAIL_AFTER, 0, V2},
 	};
 
 	(void)state;
@@ -1949,6 +2169,8 @@ static void promotion_interrupted_after_the_switch_has_happened(void **state)
 		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 			struct switched sw;
 
+			if (!ON_THIS_PROTOCOL(cases[i].on))
+				continue;
 			promote_with_fault(forced, cases[i].m, cases[i].kind, cases[i].key,
 					   cases[i].nth, cases[i].mode, &sw);
 			snprintf(where, sizeof where,
@@ -1987,8 +2209,10 @@ static void failing_deployer_is_reported_when_its_stamp_fails(void **state)
 			run_open(&r, 1);
 			history(&r);
 			deploy_opts(&o, &d);
-			/* get 1 loads the release; get 2 and cas 1 are the stamp. */
-			fault_only(r.fb, nth == 1 ? M_CAS : M_GET, RELEASE_KIND_RELEASE, r.h.r[5]);
+			/* get 1 loads the release; get 2 and the write (a cas,
+			 * or a commit on a version-2 backend) are the stamp. */
+			fault_only(r.fb, nth == 2 ? M_GET : version_1 ? M_CAS : M_COMMIT,
+				   RELEASE_KIND_RELEASE, r.h.r[5]);
 			fault_arm(r.fb, nth == 1 ? 1 : 2, RELEASE_EIO, (enum fault_mode)mode);
 			rc = release_promote(r.s, "web", r.h.r[5], &o);
 			snprintf(msg, sizeof msg, "%s", release_store_errmsg(r.s));
@@ -2119,7 +2343,7 @@ static void rollback_failure_names_the_new_release(void **state)
 		history(&r);
 		deploy_opts(&o, &d);
 		if (!deployer_fails) {
-			fault_only(r.fb, M_CAS, RELEASE_KIND_META, "active");
+			fault_only(r.fb, version_1 ? M_CAS : M_COMMIT, RELEASE_KIND_META, "active");
 			fault_arm(r.fb, 1, RELEASE_EIO, FAIL_BEFORE);
 		}
 		rc = release_rollback(r.s, "web", r.h.r[1], deployer_fails ? &o : NULL, &x);
@@ -2218,12 +2442,14 @@ static void rollback_that_took_effect_returns_its_copy_as_promoted(void **state)
 	static const struct {
 		const char *what;
 		enum method m;
-		unsigned long nth; /* of the calls on release records */
+		unsigned long nth; /* of the calls on release records; 0: the last */
+		int on;
 	} cases[] = {
-		/* gets of release records: the target, the copy for its stamp,
-		 * the copy to return it; the first cas is the stamp's */
-		{"writing the copy's promoted stamp", M_CAS, 1},
-		{"re-reading the copy to return it", M_GET, 3},
+		/* the first cas of a release record is the copy's stamp (on a
+		 * version-2 backend it is in the swap's commit); the last get
+		 * re-reads the copy */
+		{"writing the copy's promoted stamp", M_CAS, 1, V1},
+		{"re-reading the copy to return it", M_GET, 0, V1 | V2},
 	};
 	char report[1024] = "";
 
@@ -2232,13 +2458,25 @@ static void rollback_that_took_effect_returns_its_copy_as_promoted(void **state)
 		struct run r;
 		release *x = (release *)&x;
 		release *y = NULL;
+		unsigned long nth = cases[i].nth;
 		char msg[512];
 		int rc;
 
+		if (!ON_THIS_PROTOCOL(cases[i].on))
+			continue;
+		if (nth == 0) { /* count them */
+			run_open(&r, 1);
+			history(&r);
+			fault_only(r.fb, cases[i].m, RELEASE_KIND_RELEASE, NULL);
+			fault_arm(r.fb, 0, 0, FAIL_BEFORE);
+			assert_store_ok(r.s, release_rollback(r.s, "web", r.h.r[1], NULL, NULL));
+			nth = r.fb->calls;
+			run_close(&r);
+		}
 		run_open(&r, 1);
 		history(&r);
 		fault_only(r.fb, cases[i].m, RELEASE_KIND_RELEASE, NULL);
-		fault_arm(r.fb, cases[i].nth, RELEASE_EIO, FAIL_BEFORE);
+		fault_arm(r.fb, nth, RELEASE_EIO, FAIL_BEFORE);
 		rc = release_rollback(r.s, "web", r.h.r[1], NULL, &x);
 		snprintf(msg, sizeof msg, "%s", release_store_errmsg(r.s));
 		CHECK(r.fb->fired && (r.fb->passed & PASSED_SWAP), "the fault fired after the swap");
@@ -2440,33 +2678,197 @@ static void a_rollback_of_unknown_outcome_does_not_mark_an_active_copy_failed(vo
 	}
 }
 
+/* ------------------------------------------------------- open bugs */
+
+/* The outgoing release's stamp is best effort ("A release that cannot be
+ * read is left out", lib/promote.c add_stamp()): failing to read it must
+ * not fail the promotion, on either protocol. */
+static void bug_a_promotion_goes_on_when_the_outgoing_release_cannot_be_read(void **state)
+{
+	struct run r;
+	char active[ID_LEN], r5[ID_LEN], msg[512];
+	int rc, fired;
+
+	(void)state;
+	run_open(&r, 1);
+	history(&r);
+	snprintf(where, sizeof where, "promoting R5, reading R4 (active) fails");
+	fault_only(r.fb, M_GET, RELEASE_KIND_RELEASE, r.h.r[4]);
+	fault_arm(r.fb, 1, RELEASE_EIO, FAIL_BEFORE);
+	rc = release_promote(r.s, "web", r.h.r[5], NULL);
+	snprintf(msg, sizeof msg, "%s", release_store_errmsg(r.s));
+	fired = r.fb->fired > 0;
+	fault_disarm(r.fb);
+	copy_id(active, active_of(r.s, "web"));
+	copy_id(r5, r.h.r[5]);
+	run_close(&r);
+	CHECK(fired, "the read of the outgoing release failed");
+	if (rc != 0)
+		check_failed(__LINE__, "the promotion failed (%d, \"%s\"): lib/promote.c add_stamp() "
+			     "leaves out an outgoing release that cannot be read only on "
+			     "RELEASE_ENOTFOUND and RELEASE_ECORRUPT", rc, msg);
+	CHECK(strcmp(active, r5) == 0, "the release is active");
+}
+
+/* ------------------------------------------- version 2's methods faulted */
+
+static int record_is(struct fault_backend *fb, int kind, const char *key)
+{
+	int found = 0;
+
+	fb->inner->get(fb->inner_ctx, "web", kind, key, found_record, &found);
+	return found;
+}
+
+/* A commit the sweep fails is failed whole: before, none of its
+ * operations is applied; after, all of them are, and the caller is told
+ * of the failure alone. A filter on a record picks the commits that touch
+ * it. */
+static void a_faulted_commit_is_applied_whole_or_not_at_all(void **state)
+{
+	static const char *const keys[] = {"C1", "C2"};
+
+	(void)state;
+	for (int mode = FAIL_BEFORE; mode <= FAIL_AFTER; mode++) {
+		struct run r;
+		struct fault_backend *fb;
+		release_storage_op puts[2];
+		size_t failed = 99;
+		int rc;
+
+		run_open(&r, 1);
+		fb = r.fb;
+		if (!fb->vt.commit) {
+			run_close(&r);
+			skip();
+		}
+		for (int i = 0; i < 2; i++) {
+			memset(&puts[i], 0, sizeof puts[i]);
+			puts[i].op = RELEASE_OP_PUT;
+			puts[i].kind = RELEASE_KIND_RELEASE;
+			puts[i].key = keys[i];
+			puts[i].seq = (uint64_t)i + 1;
+			puts[i].data = keys[i];
+			puts[i].len = 2;
+		}
+		fault_only(fb, M_ANY, RELEASE_KIND_RELEASE, "C2");
+		fault_arm(fb, 1, RELEASE_EIO, (enum fault_mode)mode);
+		rc = fb->vt.commit(fb, "web", puts, 2, &failed);
+		snprintf(where, sizeof where, "a commit failed %s",
+			 mode == FAIL_BEFORE ? "before" : "after");
+		CHECK(rc == RELEASE_EIO && fb->fired == 1, "the commit fails as armed");
+		CHECK(fb->failed.method == M_COMMIT && strcmp(fb->failed.key, "C2") == 0 &&
+			      fb->failed.ops == 2,
+		      "the failed call is told of as the commit, by the operation matched");
+		CHECK(strstr(fb_errmsg(fb), "injected fault: commit") != NULL,
+		      "the failure has the injected message");
+		fault_disarm(fb);
+		CHECK(record_is(fb, RELEASE_KIND_RELEASE, "C1") == (mode == FAIL_AFTER) &&
+			      record_is(fb, RELEASE_KIND_RELEASE, "C2") == (mode == FAIL_AFTER),
+		      "all of the commit or none of it is applied");
+		run_close(&r);
+	}
+}
+
+/* A hold failed after it was taken is given back: the app is free. */
+static void a_faulted_hold_is_not_kept(void **state)
+{
+	(void)state;
+	for (int mode = FAIL_BEFORE; mode <= FAIL_AFTER; mode++) {
+		struct run r;
+		struct fault_backend *fb;
+		void *h = &h;
+		int held = 0;
+
+		run_open(&r, 1);
+		fb = r.fb;
+		if (!fb->vt.hold) {
+			run_close(&r);
+			skip();
+		}
+		snprintf(where, sizeof where, "a hold failed %s",
+			 mode == FAIL_BEFORE ? "before" : "after");
+		fault_only(fb, M_HOLD, 0, NULL);
+		fault_arm(fb, 1, RELEASE_EIO, (enum fault_mode)mode);
+		CHECK(fb->vt.hold(fb, "web", "x", 1, &h) == RELEASE_EIO, "the hold fails as armed");
+		fault_disarm(fb);
+		CHECK(fb->inner->held(fb->inner_ctx, "web", found_record, &held) ==
+			      RELEASE_ENOTFOUND && !held,
+		      "the app is not held");
+		run_close(&r);
+	}
+}
+
+/* The runs of a focused test on one protocol. */
+static int on_version_1(void **state)
+{
+	(void)state;
+	version_1 = 1;
+	return 0;
+}
+
+static int on_version_2(void **state)
+{
+	(void)state;
+	version_1 = 0;
+	return 0;
+}
+
+#define FOCUSED(fn, on) {#fn, fn, on}
+
 int main(void)
 {
-	static const struct CMUnitTest focused[] = {
-		cmocka_unit_test(iteration_failures_have_a_message),
-		cmocka_unit_test(iteration_retries_a_failed_page),
-		cmocka_unit_test(promotion_interrupted_after_the_switch_has_happened),
-		cmocka_unit_test(failing_deployer_is_reported_when_its_stamp_fails),
-		cmocka_unit_test(release_create_succeeds_when_the_build_link_fails),
-		cmocka_unit_test(rollback_gives_the_lease_back_when_reading_fails),
-		cmocka_unit_test(promote_frees_the_lease_it_could_not_take),
-		cmocka_unit_test(rollback_failure_names_the_new_release),
-		cmocka_unit_test(app_delete_again_finishes_an_interrupted_delete),
-		cmocka_unit_test(rollback_that_took_effect_returns_its_copy_as_promoted),
-		cmocka_unit_test(a_release_once_active_never_reads_as_never_promoted),
-		cmocka_unit_test(a_lease_taken_with_a_lost_acknowledgement_does_not_block_the_app),
-		cmocka_unit_test(a_lease_of_unknown_outcome_is_given_back),
-		cmocka_unit_test(a_rollback_whose_swap_acknowledgement_was_lost_succeeds),
-		cmocka_unit_test(a_rollback_of_unknown_outcome_does_not_mark_an_active_copy_failed),
+	static const struct {
+		const char *name;
+		void (*fn)(void **);
+		int on;
+	} focused[] = {
+		FOCUSED(iteration_failures_have_a_message, V1 | V2),
+		FOCUSED(iteration_retries_a_failed_page, V1 | V2),
+		FOCUSED(promotion_interrupted_after_the_switch_has_happened, V1 | V2),
+		FOCUSED(failing_deployer_is_reported_when_its_stamp_fails, V1 | V2),
+		FOCUSED(release_create_succeeds_when_the_build_link_fails, V1),
+		FOCUSED(rollback_gives_the_lease_back_when_reading_fails, V1 | V2),
+		FOCUSED(promote_frees_the_lease_it_could_not_take, V1 | V2),
+		FOCUSED(rollback_failure_names_the_new_release, V1 | V2),
+		FOCUSED(app_delete_again_finishes_an_interrupted_delete, V1 | V2),
+		FOCUSED(rollback_that_took_effect_returns_its_copy_as_promoted, V1),
+		FOCUSED(a_release_once_active_never_reads_as_never_promoted, V1),
+		FOCUSED(a_lease_taken_with_a_lost_acknowledgement_does_not_block_the_app, V1),
+		FOCUSED(a_lease_of_unknown_outcome_is_given_back, V1),
+		FOCUSED(a_rollback_whose_swap_acknowledgement_was_lost_succeeds, V1 | V2),
+		FOCUSED(a_rollback_of_unknown_outcome_does_not_mark_an_active_copy_failed, V1 | V2),
+		FOCUSED(bug_a_promotion_goes_on_when_the_outgoing_release_cannot_be_read, V1 | V2),
+		FOCUSED(a_faulted_commit_is_applied_whole_or_not_at_all, V2),
+		FOCUSED(a_faulted_hold_is_not_kept, V2),
 	};
-	static struct CMUnitTest tests[N_OPS + sizeof focused / sizeof *focused];
+#define N_FOCUSED (sizeof focused / sizeof *focused)
+	static struct sweep_case cases[2 * N_OPS];
+	static char names[2 * N_FOCUSED][160];
+	static struct CMUnitTest tests[2 * N_OPS + 2 * N_FOCUSED];
+	size_t n = 0;
 
-	for (size_t i = 0; i < N_OPS; i++) {
-		tests[i].name = ops[i].test_name;
-		tests[i].test_func = sweep;
-		tests[i].initial_state = &ops[i];
+	for (int v1 = 0; v1 < 2; v1++) {
+		for (size_t i = 0; i < N_OPS; i++) {
+			struct sweep_case *c = &cases[v1 * N_OPS + i];
+
+			c->op = &ops[i];
+			c->version_1 = v1;
+			snprintf(c->name, sizeof c->name, "%s%s", ops[i].test_name,
+				 v1 ? "_on_version_1" : "");
+			tests[n].name = c->name;
+			tests[n].test_func = sweep;
+			tests[n++].initial_state = c;
+		}
+		for (size_t i = 0; i < N_FOCUSED; i++) {
+			if (!(focused[i].on & (v1 ? V1 : V2)))
+				continue;
+			snprintf(names[v1 * N_FOCUSED + i], sizeof names[0], "%s%s", focused[i].name,
+				 v1 ? "_on_version_1" : "");
+			tests[n].name = names[v1 * N_FOCUSED + i];
+			tests[n].test_func = focused[i].fn;
+			tests[n++].setup_func = v1 ? on_version_1 : on_version_2;
+		}
 	}
-	for (size_t i = 0; i < sizeof focused / sizeof *focused; i++)
-		tests[N_OPS + i] = focused[i];
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return _cmocka_run_group_tests("faults", tests, n, NULL, NULL);
 }
