@@ -4,6 +4,7 @@
  *   librelease_records (app, kind, key) primary key, seq, data bytea
  *     unique index (app, kind, seq) where seq > 0: put-if-absent on either,
  *     and the newest-first scans (ORDER BY seq DESC LIMIT n) walk it
+ *   librelease_holds    (app) primary key, the holder's pid and info
  *   librelease_schema   one row per applied migration
  *
  * Each method of version 1 is a single prepared statement run in
@@ -14,8 +15,8 @@
  * row, which is exactly compare-and-swap.
  *
  * The statements and the connection are session.c's; the tables, their
- * migrations and the function version 2 calls schema.c's; commit() is
- * commit.c's.
+ * migrations and the functions version 2 calls schema.c's; commit() is
+ * commit.c's, holds hold.c's.
  */
 #include "pgstore_internal.h"
 
@@ -143,7 +144,8 @@ static void pg_close(void *ctx)
 
 	if (!p)
 		return;
-	PQfinish(p->conn);
+	PQfinish(p->conn); /* which ends the holds left */
+	pgs_free_holds(p);
 	free(p->search_path);
 	free(p);
 }
@@ -323,6 +325,9 @@ static const release_storage pg_storage = {
 	.get_seq = pg_get_seq,
 	.errmsg = pg_errmsg,
 	.commit = pgs_commit,
+	.hold = pgs_hold,
+	.unhold = pgs_unhold,
+	.held = pgs_held,
 };
 
 

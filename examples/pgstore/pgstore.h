@@ -24,7 +24,15 @@
  *
  * Version 2 of the vtable: commit() sends all its operations in one call of
  * a function the schema holds, so a commit is one round trip and one
- * transaction; a conflict rolls all of it back.
+ * transaction; a conflict rolls all of it back. A hold is a session-level
+ * advisory lock, which the server releases when the session ends: the
+ * holding process exiting or being killed, its connection cut, its backend
+ * terminated. The holder's info is kept in a table and shown only while
+ * its session holds the lock. A hold lost with its connection is not taken
+ * again when the handle reconnects. A dead client on another machine is
+ * noticed only when the server's TCP keepalives say so (its
+ * tcp_keepalives_* settings), which for a hold is how long it outlives its
+ * holder.
  *
  * A handle is used by one thread at a time, as a store handle is.
  */

@@ -42,12 +42,20 @@ enum stmt {
 	S_DEL,
 	S_APPS,
 	S_COMMIT,
+	S_HOLD,
+	S_UNHOLD,
+	S_UNLOCK,
+	S_HELD,
 	N_STMT
 };
+
+struct pgs_hold;
 
 struct pg {
 	PGconn *conn;
 	unsigned prepared;   /* bit s: statement s is prepared on conn */
+	unsigned long epoch; /* counts the connections made: a new one has no holds */
+	struct pgs_hold *holds; /* this handle's holds, so it takes each at most once */
 	char *search_path;   /* the schema found at open, quoted, then pg_catalog */
 	char err[ERR_MAX];
 };
@@ -89,8 +97,12 @@ int pgs_too_big(size_t len);
 /* schema.c */
 int pgs_migrate(struct pg *p);
 
-/* commit.c: version 2 */
+/* commit.c and hold.c: version 2 */
 int pgs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t n,
 	       size_t *failed);
+int pgs_hold(void *ctx, const char *app, const void *info, size_t len, void **hold);
+void pgs_unhold(void *ctx, void *hold);
+int pgs_held(void *ctx, const char *app, release_record_fn fn, void *payload);
+void pgs_free_holds(struct pg *p);
 
 #endif

@@ -32,11 +32,13 @@ static const struct migration migrations[] = {
 	 * Version 2 of the vtable. Commits of one app take turns on a
 	 * transaction lock, so that what an operation checks (a record's
 	 * bytes, or its absence, which no row lock can cover) still holds when
-	 * the commit ends; single-record writes need no turn. Lock keys are
-	 * hashed from the schema and the app: one app of one store, one key,
-	 * for every client of the server.
+	 * the commit ends; single-record writes need no turn. A hold is a
+	 * session lock, which the server drops when the session ends however
+	 * it ends, and a row with its info, which counts only while the pid in
+	 * it holds that lock. Lock keys are hashed from the schema and the app:
+	 * one app of one store, one key, for every client of the server.
 	 */
-	{2, "commits in one call",
+	{2, "commits in one call; holds that end with their session",
 	 "CREATE FUNCTION librelease_lock_key(what text, app text) RETURNS bigint"
 	 " LANGUAGE sql STABLE AS $$"
 	 " SELECT hashtextextended('librelease ' || what || ' ' || current_schema()"
@@ -84,7 +86,51 @@ static const struct migration migrations[] = {
 	 "    RAISE EXCEPTION USING ERRCODE = 'LR409', MESSAGE = (i - 1)::text;"
 	 "   END IF;"
 	 "  END LOOP;"
-	 " END $$;"},
+	 " END $$;"
+
+	 "CREATE TABLE librelease_holds ("
+	 " app text PRIMARY KEY,"
+	 " pid integer NOT NULL,"
+	 " since timestamptz NOT NULL,"
+	 " info bytea NOT NULL);"
+
+	 /* A failure after the lock is taken must not leave it taken. */
+	 "CREATE FUNCTION librelease_hold(p_app text, p_info bytea) RETURNS boolean"
+	 " LANGUAGE plpgsql AS $$"
+	 " DECLARE k bigint := librelease_lock_key('hold', p_app);"
+	 " BEGIN"
+	 "  IF NOT pg_try_advisory_lock(k) THEN"
+	 "   RETURN false;"
+	 "  END IF;"
+	 "  BEGIN"
+	 "   INSERT INTO librelease_holds (app, pid, since, info)"
+	 "    VALUES (p_app, pg_backend_pid(), now(), p_info)"
+	 "    ON CONFLICT (app) DO UPDATE"
+	 "    SET pid = excluded.pid, since = excluded.since, info = excluded.info;"
+	 "  EXCEPTION WHEN OTHERS THEN"
+	 "   PERFORM pg_advisory_unlock(k);"
+	 "   RAISE;"
+	 "  END;"
+	 "  RETURN true;"
+	 " END $$;"
+
+	 "CREATE FUNCTION librelease_unhold(p_app text) RETURNS void"
+	 " LANGUAGE plpgsql AS $$"
+	 " BEGIN"
+	 "  DELETE FROM librelease_holds WHERE app = p_app AND pid = pg_backend_pid();"
+	 "  PERFORM pg_advisory_unlock(librelease_lock_key('hold', p_app));"
+	 " END $$;"
+
+	 /* The row of a session that still holds the lock, never a dead one's.
+	  * pg_locks shows a bigint key as two 32-bit halves. */
+	 "CREATE FUNCTION librelease_held(p_app text) RETURNS bytea"
+	 " LANGUAGE sql STABLE AS $$"
+	 " SELECT h.info FROM librelease_holds h, pg_locks l"
+	 "  WHERE h.app = p_app AND l.pid = h.pid AND l.granted"
+	 "   AND l.locktype = 'advisory' AND l.mode = 'ExclusiveLock' AND l.objsubid = 1"
+	 "   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+	 "   AND l.classid::bigint = (librelease_lock_key('hold', p_app) >> 32) & 4294967295"
+	 "   AND l.objid::bigint = librelease_lock_key('hold', p_app) & 4294967295 $$;"},
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -50,6 +50,11 @@ static const struct {
 		      {OID_TEXT, OID_INT2_ARRAY, OID_INT2_ARRAY, OID_TEXT_ARRAY, OID_INT8_ARRAY,
 		       OID_BYTEA_ARRAY, OID_BYTEA_ARRAY},
 		      "SELECT librelease_commit($1, $2, $3, $4, $5, $6, $7)"},
+	[S_HOLD] = {"librelease_hold", 0, 2, {OID_TEXT, OID_BYTEA}, "SELECT librelease_hold($1, $2)"},
+	[S_UNHOLD] = {"librelease_unhold", 0, 1, {OID_TEXT}, "SELECT librelease_unhold($1)"},
+	[S_UNLOCK] = {"librelease_unlock", 0, 1, {OID_TEXT},
+		      "SELECT pg_advisory_unlock(librelease_lock_key('hold', $1))"},
+	[S_HELD] = {"librelease_held", 0, 1, {OID_TEXT}, "SELECT librelease_held($1)"},
 };
 
 int pgs_failf(struct pg *p, int code, const char *fmt, ...)
@@ -131,6 +136,7 @@ static int ensure_ready(struct pg *p, enum stmt s)
 
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		p->prepared = 0;
+		p->epoch++; /* whatever the old session held, it holds no more */
 		PQreset(p->conn);
 		if (PQstatus(p->conn) != CONNECTION_OK)
 			return pgs_failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",

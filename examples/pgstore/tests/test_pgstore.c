@@ -615,7 +615,7 @@ static void nothing_reaches_stderr(void **state)
 	free(uri);
 }
 
-/* Version 2 of the vtable. */
+/* Version 2 of the vtable: commit and holds. */
 #include "test_pgstore_v2.c"
 
 int main(void)
@@ -643,6 +643,13 @@ int main(void)
 		cmocka_unit_test(a_connection_lost_mid_commit_is_eio),
 		cmocka_unit_test(concurrent_commits_never_both_pass_each_others_checks),
 		cmocka_unit_test(a_store_of_the_first_layout_is_upgraded_in_place),
+		cmocka_unit_test(a_held_app_is_busy_for_every_other_handle),
+		cmocka_unit_test(one_handle_holds_an_app_at_most_once),
+		cmocka_unit_test(held_shows_the_holders_info_to_others),
+		cmocka_unit_test(a_hold_ends_with_its_holders_connection),
+		cmocka_unit_test(held_never_shows_a_dead_holders_row),
+		cmocka_unit_test(a_holder_killed_with_sigkill_frees_the_app_within_a_second),
+		cmocka_unit_test(a_program_the_holder_started_does_not_keep_the_hold),
 		/* last: it stops and restarts the server */
 		cmocka_unit_test(a_server_stopped_mid_run_loses_nothing_acknowledged),
 	};

@@ -1,7 +1,7 @@
 /*
  * pgstore's version 2 of the vtable: commits, one transaction each and
- * all-or-nothing. Compiled as part of test_pgstore.c, whose helpers it
- * uses.
+ * all-or-nothing, and holds that end with their session. Compiled as part
+ * of test_pgstore.c, whose helpers it uses.
  */
 
 /* ---- helpers */
@@ -68,6 +68,7 @@ static void open_raw(const char *uri, const release_storage **st, void **ctx)
 	assert_ok(test_storage_open(st, ctx, uri));
 	assert_int_equal((*st)->version, 2);
 	assert_non_null((*st)->commit);
+	assert_non_null((*st)->hold);
 }
 
 /* ---- commit */
@@ -354,19 +355,21 @@ static void concurrent_commits_never_both_pass_each_others_checks(void **state)
 }
 
 /* A store whose tables were made by the first layout (version 1 of the
- * vtable) gains commits on its next open, and keeps its data. */
+ * vtable) gains commits and holds on its next open, and keeps its data. */
 static void a_store_of_the_first_layout_is_upgraded_in_place(void **state)
 {
 	char *uri = fresh_uri();
 	release_store *s = open_store(uri);
 	const release_storage *st;
-	void *ctx;
+	void *ctx, *hold = NULL;
 	release_storage_op ops[] = {op_check(RELEASE_KIND_META, "absent", NULL)};
 
 	make_app(s, "myapp");
 	release_free(make_build_release(s, "myapp", "first"));
 	release_store_close(s);
-	sql_value(uri, "DROP FUNCTION librelease_commit, librelease_lock_key;"
+	sql_value(uri, "DROP FUNCTION librelease_held, librelease_unhold, librelease_hold,"
+		       " librelease_commit, librelease_lock_key;"
+		       "DROP TABLE librelease_holds;"
 		       "DELETE FROM librelease_schema WHERE version > 1");
 	assert_int_equal(sql_value(uri, "SELECT count(*) FROM pg_class c JOIN pg_namespace n"
 					" ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
@@ -376,9 +379,226 @@ static void a_store_of_the_first_layout_is_upgraded_in_place(void **state)
 	assert_int_equal(sql_value(uri, "SELECT max(version) FROM librelease_schema"),
 			 PGSTORE_SCHEMA_VERSION);
 	assert_int_equal(st->commit(ctx, "myapp", ops, 1, NULL), 0);
+	assert_int_equal(st->hold(ctx, "myapp", "me", 2, &hold), 0);
+	st->unhold(ctx, hold);
 	st->close(ctx);
 	s = open_store(uri);
 	assert_int_equal(count_releases(s, "myapp"), 1);
 	release_store_close(s);
 	free(uri);
+}
+
+/* ---- holds */
+
+static void a_held_app_is_busy_for_every_other_handle(void **state)
+{
+	char *uri = fresh_uri();
+	const release_storage *st;
+	void *a, *b, *ha = NULL, *hb = NULL;
+
+	open_raw(uri, &st, &a);
+	open_raw(uri, &st, &b);
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &ha), 0);
+	assert_int_equal(st->hold(b, "myapp", "b", 1, &hb), RELEASE_EBUSY);
+	assert_null(hb);
+	assert_int_equal(st->hold(b, "other", "b", 1, &hb), 0); /* one app, one hold */
+	st->unhold(b, hb);
+	st->unhold(a, ha);
+	assert_int_equal(st->hold(b, "myapp", "b", 1, &hb), 0);
+	st->unhold(b, hb);
+	st->close(a);
+	st->close(b);
+	free(uri);
+}
+
+/* PostgreSQL would grant the lock twice to one session. */
+static void one_handle_holds_an_app_at_most_once(void **state)
+{
+	char *uri = fresh_uri();
+	const release_storage *st;
+	void *a, *b, *h1 = NULL, *h2 = NULL;
+
+	open_raw(uri, &st, &a);
+	open_raw(uri, &st, &b);
+	assert_int_equal(st->hold(a, "myapp", "first", 5, &h1), 0);
+	assert_int_equal(st->hold(a, "myapp", "second", 6, &h2), RELEASE_EBUSY);
+	st->unhold(a, h1);
+	/* and one unhold gave the app back whole */
+	assert_int_equal(st->hold(b, "myapp", "b", 1, &h2), 0);
+	st->unhold(b, h2);
+	st->close(a);
+	st->close(b);
+	free(uri);
+}
+
+struct info {
+	char bytes[RELEASE_HOLD_INFO_MAX];
+	size_t len;
+	const char *key;
+};
+
+static int copy_info(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
+{
+	struct info *i = payload;
+
+	assert_int_equal(seq, 0);
+	assert_true(len <= sizeof i->bytes);
+	memcpy(i->bytes, data, len);
+	i->len = len;
+	i->key = key;
+	return 0;
+}
+
+static void held_shows_the_holders_info_to_others(void **state)
+{
+	char *uri = fresh_uri();
+	const release_storage *st;
+	void *a, *b, *h = NULL;
+	unsigned char info[RELEASE_HOLD_INFO_MAX];
+	struct info got;
+
+	for (size_t i = 0; i < sizeof info; i++)
+		info[i] = (unsigned char)(i * 31); /* NUL bytes too */
+	open_raw(uri, &st, &a);
+	open_raw(uri, &st, &b);
+	assert_int_equal(st->held(b, "myapp", copy_info, &got), RELEASE_ENOTFOUND);
+	assert_int_equal(st->hold(a, "myapp", info, sizeof info, &h), 0);
+	assert_int_equal(st->held(b, "myapp", copy_info, &got), 0);
+	assert_int_equal(got.len, sizeof info);
+	assert_memory_equal(got.bytes, info, sizeof info);
+	assert_string_equal(got.key, "hold");
+	assert_int_equal(st->held(b, "other", copy_info, &got), RELEASE_ENOTFOUND);
+	st->unhold(a, h);
+	assert_int_equal(st->held(b, "myapp", copy_info, &got), RELEASE_ENOTFOUND);
+	/* longer info than others may be shown is refused */
+	assert_int_equal(st->hold(a, "myapp", info, sizeof info + 1, &h), RELEASE_EINVAL);
+	st->close(a);
+	st->close(b);
+	free(uri);
+}
+
+/* Tries b's hold of myapp for up to a second; the milliseconds it took. */
+static long hold_within_a_second(const release_storage *st, void *b, void **h)
+{
+	struct timespec start, now, pause = {0, 5 * 1000 * 1000};
+	long ms;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		rc = st->hold(b, "myapp", "b", 1, h);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (rc != RELEASE_EBUSY || ms > 1000)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	assert_int_equal(rc, 0);
+	return ms;
+}
+
+static void a_hold_ends_with_its_holders_connection(void **state)
+{
+	char *uri = fresh_uri();
+	const release_storage *st;
+	void *a, *b, *ha = NULL, *hb = NULL;
+	struct info got;
+	long ms;
+
+	open_raw(uri, &st, &a);
+	open_raw(uri, &st, &b);
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &ha), 0);
+	assert_int_equal(sql_value(uri, "SELECT count(pg_terminate_backend(pid, 5000))"
+					" FROM librelease_holds"),
+			 1);
+	ms = hold_within_a_second(st, b, &hb);
+	print_message("# held again %ld ms after its holder's backend was terminated\n", ms);
+	/* the old holder's unhold is quiet, and leaves the new hold alone */
+	st->unhold(a, ha);
+	assert_int_equal(st->held(a, "myapp", copy_info, &got), 0);
+	assert_memory_equal(got.bytes, "b", 1);
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &ha), RELEASE_EBUSY);
+	st->unhold(b, hb);
+	st->close(a);
+	st->close(b);
+	free(uri);
+}
+
+static void held_never_shows_a_dead_holders_row(void **state)
+{
+	char *uri = fresh_uri();
+	const release_storage *st;
+	void *a, *b, *h = NULL;
+	struct info got;
+
+	open_raw(uri, &st, &a);
+	open_raw(uri, &st, &b);
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &h), 0);
+	sql_value(uri, "SELECT pg_terminate_backend(pid, 5000) FROM librelease_holds");
+	assert_int_equal(sql_value(uri, "SELECT count(*) FROM librelease_holds"), 1);
+	assert_int_equal(st->held(b, "myapp", copy_info, &got), RELEASE_ENOTFOUND);
+	st->unhold(a, h);
+	st->close(a);
+	st->close(b);
+	free(uri);
+}
+
+/* A child process holds myapp (and, with hook, has started a program that
+ * outlives it) and is killed with SIGKILL: the app is free within a second. */
+static void holder_killed(int hook)
+{
+	char *uri = fresh_uri();
+	const release_storage *st;
+	void *b, *h = NULL;
+	int ready[2], status;
+	pid_t holder, program = 0;
+	long ms;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_true((holder = fork()) >= 0);
+	if (holder == 0) {
+		const release_storage *cst;
+		void *ctx, *ch;
+		pid_t p = 0;
+		char err[512];
+
+		if (pgstore_storage_open(&cst, &ctx, uri, err, sizeof err) != 0 ||
+		    cst->hold(ctx, "myapp", "child", 5, &ch) != 0)
+			_exit(1);
+		if (hook && (p = fork()) == 0) {
+			execlp("sleep", "sleep", "30", (char *)NULL);
+			_exit(127);
+		}
+		if (write(ready[1], &p, sizeof p) != sizeof p)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &program, sizeof program), sizeof program);
+	close(ready[0]);
+	open_raw(uri, &st, &b);
+	assert_int_equal(st->hold(b, "myapp", "b", 1, &h), RELEASE_EBUSY);
+	assert_int_equal(kill(holder, SIGKILL), 0);
+	assert_int_equal(waitpid(holder, &status, 0), holder);
+	ms = hold_within_a_second(st, b, &h);
+	print_message("# held again %ld ms after its holder was killed%s\n", ms,
+		      hook ? ", its program still running" : "");
+	if (program > 0) {
+		assert_int_equal(kill(program, 0), 0); /* it did outlive its parent */
+		kill(program, SIGKILL);
+	}
+	st->unhold(b, h);
+	st->close(b);
+	free(uri);
+}
+
+static void a_holder_killed_with_sigkill_frees_the_app_within_a_second(void **state)
+{
+	holder_killed(0);
+}
+
+static void a_program_the_holder_started_does_not_keep_the_hold(void **state)
+{
+	holder_killed(1);
 }

@@ -1,0 +1,154 @@
+/*
+ * Holds: a session advisory lock per app, taken and given back by
+ * librelease_hold() and librelease_unhold() (schema.c), one round trip
+ * each. The server drops the lock when the session ends, however it ends
+ * (the process killed, the connection cut, the backend terminated), so no
+ * crash leaves an app held; libpq opens its socket close-on-exec, so a
+ * program the holder runs does not keep the session alive.
+ *
+ * PostgreSQL counts a session's locks on one key: a second take succeeds
+ * and a single release keeps the lock. The handle keeps its own list of
+ * what it holds, and refuses a second hold of one app itself.
+ */
+#include "pgstore_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct pgs_hold {
+	struct pgs_hold *next;
+	unsigned long epoch; /* the connection it was taken on */
+	char app[64];        /* app names are at most 63 bytes */
+};
+
+static struct pgs_hold **find(struct pg *p, const char *app)
+{
+	struct pgs_hold **h = &p->holds;
+
+	while (*h && strcmp((*h)->app, app) != 0)
+		h = &(*h)->next;
+	return h;
+}
+
+/* After a failed take whose lock may still be held by this session (the
+ * call failed while the connection stayed up): give it back. The handle
+ * does not hold app, so the lock, if taken, is the failed call's. */
+static void give_back(struct pg *p, const char *app)
+{
+	struct params q;
+	char err[ERR_MAX];
+	PGresult *res;
+	int rc;
+
+	if (PQstatus(p->conn) != CONNECTION_OK)
+		return; /* the session, and its locks, are gone */
+	memcpy(err, p->err, sizeof err); /* the failure worth telling */
+	memset(&q, 0, sizeof q);
+	pgs_param_text(&q, app);
+	if ((res = pgs_run(p, S_UNLOCK, &q, PGRES_TUPLES_OK, &rc)))
+		PQclear(res);
+	memcpy(p->err, err, sizeof err);
+}
+
+int pgs_hold(void *ctx, const char *app, const void *info, size_t len, void **hold)
+{
+	struct pg *p = pgs_begin(ctx);
+	struct pgs_hold *h;
+	struct params q;
+	PGresult *res;
+	int rc, taken;
+
+	if ((rc = pgs_check_record(p, app, RELEASE_KIND_META, NULL, 0)) != 0)
+		return rc;
+	if (!hold || (!info && len) || len > RELEASE_HOLD_INFO_MAX)
+		return pgs_failf(p, RELEASE_EINVAL, "app '%s': hold with %s", app,
+				 !hold			     ? "hold NULL"
+				 : len > RELEASE_HOLD_INFO_MAX ? "info longer than RELEASE_HOLD_INFO_MAX"
+							       : "NULL info of non-zero length");
+	*hold = NULL;
+	if (*find(p, app))
+		return pgs_failf(p, RELEASE_EBUSY, "app '%s' is held already, through this handle",
+				 app);
+	if (!(h = calloc(1, sizeof *h)))
+		return pgs_failf(p, RELEASE_ENOMEM, "out of memory");
+	memset(&q, 0, sizeof q);
+	pgs_param_text(&q, app);
+	pgs_param_bytes(&q, info, len);
+	if (!(res = pgs_run(p, S_HOLD, &q, PGRES_TUPLES_OK, &rc))) {
+		give_back(p, app);
+		free(h);
+		return rc;
+	}
+	/* a boolean, in binary: one byte */
+	taken = PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 1 && *PQgetvalue(res, 0, 0) == 1;
+	PQclear(res);
+	if (!taken) {
+		free(h);
+		return pgs_failf(p, RELEASE_EBUSY, "app '%s' is held by another session", app);
+	}
+	h->epoch = p->epoch;
+	strcpy(h->app, app);
+	h->next = p->holds;
+	p->holds = h;
+	*hold = h;
+	return 0;
+}
+
+/* Quiet whatever happens: a hold whose session ended is over already. */
+void pgs_unhold(void *ctx, void *hold)
+{
+	struct pg *p = pgs_begin(ctx);
+	struct pgs_hold *h = hold, **at;
+	struct params q;
+	PGresult *res;
+	int rc;
+
+	if (!h)
+		return;
+	for (at = &p->holds; *at && *at != h; at = &(*at)->next)
+		;
+	if (!*at)
+		return; /* not one of this handle's */
+	*at = h->next;
+	if (h->epoch == p->epoch && PQstatus(p->conn) == CONNECTION_OK) {
+		memset(&q, 0, sizeof q);
+		pgs_param_text(&q, h->app);
+		if ((res = pgs_run(p, S_UNHOLD, &q, PGRES_TUPLES_OK, &rc)))
+			PQclear(res);
+	}
+	free(h);
+}
+
+int pgs_held(void *ctx, const char *app, release_record_fn fn, void *payload)
+{
+	struct pg *p = pgs_begin(ctx);
+	struct params q;
+	PGresult *res;
+	int rc;
+
+	if ((rc = pgs_check_record(p, app, RELEASE_KIND_META, NULL, 0)) != 0)
+		return rc;
+	if (!fn)
+		return pgs_failf(p, RELEASE_EINVAL, "held: the record callback is NULL");
+	memset(&q, 0, sizeof q);
+	pgs_param_text(&q, app);
+	if (!(res = pgs_run(p, S_HELD, &q, PGRES_TUPLES_OK, &rc)))
+		return rc;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		PQclear(res);
+		return RELEASE_ENOTFOUND;
+	}
+	rc = fn(payload, 0, "hold", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+void pgs_free_holds(struct pg *p)
+{
+	while (p->holds) {
+		struct pgs_hold *h = p->holds;
+
+		p->holds = h->next;
+		free(h);
+	}
+}
