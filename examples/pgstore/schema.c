@@ -35,7 +35,8 @@ static const struct migration migrations[] = {
 	 * the commit ends; single-record writes need no turn. A hold is a
 	 * session lock, which the server drops when the session ends however
 	 * it ends, and a row with its info, which counts only while the pid in
-	 * it holds that lock. Lock keys are hashed from the schema and the app:
+	 * it holds that lock. The rows are unlogged: a hold costs no WAL flush,
+	 * and a server crash, which ends every session, empties the table. Lock keys are hashed from the schema and the app:
 	 * one app of one store, one key, for every client of the server.
 	 */
 	{2, "commits in one call; holds that end with their session",
@@ -88,7 +89,7 @@ static const struct migration migrations[] = {
 	 "  END LOOP;"
 	 " END $$;"
 
-	 "CREATE TABLE librelease_holds ("
+	 "CREATE UNLOGGED TABLE librelease_holds ("
 	 " app text PRIMARY KEY,"
 	 " pid integer NOT NULL,"
 	 " since timestamptz NOT NULL,"

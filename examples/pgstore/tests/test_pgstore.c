@@ -648,6 +648,7 @@ int main(void)
 		cmocka_unit_test(held_shows_the_holders_info_to_others),
 		cmocka_unit_test(a_hold_ends_with_its_holders_connection),
 		cmocka_unit_test(held_never_shows_a_dead_holders_row),
+		cmocka_unit_test(holds_cost_no_wal_flush),
 		cmocka_unit_test(a_holder_killed_with_sigkill_frees_the_app_within_a_second),
 		cmocka_unit_test(a_program_the_holder_started_does_not_keep_the_hold),
 		/* last: it stops and restarts the server */
