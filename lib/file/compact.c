@@ -23,7 +23,23 @@ static int copy_rec(struct fstore *fs, struct fapp *a, int logfd, uint64_t *end,
 			       (unsigned long long)off, (unsigned long long)a->log_gen);
 	if (!(b = malloc(r.len)))
 		return failf(fs, RELEASE_ENOMEM, "out of memory");
-	if (pread_full(a->log, b, r.len, off) != (ssize_t)r.len || pwrite_full(logfd, b, r.len, *end) != 0)
+	if (pread_full(a->log, b, r.len, off) != (ssize_t)r.len) {
+		free(b);
+		return sys_fail(fs, a->name, "compacting log");
+	}
+	/* In the new log the record is a run of its own: its commit was
+	 * acknowledged long ago, and its neighbours there are others. */
+	if (get_u32(b) != REC_MAGIC || b[11] != 0) {
+		if (get_u32(b + 4) != crc32c(0, b + 8, r.len - 8)) {
+			free(b);
+			return damaged(fs, a, "the record at byte %llu of log.%llu changed while read",
+				       (unsigned long long)off, (unsigned long long)a->log_gen);
+		}
+		put_u32(b, REC_MAGIC);
+		b[11] = 0;
+		put_u32(b + 4, crc32c(0, b + 8, r.len - 8));
+	}
+	if (pwrite_full(logfd, b, r.len, *end) != 0)
 		rc = sys_fail(fs, a->name, "compacting log");
 	free(b);
 	*new_off = *end;

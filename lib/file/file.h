@@ -8,23 +8,54 @@
  * (replay, repair), compact.c, ops.c (the storage methods) and open.c
  * (opening a store). This header is their private interface.
  *
- * On-disk format (version 1)
+ * On-disk format (version 2)
  * ==========================
  *
  * <root>/FORMAT             "librelease-file-store <version>\n"
  * <root>/<app>/             one directory per app (0700; files are 0600)
  *   lock                    empty; writers hold an exclusive OFD lock on it
+ *   hold                    the app's hold: its holder's OFD lock and info
  *   state                   two copies of the app's state
  *   log.<g>                 the records, append-only; the truth
  *   rel.<g>, bld.<g>        release and build index: seq -> record
  *   keys.<g>                hash index: (kind, key) -> seq
  *
  * log: a 64-byte header ("LRLOG001") then records:
- *   magic u32 | crc32c u32 | op u8 | kind u8 | keylen u8 | 0 u8 |
+ *   magic u32 | crc32c u32 | op u8 | kind u8 | keylen u8 | flags u8 |
  *   datalen u32 | seq u64 | key | data
  * (integers little-endian; the CRC covers everything after itself). op is
  * put, replace (the new bytes of a compare-and-swap) or delete. A record is
  * acknowledged only after fdatasync; the indexes are written after that.
+ *
+ * Records are appended in runs, one per write: a commit of several
+ * operations is one run, made durable by one fdatasync. A run's first
+ * record has magic "LRRK", the others "LRRC"; every record but the last has
+ * flag 1 ("the run goes on"). A single write is a run of one ("LRRK", flags
+ * 0), which is how version 1 wrote every record, so its logs read as they
+ * are. Replay applies a run only once it has all of it. A run cut short at
+ * the end of the log (its last record torn, missing or unwritten, with no
+ * intact record after the damage) was never acknowledged and is cut off
+ * whole; elsewhere that is damage, reported. So an intact record after a
+ * damaged one always makes it damage, even in the same run: a run synced
+ * whole and damaged later is never cut off. The price: a power loss in the
+ * middle of a run's sync whose pages reached the disk out of order (a
+ * later one written, an earlier one not) is reported as damage too, where
+ * the run could have been cut off.
+ *
+ * FORMAT says 2 once a run of several records may be in a log: a store is
+ * moved from 1 to 2 before its first such run is appended, and one of
+ * version 1 is read as it is. Version 1 of the library refuses FORMAT 2; a
+ * process of it that opened the store before the move reads such a run as
+ * a damaged record (its flags byte was zero), and neither applies part of
+ * it nor cuts it off (its last record is intact).
+ *
+ * hold: a 24-byte header ("LRHOLD01" | nonce u64 | length u32 | crc32c
+ * u32 over the header's first 20 bytes and the info) then the info. A
+ * holder locks byte 0 (F_OFD_SETLK), and byte HOLD_NONCE_BASE + nonce,
+ * before it writes the file (never synced): a reader takes the info only
+ * when its checksum holds and its nonce is the one the lock shows, so
+ * neither a torn write nor a dead holder's leftover passes for the
+ * holder's.
  *
  * rel/bld: a 64-byte header, then for seq s at 64 + (s-1)*24:
  *   log offset u64 | key hash u64 | record length u32 | crc32c u32
@@ -103,8 +134,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FORMAT_VERSION 1
 #define FORMAT_NAME "librelease-file-store"
+#define FORMAT_VERSION 2 /* FORMAT: runs of several records may be in a log */
+#define FORMAT_PLAIN 1   /* FORMAT: every run is one record (version 1) */
+#define HDR_VERSION 1    /* the version field of the files' headers */
 
 #define OP_PUT 1
 #define OP_REPLACE 2
@@ -112,7 +145,11 @@
 
 #define LOG_HDR 64
 #define REC_HDR 24
-#define REC_MAGIC 0x4b52524cu /* "LRRK" */
+#define REC_MAGIC 0x4b52524cu  /* "LRRK": a run's first record */
+#define REC_CONT 0x4352524cu   /* "LRRC": a later record of the run */
+#define REC_MORE 1u            /* flags: the run goes on after this record */
+#define HOLD_HDR 24
+#define HOLD_NONCE_BASE (INT64_C(1) << 40) /* lock offset of a holder's nonce */
 #define IDX_HDR 64
 #define IDX_ENT 24
 #define KEY_SLOT 24
@@ -186,6 +223,15 @@ struct fstore {
 	uint64_t tick;
 	char errmsg[512];
 	int damage; /* FS_DAMAGED came from the store, not from a callback */
+	int format; /* what FORMAT said when opened, or since moved to */
+	struct fhold *holds; /* this handle's holds */
+};
+
+/* A hold taken through this handle (hold.c). */
+struct fhold {
+	struct fhold *next;
+	int fd;
+	char app[64];
 };
 
 struct rec {
@@ -196,6 +242,16 @@ struct rec {
 	uint32_t datalen;
 	uint64_t off;
 	uint32_t len; /* whole record */
+	int first, more; /* the run's first record; the run goes on after it */
+};
+
+/* A record to append (log.c). */
+struct wrec {
+	int op, kind;
+	const char *key;
+	uint64_t seq;
+	const void *data;
+	size_t len;
 };
 
 struct ent {
@@ -278,6 +334,8 @@ struct meta_slot *meta_find(struct state *st, const char *key);
 /* log.c */
 int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int *torn);
 void rec_free(struct rec *r);
+void encode_rec(unsigned char *b, const struct wrec *w, int first, int more);
+int append_run(struct fstore *fs, struct fapp *a, const struct wrec *v, size_t n, uint32_t *lens);
 int append_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
 	       uint64_t seq, const void *data, size_t len, uint64_t *off, uint32_t *reclen);
 
@@ -312,5 +370,22 @@ int compact_log(struct fstore *fs, struct fapp *a);
 
 /* ops.c */
 void fs_close(void *ctx);
+int begin_write(struct fstore *fs, const char *app, int create, struct fapp **out);
+int end_write(struct fstore *fs, struct fapp *a, int rc, int committed);
+int current_rec(struct fstore *fs, struct fapp *a, int kind, const char *key, struct rec *r,
+		int *found);
+
+/* commit.c */
+int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t n,
+	      size_t *failed);
+
+/* hold.c */
+int fs_hold(void *ctx, const char *app, const void *info, size_t len, void **hold);
+void fs_unhold(void *ctx, void *hold);
+int fs_held(void *ctx, const char *app, release_record_fn fn, void *payload);
+void holds_close(struct fstore *fs);
+
+/* open.c */
+int format_move(struct fstore *fs);
 
 #endif

@@ -121,7 +121,7 @@ static int open_derived(struct fstore *fs, struct fapp *a, const char *base, uin
 	/* A file of another app or generation (copied or swapped in) would
 	 * answer "no such record" for records it never knew. */
 	if (pread_full(*fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
-	    memcmp(hdr, magic, 8) != 0 || get_u32(hdr + 8) != FORMAT_VERSION ||
+	    memcmp(hdr, magic, 8) != 0 || get_u32(hdr + 8) != HDR_VERSION ||
 	    !(get_u32(hdr + HDR_FLAGS) & HDR_MARKED) ||
 	    get_u64(hdr + HDR_OWNER) != key_hash(0, a->name) || get_u64(hdr + HDR_GEN) != gen) {
 		close_fd(fd);
@@ -218,7 +218,7 @@ int make_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_t 
 	if (fd < 0)
 		return sys_fail(fs, a->name, name);
 	memcpy(hdr, magic, 8);
-	put_u32(hdr + 8, FORMAT_VERSION);
+	put_u32(hdr + 8, HDR_VERSION);
 	put_u64(hdr + 16, slots);
 	put_u32(hdr + HDR_FLAGS, HDR_MARKED);
 	put_u64(hdr + HDR_OWNER, key_hash(0, a->name));

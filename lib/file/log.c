@@ -12,7 +12,7 @@ int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int
 	ssize_t n;
 	uint32_t keylen, datalen;
 	unsigned char *body;
-	uint32_t crc;
+	uint32_t crc, magic;
 
 	memset(r, 0, sizeof *r);
 	if (torn)
@@ -28,9 +28,10 @@ int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int
 	}
 	keylen = h[10];
 	datalen = get_u32(h + 12);
-	if (get_u32(h) != REC_MAGIC || keylen < 1 || keylen > KEY_MAX || datalen > DATA_MAX ||
-	    h[8] < OP_PUT || h[8] > OP_DELETE || h[9] < RELEASE_KIND_META ||
-	    h[9] > RELEASE_KIND_RELEASE || h[11] != 0)
+	magic = get_u32(h);
+	if ((magic != REC_MAGIC && magic != REC_CONT) || keylen < 1 || keylen > KEY_MAX ||
+	    datalen > DATA_MAX || h[8] < OP_PUT || h[8] > OP_DELETE || h[9] < RELEASE_KIND_META ||
+	    h[9] > RELEASE_KIND_RELEASE || (h[11] & ~REC_MORE) != 0)
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu has a corrupt record header at byte %llu",
 			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
 	/* A torn tail's header may claim anything: check a long record against
@@ -65,6 +66,8 @@ int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int
 	}
 	r->op = h[8];
 	r->kind = h[9];
+	r->first = magic == REC_MAGIC;
+	r->more = (h[11] & REC_MORE) != 0;
 	r->seq = get_u64(h + 16);
 	memcpy(r->key, body, keylen);
 	r->key[keylen] = '\0';
@@ -88,40 +91,101 @@ void rec_free(struct rec *r)
 	r->data = NULL;
 }
 
-/* Appends a record and makes it durable; on failure the log is cut back. */
-int append_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
-	       uint64_t seq, const void *data, size_t len, uint64_t *off, uint32_t *reclen)
+/* A record's bytes in b: the first of its run (first), or a later one; more
+ * when the run goes on after it. */
+void encode_rec(unsigned char *b, const struct wrec *w, int first, int more)
 {
-	size_t keylen = strlen(key), total = REC_HDR + keylen + len;
-	unsigned char *b;
-	uint64_t end = a->st.indexed_len;
-	int rc = 0;
+	size_t keylen = strlen(w->key), total = REC_HDR + keylen + w->len;
 
-	if (len > DATA_MAX)
-		return failf(fs, RELEASE_EINVAL, "app '%s': record of %zu bytes is too large", a->name, len);
-	if (!(b = malloc(total)))
-		return failf(fs, RELEASE_ENOMEM, "out of memory");
-	put_u32(b, REC_MAGIC);
-	b[8] = (unsigned char)op;
-	b[9] = (unsigned char)kind;
+	put_u32(b, first ? REC_MAGIC : REC_CONT);
+	b[8] = (unsigned char)w->op;
+	b[9] = (unsigned char)w->kind;
 	b[10] = (unsigned char)keylen;
-	b[11] = 0;
-	put_u32(b + 12, (uint32_t)len);
-	put_u64(b + 16, seq);
-	memcpy(b + REC_HDR, key, keylen);
-	if (len)
-		memcpy(b + REC_HDR + keylen, data, len);
+	b[11] = more ? REC_MORE : 0;
+	put_u32(b + 12, (uint32_t)w->len);
+	put_u64(b + 16, w->seq);
+	memcpy(b + REC_HDR, w->key, keylen);
+	if (w->len)
+		memcpy(b + REC_HDR + keylen, w->data, w->len);
 	put_u32(b + 4, crc32c(0, b + 8, total - 8));
-	if (pwrite_full(a->log, b, total, end) != 0 || fdatasync_retry(a->log) != 0) {
+}
+
+#define RUN_BUFFER (1u << 20) /* records up to this much are written at once */
+
+/*
+ * Appends the run v[0..n) at the end of the log (the state's indexed_len)
+ * and makes it durable with one fdatasync; lens[i] gets the length of
+ * record i. On failure the log is cut back: nothing of the run stays but
+ * what a failed cut leaves, which recovery cuts off unless all of it
+ * reached the file.
+ */
+int append_run(struct fstore *fs, struct fapp *a, const struct wrec *v, size_t n, uint32_t *lens)
+{
+	uint64_t start = a->st.indexed_len, end = start;
+	size_t cap = 0, used = 0;
+	unsigned char *b = NULL;
+	int rc = 0, wrote = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].len > DATA_MAX)
+			return failf(fs, RELEASE_EINVAL, "app '%s': record of %zu bytes is too large",
+				     a->name, v[i].len);
+		lens[i] = (uint32_t)(REC_HDR + strlen(v[i].key) + v[i].len);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		/* Records are gathered into one buffer, written when the next
+		 * would overflow it: a run of small records is one write. */
+		if (used && used + lens[i] > RUN_BUFFER) {
+			wrote = 1;
+			if (pwrite_full(a->log, b, used, end) != 0)
+				rc = sys_fail(fs, a->name, "appending to log");
+			end += used;
+			used = 0;
+		}
+		if (rc == 0 && used + lens[i] > cap) {
+			size_t want = used + lens[i] > RUN_BUFFER ? used + lens[i] : RUN_BUFFER;
+			unsigned char *nb;
+
+			/* a run of one needs exactly its record */
+			if (n == 1)
+				want = lens[i];
+			if (!(nb = realloc(b, want))) {
+				rc = failf(fs, RELEASE_ENOMEM, "out of memory");
+				break;
+			}
+			b = nb;
+			cap = want;
+		}
+		if (rc == 0) {
+			encode_rec(b + used, &v[i], i == 0, i + 1 < n);
+			used += lens[i];
+		}
+	}
+	if (rc == 0 && used) {
+		wrote = 1;
+		if (pwrite_full(a->log, b, used, end) != 0)
+			rc = sys_fail(fs, a->name, "appending to log");
+	}
+	if (rc == 0 && fdatasync_retry(a->log) != 0)
 		rc = sys_fail(fs, a->name, "appending to log");
+	if (rc != 0 && wrote) {
 		/* Whatever reached the file is unacknowledged: drop it. */
-		if (ftruncate(a->log, (off_t)end) == 0)
+		if (ftruncate(a->log, (off_t)start) == 0)
 			fdatasync_retry(a->log);
 	}
 	free(b);
-	if (rc == 0) {
+	return rc;
+}
+
+/* Appends one record, a run of one, and makes it durable. */
+int append_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
+	       uint64_t seq, const void *data, size_t len, uint64_t *off, uint32_t *reclen)
+{
+	struct wrec w = {op, kind, key, seq, data, len};
+	uint64_t end = a->st.indexed_len;
+	int rc = append_run(fs, a, &w, 1, reclen);
+
+	if (rc == 0)
 		*off = end;
-		*reclen = (uint32_t)total;
-	}
 	return rc;
 }

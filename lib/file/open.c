@@ -65,8 +65,9 @@ static int empty_dir(struct fstore *fs, char *err, size_t errlen)
 	return 0;
 }
 
-/* Writes FORMAT into an empty store directory under a name of this process's
- * own, so that two processes making the same store at once both succeed. */
+/* Writes FORMAT (want) under a name of this process's own, then renames it
+ * into place: two processes making or moving the same store at once both
+ * succeed. */
 static int write_format(struct fstore *fs, const char *want, char *err, size_t errlen)
 {
 	static unsigned long counter;
@@ -78,7 +79,7 @@ static int write_format(struct fstore *fs, const char *want, char *err, size_t e
 		    0600);
 	if (fd < 0 || pwrite_full(fd, want, strlen(want), 0) != 0 || fsync_retry(fd) != 0 ||
 	    renameat(fs->root, tmp, fs->root, "FORMAT") != 0 || fsync_retry(fs->root) != 0) {
-		snprintf(err, errlen, "creating FORMAT: %s", strerror(errno));
+		snprintf(err, errlen, "writing FORMAT: %s", strerror(errno));
 		rc = errno_code(errno);
 		unlinkat(fs->root, tmp, 0);
 	}
@@ -87,33 +88,21 @@ static int write_format(struct fstore *fs, const char *want, char *err, size_t e
 	return rc;
 }
 
-/* Checks, or writes, the FORMAT file of the store directory. */
-static int check_format(struct fstore *fs, char *err, size_t errlen)
+/* Reads the version FORMAT names: 0, 1 (ENOENT in errno) when there is no
+ * FORMAT file, or an error. */
+static int read_format(struct fstore *fs, unsigned long long *version, char *err, size_t errlen)
 {
-	char buf[64] = {0}, want[64], *end;
-	unsigned long long version;
+	char buf[64] = {0}, *end;
 	struct stat st;
 	size_t prefix;
 	ssize_t n;
-	int fd = -1;
+	int fd = openat(fs->root, "FORMAT", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
-	snprintf(want, sizeof want, "%s %d\n", FORMAT_NAME, FORMAT_VERSION);
-	for (int attempt = 0; fd < 0; attempt++) {
-		int rc;
-
-		fd = openat(fs->root, "FORMAT", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-		if (fd >= 0)
-			break;
-		if (errno != ENOENT || attempt == RETRIES) {
-			snprintf(err, errlen, "opening FORMAT: %s", strerror(errno));
-			return errno_code(errno);
-		}
-		if ((rc = empty_dir(fs, err, errlen)) == 1)
-			continue;
-		if (rc == 0)
-			rc = write_format(fs, want, err, errlen);
-		if (rc != 0)
-			return rc;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "opening FORMAT: %s", strerror(errno));
+		return errno_code(errno);
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -129,17 +118,66 @@ static int check_format(struct fstore *fs, char *err, size_t errlen)
 		return RELEASE_ECORRUPT;
 	}
 	errno = 0;
-	version = strtoull(buf + prefix, &end, 10);
+	*version = strtoull(buf + prefix, &end, 10);
 	if (errno != 0 || *end != '\n') {
 		snprintf(err, errlen, "not a librelease file store (FORMAT unreadable)");
 		return RELEASE_ECORRUPT;
 	}
-	if (version != FORMAT_VERSION) {
-		snprintf(err, errlen, "store format %.20s is not supported (this library reads format %d)",
-			 buf + prefix, FORMAT_VERSION);
+	if (*version != FORMAT_PLAIN && *version != FORMAT_VERSION) {
+		snprintf(err, errlen, "store format %.20s is not supported (this library reads formats "
+			 "%d and %d)", buf + prefix, FORMAT_PLAIN, FORMAT_VERSION);
 		return RELEASE_EUNSUPPORTED;
 	}
 	return 0;
+}
+
+/* Checks, or writes, the FORMAT file of the store directory. A new store
+ * is of format 1 until it needs 2 (format_move), so that version 1 of the
+ * library reads it until then. */
+static int check_format(struct fstore *fs, char *err, size_t errlen)
+{
+	unsigned long long version = 0;
+	char want[64];
+
+	snprintf(want, sizeof want, "%s %d\n", FORMAT_NAME, FORMAT_PLAIN);
+	for (int attempt = 0;; attempt++) {
+		int rc = read_format(fs, &version, err, errlen);
+
+		if (rc <= 0) {
+			fs->format = (int)version;
+			return rc;
+		}
+		if (attempt == RETRIES) {
+			snprintf(err, errlen, "opening FORMAT: %s", strerror(ENOENT));
+			return RELEASE_EIO;
+		}
+		if ((rc = empty_dir(fs, err, errlen)) == 1)
+			continue;
+		if (rc == 0)
+			rc = write_format(fs, want, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+}
+
+int format_move(struct fstore *fs)
+{
+	unsigned long long version = 0;
+	char want[64];
+	int rc;
+
+	if (fs->format == FORMAT_VERSION)
+		return 0;
+	/* Another process may have moved it already (or removed it). */
+	if ((rc = read_format(fs, &version, fs->errmsg, sizeof fs->errmsg)) == 1)
+		return failf(fs, RELEASE_ECORRUPT, "the store's FORMAT file is gone");
+	if (rc == 0 && version == FORMAT_PLAIN) {
+		snprintf(want, sizeof want, "%s %d\n", FORMAT_NAME, FORMAT_VERSION);
+		rc = write_format(fs, want, fs->errmsg, sizeof fs->errmsg);
+	}
+	if (rc == 0)
+		fs->format = FORMAT_VERSION;
+	return rc;
 }
 
 int file_open(void **ctx, const char *given, char *err, size_t errlen)

@@ -6,7 +6,7 @@
 #include "file.h"
 
 /* Starts a write: the app (created if asked), locked, recovered. */
-static int begin_write(struct fstore *fs, const char *app, int create, struct fapp **out)
+int begin_write(struct fstore *fs, const char *app, int create, struct fapp **out)
 {
 	struct fapp *a;
 	int rc = get_app(fs, app, create, &a);
@@ -32,7 +32,7 @@ static int begin_write(struct fstore *fs, const char *app, int create, struct fa
  * replays the log. Reporting such a failure would make callers retry a write
  * that took effect.
  */
-static int end_write(struct fstore *fs, struct fapp *a, int rc, int committed)
+int end_write(struct fstore *fs, struct fapp *a, int rc, int committed)
 {
 	if (committed) {
 		if (rc == 0 && write_state(fs, a, &a->st, 0) == 0) {
@@ -373,7 +373,7 @@ static int check_put(struct fstore *fs, struct fapp *a, int kind, const char *ke
 static int commit_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
 		      uint64_t seq, const void *data, size_t len, uint64_t dead, int *committed)
 {
-	struct rec r = {op, kind, seq, {0}, NULL, 0, 0, 0};
+	struct rec r = {.op = op, .kind = kind, .seq = seq};
 	int rc = append_rec(fs, a, op, kind, key, seq, data, len, &r.off, &r.len);
 
 	if (rc != 0)
@@ -407,8 +407,8 @@ static int fs_put(void *ctx, const char *app, int kind, const char *key, uint64_
 }
 
 /* Current bytes of a record for compare-and-swap: *found 0 when absent. */
-static int current(struct fstore *fs, struct fapp *a, int kind, const char *key, struct rec *r,
-		   int *found)
+int current_rec(struct fstore *fs, struct fapp *a, int kind, const char *key, struct rec *r,
+		int *found)
 {
 	uint64_t off = 0, seq = 0, slot;
 	int rc;
@@ -445,14 +445,14 @@ static int current(struct fstore *fs, struct fapp *a, int kind, const char *key,
 	return 0;
 }
 
-/* current(), rebuilding the indexes once if they are found damaged. */
+/* current_rec(), rebuilding the indexes once if they are found damaged. */
 static int current_repaired(struct fstore *fs, struct fapp *a, int kind, const char *key,
 			    struct rec *r, int *found)
 {
-	int rc = current(fs, a, kind, key, r, found);
+	int rc = current_rec(fs, a, kind, key, r, found);
 
 	if (rc == FS_DAMAGED && (rc = reindex(fs, a)) == 0)
-		rc = current(fs, a, kind, key, r, found);
+		rc = current_rec(fs, a, kind, key, r, found);
 	return rc;
 }
 
@@ -544,6 +544,7 @@ void fs_close(void *ctx)
 
 	if (!fs)
 		return;
+	holds_close(fs);
 	for (size_t i = 0; i < MAX_OPEN_APPS; i++)
 		app_close(fs->apps[i]);
 	close_fd(&fs->root);
@@ -561,4 +562,8 @@ const release_storage file_storage = {
 	.list_apps = fs_list_apps,
 	.get_seq = fs_get_seq,
 	.errmsg = fs_errmsg,
+	.commit = fs_commit,
+	.hold = fs_hold,
+	.unhold = fs_unhold,
+	.held = fs_held,
 };

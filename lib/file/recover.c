@@ -61,7 +61,8 @@ int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
 	}
 }
 
-/* 1 when an intact record starts anywhere in the log after off. */
+/* 1 when an intact record (of any run) starts anywhere in the log after
+ * off. */
 static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t end)
 {
 	unsigned char b[16384];
@@ -75,7 +76,7 @@ static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_
 			struct rec r;
 			int torn;
 
-			if (get_u32(b + i) != REC_MAGIC)
+			if (get_u32(b + i) != REC_MAGIC && get_u32(b + i) != REC_CONT)
 				continue;
 			if (base + (uint64_t)i + REC_HDR > end)
 				return 0;
@@ -109,7 +110,64 @@ static int indexed_past(struct fstore *fs, struct fapp *a, uint64_t off)
 	return 0;
 }
 
-/* Replays the log from off to its end; a torn tail is cut off. */
+/*
+ * Checks the run of records that starts at off (log.c: a commit's records,
+ * or a single write's one): *next gets where it ends. RELEASE_ECORRUPT when
+ * a record of it fails, is out of place, or is missing at the end of the
+ * log; *bad is where.
+ */
+static int check_run(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t end,
+		     uint64_t *next, uint64_t *bad)
+{
+	uint64_t p = off;
+
+	for (size_t n = 0;; n++) {
+		struct rec r;
+		int rc, more, first;
+
+		*bad = p;
+		if (p >= end)
+			return failf(fs, RELEASE_ECORRUPT,
+				     "app '%s': log.%llu ends inside the commit at byte %llu",
+				     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
+		if ((rc = read_rec(fs, a, p, &r, NULL)) != 0)
+			return rc;
+		first = r.first;
+		more = r.more;
+		rec_free(&r);
+		if (first != (n == 0) || n == RELEASE_COMMIT_MAX)
+			return failf(fs, RELEASE_ECORRUPT,
+				     "app '%s': the record at byte %llu of log.%llu is out of place in "
+				     "the commit at byte %llu", a->name, (unsigned long long)p,
+				     (unsigned long long)a->log_gen, (unsigned long long)off);
+		p += r.len;
+		if (!more) {
+			*next = p;
+			return 0;
+		}
+	}
+}
+
+/* Applies the records of the checked run [off, next). */
+static int apply_run(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t next)
+{
+	while (off < next) {
+		struct rec r;
+		int rc = read_rec(fs, a, off, &r, NULL);
+
+		if (rc != 0)
+			return rc;
+		rc = apply_rec(fs, a, &r);
+		off += r.len;
+		rec_free(&r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Replays the log from off to its end, a run at a time; a torn run at the
+ * end is cut off whole. */
 static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
 {
 	uint64_t end = file_size(a->log), acked = a->st.indexed_len;
@@ -119,18 +177,34 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
 		return check_sizes(fs, a); /* names the lost bytes */
 	while (off < end) {
 		struct rec r;
-		int torn;
+		uint64_t next = 0, bad = off;
 
-		rc = read_rec(fs, a, off, &r, &torn);
+		/* A single write's run, as every record of version 1 was. */
+		rc = read_rec(fs, a, off, &r, NULL);
+		if (rc == 0 && r.first && !r.more) {
+			rc = apply_rec(fs, a, &r);
+			off += r.len;
+			rec_free(&r);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		if (rc == 0) {
+			rec_free(&r);
+			rc = check_run(fs, a, off, end, &next, &bad);
+		}
 		if (rc == RELEASE_ECORRUPT) {
 			char msg[sizeof fs->errmsg];
 
 			strcpy(msg, fs->errmsg);
-			/* Below indexed_len every record was acknowledged: damage
+			/* Below indexed_len every run was acknowledged: damage
 			 * there is corruption, never a torn append. So is a tail
 			 * the index knows of (entries are written only after the
-			 * record is synced), which a damaged state copy may hide. */
-			if (off < acked || intact_after(fs, a, off, end) || indexed_past(fs, a, off)) {
+			 * run is synced), which a damaged state copy may hide, and
+			 * one with an intact record after the damaged one, even of
+			 * the same run: a run synced whole and damaged later is
+			 * reported, never cut off. */
+			if (off < acked || intact_after(fs, a, bad, end) || indexed_past(fs, a, off)) {
 				strcpy(fs->errmsg, msg);
 				return RELEASE_ECORRUPT;
 			}
@@ -141,13 +215,9 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
 			rc = 0;
 			break;
 		}
-		if (rc != 0)
+		if (rc != 0 || (rc = apply_run(fs, a, off, next)) != 0)
 			return rc;
-		rc = apply_rec(fs, a, &r);
-		off += r.len;
-		rec_free(&r);
-		if (rc != 0)
-			return rc;
+		off = next;
 	}
 	a->st.indexed_len = end;
 	return 0;

@@ -962,8 +962,12 @@ size_t parse_log(const unsigned char *d, size_t len, struct logrec *out, size_t 
 		const unsigned char *h = d + off;
 		uint32_t keylen = h[10], datalen = get_u32(h + 12);
 
-		if (get_u32(h) != 0x4b52524cu || off + 24 + keylen + datalen > len)
+		/* "LRRK" starts a run of records (a commit), "LRRC" goes on with it */
+		if ((get_u32(h) != 0x4b52524cu && get_u32(h) != 0x4352524cu) ||
+		    off + 24 + keylen + datalen > len)
 			break;
+		out[n].first = get_u32(h) == 0x4b52524cu;
+		out[n].more = h[11] & 1;
 		out[n].off = off;
 		out[n].len = 24 + keylen + datalen;
 		out[n].op = h[8];

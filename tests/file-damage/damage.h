@@ -3,7 +3,7 @@
  * snapshots of a store's files (to re-create a damaged variant without
  * re-writing history), snapshots of what a store says through the public API
  * (to compare every read after damage with what was written before), and a
- * little knowledge of the on-disk format (lib/file_store.c, "On-disk
+ * little knowledge of the on-disk format (lib/file/file.h, "On-disk
  * format") to find records and to simulate a reboot.
  */
 #ifndef LIBRELEASE_TEST_DAMAGE_H
@@ -171,6 +171,7 @@ struct logrec {
 	int op, kind;
 	uint64_t seq;
 	char key[65];
+	int first, more; /* the first record of its run (commit); not its last */
 };
 /* Parses a log file's records (from byte 64); returns how many. */
 size_t parse_log(const unsigned char *d, size_t len, struct logrec *out, size_t max);

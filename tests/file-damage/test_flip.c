@@ -150,11 +150,12 @@ static void unflip(const char *file, const struct tfile *orig, uint64_t off, int
  * With write_first (the log had an unindexed tail that only a writer
  * replays), a write that failed is tried again first, and must succeed.
  */
-static void check_repaired(int rc, const struct view *want, const struct rel_view *made,
-			   int write_first, release_store *(*opener)(const char *))
+static void check_repaired(int rc, const struct view *want, const struct view *also,
+			   const struct rel_view *made, int write_first,
+			   release_store *(*opener)(const char *))
 {
 	struct view a, b;
-	struct expect e = {want, NULL, 0, 1}, after;
+	struct expect e = {want, also, 0, 1}, after;
 	release_store *s;
 	char was[sizeof damage_ctx];
 	struct rel_view made2;
@@ -190,17 +191,17 @@ static void check_repaired(int rc, const struct view *want, const struct rel_vie
  * One full probe: the snapshot (optionally "rebooted") with one bit flipped,
  * reads, a write, then the bit flipped back and everything checked.
  * may_cut_at: a log length the library may rightly cut back to (a torn
- * append), or UINT64_MAX.
+ * append), or UINT64_MAX; cut is what the store then reads as.
  */
 #define READ_FIRST 1   /* check every read before the write */
 #define UNINDEXED 2    /* the log has a tail only a writer replays */
 
 static void probe_write(const struct tree *snap, const struct view *want, const char *file,
-			uint64_t off, int bit, int reboot, uint64_t may_cut_at, int flags,
-			release_store *(*opener)(const char *))
+			uint64_t off, int bit, int reboot, uint64_t may_cut_at,
+			const struct view *cut, int flags, release_store *(*opener)(const char *))
 {
 	struct tree v;
-	struct expect e = {want, NULL, 0, 0};
+	struct expect e = {want, may_cut_at != UINT64_MAX ? cut : NULL, 0, 0};
 	struct rel_view made;
 	release_store *s;
 	char path[400];
@@ -220,7 +221,7 @@ static void probe_write(const struct tree *snap, const struct view *want, const 
 		expect_corrupt(rc, release_store_errmsg(s), "release_env_set");
 	release_store_close(s);
 	unflip(file, tree_get(&v, file), off, bit, may_cut_at);
-	check_repaired(rc, want, &made, flags & UNINDEXED, opener);
+	check_repaired(rc, want, e.also, &made, flags & UNINDEXED, opener);
 	if (rc == 0)
 		rel_view_free(&made);
 	tree_free(&v);
@@ -288,7 +289,7 @@ static void log_flip(int reboot)
 	for (size_t i = 0; i < 3; i++) {
 		set_ctx("%slog.1 header byte %llu flipped", reboot ? "after a reboot, " : "",
 			(unsigned long long)header[i]);
-		probe_write(&H.t[2], &H.v[2], LOG_PATH, header[i], 2, reboot, UINT64_MAX,
+		probe_write(&H.t[2], &H.v[2], LOG_PATH, header[i], 2, reboot, UINT64_MAX, NULL,
 			    reboot ? READ_FIRST : 0, open_in_lease);
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -303,7 +304,7 @@ static void log_flip(int reboot)
 				recs[k].kind == 3 ? "release" : recs[k].kind == 2 ? "build" : "meta",
 				recs[k].key, (unsigned long long)pts[j]);
 			probe_write(&H.t[2], &H.v[2], LOG_PATH, pts[j], (int)(j % 8), reboot, UINT64_MAX,
-				    reboot ? READ_FIRST : 0, open_in_lease);
+				    NULL, reboot ? READ_FIRST : 0, open_in_lease);
 		}
 	}
 }
@@ -331,9 +332,12 @@ static void log_flip_writer_after_reboot(void **state)
  * but before its state and index writes: the next writer replays the
  * unindexed tail. A flipped bit in a tail record with intact records after
  * it is corruption (RELEASE_ECORRUPT, nothing cut); in the last record it
- * looks like a torn append, which may be cut at the record's start. (That
- * last record gives the promotion's lease back; the checks run after the
- * lease would have expired, so the store reads the same either way.)
+ * looks like a torn append, which may be cut off with the rest of its run
+ * (the records of one commit) at the run's start. With a commit per
+ * operation that run is the promotion's, and the store then reads as
+ * before it ([1]); with one write per record it only gave the lease back,
+ * and the store reads the same either way, as the checks run after the
+ * lease would have expired.
  */
 static void log_flip_unindexed_tail(void **state)
 {
@@ -344,6 +348,10 @@ static void log_flip_unindexed_tail(void **state)
 	struct tree snap;
 
 	(void)state;
+	size_t last_run = n - 1;
+
+	while (last_run > 0 && !recs[last_run].first)
+		last_run--;
 	tree_copy(&snap, &H.t[0]);
 	tree_set(&snap, LOG_PATH, log2->data, log2->len);
 	for (size_t k = 0; k < n; k++) {
@@ -360,7 +368,8 @@ static void log_flip_unindexed_tail(void **state)
 			/* before the writer replays, readers see the indexed
 			 * history; after, the whole of it */
 			probe_write(&snap, &H.v[2], LOG_PATH, pts[j], (int)(j % 8), 0,
-				    k == n - 1 ? recs[k].off : UINT64_MAX, UNINDEXED, open_store);
+				    k == n - 1 ? recs[last_run].off : UINT64_MAX,
+				    last_run == n - 1 ? NULL : &H.v[1], UNINDEXED, open_store);
 		}
 	}
 	tree_free(&snap);
@@ -389,7 +398,7 @@ static void index_flip(const char *file)
 			off < 64 ? "header" : used ? "used entry" : "empty entry");
 		detected += reads_only(file, f, off, bit, &e, open_store) > 0 || last_rebuilt;
 		if (off < 64 ? off % 16 == 0 : (off - 64) % 24 % 6 == 0) {
-			probe_write(&H.t[2], &H.v[2], file, off, bit, 0, UINT64_MAX, 0, open_store);
+			probe_write(&H.t[2], &H.v[2], file, off, bit, 0, UINT64_MAX, NULL, 0, open_store);
 			tree_store(&H.t[2], work);
 		}
 	}
@@ -441,7 +450,8 @@ static void state_flip(void **state)
 			(int)(off / copy), (unsigned long long)in, bit);
 		reads_only("web/state", f, off, bit, &e, open_in_lease);
 		if (in % 37 == 0) {
-			probe_write(&H.t[2], &H.v[2], "web/state", off, bit, 0, UINT64_MAX, 0, open_in_lease);
+			probe_write(&H.t[2], &H.v[2], "web/state", off, bit, 0, UINT64_MAX, NULL, 0,
+				    open_in_lease);
 			tree_store(&H.t[2], work);
 		}
 	}
