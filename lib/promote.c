@@ -356,7 +356,7 @@ static int add_stamp(struct promotion *p, struct txn *t, const char *id, int64_t
 	struct buf b = {0};
 	int rc = load_release(p->s, p->app, id, &r, raw);
 
-	if (!required && (rc == RELEASE_ENOTFOUND || rc == RELEASE_ECORRUPT)) {
+	if (!required && rc != 0) {
 		clear_error(p->s);
 		return 0;
 	}

@@ -329,12 +329,79 @@ static void force_takes_a_live_lease(void **state)
 	release_free(r2);
 }
 
+struct probe {
+	release_store *s;
+	int64_t expires;
+};
+
+static int deploy_probe(void *payload, const release *r, release_events *ev)
+{
+	struct probe *p = payload;
+	release_app *a = NULL;
+
+	(void)r;
+	(void)ev;
+	assert_store_ok(p->s, release_app_get(p->s, "probe", &a));
+	p->expires = release_app_lease_expires(a);
+	release_app_free(a);
+	return 0;
+}
+
+/* Whether the backend holds apps for as long as the promoter lives (a hold,
+ * shown with no expiry) rather than with an expiring lease record. */
+static int uses_holds(struct fixture *f)
+{
+	struct probe p = {f->s, 0};
+	release_promote_opts o;
+	release *r;
+
+	make_app(f->s, "probe");
+	r = make_build_release(f->s, "probe", "probe");
+	release_promote_opts_init(&o);
+	o.deploy = deploy_probe;
+	o.deploy_payload = &p;
+	assert_store_ok(f->s, release_promote(f->s, "probe", release_id(r), &o));
+	release_free(r);
+	return p.expires == INT64_MAX;
+}
+
+/* With holds, no clock ends a promotion's hold: only its holder does. */
+static void a_hold_outlasts_any_lease_length(void **state)
+{
+	struct fixture *f = *state;
+	struct second_promoter p = {NULL, "myapp", NULL, 0, 0, -1, "", "", 0, 0};
+	struct test_clock later = {0, 0};
+	release_promote_opts o;
+	release *r1, *r2;
+
+	if (!uses_holds(f))
+		skip();
+	later.now = f->clock.now + INT64_C(3600) * 1000000000;
+	p.other = handle_with_clock(f, &later);
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	p.id = release_id(r2);
+	racing_opts(&o, &p);
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
+	assert_int_equal(p.rc, RELEASE_EBUSY);
+	assert_int_equal(p.app_status, RELEASE_APP_UPDATING);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r1));
+	release_store_close(p.other);
+	release_free(r1);
+	release_free(r2);
+}
+
 static void an_expired_lease_is_taken_over(void **state)
 {
 	struct fixture *f = *state;
-	struct second_promoter p = {fixture_second_handle(f), "myapp", NULL, 0, 0, -1, "", "", 0, 0};
+	struct second_promoter p = {NULL, "myapp", NULL, 0, 0, -1, "", "", 0, 0};
 	release_promote_opts o;
 	release *r1, *r2;
+
+	/* expiring lease records only: a hold never expires */
+	if (uses_holds(f))
+		skip();
 
 	make_app(f->s, "myapp");
 	r1 = make_build_release(f->s, "myapp", "one");
@@ -347,7 +414,6 @@ static void an_expired_lease_is_taken_over(void **state)
 	{
 		struct test_clock later = {f->clock.now + INT64_C(660) * 1000000000, 0};
 
-		release_store_close(p.other);
 		p.other = handle_with_clock(f, &later);
 		assert_int_equal(release_promote(f->s, "myapp", release_id(r1), &o),
 				 RELEASE_ECONFLICT);
@@ -387,6 +453,10 @@ static void a_waiting_promoter_gets_the_lease_once_it_expires(void **state)
 	struct test_clock fast = {f->clock.now, INT64_C(60) * 1000000000};
 	release_promote_opts o;
 	release *r1, *r2;
+
+	/* expiring lease records only: a hold never expires */
+	if (uses_holds(f))
+		skip();
 
 	p.other = handle_with_clock(f, &fast);
 	make_app(f->s, "myapp");
@@ -472,6 +542,10 @@ static void waiting_up_to_int64_max_waits_for_the_lease(void **state)
 	release_promote_opts o;
 	release *r1, *r2;
 
+	/* expiring lease records only: a hold never expires */
+	if (uses_holds(f))
+		skip();
+
 	p.other = handle_with_clock(f, &fast);
 	make_app(f->s, "myapp");
 	r1 = make_build_release(f->s, "myapp", "one");
@@ -486,7 +560,7 @@ static void waiting_up_to_int64_max_waits_for_the_lease(void **state)
 	release_free(r2);
 }
 
-/* A deployer that runs 100 s under a 60 s lease, keeping it alive halfway
+/* A deployer that runs 90 s under a 60 s lease, keeping it alive at 40 s
  * (by keepalive, or by an event), while another promoter tries at the end. */
 struct long_deploy {
 	struct test_clock *clock;
@@ -496,7 +570,7 @@ struct long_deploy {
 	int keep_rc, second_rc;
 };
 
-static int deploy_for_100_seconds(void *payload, const release *r, release_events *ev)
+static int deploy_for_90_seconds(void *payload, const release *r, release_events *ev)
 {
 	struct long_deploy *d = payload;
 
@@ -506,7 +580,7 @@ static int deploy_for_100_seconds(void *payload, const release *r, release_event
 		d->keep_rc = release_events_emit(ev, "deployer", "still going");
 	else
 		d->keep_rc = release_events_keepalive(ev);
-	d->clock->now += INT64_C(60) * 1000000000;
+	d->clock->now += INT64_C(50) * 1000000000;
 	d->second_rc = release_promote(d->other, "myapp", d->id, NULL);
 	return 0;
 }
@@ -525,11 +599,11 @@ static void long_deploy_keeps_the_lease(struct fixture *f, int by_event)
 	r2 = make_build_release(first, "myapp", "two");
 	d.id = release_id(r1);
 	release_promote_opts_init(&o);
-	o.deploy = deploy_for_100_seconds;
+	o.deploy = deploy_for_90_seconds;
 	o.deploy_payload = &d;
 	assert_store_ok(first, release_promote(first, "myapp", release_id(r2), &o));
 	assert_int_equal(d.keep_rc, 0);
-	/* 100 s in, the lease (60 s, renewed at 40 s) still keeps others out */
+	/* 90 s in, the lease (60 s, renewed at 40 s) still keeps others out */
 	assert_int_equal(d.second_rc, RELEASE_EBUSY);
 	assert_string_equal(active_of(first, "myapp"), release_id(r2));
 	release_store_close(d.other);
@@ -604,6 +678,7 @@ int main(void)
 		T(the_app_reports_who_holds_the_lease),
 		T(force_takes_a_live_lease),
 		T(an_expired_lease_is_taken_over),
+		T(a_hold_outlasts_any_lease_length),
 		T(a_waiting_promoter_gives_up_after_wait_ns),
 		T(a_waiting_promoter_gets_the_lease_once_it_expires),
 		T(a_lease_of_int64_max_keeps_a_second_promoter_out),
