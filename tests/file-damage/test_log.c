@@ -246,7 +246,7 @@ static void put64(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* A record as the store writes it (lib/file_store.c, "On-disk format"):
+/* A record as the store writes it (lib/file/file.h, "On-disk format"):
  * magic | crc32c | op | kind | keylen | 0 | datalen | seq | key | data,
  * the CRC over everything after itself. Returns its length. */
 static size_t forge(unsigned char *out, int op, int kind, const char *key, uint64_t seq,
