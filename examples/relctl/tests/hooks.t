@@ -244,7 +244,7 @@ A second promotion while one runs is refused at once: the app is busy
   2019-01-01T00:00:01Z hook APP    STATUS    RELEASE
   2019-01-01T00:00:01Z hook myapp  updating  RRAGYEHZCV
   2019-01-01T00:00:01Z hook Promoting RSTQFTUZZW...
-  2019-01-01T00:00:01Z hook ERROR: app 'myapp' is currently updating \(lease held by relctl pid [0-9]+ on [^ ]+ until 2019-01-01T00:11:04Z\); if that promotion is dead, --force takes the app over (re)
+  2019-01-01T00:00:01Z hook ERROR: app 'myapp' is currently updating \(held by relctl pid [0-9]+ on [^ ]+ since 2019-01-01T00:00:01Z\); --force promotes without waiting for it (re)
   2019-01-01T00:00:01Z hook nested exit 5
   2019-01-01T00:00:01Z librelease app Status: updating => running
   OK
