@@ -10,9 +10,10 @@ which the file store reports as RELEASE_ECORRUPT for that one item: the log
 is the truth, so it cannot be rebuilt from anything else. The record must
 not be the log's last one, which would read as a torn append and be cut.
 
-The log's layout is lib/file_store.c's: a 64-byte header, then records of
-magic u32 | crc32c u32 | op u8 | kind u8 | keylen u8 | 0 u8 | datalen u32 |
-seq u64 | key | data, integers little-endian.
+The log's layout is lib/file/file.h's: a 64-byte header, then records of
+magic u32 | crc32c u32 | op u8 | kind u8 | keylen u8 | flags u8 | datalen u32 |
+seq u64 | key | data, integers little-endian; the magic is "LRRK" for the
+first record of a commit's run and "LRRC" for the others.
 """
 import os
 import struct
@@ -20,7 +21,7 @@ import sys
 
 LOG_HEADER = 64
 RECORD_HEADER = struct.Struct("<IIBBBBIQ")
-RECORD_MAGIC = 0x4B52524C
+RECORD_MAGICS = (0x4B52524C, 0x4352524C)
 
 
 def newest_log(appdir):
@@ -41,7 +42,7 @@ def main(argv):
     while pos + RECORD_HEADER.size <= len(log):
         magic, _crc, _op, _kind, keylen, _pad, datalen, _seq = \
             RECORD_HEADER.unpack_from(log, pos)
-        if magic != RECORD_MAGIC:
+        if magic not in RECORD_MAGICS:
             raise SystemExit("damage.py: %s: no record at byte %d" % (path, pos))
         start = pos + RECORD_HEADER.size
         if log[start:start + keylen] == key and datalen > 0:
