@@ -340,6 +340,7 @@ _FUNCTIONS = {
     "release_app_status_name": (_c_str, [_c_int]),
     "release_app_lease_owner": (_c_str, [_APP]),
     "release_app_lease_expires": (_c_i64, [_APP]),
+    "release_app_lease_started": (_c_i64, [_APP]),
     "release_app_free": (None, [_APP]),
     # builds
     "release_build_status_name": (_c_str, [_c_int]),
@@ -386,6 +387,7 @@ _FUNCTIONS = {
     "release_free": (None, [_RELEASE]),
     # promotion
     "release_events_emit": (_c_int, [_EVENTS, _c_str, _c_str]),
+    "release_events_keepalive": (_c_int, [_EVENTS]),
     "release_promote_opts_init_sized": (None, [_P(_PromoteOpts), ctypes.c_size_t]),
     "release_promote": (_c_int, [_STORE, _c_str, _c_str, _P(_PromoteOpts)]),
     "release_rollback": (_c_int, [_STORE, _c_str, _c_str, _P(_PromoteOpts), _P(_RELEASE)]),
@@ -466,6 +468,7 @@ def app_name_valid(name):
 # -------------------------------------------------------------- conversions
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_INT64_MAX = 2 ** 63 - 1
 
 
 def _dec(raw):
@@ -646,7 +649,10 @@ class App:
     previous: str = None        # the release active before it, or None
     status: str = "running"     # "running" or "updating" (a live promotion lease)
     lease_owner: str = None     # the live lease's owner label, None when running
+    # when an expiring lease ends; None when running, and for a hold, which
+    # lasts as long as its holder (the file store, PostgreSQL)
     lease_expires: datetime.datetime = None
+    lease_started: datetime.datetime = None  # when the running promotion began
     created_ns: int = field(default=0, repr=False)
     lease_expires_ns: int = field(default=0, repr=False)
 
@@ -654,6 +660,7 @@ class App:
     def _from_c(cls, lib, p):
         created = lib.release_app_created(p)
         expires = lib.release_app_lease_expires(p)
+        started = lib.release_app_lease_started(p)
         return cls(
             name=_dec(lib.release_app_name(p)),
             created=_to_datetime(created),
@@ -661,7 +668,8 @@ class App:
             previous=_dec(lib.release_app_previous(p)),
             status=_dec(lib.release_app_status_name(lib.release_app_status(p))),
             lease_owner=_dec(lib.release_app_lease_owner(p)),
-            lease_expires=_maybe_datetime(expires),
+            lease_expires=None if expires == _INT64_MAX else _maybe_datetime(expires),
+            lease_started=_maybe_datetime(started),
             created_ns=created,
             lease_expires_ns=expires,
         )
@@ -1305,6 +1313,16 @@ def _deploy_thunk(deploy, deferred):
             if rc < 0:
                 raise _error(rc)
 
+        def keepalive():
+            """Keeps an expiring lease alive during a long deployment (a hold
+            needs nothing: it lasts as long as this process)."""
+            if not live:
+                raise RuntimeError("keepalive() used after its deployment returned")
+            rc = _library().release_events_keepalive(events)
+            if rc < 0:
+                raise _error(rc)
+
+        emit.keepalive = keepalive
         try:
             if deferred.exc is not None:  # an earlier callback failed: do not deploy
                 return 1

@@ -461,7 +461,7 @@ class BusyApp(Case):
         def deploy(release, emit):
             app = b.app(APP)
             seen["status"], seen["owner"] = app.status, app.lease_owner
-            seen["expires"] = app.lease_expires
+            seen["expires"], seen["started"] = app.lease_expires, app.lease_started
             with self.assertRaises(Busy) as cm:
                 b.promote(APP, release.id)
             seen["busy"] = cm.exception
@@ -474,29 +474,53 @@ class BusyApp(Case):
         a.promote(APP, second.id, deploy=deploy, owner="ci-runner-1")
         self.assertEqual(seen["status"], "updating")
         self.assertEqual(seen["owner"], "ci-runner-1")
-        self.assertIsNotNone(seen["expires"])
+        self.assertIsNone(seen["expires"])  # a hold: it lasts as long as its holder
+        self.assertIsNotNone(seen["started"])
         self.assertEqual(seen["busy"].code, librelease.RELEASE_EBUSY)
         self.assertIn("ci-runner-1", seen["busy"].message)
         self.assertEqual(b.app(APP).active, second.id)
         self.assertEqual(b.app(APP).status, "running")
         self.assertEqual(len(list(b.releases(APP))), 2)  # the busy rollback wrote nothing
 
-    def test_expired_lease_is_taken_over(self):
+    def test_a_hold_outlasts_its_lease_length(self):
+        # The file store holds an app for as long as the promoting process
+        # lives: no clock ends it, so a long deployment needs no renewal.
         clock = FakeClock()
         uri = self.file_uri()
         a = self.open(uri, clock=clock, lease_seconds=1)
         b = self.open(uri, clock=clock)
         _, first = self.seed_app(a)
         second = a.env_set(APP, {"FOO": "bar"})
+        seen = {}
 
         def deploy(release, emit):
-            clock.now += 2 * 10**9  # the deployment outlives its lease
-            b.promote(APP, release.id, owner="other")
+            clock.now += 2 * 10**9  # the deployment outlives the lease length
+            emit.keepalive()        # nothing to renew, and no error
+            app = b.app(APP)
+            seen["app"] = app
+            with self.assertRaises(Busy):
+                b.promote(APP, first.id, owner="other")
             return True
 
-        with self.assertRaises(librelease.Conflict):
-            a.promote(APP, second.id, deploy=deploy)
+        a.promote(APP, second.id, deploy=deploy)
+        self.assertEqual(seen["app"].status, "updating")
+        self.assertIsNone(seen["app"].lease_expires)
+        self.assertIsNotNone(seen["app"].lease_started)
         self.assertEqual(b.app(APP).active, second.id)
+        self.assertIsNone(b.app(APP).lease_started)
+
+    def test_keepalive_after_the_deployment_is_refused(self):
+        store = self.open()
+        _, first = self.seed_app(store)
+        kept = {}
+
+        def deploy(release, emit):
+            kept["emit"] = emit
+            return True
+
+        store.promote(APP, first.id, deploy=deploy)
+        with self.assertRaises(RuntimeError):
+            kept["emit"].keepalive()
 
 
 # ------------------------------------------------------------------- errors
