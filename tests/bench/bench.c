@@ -53,9 +53,75 @@ size_t ns[MAXN];
 size_t n_count;
 
 /*
+ * The fsync floor: one 64-byte append plus fdatasync on --dir. It is sampled
+ * once after every timed durable operation of a store, so that it meets the
+ * same load from the rest of the machine as the operations it is compared
+ * with; each store's floor is the median of its own samples. The fdatasync
+ * is reached through the dynamic linker, as the libraries reach theirs: that
+ * it counts one per sample shows the counter sees the libraries' calls.
+ */
+static struct {
+	int fd; /* -1: not sampling */
+	char path[512];
+	sync_fd_fn fdatasync_fn;
+	int64_t *t;
+	uint64_t *c;
+	size_t n, cap;
+} fl = {-1, "", NULL, NULL, NULL, 0, 0};
+
+static void floor_open(size_t cap)
+{
+	snprintf(fl.path, sizeof fl.path, "%s/fsync-floor", cfg.dir);
+	fl.fd = open(fl.path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (fl.fd < 0)
+		die("%s: %s", fl.path, strerror(errno));
+	fsync(fl.fd);
+	fl.fdatasync_fn = sync_linked_fdatasync();
+	fl.t = calloc(cap, sizeof *fl.t);
+	fl.c = calloc(cap, sizeof *fl.c);
+	fl.n = 0;
+	fl.cap = cap;
+}
+
+static void floor_sample(void)
+{
+	static const char buf[64] = "floor";
+	uint64_t c0;
+	int64_t t0;
+	int rc;
+
+	if (fl.fd < 0 || fl.n == fl.cap)
+		return;
+	c0 = sync_calls();
+	t0 = now_ns();
+	rc = write(fl.fd, buf, sizeof buf) != (ssize_t)sizeof buf || fl.fdatasync_fn(fl.fd) != 0;
+	fl.t[fl.n] = now_ns() - t0;
+	fl.c[fl.n] = sync_calls() - c0;
+	if (rc)
+		die("%s: %s", fl.path, strerror(errno));
+	fl.n++;
+}
+
+static void floor_close(int kind)
+{
+	struct syncs *y = &res.floor_syncs[kind];
+
+	close(fl.fd);
+	unlink(fl.path);
+	fl.fd = -1;
+	res.floor[kind] = median(fl.t, fl.n);
+	syncs_of(y, fl.c, fl.n);
+	if (y->min != 1 || y->max != 1)
+		die("the sync counter saw %llu to %llu calls for one fdatasync",
+		    (unsigned long long)y->min, (unsigned long long)y->max);
+	free(fl.c);
+	free(fl.t);
+}
+
+/*
  * Times one operation and counts the calls it makes (counter is
  * sync_calls() or send_calls()): the count is read outside the timed span.
- * Series are t[] (ns) and c[] (calls).
+ * Series are t[] (ns) and c[] (calls). Then a sample of the floor.
  */
 #define TIMED(i, counter, expr)                                                                   \
 	do {                                                                                      \
@@ -64,6 +130,7 @@ size_t n_count;
 		expr;                                                                             \
 		t[i] = now_ns() - t0_;                                                            \
 		c[i] = counter - c0_;                                                             \
+		floor_sample();                                                                   \
 	} while (0)
 
 /* What is counted for a store: its round trips on PostgreSQL, where the
@@ -71,46 +138,6 @@ size_t n_count;
 static uint64_t calls(int kind)
 {
 	return kind == S_PG ? send_calls() : sync_calls();
-}
-
-/*
- * One 64-byte append plus fdatasync, in a loop. The fdatasync is reached
- * through the dynamic linker, as the libraries reach theirs: that it counts
- * one per run shows the counter sees the libraries' calls.
- */
-static void fsync_floor(const char *dir)
-{
-	char path[512];
-	char buf[64];
-	size_t r = cfg.reps_durable;
-	int64_t *t = calloc(r, sizeof *t);
-	uint64_t *c = calloc(r, sizeof *c);
-	sync_fd_fn linked_fdatasync = sync_linked_fdatasync();
-	int fd;
-
-	memset(buf, 'x', sizeof buf);
-	snprintf(path, sizeof path, "%s/fsync-floor", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0)
-		die("%s: %s", path, strerror(errno));
-	fsync(fd);
-	for (size_t i = 0; i < r; i++) {
-		int rc = 0;
-
-		TIMED(i, sync_calls(),
-		      rc = write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || linked_fdatasync(fd) != 0);
-		if (rc)
-			die("%s: %s", path, strerror(errno));
-	}
-	close(fd);
-	unlink(path);
-	res.fsync_floor = median(t, r);
-	syncs_of(&res.floor_syncs, c, r);
-	if (res.floor_syncs.min != 1 || res.floor_syncs.max != 1)
-		die("the sync counter saw %llu to %llu calls for one fdatasync",
-		    (unsigned long long)res.floor_syncs.min, (unsigned long long)res.floor_syncs.max);
-	free(c);
-	free(t);
 }
 
 /* The median time and the calls of a series of n runs of op. */
@@ -168,6 +195,9 @@ static void durable_ops(int kind)
 	place_make(&pl, kind, cfg.dir);
 	st_open(&s, kind, pl.where, 1);
 	st_seed(&s);
+	/* The memory store is no durable store: no floor to compare it with. */
+	if (kind != S_MEMORY)
+		floor_open(4 * r + cfg.reps_prune + 1);
 
 	for (size_t i = 0; i < r; i++) {
 		/* Keys cycle through 8 so the env stays a realistic ~13 keys. */
@@ -197,6 +227,8 @@ static void durable_ops(int kind)
 	series_end(OP_ROLLBACK, kind, t, c, r);
 
 	prune_rounds(&s, kind);
+	if (kind != S_MEMORY)
+		floor_close(kind);
 
 	st_close(&s);
 	place_drop(&pl, kind);
@@ -509,7 +541,6 @@ int main(int argc, char **argv)
 	sync_count_check();
 	if (have[S_PG])
 		send_count_check();
-	fsync_floor(cfg.dir);
 	for (int k = 0; k < S_COUNT; k++) {
 		if (!have[k])
 			continue;

@@ -174,8 +174,8 @@ enum { OP_CREATE, OP_ENV, OP_PROMOTE, OP_ROLLBACK, OP_PRUNE, OP_COUNT };
 #define PRUNE_KEEP 5
 
 struct results {
-	double fsync_floor;
-	struct syncs floor_syncs;
+	double floor[S_COUNT]; /* the fsync floor, sampled between a store's durable ops */
+	struct syncs floor_syncs[S_COUNT];
 	double op[OP_COUNT][S_COUNT]; /* median ns */
 	struct syncs op_syncs[OP_COUNT][S_COUNT];
 	struct syncs op_sends[OP_COUNT]; /* PostgreSQL round trips */
