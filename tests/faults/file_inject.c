@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 
 #define BOOT_ID "/proc/sys/kernel/random/boot_id"
@@ -27,7 +28,7 @@
 #define LOG_HDR 64 /* the log's header: writes past it are records */
 
 static struct {
-	int armed, fired, torn;
+	int armed, fired, torn, crash;
 	unsigned mask;
 	unsigned long calls, fail_at, per_class[8];
 	struct fi_call failed;
@@ -84,6 +85,7 @@ void fi_arm(unsigned long fail_at, unsigned mask, int torn)
 	fi.calls = 0;
 	memset(fi.per_class, 0, sizeof fi.per_class);
 	fi.fail_at = fail_at;
+	fi.crash = 0;
 	fi.pending_fd = -1;
 	fi.fired_in_backend = 0;
 	memset(&fi.failed, 0, sizeof fi.failed);
@@ -128,6 +130,12 @@ unsigned long fi_touched(unsigned cls, const char *file, int creates)
 		    (!creates || touched[i].creates))
 			n += touched[i].n;
 	return n;
+}
+
+void fi_arm_crash(unsigned long at, unsigned mask, int power_loss)
+{
+	fi_arm(at, mask, 0);
+	fi.crash = power_loss ? 2 : 1;
 }
 
 unsigned long fi_disarm(void)
@@ -303,6 +311,13 @@ int fi__trip(enum fi_class cls, const char *fn, const char *file, int fd, int cr
 	}
 	if (++fi.calls != fi.fail_at)
 		return 0;
+	if (fi.crash) {
+		/* the process ends before the call, as if killed there */
+		fi.armed = 0;
+		if (fi.crash == 2)
+			fi_lose_unsynced();
+		_exit(FI_CRASHED);
+	}
 	fi.fired = 1;
 	fi.fired_in_backend = fi.in_backend;
 	fi.failed.fn = fn;

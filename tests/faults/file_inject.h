@@ -68,6 +68,14 @@ int fi_allocs_interposed(void);
  * rest then fails.
  */
 void fi_arm(unsigned long fail_at, unsigned mask, int torn);
+/*
+ * In a child process: at the at-th counted call from now on (of the classes
+ * in mask) the process exits with FI_CRASHED instead of making it, as if
+ * killed there; with power_loss, the writes not synced are lost first
+ * (fi_lose_unsynced(), with tracking on).
+ */
+#define FI_CRASHED 86
+void fi_arm_crash(unsigned long at, unsigned mask, int power_loss);
 /* Stops counting; returns the number of calls counted. */
 unsigned long fi_disarm(void);
 /* The calls of the classes in cls made on file ("log", "keys" …) since
