@@ -304,7 +304,8 @@ void tree_set(struct tree *t, const char *path, const unsigned char *data, size_
 	unsigned char *copy = malloc(len + 1);
 
 	assert_non_null(copy);
-	memcpy(copy, data, len);
+	if (len)
+		memcpy(copy, data, len);
 	free(f->data);
 	f->data = copy;
 	f->len = len;
