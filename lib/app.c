@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define PURGE_PAGE 256
+#define DELETE_BATCH 64 /* records removed by one commit of a deletion */
 
 /* Names are listed at the start; each app is read when its step comes, so
  * one that cannot be read costs only its own step. */
@@ -110,9 +111,8 @@ static int delete_record(release_store *s, const char *app, int kind, const char
 static int delete_batch(release_store *s, const char *app, int kind, const struct keys *k,
 			const struct raw *tomb, size_t from, size_t *done)
 {
-	release_storage_op ops[65];
+	release_storage_op ops[DELETE_BATCH + 1];
 	size_t n = 0, failed;
-	int rc;
 
 	memset(ops, 0, sizeof ops);
 	ops[n].op = RELEASE_OP_CHECK;
@@ -120,16 +120,13 @@ static int delete_batch(release_store *s, const char *app, int kind, const struc
 	ops[n].key = "app";
 	ops[n].old = tomb->data;
 	ops[n++].old_len = tomb->len;
-	for (size_t i = from; i < k->n && n < 65; i++, n++) {
+	for (size_t i = from; i < k->n && n <= DELETE_BATCH; i++, n++) {
 		ops[n].op = RELEASE_OP_DEL;
 		ops[n].kind = kind;
 		ops[n].key = k->v[i];
 	}
 	*done = n - 1;
-	rc = s->st->commit(s->ctx, app, ops, n, &failed);
-	if (rc == 0 || rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND)
-		return rc;
-	return settle_write(s, rc, "deleting app", app, kind, k->v[from], NULL, 0, NULL);
+	return commit_ops(s, app, ops, n, 1, "deleting app", &failed, NULL);
 }
 
 /* Deletes every record of one ordered kind, newest first, a page at a time;
@@ -138,7 +135,7 @@ static int purge_kind(release_store *s, const char *app, int kind, const struct 
 {
 	struct keys k = {malloc(PURGE_PAGE * sizeof *k.v), 0, PURGE_PAGE, 0, s, app};
 	char last[KEY_MAX + 1] = "";
-	int rc = 0;
+	int rc = 0, relists = 0;
 
 	if (!k.v)
 		return fail(s, RELEASE_ENOMEM, "out of memory");
@@ -164,6 +161,12 @@ static int purge_kind(release_store *s, const char *app, int kind, const struct 
 			for (size_t i = 0, done = 0; i < k.n && rc == 0; i += done) {
 				rc = delete_batch(s, app, kind, &k, tomb, i, &done);
 				if (rc == RELEASE_ENOTFOUND) { /* deleted by another: list again */
+					if (++relists >= WRITE_ATTEMPTS) {
+						rc = fail(s, RELEASE_ECORRUPT,
+							  "app '%s': storage lists records it cannot "
+							  "find", app);
+						break;
+					}
 					last[0] = '\0';
 					rc = 0;
 					break;
@@ -206,12 +209,9 @@ static int purge_app(release_store *s, const char *app, const struct raw *tomb)
 			ops[1].op = RELEASE_OP_DEL;
 			ops[1].kind = RELEASE_KIND_META;
 			ops[1].key = meta[i];
-			rc = s->st->commit(s->ctx, app, ops, 2, &failed);
+			rc = commit_ops(s, app, ops, 2, 1, "deleting app", &failed, NULL);
 			if (rc == RELEASE_ENOTFOUND)
 				rc = 0;
-			else if (rc != RELEASE_ECONFLICT)
-				rc = settle_write(s, rc, "deleting app", app, RELEASE_KIND_META, meta[i],
-						  NULL, 0, NULL);
 		} else {
 			rc = delete_record(s, app, RELEASE_KIND_META, meta[i], "deleting app");
 		}
@@ -224,7 +224,7 @@ RELEASE_API int release_app_create(release_store *store, const char *name, relea
 	release_app a = {0}, *made = NULL;
 	struct raw raw;
 	struct buf b = {0};
-	int64_t created;
+	int64_t created = 0;
 	char token[33];
 	int found, deleting, rc;
 
@@ -241,35 +241,41 @@ RELEASE_API int release_app_create(release_store *store, const char *name, relea
 		release_app_free(made);
 		return fail(store, RELEASE_ENOMEM, "out of memory");
 	}
-	if ((rc = read_app(store, name, &a, &raw, &found, &deleting)) != 0)
-		goto out;
-	free(a.name);
-	if (found && !deleting) {
-		rc = fail(store, RELEASE_EEXIST, "app '%s' already exists", name);
-		goto out_raw;
-	}
-	/* A tombstone means a deletion was interrupted: finish it first, so the
-	 * new app starts with no history. */
-	if (found && (rc = purge_app(store, name, &raw)) != 0) {
-		if (rc == RELEASE_ECONFLICT)
+	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+		if ((rc = read_app(store, name, &a, &raw, &found, &deleting)) != 0)
+			goto out;
+		free(a.name);
+		a.name = NULL;
+		if (found && !deleting) {
 			rc = fail(store, RELEASE_EEXIST, "app '%s' already exists", name);
-		goto out_raw;
+			goto out_raw;
+		}
+		/* A tombstone means a deletion was interrupted: finish it first,
+		 * so the new app starts with no history. The tombstone is then
+		 * replaced by the new app's record. */
+		if (!found || (rc = purge_app(store, name, &raw)) == 0) {
+			created = store_now(store);
+			if ((rc = make_token(store, token)) != 0)
+				goto out_raw;
+			encode_app(&b, name, created, token, 0);
+			if (b.err) {
+				rc = fail(store, b.err, "encoding app");
+			} else {
+				rc = store->st->cas(store->ctx, name, RELEASE_KIND_META, "app", raw.data,
+						    raw.len, b.p, b.len);
+				rc = settle_write(store, rc, "creating app", name, RELEASE_KIND_META,
+						  "app", b.p, b.len, NULL);
+			}
+			buf_free(&b);
+		}
+		if (rc != RELEASE_ECONFLICT)
+			break;
+		/* The record changed: created by another, or its deletion finished
+		 * by another. Decide again on what is there now. */
+		raw_free(&raw);
 	}
-	created = store_now(store);
-	if ((rc = make_token(store, token)) != 0)
-		goto out_raw;
-	encode_app(&b, name, created, token, 0);
-	if (b.err) {
-		rc = fail(store, b.err, "encoding app");
-	} else {
-		rc = store->st->cas(store->ctx, name, RELEASE_KIND_META, "app", raw.data, raw.len,
-				    b.p, b.len);
-		rc = settle_write(store, rc, "creating app", name, RELEASE_KIND_META, "app", b.p,
-				  b.len, NULL);
-	}
-	buf_free(&b);
 	if (rc == RELEASE_ECONFLICT)
-		rc = fail(store, RELEASE_EEXIST, "app '%s' already exists", name);
+		rc = fail(store, rc, "app '%s': its record kept changing", name);
 	if (rc == 0 && made) {
 		made->created = created;
 		*out = made;
@@ -364,8 +370,10 @@ static int keep_hold(void *payload, uint64_t seq, const char *key, const void *d
 		raw->found = RAW_EXTRA;
 		return RELEASE_ECORRUPT;
 	}
-	if ((!data && len) || len > RELEASE_HOLD_INFO_MAX)
+	if (!data && len)
 		return RELEASE_ECORRUPT;
+	if (len > RELEASE_HOLD_INFO_MAX) /* held, by an owner that cannot be read */
+		len = 0;
 	if (!(raw->data = (unsigned char *)dup_mem(data, len)))
 		return RELEASE_ENOMEM;
 	raw->len = len;

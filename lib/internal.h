@@ -270,8 +270,8 @@ struct txn {
 	int err; /* an operation could not be added */
 };
 void txn_free(struct txn *t);
-/* Adds an operation; data and old are borrowed and must outlive the commit,
- * except with txn_put_buf/txn_cas_buf, which take b's bytes. */
+/* Adds an operation; key, data and old are borrowed and must outlive the
+ * commit, except with txn_add_buf, which takes b's bytes. */
 void txn_add(struct txn *t, int op, int kind, const char *key, uint64_t seq, const void *old,
 	     size_t old_len, const void *data, size_t len);
 void txn_add_buf(struct txn *t, int op, int kind, const char *key, uint64_t seq,
@@ -288,6 +288,15 @@ void txn_check_app(struct txn *t, const struct raw *app_raw);
  */
 int txn_commit(release_store *s, const char *app, struct txn *t, size_t probe, const char *what,
 	       size_t *failed, int *unknown);
+/* The same for operations the caller holds: RELEASE_ENOTFOUND (a DEL of an
+ * absent record, *failed its index) comes back too, without a message; a
+ * backend that reports a conflict or a missing record without naming its
+ * operation gets RELEASE_EIO. */
+int commit_ops(release_store *s, const char *app, const release_storage_op *ops, size_t n,
+	       size_t probe, const char *what, size_t *failed, int *unknown);
+/* A probe for commits that no one operation's read-back can settle: an
+ * open outcome is returned as it is (worded). */
+#define NO_PROBE ((size_t)-1)
 /* One write: on a version-2 backend in a commit that checks app_raw (the
  * live app record as read before what is written was decided), else alone
  * (op RELEASE_OP_PUT or RELEASE_OP_CAS). Settled as settle_write. */

@@ -29,6 +29,7 @@ struct promotion {
 	struct buf lease; /* our lease record while we hold it */
 	int64_t lease_expires; /* when it expires, unless renewed */
 	void *hold;        /* the backend's hold, when it has holds and we hold */
+	int hold_taken;    /* hold() succeeded: unhold(hold) is owed, hold NULL or not */
 	int holding;       /* hold or lease taken (or, forced, gone without) */
 	int64_t promoted;  /* when the active pointer moved to the release */
 	int swap_unknown;  /* the swap failed and reading back failed too */
@@ -51,8 +52,15 @@ RELEASE_API int release_events_emit(release_events *events, const char *source,
 	if (events->promotion && events->promotion->lease.p) {
 		const struct promotion *p = events->promotion;
 
-		if (p->lease_expires - store_now(events->store) < p->s->lease_ns / 2)
+		if (p->lease_expires - store_now(events->store) < p->s->lease_ns / 2) {
+			/* best effort: a failure here is no failure of the
+			 * promotion, whose message it must not become */
+			char saved[ERRMSG_MAX];
+
+			memcpy(saved, p->s->errmsg, sizeof saved);
 			renew_lease(events->promotion);
+			memcpy(p->s->errmsg, saved, sizeof saved);
+		}
 	}
 	return 0;
 }
@@ -115,9 +123,10 @@ static int prepare(struct promotion *p, release_store *s, const char *app,
 static void drop_lease(struct promotion *p)
 {
 	p->holding = 0;
-	if (p->hold) {
+	if (p->hold_taken) {
 		p->s->st->unhold(p->s->ctx, p->hold);
 		p->hold = NULL;
+		p->hold_taken = 0;
 	}
 	if (!p->lease.p)
 		return;
@@ -160,7 +169,10 @@ static int renew_lease(struct promotion *p)
 /* Seconds from the store's now to t, for messages. */
 static long long secs_from_now(release_store *s, int64_t t)
 {
-	return (long long)((t - store_now(s)) / 1000000000);
+	int64_t now = store_now(s);
+
+	/* whole seconds first: their difference cannot overflow */
+	return (long long)(t / 1000000000 - now / 1000000000);
 }
 
 /* The lease record of a promotion on the record protocol (a backend without
@@ -199,7 +211,7 @@ static const char *hold_text(release_store *s, const char *app, char *buf, size_
 	}
 	if (l.started)
 		snprintf(buf, len, "held by %.100s, for %lld s", l.owner,
-			 -secs_from_now(s, l.started));
+			 secs_from_now(s, l.started) > 0 ? 0 : -secs_from_now(s, l.started));
 	else
 		snprintf(buf, len, "held by %.100s", l.owner);
 	free(l.owner);
@@ -244,6 +256,7 @@ static int take_hold(struct promotion *p)
 		p->hold = NULL;
 	} else {
 		p->holding = 1;
+		p->hold_taken = 1;
 	}
 	raw_free(&cur);
 	return rc;
@@ -433,8 +446,11 @@ static int commit_promotion(struct promotion *p, const release *r, const struct 
 		if (failed == 1)
 			return fail(s, rc, "app '%s': the active release changed during the promotion",
 				    p->app);
-		if (failed == lease_op) /* a forced promotion took our lease */
+		if (failed == lease_op) { /* taken over: not ours to give back */
 			buf_free(&p->lease);
+			return fail(s, RELEASE_EBUSY,
+				    "app '%s': the lease was taken over during the promotion", p->app);
+		}
 		/* the app record (then read again, it says whether the app is
 		 * gone) or a stamp changed: once more */
 	}
@@ -592,13 +608,21 @@ static int copy_link_build(void *payload, struct txn *t, const release *r)
 
 static int copy_draft(void *payload, const release *newest, release *r)
 {
-	const release *t = ((const struct copy *)payload)->target;
+	const struct copy *c = payload;
+	release *t;
+	int rc;
 
 	(void)newest;
+	/* read again after the app record the copy's commit checks */
+	if ((rc = load_release(c->store, c->app, c->target->id, &t, NULL)) != 0)
+		return rc;
 	if ((t->build && !(r->build = dup_str(t->build))) || !(r->manifest = dup_str(t->manifest)) ||
 	    !(r->description = dup_str(t->description)) || !(r->source = dup_str(t->id)))
-		return RELEASE_ENOMEM;
-	return env_copy(&r->env, &t->env);
+		rc = RELEASE_ENOMEM;
+	else
+		rc = env_copy(&r->env, &t->env);
+	release_free(t);
+	return rc;
 }
 
 RELEASE_API int release_rollback(release_store *store, const char *app, const char *target,

@@ -78,6 +78,7 @@ struct walk {
 	struct idlist doomed;        /* releases to delete, newest first */
 	struct idlist doomed_builds; /* their builds */
 	uint64_t before;
+	uint64_t newest; /* the seq of the newest release the walk saw */
 	size_t seen;
 	int cb_rc; /* an error of visit's own, with its message set */
 };
@@ -108,6 +109,8 @@ static int visit_record(struct walk *w, uint64_t seq, const char *key, const voi
 		return fail(w->s, RELEASE_ECORRUPT,
 			    "app '%s': storage returned records out of order or beyond the limit",
 			    w->app);
+	if (w->before == UINT64_MAX)
+		w->newest = seq;
 	w->before = seq;
 	w->seen++;
 	if ((rc = decode_release(data, len, &r)) == RELEASE_ENOMEM)
@@ -206,11 +209,15 @@ static int delete_one_by_one(release_store *store, const char *app, const struct
  * A release promoted, or a build used, by a write that committed meanwhile
  * (a rollback's copy and a new release rewrite their build's record) makes
  * the batch fail as a whole with RELEASE_ECONFLICT: the caller walks again.
- * Releases go oldest first, then the builds only they used.
+ * The builds' bytes are read after the walk, so a release made between the
+ * two is looked for before the first commit (the newest release must still
+ * be the walk's). Releases go oldest first, then the builds only they used.
+ * A commit whose outcome is open is walked again once: deleting is
+ * idempotent, and no one record's absence says whether it was applied.
  */
 static int delete_in_commits(release_store *store, const char *app, const struct walk *w,
 			     const struct raw *app_raw, const struct raw *act_raw,
-			     size_t *removed)
+			     size_t *removed, int *open)
 {
 	release_storage_op *ops = calloc(RELEASE_COMMIT_MAX, sizeof *ops);
 	struct rawlist builds = {0};
@@ -236,6 +243,17 @@ static int delete_in_commits(release_store *store, const char *app, const struct
 		}
 		raw_free(&raw);
 	}
+	/* A release made since the walk may use a build read above, whose
+	 * record it rewrote before the read: only when no release came since
+	 * do the bytes read prove the build unused. */
+	if (rc == 0) {
+		struct raw newest;
+
+		if ((rc = read_newest(store, app, RELEASE_KIND_RELEASE, &newest)) == 0 &&
+		    newest.seq != w->newest)
+			rc = RELEASE_ECONFLICT;
+		raw_free(&newest);
+	}
 	total = w->doomed.n + n_builds;
 	while (rc == 0 && next < total) {
 		size_t n = 0, first = next, failed;
@@ -255,10 +273,13 @@ static int delete_in_commits(release_store *store, const char *app, const struct
 						      rel ? w->doomed.v[k] : build_ids[k], 0,
 						      old->data, old->len, NULL, 0};
 		}
-		rc = store->st->commit(store->ctx, app, ops, n, &failed);
-		if (rc != 0 && rc != RELEASE_ECONFLICT)
-			rc = settle_write(store, rc, "pruning", app, ops[2].kind, ops[2].key, NULL, 0,
-					  NULL);
+		rc = commit_ops(store, app, ops, n, NO_PROBE, "pruning", &failed, NULL);
+		if (rc != 0 && rc != RELEASE_ECONFLICT && rc != RELEASE_EINVAL && !(*open)++) {
+			/* Applied or not? No one record tells (another prune may have
+			 * deleted it), but deleting is idempotent: walk again, once. */
+			clear_error(store);
+			rc = RELEASE_ECONFLICT;
+		}
 		if (rc == 0 && removed)
 			for (size_t i = first; i < next && i < w->doomed.n; i++)
 				(*removed)++;
@@ -272,7 +293,7 @@ static int delete_in_commits(release_store *store, const char *app, const struct
 RELEASE_API int release_prune(release_store *store, const char *app, size_t keep,
 			      size_t *removed)
 {
-	int rc = 0;
+	int rc = 0, open_outcomes = 0;
 
 	if (removed)
 		*removed = 0;
@@ -304,7 +325,8 @@ RELEASE_API int release_prune(release_store *store, const char *app, size_t keep
 		w.keep_bytes = has_commit(store);
 		if ((rc = walk_history(store, app, &w)) == 0)
 			rc = w.keep_bytes ?
-				     delete_in_commits(store, app, &w, &app_raw, &act_raw, removed) :
+				     delete_in_commits(store, app, &w, &app_raw, &act_raw, removed,
+						       &open_outcomes) :
 				     delete_one_by_one(store, app, &w, removed);
 		walk_free(&w);
 		raw_free(&app_raw);

@@ -190,13 +190,43 @@ void txn_check_app(struct txn *t, const struct raw *app_raw)
 		NULL, 0);
 }
 
+int commit_ops(release_store *s, const char *app, const release_storage_op *ops, size_t n,
+	       size_t probe, const char *what, size_t *failed, int *unknown)
+{
+	size_t bad = n;
+	const release_storage_op *o = &ops[probe < n ? probe : 0];
+	int rc = s->st->commit(s->ctx, app, ops, n, &bad);
+
+	if (unknown)
+		*unknown = 0;
+	if (failed)
+		*failed = rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND ? bad : n;
+	if ((rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND) && bad >= n) {
+		/* a backend's bug: nothing says what the conflict was about */
+		if (failed)
+			*failed = n;
+		return fail(s, RELEASE_EIO, "%s: storage reported %s without its operation", what,
+			    rc == RELEASE_ECONFLICT ? "a conflict" : "a missing record");
+	}
+	if (rc == 0 || rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND)
+		return rc;
+	if (probe == NO_PROBE)
+		return fail_backend(s, rc, what);
+	if (o->op == RELEASE_OP_CAS && o->old && o->data && o->len == o->old_len &&
+	    memcmp(o->old, o->data, o->len) == 0) {
+		/* its bytes were there before: reading them back tells nothing */
+		if (unknown)
+			*unknown = 1;
+		return fail_backend(s, rc, what);
+	}
+	/* settle_write words the failure; after one that leaves the outcome
+	 * open, the probe read back says whether the commit took effect */
+	return settle_write(s, rc, what, app, o->kind, o->key, o->data, o->len, unknown);
+}
+
 int txn_commit(release_store *s, const char *app, struct txn *t, size_t probe, const char *what,
 	       size_t *failed, int *unknown)
 {
-	size_t bad = t->n;
-	const release_storage_op *o;
-	int rc;
-
 	if (unknown)
 		*unknown = 0;
 	if (failed)
@@ -204,16 +234,7 @@ int txn_commit(release_store *s, const char *app, struct txn *t, size_t probe, c
 	if (t->err)
 		return fail(s, t->err, "%s: %s", what,
 			    t->err == RELEASE_ENOMEM ? "out of memory" : "cannot encode the records");
-	rc = s->st->commit(s->ctx, app, t->ops, t->n, &bad);
-	if (failed)
-		*failed = bad;
-	if (rc == RELEASE_ECONFLICT && bad < t->n)
-		return rc;
-	if (rc == RELEASE_ECONFLICT) /* a backend that did not say which */
-		return fail(s, RELEASE_EIO, "%s: storage reported a conflict without its operation",
-			    what);
-	o = &t->ops[probe < t->n ? probe : 0];
-	return settle_write(s, rc, what, app, o->kind, o->key, o->data, o->len, unknown);
+	return commit_ops(s, app, t->ops, t->n, probe, what, failed, unknown);
 }
 
 int app_for_write(release_store *s, const char *app, struct raw *app_raw)

@@ -407,7 +407,7 @@ typedef struct release_promote_opts {
 	void *deploy_payload;
 	release_event_fn on_event; /* NULL: events are dropped */
 	void *event_payload;
-	const char *owner;         /* lease owner label; NULL: "pid:<pid>" */
+	const char *owner;         /* lease owner label; NULL: "pid <pid> on <host>" */
 	int64_t wait_ns;           /* wait up to this long for a busy app; 0: fail at once;
 				    * negative: RELEASE_EINVAL; INT64_MAX: as long
 				    * as it takes */

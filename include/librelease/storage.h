@@ -150,8 +150,9 @@ typedef struct release_storage {
 	 * this process and all others, and ended by unhold() or, whatever
 	 * happens, when the holder's process (or connection) ends: no crash
 	 * can leave an app held. info (at most RELEASE_HOLD_INFO_MAX bytes) is
-	 * what held() shows others meanwhile. *hold is passed to unhold().
-	 * RELEASE_EBUSY at once when someone holds it. One handle holds an app
+	 * what held() shows others meanwhile. *hold (which may be NULL) is
+	 * passed to unhold() once hold() returned 0; a hold() that failed took
+	 * nothing. RELEASE_EBUSY at once when someone holds it. One handle holds an app
 	 * at most once at a time. A hold is not inherited by exec'd programs.
 	 * hold, unhold and held are given together or not at all; NULL: the
 	 * core keeps an expiring lease record (META "lease") instead.
