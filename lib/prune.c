@@ -276,7 +276,16 @@ static int delete_in_commits(release_store *store, const char *app, const struct
 		rc = commit_ops(store, app, ops, n, NO_PROBE, "pruning", &failed, NULL);
 		if (rc != 0 && rc != RELEASE_ECONFLICT && rc != RELEASE_EINVAL && !(*open)++) {
 			/* Applied or not? No one record tells (another prune may have
-			 * deleted it), but deleting is idempotent: walk again, once. */
+			 * deleted it), but deleting is idempotent: walk again, once,
+			 * counting what of this batch is gone already. */
+			for (size_t i = first; removed && i < next && i < w->doomed.n; i++) {
+				struct raw raw;
+
+				if (read_record(store, app, RELEASE_KIND_RELEASE,
+						ops[2 + i - first].key, &raw) == 0 && !raw.found)
+					(*removed)++;
+				raw_free(&raw);
+			}
 			clear_error(store);
 			rc = RELEASE_ECONFLICT;
 		}
