@@ -13,7 +13,7 @@
 extern const release_storage memory_storage;
 int memory_open(void **ctx);
 
-/* file_store.c */
+/* file/ (the file store) */
 extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
 

@@ -25,9 +25,10 @@ from librelease import Corrupt, StorageIOError, Store
 APP = "myapp"
 START_NS = 1546300800 * 10**9  # 2019-01-01T00:00:00Z
 
-# The log's layout (lib/file_store.c): a 64-byte header, then records of
-# magic u32 | crc32c u32 | op u8 | kind u8 | keylen u8 | 0 u8 | datalen u32 |
-# seq u64 | key | data, integers little-endian.
+# The log's layout (lib/file/file.h): a 64-byte header, then records of
+# magic u32 | crc32c u32 | op u8 | kind u8 | keylen u8 | flags u8 | datalen u32 |
+# seq u64 | key | data, integers little-endian; the magic is "LRRK" for the
+# first record of a commit's run, "LRRC" for the others.
 LOG_HEADER = 64
 RECORD_HEADER = struct.Struct("<IIBBBBIQ")
 

@@ -11,7 +11,7 @@
  * test_faults.c), and the store is opened through an observing backend that
  * tells which backend call each fault fell in and whether that call had
  * made its record durable: the commit point is the sync of the log after a
- * record was written to it (file_store.c append_rec).
+ * record was written to it (lib/file/log.c).
  *
  * The rules a faulted run must keep, in order:
  *

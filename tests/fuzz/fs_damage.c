@@ -1,7 +1,7 @@
 /*
  * fuzz-file-store's damage: the input's operations on a copy of a store's
  * files, with plain POSIX calls. Some are blind (flip, cut, zero, swap any
- * file); some know the format (lib/file_store.c, "On-disk format") so that
+ * file); some know the format (lib/file/file.h, "On-disk format") so that
  * short inputs reach the interesting places: an index entry, a key slot, a
  * log record, and the state, whose copies are edited and re-sealed with a
  * valid checksum (forged), as a bug or a careless tool would leave them.
@@ -19,7 +19,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The layout of a state copy, as file_store.c's encode_state() writes it. */
+/* A record's magic: "LRRK" starts a commit's run of records, "LRRC" goes
+ * on with it (lib/file/file.h). */
+static int is_rec_magic(uint64_t m)
+{
+	return m == 0x4b52524cu || m == 0x4352524cu;
+}
+
+/* The layout of a state copy, as lib/file/format.c's encode_state() writes it. */
 #define STATE_COPY 2048
 #define ST_COUNTER 8
 #define ST_LOG_GEN 16
@@ -243,7 +250,7 @@ static int record_starts_at(const char *dir, const unsigned char *copy, uint64_t
 		 (unsigned long long)get_le(copy + ST_LOG_GEN, 8));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return 0;
-	at = pread(fd, m, 4, (off_t)off) == 4 && get_le(m, 4) == 0x4b52524cu;
+	at = pread(fd, m, 4, (off_t)off) == 4 && is_rec_magic(get_le(m, 4));
 	close(fd);
 	return at;
 }
@@ -253,7 +260,7 @@ static int record_starts_at(const char *dir, const unsigned char *copy, uint64_t
  * thing the file store cannot check against anything but a scan of the whole
  * log: a copy forged to list fewer META records, or to point one at an
  * older record of the same key, passes for an older, consistent state. This
- * is a documented limit of the file store (lib/file_store.c, "Recovery
+ * is a documented limit of the file store (lib/file/file.h, "Recovery
  * rules"), so the forgeries here stop short of it: META_N is never lowered,
  * and a META offset is never moved onto the start of another record. Every
  * other forgery of the table (garbage offsets, lengths, a larger count) is
@@ -378,7 +385,7 @@ static size_t log_records(const struct blob *b, uint64_t *off, size_t max)
 		uint64_t len = REC_HDR + (uint64_t)b->d[p + 10] + get_le(b->d + p + 12, 4);
 
 		off[n++] = p;
-		if (get_le(b->d + p, 4) != 0x4b52524cu || p + len > b->len)
+		if (!is_rec_magic(get_le(b->d + p, 4)) || p + len > b->len)
 			break;
 		p += len;
 	}

@@ -443,7 +443,7 @@ static void history_basic(int variant, release_store *s)
 }
 
 /* Reads the dead bytes and log length the state of app says (the newer
- * copy), as file_store.c lays it out. */
+ * copy), as lib/file/format.c lays it out. */
 static void state_counts(const char *root, const char *app, uint64_t *dead, uint64_t *len)
 {
 	char path[4200];
@@ -470,7 +470,7 @@ static void state_counts(const char *root, const char *app, uint64_t *dead, uint
 	free(d);
 }
 
-#define COMPACT_MIN (64u << 10) /* file_store.c: dead bytes before compaction */
+#define COMPACT_MIN (64u << 10) /* lib/file/file.h: dead bytes before compaction */
 
 /* App big: a release with a 4 KiB manifest promoted again and again (each
  * promotion leaves its old copy dead), stopped while the next promotion
