@@ -398,7 +398,9 @@ static void a_server_stopped_mid_run_loses_nothing_acknowledged(void **state)
 		r = NULL;
 		rc = release_env_set(s, "myapp", &p, 1, &r);
 		if (rc != 0) {
-			assert_int_equal(rc, RELEASE_EIO);
+			if (rc != RELEASE_EIO)
+				fail_msg("env set as the server stopped: %s: %s", release_strerror(rc),
+					 release_store_errmsg(s));
 			assert_non_null(strstr(release_store_errmsg(s), "PostgreSQL"));
 			failures++;
 			break;
