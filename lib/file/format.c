@@ -82,8 +82,32 @@ static int decode_state(const unsigned char *b, struct state *s)
 	return 0;
 }
 
-/* 1 when a log file of the app holds records, 0 when none does, -1 (with
- * errno) when that cannot be told. */
+/* 1 when the key index file name holds a key (a slot in use or a
+ * tombstone, with its checksum), 0 when it holds none or cannot be read. */
+static int keys_used(struct fapp *a, const char *name)
+{
+	int fd = openat(a->dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	unsigned char b[KEY_SLOT * 256];
+	uint64_t off = IDX_HDR;
+	int found = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	while (!found && (n = pread_full(fd, b, sizeof b, off)) >= KEY_SLOT) {
+		for (ssize_t i = 0; !found && i + KEY_SLOT <= n; i += KEY_SLOT)
+			found = get_u64(b + i) != 0 && get_u32(b + i + 16) == crc32c(0, b + i, 16);
+		off += (uint64_t)n;
+	}
+	close(fd);
+	return found;
+}
+
+/* 1 when a file of the app says it had records, 0 when none does, -1 (with
+ * errno) when that cannot be told. A log holds them; so does a seq index
+ * with an entry (entries are written only once their record is synced), or
+ * a key index with a key: a log cut to its header beside them lost records,
+ * which must not pass for an app never created. */
 static int has_records(struct fapp *a)
 {
 	int fd = openat(a->dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -100,12 +124,15 @@ static int has_records(struct fapp *a)
 		return -1;
 	}
 	while (!found && (e = readdir(d))) {
+		int log = strncmp(e->d_name, "log.", 4) == 0;
+		int idx = strncmp(e->d_name, "rel.", 4) == 0 || strncmp(e->d_name, "bld.", 4) == 0;
 		struct stat st;
 
-		if (strncmp(e->d_name, "log.", 4) == 0 &&
-		    fstatat(a->dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    (uint64_t)st.st_size > LOG_HDR)
+		if ((log || idx) && fstatat(a->dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (uint64_t)st.st_size > (log ? LOG_HDR : IDX_HDR))
 			found = 1;
+		else if (strncmp(e->d_name, "keys.", 5) == 0)
+			found = keys_used(a, e->d_name);
 	}
 	closedir(d);
 	return found;
