@@ -55,7 +55,9 @@
  * before it writes the file (never synced): a reader takes the info only
  * when its checksum holds and its nonce is the one the lock shows, so
  * neither a torn write nor a dead holder's leftover passes for the
- * holder's.
+ * holder's. unhold() unlocks before it closes, so a child forked meanwhile,
+ * which shares the lock, does not keep the app held; a child closing its
+ * copy of the handle leaves its parent's hold.
  *
  * rel/bld: a 64-byte header, then for seq s at 64 + (s-1)*24:
  *   log offset u64 | key hash u64 | record length u32 | crc32c u32
@@ -231,6 +233,7 @@ struct fstore {
 struct fhold {
 	struct fhold *next;
 	int fd;
+	long pid; /* the process that took it */
 	char app[64];
 };
 

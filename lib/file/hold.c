@@ -3,8 +3,8 @@
  * with its holder's process whatever happens, as it is an open file
  * description's lock (F_OFD_SETLK) on the app's hold file. The file is
  * opened O_CLOEXEC, so no exec'd program inherits a hold (a child forked
- * without exec shares it until it exits or execs). It is not the writers'
- * lock file, so a hold never blocks writes. The file's layout: file.h.
+ * without exec shares it until it exits or execs, or the holder unholds).
+ * It is not the writers' lock file, so a hold never blocks writes. The file's layout: file.h.
  */
 #include "file.h"
 
@@ -149,6 +149,7 @@ int fs_hold(void *ctx, const char *app, const void *info, size_t len, void **hol
 		return failf(fs, RELEASE_ENOMEM, "out of memory");
 	strcpy(h->app, app);
 	h->fd = -1;
+	h->pid = (long)getpid();
 	if ((rc = open_dir(fs, app, 1, &dir)) == 0)
 		rc = take(fs, app, dir, &h->fd);
 	if (dir >= 0)
@@ -188,7 +189,17 @@ void fs_unhold(void *ctx, void *hold)
 			struct fhold *h = *p;
 
 			*p = h->next;
-			close(h->fd); /* the locks go with the file description */
+			/* The locks go with the file description, which a child
+			 * forked since shares: the holder's process lets them go
+			 * itself, and a child closing its copy of the handle
+			 * leaves its parent's hold alone. */
+			if (h->pid == (long)getpid()) {
+				struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET};
+
+				while (fcntl(h->fd, F_OFD_SETLK, &fl) != 0 && errno == EINTR)
+					;
+			}
+			close(h->fd);
 			free(h);
 			return;
 		}
