@@ -392,12 +392,17 @@ int read_hold(release_store *s, const char *app, struct lease *l, int *found)
 		raw_free(&raw);
 		return 0;
 	}
-	if (rc != 0) {
+	if (rc == RELEASE_ECORRUPT && raw.found != RAW_EXTRA) {
+		/* Held, by a holder whose info cannot be read (one stopped before
+		 * writing it, or damaged): busy all the same, never unreadable. */
+		raw_free(&raw);
+		raw.found = 1;
+	} else if (rc != 0) {
 		raw_free(&raw);
 		return fail_backend(s, rc == RELEASE_ENOTFOUND ? RELEASE_ECORRUPT : rc,
 				    "reading who holds the app");
 	}
-	rc = decode_lease(raw.data, raw.len, l);
+	rc = raw.len ? decode_lease(raw.data, raw.len, l) : RELEASE_ECORRUPT;
 	raw_free(&raw);
 	if (rc == RELEASE_ENOMEM)
 		return fail(s, rc, "out of memory");
