@@ -234,18 +234,24 @@ static void a_connection_lost_mid_commit_is_eio(void **state)
 	assert_true((killer = fork()) >= 0);
 	if (killer == 0) { /* ends the session that waits for the row */
 		PGconn *c = PQconnectdb(uri);
+		int done = 0;
 
-		for (int i = 0; i < 500; i++) {
+		for (int i = 0; i < 500 && !done; i++) {
 			res = PQexec(c, "SELECT count(pg_terminate_backend(pid, 5000))"
 					" FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
 					" AND datname = current_database()");
-			if (PQresultStatus(res) == PGRES_TUPLES_OK &&
-			    strcmp(PQgetvalue(res, 0, 0), "1") == 0)
-				_exit(0);
+			done = PQresultStatus(res) == PGRES_TUPLES_OK &&
+			       strcmp(PQgetvalue(res, 0, 0), "1") == 0;
 			PQclear(res);
-			usleep(10 * 1000);
+			if (!done)
+				usleep(10 * 1000);
 		}
-		_exit(1);
+		/* all freed: under valgrind a leak would be this child's exit status */
+		PQfinish(c);
+		PQfinish(blocker);
+		free(uri);
+		st->close(ctx);
+		_exit(done ? 0 : 1);
 	}
 	assert_int_equal(st->commit(ctx, "myapp", ops, 2, NULL), RELEASE_EIO);
 	assert_non_null(strstr(st->errmsg(ctx), "connection to PostgreSQL lost"));
@@ -272,11 +278,18 @@ static pid_t commit_in_child(const char *uri, const release_storage_op *ops, siz
 		const release_storage *st;
 		void *ctx;
 		char err[512];
+		int rc;
 
-		if (pgstore_storage_open(&st, &ctx, uri, err, sizeof err) != 0 ||
-		    write(ready, "x", 1) != 1)
+		if (pgstore_storage_open(&st, &ctx, uri, err, sizeof err) != 0)
 			_exit(100);
-		_exit(-st->commit(ctx, "myapp", ops, n, NULL));
+		if (write(ready, "x", 1) != 1) {
+			st->close(ctx);
+			_exit(100);
+		}
+		rc = st->commit(ctx, "myapp", ops, n, NULL);
+		/* closed: under valgrind a leak would be this child's exit status */
+		st->close(ctx);
+		_exit(-rc);
 	}
 	return pid;
 }
