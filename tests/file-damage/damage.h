@@ -190,6 +190,22 @@ void tree_fake_reboot(struct tree *t, const char *app);
 /* Flips bit (0-7) of byte off of the file at path, in place. */
 void flip_bit(const char *path, uint64_t off, int bit);
 
+/* The raw file backend of a store directory, for tests of the vtable. */
+struct backend {
+	const release_storage *s;
+	void *ctx;
+};
+void backend_open(const char *dir, struct backend *b);
+void backend_close(struct backend *b);
+/* The backend's message about its last failure, or "(no message)". */
+const char *msg(const struct backend *b);
+#define assert_rc(b, call, want)                                                             \
+	do {                                                                                 \
+		int rc_ = (call);                                                            \
+		if (rc_ != (want))                                                           \
+			fail_msg("%s: %d, want %d: %s", #call, rc_, (want), msg(b));         \
+	} while (0)
+
 #endif
 
 /* ------------------------------------------------------- history */

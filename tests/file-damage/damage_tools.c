@@ -212,3 +212,29 @@ int in_child(int (*fn)(void *), void *arg, unsigned seconds)
 		return 256 + WTERMSIG(status);
 	return WEXITSTATUS(status);
 }
+
+void backend_open(const char *dir, struct backend *b)
+{
+	char uri[600];
+	int rc;
+
+	snprintf(uri, sizeof uri, "file:%s", dir);
+	b->ctx = NULL;
+	rc = release_storage_open(&b->s, &b->ctx, uri);
+	if (rc != 0)
+		fail_msg("opening %s: %d: %s", dir, rc, release_store_errmsg(NULL));
+}
+
+void backend_close(struct backend *b)
+{
+	if (b->ctx)
+		b->s->close(b->ctx);
+	b->ctx = NULL;
+}
+
+const char *msg(const struct backend *b)
+{
+	const char *m = b->s->errmsg ? b->s->errmsg(b->ctx) : NULL;
+
+	return m ? m : "(no message)";
+}

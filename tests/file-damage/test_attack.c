@@ -29,44 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-struct backend {
-	const release_storage *s;
-	void *ctx;
-};
-
-static void backend_open(const char *dir, struct backend *b)
-{
-	char uri[600];
-	int rc;
-
-	snprintf(uri, sizeof uri, "file:%s", dir);
-	b->ctx = NULL;
-	rc = release_storage_open(&b->s, &b->ctx, uri);
-	if (rc != 0)
-		fail_msg("opening %s: %d: %s", dir, rc, release_store_errmsg(NULL));
-}
-
-static void backend_close(struct backend *b)
-{
-	if (b->ctx)
-		b->s->close(b->ctx);
-	b->ctx = NULL;
-}
-
-static const char *msg(const struct backend *b)
-{
-	const char *m = b->s->errmsg ? b->s->errmsg(b->ctx) : NULL;
-
-	return m ? m : "(no message)";
-}
-
-#define assert_rc(b, call, want)                                                             \
-	do {                                                                                 \
-		int rc_ = (call);                                                            \
-		if (rc_ != (want))                                                           \
-			fail_msg("%s: %d, want %d: %s", #call, rc_, (want), msg(b));         \
-	} while (0)
-
 static int keep_bytes(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
 {
 	(void)seq;

@@ -26,44 +26,6 @@
 
 #define APP "web"
 
-struct backend {
-	const release_storage *s;
-	void *ctx;
-};
-
-static void backend_open(const char *dir, struct backend *b)
-{
-	char uri[600];
-	int rc;
-
-	snprintf(uri, sizeof uri, "file:%s", dir);
-	b->ctx = NULL;
-	rc = release_storage_open(&b->s, &b->ctx, uri);
-	if (rc != 0)
-		fail_msg("opening %s: %d: %s", dir, rc, release_store_errmsg(NULL));
-}
-
-static void backend_close(struct backend *b)
-{
-	if (b->ctx)
-		b->s->close(b->ctx);
-	b->ctx = NULL;
-}
-
-static const char *msg(const struct backend *b)
-{
-	const char *m = b->s->errmsg ? b->s->errmsg(b->ctx) : NULL;
-
-	return m ? m : "(no message)";
-}
-
-#define assert_rc(b, call, want)                                                             \
-	do {                                                                                 \
-		int rc_ = (call);                                                            \
-		if (rc_ != (want))                                                           \
-			fail_msg("%s: %d, want %d: %s", #call, rc_, (want), msg(b));         \
-	} while (0)
-
 static release_storage_op put(int kind, const char *key, uint64_t seq, const char *data)
 {
 	release_storage_op o = {RELEASE_OP_PUT, kind, key, seq, NULL, 0, data, strlen(data)};

@@ -27,11 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-struct backend {
-	const release_storage *s;
-	void *ctx;
-};
-
 static int try_backend(const char *dir, struct backend *b)
 {
 	char uri[600];
@@ -40,35 +35,6 @@ static int try_backend(const char *dir, struct backend *b)
 	b->ctx = NULL;
 	return release_storage_open(&b->s, &b->ctx, uri);
 }
-
-static void backend_open(const char *dir, struct backend *b)
-{
-	int rc = try_backend(dir, b);
-
-	assert_int_equal(rc, 0);
-}
-
-static void backend_close(struct backend *b)
-{
-	if (b->ctx)
-		b->s->close(b->ctx);
-	b->ctx = NULL;
-}
-
-static const char *msg(const struct backend *b)
-{
-	const char *m = b->s->errmsg ? b->s->errmsg(b->ctx) : NULL;
-
-	return m ? m : "(no message)";
-}
-
-/* Asserts a backend call's result, with the store's message on failure. */
-#define assert_rc(b, call, want)                                                             \
-	do {                                                                                 \
-		int rc_ = (call);                                                            \
-		if (rc_ != (want))                                                           \
-			fail_msg("%s: %d, want %d: %s", #call, rc_, (want), msg(b));         \
-	} while (0)
 
 /* A record callback that copies the record into a struct got. */
 struct got {
