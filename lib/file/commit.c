@@ -1,9 +1,10 @@
 /*
  * The file store's commit (version 2): the operations of one app checked
- * whole under the app's lock, each against the records as the earlier ones
- * leave them, before anything is written; then appended as one run of
- * records and made durable by one fdatasync (log.c), and applied to the
- * indexes. The on-disk format and the rules of recovery: file.h.
+ * whole under the append lock, each against the records as the pending runs
+ * and the earlier operations leave them, before anything is written; then
+ * appended as one run of records (log.c) and made durable, with the runs of
+ * other commits, by one group's fdatasync (group.c). The on-disk format and
+ * the rules of recovery: file.h.
  */
 #include "file.h"
 
@@ -19,17 +20,28 @@ struct vrec {
 	struct rec cur;   /* the record the log had (owned) */
 };
 
+/* A record of a pending run: appended by a commit, not yet applied. */
+struct prec {
+	int op, kind;
+	uint64_t seq, off;
+	uint32_t len;
+	char key[KEY_MAX + 1];
+};
+
 struct plan {
 	struct fstore *fs;
 	const char *app;
 	struct fapp *a; /* NULL: the app has no files, so no records */
+	struct prec *pend; /* the pending runs' records, oldest first */
+	size_t npend;
+	uint64_t end;      /* where the pending runs end: the new run's start */
+	size_t pend_indexed; /* their records of builds and releases */
 	const release_storage_op *ops;
 	size_t n;
 	struct vrec *v; /* one per record the operations name */
 	size_t nv;
 	struct wrec *w; /* the records to append, in order */
 	size_t nw;
-	uint64_t dead;    /* log bytes the run makes dead */
 	uint32_t meta_n;  /* META records, as the operations leave them */
 	uint64_t top[2];  /* highest seq of builds and releases, likewise */
 	size_t indexed;   /* ordered records the run puts or replaces */
@@ -44,9 +56,61 @@ static void plan_free(struct plan *p)
 		rec_free(&p->v[i].cur);
 	free(p->v);
 	free(p->w);
+	free(p->pend);
 	p->v = NULL;
 	p->w = NULL;
-	p->nv = p->nw = 0;
+	p->pend = NULL;
+	p->nv = p->nw = p->npend = 0;
+}
+
+/* Reads the records of the pending runs (checked whole by recover_pending),
+ * and counts what they change: META records, tops, keys. */
+static int load_pending(struct plan *p)
+{
+	struct fapp *a = p->a;
+	size_t cap = 0;
+
+	p->end = file_size(a->log);
+	for (uint64_t off = a->st.indexed_len; off < p->end;) {
+		struct rec r;
+		struct prec *q;
+		int rc = read_rec(p->fs, a, off, &r, NULL);
+
+		if (rc != 0)
+			return rc;
+		rec_free(&r);
+		if (p->npend == cap) {
+			struct prec *np = realloc(p->pend, (cap = cap ? 2 * cap : 16) * sizeof *np);
+
+			if (!np)
+				return failf(p->fs, RELEASE_ENOMEM, "out of memory");
+			p->pend = np;
+		}
+		q = &p->pend[p->npend++];
+		q->op = r.op;
+		q->kind = r.kind;
+		q->seq = r.seq;
+		q->off = off;
+		q->len = r.len;
+		strcpy(q->key, r.key);
+		if (r.kind == RELEASE_KIND_META)
+			p->meta_n = p->meta_n + (r.op == OP_PUT) - (r.op == OP_DELETE);
+		else if (r.op != OP_DELETE)
+			p->pend_indexed++;
+		if (ordered(r.kind) && r.seq > p->top[r.kind == RELEASE_KIND_RELEASE])
+			p->top[r.kind == RELEASE_KIND_RELEASE] = r.seq;
+		off += r.len;
+	}
+	return 0;
+}
+
+/* The newest pending record of (kind, key), or NULL. */
+static const struct prec *pfind(const struct plan *p, int kind, const char *key)
+{
+	for (size_t i = p->npend; i-- > 0;)
+		if (p->pend[i].kind == kind && strcmp(p->pend[i].key, key) == 0)
+			return &p->pend[i];
+	return NULL;
 }
 
 static int plan_init(struct plan *p, struct fstore *fs, const char *app, struct fapp *a,
@@ -58,21 +122,27 @@ static int plan_init(struct plan *p, struct fstore *fs, const char *app, struct 
 	p->a = a;
 	p->ops = ops;
 	p->n = n;
-	if (a) {
-		p->meta_n = a->st.meta_n;
-		p->top[0] = max_seq(a, 0);
-		p->top[1] = max_seq(a, 1);
-	}
 	p->v = calloc(n, sizeof *p->v);
 	p->w = calloc(n, sizeof *p->w);
 	if (!p->v || !p->w) {
 		plan_free(p);
 		return failf(fs, RELEASE_ENOMEM, "out of memory");
 	}
+	if (a) {
+		int rc;
+
+		p->meta_n = a->st.meta_n;
+		p->top[0] = max_seq(a, 0);
+		p->top[1] = max_seq(a, 1);
+		if ((rc = load_pending(p)) != 0) {
+			plan_free(p);
+			return rc;
+		}
+	}
 	return 0;
 }
 
-static struct vrec *vfind(struct plan *p, int kind, const char *key)
+static struct vrec *vfind(const struct plan *p, int kind, const char *key)
 {
 	for (size_t i = 0; i < p->nv; i++)
 		if (p->v[i].kind == kind && strcmp(p->v[i].key, key) == 0)
@@ -81,17 +151,26 @@ static struct vrec *vfind(struct plan *p, int kind, const char *key)
 }
 
 /* The record (kind, key) as the operations planned so far leave it: read
- * from the indexes the first time. FS_DAMAGED when they are damaged. */
+ * from the pending runs or the indexes the first time. FS_DAMAGED when they
+ * are damaged. */
 static int vload(struct plan *p, int kind, const char *key, struct vrec **out)
 {
 	struct vrec *v = vfind(p, kind, key);
+	const struct prec *q;
 	int found = 0, rc;
 
 	if (!v) {
 		v = &p->v[p->nv];
 		memset(v, 0, sizeof *v);
-		if (p->a && (rc = current_rec(p->fs, p->a, kind, key, &v->cur, &found)) != 0)
+		if ((q = pfind(p, kind, key))) {
+			if (q->op != OP_DELETE) {
+				if ((rc = read_rec(p->fs, p->a, q->off, &v->cur, NULL)) != 0)
+					return rc;
+				found = 1;
+			}
+		} else if (p->a && (rc = current_rec(p->fs, p->a, kind, key, &v->cur, &found)) != 0) {
 			return rc;
+		}
 		p->nv++;
 		v->kind = kind;
 		v->key = key;
@@ -107,17 +186,35 @@ static int vload(struct plan *p, int kind, const char *key, struct vrec **out)
 	return 0;
 }
 
-/* Whether seq of an ordered kind holds a record, as the operations planned
- * so far leave it: 1, 0, or an error. */
+/* Whether (kind, key) is known to hold a record of seq as the pending runs
+ * and the operations planned so far leave it: 1 yes, 0 no, -1 unknown to
+ * them (the indexes tell). */
+static int holds_seq(const struct plan *p, int kind, const char *key, uint64_t seq)
+{
+	const struct vrec *v = vfind(p, kind, key);
+	const struct prec *q;
+
+	if (v)
+		return v->present && v->seq == seq;
+	if ((q = pfind(p, kind, key)))
+		return q->op != OP_DELETE && q->seq == seq;
+	return -1;
+}
+
+/* Whether seq of an ordered kind holds a record, as the pending runs and
+ * the operations planned so far leave it: 1, 0, or an error. */
 static int seq_taken(struct plan *p, int kind, uint64_t seq)
 {
 	int which = kind == RELEASE_KIND_RELEASE, rc;
-	struct vrec *v;
 	struct ent e;
 	struct rec r;
 
 	for (size_t i = 0; i < p->nv; i++)
 		if (p->v[i].kind == kind && p->v[i].present && p->v[i].seq == seq)
+			return 1;
+	for (size_t i = 0; i < p->npend; i++)
+		if (p->pend[i].kind == kind && p->pend[i].seq == seq &&
+		    holds_seq(p, kind, p->pend[i].key, seq) == 1)
 			return 1;
 	if (!p->a)
 		return 0;
@@ -136,8 +233,8 @@ static int seq_taken(struct plan *p, int kind, uint64_t seq)
 		return damaged(p->fs, p->a, "the index points at the wrong record (byte %llu of "
 			       "log.%llu)", (unsigned long long)e.off,
 			       (unsigned long long)p->a->log_gen);
-	v = vfind(p, kind, r.key);
-	return !v || v->present;
+	rc = holds_seq(p, kind, r.key, seq);
+	return rc != 0;
 }
 
 /* Plans the record an operation writes, and what it leaves of v. */
@@ -153,8 +250,6 @@ static void plan_write(struct plan *p, struct vrec *v, int op, uint64_t seq, con
 	w->seq = seq;
 	w->data = op == OP_DELETE ? NULL : data;
 	w->len = op == OP_DELETE ? 0 : len;
-	/* As end_write's accounting: the record replaced, and a deletion's own. */
-	p->dead += (v->present ? v->reclen : 0) + (op == OP_DELETE ? reclen : 0);
 	if (ordered(v->kind) && op != OP_DELETE)
 		p->indexed++;
 	if (v->kind == RELEASE_KIND_META)
@@ -257,45 +352,35 @@ static int plan_all(struct plan *p, size_t *at)
 	return 0;
 }
 
-/* Appends the planned run and applies it to the indexes; *committed once
- * it is durable. */
-static int write_run(struct fstore *fs, struct fapp *a, struct plan *p, int *committed)
+/* Appends the planned run after the pending ones, unsynced and unapplied;
+ * t says where it went. */
+static int write_run(struct fstore *fs, struct fapp *a, struct plan *p, struct ticket *t)
 {
+	uint64_t keys = a->st.keys_used + p->pend_indexed + p->indexed;
 	uint32_t *lens;
-	uint64_t off = a->st.indexed_len;
 	int rc = 0;
 
-	/* A key index filling up is rebuilt before the run, never in the
-	 * middle of applying it: a rebuild publishes the state. After one
-	 * there is room for more than RELEASE_COMMIT_MAX keys. */
-	if ((a->st.keys_used + p->indexed) * 4 > a->st.keys_cap * 3 &&
-	    (rc = rebuild_keys(fs, a)) != 0)
+	/* A key index that applying the pending runs and this one could fill
+	 * is grown now (a rebuild publishes the state, so never in the middle
+	 * of applying a run). After one there is room for more than
+	 * RELEASE_COMMIT_MAX keys past the pending ones. */
+	if (keys * 4 > a->st.keys_cap * 3 && (rc = rebuild_keys(fs, a)) != 0)
 		return rc;
-	if ((a->st.keys_used + p->indexed) * 4 > a->st.keys_cap * 3)
+	if ((a->st.keys_used + p->pend_indexed + p->indexed) * 4 > a->st.keys_cap * 3)
 		return failf(fs, RELEASE_EIO, "app '%s': the key index has no room for the commit",
 			     a->name);
 	if (p->nw > 1 && (rc = format_move(fs)) != 0)
 		return rc;
 	if (!(lens = calloc(p->nw, sizeof *lens)))
 		return failf(fs, RELEASE_ENOMEM, "out of memory");
-	if ((rc = append_run(fs, a, p->w, p->nw, lens)) != 0) {
-		free(lens);
-		return rc;
-	}
-	*committed = 1;
-	/* The state keeps naming the run's start as indexed until all of it
-	 * is: a state published meanwhile makes recovery replay it whole. */
-	for (size_t k = 0; k < p->nw && rc == 0; k++) {
-		struct rec r = {.op = p->w[k].op, .kind = p->w[k].kind, .seq = p->w[k].seq,
-				.off = off, .len = lens[k]};
-
-		strcpy(r.key, p->w[k].key);
-		rc = apply_rec(fs, a, &r);
-		off += lens[k];
-	}
-	if (rc == 0) {
-		a->st.indexed_len = off;
-		a->st.dead += p->dead;
+	if ((rc = append_run(fs, a, p->end, p->w, p->nw, lens, 0)) == 0) {
+		t->gen = a->log_gen;
+		t->cuts = a->st.cuts;
+		t->start = t->end = p->end;
+		for (size_t k = 0; k < p->nw; k++)
+			t->end += lens[k];
+		if (pread_full(a->log, t->head, sizeof t->head, t->start) != (ssize_t)sizeof t->head)
+			rc = sys_fail(fs, a->name, "reading log");
 	}
 	free(lens);
 	return rc;
@@ -307,8 +392,9 @@ int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t 
 	struct fstore *fs = ctx;
 	struct fapp *a;
 	struct plan p;
+	struct ticket t = {0};
 	size_t at = n;
-	int rc, creates = 0, committed = 0;
+	int rc, creates = 0, appended = 0;
 
 	if (!ops || n < 1 || n > RELEASE_COMMIT_MAX || !valid_app_name(app)) {
 		if (failed)
@@ -319,20 +405,28 @@ int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t 
 		creates |= ops[i].op == RELEASE_OP_PUT ||
 			   (ops[i].op == RELEASE_OP_CAS && !ops[i].old && ops[i].data);
 	fs->damage = 0;
-	if ((rc = begin_write(fs, app, creates, &a)) != 0)
+	if ((rc = begin_commit(fs, app, creates, &a)) != 0)
 		return rc;
 	for (int attempt = 0;; attempt++) {
 		if ((rc = plan_init(&p, fs, app, a, ops, n)) != 0)
 			break;
 		rc = plan_all(&p, &at);
-		if (rc == 0 && a && p.nw)
-			rc = write_run(fs, a, &p, &committed);
-		/* Damaged indexes are rebuilt from the log, and the plan made
-		 * again from them. */
-		if (rc == FS_DAMAGED && !committed && attempt == 0 && a && (rc = reindex(fs, a)) == 0) {
+		if (rc == 0 && a && p.nw && (rc = write_run(fs, a, &p, &t)) == 0)
+			appended = 1;
+		/* Damaged indexes are rebuilt from the log (the pending runs
+		 * synced into it first), and the plan made again from them. */
+		if (rc == FS_DAMAGED && attempt == 0 && a && (rc = reindex(fs, a)) == 0) {
 			plan_free(&p);
 			at = n;
 			continue;
+		}
+		/* A commit that conflicts with a pending run waits for it to be
+		 * applied: else its caller, reading again, would not see what
+		 * it conflicts with until the sync, and conflict again. */
+		if ((rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND) && p.npend) {
+			t.gen = a->log_gen;
+			t.cuts = a->st.cuts;
+			t.end = p.end;
 		}
 		plan_free(&p);
 		break;
@@ -341,5 +435,17 @@ int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t 
 		*failed = at;
 	if (!a)
 		return public_rc(rc);
-	return end_write(fs, a, rc, committed);
+	if (!appended) {
+		rc = end_write(fs, a, rc, 0);
+		if (t.end) {
+			char msg[sizeof fs->errmsg];
+
+			memcpy(msg, fs->errmsg, sizeof msg);
+			wait_durable(fs, a, &t); /* its outcome is the pending runs' */
+			memcpy(fs->errmsg, msg, sizeof msg);
+		}
+		return rc;
+	}
+	unlock_app(fs, a);
+	return wait_durable(fs, a, &t);
 }

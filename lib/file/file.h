@@ -13,7 +13,8 @@
  *
  * <root>/FORMAT             "librelease-file-store <version>\n"
  * <root>/<app>/             one directory per app (0700; files are 0600)
- *   lock                    empty; writers hold an exclusive OFD lock on it
+ *   lock                    empty; OFD locks on its byte 0 (appending) and byte 1
+ *                           (syncing)
  *   hold                    the app's hold: its holder's OFD lock and info
  *   state                   two copies of the app's state
  *   log.<g>                 the records, append-only; the truth
@@ -26,6 +27,23 @@
  * (integers little-endian; the CRC covers everything after itself). op is
  * put, replace (the new bytes of a compare-and-swap) or delete. A record is
  * acknowledged only after fdatasync; the indexes are written after that.
+ *
+ * Group commit: a commit appends its run under the append lock (byte 0 of
+ * lock) without syncing, leaving it past indexed_len, unapplied and so
+ * invisible to readers, and lets the lock go; later commits plan on top of
+ * the runs found there (pending). It then waits for the sync lock (byte 1):
+ * whoever holds that finds its run applied (indexed_len reaches its end:
+ * another's sync covered it, and it is done) or becomes the leader: it
+ * notes the log's length, fdatasyncs, and under the append lock applies the
+ * complete runs that end within that length and publishes the state. So
+ * one fdatasync serves every run appended while the one before was running,
+ * by threads or processes, and readers see only what is synced. If the
+ * fdatasync fails, the leader cuts the log back to indexed_len (no run there
+ * was acknowledged) and counts the cut in the state (cuts), which tells the
+ * waiting commits that their runs are gone. A call that must see the log
+ * whole under the append lock (a single-record write, a repair, a read
+ * finding runs with nobody to sync them) syncs and applies the pending runs
+ * itself first. Compaction runs only with nothing pending.
  *
  * Records are appended in runs, one per write: a commit of several
  * operations is one run, made durable by one fdatasync. A run's first
@@ -84,14 +102,17 @@
  * they were last fsync'ed (synced_len), the boot id of the machine that wrote
  * them, counts for the hash index and compaction, up to 16 small META
  * records (key -> log offset), the highest seq in each seq index (a shorter
- * index file is damage, not an empty tail), and a CRC. Writers overwrite
+ * index file is damage, not an empty tail), the count of pending cuts (see
+ * group commit), and a CRC. Writers overwrite
  * both copies, the older first, so a torn write leaves one intact and damage
  * to one later leaves the other; readers take the newer valid copy.
  *
  * Recovery rules
  * --------------
- * - Indexes are derived from the log. A writer that finds the log longer than
- *   indexed_len (its predecessor died between the two) replays the tail.
+ * - Indexes are derived from the log. The log past indexed_len holds
+ *   pending runs (group commit), or ones whose writer died before they were
+ *   synced and applied: either way unacknowledged. They are synced before
+ *   they are applied; a torn one at the end is cut off.
  * - Index writes are not fsync'ed each time; a checkpoint fsyncs them and
  *   records synced_len. After a reboot (the boot id differs) the log is
  *   replayed from synced_len, so index pages lost with the page cache are
@@ -194,6 +215,7 @@ struct state {
 	uint64_t keys_cap, keys_used;
 	uint64_t top[2]; /* highest seq indexed: builds, releases */
 	uint64_t owner;  /* hash of the app's name; 0 in states written by 1.0.0 */
+	uint64_t cuts;   /* times pending runs were cut off after a failed sync */
 	char boot_id[40];
 	uint32_t meta_n;
 	struct meta_slot meta[META_SLOTS];
@@ -338,7 +360,8 @@ struct meta_slot *meta_find(struct state *st, const char *key);
 int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int *torn);
 void rec_free(struct rec *r);
 void encode_rec(unsigned char *b, const struct wrec *w, int first, int more);
-int append_run(struct fstore *fs, struct fapp *a, const struct wrec *v, size_t n, uint32_t *lens);
+int append_run(struct fstore *fs, struct fapp *a, uint64_t start, const struct wrec *v, size_t n,
+	       uint32_t *lens, int sync);
 int append_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
 	       uint64_t seq, const void *data, size_t len, uint64_t *off, uint32_t *reclen);
 
@@ -365,8 +388,22 @@ int checkpoint_app(struct fstore *fs, struct fapp *a);
 int reindex(struct fstore *fs, struct fapp *a);
 int check_top(struct fstore *fs, struct fapp *a);
 int recover_app(struct fstore *fs, struct fapp *a, int force);
+int recover_pending(struct fstore *fs, struct fapp *a);
+int apply_upto(struct fstore *fs, struct fapp *a, uint64_t limit);
 int public_rc(int rc);
 int found_damage(struct fstore *fs, int rc);
+
+/* group.c */
+struct ticket {
+	uint64_t gen, start, end, cuts; /* where a commit's run went, and when */
+	unsigned char head[8];          /* its first record's magic and checksum */
+};
+int lock_sync(struct fstore *fs, struct fapp *a, short type);
+int try_lock_sync(struct fstore *fs, struct fapp *a);
+int sync_pending(struct fstore *fs, struct fapp *a);
+int cut_pending(struct fstore *fs, struct fapp *a);
+int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t);
+void after_write(struct fstore *fs, struct fapp *a);
 
 /* compact.c */
 int compact_log(struct fstore *fs, struct fapp *a);
@@ -374,6 +411,7 @@ int compact_log(struct fstore *fs, struct fapp *a);
 /* ops.c */
 void fs_close(void *ctx);
 int begin_write(struct fstore *fs, const char *app, int create, struct fapp **out);
+int begin_commit(struct fstore *fs, const char *app, int create, struct fapp **out);
 int end_write(struct fstore *fs, struct fapp *a, int rc, int committed);
 int current_rec(struct fstore *fs, struct fapp *a, int kind, const char *key, struct rec *r,
 		int *found);

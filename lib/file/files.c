@@ -247,7 +247,7 @@ int create_gen_file(struct fstore *fs, struct fapp *a, const char *base, uint64_
 
 int lock_app(struct fstore *fs, struct fapp *a, short type)
 {
-	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
 
 	while (fcntl(a->lock, F_OFD_SETLKW, &fl) != 0) {
 		if (errno != EINTR)
@@ -261,7 +261,7 @@ int lock_app(struct fstore *fs, struct fapp *a, short type)
  * error. */
 int try_lock_app(struct fstore *fs, struct fapp *a)
 {
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
 
 	while (fcntl(a->lock, F_OFD_SETLK, &fl) != 0) {
 		if (errno == EAGAIN || errno == EACCES)

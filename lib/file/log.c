@@ -113,15 +113,17 @@ void encode_rec(unsigned char *b, const struct wrec *w, int first, int more)
 #define RUN_BUFFER (1u << 20) /* records up to this much are written at once */
 
 /*
- * Appends the run v[0..n) at the end of the log (the state's indexed_len)
- * and makes it durable with one fdatasync; lens[i] gets the length of
- * record i. On failure the log is cut back: nothing of the run stays but
- * what a failed cut leaves, which recovery cuts off unless all of it
- * reached the file.
+ * Appends the run v[0..n) at the end of the log, from start (indexed_len,
+ * or past the pending runs), and with sync makes it durable with one
+ * fdatasync (without, a commit waits for a group's: group.c); lens[i] gets
+ * the length of record i. On failure the log is cut back to start: nothing
+ * of the run stays but what a failed cut leaves, which recovery cuts off
+ * unless all of it reached the file.
  */
-int append_run(struct fstore *fs, struct fapp *a, const struct wrec *v, size_t n, uint32_t *lens)
+int append_run(struct fstore *fs, struct fapp *a, uint64_t start, const struct wrec *v, size_t n,
+	       uint32_t *lens, int sync)
 {
-	uint64_t start = a->st.indexed_len, end = start;
+	uint64_t end = start;
 	size_t cap = 0, used = 0;
 	unsigned char *b = NULL;
 	int rc = 0, wrote = 0;
@@ -166,7 +168,7 @@ int append_run(struct fstore *fs, struct fapp *a, const struct wrec *v, size_t n
 		if (pwrite_full(a->log, b, used, end) != 0)
 			rc = sys_fail(fs, a->name, "appending to log");
 	}
-	if (rc == 0 && fdatasync_retry(a->log) != 0)
+	if (rc == 0 && sync && fdatasync_retry(a->log) != 0)
 		rc = sys_fail(fs, a->name, "appending to log");
 	if (rc != 0 && wrote) {
 		/* Whatever reached the file is unacknowledged: drop it. */
@@ -183,7 +185,7 @@ int append_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *
 {
 	struct wrec w = {op, kind, key, seq, data, len};
 	uint64_t end = a->st.indexed_len;
-	int rc = append_run(fs, a, &w, 1, reclen);
+	int rc = append_run(fs, a, end, &w, 1, reclen, 1);
 
 	if (rc == 0)
 		*off = end;

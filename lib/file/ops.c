@@ -6,7 +6,8 @@
 #include "file.h"
 
 /* Starts a write: the app (created if asked), locked, recovered. */
-int begin_write(struct fstore *fs, const char *app, int create, struct fapp **out)
+static int begin(struct fstore *fs, const char *app, int create, int keep_pending,
+		 struct fapp **out)
 {
 	struct fapp *a;
 	int rc = get_app(fs, app, create, &a);
@@ -16,12 +17,25 @@ int begin_write(struct fstore *fs, const char *app, int create, struct fapp **ou
 		return rc;
 	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
 		return rc;
-	if ((rc = recover_app(fs, a, 0)) != 0) {
+	if ((rc = keep_pending ? recover_pending(fs, a) : recover_app(fs, a, 0)) != 0) {
 		unlock_app(fs, a);
 		return public_rc(rc);
 	}
 	*out = a;
 	return 0;
+}
+
+/* Starts a write under the append lock, the pending runs synced and
+ * applied first. */
+int begin_write(struct fstore *fs, const char *app, int create, struct fapp **out)
+{
+	return begin(fs, app, create, 0, out);
+}
+
+/* Starts a commit: as begin_write(), with the pending runs left pending. */
+int begin_commit(struct fstore *fs, const char *app, int create, struct fapp **out)
+{
+	return begin(fs, app, create, 1, out);
 }
 
 /*
@@ -35,19 +49,8 @@ int begin_write(struct fstore *fs, const char *app, int create, struct fapp **ou
 int end_write(struct fstore *fs, struct fapp *a, int rc, int committed)
 {
 	if (committed) {
-		if (rc == 0 && write_state(fs, a, &a->st, 0) == 0) {
-			if (a->st.indexed_len - a->st.synced_len >= CHECKPOINT_BYTES)
-				checkpoint_app(fs, a);
-			if (a->st.dead >= COMPACT_MIN && a->st.dead * 2 >= a->st.indexed_len &&
-			    a->uncompactable_gen != a->st.log_gen) {
-				int crc = compact_log(fs, a);
-
-				if (crc == FS_DAMAGED && reindex(fs, a) == 0)
-					crc = compact_log(fs, a); /* never from a damaged index */
-				if (crc == RELEASE_ECORRUPT || crc == FS_DAMAGED)
-					a->uncompactable_gen = a->st.log_gen;
-			}
-		}
+		if (rc == 0 && write_state(fs, a, &a->st, 0) == 0)
+			after_write(fs, a);
 		rc = 0;
 	}
 	unlock_app(fs, a);
@@ -110,20 +113,29 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 		if ((rc = check_sizes(fs, a)) != 0)
 			return rc;
 		if (file_size(a->log) != a->st.indexed_len || check_top(fs, a) != 0) {
-			/* A writer is midway, or died midway. A live one holds the
-			 * lock, and its call has not returned: reading the state it
-			 * last published is right. A dead one's record must be made
-			 * visible (or cut off) now, not by the next writer, or
-			 * readers would see history change behind them. With no
-			 * writer at all, the state is behind the files (damage),
-			 * which the recovery repairs. */
-			int got = stuck ? 0 : try_lock_app(fs, a);
+			/* A writer is midway, or died midway. A live one holds a
+			 * lock (appending, or syncing its group), or is about to
+			 * take the sync lock, and its call has not returned:
+			 * reading the state last published is right. A dead one's
+			 * record must be made visible (or cut off) now, not by the
+			 * next writer, or readers would see history change behind
+			 * them; so, with both locks free, this read syncs and
+			 * applies what is pending (a commit about to wait then
+			 * finds its run applied). With no writer at all, the state
+			 * is behind the files (damage), which the recovery
+			 * repairs. */
+			int got = stuck ? 0 : try_lock_sync(fs, a);
 
+			if (got < 0)
+				return got;
+			if (got && (got = try_lock_app(fs, a)) <= 0)
+				lock_sync(fs, a, F_UNLCK);
 			if (got < 0)
 				return got;
 			if (got) {
 				rc = recover_app(fs, a, 0);
 				unlock_app(fs, a);
+				lock_sync(fs, a, F_UNLCK);
 				if (rc == RELEASE_ECORRUPT)
 					return rc;
 				/* Recovery that cannot go on now (a full disk)
@@ -371,7 +383,7 @@ static int check_put(struct fstore *fs, struct fapp *a, int kind, const char *ke
 /* Appends a record and brings the indexes up to date with it; *committed is
  * set once it is durable. */
 static int commit_rec(struct fstore *fs, struct fapp *a, int op, int kind, const char *key,
-		      uint64_t seq, const void *data, size_t len, uint64_t dead, int *committed)
+		      uint64_t seq, const void *data, size_t len, int *committed)
 {
 	struct rec r = {.op = op, .kind = kind, .seq = seq};
 	int rc = append_rec(fs, a, op, kind, key, seq, data, len, &r.off, &r.len);
@@ -381,7 +393,6 @@ static int commit_rec(struct fstore *fs, struct fapp *a, int op, int kind, const
 	*committed = 1;
 	strcpy(r.key, key);
 	a->st.indexed_len = r.off + r.len;
-	a->st.dead += dead + (op == OP_DELETE ? r.len : 0);
 	return apply_rec(fs, a, &r);
 }
 
@@ -402,7 +413,7 @@ static int fs_put(void *ctx, const char *app, int kind, const char *key, uint64_
 	if (rc == FS_DAMAGED && (rc = reindex(fs, a)) == 0)
 		rc = check_put(fs, a, kind, key, seq);
 	if (rc == 0)
-		rc = commit_rec(fs, a, OP_PUT, kind, key, seq, data, len, 0, &committed);
+		rc = commit_rec(fs, a, OP_PUT, kind, key, seq, data, len, &committed);
 	return end_write(fs, a, rc, committed);
 }
 
@@ -480,7 +491,7 @@ static int fs_cas(void *ctx, const char *app, int kind, const char *key, const v
 		rc = failf(fs, RELEASE_EINVAL, "app '%s': too many META records", app);
 	if (rc == 0)
 		rc = commit_rec(fs, a, !data ? OP_DELETE : old ? OP_REPLACE : OP_PUT, kind, key,
-				found ? cur.seq : 0, data, len, found ? cur.len : 0, &committed);
+				found ? cur.seq : 0, data, len, &committed);
 	rec_free(&cur);
 	return end_write(fs, a, rc, committed);
 }
@@ -502,7 +513,7 @@ static int fs_del(void *ctx, const char *app, int kind, const char *key)
 	if (rc == 0 && !found)
 		rc = RELEASE_ENOTFOUND;
 	if (rc == 0)
-		rc = commit_rec(fs, a, OP_DELETE, kind, key, cur.seq, NULL, 0, cur.len, &committed);
+		rc = commit_rec(fs, a, OP_DELETE, kind, key, cur.seq, NULL, 0, &committed);
 	rec_free(&cur);
 	return end_write(fs, a, rc, committed);
 }

@@ -5,6 +5,15 @@
  */
 #include "file.h"
 
+/* Counts the bytes that r makes dead (the record it replaces, and a
+ * deletion's own) for compaction: never more than the log before it holds. */
+static void add_dead(struct state *st, const struct rec *r, uint64_t bytes)
+{
+	uint64_t most = r->off + r->len - LOG_HDR;
+
+	st->dead = st->dead + bytes > most ? most : st->dead + bytes;
+}
+
 /* Brings the indexes up to date with one record of the log. Idempotent. */
 int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
 {
@@ -14,10 +23,14 @@ int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
 		struct meta_slot *m = meta_find(st, r->key);
 
 		if (r->op == OP_DELETE) {
-			if (m)
+			if (m) {
+				add_dead(st, r, m->off != r->off ? m->len + r->len : 0);
 				*m = st->meta[--st->meta_n];
+			}
 			return 0;
 		}
+		if (m && m->off != r->off)
+			add_dead(st, r, m->len);
 		if (!m) {
 			/* Puts are refused beyond the limit, so only a replay
 			 * onto a table that already holds later keys gets here:
@@ -50,6 +63,14 @@ int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
 		if (r->seq > a->st.top[which] + 1 &&
 		    (rc = write_absent(fs, a, a->idx[which], a->st.top[which] + 1, r->seq - 1)) != 0)
 			return rc;
+		if (r->seq <= a->st.top[which]) {
+			struct ent old;
+
+			if ((rc = read_ent(fs, a, which, r->seq, &old)) != 0)
+				return rc;
+			if (old.off && old.off != r->off)
+				add_dead(st, r, old.len + (r->op == OP_DELETE ? r->len : 0));
+		}
 		/* A key is removed while its entry still confirms it. */
 		if (r->op == OP_DELETE && (rc = key_remove(fs, a, r->kind, r->key)) != 0)
 			return rc;
@@ -166,9 +187,11 @@ static int apply_run(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t n
 	return 0;
 }
 
-/* Replays the log from off to its end, a run at a time; a torn run at the
- * end is cut off whole. */
-static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
+/* Replays the log from off, a run at a time: with apply, the runs that end
+ * by limit (every one, when limit is UINT64_MAX) are applied to the indexes
+ * and indexed_len moves past them; without, the runs are only checked (the
+ * pending ones). Either way a torn run at the end is cut off whole. */
+static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply, uint64_t limit)
 {
 	uint64_t end = file_size(a->log), acked = a->st.indexed_len;
 	int rc = 0;
@@ -182,7 +205,11 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
 		/* A single write's run, as every record of version 1 was. */
 		rc = read_rec(fs, a, off, &r, NULL);
 		if (rc == 0 && r.first && !r.more) {
-			rc = apply_rec(fs, a, &r);
+			if (off + r.len > limit) {
+				rec_free(&r);
+				break;
+			}
+			rc = apply ? apply_rec(fs, a, &r) : 0;
 			off += r.len;
 			rec_free(&r);
 			if (rc != 0)
@@ -211,26 +238,67 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off)
 			/* An append that never completed: it was never acknowledged. */
 			if (ftruncate(a->log, (off_t)off) != 0 || fdatasync_retry(a->log) != 0)
 				return sys_fail(fs, a->name, "cutting a torn log tail");
-			end = off;
 			rc = 0;
 			break;
 		}
-		if (rc != 0 || (rc = apply_run(fs, a, off, next)) != 0)
+		if (rc != 0)
+			return rc;
+		if (next > limit)
+			break;
+		if (apply && (rc = apply_run(fs, a, off, next)) != 0)
 			return rc;
 		off = next;
 	}
-	a->st.indexed_len = end;
+	if (apply)
+		a->st.indexed_len = off;
 	return 0;
 }
 
-static int replay(struct fstore *fs, struct fapp *a, uint64_t off)
+static int replay(struct fstore *fs, struct fapp *a, uint64_t off, int apply, uint64_t limit)
 {
 	int rc;
 
 	a->replaying = 1;
-	rc = replay_log(fs, a, off);
+	rc = replay_log(fs, a, off, apply, limit);
 	a->replaying = 0;
 	return rc;
+}
+
+/* Records of builds and releases in the log between off and limit that are
+ * not deletions: at most the keys applying them adds. */
+static int count_indexed(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t limit,
+			 uint64_t *n)
+{
+	*n = 0;
+	while (off < limit) {
+		unsigned char h[REC_HDR];
+
+		if (pread_full(a->log, h, sizeof h, off) != REC_HDR)
+			return sys_fail(fs, a->name, "reading log");
+		*n += ordered(h[9]) && h[8] != OP_DELETE;
+		off += REC_HDR + h[10] + (uint64_t)get_u32(h + 12);
+	}
+	return 0;
+}
+
+/* Applies the runs past indexed_len that end by limit (a length of the log
+ * a group's fdatasync covered): under the append lock, recovered. The key
+ * index is grown first if they could fill it, never in the middle of a run:
+ * growing it publishes the state. */
+int apply_upto(struct fstore *fs, struct fapp *a, uint64_t limit)
+{
+	uint64_t n;
+	int rc;
+
+	if (limit > file_size(a->log))
+		limit = file_size(a->log);
+	if (limit <= a->st.indexed_len)
+		return 0;
+	if ((rc = count_indexed(fs, a, a->st.indexed_len, limit, &n)) != 0)
+		return rc;
+	if ((a->st.keys_used + n) * 4 > a->st.keys_cap * 3 && (rc = rebuild_keys(fs, a)) != 0)
+		return rc;
+	return replay(fs, a, a->st.indexed_len, 1, limit);
 }
 
 /* Makes the indexes durable up to the log's length. */
@@ -300,6 +368,7 @@ static int lost_past_top(struct fstore *fs, struct fapp *a, const int *fds)
  */
 int reindex(struct fstore *fs, struct fapp *a)
 {
+	int synced = sync_pending(fs, a); /* the rebuild applies the whole log */
 	struct state old = a->st;
 	int saved[3] = {a->idx[0], a->idx[1], a->keys}, fds[3] = {-1, -1, -1}, rc;
 	uint64_t saved_gens[2] = {a->idx_gen, a->keys_gen};
@@ -307,6 +376,8 @@ int reindex(struct fstore *fs, struct fapp *a)
 	uint64_t end = file_size(a->log), puts = 0, cap = KEYS_MIN_CAP, live;
 	int state_tried = 0;
 
+	if (synced != 0)
+		return synced;
 	if (end < old.indexed_len)
 		return check_sizes(fs, a);
 	if (a->bad_log_gen == a->log_gen && a->bad_log_size == end) {
@@ -343,7 +414,7 @@ int reindex(struct fstore *fs, struct fapp *a)
 	/* A compacted log may start far above seq 1. */
 	a->known_top[0] = old.top[0];
 	a->known_top[1] = old.top[1];
-	rc = replay(fs, a, LOG_HDR);
+	rc = replay(fs, a, LOG_HDR, 1, UINT64_MAX);
 	a->known_top[0] = a->known_top[1] = 0;
 	if (rc == RELEASE_ECORRUPT) {
 		a->bad_log_gen = a->log_gen;
@@ -403,8 +474,9 @@ int check_top(struct fstore *fs, struct fapp *a)
 	return 0;
 }
 
-/* Brings an opened generation up to date with the log. */
-static int settle(struct fstore *fs, struct fapp *a)
+/* Brings an opened generation up to date with the log: the runs past
+ * indexed_len synced and applied, or with keep_pending only checked. */
+static int settle(struct fstore *fs, struct fapp *a, int keep_pending)
 {
 	int rc;
 
@@ -412,24 +484,27 @@ static int settle(struct fstore *fs, struct fapp *a)
 		return check_sizes(fs, a);
 	if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
 		/* Index writes since the last checkpoint may have died with the
-		 * page cache: replaying since then rewrites them. */
-		if ((rc = replay(fs, a, a->st.synced_len)) != 0 || (rc = checkpoint_app(fs, a)) != 0)
+		 * page cache: replaying since then rewrites them. Whatever the
+		 * log holds survived the reboot, pending runs too. */
+		if ((rc = replay(fs, a, a->st.synced_len, 1, UINT64_MAX)) != 0 ||
+		    (rc = checkpoint_app(fs, a)) != 0)
 			return rc;
 	}
 	if ((rc = check_sizes(fs, a)) != 0)
 		return rc;
 	if (file_size(a->log) != a->st.indexed_len) {
-		if ((rc = replay(fs, a, a->st.indexed_len)) != 0 ||
-		    (rc = write_state(fs, a, &a->st, 0)) != 0)
+		if (keep_pending)
+			rc = replay(fs, a, a->st.indexed_len, 0, UINT64_MAX);
+		else if ((rc = sync_pending(fs, a)) == 0 &&
+			 (rc = replay(fs, a, a->st.indexed_len, 1, UINT64_MAX)) == 0)
+			rc = write_state(fs, a, &a->st, 0);
+		if (rc != 0)
 			return rc;
 	}
 	return check_top(fs, a);
 }
 
-/* Under the exclusive lock: the state read fresh, the indexes brought up to
- * date after a crash or a reboot, and rebuilt from the log when damaged (or
- * when the caller found them so: force). */
-int recover_app(struct fstore *fs, struct fapp *a, int force)
+static int recover(struct fstore *fs, struct fapp *a, int force, int keep_pending)
 {
 	int rc = read_state(fs, a, &a->st);
 
@@ -439,10 +514,27 @@ int recover_app(struct fstore *fs, struct fapp *a, int force)
 		return rc;
 	rc = open_generation(fs, a, &a->st);
 	if (rc == 0 && !force)
-		rc = settle(fs, a);
+		rc = settle(fs, a, keep_pending);
 	if ((rc == FS_DAMAGED || (rc == 0 && force)) && a->log >= 0 && a->log_gen == a->st.log_gen)
 		rc = reindex(fs, a);
 	return rc;
+}
+
+/* Under the append lock: the state read fresh, the indexes brought up to
+ * date after a crash or a reboot, and rebuilt from the log when damaged (or
+ * when the caller found them so: force). Pending runs are synced and
+ * applied. */
+int recover_app(struct fstore *fs, struct fapp *a, int force)
+{
+	return recover(fs, a, force, 0);
+}
+
+/* As recover_app(), but pending runs stay pending (checked, a torn one at
+ * the end cut off): for a commit, which plans on top of them, and a leader,
+ * which applies what its sync covered. */
+int recover_pending(struct fstore *fs, struct fapp *a)
+{
+	return recover(fs, a, 0, 1);
 }
 
 /* What a vtable method returns: FS_DAMAGED stays inside (its message is

@@ -1,0 +1,185 @@
+/*
+ * The file store's group commit: commits append their runs under the
+ * append lock and share the fdatasync that makes them durable, led by
+ * whichever of them takes the sync lock first. The protocol, and what a
+ * failed sync does: file.h.
+ */
+#include "file.h"
+
+#define SYNC_BYTE 1 /* the byte of the lock file the sync lock takes */
+
+static int sync_lock_op(struct fstore *fs, struct fapp *a, short type, int wait)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = SYNC_BYTE, .l_len = 1};
+
+	while (fcntl(a->lock, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) != 0) {
+		if (!wait && (errno == EAGAIN || errno == EACCES))
+			return 0;
+		if (errno != EINTR)
+			return sys_fail(fs, a->name, "locking for a sync");
+	}
+	return 1;
+}
+
+/* Takes (F_WRLCK) or drops (F_UNLCK) the sync lock: 0 or an error. */
+int lock_sync(struct fstore *fs, struct fapp *a, short type)
+{
+	int rc = sync_lock_op(fs, a, type, 1);
+
+	return rc < 0 ? rc : 0;
+}
+
+/* Takes the sync lock if nobody holds it: 1 taken, 0 busy, or an error. */
+int try_lock_sync(struct fstore *fs, struct fapp *a)
+{
+	return sync_lock_op(fs, a, F_WRLCK, 0);
+}
+
+/* Under the append lock, with the state read: cuts the pending runs off
+ * after a failed sync. None was acknowledged, and the page cache may hold
+ * pages of them the disk never got, which must not be read back as
+ * written. The count of cuts tells their waiting commits. */
+int cut_pending(struct fstore *fs, struct fapp *a)
+{
+	if (ftruncate(a->log, (off_t)a->st.indexed_len) != 0)
+		return sys_fail(fs, a->name, "cutting off unsynced commits");
+	fdatasync_retry(a->log);
+	a->st.cuts++;
+	return write_state(fs, a, &a->st, 0);
+}
+
+/* Under the append lock, with the state read: makes the pending runs
+ * durable before a caller that needs the whole log applies them. */
+int sync_pending(struct fstore *fs, struct fapp *a)
+{
+	int err;
+
+	if (file_size(a->log) <= a->st.indexed_len || fdatasync_retry(a->log) == 0)
+		return 0;
+	err = errno;
+	cut_pending(fs, a);
+	errno = err;
+	return sys_fail(fs, a->name, "syncing the log");
+}
+
+/* Checkpoint and compaction, when due, after the state is published: best
+ * effort (the write they follow has succeeded). Under the append lock, and
+ * only with nothing pending, whose runs compaction would lose. */
+void after_write(struct fstore *fs, struct fapp *a)
+{
+	if (file_size(a->log) != a->st.indexed_len)
+		return;
+	if (a->st.indexed_len - a->st.synced_len >= CHECKPOINT_BYTES)
+		checkpoint_app(fs, a);
+	if (a->st.dead >= COMPACT_MIN && a->st.dead * 2 >= a->st.indexed_len &&
+	    a->uncompactable_gen != a->st.log_gen) {
+		int rc = compact_log(fs, a);
+
+		if (rc == FS_DAMAGED && reindex(fs, a) == 0)
+			rc = compact_log(fs, a); /* never from a damaged index */
+		if (rc == RELEASE_ECORRUPT || rc == FS_DAMAGED)
+			a->uncompactable_gen = a->st.log_gen;
+	}
+}
+
+/*
+ * The leader's turn, under the sync lock: one fdatasync for every run
+ * appended so far, then those of them it covered applied and published.
+ * gen is the log generation the waiting commit appended to; *covered gets
+ * the length of it the sync made durable (0 when it failed). Once that is
+ * done, a failure to apply is the next call's to repair (it finds the runs
+ * pending, and applies them), not this one's to report.
+ */
+static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t *covered)
+{
+	uint64_t size = file_size(a->log);
+	int rc, err = 0;
+
+	*covered = 0;
+	if (fdatasync_retry(a->log) != 0)
+		err = errno ? errno : EIO;
+	else
+		*covered = size;
+	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+		return rc;
+	rc = recover_pending(fs, a);
+	if (err) {
+		/* What the sync failed on is unknown: every pending run goes. */
+		if (rc == 0)
+			cut_pending(fs, a);
+		errno = err;
+		rc = sys_fail(fs, a->name, "syncing the log");
+	} else if (rc == 0 && a->log_gen == gen) {
+		/* The runs past covered were appended during the sync. */
+		if ((rc = apply_upto(fs, a, size)) == 0 &&
+		    (rc = write_state(fs, a, &a->st, 0)) == 0)
+			after_write(fs, a);
+	}
+	unlock_app(fs, a);
+	return public_rc(rc);
+}
+
+/* Whether the run of t is still where its commit appended it (its first
+ * record's magic and checksum). */
+static int run_there(struct fapp *a, const struct ticket *t)
+{
+	unsigned char h[8];
+
+	return pread_full(a->log, h, sizeof h, t->start) == (ssize_t)sizeof h &&
+	       memcmp(h, t->head, sizeof h) == 0;
+}
+
+/*
+ * After a commit appended its run (t) and let the append lock go: returns
+ * once the run is durable and applied, leading a sync when nobody else
+ * has covered it. RELEASE_EIO when the sync failed and the run was cut off.
+ * A commit that conflicted with pending runs waits for them the same way,
+ * with t naming only where they end (t->start 0).
+ */
+int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
+{
+	int rc;
+
+	if ((rc = lock_sync(fs, a, F_WRLCK)) != 0)
+		return rc;
+	for (int turns = 0;; turns++) {
+		uint64_t covered;
+		struct state st;
+
+		if ((rc = read_state(fs, a, &st)) <= 0) {
+			rc = rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the state vanished", a->name);
+			break;
+		}
+		if (st.cuts != t->cuts) {
+			/* A failed sync cut pending runs: this one survived only
+			 * if it had been applied before. */
+			if (st.log_gen == t->gen && st.indexed_len >= t->end && t->start &&
+			    run_there(a, t))
+				rc = 0;
+			else
+				rc = failf(fs, RELEASE_EIO, "app '%s': the log could not be synced; the "
+					   "commit was cut off%s", a->name,
+					   st.log_gen == t->gen ? "" : " or compacted (read back to tell)");
+			break;
+		}
+		/* Compaction runs only with nothing pending: a log replaced
+		 * since holds the run, applied. */
+		if (st.log_gen != t->gen || st.indexed_len >= t->end) {
+			rc = 0;
+			break;
+		}
+		if (turns == RETRIES) {
+			rc = failf(fs, RELEASE_EIO, "app '%s': the commit's run at byte %llu of log.%llu "
+				   "was not applied after %d syncs", a->name,
+				   (unsigned long long)t->start, (unsigned long long)t->gen, RETRIES);
+			break;
+		}
+		if ((rc = lead(fs, a, t->gen, &covered)) != 0) {
+			if (covered >= t->end)
+				rc = 0; /* durable: the run is pending for the next call */
+			break;
+		}
+	}
+	lock_sync(fs, a, F_UNLCK);
+	return rc;
+}
