@@ -57,6 +57,9 @@ int compact_log(struct fstore *fs, struct fapp *a)
 	uint64_t gen_log = next_gen(st.log_gen), gen_idx = next_gen(st.idx_gen), end = LOG_HDR;
 	int logfd = -1, idx[2] = {-1, -1}, rc, state_tried = 0;
 
+	/* Pending runs (group commit) are in no index: they would be lost. */
+	if (file_size(a->log) != st.indexed_len)
+		return 0;
 	if ((rc = create_gen_file(fs, a, "log", gen_log, "LRLOG001", 0, 0, &logfd)) != 0 ||
 	    (rc = create_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, &idx[0])) != 0 ||
 	    (rc = create_gen_file(fs, a, "rel", gen_idx, "LRIDX001", 0, 0, &idx[1])) != 0)

@@ -63,15 +63,14 @@ int sync_pending(struct fstore *fs, struct fapp *a)
 }
 
 /* Checkpoint and compaction, when due, after the state is published: best
- * effort (the write they follow has succeeded). Under the append lock, and
- * only with nothing pending, whose runs compaction would lose. */
+ * effort (the write they follow has succeeded). Under the append lock;
+ * compaction only with nothing pending, whose runs it would lose. */
 void after_write(struct fstore *fs, struct fapp *a)
 {
-	if (file_size(a->log) != a->st.indexed_len)
-		return;
 	if (a->st.indexed_len - a->st.synced_len >= CHECKPOINT_BYTES)
 		checkpoint_app(fs, a);
-	if (a->st.dead >= COMPACT_MIN && a->st.dead * 2 >= a->st.indexed_len &&
+	if (file_size(a->log) == a->st.indexed_len && a->st.dead >= COMPACT_MIN &&
+	    a->st.dead * 2 >= a->st.indexed_len &&
 	    a->uncompactable_gen != a->st.log_gen) {
 		int rc = compact_log(fs, a);
 
