@@ -120,6 +120,9 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 		struct buf enc = {0};
 		uint64_t seq;
 
+		/* The newest build may be a write not yet durable: this one
+		 * then stands or falls with it (its seq follows it). */
+		store_see_pending(store, 1);
 		/* The app first, each time: a commit that failed on it means the
 		 * app was deleted (or deleted and created again) meanwhile. */
 		if (attempt > 0) {
@@ -148,6 +151,7 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 		if (rc != RELEASE_ECONFLICT)
 			break;
 	}
+	store_see_pending(store, 0);
 	raw_free(&app_raw);
 	if (rc == RELEASE_ECONFLICT)
 		rc = fail(store, rc, "app '%s': gave up after %d conflicting writes", app,

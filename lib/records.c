@@ -197,6 +197,7 @@ int commit_ops(release_store *s, const char *app, const release_storage_op *ops,
 	const release_storage_op *o = &ops[probe < n ? probe : 0];
 	int rc = s->st->commit(s->ctx, app, ops, n, &bad);
 
+	store_see_pending(s, 0); /* what is read back must be durable */
 	if (unknown)
 		*unknown = 0;
 	if (failed)
@@ -332,7 +333,8 @@ int decode_raw_release(release_store *s, const char *app, const struct raw *raw,
  * with the check that the app is still the one read before r was drafted
  * (app_raw), and what also adds. */
 static int put_release(release_store *s, const char *app, const struct raw *app_raw,
-		       const release *r, struct buf *b, also_fn also, void *payload)
+		       const char *base_id, const struct raw *base, const release *r,
+		       struct buf *b, also_fn also, void *payload)
 {
 	struct txn t = {0};
 	int rc;
@@ -344,14 +346,37 @@ static int put_release(release_store *s, const char *app, const struct raw *app_
 	}
 	txn_check_app(&t, app_raw);
 	txn_add(&t, RELEASE_OP_PUT, RELEASE_KIND_RELEASE, r->id, r->version, NULL, 0, b->p, b->len);
+	/* A release drafted on one not yet durable stands only with it (after
+	 * the put, which is what a lost acknowledgement is probed by). */
+	if (base->found && store_sees_pending(s))
+		txn_add(&t, RELEASE_OP_CHECK, RELEASE_KIND_RELEASE, base_id, 0, base->data, base->len,
+			NULL, 0);
 	if (!also || (rc = also(payload, &t, r)) == 0)
 		rc = txn_commit(s, app, &t, 1, "writing release", NULL, NULL);
 	txn_free(&t);
 	return rc;
 }
 
-int write_release(release_store *s, const char *app, draft_fn draft, also_fn also,
-		  void *payload, release **out)
+/* Commits nothing but checks that the app and the newest release are as
+ * read: on a store whose reads for a write see writes not yet durable,
+ * this returns once they are (or fails with them). */
+static int confirm_read(release_store *s, const char *app, const struct raw *app_raw,
+			const char *base_id, const struct raw *base)
+{
+	struct txn t = {0};
+	int rc;
+
+	txn_check_app(&t, app_raw);
+	if (base->found)
+		txn_add(&t, RELEASE_OP_CHECK, RELEASE_KIND_RELEASE, base_id, 0, base->data,
+			base->len, NULL, 0);
+	rc = txn_commit(s, app, &t, NO_PROBE, "checking release", NULL, NULL);
+	txn_free(&t);
+	return rc;
+}
+
+static int write_release_once(release_store *s, const char *app, draft_fn draft, also_fn also,
+			      void *payload, release **out)
 {
 	int rc = 0;
 
@@ -361,7 +386,12 @@ int write_release(release_store *s, const char *app, draft_fn draft, also_fn als
 		struct raw raw, app_raw = {0};
 		release *newest = NULL, *r;
 		struct buf b = {0};
+		char base_id[ID_MAX] = "";
+		int reread = 0;
 
+		/* What the release is drafted on may be a write not yet
+		 * durable: the commit then stands or falls with it. */
+		store_see_pending(s, 1);
 		/* The app first: what is drafted below must be of this life of it. */
 		if (has_commit(s) && (rc = require_app_raw(s, app, &app_raw)) != 0)
 			return rc;
@@ -371,14 +401,16 @@ int write_release(release_store *s, const char *app, draft_fn draft, also_fn als
 		}
 		if (raw.found) {
 			rc = decoded(s, app, &raw, &newest);
-			raw_free(&raw);
 			if (rc != 0) {
+				raw_free(&raw);
 				raw_free(&app_raw);
 				return rc;
 			}
+			memcpy(base_id, newest->id, sizeof base_id);
 		}
 		if (!(r = calloc(1, sizeof *r))) {
 			release_free(newest);
+			raw_free(&raw);
 			raw_free(&app_raw);
 			return fail(s, RELEASE_ENOMEM, "out of memory");
 		}
@@ -397,9 +429,19 @@ int write_release(release_store *s, const char *app, draft_fn draft, also_fn als
 			rc = RELEASE_ENOMEM;
 		if (rc == 0 && !r->description && !(r->description = dup_str("")))
 			rc = RELEASE_ENOMEM;
+		if (rc == 1 && has_commit(s) && store_sees_pending(s)) {
+			/* Nothing to write, as read: that must be durable too. */
+			rc = confirm_read(s, app, &app_raw, base_id, &raw);
+			reread = rc == RELEASE_ECONFLICT;
+			if (rc == 0)
+				rc = 1;
+		}
 		if (rc != 0) {
 			release_free(r);
+			raw_free(&raw);
 			raw_free(&app_raw);
+			if (reread)
+				continue; /* it changed meanwhile: read again */
 			if (rc == 1)
 				return 0; /* nothing to write */
 			return rc == RELEASE_ENOMEM ? fail(s, rc, "out of memory") : rc;
@@ -409,9 +451,10 @@ int write_release(release_store *s, const char *app, draft_fn draft, also_fn als
 		if (b.err) {
 			rc = fail(s, b.err, "encoding release");
 		} else {
-			rc = put_release(s, app, &app_raw, r, &b, also, payload);
+			rc = put_release(s, app, &app_raw, base_id, &raw, r, &b, also, payload);
 		}
 		buf_free(&b);
+		raw_free(&raw);
 		raw_free(&app_raw);
 		if (rc == 0) {
 			if (out)
@@ -429,6 +472,15 @@ int write_release(release_store *s, const char *app, draft_fn draft, also_fn als
 	}
 	return fail(s, RELEASE_ECONFLICT, "app '%s': gave up after %d conflicting writes", app,
 		    WRITE_ATTEMPTS);
+}
+
+int write_release(release_store *s, const char *app, draft_fn draft, also_fn also,
+		  void *payload, release **out)
+{
+	int rc = write_release_once(s, app, draft, also, payload, out);
+
+	store_see_pending(s, 0);
+	return rc;
 }
 
 int stamp_release(release_store *s, const char *app, const char *id, int failed, int64_t when)

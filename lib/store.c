@@ -16,6 +16,24 @@ int memory_open(void **ctx);
 /* file/ (the file store) */
 extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
+void file_see_pending(void *ctx, int on);
+
+/* Whether the store's backend lets a write read what other writes have
+ * committed but not yet made durable (the file store's pending runs): a
+ * write built on them is durable only with them, and fails with them. */
+int store_sees_pending(const release_store *s)
+{
+	return s->st == &file_storage;
+}
+
+/* Turns such reads on for the reads a write makes before its commit, and
+ * off again (commit_ops() turns them off once the commit returns, so that
+ * reading back never sees them). */
+void store_see_pending(release_store *s, int on)
+{
+	if (store_sees_pending(s))
+		file_see_pending(s->ctx, on);
+}
 
 RELEASE_API void release_store_opts_init_sized(release_store_opts *opts, size_t size)
 {

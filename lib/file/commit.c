@@ -20,21 +20,11 @@ struct vrec {
 	struct rec cur;   /* the record the log had (owned) */
 };
 
-/* A record of a pending run: appended by a commit, not yet applied. */
-struct prec {
-	int op, kind;
-	uint64_t seq, off;
-	uint32_t len;
-	char key[KEY_MAX + 1];
-};
-
 struct plan {
 	struct fstore *fs;
 	const char *app;
 	struct fapp *a; /* NULL: the app has no files, so no records */
-	struct prec *pend; /* the pending runs' records, oldest first */
-	size_t npend;
-	uint64_t end;      /* where the pending runs end: the new run's start */
+	struct pending pend; /* the pending runs (pend.end: the new run's start) */
 	size_t pend_indexed; /* their records of builds and releases */
 	const release_storage_op *ops;
 	size_t n;
@@ -56,61 +46,37 @@ static void plan_free(struct plan *p)
 		rec_free(&p->v[i].cur);
 	free(p->v);
 	free(p->w);
-	free(p->pend);
+	pending_free(&p->pend);
 	p->v = NULL;
 	p->w = NULL;
-	p->pend = NULL;
-	p->nv = p->nw = p->npend = 0;
+	p->nv = p->nw = 0;
 }
 
 /* Reads the records of the pending runs (checked whole by recover_pending),
  * and counts what they change: META records, tops, keys. */
 static int load_pending(struct plan *p)
 {
-	struct fapp *a = p->a;
-	size_t cap = 0;
+	int rc = pending_load(p->fs, p->a, &p->pend);
 
-	p->end = file_size(a->log);
-	for (uint64_t off = a->st.indexed_len; off < p->end;) {
-		struct rec r;
-		struct prec *q;
-		int rc = read_rec(p->fs, a, off, &r, NULL);
+	if (rc != 0)
+		return rc;
+	/* The new run goes where they end, which must be the log's end. */
+	if (p->pend.end != file_size(p->a->log))
+		return failf(p->fs, RELEASE_ECORRUPT, "app '%s': log.%llu holds %llu bytes after its "
+			     "last whole commit", p->app, (unsigned long long)p->a->log_gen,
+			     (unsigned long long)(file_size(p->a->log) - p->pend.end));
+	for (size_t i = 0; i < p->pend.n; i++) {
+		const struct prec *q = &p->pend.r[i];
+		int which = q->kind == RELEASE_KIND_RELEASE;
 
-		if (rc != 0)
-			return rc;
-		rec_free(&r);
-		if (p->npend == cap) {
-			struct prec *np = realloc(p->pend, (cap = cap ? 2 * cap : 16) * sizeof *np);
-
-			if (!np)
-				return failf(p->fs, RELEASE_ENOMEM, "out of memory");
-			p->pend = np;
-		}
-		q = &p->pend[p->npend++];
-		q->op = r.op;
-		q->kind = r.kind;
-		q->seq = r.seq;
-		q->off = off;
-		q->len = r.len;
-		strcpy(q->key, r.key);
-		if (r.kind == RELEASE_KIND_META)
-			p->meta_n = p->meta_n + (r.op == OP_PUT) - (r.op == OP_DELETE);
-		else if (r.op != OP_DELETE)
+		if (q->kind == RELEASE_KIND_META)
+			p->meta_n = p->meta_n + (q->op == OP_PUT) - (q->op == OP_DELETE);
+		else if (q->op != OP_DELETE)
 			p->pend_indexed++;
-		if (ordered(r.kind) && r.seq > p->top[r.kind == RELEASE_KIND_RELEASE])
-			p->top[r.kind == RELEASE_KIND_RELEASE] = r.seq;
-		off += r.len;
+		if (ordered(q->kind) && q->seq > p->top[which])
+			p->top[which] = q->seq;
 	}
 	return 0;
-}
-
-/* The newest pending record of (kind, key), or NULL. */
-static const struct prec *pfind(const struct plan *p, int kind, const char *key)
-{
-	for (size_t i = p->npend; i-- > 0;)
-		if (p->pend[i].kind == kind && strcmp(p->pend[i].key, key) == 0)
-			return &p->pend[i];
-	return NULL;
 }
 
 static int plan_init(struct plan *p, struct fstore *fs, const char *app, struct fapp *a,
@@ -162,7 +128,7 @@ static int vload(struct plan *p, int kind, const char *key, struct vrec **out)
 	if (!v) {
 		v = &p->v[p->nv];
 		memset(v, 0, sizeof *v);
-		if ((q = pfind(p, kind, key))) {
+		if ((q = pending_find(&p->pend, kind, key))) {
 			if (q->op != OP_DELETE) {
 				if ((rc = read_rec(p->fs, p->a, q->off, &v->cur, NULL)) != 0)
 					return rc;
@@ -196,7 +162,7 @@ static int holds_seq(const struct plan *p, int kind, const char *key, uint64_t s
 
 	if (v)
 		return v->present && v->seq == seq;
-	if ((q = pfind(p, kind, key)))
+	if ((q = pending_find(&p->pend, kind, key)))
 		return q->op != OP_DELETE && q->seq == seq;
 	return -1;
 }
@@ -212,9 +178,9 @@ static int seq_taken(struct plan *p, int kind, uint64_t seq)
 	for (size_t i = 0; i < p->nv; i++)
 		if (p->v[i].kind == kind && p->v[i].present && p->v[i].seq == seq)
 			return 1;
-	for (size_t i = 0; i < p->npend; i++)
-		if (p->pend[i].kind == kind && p->pend[i].seq == seq &&
-		    holds_seq(p, kind, p->pend[i].key, seq) == 1)
+	for (size_t i = 0; i < p->pend.n; i++)
+		if (p->pend.r[i].kind == kind && p->pend.r[i].seq == seq &&
+		    holds_seq(p, kind, p->pend.r[i].key, seq) == 1)
 			return 1;
 	if (!p->a)
 		return 0;
@@ -373,10 +339,10 @@ static int write_run(struct fstore *fs, struct fapp *a, struct plan *p, struct t
 		return rc;
 	if (!(lens = calloc(p->nw, sizeof *lens)))
 		return failf(fs, RELEASE_ENOMEM, "out of memory");
-	if ((rc = append_run(fs, a, p->end, p->w, p->nw, lens, 0)) == 0) {
+	if ((rc = append_run(fs, a, p->pend.end, p->w, p->nw, lens, 0)) == 0) {
 		t->gen = a->log_gen;
 		t->cuts = a->st.cuts;
-		t->start = t->end = p->end;
+		t->start = t->end = p->pend.end;
 		for (size_t k = 0; k < p->nw; k++)
 			t->end += lens[k];
 		if (pread_full(a->log, t->head, sizeof t->head, t->start) != (ssize_t)sizeof t->head)
@@ -411,8 +377,12 @@ int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t 
 		if ((rc = plan_init(&p, fs, app, a, ops, n)) != 0)
 			break;
 		rc = plan_all(&p, &at);
-		if (rc == 0 && a && p.nw && (rc = write_run(fs, a, &p, &t)) == 0)
-			appended = 1;
+		if (rc == 0 && a && p.nw && (rc = mark_pending(fs, a, 1)) == 0) {
+			if ((rc = write_run(fs, a, &p, &t)) == 0)
+				appended = 1;
+			else
+				mark_pending(fs, a, 0);
+		}
 		/* Damaged indexes are rebuilt from the log (the pending runs
 		 * synced into it first), and the plan made again from them. */
 		if (rc == FS_DAMAGED && attempt == 0 && a && (rc = reindex(fs, a)) == 0) {
@@ -422,11 +392,15 @@ int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t 
 		}
 		/* A commit that conflicts with a pending run waits for it to be
 		 * applied: else its caller, reading again, would not see what
-		 * it conflicts with until the sync, and conflict again. */
-		if ((rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND) && p.npend) {
+		 * it conflicts with until the sync, and conflict again (unless
+		 * the caller's reads see pending runs). One that only checked,
+		 * with runs pending, waits for them too: what it checked may
+		 * be theirs, and holds only once they are durable. */
+		if (((rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND) && p.pend.n &&
+		     !fs->see_pending) || (rc == 0 && !appended && p.pend.n)) {
 			t.gen = a->log_gen;
 			t.cuts = a->st.cuts;
-			t.end = p.end;
+			t.end = p.pend.end;
 		}
 		plan_free(&p);
 		break;
@@ -437,6 +411,8 @@ int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t 
 		return public_rc(rc);
 	if (!appended) {
 		rc = end_write(fs, a, rc, 0);
+		if (t.end && rc == 0)
+			return wait_durable(fs, a, &t);
 		if (t.end) {
 			char msg[sizeof fs->errmsg];
 
@@ -447,5 +423,7 @@ int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t 
 		return rc;
 	}
 	unlock_app(fs, a);
-	return wait_durable(fs, a, &t);
+	rc = wait_durable(fs, a, &t);
+	mark_pending(fs, a, 0);
+	return rc;
 }

@@ -13,8 +13,9 @@
  *
  * <root>/FORMAT             "librelease-file-store <version>\n"
  * <root>/<app>/             one directory per app (0700; files are 0600)
- *   lock                    empty; OFD locks on its byte 0 (appending) and byte 1
- *                           (syncing)
+ *   lock                    empty; OFD locks on its byte 0 (appending), byte 1
+ *                           (syncing) and byte 2 (shared by writers with a
+ *                           run pending)
  *   hold                    the app's hold: its holder's OFD lock and info
  *   state                   two copies of the app's state
  *   log.<g>                 the records, append-only; the truth
@@ -31,19 +32,25 @@
  * Group commit: a commit appends its run under the append lock (byte 0 of
  * lock) without syncing, leaving it past indexed_len, unapplied and so
  * invisible to readers, and lets the lock go; later commits plan on top of
- * the runs found there (pending). It then waits for the sync lock (byte 1):
- * whoever holds that finds its run applied (indexed_len reaches its end:
- * another's sync covered it, and it is done) or becomes the leader: it
- * notes the log's length, fdatasyncs, and under the append lock applies the
- * complete runs that end within that length and publishes the state. So
- * one fdatasync serves every run appended while the one before was running,
- * by threads or processes, and readers see only what is synced. If the
- * fdatasync fails, the leader cuts the log back to indexed_len (no run there
- * was acknowledged) and counts the cut in the state (cuts), which tells the
+ * the runs found there (pending), and so may the core's reads for a write
+ * (pending.c): a write built on a pending run is synced, and cut, with it.
+ * From before its append until its run is durable a commit shares byte 2
+ * of lock. Then it looks at the state: its run applied (indexed_len reaches
+ * its end: another's sync covered it) means done; else, if nobody holds the
+ * sync lock (byte 1), it takes it and leads: notes the log's length,
+ * fdatasyncs, and under the append lock applies the complete runs that end
+ * within that length and publishes the state; else it looks again after a
+ * short pause (the locks are not fair, and a commit whose run a leader
+ * covered must not queue behind newer leaders). So one fdatasync serves
+ * every run appended while the one before was running, by threads or
+ * processes, and readers see only what is synced. If the fdatasync fails,
+ * the leader cuts the log back to indexed_len (no run there was
+ * acknowledged) and counts the cut in the state (cuts), which tells the
  * waiting commits that their runs are gone. A call that must see the log
- * whole under the append lock (a single-record write, a repair, a read
- * finding runs with nobody to sync them) syncs and applies the pending runs
- * itself first. Compaction runs only with nothing pending.
+ * whole under the append lock (a single-record write, a repair, a reindex)
+ * syncs and applies the pending runs itself first; a read that finds runs
+ * pending with byte 2 free (their writers died) and nobody syncing leads a
+ * sync of them. Compaction runs only with nothing pending.
  *
  * Records are appended in runs, one per write: a commit of several
  * operations is one run, made durable by one fdatasync. A run's first
@@ -198,9 +205,10 @@
  * log. */
 #define FS_DAMAGED (-1000)
 
-/* The core's entry points into this backend (store.c). */
+/* The core's entry points into this backend (store.c, records.c). */
 extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
+void file_see_pending(void *ctx, int on);
 
 struct meta_slot {
 	char key[KEY_MAX + 1];
@@ -249,6 +257,7 @@ struct fstore {
 	int damage; /* FS_DAMAGED came from the store, not from a callback */
 	int format; /* what FORMAT said when opened, or since moved to */
 	struct fhold *holds; /* this handle's holds */
+	int see_pending; /* reads are for a write: they see pending runs */
 };
 
 /* A hold taken through this handle (hold.c). */
@@ -401,9 +410,34 @@ struct ticket {
 int lock_sync(struct fstore *fs, struct fapp *a, short type);
 int try_lock_sync(struct fstore *fs, struct fapp *a);
 int sync_pending(struct fstore *fs, struct fapp *a);
+int flush_pending(struct fstore *fs, struct fapp *a);
+int mark_pending(struct fstore *fs, struct fapp *a, int on);
+int pending_owned(struct fstore *fs, struct fapp *a);
 int cut_pending(struct fstore *fs, struct fapp *a);
 int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t);
 void after_write(struct fstore *fs, struct fapp *a);
+
+/* pending.c */
+struct prec { /* a record of a pending run */
+	int op, kind;
+	uint64_t seq, off;
+	uint32_t len;
+	char key[KEY_MAX + 1];
+};
+struct pending {
+	struct prec *r; /* oldest first */
+	size_t n, cap;
+	uint64_t end; /* where the runs read end */
+};
+typedef int (*pending_plain_fn)(struct fstore *fs, const char *app, int kind, uint64_t before,
+				size_t limit, release_record_fn fn, void *payload);
+int pending_load(struct fstore *fs, struct fapp *a, struct pending *p);
+void pending_free(struct pending *p);
+const struct prec *pending_find(const struct pending *p, int kind, const char *key);
+int pending_get(struct fstore *fs, struct fapp *a, int kind, const char *key,
+		release_record_fn fn, void *payload);
+int pending_scan(struct fstore *fs, struct fapp *a, const char *app, int kind, uint64_t before,
+		 size_t limit, release_record_fn fn, void *payload, pending_plain_fn plain);
 
 /* compact.c */
 int compact_log(struct fstore *fs, struct fapp *a);

@@ -6,11 +6,14 @@
  */
 #include "file.h"
 
-#define SYNC_BYTE 1 /* the byte of the lock file the sync lock takes */
+#include <time.h>
 
-static int sync_lock_op(struct fstore *fs, struct fapp *a, short type, int wait)
+#define SYNC_BYTE 1    /* the byte of the lock file the sync lock takes */
+#define PENDING_BYTE 2 /* ... and the one writers with a run pending share */
+
+static int byte_lock(struct fstore *fs, struct fapp *a, off_t byte, short type, int wait)
 {
-	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = SYNC_BYTE, .l_len = 1};
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1};
 
 	while (fcntl(a->lock, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) != 0) {
 		if (!wait && (errno == EAGAIN || errno == EACCES))
@@ -19,6 +22,31 @@ static int sync_lock_op(struct fstore *fs, struct fapp *a, short type, int wait)
 			return sys_fail(fs, a->name, "locking for a sync");
 	}
 	return 1;
+}
+
+static int sync_lock_op(struct fstore *fs, struct fapp *a, short type, int wait)
+{
+	return byte_lock(fs, a, SYNC_BYTE, type, wait);
+}
+
+/* A commit shares the pending lock from before its run is appended until
+ * it is durable (on: 0 or an error; off: always 0). */
+int mark_pending(struct fstore *fs, struct fapp *a, int on)
+{
+	int rc = byte_lock(fs, a, PENDING_BYTE, on ? F_RDLCK : F_UNLCK, 1);
+
+	return rc < 0 ? rc : 0;
+}
+
+/* Whether a writer that is alive has a run pending: 1, 0, or an error. A
+ * reader leaves such runs to their writers' syncs. */
+int pending_owned(struct fstore *fs, struct fapp *a)
+{
+	int rc = byte_lock(fs, a, PENDING_BYTE, F_WRLCK, 0);
+
+	if (rc == 1)
+		byte_lock(fs, a, PENDING_BYTE, F_UNLCK, 1);
+	return rc < 0 ? rc : !rc;
 }
 
 /* Takes (F_WRLCK) or drops (F_UNLCK) the sync lock: 0 or an error. */
@@ -118,6 +146,15 @@ static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t *cover
 	return public_rc(rc);
 }
 
+/* A sync of the pending runs led by a reader, under the sync lock: for a
+ * writer that died before its sync, or one about to wait for it. */
+int flush_pending(struct fstore *fs, struct fapp *a)
+{
+	uint64_t covered;
+
+	return lead(fs, a, a->log_gen, &covered);
+}
+
 /* Whether the run of t is still where its commit appended it (its first
  * record's magic and checksum). */
 static int run_there(struct fapp *a, const struct ticket *t)
@@ -128,57 +165,66 @@ static int run_there(struct fapp *a, const struct ticket *t)
 	       memcmp(h, t->head, sizeof h) == 0;
 }
 
+/* Waits between looks at the state while someone else leads a sync. */
+static void pause_us(long us)
+{
+	struct timespec ts = {0, us * 1000};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 /*
  * After a commit appended its run (t) and let the append lock go: returns
  * once the run is durable and applied, leading a sync when nobody else
- * has covered it. RELEASE_EIO when the sync failed and the run was cut off.
- * A commit that conflicted with pending runs waits for them the same way,
- * with t naming only where they end (t->start 0).
+ * is. While someone else leads, it looks at the state again after a short
+ * pause (50 µs, growing to 1 ms) rather than queueing for the sync lock:
+ * that lock is not fair, and a waiter whose run a leader covered must not
+ * wait for its turn behind the leaders of newer runs. RELEASE_EIO when the
+ * sync failed and the run was cut off. A commit that conflicted with
+ * pending runs, or only checked while runs were pending, waits for them
+ * the same way, with t naming only where they end (t->start 0).
  */
 int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 {
-	int rc;
+	long pause = 50;
+	int rc, leads = 0;
 
-	if ((rc = lock_sync(fs, a, F_WRLCK)) != 0)
-		return rc;
-	for (int turns = 0;; turns++) {
+	for (;;) {
 		uint64_t covered;
 		struct state st;
 
-		if ((rc = read_state(fs, a, &st)) <= 0) {
-			rc = rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the state vanished", a->name);
-			break;
-		}
+		if ((rc = read_state(fs, a, &st)) <= 0)
+			return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the state vanished", a->name);
 		if (st.cuts != t->cuts) {
 			/* A failed sync cut pending runs: this one survived only
 			 * if it had been applied before. */
 			if (st.log_gen == t->gen && st.indexed_len >= t->end && t->start &&
 			    run_there(a, t))
-				rc = 0;
-			else
-				rc = failf(fs, RELEASE_EIO, "app '%s': the log could not be synced; the "
-					   "commit was cut off%s", a->name,
-					   st.log_gen == t->gen ? "" : " or compacted (read back to tell)");
-			break;
+				return 0;
+			return failf(fs, RELEASE_EIO, "app '%s': the log could not be synced; the "
+				     "commit was cut off%s", a->name,
+				     st.log_gen == t->gen ? "" : " or compacted (read back to tell)");
 		}
 		/* Compaction runs only with nothing pending: a log replaced
 		 * since holds the run, applied. */
-		if (st.log_gen != t->gen || st.indexed_len >= t->end) {
-			rc = 0;
-			break;
+		if (st.log_gen != t->gen || st.indexed_len >= t->end)
+			return 0;
+		if (leads == RETRIES)
+			return failf(fs, RELEASE_EIO, "app '%s': the commit's run at byte %llu of "
+				     "log.%llu was not applied after %d syncs", a->name,
+				     (unsigned long long)t->start, (unsigned long long)t->gen, leads);
+		if ((rc = try_lock_sync(fs, a)) < 0)
+			return rc;
+		if (rc == 0) {
+			pause_us(pause);
+			pause = pause < 1000 ? 2 * pause : 1000;
+			continue;
 		}
-		if (turns == RETRIES) {
-			rc = failf(fs, RELEASE_EIO, "app '%s': the commit's run at byte %llu of log.%llu "
-				   "was not applied after %d syncs", a->name,
-				   (unsigned long long)t->start, (unsigned long long)t->gen, RETRIES);
-			break;
-		}
-		if ((rc = lead(fs, a, t->gen, &covered)) != 0) {
-			if (covered >= t->end)
-				rc = 0; /* durable: the run is pending for the next call */
-			break;
-		}
+		leads++;
+		rc = lead(fs, a, t->gen, &covered);
+		lock_sync(fs, a, F_UNLCK);
+		if (rc != 0)
+			return covered >= t->end ? 0 : rc; /* durable: pending for the next call */
 	}
-	lock_sync(fs, a, F_UNLCK);
-	return rc;
 }

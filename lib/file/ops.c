@@ -88,7 +88,7 @@ static int repair(struct fstore *fs, const char *app)
 static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 {
 	struct fapp *a;
-	int rc = get_app(fs, app, 0, &a), stuck = 0;
+	int rc = get_app(fs, app, 0, &a), stuck = 0, flushed = 0;
 
 	*out = NULL;
 	if (rc != 0 || !a)
@@ -119,22 +119,32 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 			 * reading the state last published is right. A dead one's
 			 * record must be made visible (or cut off) now, not by the
 			 * next writer, or readers would see history change behind
-			 * them; so, with both locks free, this read syncs and
-			 * applies what is pending (a commit about to wait then
-			 * finds its run applied). With no writer at all, the state
-			 * is behind the files (damage), which the recovery
-			 * repairs. */
-			int got = stuck ? 0 : try_lock_sync(fs, a);
+			 * them; so when no writer alive has a run pending and
+			 * nobody is syncing, this read leads a sync of the pending
+			 * runs itself, once. A write's own reads leave that to its
+			 * commit. With no writer at all, the state is
+			 * behind the files (damage), which the recovery repairs. */
+			int pending = file_size(a->log) > a->st.indexed_len && check_top(fs, a) == 0;
+			int got = stuck || (pending && (flushed || fs->see_pending)) ? 0 : 1;
 
+			if (got && pending)
+				got = pending_owned(fs, a) == 0;
+			if (got)
+				got = try_lock_sync(fs, a);
 			if (got < 0)
 				return got;
-			if (got && (got = try_lock_app(fs, a)) <= 0)
+			if (got && !pending && (got = try_lock_app(fs, a)) <= 0)
 				lock_sync(fs, a, F_UNLCK);
 			if (got < 0)
 				return got;
 			if (got) {
-				rc = recover_app(fs, a, 0);
-				unlock_app(fs, a);
+				if (pending) {
+					rc = flush_pending(fs, a);
+					flushed = 1;
+				} else {
+					rc = recover_app(fs, a, 0);
+					unlock_app(fs, a);
+				}
 				lock_sync(fs, a, F_UNLCK);
 				if (rc == RELEASE_ECORRUPT)
 					return rc;
@@ -216,6 +226,8 @@ static int get_once(struct fstore *fs, const char *app, int kind, const char *ke
 	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
 		return rc ? rc : RELEASE_ENOTFOUND;
 	if ((rc = tail_check(fs, a, kind, key, 0)) != 0)
+		return rc;
+	if (fs->see_pending && (rc = pending_get(fs, a, kind, key, fn, payload)) != 1)
 		return rc;
 	if (kind == RELEASE_KIND_META) {
 		struct meta_slot *m = meta_find(&a->st, key);
@@ -335,14 +347,12 @@ static int scan_once(struct fstore *fs, const char *app, int kind, uint64_t *bef
 	return 0;
 }
 
-static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
-		   release_record_fn fn, void *payload)
+/* The scan of what is applied, resumed once after a repair. */
+static int scan_applied(struct fstore *fs, const char *app, int kind, uint64_t before,
+			size_t limit, release_record_fn fn, void *payload)
 {
-	struct fstore *fs = ctx;
 	int rc;
 
-	if (!valid_app_name(app) || !ordered(kind))
-		return failf(fs, RELEASE_EINVAL, "invalid app or kind");
 	fs->damage = 0;
 	rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
 	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
@@ -350,6 +360,33 @@ static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 		rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
 	}
 	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
+}
+
+static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
+		   release_record_fn fn, void *payload)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	int rc;
+
+	if (!valid_app_name(app) || !ordered(kind))
+		return failf(fs, RELEASE_EINVAL, "invalid app or kind");
+	if (fs->see_pending) {
+		fs->damage = 0;
+		if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+			return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
+		rc = pending_scan(fs, a, app, kind, before, limit, fn, payload, scan_applied);
+		if (rc != 1)
+			return rc;
+	}
+	return scan_applied(fs, app, kind, before, limit, fn, payload);
+}
+
+/* Whether this handle's reads are for a write (the core's, around reading
+ * what it builds on and committing): they then see pending runs. */
+void file_see_pending(void *ctx, int on)
+{
+	((struct fstore *)ctx)->see_pending = on;
 }
 
 /* Whether a put may go ahead: RELEASE_ECONFLICT when the key or seq is

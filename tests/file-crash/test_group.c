@@ -10,7 +10,12 @@
  * - a failed sync cuts every pending run off: each waiting commit fails,
  *   none of them is ever read back, and the next commit succeeds;
  * - a commit that conflicts with a pending run returns only once that run
- *   is applied, so that a read after it sees what it conflicted with.
+ *   is applied, so that a read after it sees what it conflicted with;
+ * - through the public API: an env change is drafted on a pending release
+ *   (so writers of one app share syncs too), is acknowledged only with it
+ *   and fails with it; one that finds nothing to change in a pending
+ *   release waits for it; listing never shows a pending release; a run
+ *   left pending by a killed writer is made visible by the next read.
  *
  * This program defines fdatasync(), which the library reaches through its
  * PLT: the definition counts the calls and can hold the next one at a gate
@@ -20,6 +25,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -32,6 +39,7 @@
 
 static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_pipe = -1; /* told (one byte) when a sync stops at the gate */
 static int gate_armed;   /* the next fdatasync stops at the gate */
 static int gate_waiting; /* one is stopped there */
 static int gate_open;    /* let it through */
@@ -52,6 +60,8 @@ int fdatasync(int fd)
 		gate_armed = 0;
 		gate_waiting = 1;
 		pthread_cond_broadcast(&gate_cv);
+		if (gate_pipe >= 0 && write(gate_pipe, "s", 1) != 1)
+			abort();
 		while (!gate_open)
 			pthread_cond_wait(&gate_cv, &gate_mu);
 		gate_waiting = 0;
@@ -375,6 +385,209 @@ static void a_read_while_a_sync_fails_never_applies_the_pending_runs(void **stat
 	teardown(state);
 }
 
+/* ------------------------------------------------- through the public API */
+
+static release_store *store_open(void)
+{
+	release_store *st;
+	int rc = release_store_open(&st, uri, NULL);
+
+	if (rc != 0)
+		fail_msg("opening %s: %d: %s", uri, rc, release_store_errmsg(NULL));
+	return st;
+}
+
+/* An env change made in a thread of its own, through its own store. */
+struct envjob {
+	pthread_t t;
+	release_store *st;
+	const char *pair;
+	int rc;
+	uint64_t version;
+	int done;
+	pthread_mutex_t mu;
+};
+
+static void *envjob_run(void *arg)
+{
+	struct envjob *j = arg;
+	release *r = NULL;
+	int rc = release_env_set(j->st, "web", &j->pair, 1, &r);
+
+	pthread_mutex_lock(&j->mu);
+	j->rc = rc;
+	j->version = r ? release_version(r) : 0;
+	j->done = 1;
+	pthread_mutex_unlock(&j->mu);
+	release_free(r);
+	return NULL;
+}
+
+static void envjob_start(struct envjob *j, const char *pair)
+{
+	memset(j, 0, sizeof *j);
+	pthread_mutex_init(&j->mu, NULL);
+	j->pair = pair;
+	j->st = store_open();
+	assert_int_equal(pthread_create(&j->t, NULL, envjob_run, j), 0);
+}
+
+static int envjob_done(struct envjob *j)
+{
+	int done;
+
+	pthread_mutex_lock(&j->mu);
+	done = j->done;
+	pthread_mutex_unlock(&j->mu);
+	return done;
+}
+
+static int envjob_end(struct envjob *j)
+{
+	assert_int_equal(pthread_join(j->t, NULL), 0);
+	release_store_close(j->st);
+	pthread_mutex_destroy(&j->mu);
+	return j->rc;
+}
+
+/* The versions and the value of key of the app's releases, newest first,
+ * as a new store reads them: "3:B=2 2:A=1". */
+static const char *history(const char *key)
+{
+	static char out[512];
+	release_store *st = store_open();
+	release_iter *it;
+	const release *r;
+	size_t used = 0;
+
+	out[0] = '\0';
+	assert_int_equal(release_list(st, "web", NULL, &it), 0);
+	while (release_iter_next(it, &r) == 0) {
+		const char *v = release_env_get(r, key);
+
+		used += (size_t)snprintf(out + used, sizeof out - used, "%s%llu:%s", used ? " " : "",
+					 (unsigned long long)release_version(r), v ? v : "-");
+	}
+	release_iter_free(it);
+	release_store_close(st);
+	return out;
+}
+
+/* An app with one release (A=0), then an env change A=1 whose sync stops
+ * at the gate. */
+static void start_pending_env(struct envjob *first)
+{
+	release_store *st = store_open();
+	const char *pair = "A=0";
+
+	assert_int_equal(release_app_create(st, "web", NULL), 0);
+	assert_int_equal(release_env_set(st, "web", &pair, 1, NULL), 0);
+	release_store_close(st);
+	gate_arm();
+	envjob_start(first, "A=1");
+	gate_wait_held();
+}
+
+/* A second writer drafts its release on the pending one (it keeps A=1),
+ * and is acknowledged only with it; nobody lists either before. */
+static void an_env_change_builds_on_a_pending_release_and_waits_for_it(void **state)
+{
+	struct envjob first, second;
+
+	setup(state);
+	start_pending_env(&first);
+	envjob_start(&second, "B=2");
+	sleep_ms(100);
+	assert_false(envjob_done(&second));
+	assert_string_equal(history("A"), "1:0"); /* a listing sees neither */
+
+	gate_release(0);
+	assert_int_equal(envjob_end(&first), 0);
+	assert_int_equal(envjob_end(&second), 0);
+	assert_int_equal(second.version, 3);
+	assert_string_equal(history("A"), "3:1 2:1 1:0");
+	assert_string_equal(history("B"), "3:2 2:- 1:-");
+	teardown(state);
+}
+
+/* When the sync fails, the change built on the pending release fails too:
+ * nothing of either is ever read. */
+static void an_env_change_built_on_a_pending_release_fails_with_it(void **state)
+{
+	struct envjob first, second;
+	release_store *st;
+	const char *pair = "C=3";
+
+	setup(state);
+	start_pending_env(&first);
+	envjob_start(&second, "B=2");
+	sleep_ms(100);
+
+	gate_release(1);
+	assert_int_equal(envjob_end(&first), RELEASE_EIO);
+	assert_int_equal(envjob_end(&second), RELEASE_EIO);
+	assert_string_equal(history("A"), "1:0");
+	st = store_open();
+	assert_int_equal(release_env_set(st, "web", &pair, 1, NULL), 0);
+	release_store_close(st);
+	assert_string_equal(history("A"), "2:0 1:0"); /* on the last durable one */
+	teardown(state);
+}
+
+/* A change that finds nothing to do in a pending release is acknowledged
+ * only once that release is durable, and fails if it is cut off. */
+static void an_env_change_with_nothing_to_do_waits_for_the_pending_release(void **state)
+{
+	struct envjob first, second;
+
+	setup(state);
+	start_pending_env(&first);
+	envjob_start(&second, "A=1");
+	sleep_ms(100);
+	assert_false(envjob_done(&second));
+
+	gate_release(1);
+	assert_int_equal(envjob_end(&first), RELEASE_EIO);
+	assert_int_equal(envjob_end(&second), RELEASE_EIO);
+	assert_string_equal(history("A"), "1:0");
+	teardown(state);
+}
+
+/* A writer killed with its run pending (appended, never synced) leaves it
+ * to the next read, which syncs it and shows it. */
+static void a_run_a_killed_writer_left_pending_is_shown_by_the_next_read(void **state)
+{
+	int fds[2];
+	char c;
+	pid_t pid;
+	struct backend b;
+
+	setup(state);
+	backend_open(&b);
+	assert_int_equal(put_build(&b, "b0", 1, "zero"), 0);
+	backend_close(&b);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct backend mine;
+
+		close(fds[0]);
+		gate_pipe = fds[1];
+		gate_arm();
+		backend_open(&mine);
+		put_build(&mine, "b1", 2, "one"); /* stops at the gate for good */
+		_exit(1);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &c, 1), 1); /* its sync is at the gate */
+	close(fds[0]);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_string_equal(read_build("b1"), "one");
+	teardown(state);
+}
+
 #define THREADS 4
 #define PER_THREAD 40
 
@@ -446,6 +659,10 @@ int main(void)
 		cmocka_unit_test(a_failed_sync_cuts_off_every_pending_run),
 		cmocka_unit_test(a_read_while_a_sync_fails_never_applies_the_pending_runs),
 		cmocka_unit_test(commits_of_several_threads_share_syncs),
+		cmocka_unit_test(an_env_change_builds_on_a_pending_release_and_waits_for_it),
+		cmocka_unit_test(an_env_change_built_on_a_pending_release_fails_with_it),
+		cmocka_unit_test(an_env_change_with_nothing_to_do_waits_for_the_pending_release),
+		cmocka_unit_test(a_run_a_killed_writer_left_pending_is_shown_by_the_next_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
