@@ -137,9 +137,15 @@ static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t *cover
 		errno = err;
 		rc = sys_fail(fs, a->name, "syncing the log");
 	} else if (rc == 0 && a->log_gen == gen) {
-		/* The runs past covered were appended during the sync. */
-		if ((rc = apply_upto(fs, a, size)) == 0 &&
-		    (rc = write_state(fs, a, &a->st, 0)) == 0)
+		/* The runs past covered were appended during the sync. Damaged
+		 * indexes are rebuilt from the log (which syncs and applies
+		 * every pending run). */
+		rc = apply_upto(fs, a, size);
+		if (rc == FS_DAMAGED)
+			rc = reindex(fs, a);
+		else if (rc == 0)
+			rc = write_state(fs, a, &a->st, 0);
+		if (rc == 0)
 			after_write(fs, a);
 	}
 	unlock_app(fs, a);

@@ -64,12 +64,17 @@ int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
 		    (rc = write_absent(fs, a, a->idx[which], a->st.top[which] + 1, r->seq - 1)) != 0)
 			return rc;
 		if (r->seq <= a->st.top[which]) {
-			struct ent old;
+			/* The entry replaced, for the count of dead bytes only: one
+			 * that fails its check (a torn write the replay repairs)
+			 * counts nothing. */
+			unsigned char b[IDX_ENT];
+			uint64_t old;
 
-			if ((rc = read_ent(fs, a, which, r->seq, &old)) != 0)
-				return rc;
-			if (old.off && old.off != r->off)
-				add_dead(st, r, old.len + (r->op == OP_DELETE ? r->len : 0));
+			if (pread_full(a->idx[which], b, sizeof b, IDX_HDR + (r->seq - 1) * IDX_ENT) ==
+				    IDX_ENT &&
+			    get_u32(b + 20) == ent_crc(b, r->seq) && (old = get_u64(b)) != 0 &&
+			    old != r->off)
+				add_dead(st, r, get_u32(b + 16) + (r->op == OP_DELETE ? r->len : 0));
 		}
 		/* A key is removed while its entry still confirms it. */
 		if (r->op == OP_DELETE && (rc = key_remove(fs, a, r->kind, r->key)) != 0)
