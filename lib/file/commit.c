@@ -69,8 +69,9 @@ static int load_pending(struct plan *p)
 		const struct prec *q = &p->pend.r[i];
 		int which = q->kind == RELEASE_KIND_RELEASE;
 
+		/* (a forged tail may delete what is absent: never below 0) */
 		if (q->kind == RELEASE_KIND_META)
-			p->meta_n = p->meta_n + (q->op == OP_PUT) - (q->op == OP_DELETE);
+			p->meta_n = p->meta_n + (q->op == OP_PUT) - (q->op == OP_DELETE && p->meta_n);
 		else if (q->op != OP_DELETE)
 			p->pend_indexed++;
 		if (ordered(q->kind) && q->seq > p->top[which])
@@ -276,7 +277,7 @@ static int plan_op(struct plan *p, size_t i)
 					     kind_names[o->kind], (unsigned long long)o->seq);
 			if (o->seq > p->top[which])
 				p->top[which] = o->seq;
-		} else if (p->meta_n == META_SLOTS) {
+		} else if (p->meta_n >= META_SLOTS) {
 			return invalid(p, i, "makes too many META records");
 		}
 		plan_write(p, v, OP_PUT, o->seq, o->data, o->len);
@@ -289,7 +290,7 @@ static int plan_op(struct plan *p, size_t i)
 				     kind_names[o->kind], o->key);
 		if (o->op == RELEASE_OP_CHECK || (!v->present && !o->data))
 			return 0; /* nothing to write */
-		if (!v->present && p->meta_n == META_SLOTS)
+		if (!v->present && p->meta_n >= META_SLOTS)
 			return invalid(p, i, "makes too many META records");
 		plan_write(p, v, !v->present ? OP_PUT : o->data ? OP_REPLACE : OP_DELETE, v->seq,
 			   o->data, o->len);

@@ -94,6 +94,7 @@ int compact_log(struct fstore *fs, struct fapp *a)
 		st.log_gen = gen_log;
 		st.idx_gen = gen_idx;
 		st.indexed_len = st.synced_len = end;
+		st.durable_len = 0; /* a length of the old log */
 		st.dead = 0;
 		memcpy(st.boot_id, fs->boot_id, sizeof st.boot_id);
 		st.counter = a->st.counter;

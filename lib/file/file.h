@@ -37,18 +37,22 @@
  * From before its append until its run is durable a commit shares byte 2
  * of lock. Then it looks at the state: its run applied (indexed_len reaches
  * its end: another's sync covered it) means done; else, if nobody holds the
- * sync lock (byte 1), it takes it and leads: notes the log's length,
- * fdatasyncs, and under the append lock applies the complete runs that end
- * within that length and publishes the state; else it looks again after a
+ * sync lock (byte 1), it takes it and leads: notes the cut count and the
+ * log's length, fdatasyncs, and under the append lock, unless the log was
+ * cut meanwhile (the bytes it synced may not be the ones there now),
+ * records in the state how far whole runs are now durable (durable_len),
+ * applies those runs and publishes the state; else it looks again after a
  * short pause (the locks are not fair, and a commit whose run a leader
  * covered must not queue behind newer leaders). So one fdatasync serves
  * every run appended while the one before was running, by threads or
- * processes, and readers see only what is synced. If the fdatasync fails,
- * the leader cuts the log back to indexed_len (no run there was
- * acknowledged) and counts the cut in the state (cuts), which tells the
- * waiting commits that their runs are gone. A call that must see the log
- * whole under the append lock (a single-record write, a repair, a reindex)
- * syncs and applies the pending runs itself first; a read that finds runs
+ * processes, and readers see only what is synced. Every cut of the log
+ * past indexed_len (a torn run, a failed append, a failed sync) counts in
+ * the state before anything is appended again. If a leader's fdatasync
+ * fails, it cuts the log back to durable_len or indexed_len, whichever is
+ * further (nothing past it was acknowledged), which tells the waiting
+ * commits that their runs are gone. A call that must see the log whole
+ * under the append lock (a single-record write, a repair, a reindex) syncs
+ * and applies the pending runs itself first; a read that finds runs
  * pending with byte 2 free (their writers died) and nobody syncing leads a
  * sync of them. Compaction runs only with nothing pending.
  *
@@ -109,8 +113,9 @@
  * they were last fsync'ed (synced_len), the boot id of the machine that wrote
  * them, counts for the hash index and compaction, up to 16 small META
  * records (key -> log offset), the highest seq in each seq index (a shorter
- * index file is damage, not an empty tail), the count of pending cuts (see
- * group commit), and a CRC. Writers overwrite
+ * index file is damage, not an empty tail), the count of cuts of the log
+ * past indexed_len and the length a group's sync made durable (see group
+ * commit), and a CRC. Writers overwrite
  * both copies, the older first, so a torn write leaves one intact and damage
  * to one later leaves the other; readers take the newer valid copy.
  *
@@ -142,7 +147,10 @@
  *   with more of the log acknowledged wins).
  * - Once a record is appended and synced the call has succeeded: a failure
  *   while updating the derived files afterwards leaves them behind the log,
- *   to be replayed by the next call, and is not reported.
+ *   to be replayed by the next call, and is not reported. In a group, a run
+ *   is synced once the leader has recorded durable_len past it; no cut
+ *   ever goes below durable_len, and damage below it is corruption, as
+ *   below indexed_len.
  * - Compaction writes new log and index files under new generations, fsyncs
  *   them and the directory, then switches the state; readers keep using the
  *   old files they have open and never wait.
@@ -223,7 +231,8 @@ struct state {
 	uint64_t keys_cap, keys_used;
 	uint64_t top[2]; /* highest seq indexed: builds, releases */
 	uint64_t owner;  /* hash of the app's name; 0 in states written by 1.0.0 */
-	uint64_t cuts;   /* times pending runs were cut off after a failed sync */
+	uint64_t cuts;   /* times the log was cut past indexed_len (group commit) */
+	uint64_t durable_len; /* the log is synced up to here, whole runs (or 0) */
 	char boot_id[40];
 	uint32_t meta_n;
 	struct meta_slot meta[META_SLOTS];
@@ -237,6 +246,7 @@ struct fapp {
 	uint64_t used; /* LRU tick */
 	int locked;
 	int replaying;        /* the index is mid-replay: nothing may call it synced */
+	int rebuilding;       /* mid-reindex: the state is published at its end */
 	uint64_t known_top[2]; /* during a rebuild, the top the state had before */
 	/* A log found damaged where a rebuild cannot pass: not tried again
 	 * until the log changes. */
@@ -414,6 +424,8 @@ int flush_pending(struct fstore *fs, struct fapp *a);
 int mark_pending(struct fstore *fs, struct fapp *a, int on);
 int pending_owned(struct fstore *fs, struct fapp *a);
 int cut_pending(struct fstore *fs, struct fapp *a);
+int cut_log(struct fstore *fs, struct fapp *a, uint64_t off, int publish);
+uint64_t acked_len(const struct state *st);
 int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t);
 void after_write(struct fstore *fs, struct fapp *a);
 

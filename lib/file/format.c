@@ -31,6 +31,7 @@ static void encode_state(const struct state *s, unsigned char *b)
 	put_u64(b + 1416, s->top[1]);
 	put_u64(b + 1424, s->owner);
 	put_u64(b + 1432, s->cuts);
+	put_u64(b + 1440, s->durable_len);
 	put_u32(b + STATE_COPY - 4, crc32c(0, b, STATE_COPY - 4));
 }
 
@@ -66,6 +67,7 @@ static int decode_state(const unsigned char *b, struct state *s)
 	s->top[1] = get_u64(b + 1416);
 	s->owner = get_u64(b + 1424);
 	s->cuts = get_u64(b + 1432);
+	s->durable_len = get_u64(b + 1440);
 	/* A copy that passes its checksum may still have been written by
 	 * something else: refuse what this code would never have written. */
 	if (!s->log_gen || !s->idx_gen || !s->keys_gen || s->indexed_len < LOG_HDR ||

@@ -63,17 +63,30 @@ int try_lock_sync(struct fstore *fs, struct fapp *a)
 	return sync_lock_op(fs, a, F_WRLCK, 0);
 }
 
+/*
+ * Under the append lock, with the state read: cuts the log at off (past
+ * what was acknowledged), counting the cut in the state, published now
+ * (publish) or by the caller before the lock is let go, so that a leader
+ * whose sync began before it never applies what is appended after it.
+ */
+int cut_log(struct fstore *fs, struct fapp *a, uint64_t off, int publish)
+{
+	if (ftruncate(a->log, (off_t)off) != 0)
+		return sys_fail(fs, a->name, "cutting the log");
+	a->st.cuts++;
+	if (fdatasync_retry(a->log) != 0)
+		return sys_fail(fs, a->name, "cutting the log");
+	return publish ? write_state(fs, a, &a->st, 0) : 0;
+}
+
 /* Under the append lock, with the state read: cuts the pending runs off
- * after a failed sync. None was acknowledged, and the page cache may hold
+ * after a failed sync. None was acknowledged (a leader's sync that covered
+ * some moved durable_len past them first), and the page cache may hold
  * pages of them the disk never got, which must not be read back as
  * written. The count of cuts tells their waiting commits. */
 int cut_pending(struct fstore *fs, struct fapp *a)
 {
-	if (ftruncate(a->log, (off_t)a->st.indexed_len) != 0)
-		return sys_fail(fs, a->name, "cutting off unsynced commits");
-	fdatasync_retry(a->log);
-	a->st.cuts++;
-	return write_state(fs, a, &a->st, 0);
+	return cut_log(fs, a, acked_len(&a->st), 1);
 }
 
 /* Under the append lock, with the state read: makes the pending runs
@@ -110,14 +123,48 @@ void after_write(struct fstore *fs, struct fapp *a)
 }
 
 /*
- * The leader's turn, under the sync lock: one fdatasync for every run
- * appended so far, then those of them it covered applied and published.
- * gen is the log generation the waiting commit appended to; *covered gets
- * the length of it the sync made durable (0 when it failed). Once that is
- * done, a failure to apply is the next call's to repair (it finds the runs
- * pending, and applies them), not this one's to report.
+ * Where the whole runs from off that end by limit end, read from their
+ * headers alone (nothing is allocated: this runs past the commit point,
+ * where nothing may fail). Their checksums are checked when applied.
  */
-static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t *covered)
+static uint64_t whole_runs(struct fapp *a, uint64_t off, uint64_t limit)
+{
+	uint64_t end = off;
+
+	for (size_t k = 0; off + REC_HDR <= limit; k++) {
+		unsigned char h[REC_HDR];
+		uint64_t next;
+
+		if (pread_full(a->log, h, sizeof h, off) != REC_HDR ||
+		    get_u32(h) != (k == 0 ? REC_MAGIC : REC_CONT) || (h[11] & ~REC_MORE) != 0 ||
+		    h[10] < 1 || h[10] > KEY_MAX || get_u32(h + 12) > DATA_MAX || k == RELEASE_COMMIT_MAX)
+			break;
+		next = off + REC_HDR + h[10] + get_u32(h + 12);
+		if (next > limit)
+			break;
+		off = next;
+		if (h[11] & REC_MORE)
+			continue;
+		end = off; /* the run ends here; the next one starts */
+		k = (size_t)-1;
+	}
+	return end;
+}
+
+/*
+ * The leader's turn, under the sync lock: one fdatasync for every run
+ * appended so far, then those of them it covered recorded as durable,
+ * applied and published. gen is the log generation the waiting commit
+ * appended to, cuts the count of cuts read before the log's length was
+ * taken; *covered gets how far whole runs are durable now (0 when the sync
+ * failed, or the log was cut meanwhile: what was synced may not be what is
+ * there now). The sync is the commit point of the runs it covers: what
+ * follows (recording durable_len, applying, publishing) is best effort, a
+ * failure there the next call's to repair (it finds the runs pending, and
+ * applies them), not this one's to report.
+ */
+static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t cuts,
+		uint64_t *covered)
 {
 	uint64_t size = file_size(a->log);
 	int rc, err = 0;
@@ -125,28 +172,40 @@ static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t *cover
 	*covered = 0;
 	if (fdatasync_retry(a->log) != 0)
 		err = errno ? errno : EIO;
-	else
-		*covered = size;
 	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
 		return rc;
-	rc = recover_pending(fs, a);
 	if (err) {
 		/* What the sync failed on is unknown: every pending run goes. */
-		if (rc == 0)
+		if (recover_pending(fs, a) == 0)
 			cut_pending(fs, a);
 		errno = err;
 		rc = sys_fail(fs, a->name, "syncing the log");
-	} else if (rc == 0 && a->log_gen == gen) {
-		/* The runs past covered were appended during the sync. Damaged
+	} else if ((rc = read_state(fs, a, &a->st)) > 0 && a->st.log_gen == gen &&
+		   a->log_gen == gen && a->st.cuts == cuts) {
+		uint64_t end = whole_runs(a, a->st.indexed_len, size);
+
+		*covered = end;
+		rc = 0;
+		/* Recorded first, so that no later cut goes below them. */
+		if (end > a->st.durable_len) {
+			a->st.durable_len = end;
+			write_state(fs, a, &a->st, 0);
+		}
+		/* The runs past end were appended during the sync. Damaged
 		 * indexes are rebuilt from the log (which syncs and applies
 		 * every pending run). */
-		rc = apply_upto(fs, a, size);
-		if (rc == FS_DAMAGED)
-			rc = reindex(fs, a);
-		else if (rc == 0)
-			rc = write_state(fs, a, &a->st, 0);
-		if (rc == 0)
-			after_write(fs, a);
+		if (recover_pending(fs, a) == 0) {
+			int arc = apply_upto(fs, a, end);
+
+			if (arc == FS_DAMAGED)
+				arc = reindex(fs, a);
+			else if (arc == 0)
+				arc = write_state(fs, a, &a->st, 0);
+			if (arc == 0)
+				after_write(fs, a);
+		}
+	} else if (rc > 0) {
+		rc = 0; /* cut or compacted meanwhile: nothing covered */
 	}
 	unlock_app(fs, a);
 	return public_rc(rc);
@@ -158,7 +217,9 @@ int flush_pending(struct fstore *fs, struct fapp *a)
 {
 	uint64_t covered;
 
-	return lead(fs, a, a->log_gen, &covered);
+	/* a->st is the state the read found the runs pending in: its cuts
+	 * were read before the log's length is. */
+	return lead(fs, a, a->st.log_gen, a->st.cuts, &covered);
 }
 
 /* Whether the run of t is still where its commit appended it (its first
@@ -193,6 +254,7 @@ static void pause_us(long us)
  */
 int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 {
+	uint64_t cuts = t->cuts;
 	long pause = 50;
 	int rc, leads = 0;
 
@@ -202,15 +264,18 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 
 		if ((rc = read_state(fs, a, &st)) <= 0)
 			return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the state vanished", a->name);
-		if (st.cuts != t->cuts) {
-			/* A failed sync cut pending runs: this one survived only
-			 * if it had been applied before. */
-			if (st.log_gen == t->gen && st.indexed_len >= t->end && t->start &&
-			    run_there(a, t))
-				return 0;
-			return failf(fs, RELEASE_EIO, "app '%s': the log could not be synced; the "
-				     "commit was cut off%s", a->name,
-				     st.log_gen == t->gen ? "" : " or compacted (read back to tell)");
+		if (st.cuts != cuts) {
+			/* The log was cut since: past a torn run of a writer that
+			 * died, or past what was acknowledged after a failed sync.
+			 * A cut never splits a whole run, so this one is gone
+			 * unless its first record is still where it was. (What a
+			 * commit that only checked rests on cannot be told.) */
+			if (st.log_gen != t->gen || !t->start || !run_there(a, t) ||
+			    file_size(a->log) < t->end)
+				return failf(fs, RELEASE_EIO, "app '%s': the log could not be synced; "
+					     "the commit was cut off%s", a->name,
+					     st.log_gen == t->gen ? "" : " or compacted (read back to tell)");
+			cuts = st.cuts;
 		}
 		/* Compaction runs only with nothing pending: a log replaced
 		 * since holds the run, applied. */
@@ -228,9 +293,10 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 			continue;
 		}
 		leads++;
-		rc = lead(fs, a, t->gen, &covered);
+		rc = lead(fs, a, t->gen, st.cuts, &covered);
 		lock_sync(fs, a, F_UNLCK);
+		/* Durable, and recorded so: pending for the next call. */
 		if (rc != 0)
-			return covered >= t->end ? 0 : rc; /* durable: pending for the next call */
+			return covered >= t->end ? 0 : rc;
 	}
 }

@@ -109,11 +109,11 @@ int check_sizes(struct fstore *fs, struct fapp *a)
 {
 	uint64_t log = file_size(a->log);
 
-	if (log < a->st.indexed_len)
+	if (log < acked_len(&a->st))
 		return failf(fs, RELEASE_ECORRUPT,
 			     "app '%s': log.%llu ends at byte %llu, but %llu bytes were acknowledged",
 			     a->name, (unsigned long long)a->log_gen, (unsigned long long)log,
-			     (unsigned long long)a->st.indexed_len);
+			     (unsigned long long)acked_len(&a->st));
 	for (int w = 0; w < 2; w++)
 		if (file_size(a->idx[w]) < IDX_HDR + a->st.top[w] * IDX_ENT)
 			return damaged(fs, a, "%s.%llu ends at byte %llu, before its entry %llu",

@@ -172,8 +172,11 @@ int append_run(struct fstore *fs, struct fapp *a, uint64_t start, const struct w
 		rc = sys_fail(fs, a->name, "appending to log");
 	if (rc != 0 && wrote) {
 		/* Whatever reached the file is unacknowledged: drop it. */
-		if (ftruncate(a->log, (off_t)start) == 0)
-			fdatasync_retry(a->log);
+		char msg[sizeof fs->errmsg];
+
+		memcpy(msg, fs->errmsg, sizeof msg);
+		cut_log(fs, a, start, 1);
+		memcpy(fs->errmsg, msg, sizeof msg);
 	}
 	free(b);
 	return rc;

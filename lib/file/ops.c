@@ -100,9 +100,13 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 		if (rc < 0)
 			return rc;
 		if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
+			/* The replay after a reboot (pending runs stay for the
+			 * sync below, as their writers may be alive: a boot id
+			 * made up where the system has none changes without
+			 * one). */
 			if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
 				return rc;
-			rc = recover_app(fs, a, 0);
+			rc = recover_pending(fs, a);
 			unlock_app(fs, a);
 			if (rc != 0)
 				return rc;

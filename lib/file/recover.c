@@ -5,6 +5,13 @@
  */
 #include "file.h"
 
+/* How much of the log was acknowledged: every byte below it is a record
+ * that must be there. */
+uint64_t acked_len(const struct state *st)
+{
+	return st->durable_len > st->indexed_len ? st->durable_len : st->indexed_len;
+}
+
 /* Counts the bytes that r makes dead (the record it replaces, and a
  * deletion's own) for compaction: never more than the log before it holds. */
 static void add_dead(struct state *st, const struct rec *r, uint64_t bytes)
@@ -196,9 +203,10 @@ static int apply_run(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t n
  * by limit (every one, when limit is UINT64_MAX) are applied to the indexes
  * and indexed_len moves past them; without, the runs are only checked (the
  * pending ones). Either way a torn run at the end is cut off whole. */
-static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply, uint64_t limit)
+static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply, uint64_t limit,
+		      uint64_t *reached)
 {
-	uint64_t end = file_size(a->log), acked = a->st.indexed_len;
+	uint64_t end = file_size(a->log), acked = acked_len(&a->st);
 	int rc = 0;
 
 	if (end < acked)
@@ -229,7 +237,7 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply
 			char msg[sizeof fs->errmsg];
 
 			strcpy(msg, fs->errmsg);
-			/* Below indexed_len every run was acknowledged: damage
+			/* Below acked every run was acknowledged: damage
 			 * there is corruption, never a torn append. So is a tail
 			 * the index knows of (entries are written only after the
 			 * run is synced), which a damaged state copy may hide, and
@@ -240,10 +248,14 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply
 				strcpy(fs->errmsg, msg);
 				return RELEASE_ECORRUPT;
 			}
-			/* An append that never completed: it was never acknowledged. */
-			if (ftruncate(a->log, (off_t)off) != 0 || fdatasync_retry(a->log) != 0)
-				return sys_fail(fs, a->name, "cutting a torn log tail");
-			rc = 0;
+			/* An append that never completed: it was never
+			 * acknowledged. Everything before it is applied (with
+			 * apply), so the state published with the cut is whole;
+			 * a rebuild publishes its own at its end. */
+			if (apply)
+				a->st.indexed_len = off;
+			if ((rc = cut_log(fs, a, off, !a->rebuilding)) != 0)
+				return rc;
 			break;
 		}
 		if (rc != 0)
@@ -256,6 +268,8 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply
 	}
 	if (apply)
 		a->st.indexed_len = off;
+	if (reached)
+		*reached = off;
 	return 0;
 }
 
@@ -264,7 +278,7 @@ static int replay(struct fstore *fs, struct fapp *a, uint64_t off, int apply, ui
 	int rc;
 
 	a->replaying = 1;
-	rc = replay_log(fs, a, off, apply, limit);
+	rc = replay_log(fs, a, off, apply, limit, NULL);
 	a->replaying = 0;
 	return rc;
 }
@@ -383,7 +397,7 @@ int reindex(struct fstore *fs, struct fapp *a)
 
 	if (synced != 0)
 		return synced;
-	if (end < old.indexed_len)
+	if (end < acked_len(&old))
 		return check_sizes(fs, a);
 	if (a->bad_log_gen == a->log_gen && a->bad_log_size == end) {
 		/* This log failed a rebuild already and has not changed. */
@@ -419,7 +433,9 @@ int reindex(struct fstore *fs, struct fapp *a)
 	/* A compacted log may start far above seq 1. */
 	a->known_top[0] = old.top[0];
 	a->known_top[1] = old.top[1];
+	a->rebuilding = 1;
 	rc = replay(fs, a, LOG_HDR, 1, UINT64_MAX);
+	a->rebuilding = 0;
 	a->known_top[0] = a->known_top[1] = 0;
 	if (rc == RELEASE_ECORRUPT) {
 		a->bad_log_gen = a->log_gen;
@@ -485,13 +501,15 @@ static int settle(struct fstore *fs, struct fapp *a, int keep_pending)
 {
 	int rc;
 
-	if (file_size(a->log) < a->st.indexed_len)
+	if (file_size(a->log) < acked_len(&a->st))
 		return check_sizes(fs, a);
 	if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
 		/* Index writes since the last checkpoint may have died with the
-		 * page cache: replaying since then rewrites them. Whatever the
-		 * log holds survived the reboot, pending runs too. */
-		if ((rc = replay(fs, a, a->st.synced_len, 1, UINT64_MAX)) != 0 ||
+		 * page cache: replaying since then rewrites them, up to what
+		 * was acknowledged. Pending runs past it are left to a sync, as
+		 * always: a boot id may change without a reboot (one made up
+		 * where the system gives none), with their writers alive. */
+		if ((rc = replay(fs, a, a->st.synced_len, 1, acked_len(&a->st))) != 0 ||
 		    (rc = checkpoint_app(fs, a)) != 0)
 			return rc;
 	}

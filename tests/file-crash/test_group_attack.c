@@ -1,23 +1,28 @@
 /*
- * The file store's group commit under attack, through the raw backend
- * (release_storage_open("file:DIR")) with handles of one process: what a
- * commit may confirm while other commits' runs are pending, and what a
- * failed sync leaves of it.
+ * The file store's group commit under attack: moments at which the log
+ * shrinks or a sync fails while another commit's sync is running, a
+ * writer dead in the middle of an append, a commit whose sync succeeded
+ * but whose records could not be applied yet. Through the raw backend
+ * (release_storage_open("file:DIR")), with handles of one process.
  *
  * This program defines fdatasync(), which the library reaches through its
- * PLT: the definition follows a short script, one step per call: pass,
- * fail with EIO, sync and then stop at a gate until the test lets it
- * return, or stop at the gate and then fail.
+ * PLT: the definition counts the calls and follows a short script, one
+ * step per call: pass, fail with EIO, or sync and then stop at a gate
+ * until the test lets it return.
  */
 #include "harness.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +37,7 @@ static enum step script[8];
 static int script_n;
 static int gate_waiting; /* a call is stopped at the gate */
 static int gate_open;    /* let it return */
+static unsigned long syncs;
 
 int fdatasync(int fd)
 {
@@ -42,6 +48,7 @@ int fdatasync(int fd)
 	if (!real)
 		*(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
 	pthread_mutex_lock(&gate_mu);
+	syncs++;
 	if (script_n) {
 		s = script[0];
 		memmove(script, script + 1, (size_t)--script_n * sizeof script[0]);
@@ -66,6 +73,31 @@ int fdatasync(int fd)
 	if (s == HOLD_FAIL)
 		errno = EIO;
 	return rc;
+}
+
+/* With hide_boot_id the machine has no boot id to read (no /proc): the
+ * library then gives every handle one of its own. */
+static int hide_boot_id;
+
+int open64(const char *path, int flags, ...)
+{
+	static int (*real)(const char *, int, ...);
+	mode_t mode = 0;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "open64");
+	if (flags & O_CREAT) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (hide_boot_id && strcmp(path, "/proc/sys/kernel/random/boot_id") == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	return real(path, flags, mode);
 }
 
 static void script_add(enum step s)
@@ -96,6 +128,16 @@ static void gate_release(void)
 	gate_open = 1;
 	pthread_cond_broadcast(&gate_cv);
 	pthread_mutex_unlock(&gate_mu);
+}
+
+static unsigned long sync_count(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&gate_mu);
+	n = syncs;
+	pthread_mutex_unlock(&gate_mu);
+	return n;
 }
 
 /* ------------------------------------------------------------- the store */
@@ -148,6 +190,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	script_clear();
+	hide_boot_id = 0;
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }
@@ -212,6 +255,23 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Waits (up to five seconds) until the log is size bytes long. */
+static void wait_log_size(long size)
+{
+	for (int i = 0; i < 5000 && log_size() != size; i++)
+		sleep_ms(1);
+	assert_int_equal(log_size(), size);
+}
+
+/* Takes (F_WRLCK) or drops (F_UNLCK) a byte of the app's lock file as
+ * another process of the library would: 0 appending, 1 syncing. */
+static void lock_byte(int fd, short type, int byte)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1};
+
+	assert_int_equal(fcntl(fd, F_OFD_SETLKW, &fl), 0);
+}
+
 /* A commit made in a thread of its own, through its own handle. */
 struct job {
 	pthread_t t;
@@ -257,7 +317,220 @@ static void start_app(long *size)
 	*size = log_size();
 }
 
+/* The length of a put's record of build key with data. */
+static long rec_len(const char *key, const char *data)
+{
+	return 24 + (long)strlen(key) + (long)strlen(data);
+}
+
 /* ----------------------------------------------------------------- tests */
+
+/* A commit acknowledged is durable: some fdatasync began after its run was
+ * written. Here a writer died in the middle of an append (a torn record at
+ * the end of the log) while the commit before it waited for the sync lock;
+ * that commit's leader notes the log's length with the torn bytes in it and
+ * syncs; meanwhile a third commit cuts the torn tail off and appends its own
+ * shorter run in its place. The leader must not take that run for one its
+ * sync covered. */
+static void a_run_appended_where_a_torn_tail_was_cut_is_not_acknowledged_unsynced(void **state)
+{
+	struct job first, third;
+	long base, torn_at, after;
+	unsigned char torn[224];
+	unsigned long before;
+	int lockfd, logfd;
+
+	setup(state);
+	start_app(&base);
+	lockfd = open(app_path("lock"), O_RDWR | O_CLOEXEC);
+	assert_true(lockfd >= 0);
+
+	/* A leader of another process is syncing: commits queue behind it. */
+	lock_byte(lockfd, F_WRLCK, 1);
+	job_start(&first, "b1", 2, "one");
+	torn_at = base + rec_len("b1", "one");
+	wait_log_size(torn_at);
+
+	/* A writer appends, and dies 224 bytes into a longer record. */
+	lock_byte(lockfd, F_WRLCK, 0);
+	memset(torn, 0, sizeof torn);
+	torn[0] = 'L';
+	torn[1] = 'R';
+	torn[2] = 'R';
+	torn[3] = 'K';
+	torn[8] = 1;    /* put */
+	torn[9] = 2;    /* build */
+	torn[10] = 2;   /* key length */
+	torn[13] = 4;   /* 1024 bytes of data */
+	torn[16] = 9;   /* seq */
+	torn[24] = 'b';
+	torn[25] = '9';
+	logfd = open(app_path("log.1"), O_WRONLY | O_CLOEXEC);
+	assert_true(logfd >= 0);
+	assert_int_equal(pwrite(logfd, torn, sizeof torn, torn_at), (ssize_t)sizeof torn);
+	close(logfd);
+	lock_byte(lockfd, F_UNLCK, 0);
+
+	/* The first commit leads: notes the length, syncs, and stops. */
+	script_add(HOLD);
+	lock_byte(lockfd, F_UNLCK, 1);
+	gate_wait_held();
+
+	/* A third commit cuts the torn tail and appends in its place. */
+	job_start(&third, "b2", 3, "n");
+	after = torn_at + rec_len("b2", "n");
+	wait_log_size(after);
+	before = sync_count();
+
+	gate_release();
+	assert_int_equal(job_end(&first), 0);
+	if (job_end(&third) == 0)
+		assert_true(sync_count() > before); /* else its run was never synced */
+	close(lockfd);
+	teardown(state);
+}
+
+/* The same with the log cut by a failed sync: a single-record put finds a
+ * run pending while a group's sync is running, and its own sync of it
+ * fails, so it cuts the pending runs off; a commit then appends where they
+ * were. The group's leader must not apply that commit's run, written after
+ * its sync, as covered. */
+static void a_run_appended_after_a_cut_during_a_sync_is_not_acknowledged_unsynced(void **state)
+{
+	struct job first, third;
+	struct backend w;
+	long base;
+	unsigned long before;
+
+	setup(state);
+	start_app(&base);
+
+	script_add(HOLD);
+	job_start(&first, "b1", 2, "one");
+	gate_wait_held();
+
+	/* A single-record put: its sync of the pending run fails. */
+	script_add(FAIL);
+	backend_open(&w);
+	assert_int_equal(w.s->put(w.ctx, "web", RELEASE_KIND_BUILD, "b9", 9, "w", 1), RELEASE_EIO);
+	backend_close(&w);
+	assert_int_equal(log_size(), base);
+
+	job_start(&third, "b2", 3, "n");
+	wait_log_size(base + rec_len("b2", "n"));
+	before = sync_count();
+
+	gate_release();
+	assert_int_equal(job_end(&first), RELEASE_EIO); /* its run was cut off */
+	if (job_end(&third) == 0)
+		assert_true(sync_count() > before); /* else its run was never synced */
+	teardown(state);
+}
+
+/* A commit whose sync succeeded but whose records could not be applied yet
+ * (here the index file cannot grow) is acknowledged: its run is durable
+ * past indexed_len, for the next call to apply. A later commit whose sync
+ * fails must not cut it off with the unacknowledged runs. */
+static void an_acknowledged_run_not_yet_applied_survives_a_failed_sync(void **state)
+{
+	struct rlimit old, lim;
+	struct backend b;
+	long base;
+	int rc;
+
+	setup(state);
+	start_app(&base);
+
+	/* Build seq 40000 needs 960 kB of index; the log stays small. */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 256 * 1024;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+
+	backend_open(&b);
+	rc = put_build(&b, "b1", 40000, "one");
+	if (rc != 0) {
+		/* Not acknowledged: nothing to lose. */
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+		backend_close(&b);
+		teardown(state);
+		return;
+	}
+	/* The next commit's sync fails. */
+	script_add(FAIL);
+	assert_int_equal(put_build(&b, "b2", 3, "two"), RELEASE_EIO);
+	backend_close(&b);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+
+	assert_string_equal(read_build("b1"), "one");
+	teardown(state);
+}
+
+/* As above, with the failed sync's cut made while the leader's own sync
+ * runs, and the leader then failing to apply what it took for covered: its
+ * commit was cut off, and must not be acknowledged. */
+static void a_leader_whose_run_was_cut_during_its_sync_is_not_acknowledged(void **state)
+{
+	struct job first, third;
+	struct rlimit old, lim;
+	struct backend w;
+	long base;
+	int first_rc;
+
+	setup(state);
+	start_app(&base);
+
+	script_add(HOLD);
+	job_start(&first, "b1", 2, "one");
+	gate_wait_held();
+
+	script_add(FAIL);
+	backend_open(&w);
+	assert_int_equal(w.s->put(w.ctx, "web", RELEASE_KIND_BUILD, "b9", 9, "w", 1), RELEASE_EIO);
+	backend_close(&w);
+
+	/* A commit whose records the index cannot take yet (seq 40000 needs
+	 * 960 kB of it) appends where the cut run was. */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 256 * 1024;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	job_start(&third, "b2", 40000, "n");
+	wait_log_size(base + rec_len("b2", "n"));
+
+	gate_release();
+	first_rc = job_end(&first);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	job_end(&third);
+	if (first_rc == 0)
+		assert_string_equal(read_build("b1"), "one");
+	teardown(state);
+}
+
+/* On a machine without a boot id every handle counts as a new boot and
+ * replays the log: a reader must still not apply a pending run before it
+ * is synced, and a commit whose sync fails must fail. */
+static void without_a_boot_id_a_pending_run_is_not_read_before_its_sync(void **state)
+{
+	struct job first;
+	long base;
+
+	setup(state);
+	hide_boot_id = 1;
+	start_app(&base);
+
+	script_add(HOLD_FAIL);
+	job_start(&first, "b1", 2, "one");
+	gate_wait_held();
+	assert_string_equal(read_build("b1"), ""); /* nothing is synced yet */
+
+	gate_release();
+	assert_int_equal(job_end(&first), RELEASE_EIO);
+	assert_string_equal(read_build("b1"), "");
+	teardown(state);
+}
 
 static void *check_run(void *arg)
 {
@@ -301,6 +574,11 @@ static void a_check_does_not_confirm_bytes_of_a_run_whose_sync_then_fails(void *
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_run_appended_where_a_torn_tail_was_cut_is_not_acknowledged_unsynced),
+		cmocka_unit_test(a_run_appended_after_a_cut_during_a_sync_is_not_acknowledged_unsynced),
+		cmocka_unit_test(an_acknowledged_run_not_yet_applied_survives_a_failed_sync),
+		cmocka_unit_test(a_leader_whose_run_was_cut_during_its_sync_is_not_acknowledged),
+		cmocka_unit_test(without_a_boot_id_a_pending_run_is_not_read_before_its_sync),
 		cmocka_unit_test(a_check_does_not_confirm_bytes_of_a_run_whose_sync_then_fails),
 	};
 
