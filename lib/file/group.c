@@ -122,10 +122,35 @@ void after_write(struct fstore *fs, struct fapp *a)
 	}
 }
 
+/* Whether the record at off (header h) passes the checks read_rec makes,
+ * read in pieces: nothing is allocated. */
+static int rec_intact(struct fapp *a, uint64_t off, const unsigned char *h)
+{
+	uint32_t keylen = h[10], datalen = get_u32(h + 12), crc = crc32c(0, h + 8, REC_HDR - 8);
+	uint64_t seq = get_u64(h + 16), left = keylen + (uint64_t)datalen, at = off + REC_HDR;
+	unsigned char b[4096];
+
+	if (keylen < 1 || keylen > KEY_MAX || datalen > DATA_MAX || h[8] < OP_PUT ||
+	    h[8] > OP_DELETE || h[9] < RELEASE_KIND_META || h[9] > RELEASE_KIND_RELEASE ||
+	    (h[11] & ~REC_MORE) != 0 ||
+	    (ordered(h[9]) ? seq == 0 || seq >= SEQ_LIMIT : seq != 0))
+		return 0;
+	while (left > 0) {
+		size_t n = left < sizeof b ? (size_t)left : sizeof b;
+
+		if (pread_full(a->log, b, n, at) != (ssize_t)n)
+			return 0;
+		crc = crc32c(crc, b, n);
+		at += n;
+		left -= n;
+	}
+	return crc == get_u32(h + 4);
+}
+
 /*
- * Where the whole runs from off that end by limit end, read from their
- * headers alone (nothing is allocated: this runs past the commit point,
- * where nothing may fail). Their checksums are checked when applied.
+ * Where the whole, intact runs from off that end by limit end. Nothing is
+ * allocated: this runs past the commit point, where nothing may fail, and
+ * what it finds is recorded as acknowledged, so it must be records.
  */
 static uint64_t whole_runs(struct fapp *a, uint64_t off, uint64_t limit)
 {
@@ -136,11 +161,10 @@ static uint64_t whole_runs(struct fapp *a, uint64_t off, uint64_t limit)
 		uint64_t next;
 
 		if (pread_full(a->log, h, sizeof h, off) != REC_HDR ||
-		    get_u32(h) != (k == 0 ? REC_MAGIC : REC_CONT) || (h[11] & ~REC_MORE) != 0 ||
-		    h[10] < 1 || h[10] > KEY_MAX || get_u32(h + 12) > DATA_MAX || k == RELEASE_COMMIT_MAX)
+		    get_u32(h) != (k == 0 ? REC_MAGIC : REC_CONT) || k == RELEASE_COMMIT_MAX)
 			break;
 		next = off + REC_HDR + h[10] + get_u32(h + 12);
-		if (next > limit)
+		if (next > limit || !rec_intact(a, off, h))
 			break;
 		off = next;
 		if (h[11] & REC_MORE)
@@ -164,12 +188,13 @@ static uint64_t whole_runs(struct fapp *a, uint64_t off, uint64_t limit)
  * applies them), not this one's to report.
  */
 static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t cuts,
-		uint64_t *covered)
+		uint64_t *covered, int *after)
 {
 	uint64_t size = file_size(a->log);
 	int rc, err = 0;
 
 	*covered = 0;
+	*after = 0;
 	if (fdatasync_retry(a->log) != 0)
 		err = errno ? errno : EIO;
 	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
@@ -194,16 +219,16 @@ static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t cuts,
 		/* The runs past end were appended during the sync. Damaged
 		 * indexes are rebuilt from the log (which syncs and applies
 		 * every pending run). */
-		if (recover_pending(fs, a) == 0) {
-			int arc = apply_upto(fs, a, end);
-
-			if (arc == FS_DAMAGED)
-				arc = reindex(fs, a);
-			else if (arc == 0)
-				arc = write_state(fs, a, &a->st, 0);
-			if (arc == 0)
+		if ((*after = recover_pending(fs, a)) == 0) {
+			*after = apply_upto(fs, a, end);
+			if (*after == FS_DAMAGED)
+				*after = reindex(fs, a);
+			else if (*after == 0)
+				*after = write_state(fs, a, &a->st, 0);
+			if (*after == 0)
 				after_write(fs, a);
 		}
+		*after = public_rc(*after);
 	} else if (rc > 0) {
 		rc = 0; /* cut or compacted meanwhile: nothing covered */
 	}
@@ -216,10 +241,13 @@ static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t cuts,
 int flush_pending(struct fstore *fs, struct fapp *a)
 {
 	uint64_t covered;
+	int after, rc;
 
 	/* a->st is the state the read found the runs pending in: its cuts
-	 * were read before the log's length is. */
-	return lead(fs, a, a->st.log_gen, a->st.cuts, &covered);
+	 * were read before the log's length is. What keeps the runs from
+	 * being applied (damage) is the read's to report. */
+	rc = lead(fs, a, a->st.log_gen, a->st.cuts, &covered, &after);
+	return rc ? rc : after;
 }
 
 /* Whether the run of t is still where its commit appended it (its first
@@ -256,7 +284,7 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 {
 	uint64_t cuts = t->cuts;
 	long pause = 50;
-	int rc, leads = 0;
+	int rc, after, leads = 0;
 
 	for (;;) {
 		uint64_t covered;
@@ -293,10 +321,13 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 			continue;
 		}
 		leads++;
-		rc = lead(fs, a, t->gen, st.cuts, &covered);
+		rc = lead(fs, a, t->gen, st.cuts, &covered, &after);
 		lock_sync(fs, a, F_UNLCK);
-		/* Durable, and recorded so: pending for the next call. */
+		/* Synced (the commit point): if it could not be applied, that
+		 * is the next call's to do. */
+		if (covered >= t->end)
+			return 0;
 		if (rc != 0)
-			return covered >= t->end ? 0 : rc;
+			return rc;
 	}
 }
