@@ -305,6 +305,22 @@ static int plan_op(struct plan *p, size_t i)
 	}
 }
 
+/* A ticket to wait for the pending runs with: named by the last of them
+ * (a cut never splits a run, so they are all there while it is). */
+static void pending_ticket(struct fapp *a, const struct pending *pend, struct ticket *t)
+{
+	t->gen = a->log_gen;
+	t->cuts = a->st.cuts;
+	t->end = pend->end;
+	for (size_t i = pend->n; i-- > 0;)
+		if (pend->r[i].first) {
+			t->start = pend->r[i].off;
+			break;
+		}
+	if (pread_full(a->log, t->head, sizeof t->head, t->start) != (ssize_t)sizeof t->head)
+		t->start = 0; /* unknown: any cut then fails the wait */
+}
+
 /* Plans every operation; *at gets the one that failed. */
 static int plan_all(struct plan *p, size_t *at)
 {
@@ -398,11 +414,8 @@ int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t 
 		 * with runs pending, waits for them too: what it checked may
 		 * be theirs, and holds only once they are durable. */
 		if (((rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND) && p.pend.n &&
-		     !fs->see_pending) || (rc == 0 && !appended && p.pend.n)) {
-			t.gen = a->log_gen;
-			t.cuts = a->st.cuts;
-			t.end = p.pend.end;
-		}
+		     !fs->see_pending) || (rc == 0 && !appended && p.pend.n))
+			pending_ticket(a, &p.pend, &t);
 		plan_free(&p);
 		break;
 	}

@@ -212,6 +212,9 @@
  * index, state) disagrees with itself or the log and must be rebuilt from the
  * log. */
 #define FS_DAMAGED (-1000)
+/* Internal only: a pending record a read loaded is no longer where it was
+ * (cut off or compacted meanwhile); the read starts over. */
+#define PENDING_MOVED (-1001)
 
 /* The core's entry points into this backend (store.c, records.c). */
 extern const release_storage file_storage;
@@ -424,14 +427,15 @@ int flush_pending(struct fstore *fs, struct fapp *a);
 int mark_pending(struct fstore *fs, struct fapp *a, int on);
 int pending_owned(struct fstore *fs, struct fapp *a);
 int cut_pending(struct fstore *fs, struct fapp *a);
-int cut_log(struct fstore *fs, struct fapp *a, uint64_t off, int publish);
+int cut_log(struct fstore *fs, struct fapp *a, uint64_t off);
+uint64_t whole_runs(struct fapp *a, uint64_t off, uint64_t limit);
 uint64_t acked_len(const struct state *st);
 int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t);
 void after_write(struct fstore *fs, struct fapp *a);
 
 /* pending.c */
 struct prec { /* a record of a pending run */
-	int op, kind;
+	int op, kind, first;
 	uint64_t seq, off;
 	uint32_t len;
 	char key[KEY_MAX + 1];
@@ -473,6 +477,8 @@ int fs_held(void *ctx, const char *app, release_record_fn fn, void *payload);
 void holds_close(struct fstore *fs);
 
 /* open.c */
+#define MADE_UP_BOOT_ID "pid-"
 int format_move(struct fstore *fs);
+int made_up_boot_id(const struct fstore *fs);
 
 #endif

@@ -65,18 +65,24 @@ int try_lock_sync(struct fstore *fs, struct fapp *a)
 
 /*
  * Under the append lock, with the state read: cuts the log at off (past
- * what was acknowledged), counting the cut in the state, published now
- * (publish) or by the caller before the lock is let go, so that a leader
- * whose sync began before it never applies what is appended after it.
+ * what was acknowledged), counting the cut in the state first, so that a
+ * leader whose sync began before it never applies what is appended after
+ * it, even if this process dies in the middle (an extra count only makes
+ * waiting commits look again whether their runs are still there).
  */
-int cut_log(struct fstore *fs, struct fapp *a, uint64_t off, int publish)
+int cut_log(struct fstore *fs, struct fapp *a, uint64_t off)
 {
+	int counted;
+
+	a->st.cuts++;
+	counted = write_state(fs, a, &a->st, 0);
 	if (ftruncate(a->log, (off_t)off) != 0)
 		return sys_fail(fs, a->name, "cutting the log");
-	a->st.cuts++;
 	if (fdatasync_retry(a->log) != 0)
 		return sys_fail(fs, a->name, "cutting the log");
-	return publish ? write_state(fs, a, &a->st, 0) : 0;
+	/* The cut is more pressing than its count: a count that could not be
+	 * written before is written after. */
+	return counted == 0 ? 0 : write_state(fs, a, &a->st, 0);
 }
 
 /* Under the append lock, with the state read: cuts the pending runs off
@@ -86,7 +92,7 @@ int cut_log(struct fstore *fs, struct fapp *a, uint64_t off, int publish)
  * written. The count of cuts tells their waiting commits. */
 int cut_pending(struct fstore *fs, struct fapp *a)
 {
-	return cut_log(fs, a, acked_len(&a->st), 1);
+	return cut_log(fs, a, acked_len(&a->st));
 }
 
 /* Under the append lock, with the state read: makes the pending runs
@@ -152,7 +158,7 @@ static int rec_intact(struct fapp *a, uint64_t off, const unsigned char *h)
  * allocated: this runs past the commit point, where nothing may fail, and
  * what it finds is recorded as acknowledged, so it must be records.
  */
-static uint64_t whole_runs(struct fapp *a, uint64_t off, uint64_t limit)
+uint64_t whole_runs(struct fapp *a, uint64_t off, uint64_t limit)
 {
 	uint64_t end = off;
 
@@ -278,7 +284,7 @@ static void pause_us(long us)
  * wait for its turn behind the leaders of newer runs. RELEASE_EIO when the
  * sync failed and the run was cut off. A commit that conflicted with
  * pending runs, or only checked while runs were pending, waits for them
- * the same way, with t naming only where they end (t->start 0).
+ * the same way, t naming the last of them.
  */
 int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 {
@@ -295,9 +301,10 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 		if (st.cuts != cuts) {
 			/* The log was cut since: past a torn run of a writer that
 			 * died, or past what was acknowledged after a failed sync.
-			 * A cut never splits a whole run, so this one is gone
-			 * unless its first record is still where it was. (What a
-			 * commit that only checked rests on cannot be told.) */
+			 * A cut never splits a whole run, so the run is gone
+			 * unless its first record is still where it was (for a
+			 * commit that waits for the runs it checked, the last of
+			 * them). */
 			if (st.log_gen != t->gen || !t->start || !run_there(a, t) ||
 			    file_size(a->log) < t->end)
 				return failf(fs, RELEASE_EIO, "app '%s': the log could not be synced; "

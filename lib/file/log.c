@@ -175,7 +175,7 @@ int append_run(struct fstore *fs, struct fapp *a, uint64_t start, const struct w
 		char msg[sizeof fs->errmsg];
 
 		memcpy(msg, fs->errmsg, sizeof msg);
-		cut_log(fs, a, start, 1);
+		cut_log(fs, a, start);
 		memcpy(fs->errmsg, msg, sizeof msg);
 	}
 	free(b);

@@ -19,7 +19,15 @@ static void read_boot_id(struct fstore *fs)
 	}
 	/* Without a boot id every process counts as a new boot: it replays
 	 * since the last checkpoint, which is always safe. */
-	snprintf(fs->boot_id, sizeof fs->boot_id, "pid-%ld-%p", (long)getpid(), (void *)fs);
+	snprintf(fs->boot_id, sizeof fs->boot_id, "%s%ld-%p", MADE_UP_BOOT_ID, (long)getpid(),
+		 (void *)fs);
+}
+
+/* Whether this handle's boot id is one made up for want of the system's:
+ * a change of it is no reboot. */
+int made_up_boot_id(const struct fstore *fs)
+{
+	return strncmp(fs->boot_id, MADE_UP_BOOT_ID, strlen(MADE_UP_BOOT_ID)) == 0;
 }
 
 #define FORMAT_TMP "FORMAT.tmp" /* prefix of the names FORMAT is written under */

@@ -231,8 +231,17 @@ static int get_once(struct fstore *fs, const char *app, int kind, const char *ke
 		return rc ? rc : RELEASE_ENOTFOUND;
 	if ((rc = tail_check(fs, a, kind, key, 0)) != 0)
 		return rc;
-	if (fs->see_pending && (rc = pending_get(fs, a, kind, key, fn, payload)) != 1)
-		return rc;
+	if (fs->see_pending) {
+		/* A pending record that moved meanwhile: read the state again. */
+		for (int attempt = 0; (rc = pending_get(fs, a, kind, key, fn, payload)) ==
+				      PENDING_MOVED && attempt < RETRIES; attempt++)
+			if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+				return rc ? rc : RELEASE_ENOTFOUND;
+		if (rc == PENDING_MOVED)
+			return failf(fs, RELEASE_EIO, "app '%s': the log kept changing while read", app);
+		if (rc != 1)
+			return rc;
+	}
 	if (kind == RELEASE_KIND_META) {
 		struct meta_slot *m = meta_find(&a->st, key);
 
@@ -375,13 +384,18 @@ static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 
 	if (!valid_app_name(app) || !ordered(kind))
 		return failf(fs, RELEASE_EINVAL, "invalid app or kind");
-	if (fs->see_pending) {
+	for (int attempt = 0; fs->see_pending; attempt++) {
 		fs->damage = 0;
 		if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
 			return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
 		rc = pending_scan(fs, a, app, kind, before, limit, fn, payload, scan_applied);
+		if (rc == PENDING_MOVED && attempt < RETRIES)
+			continue; /* a pending record moved meanwhile: again */
+		if (rc == PENDING_MOVED)
+			return failf(fs, RELEASE_EIO, "app '%s': the log kept changing while read", app);
 		if (rc != 1)
 			return rc;
+		break;
 	}
 	return scan_applied(fs, app, kind, before, limit, fn, payload);
 }

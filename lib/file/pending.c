@@ -41,6 +41,7 @@ static int add_run(struct fstore *fs, struct fapp *a, struct pending *p, uint64_
 		q->seq = r.seq;
 		q->off = off;
 		q->len = r.len;
+		q->first = r.first;
 		strcpy(q->key, r.key);
 		off += r.len;
 	}
@@ -98,30 +99,36 @@ const struct prec *pending_find(const struct pending *p, int kind, const char *k
 	return NULL;
 }
 
-/* Hands the pending record q to fn. */
-static int deliver_pending(struct fstore *fs, struct fapp *a, const struct prec *q,
-			   release_record_fn fn, void *payload)
+/* Reads the pending record q again, into r: 0, PENDING_MOVED when the log
+ * no longer holds it there (cut off, or compacted, since it was loaded:
+ * the read starts over), or an error. */
+static int reread(struct fstore *fs, struct fapp *a, const struct prec *q, struct rec *r)
 {
-	struct rec r;
-	int rc = read_rec(fs, a, q->off, &r, NULL);
+	int rc = read_rec(fs, a, q->off, r, NULL);
 
+	if (rc == RELEASE_ECORRUPT)
+		return PENDING_MOVED;
 	if (rc != 0)
 		return rc;
-	rc = fn(payload, r.seq, r.key, r.data, r.datalen);
-	rec_free(&r);
-	return rc;
+	if (r->op != q->op || r->kind != q->kind || r->seq != q->seq || r->len != q->len ||
+	    strcmp(r->key, q->key) != 0) {
+		rec_free(r);
+		return PENDING_MOVED;
+	}
+	return 0;
 }
 
 /*
  * get() for a write that sees pending runs, after begin_read(): the newest
  * pending record of (kind, key) when there is one (RELEASE_ENOTFOUND when
- * it deletes), else 1 for the applied one.
+ * it deletes), else 1 for the applied one. PENDING_MOVED: start over.
  */
 int pending_get(struct fstore *fs, struct fapp *a, int kind, const char *key,
 		release_record_fn fn, void *payload)
 {
 	struct pending p;
 	const struct prec *q;
+	struct rec r;
 	int rc;
 
 	if (file_size(a->log) <= a->st.indexed_len)
@@ -129,12 +136,17 @@ int pending_get(struct fstore *fs, struct fapp *a, int kind, const char *key,
 	if ((rc = pending_load(fs, a, &p)) != 0)
 		return rc;
 	q = pending_find(&p, kind, key);
-	rc = !q ? 1 : q->op == OP_DELETE ? RELEASE_ENOTFOUND : deliver_pending(fs, a, q, fn, payload);
+	if (!q || q->op == OP_DELETE) {
+		rc = q ? RELEASE_ENOTFOUND : 1;
+	} else if ((rc = reread(fs, a, q, &r)) == 0) {
+		rc = fn(payload, r.seq, r.key, r.data, r.datalen);
+		rec_free(&r);
+	}
 	pending_free(&p);
 	return rc;
 }
 
-/* A record the applied scan delivered, kept to merge. */
+/* A record to deliver, kept to merge. */
 struct item {
 	uint64_t seq;
 	char key[KEY_MAX + 1];
@@ -178,21 +190,62 @@ static void items_free(struct items *it)
 	for (size_t i = 0; i < it->n; i++)
 		free(it->v[i].data);
 	free(it->v);
+	memset(it, 0, sizeof *it);
+}
+
+/* The pending records of kind that stand (the newest of their key, not a
+ * deletion) with seq below before, newest seq first, read into out. */
+static int standing(struct fstore *fs, struct fapp *a, const struct pending *p, int kind,
+		    uint64_t before, struct items *out)
+{
+	const struct prec **mine = calloc(p->n ? p->n : 1, sizeof *mine);
+	size_t n = 0;
+	int rc = 0;
+
+	if (!mine)
+		return failf(fs, RELEASE_ENOMEM, "out of memory");
+	for (size_t k = 0; k < p->n; k++) {
+		const struct prec *q = &p->r[k];
+
+		if (q->kind == kind && pending_find(p, kind, q->key) == q && q->op != OP_DELETE &&
+		    q->seq < before) {
+			size_t at = n++;
+
+			while (at > 0 && mine[at - 1]->seq < q->seq) {
+				mine[at] = mine[at - 1];
+				at--;
+			}
+			mine[at] = q;
+		}
+	}
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		struct rec r;
+
+		if ((rc = reread(fs, a, mine[k], &r)) == 0) {
+			keep_item(out, r.seq, r.key, r.data, r.datalen);
+			rec_free(&r);
+			if (out->err)
+				rc = failf(fs, out->err, "out of memory");
+		}
+	}
+	free(mine);
+	return rc;
 }
 
 /*
  * scan() for a write that sees pending runs: the applied records (scanned
  * by plain, the scan that does not) merged with the pending ones, a
- * pending record standing for its key wherever the applied one was. 1
- * when nothing is pending of kind: the plain scan answers alone.
+ * pending record standing for its key wherever the applied one was. All
+ * is read before anything is delivered, so that a read started over
+ * (PENDING_MOVED) delivers nothing twice. 1 when nothing is pending of
+ * kind: the plain scan answers alone.
  */
 int pending_scan(struct fstore *fs, struct fapp *a, const char *app, int kind, uint64_t before,
 		 size_t limit, release_record_fn fn, void *payload, pending_plain_fn plain)
 {
 	struct pending p;
-	struct items it = {0};
-	const struct prec **mine = NULL; /* pending records of kind that stand, newest seq first */
-	size_t nmine = 0, over = 0, i = 0, j = 0;
+	struct items it = {0}, mine = {0};
+	size_t over = 0, i = 0, j = 0;
 	int rc;
 
 	if (file_size(a->log) <= a->st.indexed_len)
@@ -205,35 +258,21 @@ int pending_scan(struct fstore *fs, struct fapp *a, const char *app, int kind, u
 		pending_free(&p);
 		return 1;
 	}
-	if (!(mine = calloc(over, sizeof *mine))) {
-		pending_free(&p);
-		return failf(fs, RELEASE_ENOMEM, "out of memory");
-	}
-	for (size_t k = 0; k < p.n; k++) {
-		const struct prec *q = &p.r[k];
-
-		if (q->kind == kind && pending_find(&p, kind, q->key) == q && q->op != OP_DELETE &&
-		    q->seq < before) {
-			size_t at = nmine++;
-
-			while (at > 0 && mine[at - 1]->seq < q->seq) {
-				mine[at] = mine[at - 1];
-				at--;
-			}
-			mine[at] = q;
-		}
-	}
+	rc = standing(fs, a, &p, kind, before, &mine);
 	/* Each pending key hides at most one applied record. */
-	rc = plain(fs, app, kind, before, limit + over, keep_item, &it);
+	if (rc == 0)
+		rc = plain(fs, app, kind, before, limit > SIZE_MAX - over ? SIZE_MAX : limit + over,
+			   keep_item, &it);
 	if (rc == 0 && it.err)
 		rc = failf(fs, it.err, "out of memory");
-	while (rc == 0 && limit > 0 && (i < it.n || j < nmine)) {
+	while (rc == 0 && limit > 0 && (i < it.n || j < mine.n)) {
 		if (i < it.n && pending_find(&p, kind, it.v[i].key)) {
 			i++; /* the pending record stands for it */
 			continue;
 		}
-		if (j < nmine && (i == it.n || mine[j]->seq > it.v[i].seq)) {
-			rc = deliver_pending(fs, a, mine[j++], fn, payload);
+		if (j < mine.n && (i == it.n || mine.v[j].seq > it.v[i].seq)) {
+			rc = fn(payload, mine.v[j].seq, mine.v[j].key, mine.v[j].data, mine.v[j].len);
+			j++;
 		} else {
 			rc = fn(payload, it.v[i].seq, it.v[i].key, it.v[i].data, it.v[i].len);
 			i++;
@@ -241,7 +280,7 @@ int pending_scan(struct fstore *fs, struct fapp *a, const char *app, int kind, u
 		limit--;
 	}
 	items_free(&it);
-	free(mine);
+	items_free(&mine);
 	pending_free(&p);
 	return rc;
 }

@@ -250,11 +250,12 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply
 			}
 			/* An append that never completed: it was never
 			 * acknowledged. Everything before it is applied (with
-			 * apply), so the state published with the cut is whole;
-			 * a rebuild publishes its own at its end. */
+			 * apply), so the state published with the cut is whole.
+			 * A rebuild, whose state is not published yet, leaves
+			 * it: past its indexed_len, the next recovery cuts it. */
 			if (apply)
 				a->st.indexed_len = off;
-			if ((rc = cut_log(fs, a, off, !a->rebuilding)) != 0)
+			if (!a->rebuilding && (rc = cut_log(fs, a, off)) != 0)
 				return rc;
 			break;
 		}
@@ -509,8 +510,14 @@ static int settle(struct fstore *fs, struct fapp *a, int keep_pending)
 		 * was acknowledged. Pending runs past it are left to a sync, as
 		 * always: a boot id may change without a reboot (one made up
 		 * where the system gives none), with their writers alive. */
-		if ((rc = replay(fs, a, a->st.synced_len, 1, acked_len(&a->st))) != 0 ||
-		    (rc = checkpoint_app(fs, a)) != 0)
+		if ((rc = replay(fs, a, a->st.synced_len, 1, acked_len(&a->st))) != 0)
+			return rc;
+		/* After a real reboot, whole runs past it are on the disk:
+		 * synced, so no cut may take them (one acknowledged after the
+		 * state's last write that reached the disk may be among them). */
+		if (!made_up_boot_id(fs))
+			a->st.durable_len = whole_runs(a, acked_len(&a->st), file_size(a->log));
+		if ((rc = checkpoint_app(fs, a)) != 0)
 			return rc;
 	}
 	if ((rc = check_sizes(fs, a)) != 0)
