@@ -1,7 +1,7 @@
 /*
  * The file store's group commit under attack, second round: a run durable
  * but not yet applied, reads for a write meeting a run cut under them, a
- * process dying in the middle of a cut, hostile pending tails.
+ * process dying in the middle of a cut, a check outliving a later cut.
  *
  * This program defines fdatasync() and pread64(), which the library
  * reaches through its PLT. fdatasync() follows a short script, one step per
