@@ -3,6 +3,8 @@
  * function is safe from any thread. */
 #include "crc32c.h"
 
+#include <string.h>
+
 static const uint32_t table[256] = {
 	0x00000000u, 0xf26b8303u, 0xe13b70f7u, 0x1350f3f4u, 0xc79a971fu, 0x35f1141cu,
 	0x26a1e7e8u, 0xd4ca64ebu, 0x8ad958cfu, 0x78b2dbccu, 0x6be22838u, 0x9989ab3bu,
@@ -49,12 +51,44 @@ static const uint32_t table[256] = {
 	0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
 };
 
-uint32_t crc32c(uint32_t crc, const void *data, size_t len)
+static uint32_t crc32c_table(uint32_t crc, const unsigned char *p, size_t len)
 {
-	const unsigned char *p = data;
-
 	crc = ~crc;
 	while (len--)
 		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* SSE 4.2's crc32 instruction computes exactly this CRC, 8 bytes at a time:
+ * several times faster than the table, which the state file's 4 KiB per
+ * read made the file store's largest cost. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc,
+								  const unsigned char *p, size_t len)
+{
+	uint64_t c = ~crc;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, sizeof v); /* little-endian, as x86 reads it */
+		c = __builtin_ia32_crc32di(c, v);
+	}
+	crc = (uint32_t)c;
+	while (len--)
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+	return ~crc;
+}
+
+uint32_t crc32c(uint32_t crc, const void *data, size_t len)
+{
+	/* Reads what the compiler's start-up code found out about the CPU. */
+	return __builtin_cpu_supports("sse4.2") ? crc32c_sse42(crc, data, len) :
+						   crc32c_table(crc, data, len);
+}
+#else
+uint32_t crc32c(uint32_t crc, const void *data, size_t len)
+{
+	return crc32c_table(crc, data, len);
+}
+#endif
