@@ -266,6 +266,34 @@ static int run_there(struct fapp *a, const struct ticket *t)
 	       memcmp(h, t->head, sizeof h) == 0;
 }
 
+/* A look at the state for the commit of t: 0 when its run is applied,
+ * RELEASE_EIO (or another error) when it is gone, 1 when it waits still.
+ * *cuts follows the cuts that spared it. */
+static int look(struct fstore *fs, struct fapp *a, const struct ticket *t, uint64_t *cuts,
+		struct state *st)
+{
+	int rc = read_state(fs, a, st);
+
+	if (rc <= 0)
+		return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the state vanished", a->name);
+	if (st->cuts != *cuts) {
+		/* The log was cut since: past a torn run of a writer that died,
+		 * or past what was acknowledged after a failed sync. A cut
+		 * never splits a whole run, so the run is gone unless its first
+		 * record is still where it was (for a commit that waits for the
+		 * runs it checked, the last of them). */
+		if (st->log_gen != t->gen || !t->start || !run_there(a, t) ||
+		    file_size(a->log) < t->end)
+			return failf(fs, RELEASE_EIO, "app '%s': the log could not be synced; the "
+				     "commit was cut off%s", a->name,
+				     st->log_gen == t->gen ? "" : " or compacted (read back to tell)");
+		*cuts = st->cuts;
+	}
+	/* Compaction runs only with nothing pending: a log replaced since
+	 * holds the run, applied. */
+	return st->log_gen != t->gen || st->indexed_len >= t->end ? 0 : 1;
+}
+
 /* Waits between looks at the state while someone else leads a sync. */
 static void pause_us(long us)
 {
@@ -292,30 +320,16 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 	long pause = 50;
 	int rc, after, leads = 0;
 
-	for (;;) {
+	for (int turn = 0;; turn++) {
 		uint64_t covered;
 		struct state st;
 
-		if ((rc = read_state(fs, a, &st)) <= 0)
-			return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the state vanished", a->name);
-		if (st.cuts != cuts) {
-			/* The log was cut since: past a torn run of a writer that
-			 * died, or past what was acknowledged after a failed sync.
-			 * A cut never splits a whole run, so the run is gone
-			 * unless its first record is still where it was (for a
-			 * commit that waits for the runs it checked, the last of
-			 * them). */
-			if (st.log_gen != t->gen || !t->start || !run_there(a, t) ||
-			    file_size(a->log) < t->end)
-				return failf(fs, RELEASE_EIO, "app '%s': the log could not be synced; "
-					     "the commit was cut off%s", a->name,
-					     st.log_gen == t->gen ? "" : " or compacted (read back to tell)");
-			cuts = st.cuts;
-		}
-		/* Compaction runs only with nothing pending: a log replaced
-		 * since holds the run, applied. */
-		if (st.log_gen != t->gen || st.indexed_len >= t->end)
-			return 0;
+		/* Just appended, the run cannot have been applied yet: the first
+		 * turn tries to lead at once, with the count of cuts the append
+		 * saw (a cut since makes the leader apply nothing). */
+		st.cuts = cuts;
+		if ((turn > 0 || !t->start) && (rc = look(fs, a, t, &cuts, &st)) != 1)
+			return rc;
 		if (leads == RETRIES)
 			return failf(fs, RELEASE_EIO, "app '%s': the commit's run at byte %llu of "
 				     "log.%llu was not applied after %d syncs", a->name,
