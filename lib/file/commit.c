@@ -359,6 +359,7 @@ static int write_run(struct fstore *fs, struct fapp *a, struct plan *p, struct t
 	if ((rc = append_run(fs, a, p->pend.end, p->w, p->nw, lens, 0)) == 0) {
 		t->gen = a->log_gen;
 		t->cuts = a->st.cuts;
+		t->fresh = 1;
 		t->start = t->end = p->pend.end;
 		for (size_t k = 0; k < p->nw; k++)
 			t->end += lens[k];

@@ -38,7 +38,8 @@
  * of lock. Then it looks at the state: its run applied (indexed_len reaches
  * its end: another's sync covered it) means done; else, if nobody holds the
  * sync lock (byte 1), it takes it and leads: notes the cut count and the
- * log's length, fdatasyncs, and under the append lock, unless the log was
+ * log's length (together, under the append lock), fdatasyncs, and under
+ * the append lock again, unless the log was
  * cut meanwhile (the bytes it synced may not be the ones there now),
  * records in the state how far whole runs are now durable (durable_len),
  * applies those runs and publishes the state; else it looks again after a
@@ -215,6 +216,8 @@
 /* Internal only: a pending record a read loaded is no longer where it was
  * (cut off or compacted meanwhile); the read starts over. */
 #define PENDING_MOVED (-1001)
+/* Internal only: nothing pending answers the read; the applied records do. */
+#define PENDING_NONE (-1002)
 
 /* The core's entry points into this backend (store.c, records.c). */
 extern const release_storage file_storage;
@@ -419,6 +422,7 @@ int found_damage(struct fstore *fs, int rc);
 struct ticket {
 	uint64_t gen, start, end, cuts; /* where a commit's run went, and when */
 	unsigned char head[8];          /* its first record's magic and checksum */
+	int fresh;                      /* the commit's own run, just appended */
 };
 int lock_sync(struct fstore *fs, struct fapp *a, short type);
 int try_lock_sync(struct fstore *fs, struct fapp *a);

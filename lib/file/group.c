@@ -185,22 +185,34 @@ uint64_t whole_runs(struct fapp *a, uint64_t off, uint64_t limit)
  * The leader's turn, under the sync lock: one fdatasync for every run
  * appended so far, then those of them it covered recorded as durable,
  * applied and published. gen is the log generation the waiting commit
- * appended to, cuts the count of cuts read before the log's length was
- * taken; *covered gets how far whole runs are durable now (0 when the sync
+ * appended to; *covered gets how far whole runs are durable now (0 when the sync
  * failed, or the log was cut meanwhile: what was synced may not be what is
  * there now). The sync is the commit point of the runs it covers: what
  * follows (recording durable_len, applying, publishing) is best effort, a
  * failure there the next call's to repair (it finds the runs pending, and
  * applies them), not this one's to report.
  */
-static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t cuts,
-		uint64_t *covered, int *after)
+static int lead(struct fstore *fs, struct fapp *a, uint64_t gen, uint64_t *covered, int *after)
 {
-	uint64_t size = file_size(a->log);
+	uint64_t size, cuts;
+	struct state st;
 	int rc, err = 0;
 
 	*covered = 0;
 	*after = 0;
+	/* The log's length and the count of cuts, taken together under the
+	 * append lock: a cut holds it from its count to its truncate, so no
+	 * cut can fall between them. */
+	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+		return rc;
+	rc = read_state(fs, a, &st);
+	size = file_size(a->log);
+	unlock_app(fs, a);
+	if (rc <= 0)
+		return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the state vanished", a->name);
+	cuts = st.cuts;
+	if (st.log_gen != gen || a->log_gen != gen)
+		return 0; /* compacted: the caller looks again */
 	if (fdatasync_retry(a->log) != 0)
 		err = errno ? errno : EIO;
 	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
@@ -249,10 +261,9 @@ int flush_pending(struct fstore *fs, struct fapp *a)
 	uint64_t covered;
 	int after, rc;
 
-	/* a->st is the state the read found the runs pending in: its cuts
-	 * were read before the log's length is. What keeps the runs from
-	 * being applied (damage) is the read's to report. */
-	rc = lead(fs, a, a->st.log_gen, a->st.cuts, &covered, &after);
+	/* What keeps the runs from being applied (damage) is the read's to
+	 * report. */
+	rc = lead(fs, a, a->st.log_gen, &covered, &after);
 	return rc ? rc : after;
 }
 
@@ -324,11 +335,9 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 		uint64_t covered;
 		struct state st;
 
-		/* Just appended, the run cannot have been applied yet: the first
-		 * turn tries to lead at once, with the count of cuts the append
-		 * saw (a cut since makes the leader apply nothing). */
-		st.cuts = cuts;
-		if ((turn > 0 || !t->start) && (rc = look(fs, a, t, &cuts, &st)) != 1)
+		/* Just appended, a commit's run cannot have been applied yet:
+		 * its first turn tries to lead at once. */
+		if ((turn > 0 || !t->fresh) && (rc = look(fs, a, t, &cuts, &st)) != 1)
 			return rc;
 		if (leads == RETRIES)
 			return failf(fs, RELEASE_EIO, "app '%s': the commit's run at byte %llu of "
@@ -342,7 +351,7 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 			continue;
 		}
 		leads++;
-		rc = lead(fs, a, t->gen, st.cuts, &covered, &after);
+		rc = lead(fs, a, t->gen, &covered, &after);
 		lock_sync(fs, a, F_UNLCK);
 		/* Synced (the commit point): if it could not be applied, that
 		 * is the next call's to do. */

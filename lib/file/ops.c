@@ -239,7 +239,7 @@ static int get_once(struct fstore *fs, const char *app, int kind, const char *ke
 				return rc ? rc : RELEASE_ENOTFOUND;
 		if (rc == PENDING_MOVED)
 			return failf(fs, RELEASE_EIO, "app '%s': the log kept changing while read", app);
-		if (rc != 1)
+		if (rc != PENDING_NONE)
 			return rc;
 	}
 	if (kind == RELEASE_KIND_META) {
@@ -393,7 +393,7 @@ static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 			continue; /* a pending record moved meanwhile: again */
 		if (rc == PENDING_MOVED)
 			return failf(fs, RELEASE_EIO, "app '%s': the log kept changing while read", app);
-		if (rc != 1)
+		if (rc != PENDING_NONE)
 			return rc;
 		break;
 	}

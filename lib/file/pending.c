@@ -121,7 +121,8 @@ static int reread(struct fstore *fs, struct fapp *a, const struct prec *q, struc
 /*
  * get() for a write that sees pending runs, after begin_read(): the newest
  * pending record of (kind, key) when there is one (RELEASE_ENOTFOUND when
- * it deletes), else 1 for the applied one. PENDING_MOVED: start over.
+ * it deletes), else PENDING_NONE for the applied one. PENDING_MOVED: start
+ * over.
  */
 int pending_get(struct fstore *fs, struct fapp *a, int kind, const char *key,
 		release_record_fn fn, void *payload)
@@ -132,12 +133,12 @@ int pending_get(struct fstore *fs, struct fapp *a, int kind, const char *key,
 	int rc;
 
 	if (file_size(a->log) <= a->st.indexed_len)
-		return 1;
+		return PENDING_NONE;
 	if ((rc = pending_load(fs, a, &p)) != 0)
 		return rc;
 	q = pending_find(&p, kind, key);
 	if (!q || q->op == OP_DELETE) {
-		rc = q ? RELEASE_ENOTFOUND : 1;
+		rc = q ? RELEASE_ENOTFOUND : PENDING_NONE;
 	} else if ((rc = reread(fs, a, q, &r)) == 0) {
 		rc = fn(payload, r.seq, r.key, r.data, r.datalen);
 		rec_free(&r);
@@ -237,8 +238,8 @@ static int standing(struct fstore *fs, struct fapp *a, const struct pending *p, 
  * by plain, the scan that does not) merged with the pending ones, a
  * pending record standing for its key wherever the applied one was. All
  * is read before anything is delivered, so that a read started over
- * (PENDING_MOVED) delivers nothing twice. 1 when nothing is pending of
- * kind: the plain scan answers alone.
+ * (PENDING_MOVED) delivers nothing twice. PENDING_NONE when nothing is
+ * pending of kind: the plain scan answers alone.
  */
 int pending_scan(struct fstore *fs, struct fapp *a, const char *app, int kind, uint64_t before,
 		 size_t limit, release_record_fn fn, void *payload, pending_plain_fn plain)
@@ -249,14 +250,14 @@ int pending_scan(struct fstore *fs, struct fapp *a, const char *app, int kind, u
 	int rc;
 
 	if (file_size(a->log) <= a->st.indexed_len)
-		return 1;
+		return PENDING_NONE;
 	if ((rc = pending_load(fs, a, &p)) != 0)
 		return rc;
 	for (size_t k = 0; k < p.n; k++)
 		over += p.r[k].kind == kind;
 	if (!over) {
 		pending_free(&p);
-		return 1;
+		return PENDING_NONE;
 	}
 	rc = standing(fs, a, &p, kind, before, &mine);
 	/* Each pending key hides at most one applied record. */

@@ -512,10 +512,13 @@ static int settle(struct fstore *fs, struct fapp *a, int keep_pending)
 		 * where the system gives none), with their writers alive. */
 		if ((rc = replay(fs, a, a->st.synced_len, 1, acked_len(&a->st))) != 0)
 			return rc;
-		/* After a real reboot, whole runs past it are on the disk:
-		 * synced, so no cut may take them (one acknowledged after the
-		 * state's last write that reached the disk may be among them). */
-		if (!made_up_boot_id(fs))
+		/* After a reboot, whole runs past it may include one that was
+		 * acknowledged after the state's last write that reached the
+		 * disk: synced now (the boot id may also have changed without a
+		 * reboot, their writers alive), they are recorded as durable,
+		 * so that no cut takes them. */
+		if (strncmp(a->st.boot_id, MADE_UP_BOOT_ID, strlen(MADE_UP_BOOT_ID)) != 0 &&
+		    !made_up_boot_id(fs) && fdatasync_retry(a->log) == 0)
 			a->st.durable_len = whole_runs(a, acked_len(&a->st), file_size(a->log));
 		if ((rc = checkpoint_app(fs, a)) != 0)
 			return rc;

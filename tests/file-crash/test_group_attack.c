@@ -8,7 +8,8 @@
  * This program defines fdatasync(), which the library reaches through its
  * PLT: the definition counts the calls and follows a short script, one
  * step per call: pass, fail with EIO, or sync and then stop at a gate
- * until the test lets it return.
+ * until the test lets it return. It also defines ftruncate(), which can
+ * stop once at a gate of its own.
  */
 #include "harness.h"
 
@@ -39,6 +40,26 @@ static int gate_waiting; /* a call is stopped at the gate */
 static int gate_open;    /* let it return */
 static unsigned long syncs;
 
+/* A sync began while the log held, at watch_off, the record of key
+ * watch_key: it covers that record. */
+static long watch_off;
+static const char *watch_key;
+static int watch_seen;
+
+static void note_sync(int fd)
+{
+	unsigned char b[64];
+	size_t klen = watch_key ? strlen(watch_key) : 0;
+
+	if (!watch_key || pread(fd, b, 24 + klen, watch_off) != (ssize_t)(24 + klen))
+		return;
+	if (memcmp(b, "LRRK", 4) == 0 && b[10] == klen && memcmp(b + 24, watch_key, klen) == 0) {
+		pthread_mutex_lock(&gate_mu);
+		watch_seen = 1;
+		pthread_mutex_unlock(&gate_mu);
+	}
+}
+
 int fdatasync(int fd)
 {
 	static int (*real)(int);
@@ -60,6 +81,7 @@ int fdatasync(int fd)
 	}
 	/* HOLD syncs before the gate: whatever is written while it is held
 	 * there is not covered by it. HOLD_FAIL stops first, then fails. */
+	note_sync(fd);
 	rc = s == HOLD_FAIL ? -1 : real(fd);
 	if (s == HOLD || s == HOLD_FAIL) {
 		pthread_mutex_lock(&gate_mu);
@@ -98,6 +120,33 @@ int open64(const char *path, int flags, ...)
 		return -1;
 	}
 	return real(path, flags, mode);
+}
+
+/* ftruncate() stops at a gate of its own once armed: a cut counted and not
+ * yet made. */
+static int cut_armed, cut_waiting, cut_open;
+
+/* (With 64-bit file offsets, as the library is built, this is the
+ * symbol ftruncate64.) */
+int ftruncate(int fd, off_t len)
+{
+	static int (*real)(int, off_t);
+	int stop;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "ftruncate64");
+	pthread_mutex_lock(&gate_mu);
+	stop = cut_armed;
+	cut_armed = 0;
+	if (stop) {
+		cut_waiting = 1;
+		pthread_cond_broadcast(&gate_cv);
+		while (!cut_open)
+			pthread_cond_wait(&gate_cv, &gate_mu);
+		cut_waiting = cut_open = 0;
+	}
+	pthread_mutex_unlock(&gate_mu);
+	return real(fd, len);
 }
 
 static void script_add(enum step s)
@@ -532,6 +581,105 @@ static void without_a_boot_id_a_pending_run_is_not_read_before_its_sync(void **s
 	teardown(state);
 }
 
+/* Whether a sync is stopped at the gate within ms milliseconds. */
+static int gate_held_within(long ms)
+{
+	int held = 0;
+
+	for (long i = 0; i < ms && !held; i++) {
+		pthread_mutex_lock(&gate_mu);
+		held = gate_waiting;
+		pthread_mutex_unlock(&gate_mu);
+		if (!held)
+			sleep_ms(1);
+	}
+	return held;
+}
+
+/* A cut is counted in the state before the log is truncated. A leader that
+ * read the new count, then the log's length before the truncate, must not
+ * take a run appended after the truncate for one its sync covered: it
+ * takes the length and the count together, under the append lock, which
+ * the cut holds from its count to its truncate. */
+static void a_leader_never_measures_the_log_between_a_cuts_count_and_its_truncate(void **state)
+{
+	struct job first, third;
+	long base, torn_at, after;
+	unsigned char torn[224];
+	int lockfd, logfd, held;
+
+	setup(state);
+	start_app(&base);
+	lockfd = open(app_path("lock"), O_RDWR | O_CLOEXEC);
+	assert_true(lockfd >= 0);
+
+	/* Another process leads a sync: the first commit waits. */
+	lock_byte(lockfd, F_WRLCK, 1);
+	job_start(&first, "b1", 2, "one");
+	torn_at = base + rec_len("b1", "one");
+	wait_log_size(torn_at);
+
+	/* A writer dies 224 bytes into a longer record. */
+	lock_byte(lockfd, F_WRLCK, 0);
+	memset(torn, 0, sizeof torn);
+	memcpy(torn, "LRRK", 4);
+	torn[8] = 1;  /* put */
+	torn[9] = 2;  /* build */
+	torn[10] = 2; /* key length */
+	torn[13] = 4; /* 1024 bytes of data */
+	torn[16] = 9; /* seq */
+	torn[24] = 'b';
+	torn[25] = '9';
+	logfd = open(app_path("log.1"), O_WRONLY | O_CLOEXEC);
+	assert_true(logfd >= 0);
+	assert_int_equal(pwrite(logfd, torn, sizeof torn, torn_at), (ssize_t)sizeof torn);
+	close(logfd);
+	lock_byte(lockfd, F_UNLCK, 0);
+
+	/* A third commit cuts the torn tail: counted, then stopped before
+	 * the truncate, holding the append lock. */
+	pthread_mutex_lock(&gate_mu);
+	cut_armed = 1;
+	pthread_mutex_unlock(&gate_mu);
+	job_start(&third, "b2", 3, "n");
+	pthread_mutex_lock(&gate_mu);
+	while (!cut_waiting)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	pthread_mutex_unlock(&gate_mu);
+
+	/* The first commit sees the new count and may lead: its sync stops
+	 * at the gate, if it gets that far before the cut is made (it must
+	 * not: it waits for the append lock the cut holds). */
+	pthread_mutex_lock(&gate_mu);
+	watch_off = torn_at;
+	watch_key = "b2";
+	watch_seen = 0;
+	pthread_mutex_unlock(&gate_mu);
+	script_add(HOLD);
+	lock_byte(lockfd, F_UNLCK, 1);
+	held = gate_held_within(300);
+	if (!held)
+		script_clear();
+
+	/* The cut is made and the third commit appends in the torn bytes. */
+	pthread_mutex_lock(&gate_mu);
+	cut_open = 1;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+	after = torn_at + rec_len("b2", "n");
+	wait_log_size(after);
+	if (held)
+		gate_release();
+	assert_int_equal(job_end(&first), 0);
+	if (job_end(&third) == 0)
+		assert_true(watch_seen); /* else no sync began with its run there */
+	pthread_mutex_lock(&gate_mu);
+	watch_key = NULL;
+	pthread_mutex_unlock(&gate_mu);
+	close(lockfd);
+	teardown(state);
+}
+
 static void *check_run(void *arg)
 {
 	struct job *j = arg;
@@ -580,6 +728,7 @@ int main(void)
 		cmocka_unit_test(a_leader_whose_run_was_cut_during_its_sync_is_not_acknowledged),
 		cmocka_unit_test(without_a_boot_id_a_pending_run_is_not_read_before_its_sync),
 		cmocka_unit_test(a_check_does_not_confirm_bytes_of_a_run_whose_sync_then_fails),
+		cmocka_unit_test(a_leader_never_measures_the_log_between_a_cuts_count_and_its_truncate),
 	};
 
 	/* RELEASE_TEST_FILTER runs only the tests whose names match it. */
