@@ -446,6 +446,10 @@ static int commit_rec(struct fstore *fs, struct fapp *a, int op, int kind, const
 	if (rc != 0)
 		return rc;
 	*committed = 1;
+	/* Recorded as durable before it is applied: if applying fails, no cut
+	 * of a later group may take it (best effort, as all after the sync). */
+	a->st.durable_len = r.off + r.len;
+	write_state(fs, a, &a->st, 0);
 	strcpy(r.key, key);
 	a->st.indexed_len = r.off + r.len;
 	return apply_rec(fs, a, &r);
