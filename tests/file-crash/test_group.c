@@ -21,7 +21,7 @@
  * PLT: the definition counts the calls and can hold the next one at a gate
  * or fail it, so that a run stays pending as long as a test needs.
  */
-#include "harness.h"
+#include "group_common.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -116,30 +116,6 @@ static unsigned long sync_count(void)
 
 /* ------------------------------------------------------------- the store */
 
-static char dir[512], uri[600];
-
-struct backend {
-	const release_storage *s;
-	void *ctx;
-};
-
-static void backend_open(struct backend *b)
-{
-	int rc;
-
-	b->ctx = NULL;
-	rc = release_storage_open(&b->s, &b->ctx, uri);
-	if (rc != 0)
-		fail_msg("opening %s: %d: %s", uri, rc, release_store_errmsg(NULL));
-}
-
-static void backend_close(struct backend *b)
-{
-	if (b->ctx)
-		b->s->close(b->ctx);
-	b->ctx = NULL;
-}
-
 static const char *msg(const struct backend *b)
 {
 	const char *m = b->s->errmsg ? b->s->errmsg(b->ctx) : NULL;
@@ -147,39 +123,17 @@ static const char *msg(const struct backend *b)
 	return m ? m : "(no message)";
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/release-group-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(uri, sizeof uri, "file:%s", dir);
-	return 0;
+	return store_make("group");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	store_remove();
 	return 0;
-}
-
-static int put_build(struct backend *b, const char *key, uint64_t seq, const char *data)
-{
-	release_storage_op op = {RELEASE_OP_PUT, RELEASE_KIND_BUILD, key, seq, NULL, 0, data,
-				 strlen(data)};
-
-	return b->s->commit(b->ctx, "web", &op, 1, NULL);
 }
 
 static int cas_build(struct backend *b, const char *key, const char *old, const char *data)
@@ -274,13 +228,6 @@ static int job_end(struct job *j)
 	backend_close(&j->b);
 	pthread_mutex_destroy(&j->mu);
 	return j->rc;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
 }
 
 /* Starts a commit of build b1 whose sync stops at the gate: its run is

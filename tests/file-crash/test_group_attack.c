@@ -11,7 +11,7 @@
  * until the test lets it return. It also defines ftruncate(), which can
  * stop once at a gate of its own.
  */
-#include "harness.h"
+#include "group_common.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -191,48 +191,10 @@ static unsigned long sync_count(void)
 
 /* ------------------------------------------------------------- the store */
 
-static char dir[512], uri[600];
-
-struct backend {
-	const release_storage *s;
-	void *ctx;
-};
-
-static void backend_open(struct backend *b)
-{
-	int rc;
-
-	b->ctx = NULL;
-	rc = release_storage_open(&b->s, &b->ctx, uri);
-	if (rc != 0)
-		fail_msg("opening %s: %d: %s", uri, rc, release_store_errmsg(NULL));
-}
-
-static void backend_close(struct backend *b)
-{
-	if (b->ctx)
-		b->s->close(b->ctx);
-	b->ctx = NULL;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/release-attack-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(uri, sizeof uri, "file:%s", dir);
-	return 0;
+	return store_make("attack");
 }
 
 static int teardown(void **state)
@@ -240,16 +202,8 @@ static int teardown(void **state)
 	(void)state;
 	script_clear();
 	hide_boot_id = 0;
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	store_remove();
 	return 0;
-}
-
-static int put_build(struct backend *b, const char *key, uint64_t seq, const char *data)
-{
-	release_storage_op op = {RELEASE_OP_PUT, RELEASE_KIND_BUILD, key, seq, NULL, 0, data,
-				 strlen(data)};
-
-	return b->s->commit(b->ctx, "web", &op, 1, NULL);
 }
 
 struct got {
@@ -280,45 +234,6 @@ static const char *read_build(const char *key)
 		fail_msg("reading build %s: %d: %s", key, rc, b.s->errmsg(b.ctx));
 	backend_close(&b);
 	return g.data;
-}
-
-static char *app_path(const char *name)
-{
-	static char p[700];
-
-	snprintf(p, sizeof p, "%s/web/%s", dir, name);
-	return p;
-}
-
-static long log_size(void)
-{
-	struct stat st;
-
-	return stat(app_path("log.1"), &st) == 0 ? (long)st.st_size : -1;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Waits (up to five seconds) until the log is size bytes long. */
-static void wait_log_size(long size)
-{
-	for (int i = 0; i < 5000 && log_size() != size; i++)
-		sleep_ms(1);
-	assert_int_equal(log_size(), size);
-}
-
-/* Takes (F_WRLCK) or drops (F_UNLCK) a byte of the app's lock file as
- * another process of the library would: 0 appending, 1 syncing. */
-static void lock_byte(int fd, short type, int byte)
-{
-	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1};
-
-	assert_int_equal(fcntl(fd, F_OFD_SETLKW, &fl), 0);
 }
 
 /* A commit made in a thread of its own, through its own handle. */
@@ -364,12 +279,6 @@ static void start_app(long *size)
 	assert_int_equal(put_build(&b, "b0", 1, "zero"), 0);
 	backend_close(&b);
 	*size = log_size();
-}
-
-/* The length of a put's record of build key with data. */
-static long rec_len(const char *key, const char *data)
-{
-	return 24 + (long)strlen(key) + (long)strlen(data);
 }
 
 /* ----------------------------------------------------------------- tests */

@@ -9,7 +9,7 @@
  * failing), or end the process there (a crash). pread64() stops once at a
  * gate of its own when a thread armed it and reads an index file.
  */
-#include "harness.h"
+#include "group_common.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -187,59 +187,15 @@ static void read_gate_release(void)
 
 /* ------------------------------------------------------------- the store */
 
-static char dir[512], uri[600];
-
-struct backend {
-	const release_storage *s;
-	void *ctx;
-};
-
-static void backend_open(struct backend *b)
-{
-	int rc;
-
-	b->ctx = NULL;
-	rc = release_storage_open(&b->s, &b->ctx, uri);
-	if (rc != 0)
-		fail_msg("opening %s: %d: %s", uri, rc, release_store_errmsg(NULL));
-}
-
-static void backend_close(struct backend *b)
-{
-	if (b->ctx)
-		b->s->close(b->ctx);
-	b->ctx = NULL;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/release-attack2-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	snprintf(uri, sizeof uri, "file:%s", dir);
+	assert_int_equal(store_make("attack2"), 0);
 }
 
 static void teardown(void)
 {
 	script_clear();
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int put_build(struct backend *b, const char *key, uint64_t seq, const char *data)
-{
-	release_storage_op op = {RELEASE_OP_PUT, RELEASE_KIND_BUILD, key, seq, NULL, 0, data,
-				 strlen(data)};
-
-	return b->s->commit(b->ctx, "web", &op, 1, NULL);
+	store_remove();
 }
 
 struct got {
@@ -267,40 +223,6 @@ static int get_build(const char *key, struct got *g)
 	rc = b.s->get(b.ctx, "web", RELEASE_KIND_BUILD, key, take, g);
 	backend_close(&b);
 	return rc;
-}
-
-static char *app_path(const char *name)
-{
-	static char p[700];
-
-	snprintf(p, sizeof p, "%s/web/%s", dir, name);
-	return p;
-}
-
-static long log_size(void)
-{
-	struct stat st;
-
-	return stat(app_path("log.1"), &st) == 0 ? (long)st.st_size : -1;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-static void wait_log_size(long size)
-{
-	for (int i = 0; i < 5000 && log_size() != size; i++)
-		sleep_ms(1);
-	assert_int_equal(log_size(), size);
-}
-
-static long rec_len(const char *key, const char *data)
-{
-	return 24 + (long)strlen(key) + (long)strlen(data);
 }
 
 /* A commit made in a thread of its own, through its own handle; synced_at
