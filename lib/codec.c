@@ -153,6 +153,10 @@ void encode_release(struct buf *b, const struct release *r)
 
 void release_clear(release *r)
 {
+	if (r->packed) { /* one block, freed with the release itself */
+		memset(r, 0, sizeof *r);
+		return;
+	}
 	free(r->app);
 	free(r->build);
 	free(r->manifest);
@@ -216,6 +220,147 @@ int decode_release(const void *data, size_t len, release *r)
 	if (rc != 0)
 		release_clear(r);
 	return rc;
+}
+
+/*
+ * The same record decoded into one allocation: the release, its env arrays
+ * and its strings in one block, so a read costs one malloc and release_free()
+ * one free. Accepts exactly what decode_release() accepts, with the same
+ * result (a repeated field: the last one wins). Such a release is never
+ * changed in place (only whole new releases are built and written), which
+ * the packed flag lets release_clear() rely on.
+ */
+struct span {
+	const unsigned char *p;
+	size_t len;
+	int set;
+};
+
+/* strcmp() order of two NUL-free byte strings. */
+static int span_cmp(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+static int span_take(const struct dec *d, struct span *s)
+{
+	if (memchr(d->val, '\0', d->len))
+		return RELEASE_ECORRUPT;
+	s->p = d->val;
+	s->len = d->len;
+	s->set = 1;
+	return 0;
+}
+
+static char *span_put(char **at, const struct span *s)
+{
+	char *p = *at;
+
+	if (s->len)
+		memcpy(p, s->p, s->len);
+	p[s->len] = '\0';
+	*at = p + s->len + 1;
+	return p;
+}
+
+enum { S_APP, S_BUILD, S_MANIFEST, S_DESCRIPTION, S_SOURCE, S_COUNT };
+
+int decode_release_packed(const void *data, size_t len, release **out)
+{
+	struct span str[S_COUNT] = {{0}}, last_key = {0};
+	struct dec d = {0};
+	release head;
+	size_t pairs = 0, bytes = 0, size;
+	int rc = dec_begin(&d, data, len, REC_RELEASE);
+
+	*out = NULL;
+	memset(&head, 0, sizeof head);
+	/* First pass: check everything, and measure. */
+	while (rc == 0 && (rc = dec_next(&d)) == 1) {
+		struct span key = {0}, val = {0};
+
+		switch (d.tag) {
+		case F_ID: rc = dec_fixed(&d, head.id, sizeof head.id); break;
+		case F_APP: rc = span_take(&d, &str[S_APP]); break;
+		case F_VERSION: rc = dec_u64(&d, &head.version); break;
+		case F_BUILD: rc = span_take(&d, &str[S_BUILD]); break;
+		case F_MANIFEST: rc = span_take(&d, &str[S_MANIFEST]); break;
+		case F_DESCRIPTION: rc = span_take(&d, &str[S_DESCRIPTION]); break;
+		case F_CREATED: rc = dec_i64(&d, &head.created); break;
+		case F_SOURCE: rc = span_take(&d, &str[S_SOURCE]); break;
+		case F_PROMOTED: rc = dec_i64(&d, &head.promoted); break;
+		case F_FAILED: rc = dec_i64(&d, &head.failed); break;
+		case F_ENV_KEY:
+			rc = span_take(&d, &key);
+			if (rc == 0 && !valid_env_key((const char *)key.p, key.len))
+				rc = RELEASE_ECORRUPT;
+			/* keys are stored in strictly ascending order */
+			if (rc == 0 && last_key.set &&
+			    span_cmp(last_key.p, last_key.len, key.p, key.len) >= 0)
+				rc = RELEASE_ECORRUPT;
+			if (rc == 0) {
+				rc = dec_next(&d);
+				rc = rc == 1 && d.tag == F_ENV_VALUE ? span_take(&d, &val)
+								    : RELEASE_ECORRUPT;
+			}
+			if (rc == 0) {
+				last_key = key;
+				pairs++;
+				bytes += key.len + val.len + 2;
+			}
+			break;
+		default: rc = 0; break;
+		}
+	}
+	if (rc != 0)
+		return rc;
+	for (int i = 0; i < S_COUNT; i++)
+		bytes += str[i].len + 1;
+	if (pairs > (SIZE_MAX - sizeof head - bytes) / (2 * sizeof(char *)))
+		return RELEASE_ENOMEM;
+	size = sizeof head + 2 * pairs * sizeof(char *) + bytes;
+	{
+		release *r = malloc(size);
+		char **keys = (char **)(void *)(r + 1);
+		char *at = (char *)(keys + 2 * pairs);
+
+		if (!r)
+			return RELEASE_ENOMEM;
+		*r = head;
+		r->packed = 1;
+		r->app = str[S_APP].set ? span_put(&at, &str[S_APP]) : NULL;
+		r->build = str[S_BUILD].set ? span_put(&at, &str[S_BUILD]) : NULL;
+		r->manifest = span_put(&at, &str[S_MANIFEST]);
+		r->description = span_put(&at, &str[S_DESCRIPTION]);
+		r->source = str[S_SOURCE].set ? span_put(&at, &str[S_SOURCE]) : NULL;
+		r->env.n = r->env.cap = pairs;
+		r->env.keys = pairs ? keys : NULL;
+		r->env.vals = pairs ? keys + pairs : NULL;
+		/* Second pass: the pairs, in order (checked above). */
+		dec_begin(&d, data, len, REC_RELEASE);
+		for (size_t i = 0; i < pairs && dec_next(&d) == 1;) {
+			struct span key = {0}, val = {0};
+
+			if (d.tag != F_ENV_KEY)
+				continue;
+			span_take(&d, &key);
+			dec_next(&d);
+			span_take(&d, &val);
+			r->env.keys[i] = span_put(&at, &key);
+			r->env.vals[i] = span_put(&at, &val);
+			i++;
+		}
+		if (!valid_id(r->id, 'R') || !r->app || !valid_app(r->app) || r->version == 0 ||
+		    (r->build && !valid_id(r->build, 'B')) ||
+		    (r->source && !valid_id(r->source, 'R'))) {
+			free(r);
+			return RELEASE_ECORRUPT;
+		}
+		*out = r;
+	}
+	return 0;
 }
 
 /* ---- builds */

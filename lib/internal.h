@@ -160,6 +160,7 @@ struct release {
 	int64_t promoted;
 	int64_t failed;
 	int active;
+	int packed; /* one block with its strings (decode_release_packed) */
 	struct env env;
 };
 
@@ -201,6 +202,8 @@ struct release_app {
 
 void encode_release(struct buf *b, const struct release *r);
 int decode_release(const void *data, size_t len, release *r);
+/* As decode_release(), into one allocation: release_free() frees it. */
+int decode_release_packed(const void *data, size_t len, release **out);
 void encode_build(struct buf *b, const release_build *bl);
 int decode_build(const void *data, size_t len, release_build *bl);
 void encode_active(struct buf *b, const struct active_ptr *a);

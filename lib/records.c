@@ -279,19 +279,15 @@ int read_active(release_store *s, const char *app, struct active_ptr *a, struct 
 
 static int decoded(release_store *s, const char *app, const struct raw *raw, release **out)
 {
-	release *r = calloc(1, sizeof *r);
-	int rc;
+	release *r = NULL;
+	int rc = decode_release_packed(raw->data, raw->len, &r);
 
-	if (!r)
-		return fail(s, RELEASE_ENOMEM, "out of memory");
-	rc = decode_release(raw->data, raw->len, r);
 	/* A sound record of another app or version is misplaced: corrupt here. */
 	if (rc == 0 && (strcmp(r->app, app) != 0 || r->version != raw->seq)) {
-		release_clear(r);
+		release_free(r);
 		rc = RELEASE_ECORRUPT;
 	}
 	if (rc != 0) {
-		free(r);
 		if (rc == RELEASE_ENOMEM)
 			return fail(s, rc, "out of memory");
 		return fail(s, rc, "app '%s': release record at version %llu is corrupt", app,
