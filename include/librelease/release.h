@@ -276,6 +276,11 @@ RELEASE_API int64_t release_build_ended(const release_build *build);
  * name a release that no longer exists. */
 RELEASE_API const char *release_build_release(const release_build *build);
 RELEASE_API void release_build_free(release_build *build);
+/* A copy of build that the caller owns and frees with
+ * release_build_free(), for keeping a build an iterator lent: every
+ * accessor says of it what it says of build. NULL for NULL, or when out of
+ * memory. Since 1.2. */
+RELEASE_API release_build *release_build_dup(const release_build *build);
 
 /* ------------------------------------------------------------- releases */
 
@@ -362,6 +367,11 @@ RELEASE_API const char *release_env_value(const release *r, size_t i);
 /* The value of key, or NULL when unset. */
 RELEASE_API const char *release_env_get(const release *r, const char *key);
 RELEASE_API void release_free(release *r);
+/* A copy of r that the caller owns and frees with release_free(), for
+ * keeping a release an iterator or a deployer lent: every accessor says of
+ * it what it says of r, release_is_active() included. NULL for NULL, or
+ * when out of memory. Since 1.2. */
+RELEASE_API release *release_dup(const release *r);
 
 /* ----------------------------------------------------- promote, rollback */
 
