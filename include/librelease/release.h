@@ -315,6 +315,19 @@ RELEASE_API int release_get(release_store *store, const char *app, const char *i
 RELEASE_API int release_get_version(release_store *store, const char *app, uint64_t version,
 				    release **out);
 
+/*
+ * Reads app's active release: the release the app's active pointer named at
+ * one moment during the call, with release_is_active() 1 and
+ * release_promoted() the time it became active. Reads that met a
+ * promotion, rollback, prune or deletion of the app in progress are done
+ * again, so the answer is never part before and part after a write. An
+ * app with no active release is RELEASE_ENOTFOUND ("app 'x' has no active
+ * release"); an unknown app is RELEASE_ENOTFOUND as for release_get(). When
+ * writers change the app between the reads of 1000 attempts in a row,
+ * RELEASE_ECONFLICT. Since 1.2.
+ */
+RELEASE_API int release_get_active(release_store *store, const char *app, release **out);
+
 typedef struct release_list_opts {
 	size_t size;     /* set by release_list_opts_init() */
 	size_t limit;    /* most releases to yield; 0: no limit */
