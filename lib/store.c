@@ -16,6 +16,7 @@ int memory_open(void **ctx);
 /* file/ (the file store) */
 extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
+int file_uri_readonly(const char *path);
 void file_see_pending(void *ctx, int on);
 
 /* Whether the store's backend lets a write read what other writes have
@@ -160,9 +161,16 @@ RELEASE_API int release_storage_open(const release_storage **storage, void **ctx
 
 		if (strncmp(path, "//", 2) == 0) /* file:///abs/path */
 			path += 2;
-		if (!*path) {
-			if ((rc = default_path(def, sizeof def)) != 0 || (rc = make_parents(def)) != 0)
+		if (!*path || *path == '?') {
+			/* The default store, with the options given ("file:?mode=ro");
+			 * a read-only open creates nothing. A '?' in the default path
+			 * is kept the path's by an empty query after it (file_open). */
+			if ((rc = default_path(def, sizeof def)) != 0 ||
+			    (!file_uri_readonly(path) && (rc = make_parents(def)) != 0))
 				return rc;
+			if (strlen(def) + strlen(path) + 2 > sizeof def)
+				return fail(NULL, RELEASE_EINVAL, "default store path is too long");
+			strcat(def, *path ? path : strchr(def, '?') ? "?" : "");
 			path = def;
 		}
 		if ((rc = file_open(ctx, path, err, sizeof err)) != 0)
@@ -171,7 +179,8 @@ RELEASE_API int release_storage_open(const release_storage **storage, void **ctx
 		return 0;
 	}
 	return fail(NULL, RELEASE_EUNSUPPORTED,
-		    "unknown store URI '%.200s' (known: \"memory:\", \"file:PATH\")", uri);
+		    "unknown store URI '%.200s' (known: \"memory:\", \"file:PATH\", "
+		    "\"file:PATH?mode=ro\")", uri);
 }
 
 RELEASE_API int release_store_open(release_store **out, const char *uri,

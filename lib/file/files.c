@@ -27,17 +27,30 @@ int check_owned(struct fstore *fs, int fd, const char *what, int dir)
 	return 0;
 }
 
+/* Read-only handles (open.c). */
+int store_readonly(const struct fstore *fs);
+int store_fallback(struct fstore *fs, const char *what);
+
+/* Opens one of the app's files for reading and writing (made if create), or
+ * on a read-only handle for reading only, never made: a file that would be
+ * made is then absent (*fd -1). A handle that may fall back read-only does
+ * so when the file cannot be opened for writing. */
 static int open_file(struct fstore *fs, struct fapp *a, const char *name, int create, int *fd)
 {
 	/* O_NONBLOCK: a FIFO planted in the store must not hang the open. */
-	int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT : 0);
+	int ro = store_readonly(fs), flags = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
 	char what[128];
 	int rc;
 
+	flags |= ro ? O_RDONLY : O_RDWR | (create ? O_CREAT : 0);
+	snprintf(what, sizeof what, "app '%s': %s", a->name, name);
 	*fd = openat(a->dir, name, flags, 0600);
+	if (*fd < 0 && !ro && store_fallback(fs, what))
+		return open_file(fs, a, name, create, fd);
+	if (*fd < 0 && ro && create && errno == ENOENT)
+		return 0;
 	if (*fd < 0)
 		return sys_fail(fs, a->name, name);
-	snprintf(what, sizeof what, "app '%s': %s", a->name, name);
 	if ((rc = check_owned(fs, *fd, what, 0)) != 0) {
 		close(*fd);
 		*fd = -1;

@@ -177,7 +177,8 @@ int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 	 * found: a reader racing the app's creation may have read the state
 	 * before it was written. */
 	for (int pass = 0; pass < 2 && !ok0 && !ok1; pass++) {
-		if ((n = pread_full(a->statefd, b, sizeof b, 0)) < 0)
+		/* A read-only handle finds no state file where none was made. */
+		if ((n = a->statefd < 0 ? 0 : pread_full(a->statefd, b, sizeof b, 0)) < 0)
 			return sys_fail(fs, a->name, "reading state");
 		ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0 && state_ours(a, &s[0]);
 		ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0 &&

@@ -10,6 +10,11 @@
 
 #include <time.h>
 
+/* Read-only handles (open.c): held() only reads, and tests the holder's
+ * lock, which needs no descriptor open for writing; hold() writes. */
+int store_readonly(const struct fstore *fs);
+int refuse_write(struct fstore *fs);
+
 #define HOLD_MAGIC "LRHOLD01"
 #define HOLD_TRIES 50 /* a held() waits at most this many ms for a holder's info */
 
@@ -142,6 +147,8 @@ int fs_hold(void *ctx, const char *app, const void *info, size_t len, void **hol
 		*hold = NULL;
 	if (!hold || !valid_app_name(app) || (!info && len) || len > RELEASE_HOLD_INFO_MAX)
 		return failf(fs, RELEASE_EINVAL, "invalid hold (app name or info)");
+	if (store_readonly(fs))
+		return refuse_write(fs);
 	for (h = fs->holds; h; h = h->next)
 		if (strcmp(h->app, app) == 0)
 			return failf(fs, RELEASE_EBUSY, "app '%s' is held already, by this handle", app);

@@ -1,9 +1,111 @@
 /*
  * Opening a file store: its directory, its FORMAT file, the machine's boot
- * id.
+ * id, and its mode (read-write, or read-only: see below).
  * The on-disk format and the rules of recovery: file.h.
  */
 #include "file.h"
+
+/*
+ * Read-only handles. "file:PATH?mode=ro" opens a store for reading only:
+ * nothing is created, written, truncated, renamed or unlinked, every file
+ * is opened O_RDONLY, no lock is taken (held() tests the hold's lock, which
+ * needs none), and every write fails with RELEASE_EUNSUPPORTED. Without an
+ * option, a store that cannot be written (its directory not writable:
+ * EACCES, EPERM, EROFS, or an app's files found so later) is opened
+ * read-only the same way; "?mode=rw" refuses that fallback and fails
+ * instead. What a reader cannot do without writing (recovery): ops.c,
+ * begin_read_ro().
+ *
+ * The mode is kept beside the handle, in the block file_open() allocates
+ * (every struct fstore comes from there).
+ */
+int store_readonly(const struct fstore *fs);
+int store_fallback(struct fstore *fs, const char *what);
+int refuse_write(struct fstore *fs);
+int file_uri_readonly(const char *given);
+
+#define MODE_AUTO 0 /* read-write, read-only if the store cannot be written */
+#define MODE_RW 1   /* read-write, or fail */
+#define MODE_RO 2   /* read-only */
+
+struct fstore_open {
+	struct fstore fs; /* first: a struct fstore * points at the block */
+	int mode;
+	char why[160]; /* why a handle not asked to be read-only is */
+};
+
+static struct fstore_open *opened(const struct fstore *fs)
+{
+	return (struct fstore_open *)(uintptr_t)fs;
+}
+
+/* Whether the handle is read-only (asked, or fallen back to). */
+int store_readonly(const struct fstore *fs)
+{
+	return opened(fs)->mode == MODE_RO;
+}
+
+/* After an open for writing failed with errno: turns a handle that may fall
+ * back read-only, when that is why, and returns 1; else 0 (errno kept). */
+int store_fallback(struct fstore *fs, const char *what)
+{
+	struct fstore_open *o = opened(fs);
+	int e = errno;
+
+	if (o->mode != MODE_AUTO || (e != EACCES && e != EPERM && e != EROFS))
+		return 0;
+	o->mode = MODE_RO;
+	snprintf(o->why, sizeof o->why, " (%.100s: %s)", what, strerror(e));
+	errno = e;
+	return 1;
+}
+
+/* The failure of a write on a read-only handle. */
+int refuse_write(struct fstore *fs)
+{
+	return failf(fs, RELEASE_EUNSUPPORTED, "store opened read-only%s: it cannot be written",
+		     opened(fs)->why);
+}
+
+/* Splits "PATH[?NAME=VALUE[&...]]" at the query: the text after the last
+ * '?', when it is empty or holds a '=' (else the '?' is the path's; a path
+ * with "?x=y" in it is named with a '?' after it). The only option is
+ * mode=rw|ro. *len gets the path's length. */
+static int parse_options(const char *given, size_t *len, int *mode, char *err, size_t errlen)
+{
+	const char *q = strrchr(given, '?'), *opt;
+
+	*mode = MODE_AUTO;
+	*len = strlen(given);
+	if (!q || (q[1] && !strchr(q + 1, '=')))
+		return 0;
+	*len = (size_t)(q - given);
+	for (opt = q + 1; *opt; opt += *opt == '&') {
+		size_t n = strcspn(opt, "&");
+
+		if (n == 7 && strncmp(opt, "mode=rw", 7) == 0) {
+			*mode = MODE_RW;
+		} else if (n == 7 && strncmp(opt, "mode=ro", 7) == 0) {
+			*mode = MODE_RO;
+		} else {
+			snprintf(err, errlen, "unknown file store option '%.*s' (known: mode=rw, "
+				 "mode=ro)", (int)(n > 64 ? 64 : n), opt);
+			return RELEASE_EINVAL;
+		}
+		opt += n;
+	}
+	return 0;
+}
+
+/* Whether a file store URI's path ("PATH?mode=ro") asks to be read-only:
+ * for the core, which must not create the default store's parents then. */
+int file_uri_readonly(const char *given)
+{
+	size_t len;
+	int mode;
+
+	return parse_options(given, &len, &mode, NULL, 0) == 0 && mode == MODE_RO;
+}
 
 static void read_boot_id(struct fstore *fs)
 {
@@ -155,6 +257,13 @@ static int check_format(struct fstore *fs, char *err, size_t errlen)
 			fs->format = (int)version;
 			return rc;
 		}
+		if (store_readonly(fs)) {
+			/* An empty directory is a store to be made; not here. */
+			snprintf(err, errlen, "not a librelease store: the directory has no FORMAT "
+				 "file, and a store opened read-only%s is not created",
+				 opened(fs)->why);
+			return RELEASE_ENOTFOUND;
+		}
 		if (attempt == RETRIES) {
 			snprintf(err, errlen, "opening FORMAT: %s", strerror(ENOENT));
 			return RELEASE_EIO;
@@ -188,34 +297,50 @@ int format_move(struct fstore *fs)
 	return rc;
 }
 
+/* Whether the store directory can be written: 0, or -1 with errno. */
+static int dir_writable(int root)
+{
+	return faccessat(root, ".", W_OK, AT_EACCESS);
+}
+
 int file_open(void **ctx, const char *given, char *err, size_t errlen)
 {
+	struct fstore_open *o;
 	struct fstore *fs;
 	char path[4096];
 	size_t len;
-	int rc;
+	int rc, mode;
 
 	*ctx = NULL;
 	if (!given || !*given) {
 		snprintf(err, errlen, "file store path is empty");
 		return RELEASE_EINVAL;
 	}
+	if ((rc = parse_options(given, &len, &mode, err, errlen)) != 0)
+		return rc;
+	if (len == 0) {
+		snprintf(err, errlen, "file store path is empty");
+		return RELEASE_EINVAL;
+	}
 	/* "dir/" would follow a symbolic link named dir: drop the slashes. */
-	len = strlen(given);
 	if (len >= sizeof path) {
 		snprintf(err, errlen, "file store path is too long");
 		return RELEASE_EINVAL;
 	}
-	memcpy(path, given, len + 1);
+	memcpy(path, given, len);
+	path[len] = '\0';
 	while (len > 1 && path[len - 1] == '/')
 		path[--len] = '\0';
-	if (!(fs = calloc(1, sizeof *fs))) {
+	if (!(o = calloc(1, sizeof *o))) {
 		snprintf(err, errlen, "out of memory");
 		return RELEASE_ENOMEM;
 	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+	fs = &o->fs;
+	o->mode = mode;
+	/* A store that does not exist yet needs writing to be made. */
+	if (mode != MODE_RO && mkdir(path, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "creating store directory '%s': %s", path, strerror(errno));
-		free(fs);
+		free(o);
 		return errno_code(errno);
 	}
 	fs->root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -228,8 +353,9 @@ int file_open(void **ctx, const char *given, char *err, size_t errlen)
 				 "not followed", path);
 		else
 			snprintf(err, errlen, "opening store directory '%s': %s", path, strerror(e));
-		rc = e == ENOTDIR || e == ELOOP ? RELEASE_EINVAL : errno_code(e);
-		free(fs);
+		rc = e == ENOTDIR || e == ELOOP ? RELEASE_EINVAL : e == ENOENT ? RELEASE_ENOTFOUND :
+		     errno_code(e);
+		free(o);
 		return rc;
 	}
 	{
@@ -240,6 +366,15 @@ int file_open(void **ctx, const char *given, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", fs->errmsg);
 			fs_close(fs);
 			return rc;
+		}
+	}
+	if (mode != MODE_RO && dir_writable(fs->root) != 0 &&
+	    !store_fallback(fs, "its directory is not writable")) {
+		if (errno == EACCES || errno == EPERM || errno == EROFS) {
+			snprintf(err, errlen, "store directory '%s' is not writable (%s), and the "
+				 "store was opened with mode=rw", path, strerror(errno));
+			fs_close(fs);
+			return RELEASE_EIO;
 		}
 	}
 	if ((rc = check_format(fs, err, errlen)) != 0) {

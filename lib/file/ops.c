@@ -5,14 +5,24 @@
  */
 #include "file.h"
 
-/* Starts a write: the app (created if asked), locked, recovered. */
+/* Read-only handles (open.c). */
+int store_readonly(const struct fstore *fs);
+int refuse_write(struct fstore *fs);
+
+/* Starts a write: the app (created if asked), locked, recovered. A
+ * read-only handle (or one that turned so on opening the app) refuses. */
 static int begin(struct fstore *fs, const char *app, int create, int keep_pending,
 		 struct fapp **out)
 {
 	struct fapp *a;
-	int rc = get_app(fs, app, create, &a);
+	int rc;
 
 	*out = NULL;
+	if (store_readonly(fs))
+		return refuse_write(fs);
+	rc = get_app(fs, app, create, &a);
+	if (rc == 0 && a && store_readonly(fs))
+		return refuse_write(fs);
 	if (rc != 0 || !a)
 		return rc;
 	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
@@ -68,9 +78,13 @@ static int repair(struct fstore *fs, const char *app)
 
 	if (rc != 0 || !a)
 		return rc;
+	memcpy(found, fs->errmsg, sizeof found);
+	if (store_readonly(fs))
+		/* Nothing is rebuilt here; nor is a wrong answer given. */
+		return failf(fs, RELEASE_EIO, "%s; the store is open read-only, so this read "
+			     "needs a read-write open to repair the app first", found);
 	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
 		return rc;
-	memcpy(found, fs->errmsg, sizeof found);
 	rc = recover_app(fs, a, 1);
 	unlock_app(fs, a);
 	if (rc == RELEASE_ECORRUPT && strcmp(fs->errmsg, found) != 0) {
@@ -84,6 +98,82 @@ static int repair(struct fstore *fs, const char *app)
 	return rc;
 }
 
+/* Read-only: whether a writer holds a byte of the app's lock file
+ * (appending, syncing, or with a run pending). F_OFD_GETLK needs no
+ * descriptor open for writing. */
+static int writer_alive(struct fapp *a)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 3};
+	int rc;
+
+	if (a->lock < 0)
+		return 0; /* no writer ever opened the app */
+	while ((rc = fcntl(a->lock, F_OFD_GETLK, &fl)) != 0 && errno == EINTR)
+		;
+	return rc == 0 && fl.l_type != F_UNLCK;
+}
+
+/*
+ * Read-only: the records of the log [*from, *to) that a writer would apply
+ * before reading, and a read-only handle cannot: after a reboot, those
+ * since the last checkpoint (their index writes may have died with the
+ * page cache) and whole runs past what the state says was acknowledged
+ * (those may have been, by a state write that died); else those a leader
+ * made durable but never applied, unless a writer is alive to (its call
+ * has not returned: the published state is the answer until it has).
+ * Runs past them were never acknowledged: the published state is right
+ * without them. Empty ([x, x)) when the published state answers alone.
+ */
+static void ro_tail(struct fstore *fs, struct fapp *a, uint64_t *from, uint64_t *to)
+{
+	int reboot = strcmp(a->st.boot_id, fs->boot_id) != 0;
+
+	*from = reboot ? a->st.synced_len : a->st.indexed_len;
+	*to = acked_len(&a->st);
+	if (reboot && !made_up_boot_id(fs) &&
+	    strncmp(a->st.boot_id, MADE_UP_BOOT_ID, strlen(MADE_UP_BOOT_ID)) != 0)
+		*to = whole_runs(a, *to, file_size(a->log));
+	else if (!reboot && *to > *from && writer_alive(a))
+		*to = *from;
+}
+
+/*
+ * Starts a read on a read-only handle: the published state, read without a
+ * lock or a write. Where a read-write handle would recover first (ro_tail),
+ * the app is marked stuck, and a read that the records there could change
+ * fails (tail_check) with RELEASE_EIO, saying a writer must recover the app,
+ * rather than answer from indexes that may not show them. Damage to the
+ * derived files cannot be repaired either (repair()).
+ */
+static int begin_read_ro(struct fstore *fs, struct fapp *a, struct fapp **out)
+{
+	int rc = 0;
+
+	for (int attempt = 0; attempt < RETRIES; attempt++) {
+		uint64_t from, to;
+
+		if ((rc = read_state(fs, a, &a->st)) <= 0)
+			return rc; /* 0: never written, nothing to read */
+		if ((rc = open_generation(fs, a, &a->st)) != 0)
+			continue; /* compaction replaced the files between our reads */
+		if ((rc = check_sizes(fs, a)) != 0)
+			return rc;
+		ro_tail(fs, a, &from, &to);
+		a->stuck = from < to ? RELEASE_EIO : 0;
+		if (a->stuck)
+			snprintf(a->stuck_msg, sizeof a->stuck_msg,
+				 "app '%s': bytes %llu to %llu of log.%llu are not yet in its indexes "
+				 "(%s), and the store is open read-only: a read-write open recovers "
+				 "them", a->name, (unsigned long long)from, (unsigned long long)to,
+				 (unsigned long long)a->st.log_gen,
+				 from < a->st.indexed_len ? "a reboot since they were written"
+							  : "their writer died");
+		*out = a;
+		return 0;
+	}
+	return rc;
+}
+
 /* Starts a read: no lock, unless the indexes need a repair first. */
 static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 {
@@ -93,6 +183,8 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 	*out = NULL;
 	if (rc != 0 || !a)
 		return rc;
+	if (store_readonly(fs))
+		return begin_read_ro(fs, a, out);
 	for (int attempt = 0; attempt < RETRIES; attempt++) {
 		rc = read_state(fs, a, &a->st);
 		if (rc == 0)
@@ -175,16 +267,23 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 static int tail_check(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq)
 {
 	uint64_t off = a->st.indexed_len, end = file_size(a->log);
+	int ro = store_readonly(fs);
 
+	if (ro && a->stuck)
+		ro_tail(fs, a, &off, &end); /* records there must be: one unread is a hit */
 	while (a->stuck && off < end) {
 		struct rec r;
 		int hit;
 
-		if (read_rec(fs, a, off, &r, NULL) != 0)
-			break; /* past the acknowledged records */
-		hit = r.kind == kind && (key ? strcmp(r.key, key) == 0 : !seq || r.seq == seq);
-		off += r.len;
-		rec_free(&r);
+		if (read_rec(fs, a, off, &r, NULL) != 0) {
+			if (!ro)
+				break; /* past the acknowledged records */
+			hit = 1;
+		} else {
+			hit = r.kind == kind && (key ? strcmp(r.key, key) == 0 : !seq || r.seq == seq);
+			off += r.len;
+			rec_free(&r);
+		}
 		if (hit) {
 			memcpy(fs->errmsg, a->stuck_msg, sizeof fs->errmsg);
 			return a->stuck;
@@ -249,7 +348,10 @@ static int get_once(struct fstore *fs, const char *app, int kind, const char *ke
 	}
 	if ((rc = key_lookup(fs, a, kind, key, &seq, &slot)) != 0)
 		return rc;
-	if (!seq)
+	/* A read-only handle answers for the published state: a key past its
+	 * top is a writer's, applied but not yet published (or its writer died
+	 * there, and no repair will come from here). */
+	if (!seq || (store_readonly(fs) && seq > max_seq(a, kind == RELEASE_KIND_RELEASE)))
 		return RELEASE_ENOTFOUND;
 	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
 		return rc;
