@@ -749,7 +749,7 @@ class Determinism(Case):
 
 class Binding(Case):
     def test_version(self):
-        self.assertEqual(librelease.version(), "1.1.0")
+        self.assertEqual(librelease.version(), "1.2.0")
 
     def test_option_structs_mirror_the_library(self):
         # Offered more room than it knows, the library records its own

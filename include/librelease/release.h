@@ -60,7 +60,7 @@ extern "C" {
 #endif
 
 #define RELEASE_VERSION_MAJOR 1
-#define RELEASE_VERSION_MINOR 1
+#define RELEASE_VERSION_MINOR 2
 #define RELEASE_VERSION_PATCH 0
 
 /* Error codes. 0 is success; every failure is negative. */
@@ -82,7 +82,7 @@ extern "C" {
 /* Returns a static, never-NULL English description of an error code. */
 RELEASE_API const char *release_strerror(int code);
 
-/* "1.1.0": the version of the library actually loaded. Static. */
+/* "1.2.0": the version of the library actually loaded. Static. */
 RELEASE_API const char *release_version_string(void);
 
 typedef struct release_store release_store;
