@@ -28,14 +28,14 @@ RELEASE_API release *release_dup(const release *r)
 	return copy;
 }
 
-RELEASE_API release_build *release_build_dup(const release_build *bl)
+RELEASE_API release_build *release_build_dup(const release_build *build)
 {
 	struct buf b = {0};
 	release_build *copy = NULL;
 
-	if (!bl)
+	if (!build)
 		return NULL;
-	encode_build(&b, bl);
+	encode_build(&b, build);
 	if (!b.err && (copy = calloc(1, sizeof *copy)) != NULL &&
 	    decode_build(b.p, b.len, copy) != 0) {
 		free(copy);
