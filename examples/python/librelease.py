@@ -366,6 +366,7 @@ _FUNCTIONS = {
     "release_env_unset": (_c_int, [_STORE, _c_str, _P(_c_str), _c_size, _P(_RELEASE)]),
     "release_get": (_c_int, [_STORE, _c_str, _c_str, _P(_RELEASE)]),
     "release_get_version": (_c_int, [_STORE, _c_str, _c_u64, _P(_RELEASE)]),
+    "release_get_active": (_c_int, [_STORE, _c_str, _P(_RELEASE)]),
     "release_list_opts_init_sized": (None, [_P(_ListOpts), ctypes.c_size_t]),
     "release_list": (_c_int, [_STORE, _c_str, _P(_ListOpts), _P(_ITER)]),
     "release_iter_next": (_c_int, [_ITER, _P(_RELEASE)]),
@@ -451,7 +452,7 @@ def _library():
 
 
 def version():
-    """The version of the loaded library, e.g. "1.0.0"."""
+    """The version of the loaded library, e.g. "1.2.0"."""
     return _dec(_library().release_version_string())
 
 
@@ -1034,6 +1035,14 @@ class Store:
         """Reads a release by version (1, 2, 3 ...)."""
         return self._get_release(lambda lib: lib.release_get_version, _enc(app, "app name"),
                                  _integer(version, "version", 1, _U64_MAX))
+
+    def get_active(self, app):
+        """Reads the app's active Release (its .active is True) in one call:
+        one consistent answer even while other stores promote, roll back,
+        prune or delete the app. NotFound when the app has no active
+        release ("app 'x' has no active release") or does not exist;
+        Conflict when writes kept landing between the library's reads."""
+        return self._get_release(lambda lib: lib.release_get_active, _enc(app, "app name"))
 
     def releases(self, app, limit=None, before=None):
         """A lazy Cursor over the app's releases, newest (highest version)

@@ -639,6 +639,88 @@ class EnvAndApps(Case):
             store.release(APP, first.id)
 
 
+class ActiveRelease(Case):
+    def test_get_active_is_the_active_release_as_read_by_id(self):
+        store = self.open("memory:", clock=FakeClock())
+        _, first = self.seed_app(store)
+        store.env_set(APP, {"NOT": "promoted"})
+        active = store.get_active(APP)
+        self.assertEqual(active, store.release(APP, first.id))
+        self.assertTrue(active.active)
+        self.assertIsNotNone(active.promoted)
+
+    def test_get_active_after_a_rollback_is_the_copy(self):
+        store = self.open("memory:", clock=FakeClock())
+        _, first = self.seed_app(store)
+        store.promote(APP, store.env_set(APP, {"FOO": "bar"}))
+        back = store.rollback(APP)
+        active = store.get_active(APP)
+        self.assertEqual(active, back)
+        self.assertEqual(active.source, first.id)
+        self.assertEqual(active.env, {})
+
+    def test_app_without_an_active_release_is_not_found(self):
+        store = self.open("memory:")
+        store.create_app(APP)
+        store.env_set(APP, {"NOT": "promoted"})
+        with self.assertRaises(NotFound) as cm:
+            store.get_active(APP)
+        self.assertEqual(str(cm.exception), "app 'myapp' has no active release")
+
+    def test_unknown_app_is_not_found_as_for_release(self):
+        store = self.open("memory:")
+        with self.assertRaises(NotFound) as by_id:
+            store.release("nope", "RABCDEFGHI")
+        with self.assertRaises(NotFound) as active:
+            store.get_active("nope")
+        self.assertEqual(str(active.exception), str(by_id.exception))
+
+    def test_bad_app_names_are_refused(self):
+        store = self.open("memory:")
+        with self.assertRaises(Invalid):
+            store.get_active("Not_An-App")
+        with self.assertRaises(TypeError):
+            store.get_active(None)
+        with self.assertRaises(TypeError):
+            store.get_active(b"myapp")
+
+    def test_answers_follow_another_stores_promotions(self):
+        writer = self.open(self.file_uri())
+        reader = self.open(self.file_uri())
+        writer.create_app(APP)
+        made = {}
+        for i in range(3):
+            build = writer.create_build(APP, "build %d" % i)
+            release = writer.create_release(APP, build.id)
+            made[release.id] = release
+        ids = list(made)
+        writer.promote(APP, ids[0])
+        failures = []
+
+        def promote_in_turn():
+            try:
+                for i in range(30):
+                    writer.promote(APP, ids[i % 3], force=True)
+            except BaseException as e:  # noqa: B902 - reported by the main thread
+                failures.append(e)
+
+        thread = threading.Thread(target=promote_in_turn)
+        thread.start()
+        answers = []
+        while thread.is_alive():
+            answers.append(reader.get_active(APP))
+        thread.join()
+        self.assertEqual(failures, [])
+        self.assertTrue(answers)
+        for active in answers:
+            self.assertTrue(active.active)
+            self.assertIn(active.id, made)
+            expected = made[active.id]
+            self.assertEqual((active.version, active.build, active.description),
+                             (expected.version, expected.build, expected.description))
+            self.assertIsNotNone(active.promoted)
+
+
 class Stores(Case):
     def test_file_store_persists(self):
         uri = self.file_uri()
