@@ -1,7 +1,7 @@
 /*
  * librelease benchmark: the memory store, the file store, the PostgreSQL
  * backend (examples/pgstore) and a SQLite reference store doing the same
- * logical work, side by side (issues 5 and 11).
+ * logical work, side by side (issues 5, 11 and 12).
  *
  *   build/tests/bench/bench [--quick | --full] [--dir DIR] [--shm DIR] [--pg CONNINFO]
  *
@@ -11,6 +11,7 @@
  * - History-size rows (list, get, open + list, RSS, bytes per release) use
  *   stores built on --shm (default /dev/shm, else the --dir) so that large
  *   histories are built in seconds; the code path is the same as on a disk.
+ *   Each warm read (read_ops) also counts its system calls (sys_count.c).
  * - Durable-op rows (create, env set, promote, rollback, prune) and the fsync
  *   floor run on --dir (default $TMPDIR, else /tmp), so fsync costs are real.
  *   Each counts the sync calls its operations make (sync_count.c).
@@ -329,12 +330,59 @@ static void build_history(struct store *s, size_t n, char (*ids)[ID_LEN])
 #endif
 }
 
+static void read_list(struct store *s, const char *id)
+{
+	(void)id;
+	st_list(s);
+}
+
+static void read_get(struct store *s, const char *id)
+{
+	st_get(s, id);
+}
+
+const struct read_op read_ops[RD_COUNT] = {
+	[RD_LIST] = {"list newest 20", "list", read_list},
+	[RD_GET] = {"get by random id", "get", read_get},
+};
+
+/*
+ * One warm read, run once untimed, then r times: the median time, and the
+ * syscalls of each run, counted in one window around the series (reading the
+ * count is one load). The id each run may use is picked before its timed
+ * span.
+ */
+static void read_series(int op, int kind, size_t ni, struct store *s, char (*ids)[ID_LEN],
+			int64_t *t, uint64_t *c)
+{
+	const struct read_op *o = &read_ops[op];
+	size_t n = ns[ni], r = cfg.reps_fast;
+	struct sys_result *y = &res.read_sys[op][ni][kind];
+	struct sys_window w;
+
+	o->run(s, ids[rnd() % n]);
+	sys_begin(&w);
+	for (size_t i = 0; i < r; i++) {
+		const char *id = ids[rnd() % n];
+		uint64_t c0 = sys_calls();
+		int64_t t0 = now_ns();
+
+		o->run(s, id);
+		t[i] = now_ns() - t0;
+		c[i] = sys_calls() - c0;
+	}
+	sys_end(&w, y);
+	syncs_of(&y->per_run, c, r);
+	res.read[op][ni][kind] = median(t, r);
+}
+
 static void history_rows(int kind, size_t ni)
 {
 	size_t n = ns[ni], r = cfg.reps_fast;
 	struct place pl;
 	struct store s;
 	int64_t *t = calloc(r > cfg.reps_child ? r : cfg.reps_child, sizeof *t);
+	uint64_t *c = calloc(r, sizeof *c);
 	int64_t *t_open = calloc(cfg.reps_child, sizeof *t_open);
 	int64_t *rss = calloc(cfg.reps_child, sizeof *rss);
 	int64_t *gr = calloc(cfg.reps_child, sizeof *gr);
@@ -364,21 +412,8 @@ static void history_rows(int kind, size_t ni)
 		build_history(&s, n, ids);
 	}
 
-	st_list(&s); /* warm */
-	for (size_t i = 0; i < r; i++) {
-		int64_t t0 = now_ns();
-		st_list(&s);
-		t[i] = now_ns() - t0;
-	}
-	res.list[ni][kind] = median(t, r);
-
-	for (size_t i = 0; i < r; i++) {
-		const char *id = ids[rnd() % n];
-		int64_t t0 = now_ns();
-		st_get(&s, id);
-		t[i] = now_ns() - t0;
-	}
-	res.get[ni][kind] = median(t, r);
+	for (int op = 0; op < RD_COUNT; op++)
+		read_series(op, kind, ni, &s, ids, t, c);
 	st_close(&s);
 
 	if (kind == S_MEMORY) {
@@ -404,6 +439,7 @@ static void history_rows(int kind, size_t ni)
 	free(gr);
 	free(rss);
 	free(t_open);
+	free(c);
 	free(t);
 }
 
@@ -541,6 +577,7 @@ int main(int argc, char **argv)
 	sync_count_check();
 	if (have[S_PG])
 		send_count_check();
+	cfg.sys_skip = sys_count_check();
 	for (int k = 0; k < S_COUNT; k++) {
 		if (!have[k])
 			continue;

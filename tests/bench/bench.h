@@ -43,6 +43,32 @@ void rm_rf(const char *path);
 void make_temp(char *out, size_t len, const char *base, const char *what);
 const char *fs_name(const char *path);
 
+/* ------------------------------------------ calls the benchmark counts */
+
+/*
+ * sync_count.c, send_count.c and sys_count.c define functions of the C
+ * library that the libraries call; exported from the executable, they are
+ * what the libraries' calls reach (meson.build). Each counts, then calls the
+ * C library's definition, which libc_next() finds.
+ */
+void *libc_next(const char *name);
+
+/*
+ * Declares real, the C library's definition of name, looked up on first use.
+ * ISO C has no conversion between object and function pointers; POSIX
+ * guarantees dlsym's result can be one, so its bytes are copied. Threads
+ * that race here store the same value, atomically. Needs <stdatomic.h> and
+ * <string.h>.
+ */
+#define REAL(type, name)                                                                          \
+	static _Atomic(type) real_;                                                              \
+	type real = atomic_load(&real_);                                                         \
+	if (!real) {                                                                             \
+		void *p_ = libc_next(name);                                                      \
+		memcpy(&real, &p_, sizeof real);                                                 \
+		atomic_store(&real_, real);                                              \
+	}
+
 /* ------------------------------------------------------ the sync counter */
 
 /*
@@ -70,6 +96,39 @@ struct syncs {
 	uint64_t min, max;
 };
 void syncs_of(struct syncs *out, const uint64_t *v, size_t n);
+
+/* ---------------------------------------------------- the syscall counter */
+
+/*
+ * System calls made by any object in this process while a window is open
+ * (sys_count.c): the C library's one-call functions that the stores use,
+ * each counted once. A window also compares the kernel's count of read(2)-
+ * and write(2)-family calls (/proc/self/io) with the counted ones.
+ */
+struct sys_window {
+	uint64_t reads, writes, dirs; /* counted before the window */
+	uint64_t k_reads, k_writes;   /* the kernel's counts before it */
+	int kernel;		      /* those could be read */
+};
+
+/* What one window saw. */
+struct sys_result {
+	struct syncs per_run; /* syscalls per run of the series */
+	uint64_t unseen;      /* reads and writes the kernel saw and the wrappers did not */
+	uint64_t dirs;	      /* directory-stream calls, whose getdents64 libc makes unseen */
+	int kernel_checked;   /* unseen is known */
+};
+
+/* NULL when the libraries' calls reach the counting definitions, else why
+ * they do not (the rows then show "—" and the preamble says why). */
+const char *sys_count_check(void);
+void sys_begin(struct sys_window *w);
+/* Closes the window; fills out's unseen, dirs and kernel_checked. */
+void sys_end(const struct sys_window *w, struct sys_result *out);
+/* Calls counted in windows so far. */
+uint64_t sys_calls(void);
+/* One syscall made by a counting definition of another file (fsync, send). */
+void sys_note(void);
 
 /* ---------------------------------------------------- the store drivers */
 
@@ -173,6 +232,23 @@ enum { OP_CREATE, OP_ENV, OP_PROMOTE, OP_ROLLBACK, OP_PRUNE, OP_COUNT };
 #define PRUNE_BATCH 20 /* releases each timed prune deletes */
 #define PRUNE_KEEP 5
 
+/*
+ * The warm reads timed on every history store, each over one series in which
+ * its syscalls are counted too (bench.c). Adding a read is one entry in
+ * read_ops; the table prints a time row, a growth row and a syscall row per
+ * N for each entry.
+ */
+enum { RD_LIST, RD_GET, RD_COUNT };
+
+struct read_op {
+	const char *name;  /* its rows: "list newest 20" */
+	const char *brief; /* its growth row: "list" */
+	/* One read; id is one of the store's releases, picked at random. */
+	void (*run)(struct store *s, const char *id);
+};
+
+extern const struct read_op read_ops[RD_COUNT];
+
 struct results {
 	double floor[S_COUNT]; /* the fsync floor, sampled between a store's durable ops */
 	struct syncs floor_syncs[S_COUNT];
@@ -182,7 +258,9 @@ struct results {
 	double writers[2][S_COUNT]; /* writes/s with 1 and with 4 processes */
 	double writer_syncs[2][S_COUNT];
 	double crash[S_COUNT]; /* ns, R_NA or R_TIMEOUT */
-	double list[MAXN][S_COUNT], get[MAXN][S_COUNT], open[MAXN][S_COUNT], open_only[MAXN][S_COUNT];
+	double read[RD_COUNT][MAXN][S_COUNT]; /* median ns */
+	struct sys_result read_sys[RD_COUNT][MAXN][S_COUNT];
+	double open[MAXN][S_COUNT], open_only[MAXN][S_COUNT];
 	double rss[MAXN][S_COUNT], rss_growth[MAXN][S_COUNT], bytes[MAXN][S_COUNT];
 };
 
@@ -191,6 +269,8 @@ struct config {
 	const char *dir, *shm;
 	size_t reps_fast, reps_durable, reps_prune, reps_child, reps_writers, reps_crash;
 	int64_t writers_ns, crash_cap_ns;
+	/* Why the syscall rows show "—", or NULL. */
+	const char *sys_skip;
 	/* Why the PostgreSQL column is skipped, else what the server says. */
 	const char *pg_skip;
 	char pg_version[64], pg_datadir[512], pg_fsync[16], pg_sync_commit[16], pg_wal_sync[32],

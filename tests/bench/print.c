@@ -124,6 +124,75 @@ static void growth_row(const char *what, double v[MAXN][S_COUNT])
 	emit(label, a, q, "", "", p1, "", "", "", "");
 }
 
+/*
+ * Syscalls per run of a read: the mean, with "≥" where some were not seen
+ * (a directory stream's, or reads the kernel counted and the wrappers did
+ * not), and "—" where the counting does not work (cfg.sys_skip).
+ */
+static void sys_row(const char *label, const struct sys_result y[S_COUNT])
+{
+	char a[S_COUNT][32], q[32], p1[32];
+	double v[S_COUNT];
+
+	for (int k = 0; k < S_COUNT; k++) {
+		int ok = have[k] && !cfg.sys_skip && y[k].per_run.counted;
+
+		v[k] = ok ? y[k].per_run.mean : -1;
+		if (!ok)
+			snprintf(a[k], sizeof a[k], "—");
+		else
+			snprintf(a[k], sizeof a[k], "%s%.1f", y[k].unseen || y[k].dirs ? "≥" : "",
+				 v[k]);
+	}
+	fmt_ratio(q, sizeof q, v[S_FILE], v[S_SQLITE]);
+	fmt_ratio(p1, sizeof p1, v[S_PG], v[S_FILE]);
+	emit(label, a, q, " ", " ", p1, " ", " ", " ", " ");
+}
+
+/* What the preamble says of the syscall rows: whether the kernel's count
+ * of reads and writes agreed with the wrappers' in every series. */
+static void sys_preamble(void)
+{
+	size_t checked = 0, series = 0, short_ = 0, dirs = 0;
+
+	printf("Syscalls per read: calls of the C library functions that librelease, SQLite and "
+	       "libpq use and that make one system call each (read, pread64, readv, write, pwrite64, "
+	       "open, openat, close, fstat, stat, lstat, fstatat, statx, lseek, fcntl, flock, mmap, "
+	       "munmap, mremap, getdents64, the sync calls, send, recv, poll and others: see "
+	       "tests/bench/README.md), counted the same way, in a window around each series; "
+	       "mean per run.");
+	if (cfg.sys_skip) {
+		printf(" Not counted: %s.\n", cfg.sys_skip);
+		return;
+	}
+	for (int op = 0; op < RD_COUNT; op++)
+		for (size_t i = 0; i < n_count; i++)
+			for (int k = 0; k < S_COUNT; k++) {
+				const struct sys_result *y = &res.read_sys[op][i][k];
+
+				if (!have[k] || !y->per_run.counted)
+					continue;
+				series++;
+				checked += y->kernel_checked;
+				short_ += y->unseen > 0;
+				dirs += y->dirs > 0;
+			}
+	if (checked < series)
+		printf(" The kernel's count of read and write calls (/proc/self/io) could not be read "
+		       "for %zu of %zu series, so those were not checked against it.",
+		       series - checked, series);
+	else
+		printf(" In every series the kernel's count of read- and write-family calls "
+		       "(/proc/self/io) %s.",
+		       short_ ? "was checked against the counted ones" : "equalled the counted ones");
+	if (short_ || dirs)
+		printf(" \"≥\": a lower bound, in %zu series where the kernel saw reads or writes "
+		       "that were not counted and %zu that read a directory (readdir's getdents64 "
+		       "is made inside libc).",
+		       short_, dirs);
+	printf("\n");
+}
+
 /* Writes per second of 1 and 4 writer processes, their ratio, and the sync
  * calls per write. file/sqlite and pg/file compare throughputs: above 1× the
  * first store named writes more per second. */
@@ -225,6 +294,7 @@ void print_table(void)
 	       "same way. PostgreSQL round trips: calls of send (libpq flushes each request it "
 	       "waits on with one), counted the same way. A single figure: every run made that "
 	       "many; else mean (least–most).\n");
+	sys_preamble();
 	printf("Writers: %zu run%s of %.1f s per row, median; crashed promoter: median of up to %zu "
 	       "run%s, each waiting at most %.0f ms.\n",
 	       cfg.reps_writers, cfg.reps_writers == 1 ? "" : "s", (double)cfg.writers_ns / 1e9,
@@ -243,16 +313,19 @@ void print_table(void)
 		row(op_labels[op], res.op[op], 1, 1, res.op_syncs[op], &res.op_sends[op]);
 	writer_rows();
 	crash_row();
-	for (size_t i = 0; i < n_count; i++) {
-		snprintf(label, sizeof label, "list newest 20, warm, N=%s (shm)", n_label(ns[i]));
-		row(label, res.list[i], 0, 1, NULL, NULL);
+	for (int op = 0; op < RD_COUNT; op++) {
+		for (size_t i = 0; i < n_count; i++) {
+			snprintf(label, sizeof label, "%s, warm, N=%s (shm)", read_ops[op].name,
+				 n_label(ns[i]));
+			row(label, res.read[op][i], 0, 1, NULL, NULL);
+		}
+		growth_row(read_ops[op].brief, res.read[op]);
+		for (size_t i = 0; i < n_count; i++) {
+			snprintf(label, sizeof label, "syscalls per %s, warm, N=%s", read_ops[op].name,
+				 n_label(ns[i]));
+			sys_row(label, res.read_sys[op][i]);
+		}
 	}
-	growth_row("list", res.list);
-	for (size_t i = 0; i < n_count; i++) {
-		snprintf(label, sizeof label, "get by random id, warm, N=%s (shm)", n_label(ns[i]));
-		row(label, res.get[i], 0, 1, NULL, NULL);
-	}
-	growth_row("get", res.get);
 	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "open + list 20, fresh process, N=%s (shm)", n_label(ns[i]));
 		row(label, res.open[i], 0, 1, NULL, NULL);

@@ -15,21 +15,12 @@
 typedef ssize_t (*send_fn)(int, const void *, size_t, int);
 
 static atomic_uint_fast64_t calls;
-static _Atomic(send_fn) real_send;
 
 ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
-	send_fn real = atomic_load(&real_send);
-
-	if (!real) {
-		void *p = dlsym(RTLD_NEXT, "send");
-
-		if (!p)
-			die("dlsym(RTLD_NEXT, \"send\"): %s", dlerror());
-		memcpy(&real, &p, sizeof real);
-		atomic_store(&real_send, real);
-	}
+	REAL(send_fn, "send");
 	atomic_fetch_add(&calls, 1);
+	sys_note();
 	return real(fd, buf, len, flags);
 }
 

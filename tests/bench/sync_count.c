@@ -2,10 +2,10 @@
  * Counts the calls that make data durable, made by any object in this
  * process: this program defines fsync, fdatasync, sync_file_range, msync,
  * syncfs and sync, each counting and then calling the C library's through
- * dlsym(RTLD_NEXT). A symbol defined in the executable comes first in the
- * dynamic linker's search, so librelease.so, libsqlite3 and libpq reach these
- * definitions rather than libc's (meson.build exports them from the
- * executable). What this does not see: a raw syscall(SYS_fdatasync), and
+ * dlsym(RTLD_NEXT) (each is one system call too, for sys_count.c). A symbol
+ * defined in the executable comes first in the dynamic linker's search, so
+ * librelease.so, libsqlite3 and libpq reach these definitions rather than
+ * libc's (meson.build exports them from the executable). What this does not see: a raw syscall(SYS_fdatasync), and
  * writes made durable by O_SYNC or O_DSYNC, which none of those libraries
  * use, and work done in another process (a PostgreSQL server's).
  */
@@ -21,7 +21,7 @@
 static atomic_uint_fast64_t calls;
 
 /* The next definition of name after this program's: the C library's. */
-static void *next_sym(const char *name)
+void *libc_next(const char *name)
 {
 	void *p = dlsym(RTLD_NEXT, name);
 
@@ -30,27 +30,13 @@ static void *next_sym(const char *name)
 	return p;
 }
 
-/*
- * Declares real, the C library's definition of name, looked up on first use.
- * ISO C has no conversion between object and function pointers; POSIX
- * guarantees dlsym's result can be one, so its bytes are copied. Threads
- * that race here store the same value, atomically.
- */
-#define REAL(type, name)                                                                          \
-	static _Atomic(type) real_;                                                              \
-	type real = atomic_load(&real_);                                                         \
-	if (!real) {                                                                             \
-		void *p_ = next_sym(name);                                                       \
-		memcpy(&real, &p_, sizeof real);                                                 \
-		atomic_store(&real_, real);                                                      \
-	}
-
 typedef int (*fd_fn)(int);
 
 int fsync(int fd)
 {
 	REAL(fd_fn, "fsync");
 	atomic_fetch_add(&calls, 1);
+	sys_note();
 	return real(fd);
 }
 
@@ -58,6 +44,7 @@ int fdatasync(int fd)
 {
 	REAL(fd_fn, "fdatasync");
 	atomic_fetch_add(&calls, 1);
+	sys_note();
 	return real(fd);
 }
 
@@ -65,6 +52,7 @@ int syncfs(int fd)
 {
 	REAL(fd_fn, "syncfs");
 	atomic_fetch_add(&calls, 1);
+	sys_note();
 	return real(fd);
 }
 
@@ -74,6 +62,7 @@ void sync(void)
 {
 	REAL(void_fn, "sync");
 	atomic_fetch_add(&calls, 1);
+	sys_note();
 	real();
 }
 
@@ -82,6 +71,7 @@ typedef int (*range_fn)(int, off_t, off_t, unsigned int);
 int sync_file_range(int fd, off_t offset, off_t nbytes, unsigned int flags)
 {
 	REAL(range_fn, "sync_file_range");
+	sys_note();
 	/* Only a range written out and waited for is durable work. */
 	if (flags & SYNC_FILE_RANGE_WAIT_AFTER)
 		atomic_fetch_add(&calls, 1);
@@ -93,6 +83,7 @@ typedef int (*msync_fn)(void *, size_t, int);
 int msync(void *addr, size_t len, int flags)
 {
 	REAL(msync_fn, "msync");
+	sys_note();
 	/* MS_ASYNC does nothing on Linux. */
 	if (flags & MS_SYNC)
 		atomic_fetch_add(&calls, 1);
