@@ -376,6 +376,36 @@ static void read_series(int op, int kind, size_t ni, struct store *s, char (*ids
 	res.read[op][ni][kind] = median(t, r);
 }
 
+/*
+ * Open + list in a fresh process with the store's pages out of the page
+ * cache: the store copied to --dir (a disk: on tmpfs nothing can be evicted),
+ * and every file of it dropped from the cache before each run.
+ */
+static void cold_rows(int kind, size_t ni, const struct place *pl, int64_t *t)
+{
+	struct place cp;
+
+	res.cold[ni][kind] = R_NA;
+	if (cfg.cold_skip || (kind != S_FILE && kind != S_SQLITE))
+		return;
+	place_make(&cp, kind, cfg.dir);
+	copy_tree(pl->where, cp.where);
+	for (size_t i = 0; i < cfg.reps_child; i++) {
+		uint64_t resident, total;
+		int64_t open_ns;
+		long rss, growth;
+
+		evict_tree(cp.where, &resident, &total);
+		if (resident * res.cold_total > res.cold_resident * total || !res.cold_total) {
+			res.cold_resident = resident;
+			res.cold_total = total;
+		}
+		run_child(store_names[kind], cp.where, &t[i], &open_ns, &rss, &growth);
+	}
+	res.cold[ni][kind] = median(t, cfg.reps_child);
+	place_drop(&cp, kind);
+}
+
 static void history_rows(int kind, size_t ni)
 {
 	size_t n = ns[ni], r = cfg.reps_fast;
@@ -420,6 +450,7 @@ static void history_rows(int kind, size_t ni)
 		res.open[ni][kind] = res.open_only[ni][kind] = R_NA;
 		res.rss[ni][kind] = res.rss_growth[ni][kind] = R_NA;
 		res.bytes[ni][kind] = R_NA;
+		res.cold[ni][kind] = R_NA;
 	} else {
 		res.bytes[ni][kind] = (double)place_bytes(&pl, kind) / (double)n;
 		for (size_t i = 0; i < cfg.reps_child; i++) {
@@ -433,6 +464,9 @@ static void history_rows(int kind, size_t ni)
 		res.open_only[ni][kind] = median(t_open, cfg.reps_child);
 		res.rss[ni][kind] = median(rss, cfg.reps_child);
 		res.rss_growth[ni][kind] = median(gr, cfg.reps_child);
+		if (!cfg.cold_skip && (kind == S_FILE || kind == S_SQLITE))
+			progress("%s: cold cache N=%zu on %s", store_names[kind], n, cfg.dir);
+		cold_rows(kind, ni, &pl, t);
 	}
 	place_drop(&pl, kind);
 	free(ids);
@@ -578,21 +612,23 @@ int main(int argc, char **argv)
 	if (have[S_PG])
 		send_count_check();
 	cfg.sys_skip = sys_count_check();
+	if (strcmp(fs_name(cfg.dir), "tmpfs") == 0)
+		cfg.cold_skip = "--dir is a tmpfs, whose pages POSIX_FADV_DONTNEED cannot drop";
 	for (int k = 0; k < S_COUNT; k++) {
 		if (!have[k])
 			continue;
-		fprintf(stderr, "bench: %s: durable ops on %s\n", store_names[k],
-			k == S_PG ? "the server" : cfg.dir);
+		progress("%s: durable ops on %s", store_names[k], k == S_PG ? "the server" : cfg.dir);
 		durable_ops(k);
-		fprintf(stderr, "bench: %s: writer processes and a crashed promoter on %s\n",
-			store_names[k], k == S_PG ? "the server" : cfg.dir);
+		progress("%s: writer processes and a crashed promoter on %s", store_names[k],
+			 k == S_PG ? "the server" : cfg.dir);
 		process_rows(k);
 		for (size_t i = 0; i < n_count; i++) {
-			fprintf(stderr, "bench: %s: history N=%zu on %s\n", store_names[k], ns[i],
-				k == S_PG ? "the server" : cfg.shm);
+			progress("%s: history N=%zu on %s", store_names[k], ns[i],
+				 k == S_PG ? "the server" : cfg.shm);
 			history_rows(k, i);
 		}
 	}
+	progress("done");
 	print_table();
 	return 0;
 }

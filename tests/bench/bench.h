@@ -33,6 +33,8 @@ extern const char *const store_names[S_COUNT];
 /* ------------------------------------------------------------ helpers */
 
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* What runs now, on stderr, with the seconds since the first call. */
+void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t now_ns(void);
 int64_t wall_ns(void);
 double median(int64_t *v, size_t n);
@@ -42,6 +44,13 @@ uint64_t disk_usage(const char *path);
 void rm_rf(const char *path);
 void make_temp(char *out, size_t len, const char *base, const char *what);
 const char *fs_name(const char *path);
+/* Copies the tree at src to the new directory dst, every file written back
+ * to the disk, so that evict_tree() can drop its pages. */
+void copy_tree(const char *src, const char *dst);
+/* Writes back and drops from the page cache every file under dir
+ * (POSIX_FADV_DONTNEED); *resident gets how many of their *total bytes
+ * are still cached afterwards (mincore). */
+void evict_tree(const char *dir, uint64_t *resident, uint64_t *total);
 
 /* ------------------------------------------ calls the benchmark counts */
 
@@ -261,6 +270,10 @@ struct results {
 	double read[RD_COUNT][MAXN][S_COUNT]; /* median ns */
 	struct sys_result read_sys[RD_COUNT][MAXN][S_COUNT];
 	double open[MAXN][S_COUNT], open_only[MAXN][S_COUNT];
+	double cold[MAXN][S_COUNT]; /* open + list in a fresh process, store evicted first */
+	/* The store's bytes left in the page cache after an eviction: the most
+	 * of any cold run, and the store's size then. */
+	uint64_t cold_resident, cold_total;
 	double rss[MAXN][S_COUNT], rss_growth[MAXN][S_COUNT], bytes[MAXN][S_COUNT];
 };
 
@@ -269,8 +282,8 @@ struct config {
 	const char *dir, *shm;
 	size_t reps_fast, reps_durable, reps_prune, reps_child, reps_writers, reps_crash;
 	int64_t writers_ns, crash_cap_ns;
-	/* Why the syscall rows show "—", or NULL. */
-	const char *sys_skip;
+	/* Why the syscall rows and the cold-cache rows show "—", or NULL. */
+	const char *sys_skip, *cold_skip;
 	/* Why the PostgreSQL column is skipped, else what the server says. */
 	const char *pg_skip;
 	char pg_version[64], pg_datadir[512], pg_fsync[16], pg_sync_commit[16], pg_wal_sync[32],

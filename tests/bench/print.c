@@ -295,6 +295,17 @@ void print_table(void)
 	       "waits on with one), counted the same way. A single figure: every run made that "
 	       "many; else mean (least–most).\n");
 	sys_preamble();
+	if (cfg.cold_skip)
+		printf("Cold cache: not measured: %s.\n", cfg.cold_skip);
+	else
+		printf("Cold cache: the file and SQLite history stores copied to %s (%s); before "
+		       "each run every file of the copy written back and dropped with "
+		       "posix_fadvise(POSIX_FADV_DONTNEED), after which at most %.1f%% of its bytes "
+		       "stayed cached (mincore). The program, its libraries and the kernel's inode and "
+		       "directory caches stay warm. PostgreSQL's pages are the server's, which a client "
+		       "cannot drop: no cold figure.\n",
+		       cfg.dir, fs_name(cfg.dir),
+		       res.cold_total ? 100.0 * (double)res.cold_resident / (double)res.cold_total : 0.0);
 	printf("Writers: %zu run%s of %.1f s per row, median; crashed promoter: median of up to %zu "
 	       "run%s, each waiting at most %.0f ms.\n",
 	       cfg.reps_writers, cfg.reps_writers == 1 ? "" : "s", (double)cfg.writers_ns / 1e9,
@@ -335,6 +346,11 @@ void print_table(void)
 		snprintf(label, sizeof label, "of which open (pg: connect), fresh process, N=%s (shm)",
 			 n_label(ns[i]));
 		row(label, res.open_only[i], 0, 1, NULL, NULL);
+	}
+	for (size_t i = 0; i < n_count; i++) {
+		snprintf(label, sizeof label, "open + list 20, fresh process, cold cache, N=%s (disk)",
+			 n_label(ns[i]));
+		row(label, res.cold[i], 0, 1, NULL, NULL);
 	}
 	for (size_t i = 0; i < n_count; i++) {
 		snprintf(label, sizeof label, "RSS after open + list, KiB, N=%s", n_label(ns[i]));

@@ -1,15 +1,19 @@
-/* The benchmark's small helpers: time, medians, random numbers, files. */
+/* The benchmark's small helpers: time, medians, random numbers, files, the
+ * page cache. */
 #include "bench.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *const store_names[S_COUNT] = {"memory", "file", "sqlite", "postgresql"};
 
@@ -23,6 +27,21 @@ void die(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 	exit(1);
+}
+
+void progress(const char *fmt, ...)
+{
+	static int64_t start;
+	int64_t now = now_ns();
+	va_list ap;
+
+	if (!start)
+		start = now;
+	fprintf(stderr, "bench: %6.1f s: ", (double)(now - start) / 1e9);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
 }
 
 int64_t now_ns(void)
@@ -150,4 +169,112 @@ void syncs_of(struct syncs *out, const uint64_t *v, size_t n)
 		out->max = v[i] > out->max ? v[i] : out->max;
 	}
 	out->mean = n ? (double)sum / (double)n : 0;
+}
+
+/* ------------------------------------------- copies and the page cache */
+
+static struct {
+	const char *src, *dst;
+	size_t src_len;
+	uint64_t resident, total;
+} tree;
+
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+	static char buf[1 << 20];
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	ssize_t n;
+
+	if (in < 0 || out < 0)
+		die("copy %s to %s: %s", from, to, strerror(errno));
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(out, buf + done, (size_t)(n - done));
+
+			if (w < 0)
+				die("write %s: %s", to, strerror(errno));
+			done += w;
+		}
+	/* Dirty pages are not dropped by POSIX_FADV_DONTNEED: write them now. */
+	if (n < 0 || fdatasync(out) != 0)
+		die("copy %s to %s: %s", from, to, strerror(errno));
+	close(in);
+	close(out);
+}
+
+static int copy_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	char to[4096];
+
+	snprintf(to, sizeof to, "%s%s", tree.dst, path + tree.src_len);
+	if (flag == FTW_D && ftw->level > 0 && mkdir(to, st->st_mode & 07777) != 0)
+		die("mkdir %s: %s", to, strerror(errno));
+	else if (flag == FTW_F && S_ISREG(st->st_mode))
+		copy_file(path, to, st->st_mode & 07777);
+	return 0;
+}
+
+void copy_tree(const char *src, const char *dst)
+{
+	tree.src = src;
+	tree.dst = dst;
+	tree.src_len = strlen(src);
+	if (nftw(src, copy_entry, 16, FTW_PHYS) != 0)
+		die("copy %s: %s", src, strerror(errno));
+}
+
+/* The bytes of fd's first len that are in the page cache. */
+static uint64_t cached_bytes(int fd, uint64_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), pages = (size_t)((len + page - 1) / page);
+	uint64_t n = 0;
+	unsigned char *vec;
+	void *p;
+
+	if (len == 0)
+		return 0;
+	p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, fd, 0);
+	vec = malloc(pages);
+	if (p == MAP_FAILED || !vec || mincore(p, (size_t)len, vec) != 0)
+		die("mincore: %s", strerror(errno));
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1 ? page : 0;
+	free(vec);
+	munmap(p, (size_t)len);
+	return n < len ? n : len;
+}
+
+static int evict_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	int fd, rc;
+
+	(void)ftw;
+	if (flag != FTW_F || !S_ISREG(st->st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	/* Pages a previous run dirtied are written back first, or they would
+	 * stay; without a flush of the disk's cache, which eviction needs not. */
+	if (sync_file_range(fd, 0, 0,
+			    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+				    SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+		die("sync_file_range %s: %s", path, strerror(errno));
+	rc = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (rc != 0)
+		die("posix_fadvise %s: %s", path, strerror(rc));
+	tree.resident += cached_bytes(fd, (uint64_t)st->st_size);
+	tree.total += (uint64_t)st->st_size;
+	close(fd);
+	return 0;
+}
+
+void evict_tree(const char *dir, uint64_t *resident, uint64_t *total)
+{
+	tree.resident = tree.total = 0;
+	if (nftw(dir, evict_entry, 16, FTW_PHYS) != 0)
+		die("evict %s: %s", dir, strerror(errno));
+	*resident = tree.resident;
+	*total = tree.total;
 }
