@@ -179,8 +179,7 @@ RELEASE_API int release_storage_open(const release_storage **storage, void **ctx
 		return 0;
 	}
 	return fail(NULL, RELEASE_EUNSUPPORTED,
-		    "unknown store URI '%.200s' (known: \"memory:\", \"file:PATH\", "
-		    "\"file:PATH?mode=ro\")", uri);
+		    "unknown store URI '%.200s' (known: \"memory:\", \"file:PATH\")", uri);
 }
 
 RELEASE_API int release_store_open(release_store **out, const char *uri,
