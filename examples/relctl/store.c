@@ -48,27 +48,45 @@ char *relctl_store_uri(const char *given)
 	return uri;
 }
 
-/* The directory of a file: URI, as the library finds it ("file:" alone is
- * the default store). 0, or -1 for another scheme or a path it would refuse
- * anyway (it says why then). */
+/* Cuts the options off a file store's path as the library does: they
+ * start after the last '?' when the text after it is empty or holds a '='
+ * (a path with "?x=y" in it is written with a '?' after it). */
+static void cut_options(char *path)
+{
+	char *q = strrchr(path, '?');
+
+	if (q && (!q[1] || strchr(q + 1, '=')))
+		*q = '\0';
+}
+
+/* The directory of a file: URI, as the library finds it ("file:" alone, or
+ * with options only, is the default store; "file:DIR?mode=ro" is DIR). 0,
+ * or -1 for another scheme or a path it would refuse anyway (it says why
+ * then). */
 static int file_store_path(const char *uri, char *path, size_t size)
 {
 	const char *p = uri + 5, *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	const char *opts;
 	int n;
 
 	if (strncmp(uri, "file:", 5) != 0)
 		return -1;
 	if (strncmp(p, "//", 2) == 0) /* file:///abs/path */
 		p += 2;
-	if (*p)
+	/* After the default store's path, "?" keeps a '?' in it the path's. */
+	opts = *p ? p : "?";
+	if (*p && *p != '?')
 		n = snprintf(path, size, "%s", p);
 	else if (xdg && xdg[0] == '/')
-		n = snprintf(path, size, "%s/librelease", xdg);
+		n = snprintf(path, size, "%s/librelease%s", xdg, opts);
 	else if (home && home[0] == '/')
-		n = snprintf(path, size, "%s/.local/share/librelease", home);
+		n = snprintf(path, size, "%s/.local/share/librelease%s", home, opts);
 	else
 		return -1;
-	return n > 0 && (size_t)n < size ? 0 : -1;
+	if (n <= 0 || (size_t)n >= size)
+		return -1;
+	cut_options(path);
+	return 0;
 }
 
 /* 1 when path holds no store, and opening it would make one: there is no

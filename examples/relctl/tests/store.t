@@ -54,6 +54,35 @@ The same for a URI, RELEASE_STORE, and the default store.
   ! ERROR: no store at $TESTTMP/home/.local/share/librelease (relctl apps create makes one)
   ! ERROR: no store at $TESTTMP/xdg/librelease (relctl apps create makes one)
 
+Options after the path (file:PATH?mode=ro, see readonly.t) are not part of
+it: they start after the last '?' when what follows is empty or holds a '='.
+A path that really holds "?x=y" is written with a '?' after it. The default
+store takes options too, and a read-only open of it makes no directory.
+
+  $ relctl apps --store 'file:typo?mode=ro'; relctl apps --store 'typo?mode=rw'
+  ! ERROR: no store at typo (relctl apps create makes one)
+  ! ERROR: no store at $TESTTMP/typo (relctl apps create makes one)
+  [7]
+
+  $ relctl apps --store 'file:typo?x=y?'; relctl apps --store 'file:typo?x'
+  ! ERROR: no store at typo?x=y (relctl apps create makes one)
+  ! ERROR: no store at typo?x (relctl apps create makes one)
+  [7]
+
+  $ RELEASE_STORE='file:?mode=ro' relctl apps; RELEASE_STORE='file://?mode=ro' relctl apps; ls -A home
+  ! ERROR: no store at $TESTTMP/home/.local/share/librelease (relctl apps create makes one)
+  ! ERROR: no store at $TESTTMP/home/.local/share/librelease (relctl apps create makes one)
+
+  $ export XDG_DATA_HOME="$TESTTMP/q?a=b"; RELEASE_STORE= relctl apps; RELEASE_STORE='file:?mode=ro' relctl apps
+  ! ERROR: no store at $TESTTMP/q?a=b/librelease (relctl apps create makes one)
+  ! ERROR: no store at $TESTTMP/q?a=b/librelease (relctl apps create makes one)
+  [7]
+
+  $ mkdir 'odd?x=y' && relctl apps create myapp --store 'file:odd?x=y?' && ls 'odd?x=y'
+  Creating myapp... OK
+  FORMAT
+  myapp
+
 An empty directory is no store either, and stays empty.
 
   $ mkdir empty && relctl apps --store empty; ls -A empty
