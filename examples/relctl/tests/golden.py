@@ -11,6 +11,7 @@ stderr kept apart):
     @advance 300             move the clock on, in seconds
     @env NAME=VALUE          set a variable for what follows (@unenv NAME)
     @require PROGRAM         skip the transcript (exit 77) without PROGRAM
+    @require-ok COMMAND      skip it unless /bin/sh -c COMMAND succeeds
 
       $ relctl releases -a myapp          a command, run by /bin/sh -c
       > more of it                        (its next line, if it has several)
@@ -87,6 +88,14 @@ def parse(path):
                 env[name] = value
             elif raw.startswith("@unenv "):
                 env.pop(words[1], None)
+            elif raw.startswith("@require-ok "):
+                probe = subprocess.run(["/bin/sh", "-c", words[1]],
+                                       stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL, timeout=60)
+                if probe.returncode != 0:
+                    print("%s: skipped: %s failed" % (path, words[1]))
+                    sys.exit(77)
             elif raw.startswith("@require "):
                 if shutil.which(words[1]) is None:
                     print("%s: skipped: no %s" % (path, words[1]))
