@@ -11,15 +11,17 @@
  *   RELEASE_E* code. release_strerror() names a code; release_store_errmsg()
  *   gives the detailed message of the store's last failure.
  * - Out-parameters are named out; they come last, except in the two open
- *   functions, where they come first. On failure *out is set to NULL. Whatever comes back through a pointer-to-pointer is the caller's and
+ *   functions, where they come first. On failure *out is set to NULL.
+ *   Whatever comes back through a pointer-to-pointer is the caller's and
  *   is freed with that type's _free function (all _free functions accept NULL).
  * - A pointer returned as a function's value (a string accessor, say) is
  *   borrowed: it lives as long as the object it was read from.
  * - Strings are NUL-terminated UTF-8. Times are int64_t nanoseconds since the
  *   Unix epoch, UTC. Versions are uint64_t, starting at 1.
  * - A call that writes and fails with RELEASE_EINVAL, RELEASE_ENOTFOUND,
- *   RELEASE_EEXIST, RELEASE_ECONFLICT, RELEASE_EBUSY or RELEASE_EOLDER wrote
- *   nothing (but a failed release_rollback() keeps its copy, as it says).
+ *   RELEASE_EEXIST, RELEASE_ECONFLICT, RELEASE_EBUSY, RELEASE_EOLDER or
+ *   RELEASE_EUNSUPPORTED (store opened read-only) wrote nothing (but a
+ *   failed release_rollback() keeps its copy, as it says).
  *   RELEASE_EDEPLOY wrote only what its function says (the release marked
  *   failed). After any other code (RELEASE_EIO,
  *   RELEASE_ENOSPC, RELEASE_ENOMEM, RELEASE_ECORRUPT, or a backend's own)
@@ -76,7 +78,8 @@ extern "C" {
 #define RELEASE_EIO (-9)           /* the storage failed to read or write */
 #define RELEASE_ENOSPC (-10)       /* the storage is full */
 #define RELEASE_ENOMEM (-11)       /* out of memory */
-#define RELEASE_EUNSUPPORTED (-12) /* unknown URI scheme, format or storage version */
+#define RELEASE_EUNSUPPORTED (-12) /* unknown URI scheme, format or storage version,
+				    * or a write to a store opened read-only */
 #define RELEASE_ITEROVER (-13)     /* an iterator has no more items (not a failure) */
 
 /* Returns a static, never-NULL English description of an error code. */
@@ -136,6 +139,18 @@ RELEASE_API void release_store_opts_init_sized(release_store_opts *opts, size_t 
  * $HOME/.local/share/librelease (parents created as needed).
  * "memory:" is a private in-memory store that lives until
  * release_store_close().
+ *
+ * "file:PATH?mode=ro" ("file:?mode=ro": the default store) opens a file
+ * store for reading only: nothing in its directory is created, written or
+ * locked, reads see the last published state, and every write fails with
+ * RELEASE_EUNSUPPORTED. A store that cannot be written (a read-only mount,
+ * no write permission) opens read-only by itself; "?mode=rw" refuses that
+ * and fails instead. Read-only, a missing store is RELEASE_ENOTFOUND, and a
+ * read that depends on records a crashed writer left to recover fails with
+ * RELEASE_EIO until a read-write open recovers them. Options start after
+ * the last '?' when the text after it is empty or holds a '=' (a path
+ * holding "?x=y" is written with a '?' after it); an unknown one is
+ * RELEASE_EINVAL.
  *
  * Returns RELEASE_EUNSUPPORTED for an unknown scheme or a store written in
  * a newer format, RELEASE_ECORRUPT for a directory that is not a store.
