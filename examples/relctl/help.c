@@ -34,7 +34,8 @@ static const char global_help[] =
 	"  -a, --app APP               the app (default: $RELEASE_APP)\n"
 	"      --store PATH|URI        the store (default: $RELEASE_STORE, else the file\n"
 	"                              store in $XDG_DATA_HOME/librelease or\n"
-	"                              ~/.local/share/librelease)\n"
+	"                              ~/.local/share/librelease); PATH?mode=ro\n"
+	"                              opens it read-only\n"
 	"  -h, --help                  show help\n";
 
 void help_overview(FILE *out)

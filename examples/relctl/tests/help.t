@@ -26,7 +26,8 @@ Help and version: exit 0, on standard output.
     -a, --app APP               the app (default: $RELEASE_APP)
         --store PATH|URI        the store (default: $RELEASE_STORE, else the file
                                 store in $XDG_DATA_HOME/librelease or
-                                ~/.local/share/librelease)
+                                ~/.local/share/librelease); PATH?mode=ro
+                                opens it read-only
     -h, --help                  show help
         --version               show the versions of relctl and librelease
   
@@ -62,7 +63,8 @@ Help and version: exit 0, on standard output.
     -a, --app APP               the app (default: $RELEASE_APP)
         --store PATH|URI        the store (default: $RELEASE_STORE, else the file
                                 store in $XDG_DATA_HOME/librelease or
-                                ~/.local/share/librelease)
+                                ~/.local/share/librelease); PATH?mode=ro
+                                opens it read-only
     -h, --help                  show help
   
   See also:
@@ -90,7 +92,8 @@ Help and version: exit 0, on standard output.
     -a, --app APP               the app (default: $RELEASE_APP)
         --store PATH|URI        the store (default: $RELEASE_STORE, else the file
                                 store in $XDG_DATA_HOME/librelease or
-                                ~/.local/share/librelease)
+                                ~/.local/share/librelease); PATH?mode=ro
+                                opens it read-only
     -h, --help                  show help
   
   See also:
@@ -116,7 +119,8 @@ Help and version: exit 0, on standard output.
     -a, --app APP               the app (default: $RELEASE_APP)
         --store PATH|URI        the store (default: $RELEASE_STORE, else the file
                                 store in $XDG_DATA_HOME/librelease or
-                                ~/.local/share/librelease)
+                                ~/.local/share/librelease); PATH?mode=ro
+                                opens it read-only
     -h, --help                  show help
   
   See also:
@@ -159,7 +163,8 @@ Help wins over everything else on the line.
     -a, --app APP               the app (default: $RELEASE_APP)
         --store PATH|URI        the store (default: $RELEASE_STORE, else the file
                                 store in $XDG_DATA_HOME/librelease or
-                                ~/.local/share/librelease)
+                                ~/.local/share/librelease); PATH?mode=ro
+                                opens it read-only
     -h, --help                  show help
   
   See also:
