@@ -288,11 +288,19 @@ struct rec {
 	int op, kind;
 	uint64_t seq;
 	char key[KEY_MAX + 1];
-	unsigned char *data; /* owned */
+	unsigned char *data; /* in block, or lent by a window */
+	unsigned char *block; /* owned: the bytes read (NULL when lent) */
 	uint32_t datalen;
 	uint64_t off;
 	uint32_t len; /* whole record */
 	int first, more; /* the run's first record; the run goes on after it */
+};
+
+/* Bytes of the log read at once (log.c). */
+struct window {
+	unsigned char *b;
+	size_t cap, len;
+	uint64_t off;
 };
 
 /* A record to append (log.c). */
@@ -383,6 +391,12 @@ struct meta_slot *meta_find(struct state *st, const char *key);
 
 /* log.c */
 int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int *torn);
+int read_rec_hint(struct fstore *fs, struct fapp *a, uint64_t off, uint32_t hint, struct rec *r,
+		  int *torn);
+int window_fill(struct fstore *fs, struct fapp *a, struct window *w, uint64_t off, size_t len);
+void window_free(struct window *w);
+int read_rec_in(struct fstore *fs, struct fapp *a, const struct window *w, uint64_t off,
+		uint32_t hint, struct rec *r, int *torn);
 void rec_free(struct rec *r);
 void encode_rec(unsigned char *b, const struct wrec *w, int first, int more);
 int append_run(struct fstore *fs, struct fapp *a, uint64_t start, const struct wrec *v, size_t n,

@@ -4,90 +4,194 @@
  */
 #include "file.h"
 
-/* Reads and checks the record at off of the current log. 0, or
- * RELEASE_ECORRUPT (with *torn = 1 when the file simply ends inside it). */
-int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int *torn)
+static int ends_inside(struct fstore *fs, struct fapp *a, uint64_t off, int *torn)
 {
-	unsigned char h[REC_HDR];
-	ssize_t n;
-	uint32_t keylen, datalen;
-	unsigned char *body;
-	uint32_t crc, magic;
-
-	memset(r, 0, sizeof *r);
 	if (torn)
-		*torn = 0;
-	n = pread_full(a->log, h, sizeof h, off);
-	if (n < 0)
-		return sys_fail(fs, a->name, "reading log");
-	if (n < REC_HDR) {
-		if (torn)
-			*torn = 1;
-		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu ends inside the record at byte %llu",
-			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
-	}
-	keylen = h[10];
-	datalen = get_u32(h + 12);
-	magic = get_u32(h);
-	if ((magic != REC_MAGIC && magic != REC_CONT) || keylen < 1 || keylen > KEY_MAX ||
-	    datalen > DATA_MAX || h[8] < OP_PUT || h[8] > OP_DELETE || h[9] < RELEASE_KIND_META ||
+		*torn = 1;
+	return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu ends inside the record at byte %llu",
+		     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
+}
+
+/* Checks a record's header h (at off): 0 with the key's and data's
+ * lengths, or RELEASE_ECORRUPT. */
+static int rec_head(struct fstore *fs, struct fapp *a, uint64_t off, const unsigned char *h,
+		    uint32_t *keylen, uint32_t *datalen)
+{
+	uint32_t magic = get_u32(h);
+
+	*keylen = h[10];
+	*datalen = get_u32(h + 12);
+	if ((magic != REC_MAGIC && magic != REC_CONT) || *keylen < 1 || *keylen > KEY_MAX ||
+	    *datalen > DATA_MAX || h[8] < OP_PUT || h[8] > OP_DELETE || h[9] < RELEASE_KIND_META ||
 	    h[9] > RELEASE_KIND_RELEASE || (h[11] & ~REC_MORE) != 0)
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu has a corrupt record header at byte %llu",
 			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
-	/* A torn tail's header may claim anything: check a long record against
-	 * the file before allocating for it. */
-	if (keylen + (uint64_t)datalen > BIG_RECORD &&
-	    off + REC_HDR + keylen + datalen > file_size(a->log)) {
-		if (torn)
-			*torn = 1;
-		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu ends inside the record at byte %llu",
-			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
-	}
-	if (!(body = malloc(keylen + datalen + 1)))
-		return failf(fs, RELEASE_ENOMEM, "out of memory");
-	n = pread_full(a->log, body, keylen + datalen, off + REC_HDR);
-	if (n < 0) {
-		free(body);
-		return sys_fail(fs, a->name, "reading log");
-	}
-	if ((size_t)n < keylen + datalen) {
-		free(body);
-		if (torn)
-			*torn = 1;
-		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu ends inside the record at byte %llu",
-			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
-	}
-	crc = crc32c(0, h + 8, REC_HDR - 8);
-	crc = crc32c(crc, body, keylen + datalen);
-	if (crc != get_u32(h + 4)) {
-		free(body);
+	return 0;
+}
+
+/* Checks a whole record: header h, then body (key then data), read from
+ * off. On success r describes it, its data pointing into body. */
+static int rec_body(struct fstore *fs, struct fapp *a, uint64_t off, const unsigned char *h,
+		    const unsigned char *body, struct rec *r)
+{
+	uint32_t keylen = h[10], datalen = get_u32(h + 12);
+	uint32_t crc = crc32c(crc32c(0, h + 8, REC_HDR - 8), body, keylen + datalen);
+
+	if (crc != get_u32(h + 4))
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': record at byte %llu of log.%llu fails its checksum",
 			     a->name, (unsigned long long)off, (unsigned long long)a->log_gen);
-	}
 	r->op = h[8];
 	r->kind = h[9];
-	r->first = magic == REC_MAGIC;
+	r->first = get_u32(h) == REC_MAGIC;
 	r->more = (h[11] & REC_MORE) != 0;
 	r->seq = get_u64(h + 16);
 	memcpy(r->key, body, keylen);
 	r->key[keylen] = '\0';
 	if (memchr(r->key, '\0', keylen) ||
-	    (ordered(r->kind) ? r->seq == 0 || r->seq >= SEQ_LIMIT : r->seq != 0)) {
-		free(body);
+	    (ordered(r->kind) ? r->seq == 0 || r->seq >= SEQ_LIMIT : r->seq != 0))
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': record at byte %llu of log.%llu is malformed",
 			     a->name, (unsigned long long)off, (unsigned long long)a->log_gen);
-	}
-	memmove(body, body + keylen, datalen);
-	r->data = body;
+	r->data = (unsigned char *)(uintptr_t)(body + keylen);
 	r->datalen = datalen;
 	r->off = off;
 	r->len = REC_HDR + keylen + datalen;
 	return 0;
 }
 
+/*
+ * Reads and checks the record at off of the current log. 0, or
+ * RELEASE_ECORRUPT (with *torn = 1 when the file simply ends inside it).
+ * hint, when not 0, is the record's length as an index gave it: the whole
+ * record is then read at once (a wrong hint costs a second read, never a
+ * wrong answer: the header read decides).
+ */
+int read_rec_hint(struct fstore *fs, struct fapp *a, uint64_t off, uint32_t hint, struct rec *r,
+		  int *torn)
+{
+	unsigned char h[REC_HDR], *block;
+	size_t want = hint >= REC_HDR && hint <= BIG_RECORD ? hint : REC_HDR;
+	uint32_t keylen, datalen;
+	ssize_t n;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if (torn)
+		*torn = 0;
+	if (!(block = malloc(want)))
+		return failf(fs, RELEASE_ENOMEM, "out of memory");
+	n = pread_full(a->log, block, want, off);
+	if (n < 0) {
+		free(block);
+		return sys_fail(fs, a->name, "reading log");
+	}
+	if (n < REC_HDR) {
+		free(block);
+		return ends_inside(fs, a, off, torn);
+	}
+	memcpy(h, block, REC_HDR);
+	if ((rc = rec_head(fs, a, off, h, &keylen, &datalen)) != 0) {
+		free(block);
+		return rc;
+	}
+	if ((size_t)n < REC_HDR + keylen + datalen) {
+		unsigned char *body;
+
+		/* Not all read: either the file ends inside the record, or the
+		 * hint was short. A torn tail's header may claim anything:
+		 * check a long record against the file before allocating. */
+		if ((size_t)n < want ||
+		    (keylen + (uint64_t)datalen > BIG_RECORD &&
+		     off + REC_HDR + keylen + datalen > file_size(a->log))) {
+			free(block);
+			return ends_inside(fs, a, off, torn);
+		}
+		free(block);
+		if (!(block = malloc(REC_HDR + keylen + datalen)))
+			return failf(fs, RELEASE_ENOMEM, "out of memory");
+		body = block + REC_HDR;
+		n = pread_full(a->log, body, keylen + datalen, off + REC_HDR);
+		if (n < 0) {
+			free(block);
+			return sys_fail(fs, a->name, "reading log");
+		}
+		if ((size_t)n < keylen + datalen) {
+			free(block);
+			return ends_inside(fs, a, off, torn);
+		}
+	}
+	if ((rc = rec_body(fs, a, off, h, block + REC_HDR, r)) != 0) {
+		free(block);
+		memset(r, 0, sizeof *r);
+		return rc;
+	}
+	r->block = block;
+	return 0;
+}
+
+int read_rec(struct fstore *fs, struct fapp *a, uint64_t off, struct rec *r, int *torn)
+{
+	return read_rec_hint(fs, a, off, 0, r, torn);
+}
+
+/*
+ * A window of the log read at once, for reads of many records near each
+ * other (a page of a listing, a replay). Records wholly inside it are
+ * checked there and lent (r->data points into the window, valid until the
+ * window is filled again or freed); any other is read on its own.
+ */
+int window_fill(struct fstore *fs, struct fapp *a, struct window *w, uint64_t off, size_t len)
+{
+	ssize_t n;
+
+	if (len > w->cap) {
+		unsigned char *b = realloc(w->b, len);
+
+		if (!b)
+			return failf(fs, RELEASE_ENOMEM, "out of memory");
+		w->b = b;
+		w->cap = len;
+	}
+	w->off = off;
+	w->len = 0;
+	if ((n = pread_full(a->log, w->b, len, off)) < 0)
+		return sys_fail(fs, a->name, "reading log");
+	w->len = (size_t)n;
+	return 0;
+}
+
+void window_free(struct window *w)
+{
+	free(w->b);
+	memset(w, 0, sizeof *w);
+}
+
+/* As read_rec_hint(), from w when the record is wholly in it. */
+int read_rec_in(struct fstore *fs, struct fapp *a, const struct window *w, uint64_t off,
+		uint32_t hint, struct rec *r, int *torn)
+{
+	if (w && off >= w->off && off - w->off + REC_HDR <= w->len) {
+		const unsigned char *h = w->b + (off - w->off);
+		uint32_t keylen, datalen;
+		int rc;
+
+		memset(r, 0, sizeof *r);
+		if (torn)
+			*torn = 0;
+		if ((rc = rec_head(fs, a, off, h, &keylen, &datalen)) != 0)
+			return rc;
+		if (off - w->off + REC_HDR + keylen + datalen <= w->len) {
+			if ((rc = rec_body(fs, a, off, h, h + REC_HDR, r)) != 0)
+				memset(r, 0, sizeof *r);
+			return rc;
+		}
+	}
+	return read_rec_hint(fs, a, off, hint, r, torn);
+}
+
 void rec_free(struct rec *r)
 {
-	free(r->data);
+	free(r->block);
+	r->block = NULL;
 	r->data = NULL;
 }
 
