@@ -201,6 +201,7 @@
 #define COMPACT_MIN (64u << 10)     /* dead bytes before compaction is worth it */
 #define KEYS_MIN_CAP 1024
 #define SCAN_BATCH 64
+#define SCAN_WINDOW (256u << 10) /* a scan reads its records at once up to this span */
 #define RETRIES 8
 #define HDR_FLAGS 24    /* u32 in the header of index and key files */
 #define HDR_MARKED 1u   /* absent entries and empty slots are written out */
@@ -223,6 +224,7 @@
 extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
 void file_see_pending(void *ctx, int on);
+void file_snapshot(void *ctx, int on);
 
 struct meta_slot {
 	char key[KEY_MAX + 1];
@@ -262,6 +264,21 @@ struct fapp {
 	int stuck; /* this read's recovery failed with this code: the log holds
 		    * records past what the published state indexes */
 	char stuck_msg[512];
+	/* The state file's bytes as last read, and (seen_ok) the state they
+	 * gave a read that found everything in order: while the file holds
+	 * the same bytes and the log its indexed length, a read takes it as
+	 * it is (begin_read). */
+	unsigned char seen[2 * STATE_COPY];
+	int seen_ok;
+	struct state seen_st;
+	uint64_t snap; /* the snapshot (file_snapshot) a->st was checked for */
+};
+
+/* Bytes of the log read at once (log.c). */
+struct window {
+	unsigned char *b;
+	size_t cap, len;
+	uint64_t off;
 };
 
 struct fstore {
@@ -274,6 +291,9 @@ struct fstore {
 	int format; /* what FORMAT said when opened, or since moved to */
 	struct fhold *holds; /* this handle's holds */
 	int see_pending; /* reads are for a write: they see pending runs */
+	struct window win; /* the records of a scan's page, read at once */
+	int win_busy;
+	uint64_t snap, snap_ids; /* the read-only call's snapshot, if any */
 };
 
 /* A hold taken through this handle (hold.c). */
@@ -294,13 +314,6 @@ struct rec {
 	uint64_t off;
 	uint32_t len; /* whole record */
 	int first, more; /* the run's first record; the run goes on after it */
-};
-
-/* Bytes of the log read at once (log.c). */
-struct window {
-	unsigned char *b;
-	size_t cap, len;
-	uint64_t off;
 };
 
 /* A record to append (log.c). */
@@ -386,6 +399,7 @@ int get_app(struct fstore *fs, const char *name, int create, struct fapp **out);
 
 /* format.c */
 int read_state(struct fstore *fs, struct fapp *a, struct state *out);
+int state_unchanged(struct fstore *fs, struct fapp *a);
 int write_state(struct fstore *fs, struct fapp *a, struct state *st, int sync);
 struct meta_slot *meta_find(struct state *st, const char *key);
 
@@ -416,6 +430,8 @@ int check_sizes(struct fstore *fs, struct fapp *a);
 void encode_slot(unsigned char *b, uint64_t tag, uint64_t val);
 int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t *seq,
 	       uint64_t *slot);
+int key_find(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t *seq,
+	     uint64_t *slot, struct rec *rec);
 int rebuild_keys(struct fstore *fs, struct fapp *a);
 int key_insert(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq);
 int key_remove(struct fstore *fs, struct fapp *a, int kind, const char *key);

@@ -162,6 +162,20 @@ static int state_newer(const struct state *a, const struct state *b)
 	return a->counter > b->counter;
 }
 
+/* 1 when the state file holds the bytes a read last found in order (the
+ * state is then a->seen_st), 0 when not (or unknown), or an error. */
+int state_unchanged(struct fstore *fs, struct fapp *a)
+{
+	unsigned char b[2 * STATE_COPY];
+	ssize_t n;
+
+	if (!a->seen_ok)
+		return 0;
+	if ((n = pread_full(a->statefd, b, sizeof b, 0)) < 0)
+		return sys_fail(fs, a->name, "reading state");
+	return n == sizeof b && memcmp(b, a->seen, sizeof b) == 0;
+}
+
 /* Reads the newest intact copy. 1: found; 0: the file is new or was never
  * completed; RELEASE_ECORRUPT when both copies are damaged. */
 int read_state(struct fstore *fs, struct fapp *a, struct state *out)
@@ -177,9 +191,12 @@ int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 	 * found: a reader racing the app's creation may have read the state
 	 * before it was written. */
 	for (int pass = 0; pass < 2 && !ok0 && !ok1; pass++) {
+		a->seen_ok = 0;
 		/* A read-only handle finds no state file where none was made. */
 		if ((n = a->statefd < 0 ? 0 : pread_full(a->statefd, b, sizeof b, 0)) < 0)
 			return sys_fail(fs, a->name, "reading state");
+		if (n == sizeof b)
+			memcpy(a->seen, b, sizeof b);
 		ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0 && state_ours(a, &s[0]);
 		ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0 &&
 		      state_ours(a, &s[1]);

@@ -175,25 +175,48 @@ static int write_slot(struct fstore *fs, struct fapp *a, int fd, uint64_t i, uin
 	return 0;
 }
 
+#define SLOT_BLOCK 16 /* key slots read at once along a probe path */
+
 /*
  * Looks (kind, key) up. *seq = 0 when absent. *slot gets the key's slot, or
- * the first free one on its probe path (for inserting).
+ * the first free one on its probe path (for inserting). With rec, a key
+ * found hands over its record too (read to confirm the key; the caller
+ * frees it).
  */
-int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t *seq,
-	       uint64_t *slot)
+int key_find(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t *seq,
+	     uint64_t *slot, struct rec *rec)
 {
 	uint64_t h = key_hash(kind, key), mask = a->st.keys_cap - 1, i = h & mask;
-	uint64_t free_slot = UINT64_MAX;
+	uint64_t free_slot = UINT64_MAX, base = 0;
+	unsigned char b[SLOT_BLOCK * KEY_SLOT];
+	size_t have = 0;
 	int which = kind == RELEASE_KIND_RELEASE;
 
 	*seq = 0;
 	for (uint64_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
 		uint64_t tag = 0, val = 0, s;
 		struct ent e;
-		int rc = read_slot(fs, a, i, &tag, &val);
+		int rc;
 
-		if (rc != 0)
+		/* Slots along the path are read a block at a time; one that
+		 * fails its check there is read again on its own (a writer may
+		 * be midway through it). */
+		if (i < base || i >= base + have) {
+			size_t want = mask + 1 - i < SLOT_BLOCK ? (size_t)(mask + 1 - i) : SLOT_BLOCK;
+			ssize_t n = pread_full(a->keys, b, want * KEY_SLOT, IDX_HDR + i * KEY_SLOT);
+
+			if (n < 0)
+				return sys_fail(fs, a->name, "reading key index");
+			base = i;
+			have = (size_t)n / KEY_SLOT;
+		}
+		if (i < base + have && get_u32(b + (i - base) * KEY_SLOT + 16) ==
+					       slot_crc(b + (i - base) * KEY_SLOT)) {
+			tag = get_u64(b + (i - base) * KEY_SLOT);
+			val = get_u64(b + (i - base) * KEY_SLOT + 8);
+		} else if ((rc = read_slot(fs, a, i, &tag, &val)) != 0) {
 			return rc;
+		}
 		if (tag == 0) {
 			*slot = free_slot != UINT64_MAX ? free_slot : i;
 			return 0;
@@ -219,18 +242,22 @@ int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *key, uin
 		{
 			struct rec r;
 
-			if ((rc = read_rec(fs, a, e.off, &r, NULL)) == RELEASE_ECORRUPT) {
+			if ((rc = read_rec_hint(fs, a, e.off, e.len, &r, NULL)) == RELEASE_ECORRUPT) {
 				fs->damage = 1;
 				return FS_DAMAGED; /* read_rec's message names the record */
 			}
 			if (rc != 0)
 				return rc;
-			rec_free(&r);
 			if (strcmp(r.key, key) == 0 && r.seq == s && r.kind == kind) {
 				*seq = s;
 				*slot = i;
+				if (rec)
+					*rec = r;
+				else
+					rec_free(&r);
 				return 0;
 			}
+			rec_free(&r);
 			if (strcmp(r.key, key) == 0)
 				return damaged(fs, a, "keys.%llu slot %llu names a record of another kind or seq",
 					       (unsigned long long)a->keys_gen, (unsigned long long)i);
@@ -238,6 +265,12 @@ int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *key, uin
 	}
 	*slot = free_slot;
 	return 0;
+}
+
+int key_lookup(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t *seq,
+	       uint64_t *slot)
+{
+	return key_find(fs, a, kind, key, seq, slot, NULL);
 }
 
 /* Rebuilds the key index for the live keys, with room to double, as a new

@@ -78,6 +78,7 @@ static int repair(struct fstore *fs, const char *app)
 
 	if (rc != 0 || !a)
 		return rc;
+	a->snap = 0; /* what the call read next must see the repair */
 	memcpy(found, fs->errmsg, sizeof found);
 	if (store_readonly(fs))
 		/* Nothing is rebuilt here; nor is a wrong answer given. */
@@ -178,13 +179,32 @@ static int begin_read_ro(struct fstore *fs, struct fapp *a, struct fapp **out)
 static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 {
 	struct fapp *a;
-	int rc = get_app(fs, app, 0, &a), stuck = 0, flushed = 0;
+	int rc = get_app(fs, app, 0, &a), stuck = 0, flushed = 0, replayed = 0;
 
 	*out = NULL;
 	if (rc != 0 || !a)
 		return rc;
 	if (store_readonly(fs))
 		return begin_read_ro(fs, a, out);
+	/* The rest of one read-only call: the app as its first read found it. */
+	if (fs->snap && a->snap == fs->snap && !fs->see_pending) {
+		*out = a;
+		return 0;
+	}
+	a->snap = 0;
+	/* The common case: nothing changed since the last read that found
+	 * everything in order (the same state bytes, the same files, nothing
+	 * past indexed_len): one read and one fstat. */
+	if ((rc = state_unchanged(fs, a)) < 0)
+		return rc;
+	if (rc && a->log_gen == a->seen_st.log_gen && a->idx_gen == a->seen_st.idx_gen &&
+	    a->keys_gen == a->seen_st.keys_gen && file_size(a->log) == a->seen_st.indexed_len) {
+		a->st = a->seen_st;
+		a->stuck = 0;
+		a->snap = fs->snap;
+		*out = a;
+		return 0;
+	}
 	for (int attempt = 0; attempt < RETRIES; attempt++) {
 		rc = read_state(fs, a, &a->st);
 		if (rc == 0)
@@ -202,6 +222,7 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 			unlock_app(fs, a);
 			if (rc != 0)
 				return rc;
+			replayed = 1;
 		}
 		rc = open_generation(fs, a, &a->st);
 		if (rc != 0)
@@ -255,6 +276,12 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 			}
 		}
 		a->stuck = stuck;
+		if (!stuck && !flushed && !replayed && a->log_gen && strcmp(a->st.boot_id, fs->boot_id) == 0 &&
+		    file_size(a->log) == a->st.indexed_len) {
+			a->seen_st = a->st;
+			a->seen_ok = 1;
+		}
+		a->snap = fs->snap;
 		*out = a;
 		return 0;
 	}
@@ -266,7 +293,7 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
  * the published indexes would answer for it without it. */
 static int tail_check(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq)
 {
-	uint64_t off = a->st.indexed_len, end = file_size(a->log);
+	uint64_t off = a->st.indexed_len, end = a->stuck ? file_size(a->log) : 0;
 	int ro = store_readonly(fs);
 
 	if (ro && a->stuck)
@@ -295,11 +322,30 @@ static int tail_check(struct fstore *fs, struct fapp *a, int kind, const char *k
 /* Hands the record an index points at to fn. An index that points at
  * anything else is damaged; so is one pointing at a record that fails its
  * checks (if the log itself is damaged there, the rebuild says so). */
-static int deliver(struct fstore *fs, struct fapp *a, uint64_t off, int kind, const char *key,
-		   uint64_t seq, release_record_fn fn, void *payload)
+static int deliver_rec(struct fstore *fs, struct fapp *a, struct rec *r, int kind,
+		       const char *key, uint64_t seq, release_record_fn fn, void *payload)
+{
+	int rc;
+
+	if (r->kind != kind || strcmp(r->key, key ? key : r->key) != 0 || (seq && r->seq != seq) ||
+	    r->op == OP_DELETE) {
+		uint64_t off = r->off;
+
+		rec_free(r);
+		return damaged(fs, a, "the index points at the wrong record (byte %llu of log.%llu)",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
+	}
+	rc = fn(payload, r->seq, r->key, r->data, r->datalen);
+	rec_free(r);
+	return rc;
+}
+
+static int deliver(struct fstore *fs, struct fapp *a, const struct window *w, uint64_t off,
+		   uint32_t len, int kind, const char *key, uint64_t seq, release_record_fn fn,
+		   void *payload)
 {
 	struct rec r;
-	int rc = read_rec(fs, a, off, &r, NULL);
+	int rc = read_rec_in(fs, a, w, off, len, &r, NULL);
 
 	if (rc == RELEASE_ECORRUPT) {
 		fs->damage = 1;
@@ -307,15 +353,7 @@ static int deliver(struct fstore *fs, struct fapp *a, uint64_t off, int kind, co
 	}
 	if (rc != 0)
 		return rc;
-	if (r.kind != kind || strcmp(r.key, key ? key : r.key) != 0 || (seq && r.seq != seq) ||
-	    r.op == OP_DELETE) {
-		rec_free(&r);
-		return damaged(fs, a, "the index points at the wrong record (byte %llu of log.%llu)",
-			       (unsigned long long)off, (unsigned long long)a->log_gen);
-	}
-	rc = fn(payload, r.seq, r.key, r.data, r.datalen);
-	rec_free(&r);
-	return rc;
+	return deliver_rec(fs, a, &r, kind, key, seq, fn, payload);
 }
 
 static int get_once(struct fstore *fs, const char *app, int kind, const char *key,
@@ -323,7 +361,7 @@ static int get_once(struct fstore *fs, const char *app, int kind, const char *ke
 {
 	struct fapp *a;
 	uint64_t seq, slot;
-	struct ent e;
+	struct rec r;
 	int rc;
 
 	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
@@ -344,20 +382,22 @@ static int get_once(struct fstore *fs, const char *app, int kind, const char *ke
 	if (kind == RELEASE_KIND_META) {
 		struct meta_slot *m = meta_find(&a->st, key);
 
-		return m ? deliver(fs, a, m->off, kind, key, 0, fn, payload) : RELEASE_ENOTFOUND;
+		return m ? deliver(fs, a, NULL, m->off, m->len, kind, key, 0, fn, payload)
+			 : RELEASE_ENOTFOUND;
 	}
-	if ((rc = key_lookup(fs, a, kind, key, &seq, &slot)) != 0)
+	/* The record that confirmed the key is the one to hand over. */
+	if ((rc = key_find(fs, a, kind, key, &seq, &slot, &r)) != 0)
 		return rc;
 	/* A read-only handle answers for the published state: a key past its
 	 * top is a writer's, applied but not yet published (or its writer died
 	 * there, and no repair will come from here). */
-	if (!seq || (store_readonly(fs) && seq > max_seq(a, kind == RELEASE_KIND_RELEASE)))
+	if (!seq)
 		return RELEASE_ENOTFOUND;
-	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
-		return rc;
-	if (!e.off)
+	if (store_readonly(fs) && seq > max_seq(a, kind == RELEASE_KIND_RELEASE)) {
+		rec_free(&r);
 		return RELEASE_ENOTFOUND;
-	return deliver(fs, a, e.off, kind, key, seq, fn, payload);
+	}
+	return deliver_rec(fs, a, &r, kind, key, seq, fn, payload);
 }
 
 static int fs_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
@@ -394,7 +434,7 @@ static int get_seq_once(struct fstore *fs, const char *app, int kind, uint64_t s
 		return rc;
 	if (!e.off)
 		return RELEASE_ENOTFOUND;
-	return deliver(fs, a, e.off, kind, NULL, seq, fn, payload);
+	return deliver(fs, a, NULL, e.off, e.len, kind, NULL, seq, fn, payload);
 }
 
 static int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
@@ -439,24 +479,73 @@ static int scan_once(struct fstore *fs, const char *app, int kind, uint64_t *bef
 
 		if (n < 0)
 			return sys_fail(fs, app, "reading index");
-		for (; s >= first && *limit > 0; s--) {
-			const unsigned char *p = b + (s - first) * IDX_ENT;
+		while (s >= first && *limit > 0) {
+			struct {
+				uint64_t seq, off;
+				uint32_t len;
+			} got[SCAN_BATCH];
+			uint64_t lo = UINT64_MAX, hi = 0;
+			struct window *w = NULL;
+			size_t k = 0;
 			struct ent e;
 
-			if ((uint64_t)n >= (s - first + 1) * IDX_ENT && get_u32(p + 20) == ent_crc(p, s)) {
-				e.off = get_u64(p);
-			} else {
-				/* short, zeroed or mid-write: the careful read
-				 * looks again and judges */
-				if ((rc = read_ent(fs, a, which, s, &e)) != 0)
-					return rc;
+			/* The entries that check out, up to the limit: their
+			 * records are read together when they lie close. */
+			for (; s >= first && k < *limit; s--) {
+				const unsigned char *p = b + (s - first) * IDX_ENT;
+				uint64_t off;
+				uint32_t len;
+
+				if ((uint64_t)n < (s - first + 1) * IDX_ENT ||
+				    get_u32(p + 20) != ent_crc(p, s))
+					break;
+				if (!(off = get_u64(p)))
+					continue;
+				len = get_u32(p + 16);
+				got[k].seq = s;
+				got[k].off = off;
+				got[k].len = len;
+				k++;
+				if (off < lo)
+					lo = off;
+				if (off <= UINT64_MAX - len && off + len > hi)
+					hi = off + len;
 			}
-			if (!e.off)
-				continue;
-			if ((rc = deliver(fs, a, e.off, kind, NULL, s, fn, payload)) != 0)
+			if (k > 1 && hi > lo && hi - lo <= SCAN_WINDOW && !fs->win_busy) {
+				if ((rc = window_fill(fs, a, &fs->win, lo, (size_t)(hi - lo))) != 0)
+					return rc;
+				w = &fs->win;
+				fs->win_busy = 1;
+			}
+			for (size_t i = 0; i < k; i++) {
+				rc = deliver(fs, a, w, got[i].off, got[i].len, kind, NULL, got[i].seq,
+					     fn, payload);
+				if (rc != 0)
+					break;
+				*before = got[i].seq;
+				(*limit)--;
+			}
+			if (w) { /* never lent again: it is this page's */
+				fs->win.len = 0;
+				fs->win_busy = 0;
+				w = NULL;
+			}
+			if (rc != 0)
 				return rc;
-			*before = s;
-			(*limit)--;
+			if (s < first || *limit == 0)
+				break;
+			/* short, zeroed or mid-write: the careful read looks
+			 * again and judges */
+			if ((rc = read_ent(fs, a, which, s, &e)) != 0)
+				return rc;
+			if (e.off) {
+				if ((rc = deliver(fs, a, NULL, e.off, e.len, kind, NULL, s, fn,
+						  payload)) != 0)
+					return rc;
+				*before = s;
+				(*limit)--;
+			}
+			s--;
 		}
 	}
 	return 0;
@@ -507,6 +596,17 @@ static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 void file_see_pending(void *ctx, int on)
 {
 	((struct fstore *)ctx)->see_pending = on;
+}
+
+/* A read-only call's reads begin (on) or end: between, each app's state is
+ * checked once, by the first read of it (begin_read). */
+void file_snapshot(void *ctx, int on)
+{
+	struct fstore *fs = ctx;
+
+	if (on && ++fs->snap_ids == 0)
+		fs->snap_ids = 1;
+	fs->snap = on ? fs->snap_ids : 0;
 }
 
 /* Whether a put may go ahead: RELEASE_ECONFLICT when the key or seq is
@@ -720,6 +820,7 @@ void fs_close(void *ctx)
 	for (size_t i = 0; i < MAX_OPEN_APPS; i++)
 		app_close(fs->apps[i]);
 	close_fd(&fs->root);
+	window_free(&fs->win);
 	free(fs);
 }
 
