@@ -229,137 +229,197 @@ int decode_release(const void *data, size_t len, release *r)
  * result (a repeated field: the last one wins). Such a release is never
  * changed in place (only whole new releases are built and written), which
  * the packed flag lets release_clear() rely on.
+ *
+ * A first pass only walks the fields' headers to measure; the second
+ * checks each field as it copies it.
  */
-struct span {
-	const unsigned char *p;
-	size_t len;
-	int set;
-};
+static inline int next_field(const unsigned char **pp, const unsigned char *end, int *tag,
+			     const unsigned char **val, size_t *len)
+{
+	const unsigned char *p = *pp;
+	size_t left = (size_t)(end - p), n;
+
+	if (left == 0)
+		return 0;
+	if (left < 5)
+		return RELEASE_ECORRUPT;
+	n = (size_t)p[1] | (size_t)p[2] << 8 | (size_t)p[3] << 16 | (size_t)p[4] << 24;
+	if (n > left - 5)
+		return RELEASE_ECORRUPT;
+	*tag = p[0];
+	*val = p + 5;
+	*len = n;
+	*pp = p + 5 + n;
+	return 1;
+}
+
+/* Copies a string field to *at, NUL-terminated; NULL when it holds a NUL. */
+static inline char *put_str(char **at, const unsigned char *v, size_t len)
+{
+	char *p = *at;
+
+	if (len <= 32) {
+		for (size_t i = 0; i < len; i++) {
+			if (!v[i])
+				return NULL;
+			p[i] = (char)v[i];
+		}
+	} else {
+		if (memchr(v, '\0', len))
+			return NULL;
+		memcpy(p, v, len);
+	}
+	p[len] = '\0';
+	*at = p + len + 1;
+	return p;
+}
+
+static inline int get_i64(const unsigned char *v, size_t len, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (len != 8)
+		return RELEASE_ECORRUPT;
+	for (int i = 0; i < 8; i++)
+		x |= (uint64_t)v[i] << (8 * i);
+	*out = x;
+	return 0;
+}
+
+/* valid_env_key() on bytes, inline: this is the decoder's inner loop. */
+static inline int env_key_ok(const unsigned char *k, size_t len)
+{
+	if (len == 0 || len > ENV_KEY_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = k[i];
+		int alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+
+		if (!alpha && (i == 0 || c < '0' || c > '9'))
+			return 0;
+	}
+	return 1;
+}
 
 /* strcmp() order of two NUL-free byte strings. */
-static int span_cmp(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen)
+static inline int bytes_cmp(const unsigned char *a, size_t alen, const unsigned char *b,
+			    size_t blen)
 {
 	int c = memcmp(a, b, alen < blen ? alen : blen);
 
 	return c ? c : (alen > blen) - (alen < blen);
 }
 
-static int span_take(const struct dec *d, struct span *s)
-{
-	if (memchr(d->val, '\0', d->len))
-		return RELEASE_ECORRUPT;
-	s->p = d->val;
-	s->len = d->len;
-	s->set = 1;
-	return 0;
-}
-
-static char *span_put(char **at, const struct span *s)
-{
-	char *p = *at;
-
-	if (s->len)
-		memcpy(p, s->p, s->len);
-	p[s->len] = '\0';
-	*at = p + s->len + 1;
-	return p;
-}
-
-enum { S_APP, S_BUILD, S_MANIFEST, S_DESCRIPTION, S_SOURCE, S_COUNT };
-
 int decode_release_packed(const void *data, size_t len, release **out)
 {
-	struct span str[S_COUNT] = {{0}}, last_key = {0};
-	struct dec d = {0};
-	release head;
-	size_t pairs = 0, bytes = 0, size;
-	int rc = dec_begin(&d, data, len, REC_RELEASE);
+	const unsigned char *p = data, *end, *val, *prev = NULL;
+	size_t pairs = 0, bytes = 2, flen, n = 0, prev_len = 0; /* 2: "" manifest, description */
+	release *r;
+	char **keys, *at;
+	int tag, rc;
 
 	*out = NULL;
-	memset(&head, 0, sizeof head);
-	/* First pass: check everything, and measure. */
-	while (rc == 0 && (rc = dec_next(&d)) == 1) {
-		struct span key = {0}, val = {0};
-
-		switch (d.tag) {
-		case F_ID: rc = dec_fixed(&d, head.id, sizeof head.id); break;
-		case F_APP: rc = span_take(&d, &str[S_APP]); break;
-		case F_VERSION: rc = dec_u64(&d, &head.version); break;
-		case F_BUILD: rc = span_take(&d, &str[S_BUILD]); break;
-		case F_MANIFEST: rc = span_take(&d, &str[S_MANIFEST]); break;
-		case F_DESCRIPTION: rc = span_take(&d, &str[S_DESCRIPTION]); break;
-		case F_CREATED: rc = dec_i64(&d, &head.created); break;
-		case F_SOURCE: rc = span_take(&d, &str[S_SOURCE]); break;
-		case F_PROMOTED: rc = dec_i64(&d, &head.promoted); break;
-		case F_FAILED: rc = dec_i64(&d, &head.failed); break;
-		case F_ENV_KEY:
-			rc = span_take(&d, &key);
-			if (rc == 0 && !valid_env_key((const char *)key.p, key.len))
-				rc = RELEASE_ECORRUPT;
-			/* keys are stored in strictly ascending order */
-			if (rc == 0 && last_key.set &&
-			    span_cmp(last_key.p, last_key.len, key.p, key.len) >= 0)
-				rc = RELEASE_ECORRUPT;
-			if (rc == 0) {
-				rc = dec_next(&d);
-				rc = rc == 1 && d.tag == F_ENV_VALUE ? span_take(&d, &val)
-								    : RELEASE_ECORRUPT;
-			}
-			if (rc == 0) {
-				last_key = key;
-				pairs++;
-				bytes += key.len + val.len + 2;
-			}
-			break;
-		default: rc = 0; break;
-		}
+	if (!data || len < 4 || p[0] != 'L' || p[1] != 'R' || p[2] != FORMAT_VERSION ||
+	    p[3] != REC_RELEASE)
+		return RELEASE_ECORRUPT;
+	end = p + len;
+	p += 4;
+	while ((rc = next_field(&p, end, &tag, &val, &flen)) == 1) {
+		pairs += tag == F_ENV_KEY;
+		bytes += flen + 1;
 	}
 	if (rc != 0)
 		return rc;
-	for (int i = 0; i < S_COUNT; i++)
-		bytes += str[i].len + 1;
-	if (pairs > (SIZE_MAX - sizeof head - bytes) / (2 * sizeof(char *)))
+	if (!(r = malloc(sizeof *r + 2 * pairs * sizeof(char *) + bytes)))
 		return RELEASE_ENOMEM;
-	size = sizeof head + 2 * pairs * sizeof(char *) + bytes;
-	{
-		release *r = malloc(size);
-		char **keys = (char **)(void *)(r + 1);
-		char *at = (char *)(keys + 2 * pairs);
+	memset(r, 0, sizeof *r);
+	r->packed = 1;
+	keys = (char **)(void *)(r + 1);
+	at = (char *)(keys + 2 * pairs);
+	p = (const unsigned char *)data + 4;
+	while (rc == 0 && next_field(&p, end, &tag, &val, &flen) == 1) {
+		uint64_t x;
 
-		if (!r)
-			return RELEASE_ENOMEM;
-		*r = head;
-		r->packed = 1;
-		r->app = str[S_APP].set ? span_put(&at, &str[S_APP]) : NULL;
-		r->build = str[S_BUILD].set ? span_put(&at, &str[S_BUILD]) : NULL;
-		r->manifest = span_put(&at, &str[S_MANIFEST]);
-		r->description = span_put(&at, &str[S_DESCRIPTION]);
-		r->source = str[S_SOURCE].set ? span_put(&at, &str[S_SOURCE]) : NULL;
-		r->env.n = r->env.cap = pairs;
-		r->env.keys = pairs ? keys : NULL;
-		r->env.vals = pairs ? keys + pairs : NULL;
-		/* Second pass: the pairs, in order (checked above). */
-		dec_begin(&d, data, len, REC_RELEASE);
-		for (size_t i = 0; i < pairs && dec_next(&d) == 1;) {
-			struct span key = {0}, val = {0};
+		switch (tag) {
+		case F_ID:
+			if (flen == 0 || flen >= sizeof r->id || memchr(val, '\0', flen))
+				rc = RELEASE_ECORRUPT;
+			else {
+				memcpy(r->id, val, flen);
+				r->id[flen] = '\0';
+			}
+			break;
+		case F_APP: rc = (r->app = put_str(&at, val, flen)) ? 0 : RELEASE_ECORRUPT; break;
+		case F_BUILD: rc = (r->build = put_str(&at, val, flen)) ? 0 : RELEASE_ECORRUPT; break;
+		case F_MANIFEST:
+			rc = (r->manifest = put_str(&at, val, flen)) ? 0 : RELEASE_ECORRUPT;
+			break;
+		case F_DESCRIPTION:
+			rc = (r->description = put_str(&at, val, flen)) ? 0 : RELEASE_ECORRUPT;
+			break;
+		case F_SOURCE: rc = (r->source = put_str(&at, val, flen)) ? 0 : RELEASE_ECORRUPT; break;
+		case F_VERSION: rc = get_i64(val, flen, &r->version); break;
+		case F_CREATED:
+			if ((rc = get_i64(val, flen, &x)) == 0)
+				r->created = (int64_t)x;
+			break;
+		case F_PROMOTED:
+			if ((rc = get_i64(val, flen, &x)) == 0)
+				r->promoted = (int64_t)x;
+			break;
+		case F_FAILED:
+			if ((rc = get_i64(val, flen, &x)) == 0)
+				r->failed = (int64_t)x;
+			break;
+		case F_ENV_KEY: {
+			char *key = at, *v;
 
-			if (d.tag != F_ENV_KEY)
-				continue;
-			span_take(&d, &key);
-			dec_next(&d);
-			span_take(&d, &val);
-			r->env.keys[i] = span_put(&at, &key);
-			r->env.vals[i] = span_put(&at, &val);
-			i++;
+			/* A valid key holds no NUL; keys are stored in strictly
+			 * ascending order. */
+			if (!env_key_ok(val, flen) ||
+			    (n > 0 && bytes_cmp(prev, prev_len, val, flen) >= 0)) {
+				rc = RELEASE_ECORRUPT;
+				break;
+			}
+			memcpy(at, val, flen);
+			at[flen] = '\0';
+			at += flen + 1;
+			prev = val;
+			prev_len = flen;
+			if (next_field(&p, end, &tag, &val, &flen) != 1 || tag != F_ENV_VALUE ||
+			    !(v = put_str(&at, val, flen))) {
+				rc = RELEASE_ECORRUPT;
+				break;
+			}
+			keys[n] = key;
+			keys[pairs + n] = v;
+			n++;
+			break;
 		}
-		if (!valid_id(r->id, 'R') || !r->app || !valid_app(r->app) || r->version == 0 ||
-		    (r->build && !valid_id(r->build, 'B')) ||
-		    (r->source && !valid_id(r->source, 'R'))) {
-			free(r);
-			return RELEASE_ECORRUPT;
+		default: break;
 		}
-		*out = r;
 	}
+	if (rc == 0 && (!valid_id(r->id, 'R') || !r->app || !valid_app(r->app) ||
+			r->version == 0 || (r->build && !valid_id(r->build, 'B')) ||
+			(r->source && !valid_id(r->source, 'R'))))
+		rc = RELEASE_ECORRUPT;
+	if (rc != 0) {
+		free(r);
+		return rc;
+	}
+	if (!r->manifest)
+		r->manifest = put_str(&at, (const unsigned char *)"", 0);
+	if (!r->description)
+		r->description = put_str(&at, (const unsigned char *)"", 0);
+	r->env.n = r->env.cap = n;
+	if (n) {
+		r->env.keys = keys;
+		/* the values were placed after room for every key */
+		if (n < pairs)
+			memmove(keys + n, keys + pairs, n * sizeof *keys);
+		r->env.vals = keys + n;
+	}
+	*out = r;
 	return 0;
 }
 
