@@ -164,6 +164,18 @@ static size_t seq_pos(const struct mlist *l, uint64_t seq, int *found)
 {
 	size_t lo = l->start, hi = l->end;
 
+	/* Histories are nearly gap-free: try where seq would be without gaps
+	 * below it, and the place just before (a record of it deleted). */
+	if (lo < hi && seq >= l->v[lo].seq && seq - l->v[lo].seq < hi - lo) {
+		size_t guess = lo + (size_t)(seq - l->v[lo].seq);
+
+		if (l->v[guess].seq == seq) {
+			*found = 1;
+			return guess;
+		}
+		if (l->v[guess].seq > seq)
+			hi = guess; /* below the guess: the gaps are there */
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
