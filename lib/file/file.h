@@ -294,6 +294,8 @@ struct fstore {
 	struct window win; /* the records of a scan's page, read at once */
 	int win_busy;
 	uint64_t snap, snap_ids; /* the read-only call's snapshot, if any */
+	int mode;      /* MODE_AUTO, MODE_RW or MODE_RO (open.c) */
+	char why[160]; /* why a handle not asked to be read-only is */
 };
 
 /* A hold taken through this handle (hold.c). */
@@ -360,6 +362,15 @@ static inline uint64_t get_u64(const unsigned char *p)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
 }
+
+/* open.c: read-only handles */
+#define MODE_AUTO 0 /* read-write, read-only if the store cannot be written */
+#define MODE_RW 1   /* read-write, or fail */
+#define MODE_RO 2   /* read-only */
+int store_readonly(const struct fstore *fs);
+int store_fallback(struct fstore *fs, const char *what);
+int refuse_write(struct fstore *fs);
+int file_uri_readonly(const char *given);
 
 /* io.c */
 int failf(struct fstore *fs, int code, const char *fmt, ...)

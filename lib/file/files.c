@@ -27,10 +27,6 @@ int check_owned(struct fstore *fs, int fd, const char *what, int dir)
 	return 0;
 }
 
-/* Read-only handles (open.c). */
-int store_readonly(const struct fstore *fs);
-int store_fallback(struct fstore *fs, const char *what);
-
 /* Opens one of the app's files for reading and writing (made if create), or
  * on a read-only handle for reading only, never made: a file that would be
  * made is then absent (*fd -1). A handle that may fall back read-only does

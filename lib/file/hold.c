@@ -12,8 +12,6 @@
 
 /* Read-only handles (open.c): held() only reads, and tests the holder's
  * lock, which needs no descriptor open for writing; hold() writes. */
-int store_readonly(const struct fstore *fs);
-int refuse_write(struct fstore *fs);
 
 #define HOLD_MAGIC "LRHOLD01"
 #define HOLD_TRIES 50 /* a held() waits at most this many ms for a holder's info */

@@ -15,47 +15,24 @@
  * read-only the same way; "?mode=rw" refuses that fallback and fails
  * instead. What a reader cannot do without writing (recovery): ops.c,
  * begin_read_ro().
- *
- * The mode is kept beside the handle, in the block file_open() allocates
- * (every struct fstore comes from there).
  */
-int store_readonly(const struct fstore *fs);
-int store_fallback(struct fstore *fs, const char *what);
-int refuse_write(struct fstore *fs);
-int file_uri_readonly(const char *given);
-
-#define MODE_AUTO 0 /* read-write, read-only if the store cannot be written */
-#define MODE_RW 1   /* read-write, or fail */
-#define MODE_RO 2   /* read-only */
-
-struct fstore_open {
-	struct fstore fs; /* first: a struct fstore * points at the block */
-	int mode;
-	char why[160]; /* why a handle not asked to be read-only is */
-};
-
-static struct fstore_open *opened(const struct fstore *fs)
-{
-	return (struct fstore_open *)(uintptr_t)fs;
-}
 
 /* Whether the handle is read-only (asked, or fallen back to). */
 int store_readonly(const struct fstore *fs)
 {
-	return opened(fs)->mode == MODE_RO;
+	return fs->mode == MODE_RO;
 }
 
 /* After an open for writing failed with errno: turns a handle that may fall
  * back read-only, when that is why, and returns 1; else 0 (errno kept). */
 int store_fallback(struct fstore *fs, const char *what)
 {
-	struct fstore_open *o = opened(fs);
 	int e = errno;
 
-	if (o->mode != MODE_AUTO || (e != EACCES && e != EPERM && e != EROFS))
+	if (fs->mode != MODE_AUTO || (e != EACCES && e != EPERM && e != EROFS))
 		return 0;
-	o->mode = MODE_RO;
-	snprintf(o->why, sizeof o->why, " (%.100s: %s)", what, strerror(e));
+	fs->mode = MODE_RO;
+	snprintf(fs->why, sizeof fs->why, " (%.100s: %s)", what, strerror(e));
 	errno = e;
 	return 1;
 }
@@ -64,7 +41,7 @@ int store_fallback(struct fstore *fs, const char *what)
 int refuse_write(struct fstore *fs)
 {
 	return failf(fs, RELEASE_EUNSUPPORTED, "store opened read-only%s: it cannot be written",
-		     opened(fs)->why);
+		     fs->why);
 }
 
 /* Splits "PATH[?NAME=VALUE[&...]]" at the query: the text after the last
@@ -261,7 +238,7 @@ static int check_format(struct fstore *fs, char *err, size_t errlen)
 			/* An empty directory is a store to be made; not here. */
 			snprintf(err, errlen, "not a librelease store: the directory has no FORMAT "
 				 "file, and a store opened read-only%s is not created",
-				 opened(fs)->why);
+				 fs->why);
 			return RELEASE_ENOTFOUND;
 		}
 		if (attempt == RETRIES) {
@@ -305,7 +282,6 @@ static int dir_writable(int root)
 
 int file_open(void **ctx, const char *given, char *err, size_t errlen)
 {
-	struct fstore_open *o;
 	struct fstore *fs;
 	char path[4096];
 	size_t len;
@@ -331,16 +307,15 @@ int file_open(void **ctx, const char *given, char *err, size_t errlen)
 	path[len] = '\0';
 	while (len > 1 && path[len - 1] == '/')
 		path[--len] = '\0';
-	if (!(o = calloc(1, sizeof *o))) {
+	if (!(fs = calloc(1, sizeof *fs))) {
 		snprintf(err, errlen, "out of memory");
 		return RELEASE_ENOMEM;
 	}
-	fs = &o->fs;
-	o->mode = mode;
+	fs->mode = mode;
 	/* A store that does not exist yet needs writing to be made. */
 	if (mode != MODE_RO && mkdir(path, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "creating store directory '%s': %s", path, strerror(errno));
-		free(o);
+		free(fs);
 		return errno_code(errno);
 	}
 	fs->root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -355,7 +330,7 @@ int file_open(void **ctx, const char *given, char *err, size_t errlen)
 			snprintf(err, errlen, "opening store directory '%s': %s", path, strerror(e));
 		rc = e == ENOTDIR || e == ELOOP ? RELEASE_EINVAL : e == ENOENT ? RELEASE_ENOTFOUND :
 		     errno_code(e);
-		free(o);
+		free(fs);
 		return rc;
 	}
 	{

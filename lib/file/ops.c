@@ -5,9 +5,6 @@
  */
 #include "file.h"
 
-/* Read-only handles (open.c). */
-int store_readonly(const struct fstore *fs);
-int refuse_write(struct fstore *fs);
 
 /* Starts a write: the app (created if asked), locked, recovered. A
  * read-only handle (or one that turned so on opening the app) refuses. */
