@@ -5,7 +5,6 @@
  */
 #include "file.h"
 
-
 /* Starts a write: the app (created if asked), locked, recovered. A
  * read-only handle (or one that turned so on opening the app) refuses. */
 static int begin(struct fstore *fs, const char *app, int create, int keep_pending,
