@@ -271,7 +271,6 @@ struct fapp {
 	unsigned char seen[2 * STATE_COPY];
 	int seen_ok;
 	struct state seen_st;
-	uint64_t snap; /* the snapshot (file_snapshot) a->st was checked for */
 };
 
 /* Bytes of the log read at once (log.c). */
@@ -293,7 +292,6 @@ struct fstore {
 	int see_pending; /* reads are for a write: they see pending runs */
 	struct window win; /* the records of a scan's page, read at once */
 	int win_busy;
-	uint64_t snap, snap_ids; /* the read-only call's snapshot, if any */
 	int mode;      /* MODE_AUTO, MODE_RW or MODE_RO (open.c) */
 	char why[160]; /* why a handle not asked to be read-only is */
 };

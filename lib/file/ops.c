@@ -74,7 +74,6 @@ static int repair(struct fstore *fs, const char *app)
 
 	if (rc != 0 || !a)
 		return rc;
-	a->snap = 0; /* what the call read next must see the repair */
 	memcpy(found, fs->errmsg, sizeof found);
 	if (store_readonly(fs))
 		/* Nothing is rebuilt here; nor is a wrong answer given. */
@@ -182,22 +181,16 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 		return rc;
 	if (store_readonly(fs))
 		return begin_read_ro(fs, a, out);
-	/* The rest of one read-only call: the app as its first read found it. */
-	if (fs->snap && a->snap == fs->snap && !fs->see_pending) {
-		*out = a;
-		return 0;
-	}
-	a->snap = 0;
 	/* The common case: nothing changed since the last read that found
 	 * everything in order (the same state bytes, the same files, nothing
-	 * past indexed_len): one read and one fstat. */
+	 * past indexed_len): one read and one fstat. Every read checks, even
+	 * within one read-only call (file_snapshot() says why). */
 	if ((rc = state_unchanged(fs, a)) < 0)
 		return rc;
 	if (rc && a->log_gen == a->seen_st.log_gen && a->idx_gen == a->seen_st.idx_gen &&
 	    a->keys_gen == a->seen_st.keys_gen && file_size(a->log) == a->seen_st.indexed_len) {
 		a->st = a->seen_st;
 		a->stuck = 0;
-		a->snap = fs->snap;
 		*out = a;
 		return 0;
 	}
@@ -277,7 +270,6 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 			a->seen_st = a->st;
 			a->seen_ok = 1;
 		}
-		a->snap = fs->snap;
 		*out = a;
 		return 0;
 	}
@@ -594,15 +586,21 @@ void file_see_pending(void *ctx, int on)
 	((struct fstore *)ctx)->see_pending = on;
 }
 
-/* A read-only call's reads begin (on) or end: between, each app's state is
- * checked once, by the first read of it (begin_read). */
+/*
+ * A read-only call's reads begin (on) or end: nothing changes. Each read
+ * checks the app's state (begin_read(): one pread and one fstat while it
+ * is unchanged); a read never reuses the state an earlier read of the call
+ * found. Only the state could be held still: index entries and key slots
+ * are rewritten in place (a deletion, a compare-and-swap), so a held state
+ * mixed with them reads as no moment of the store. And a caller that reads
+ * a record twice to see whether it changed meanwhile (release_get_active()
+ * reads the active pointer around the release it names) must see the
+ * change, or it takes a release pruned meanwhile for a corrupt store.
+ */
 void file_snapshot(void *ctx, int on)
 {
-	struct fstore *fs = ctx;
-
-	if (on && ++fs->snap_ids == 0)
-		fs->snap_ids = 1;
-	fs->snap = on ? fs->snap_ids : 0;
+	(void)ctx;
+	(void)on;
 }
 
 /* Whether a put may go ahead: RELEASE_ECONFLICT when the key or seq is

@@ -1,0 +1,226 @@
+/*
+ * The file store's read path under attack: a read-only call racing a writer
+ * on another handle, at a chosen moment inside the call, and reads of
+ * damaged or forged files.
+ *
+ * The moment is chosen by a pread64() defined here: librelease.so calls
+ * libc through its PLT, so this definition comes first. Armed, it runs a
+ * hook (a writer's calls, on a handle of its own, as another process would
+ * make them) just before the reader's first read of a file of a given kind,
+ * then forwards to the real pread64.
+ */
+#include "damage.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ the hook */
+
+typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
+
+static struct {
+	const char *prefix; /* the kind of file whose first read runs fn */
+	void (*fn)(void *);
+	void *arg;
+	int armed;
+	int ran;
+} hook;
+
+static pread_fn real_pread(void)
+{
+	void *p = dlsym(RTLD_NEXT, "pread64");
+	pread_fn f;
+
+	/* ISO C has no conversion from dlsym's object pointer to a function's. */
+	memcpy(&f, &p, sizeof f);
+	return f;
+}
+
+/* Whether fd is a file whose name begins with prefix. */
+static int fd_named(int fd, const char *prefix)
+{
+	char link[64], path[512];
+	ssize_t n;
+	const char *base;
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, path, sizeof path - 1)) < 0)
+		return 0;
+	path[n] = '\0';
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return strncmp(base, prefix, strlen(prefix)) == 0;
+}
+
+ssize_t atk_pread64(int fd, void *buf, size_t n, off_t off) __asm__("pread64");
+ssize_t atk_pread64(int fd, void *buf, size_t n, off_t off)
+{
+	if (hook.armed && fd_named(fd, hook.prefix)) {
+		hook.armed = 0; /* the writer's own reads pass */
+		hook.fn(hook.arg);
+		hook.ran = 1;
+	}
+	return real_pread()(fd, buf, n, off);
+}
+
+static void arm(const char *prefix, void (*fn)(void *), void *arg)
+{
+	hook.prefix = prefix;
+	hook.fn = fn;
+	hook.arg = arg;
+	hook.ran = 0;
+	hook.armed = 1;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+#define APP "web"
+
+/* A release of a new complete build of APP; its id in id. */
+static void new_release(release_store *s, char id[32])
+{
+	release_build_opts o;
+	release_build *b = NULL;
+	release *r = NULL;
+
+	release_build_opts_init(&o);
+	o.description = "d";
+	o.manifest = "m";
+	o.status = RELEASE_BUILD_COMPLETE;
+	assert_int_equal(release_build_create(s, APP, &o, &b), 0);
+	assert_int_equal(release_create(s, APP, release_build_id(b), &r), 0);
+	snprintf(id, 32, "%s", release_id(r));
+	release_build_free(b);
+	release_free(r);
+}
+
+static void promote_to(release_store *s, const char *id)
+{
+	release_promote_opts o;
+
+	release_promote_opts_init(&o);
+	o.flags = RELEASE_PROMOTE_FORCE;
+	if (release_promote(s, APP, id, &o) != 0)
+		fail_msg("promoting %s: %s", id, release_store_errmsg(s));
+}
+
+/* A store with APP and releases id[0..n), the first one active, written
+ * through *writer; *reader has read it once (its files are open). */
+static void store_with_releases(release_store **writer, release_store **reader,
+				char (*id)[32], size_t n)
+{
+	const char *dir = temp_dir();
+	release *r = NULL;
+
+	*writer = open_store(dir);
+	assert_int_equal(release_app_create(*writer, APP, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		new_release(*writer, id[i]);
+	promote_to(*writer, id[0]);
+	*reader = open_store(dir);
+	assert_int_equal(release_get_active(*reader, APP, &r), 0);
+	release_free(r);
+}
+
+/* ------------------------------------------- a read-only call's snapshot */
+
+struct writer {
+	release_store *s;
+	char (*id)[32];
+};
+
+/* Moves the active pointer on twice and prunes: the release active before
+ * is gone (neither active nor the one before it). */
+static void promote_twice_and_prune(void *arg)
+{
+	struct writer *w = arg;
+	size_t removed = 0;
+
+	promote_to(w->s, w->id[1]);
+	promote_to(w->s, w->id[2]);
+	if (release_prune(w->s, APP, 0, &removed) != 0)
+		fail_msg("pruning: %s", release_store_errmsg(w->s));
+	assert_true(removed >= 1);
+}
+
+/*
+ * release_get_active() reads the pointer, the release it names, then the
+ * pointer again: if another process moved the pointer and pruned the
+ * release in between, the second read shows the move and the call reads
+ * again. It must never call that a corrupt store.
+ */
+static void get_active_when_its_release_is_pruned_meanwhile_reads_again(void **state)
+{
+	char id[3][32];
+	release_store *reader, *writer;
+	struct writer w;
+	release *r = NULL;
+	int rc;
+
+	(void)state;
+	store_with_releases(&writer, &reader, id, 3);
+	w.s = writer;
+	w.id = id;
+	/* The reader's first look at the key index is load_release()'s, between
+	 * its two reads of the pointer. */
+	arm("keys.", promote_twice_and_prune, &w);
+	rc = release_get_active(reader, APP, &r);
+	assert_true(hook.ran);
+	if (rc != 0)
+		fail_msg("release_get_active: %d: %s", rc, release_store_errmsg(reader));
+	assert_string_equal(release_id(r), id[2]);
+	assert_int_equal(release_is_active(r), 1);
+	release_free(r);
+	release_store_close(reader);
+	release_store_close(writer);
+}
+
+static void promote_second(void *arg)
+{
+	struct writer *w = arg;
+
+	promote_to(w->s, w->id[1]);
+}
+
+/*
+ * release_get() of a release promoted while it ran: the release and the
+ * pointer are written in one commit, so the answer is either "not yet
+ * promoted, not active" or "promoted, active", never a promotion time on a
+ * release said not to be active (no later promotion ever happened).
+ */
+static void get_of_a_release_promoted_meanwhile_agrees_with_the_pointer(void **state)
+{
+	char id[2][32];
+	release_store *reader, *writer;
+	struct writer w;
+	release *r = NULL;
+
+	(void)state;
+	store_with_releases(&writer, &reader, id, 2);
+	w.s = writer;
+	w.id = id;
+	arm("keys.", promote_second, &w);
+	assert_int_equal(release_get(reader, APP, id[1], &r), 0);
+	assert_true(hook.ran);
+	if (release_promoted(r) != 0 && !release_is_active(r))
+		fail_msg("release %s reads as promoted at %lld but not active", id[1],
+			 (long long)release_promoted(r));
+	release_free(r);
+	release_store_close(reader);
+	release_store_close(writer);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(get_active_when_its_release_is_pruned_meanwhile_reads_again),
+		cmocka_unit_test(get_of_a_release_promoted_meanwhile_agrees_with_the_pointer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
