@@ -42,6 +42,13 @@ ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
 	size_t got = 0;
 
+	/* No file reaches offset 2^63: bytes past it (where a forged index
+	 * entry may point) read as past the end of the file, which the caller
+	 * judges as damage, not as the system's failure (EINVAL). */
+	if (off > (uint64_t)INT64_MAX)
+		len = 0;
+	else if (len > (uint64_t)INT64_MAX - off)
+		len = (size_t)((uint64_t)INT64_MAX - off);
 	while (got < len) {
 		ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
 

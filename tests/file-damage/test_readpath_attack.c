@@ -110,9 +110,10 @@ static void promote_to(release_store *s, const char *id)
 }
 
 /* A store with APP and releases id[0..n), the first one active, written
- * through *writer; *reader has read it once (its files are open). */
-static void store_with_releases(release_store **writer, release_store **reader,
-				char (*id)[32], size_t n)
+ * through *writer; *reader has read it once (its files are open). Returns
+ * the store's directory. */
+static const char *store_with_releases(release_store **writer, release_store **reader,
+				       char (*id)[32], size_t n)
 {
 	const char *dir = temp_dir();
 	release *r = NULL;
@@ -125,6 +126,7 @@ static void store_with_releases(release_store **writer, release_store **reader,
 	*reader = open_store(dir);
 	assert_int_equal(release_get_active(*reader, APP, &r), 0);
 	release_free(r);
+	return dir;
 }
 
 /* ------------------------------------------- a read-only call's snapshot */
@@ -215,11 +217,72 @@ static void get_of_a_release_promoted_meanwhile_agrees_with_the_pointer(void **s
 	release_store_close(writer);
 }
 
+/* ------------------------------------------------ forged index entries */
+
+/* Rewrites entry seq of the release index of APP under dir to point at off,
+ * sealed with a valid checksum (crc32c of its first 20 bytes, then seq). */
+static void forge_entry(const char *dir, uint64_t seq, uint64_t off)
+{
+	char path[600];
+	unsigned char e[28];
+	size_t len;
+	unsigned char *d;
+
+	assert_true(gen_file(dir, APP, "rel", path, sizeof path) > 0);
+	d = read_file(path, &len);
+	assert_non_null(d);
+	assert_true(len >= 64 + seq * 24);
+	memcpy(e, d + 64 + (seq - 1) * 24, 20);
+	for (int i = 0; i < 8; i++) {
+		e[i] = (unsigned char)(off >> (8 * i));
+		e[20 + i] = (unsigned char)(seq >> (8 * i));
+	}
+	{
+		uint32_t crc = test_crc32c(e, 28);
+
+		memcpy(d + 64 + (seq - 1) * 24, e, 20);
+		for (int i = 0; i < 4; i++)
+			d[64 + (seq - 1) * 24 + 20 + i] = (unsigned char)(crc >> (8 * i));
+	}
+	write_file(path, d, len);
+	free(d);
+}
+
+/*
+ * An index is derived: an entry that points at no record of the log is
+ * damage to repair from the log (file.h, "Recovery rules"), wherever it
+ * points. One sealed with a valid checksum and pointing past any offset a
+ * file can have must not fail the read as an I/O error.
+ */
+static void entry_pointing_past_any_file_offset_is_repaired(void **state)
+{
+	char id[3][32], *before = NULL, *after = NULL, what[256];
+	release_store *reader, *writer, *s;
+	const char *dir;
+
+	(void)state;
+	dir = store_with_releases(&writer, &reader, id, 3);
+	release_store_close(reader);
+	release_store_close(writer);
+	s = open_store(dir);
+	assert_int_equal(app_text(s, APP, &before, what, sizeof what), 0);
+	release_store_close(s);
+	forge_entry(dir, 2, UINT64_C(1) << 63);
+	s = open_store(dir);
+	if (app_text(s, APP, &after, what, sizeof what) != 0)
+		fail_msg("after forging an entry: %s", what);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+	release_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(get_active_when_its_release_is_pruned_meanwhile_reads_again),
 		cmocka_unit_test(get_of_a_release_promoted_meanwhile_agrees_with_the_pointer),
+		cmocka_unit_test(entry_pointing_past_any_file_offset_is_repaired),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
