@@ -294,6 +294,7 @@ struct fstore {
 	int win_busy;
 	int mode;      /* MODE_AUTO, MODE_RW or MODE_RO (open.c) */
 	char why[160]; /* why a handle not asked to be read-only is */
+	int opened_rw; /* it opened a file for writing: it never turns read-only */
 };
 
 /* A hold taken through this handle (hold.c). */

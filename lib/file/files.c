@@ -30,7 +30,8 @@ int check_owned(struct fstore *fs, int fd, const char *what, int dir)
 /* Opens one of the app's files for reading and writing (made if create), or
  * on a read-only handle for reading only, never made: a file that would be
  * made is then absent (*fd -1). A handle that may fall back read-only does
- * so when the file cannot be opened for writing. */
+ * so when the file cannot be opened for writing, unless it opened one
+ * already. */
 static int open_file(struct fstore *fs, struct fapp *a, const char *name, int create, int *fd)
 {
 	/* O_NONBLOCK: a FIFO planted in the store must not hang the open. */
@@ -41,8 +42,13 @@ static int open_file(struct fstore *fs, struct fapp *a, const char *name, int cr
 	flags |= ro ? O_RDONLY : O_RDWR | (create ? O_CREAT : 0);
 	snprintf(what, sizeof what, "app '%s': %s", a->name, name);
 	*fd = openat(a->dir, name, flags, 0600);
-	if (*fd < 0 && !ro && store_fallback(fs, what))
+	/* Only a handle that has not yet opened a file for writing turns
+	 * read-only here: later, one file it may not write (of one app) fails
+	 * what needs it, and the handle writes the other apps as before. */
+	if (*fd < 0 && !ro && !fs->opened_rw && store_fallback(fs, what))
 		return open_file(fs, a, name, create, fd);
+	if (*fd >= 0 && !ro)
+		fs->opened_rw = 1;
 	if (*fd < 0 && ro && create && errno == ENOENT)
 		return 0;
 	if (*fd < 0)

@@ -11,7 +11,9 @@
  */
 #include "damage.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,12 +279,103 @@ static void entry_pointing_past_any_file_offset_is_repaired(void **state)
 	release_store_close(s);
 }
 
+/* ------------------------------------------- read-only, by itself */
+
+#define NOBODY 65534
+
+static void chown_all(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(lchown(path, NOBODY, NOBODY), 0);
+	if (!S_ISDIR(st.st_mode) || !(d = opendir(path)))
+		return;
+	while ((e = readdir(d))) {
+		char sub[1200];
+
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+			chown_all(sub);
+		}
+	}
+	closedir(d);
+}
+
+/* As nobody: a handle that wrote app "web" reads app "api", one of whose
+ * files it may not write, then writes "web" again. */
+static int write_read_write(void *p)
+{
+	const char *dir = p, *pair = "A=1", *pair2 = "A=2";
+	release_store *s = NULL;
+	release_app *app = NULL;
+	char uri[700];
+	int rc;
+
+	if (setgid(NOBODY) != 0 || setuid(NOBODY) != 0) {
+		soft_fail("setuid: %s", strerror(errno));
+		return 1;
+	}
+	snprintf(uri, sizeof uri, "file:%s", dir);
+	if ((rc = release_store_open(&s, uri, NULL)) != 0) {
+		soft_fail("open: %d %s", rc, release_store_errmsg(NULL));
+		return 1;
+	}
+	if ((rc = release_env_set(s, APP, &pair, 1, NULL)) != 0)
+		soft_fail("first write: %d (%s)", rc, release_store_errmsg(s));
+	rc = release_app_get(s, "api", &app);
+	release_app_free(app);
+	if ((rc = release_env_set(s, APP, &pair2, 1, NULL)) != 0)
+		soft_fail("a write to '%s' after reading 'api': %d (%s)", APP, rc,
+			  release_store_errmsg(s));
+	release_store_close(s);
+	return soft_failures() ? 1 : 0;
+}
+
+/*
+ * A store that can be written opens read-write (release.h, at
+ * release_store_open()). Meeting one file it may not write, of one app,
+ * fails what needs that file; it must not turn the whole handle read-only
+ * for the rest of its life, every app's writes refused from then on.
+ */
+static void one_unwritable_file_does_not_turn_a_writing_handle_read_only(void **state)
+{
+	char base[] = "/tmp/librelease-atk-XXXXXX", dir[64], path[128];
+	release_store *s;
+	int status;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* needs to hand a store to another user */
+	assert_non_null(mkdtemp(base));
+	assert_int_equal(chmod(base, 0711), 0);
+	snprintf(dir, sizeof dir, "%s/store", base);
+	s = open_store(dir);
+	assert_int_equal(release_app_create(s, APP, NULL), 0);
+	assert_int_equal(release_app_create(s, "api", NULL), 0);
+	{
+		char id[32];
+
+		new_release(s, id);
+	}
+	release_store_close(s);
+	chown_all(dir);
+	snprintf(path, sizeof path, "%s/api/state", dir);
+	assert_int_equal(chmod(path, 0400), 0);
+	status = in_child(write_read_write, dir, 60);
+	rm_rf(base);
+	assert_int_equal(status, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(get_active_when_its_release_is_pruned_meanwhile_reads_again),
 		cmocka_unit_test(get_of_a_release_promoted_meanwhile_agrees_with_the_pointer),
 		cmocka_unit_test(entry_pointing_past_any_file_offset_is_repaired),
+		cmocka_unit_test(one_unwritable_file_does_not_turn_a_writing_handle_read_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
