@@ -333,7 +333,7 @@ int decode_release_packed(const void *data, size_t len, release **out)
 	if (!(r = malloc(sizeof *r + 2 * pairs * sizeof(char *) + bytes)))
 		return RELEASE_ENOMEM;
 	memset(r, 0, sizeof *r);
-	r->packed = 1;
+	r->packed = sizeof *r + 2 * pairs * sizeof(char *) + bytes;
 	keys = (char **)(void *)(r + 1);
 	at = (char *)(keys + 2 * pairs);
 	p = (const unsigned char *)data + 4;

@@ -27,6 +27,7 @@ struct release_store {
 	void *random_payload;
 	int64_t lease_ns;
 	char errmsg[ERRMSG_MAX];
+	struct dcache *dcache; /* releases decoded lately (dcache.c), or NULL */
 };
 
 /* Zeroes the caller's size bytes of an options struct whose library-side
@@ -160,7 +161,8 @@ struct release {
 	int64_t promoted;
 	int64_t failed;
 	int active;
-	int packed; /* one block with its strings (decode_release_packed) */
+	size_t packed; /* one block of this size with its strings
+			* (decode_release_packed), or 0 */
 	struct env env;
 };
 
@@ -204,6 +206,7 @@ void encode_release(struct buf *b, const struct release *r);
 int decode_release(const void *data, size_t len, release *r);
 /* As decode_release(), into one allocation: release_free() frees it. */
 int decode_release_packed(const void *data, size_t len, release **out);
+
 void encode_build(struct buf *b, const release_build *bl);
 int decode_build(const void *data, size_t len, release_build *bl);
 void encode_active(struct buf *b, const struct active_ptr *a);
@@ -335,6 +338,19 @@ typedef int (*also_fn)(void *payload, struct txn *t, const release *r);
 int write_release(release_store *s, const char *app, draft_fn draft, also_fn also,
 		  void *payload, release **out);
 int decode_raw_release(release_store *s, const char *app, const struct raw *raw, release **out);
+/* As decode_raw_release(), for a listing: the release is kept (dcache.c)
+ * for the next listing of the same page. */
+int decode_listed_release(release_store *s, const char *app, const struct raw *raw,
+			  release **out);
+
+/* dcache.c: releases decoded lately, by app, version and record bytes. */
+release *packed_copy(const release *r);
+/* 1 and *out (the caller's copy) when raw decodes to a release kept; 0 when
+ * none is kept (or no memory for the copy: the caller decodes). */
+int dcache_get(release_store *s, const char *app, const struct raw *raw, release **out);
+/* Keeps a copy of r, decoded from raw; best effort. */
+void dcache_put(release_store *s, const char *app, const struct raw *raw, const release *r);
+void dcache_free(release_store *s);
 /* Rewrites a release record with its promoted (or failed) time set to when,
  * or to now when when is 0. A record whose time is already when or later is
  * left alone. */

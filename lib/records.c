@@ -277,10 +277,16 @@ int read_active(release_store *s, const char *app, struct active_ptr *a, struct 
 	return rc;
 }
 
-static int decoded(release_store *s, const char *app, const struct raw *raw, release **out)
+/* A release from its record; with keep, also kept for the next listing. */
+static int decoded_keep(release_store *s, const char *app, const struct raw *raw, int keep,
+			release **out)
 {
 	release *r = NULL;
-	int rc = decode_release_packed(raw->data, raw->len, &r);
+	int rc;
+
+	if (dcache_get(s, app, raw, out))
+		return 0;
+	rc = decode_release_packed(raw->data, raw->len, &r);
 
 	/* A sound record of another app or version is misplaced: corrupt here. */
 	if (rc == 0 && (strcmp(r->app, app) != 0 || r->version != raw->seq)) {
@@ -293,8 +299,15 @@ static int decoded(release_store *s, const char *app, const struct raw *raw, rel
 		return fail(s, rc, "app '%s': release record at version %llu is corrupt", app,
 			    (unsigned long long)raw->seq);
 	}
+	if (keep)
+		dcache_put(s, app, raw, r);
 	*out = r;
 	return 0;
+}
+
+static int decoded(release_store *s, const char *app, const struct raw *raw, release **out)
+{
+	return decoded_keep(s, app, raw, 0, out);
 }
 
 int load_release(release_store *s, const char *app, const char *id, release **out,
@@ -323,6 +336,12 @@ int load_release(release_store *s, const char *app, const char *id, release **ou
 int decode_raw_release(release_store *s, const char *app, const struct raw *raw, release **out)
 {
 	return decoded(s, app, raw, out);
+}
+
+int decode_listed_release(release_store *s, const char *app, const struct raw *raw,
+			  release **out)
+{
+	return decoded_keep(s, app, raw, 1, out);
 }
 
 /* Puts r (encoded in b): alone on a version-1 backend, else in one commit

@@ -161,7 +161,7 @@ static int decode_item(release_store *s, const char *app, const struct raw *raw,
 		       void *arg)
 {
 	release *r;
-	int rc = decode_raw_release(s, app, raw, &r);
+	int rc = decode_listed_release(s, app, raw, &r);
 
 	if (rc == 0) {
 		apply_active(arg, r);
@@ -314,6 +314,7 @@ RELEASE_API void release_free(release *r)
 {
 	if (!r)
 		return;
-	release_clear(r);
+	if (!r->packed) /* a packed release is one block */
+		release_clear(r);
 	free(r);
 }

@@ -217,5 +217,6 @@ RELEASE_API void release_store_close(release_store *store)
 	if (!store)
 		return;
 	store->st->close(store->ctx);
+	dcache_free(store);
 	free(store);
 }
