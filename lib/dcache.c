@@ -61,14 +61,18 @@ static struct dentry *slot(release_store *s, uint64_t seq)
 	return s->dcache ? &s->dcache->e[seq % DCACHE_SLOTS] : NULL;
 }
 
+/* Whether e holds what raw decodes to. */
+static int holds(const struct dentry *e, const char *app, const struct raw *raw)
+{
+	return e && e->r && e->seq == raw->seq && e->len == raw->len && strcmp(e->app, app) == 0 &&
+	       memcmp(e->raw, raw->data, raw->len) == 0;
+}
+
 int dcache_get(release_store *s, const char *app, const struct raw *raw, release **out)
 {
 	struct dentry *e = slot(s, raw->seq);
 
-	if (!e || !e->r || e->seq != raw->seq || e->len != raw->len || strcmp(e->app, app) != 0 ||
-	    memcmp(e->raw, raw->data, raw->len) != 0)
-		return 0;
-	return (*out = packed_copy(e->r)) != NULL;
+	return holds(e, app, raw) && (*out = packed_copy(e->r)) != NULL;
 }
 
 static void drop(struct dentry *e)
@@ -87,6 +91,8 @@ void dcache_put(release_store *s, const char *app, const struct raw *raw, const 
 	if (!s->dcache && !(s->dcache = calloc(1, sizeof *s->dcache)))
 		return;
 	e = slot(s, raw->seq);
+	if (holds(e, app, raw))
+		return; /* kept already (the copy of it ran out of memory) */
 	drop(e);
 	if (!(e->raw = malloc(raw->len)) || !(e->r = packed_copy(r))) {
 		drop(e);
