@@ -97,11 +97,7 @@ RELEASE_API int release_get_active(release_store *store, const char *app, releas
 	if ((rc = check_app(store, app)) != 0)
 		return rc;
 	for (int attempt = 0; attempt < ACTIVE_READ_ATTEMPTS; attempt++) {
-		/* On the file store one attempt reads one state of the app. */
-		store_snapshot(store, 1);
-		rc = read_once(store, app, out);
-		store_snapshot(store, 0);
-		if (rc == 0)
+		if ((rc = read_once(store, app, out)) == 0)
 			clear_error(store); /* what a lost race left there */
 		if (rc != AGAIN)
 			return rc;

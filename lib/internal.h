@@ -267,7 +267,6 @@ int require_app_raw(release_store *s, const char *app, struct raw *raw);
 int has_commit(const release_store *s);
 int store_sees_pending(const release_store *s);
 void store_see_pending(release_store *s, int on);
-void store_snapshot(release_store *s, int on);
 int has_hold(const release_store *s);
 
 /* The operations of one commit, with the bytes they own. */

@@ -112,13 +112,11 @@ RELEASE_API int release_get(release_store *store, const char *app, const char *i
 		return rc;
 	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, id, 'R', "release")) != 0)
 		return rc;
-	store_snapshot(store, 1);
 	if ((rc = require_app(store, app)) == 0 && (rc = load_release(store, app, id, out, NULL)) == 0 &&
 	    (rc = mark_active(store, app, *out)) != 0) {
 		release_free(*out);
 		*out = NULL;
 	}
-	store_snapshot(store, 0);
 	return rc;
 }
 
@@ -137,7 +135,6 @@ RELEASE_API int release_get_version(release_store *store, const char *app, uint6
 	if (version == 0 || version == UINT64_MAX)
 		return fail(store, RELEASE_EINVAL, "invalid version %llu",
 			    (unsigned long long)version);
-	store_snapshot(store, 1);
 	if ((rc = require_app(store, app)) == 0 &&
 	    (rc = read_seq(store, app, RELEASE_KIND_RELEASE, version, &raw)) == 0) {
 		if (!raw.found)
@@ -151,7 +148,6 @@ RELEASE_API int release_get_version(release_store *store, const char *app, uint6
 			*out = NULL;
 		}
 	}
-	store_snapshot(store, 0);
 	return rc;
 }
 
@@ -191,12 +187,8 @@ RELEASE_API int release_list(release_store *store, const char *app,
 		return rc;
 	if (!(it = calloc(1, sizeof *it)))
 		return fail(store, RELEASE_ENOMEM, "out of memory");
-	if ((rc = check_app(store, app)) == 0) {
-		store_snapshot(store, 1);
-		if ((rc = require_app(store, app)) == 0)
-			rc = read_active(store, app, &it->active, NULL);
-		store_snapshot(store, 0);
-	}
+	if ((rc = check_app(store, app)) == 0 && (rc = require_app(store, app)) == 0)
+		rc = read_active(store, app, &it->active, NULL);
 	if (rc != 0) {
 		free(it);
 		return rc;

@@ -18,7 +18,6 @@ extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
 int file_uri_readonly(const char *path);
 void file_see_pending(void *ctx, int on);
-void file_snapshot(void *ctx, int on);
 
 /* Whether the store's backend lets a write read what other writes have
  * committed but not yet made durable (the file store's pending runs): a
@@ -35,15 +34,6 @@ void store_see_pending(release_store *s, int on)
 {
 	if (store_sees_pending(s))
 		file_see_pending(s->ctx, on);
-}
-
-/* Makes the reads of one read-only call (until turned off) one snapshot of
- * each app: the file store then checks an app's state once per call, not
- * once per record read. Calls that write never turn it on. */
-void store_snapshot(release_store *s, int on)
-{
-	if (s->st == &file_storage)
-		file_snapshot(s->ctx, on);
 }
 
 RELEASE_API void release_store_opts_init_sized(release_store_opts *opts, size_t size)
