@@ -224,7 +224,6 @@
 extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
 void file_see_pending(void *ctx, int on);
-void file_snapshot(void *ctx, int on);
 
 struct meta_slot {
 	char key[KEY_MAX + 1];

@@ -184,7 +184,11 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 	/* The common case: nothing changed since the last read that found
 	 * everything in order (the same state bytes, the same files, nothing
 	 * past indexed_len): one read and one fstat. Every read checks, even
-	 * within one read-only call (file_snapshot() says why). */
+	 * the second of one call: index entries and key slots are rewritten
+	 * in place (a deletion, a compare-and-swap), so a state held across
+	 * reads would mix with them into no moment of the store, and a caller
+	 * reading a record twice to see a change (release_get_active(): the
+	 * active pointer around the release it names) must see it. */
 	if ((rc = state_unchanged(fs, a)) < 0)
 		return rc;
 	if (rc && a->log_gen == a->seen_st.log_gen && a->idx_gen == a->seen_st.idx_gen &&
@@ -584,23 +588,6 @@ static int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 void file_see_pending(void *ctx, int on)
 {
 	((struct fstore *)ctx)->see_pending = on;
-}
-
-/*
- * A read-only call's reads begin (on) or end: nothing changes. Each read
- * checks the app's state (begin_read(): one pread and one fstat while it
- * is unchanged); a read never reuses the state an earlier read of the call
- * found. Only the state could be held still: index entries and key slots
- * are rewritten in place (a deletion, a compare-and-swap), so a held state
- * mixed with them reads as no moment of the store. And a caller that reads
- * a record twice to see whether it changed meanwhile (release_get_active()
- * reads the active pointer around the release it names) must see the
- * change, or it takes a release pruned meanwhile for a corrupt store.
- */
-void file_snapshot(void *ctx, int on)
-{
-	(void)ctx;
-	(void)on;
 }
 
 /* Whether a put may go ahead: RELEASE_ECONFLICT when the key or seq is
