@@ -268,6 +268,7 @@ struct fapp {
 	 * the same bytes and the log its indexed length, a read takes it as
 	 * it is (begin_read). */
 	unsigned char seen[2 * STATE_COPY];
+	int seen_fresh; /* seen holds the bytes the last read_state() decoded */
 	int seen_ok;
 	struct state seen_st;
 };

@@ -195,7 +195,9 @@ int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 		/* A read-only handle finds no state file where none was made. */
 		if ((n = a->statefd < 0 ? 0 : pread_full(a->statefd, b, sizeof b, 0)) < 0)
 			return sys_fail(fs, a->name, "reading state");
-		if (n == sizeof b)
+		/* Kept for the next read only when whole (see seen_fresh). */
+		a->seen_fresh = n == sizeof b;
+		if (a->seen_fresh)
 			memcpy(a->seen, b, sizeof b);
 		ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0 && state_ours(a, &s[0]);
 		ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0 &&

@@ -269,8 +269,8 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 			}
 		}
 		a->stuck = stuck;
-		if (!stuck && !flushed && !replayed && a->log_gen && strcmp(a->st.boot_id, fs->boot_id) == 0 &&
-		    file_size(a->log) == a->st.indexed_len) {
+		if (!stuck && !flushed && !replayed && a->seen_fresh && a->log_gen &&
+		    strcmp(a->st.boot_id, fs->boot_id) == 0 && file_size(a->log) == a->st.indexed_len) {
 			a->seen_st = a->st;
 			a->seen_ok = 1;
 		}
