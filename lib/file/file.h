@@ -291,6 +291,7 @@ struct fstore {
 	struct fhold *holds; /* this handle's holds */
 	int see_pending; /* reads are for a write: they see pending runs */
 	struct window win; /* the records of a scan's page, read at once */
+	const struct window *lend; /* a replay's window, which key lookups may read */
 	int win_busy;
 	int mode;      /* MODE_AUTO, MODE_RW or MODE_RO (open.c) */
 	char why[160]; /* why a handle not asked to be read-only is */
@@ -421,6 +422,8 @@ int window_fill(struct fstore *fs, struct fapp *a, struct window *w, uint64_t of
 void window_free(struct window *w);
 int read_rec_in(struct fstore *fs, struct fapp *a, const struct window *w, uint64_t off,
 		uint32_t hint, struct rec *r, int *torn);
+int read_rec_seq(struct fstore *fs, struct fapp *a, struct window *w, uint64_t off, struct rec *r,
+		 int *torn);
 void rec_free(struct rec *r);
 void encode_rec(unsigned char *b, const struct wrec *w, int first, int more);
 int append_run(struct fstore *fs, struct fapp *a, uint64_t start, const struct wrec *v, size_t n,

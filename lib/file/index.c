@@ -242,7 +242,10 @@ int key_find(struct fstore *fs, struct fapp *a, int kind, const char *key, uint6
 		{
 			struct rec r;
 
-			if ((rc = read_rec_hint(fs, a, e.off, e.len, &r, NULL)) == RELEASE_ECORRUPT) {
+			/* In a replay the record is most often the one being
+			 * applied, in the replay's window. */
+			if ((rc = read_rec_in(fs, a, fs->lend, e.off, e.len, &r, NULL)) ==
+			    RELEASE_ECORRUPT) {
 				fs->damage = 1;
 				return FS_DAMAGED; /* read_rec's message names the record */
 			}

@@ -188,6 +188,37 @@ int read_rec_in(struct fstore *fs, struct fapp *a, const struct window *w, uint6
 	return read_rec_hint(fs, a, off, hint, r, torn);
 }
 
+#define SEQ_WINDOW (64u << 10) /* read at once by a replay */
+
+/* Whether the record at off, as its header's lengths say, lies wholly in w
+ * (the header unchecked: read_rec_in() checks it). */
+static int whole_in(const struct window *w, uint64_t off)
+{
+	const unsigned char *h;
+
+	if (off < w->off || off - w->off + REC_HDR > w->len)
+		return 0;
+	h = w->b + (off - w->off);
+	return off - w->off + REC_HDR + h[10] + (uint64_t)get_u32(h + 12) <= w->len;
+}
+
+/*
+ * As read_rec(), for records read one after another (a replay, a check of
+ * a run): the log is read a window at a time, filled again from off when
+ * the record there is not wholly in it. A record longer than the window,
+ * or one the file ends inside, is read as read_rec() reads it (which tells
+ * a torn one).
+ */
+int read_rec_seq(struct fstore *fs, struct fapp *a, struct window *w, uint64_t off, struct rec *r,
+		 int *torn)
+{
+	int rc;
+
+	if (!whole_in(w, off) && (rc = window_fill(fs, a, w, off, SEQ_WINDOW)) != 0)
+		return rc;
+	return read_rec_in(fs, a, w, off, 0, r, torn);
+}
+
 void rec_free(struct rec *r)
 {
 	free(r->block);

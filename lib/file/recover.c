@@ -102,6 +102,9 @@ static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_
 
 	for (uint64_t base = off + 1; base + REC_HDR <= end;) {
 		ssize_t n = pread_full(a->log, b, sizeof b, base);
+		/* A candidate wholly in the block is checked there, without
+		 * another read; only one reaching past it is read alone. */
+		struct window w = {b, sizeof b, n > 0 ? (size_t)n : 0, base};
 
 		if (n < 4)
 			return 0;
@@ -113,7 +116,7 @@ static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_
 				continue;
 			if (base + (uint64_t)i + REC_HDR > end)
 				return 0;
-			if (read_rec(fs, a, base + (uint64_t)i, &r, &torn) == 0) {
+			if (read_rec_in(fs, a, &w, base + (uint64_t)i, 0, &r, &torn) == 0) {
 				rec_free(&r);
 				return 1;
 			}
@@ -149,8 +152,8 @@ static int indexed_past(struct fstore *fs, struct fapp *a, uint64_t off)
  * a record of it fails, is out of place, or is missing at the end of the
  * log; *bad is where.
  */
-static int check_run(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t end,
-		     uint64_t *next, uint64_t *bad)
+static int check_run(struct fstore *fs, struct fapp *a, struct window *w, uint64_t off,
+		     uint64_t end, uint64_t *next, uint64_t *bad)
 {
 	uint64_t p = off;
 
@@ -163,7 +166,7 @@ static int check_run(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t e
 			return failf(fs, RELEASE_ECORRUPT,
 				     "app '%s': log.%llu ends inside the commit at byte %llu",
 				     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
-		if ((rc = read_rec(fs, a, p, &r, NULL)) != 0)
+		if ((rc = read_rec_seq(fs, a, w, p, &r, NULL)) != 0)
 			return rc;
 		first = r.first;
 		more = r.more;
@@ -182,11 +185,12 @@ static int check_run(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t e
 }
 
 /* Applies the records of the checked run [off, next). */
-static int apply_run(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t next)
+static int apply_run(struct fstore *fs, struct fapp *a, struct window *w, uint64_t off,
+		     uint64_t next)
 {
 	while (off < next) {
 		struct rec r;
-		int rc = read_rec(fs, a, off, &r, NULL);
+		int rc = read_rec_seq(fs, a, w, off, &r, NULL);
 
 		if (rc != 0)
 			return rc;
@@ -199,6 +203,9 @@ static int apply_run(struct fstore *fs, struct fapp *a, uint64_t off, uint64_t n
 	return 0;
 }
 
+static int replay_runs(struct fstore *fs, struct fapp *a, struct window *w, uint64_t off,
+		       uint64_t end, uint64_t acked, int apply, uint64_t limit, uint64_t *reached);
+
 /* Replays the log from off, a run at a time: with apply, the runs that end
  * by limit (every one, when limit is UINT64_MAX) are applied to the indexes
  * and indexed_len moves past them; without, the runs are only checked (the
@@ -207,6 +214,20 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply
 		      uint64_t *reached)
 {
 	uint64_t end = file_size(a->log), acked = acked_len(&a->st);
+	struct window w = {0};
+	int rc;
+
+	fs->lend = &w;
+	rc = replay_runs(fs, a, &w, off, end, acked, apply, limit, reached);
+	fs->lend = NULL;
+	window_free(&w);
+	return rc;
+}
+
+/* replay_log(), reading the log through w. */
+static int replay_runs(struct fstore *fs, struct fapp *a, struct window *w, uint64_t off,
+		       uint64_t end, uint64_t acked, int apply, uint64_t limit, uint64_t *reached)
+{
 	int rc = 0;
 
 	if (end < acked)
@@ -216,7 +237,7 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply
 		uint64_t next = 0, bad = off;
 
 		/* A single write's run, as every record of version 1 was. */
-		rc = read_rec(fs, a, off, &r, NULL);
+		rc = read_rec_seq(fs, a, w, off, &r, NULL);
 		if (rc == 0 && r.first && !r.more) {
 			if (off + r.len > limit) {
 				rec_free(&r);
@@ -231,7 +252,7 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply
 		}
 		if (rc == 0) {
 			rec_free(&r);
-			rc = check_run(fs, a, off, end, &next, &bad);
+			rc = check_run(fs, a, w, off, end, &next, &bad);
 		}
 		if (rc == RELEASE_ECORRUPT) {
 			char msg[sizeof fs->errmsg];
@@ -263,7 +284,7 @@ static int replay_log(struct fstore *fs, struct fapp *a, uint64_t off, int apply
 			return rc;
 		if (next > limit)
 			break;
-		if (apply && (rc = apply_run(fs, a, off, next)) != 0)
+		if (apply && (rc = apply_run(fs, a, w, off, next)) != 0)
 			return rc;
 		off = next;
 	}
