@@ -13,6 +13,10 @@
 #include <string.h>
 
 #define DCACHE_SLOTS 64 /* a few pages of a listing */
+/* Records longer than this are not kept, so that what a handle keeps stays
+ * small (about 2 MiB at most) whatever the releases hold: decoding such a
+ * record costs little beside reading it. */
+#define DCACHE_REC_MAX (16u << 10)
 
 struct dentry {
 	char app[64];
@@ -86,7 +90,7 @@ void dcache_put(release_store *s, const char *app, const struct raw *raw, const 
 {
 	struct dentry *e;
 
-	if (!r->packed || strlen(app) >= sizeof e->app || !raw->len)
+	if (!r->packed || strlen(app) >= sizeof e->app || !raw->len || raw->len > DCACHE_REC_MAX)
 		return;
 	if (!s->dcache && !(s->dcache = calloc(1, sizeof *s->dcache)))
 		return;
