@@ -347,7 +347,8 @@ release *packed_copy(const release *r);
 /* 1 and *out (the caller's copy) when raw decodes to a release kept; 0 when
  * none is kept (or no memory for the copy: the caller decodes). */
 int dcache_get(release_store *s, const char *app, const struct raw *raw, release **out);
-/* Keeps a copy of r, decoded from raw; best effort. */
+/* Keeps a copy of r, decoded from raw; best effort (records over 16 KiB
+ * are not kept). */
 void dcache_put(release_store *s, const char *app, const struct raw *raw, const release *r);
 void dcache_free(release_store *s);
 /* Rewrites a release record with its promoted (or failed) time set to when,
