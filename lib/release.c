@@ -16,7 +16,7 @@ RELEASE_API void release_list_opts_init_sized(release_list_opts *opts, size_t si
 
 /* Marks r active if a names it. The pointer's own promotion time is the
  * truth: the stamp on the release is written after it and may be missing. */
-static void apply_active(const struct active_ptr *a, release *r)
+void apply_active(const struct active_ptr *a, release *r)
 {
 	r->active = strcmp(a->id, r->id) == 0;
 	if (r->active && r->promoted < a->promoted)
@@ -112,8 +112,9 @@ RELEASE_API int release_get(release_store *store, const char *app, const char *i
 		return rc;
 	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, id, 'R', "release")) != 0)
 		return rc;
-	if ((rc = require_app(store, app)) == 0 && (rc = load_release(store, app, id, out, NULL)) == 0 &&
-	    (rc = mark_active(store, app, *out)) != 0) {
+	if ((rc = require_app(store, app)) != 0 || (rc = load_release(store, app, id, out, NULL)) != 0)
+		return rc;
+	if ((rc = mark_active(store, app, *out)) != 0) {
 		release_free(*out);
 		*out = NULL;
 	}
@@ -135,18 +136,17 @@ RELEASE_API int release_get_version(release_store *store, const char *app, uint6
 	if (version == 0 || version == UINT64_MAX)
 		return fail(store, RELEASE_EINVAL, "invalid version %llu",
 			    (unsigned long long)version);
-	if ((rc = require_app(store, app)) == 0 &&
-	    (rc = read_seq(store, app, RELEASE_KIND_RELEASE, version, &raw)) == 0) {
-		if (!raw.found)
-			rc = fail(store, RELEASE_ENOTFOUND, "app '%s': release version %llu not found",
-				  app, (unsigned long long)version);
-		else
-			rc = decode_raw_release(store, app, &raw, out);
-		raw_free(&raw);
-		if (rc == 0 && (rc = mark_active(store, app, *out)) != 0) {
-			release_free(*out);
-			*out = NULL;
-		}
+	if ((rc = require_app(store, app)) != 0 ||
+	    (rc = read_seq(store, app, RELEASE_KIND_RELEASE, version, &raw)) != 0)
+		return rc;
+	if (!raw.found)
+		return fail(store, RELEASE_ENOTFOUND, "app '%s': release version %llu not found", app,
+			    (unsigned long long)version);
+	rc = decode_raw_release(store, app, &raw, out);
+	raw_free(&raw);
+	if (rc == 0 && (rc = mark_active(store, app, *out)) != 0) {
+		release_free(*out);
+		*out = NULL;
 	}
 	return rc;
 }
@@ -187,9 +187,8 @@ RELEASE_API int release_list(release_store *store, const char *app,
 		return rc;
 	if (!(it = calloc(1, sizeof *it)))
 		return fail(store, RELEASE_ENOMEM, "out of memory");
-	if ((rc = check_app(store, app)) == 0 && (rc = require_app(store, app)) == 0)
-		rc = read_active(store, app, &it->active, NULL);
-	if (rc != 0) {
+	if ((rc = check_app(store, app)) != 0 || (rc = require_app(store, app)) != 0 ||
+	    (rc = read_active(store, app, &it->active, NULL)) != 0) {
 		free(it);
 		return rc;
 	}
