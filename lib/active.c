@@ -69,11 +69,7 @@ static int read_once(release_store *s, const char *app, release **out)
 		memcpy(s->errmsg, msg, sizeof msg);
 		rc = release_rc;
 	} else {
-		/* The pointer's promotion time is the truth: the stamp on the
-		 * release may be written after it (version-1 backends). */
-		r->active = 1;
-		if (r->promoted < a.promoted)
-			r->promoted = a.promoted;
+		apply_active(&a, r); /* the release the pointer names */
 		*out = r;
 		r = NULL;
 	}

@@ -318,6 +318,9 @@ int read_hold(release_store *s, const char *app, struct lease *l, int *found);
 int app_for_write(release_store *s, const char *app, struct raw *app_raw);
 /* Reads the active pointer; a->id[0] == 0 when nothing was promoted. */
 int read_active(release_store *s, const char *app, struct active_ptr *a, struct raw *raw);
+/* Marks r active if a names it, with the pointer's promotion time when the
+ * release's own stamp is older (release.c). */
+void apply_active(const struct active_ptr *a, release *r);
 /* Reads and decodes a release by id; ENOTFOUND with a message when absent. */
 int load_release(release_store *s, const char *app, const char *id, release **out,
 		 struct raw *raw);
