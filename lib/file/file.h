@@ -5,8 +5,10 @@
  * Its sources, in the order of its layers: io.c (system calls, messages,
  * validation), files.c (an app's files, lock and creation), format.c (the
  * state file), log.c (records), index.c (seq and key indexes), recover.c
- * (replay, repair), compact.c, ops.c (the storage methods) and open.c
- * (opening a store). This header is their private interface.
+ * (replay, repair), compact.c, read.c (the storage methods that read),
+ * ops.c (those that write, and the vtable) and open.c (opening a store,
+ * read-write or read-only). Group commit is in commit.c, group.c and
+ * pending.c, holds in hold.c. This header is their private interface.
  *
  * On-disk format (version 2)
  * ==========================
@@ -224,6 +226,13 @@
 extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
 void file_see_pending(void *ctx, int on);
+/* read.c: the storage methods that read */
+int fs_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
+	   void *payload);
+int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
+	       void *payload);
+int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
+	    release_record_fn fn, void *payload);
 
 struct meta_slot {
 	char key[KEY_MAX + 1];

@@ -1,0 +1,535 @@
+/*
+ * The file store's reads: without a lock, from the state last published
+ * (checked at every call: one pread and one fstat while it is unchanged),
+ * repairing the derived files when they are found damaged; and on a
+ * read-only handle, without ever writing. Writes and the vtable: ops.c.
+ * The on-disk format and the rules of recovery: file.h.
+ */
+#include "file.h"
+
+/* Repairs an app whose derived files a read found damaged. When the log
+ * itself is damaged the message says what the repair met there, then what
+ * the read found. */
+static int repair(struct fstore *fs, const char *app)
+{
+	char found[sizeof fs->errmsg];
+	struct fapp *a;
+	int rc = get_app(fs, app, 0, &a);
+
+	if (rc != 0 || !a)
+		return rc;
+	memcpy(found, fs->errmsg, sizeof found);
+	if (store_readonly(fs))
+		/* Nothing is rebuilt here; nor is a wrong answer given. */
+		return failf(fs, RELEASE_EIO, "%s; the store is open read-only, so this read "
+			     "needs a read-write open to repair the app first", found);
+	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+		return rc;
+	rc = recover_app(fs, a, 1);
+	unlock_app(fs, a);
+	if (rc == RELEASE_ECORRUPT && strcmp(fs->errmsg, found) != 0) {
+		char met[sizeof fs->errmsg];
+
+		memcpy(met, fs->errmsg, sizeof met);
+		if (snprintf(fs->errmsg, sizeof fs->errmsg, "%s (repairing after: %s)", met,
+			     found) < 0)
+			memcpy(fs->errmsg, met, sizeof met);
+	}
+	return rc;
+}
+
+/* Read-only: whether a writer holds a byte of the app's lock file
+ * (appending, syncing, or with a run pending). F_OFD_GETLK needs no
+ * descriptor open for writing. */
+static int writer_alive(struct fapp *a)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 3};
+	int rc;
+
+	if (a->lock < 0)
+		return 0; /* no writer ever opened the app */
+	while ((rc = fcntl(a->lock, F_OFD_GETLK, &fl)) != 0 && errno == EINTR)
+		;
+	return rc == 0 && fl.l_type != F_UNLCK;
+}
+
+/*
+ * Read-only: the records of the log [*from, *to) that a writer would apply
+ * before reading, and a read-only handle cannot: after a reboot, those
+ * since the last checkpoint (their index writes may have died with the
+ * page cache) and whole runs past what the state says was acknowledged
+ * (those may have been, by a state write that died); else those a leader
+ * made durable but never applied, unless a writer is alive to (its call
+ * has not returned: the published state is the answer until it has).
+ * Runs past them were never acknowledged: the published state is right
+ * without them. Empty ([x, x)) when the published state answers alone.
+ */
+static void ro_tail(struct fstore *fs, struct fapp *a, uint64_t *from, uint64_t *to)
+{
+	int reboot = strcmp(a->st.boot_id, fs->boot_id) != 0;
+
+	*from = reboot ? a->st.synced_len : a->st.indexed_len;
+	*to = acked_len(&a->st);
+	if (reboot && !made_up_boot_id(fs) &&
+	    strncmp(a->st.boot_id, MADE_UP_BOOT_ID, strlen(MADE_UP_BOOT_ID)) != 0)
+		*to = whole_runs(a, *to, file_size(a->log));
+	else if (!reboot && *to > *from && writer_alive(a))
+		*to = *from;
+}
+
+/*
+ * Starts a read on a read-only handle: the published state, read without a
+ * lock or a write. Where a read-write handle would recover first (ro_tail),
+ * the app is marked stuck, and a read that the records there could change
+ * fails (tail_check) with RELEASE_EIO, saying a writer must recover the app,
+ * rather than answer from indexes that may not show them. Damage to the
+ * derived files cannot be repaired either (repair()).
+ */
+static int begin_read_ro(struct fstore *fs, struct fapp *a, struct fapp **out)
+{
+	int rc = 0;
+
+	for (int attempt = 0; attempt < RETRIES; attempt++) {
+		uint64_t from, to;
+
+		if ((rc = read_state(fs, a, &a->st)) <= 0)
+			return rc; /* 0: never written, nothing to read */
+		if ((rc = open_generation(fs, a, &a->st)) != 0)
+			continue; /* compaction replaced the files between our reads */
+		if ((rc = check_sizes(fs, a)) != 0)
+			return rc;
+		ro_tail(fs, a, &from, &to);
+		a->stuck = from < to ? RELEASE_EIO : 0;
+		if (a->stuck)
+			snprintf(a->stuck_msg, sizeof a->stuck_msg,
+				 "app '%s': bytes %llu to %llu of log.%llu are not yet in its indexes "
+				 "(%s), and the store is open read-only: a read-write open recovers "
+				 "them", a->name, (unsigned long long)from, (unsigned long long)to,
+				 (unsigned long long)a->st.log_gen,
+				 from < a->st.indexed_len ? "a reboot since they were written"
+							  : "their writer died");
+		*out = a;
+		return 0;
+	}
+	return rc;
+}
+
+/* Starts a read: no lock, unless the indexes need a repair first. */
+static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
+{
+	struct fapp *a;
+	int rc = get_app(fs, app, 0, &a), stuck = 0, flushed = 0, replayed = 0;
+
+	*out = NULL;
+	if (rc != 0 || !a)
+		return rc;
+	if (store_readonly(fs))
+		return begin_read_ro(fs, a, out);
+	/* The common case: nothing changed since the last read that found
+	 * everything in order (the same state bytes, the same files, nothing
+	 * past indexed_len): one read and one fstat. Every read checks, even
+	 * the second of one call: index entries and key slots are rewritten
+	 * in place (a deletion, a compare-and-swap), so a state held across
+	 * reads would mix with them into no moment of the store, and a caller
+	 * reading a record twice to see a change (release_get_active(): the
+	 * active pointer around the release it names) must see it. */
+	if ((rc = state_unchanged(fs, a)) < 0)
+		return rc;
+	if (rc && a->log_gen == a->seen_st.log_gen && a->idx_gen == a->seen_st.idx_gen &&
+	    a->keys_gen == a->seen_st.keys_gen && file_size(a->log) == a->seen_st.indexed_len) {
+		a->st = a->seen_st;
+		a->stuck = 0;
+		*out = a;
+		return 0;
+	}
+	for (int attempt = 0; attempt < RETRIES; attempt++) {
+		rc = read_state(fs, a, &a->st);
+		if (rc == 0)
+			return 0; /* never written: nothing to read */
+		if (rc < 0)
+			return rc;
+		if (strcmp(a->st.boot_id, fs->boot_id) != 0) {
+			/* The replay after a reboot (pending runs stay for the
+			 * sync below, as their writers may be alive: a boot id
+			 * made up where the system has none changes without
+			 * one). */
+			if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+				return rc;
+			rc = recover_pending(fs, a);
+			unlock_app(fs, a);
+			if (rc != 0)
+				return rc;
+			replayed = 1;
+		}
+		rc = open_generation(fs, a, &a->st);
+		if (rc != 0)
+			continue; /* compaction replaced the files between our reads */
+		if ((rc = check_sizes(fs, a)) != 0)
+			return rc;
+		if (file_size(a->log) != a->st.indexed_len || check_top(fs, a) != 0) {
+			/* A writer is midway, or died midway. A live one holds a
+			 * lock (appending, or syncing its group), or is about to
+			 * take the sync lock, and its call has not returned:
+			 * reading the state last published is right. A dead one's
+			 * record must be made visible (or cut off) now, not by the
+			 * next writer, or readers would see history change behind
+			 * them; so when no writer alive has a run pending and
+			 * nobody is syncing, this read leads a sync of the pending
+			 * runs itself, once. A write's own reads leave that to its
+			 * commit. With no writer at all, the state is
+			 * behind the files (damage), which the recovery repairs. */
+			int pending = file_size(a->log) > a->st.indexed_len && check_top(fs, a) == 0;
+			int got = stuck || (pending && (flushed || fs->see_pending)) ? 0 : 1;
+
+			if (got && pending)
+				got = pending_owned(fs, a) == 0;
+			if (got)
+				got = try_lock_sync(fs, a);
+			if (got < 0)
+				return got;
+			if (got && !pending && (got = try_lock_app(fs, a)) <= 0)
+				lock_sync(fs, a, F_UNLCK);
+			if (got < 0)
+				return got;
+			if (got) {
+				if (pending) {
+					rc = flush_pending(fs, a);
+					flushed = 1;
+				} else {
+					rc = recover_app(fs, a, 0);
+					unlock_app(fs, a);
+				}
+				lock_sync(fs, a, F_UNLCK);
+				if (rc == RELEASE_ECORRUPT)
+					return rc;
+				/* Recovery that cannot go on now (a full disk)
+				 * leaves the published state good to read, but
+				 * for what the unindexed records change
+				 * (tail_check). */
+				stuck = rc;
+				if (rc)
+					memcpy(a->stuck_msg, fs->errmsg, sizeof a->stuck_msg);
+				continue;
+			}
+		}
+		a->stuck = stuck;
+		if (!stuck && !flushed && !replayed && a->seen_fresh && a->log_gen &&
+		    strcmp(a->st.boot_id, fs->boot_id) == 0 && file_size(a->log) == a->st.indexed_len) {
+			a->seen_st = a->st;
+			a->seen_ok = 1;
+		}
+		*out = a;
+		return 0;
+	}
+	return rc ? rc : failf(fs, RELEASE_EIO, "app '%s': the store kept changing while read", app);
+}
+
+/* For a read served while recovery is stuck: fails with its error when a
+ * record past the published state is of kind and, if given, key or seq, since
+ * the published indexes would answer for it without it. */
+static int tail_check(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq)
+{
+	uint64_t off = a->st.indexed_len, end = a->stuck ? file_size(a->log) : 0;
+	int ro = store_readonly(fs);
+
+	if (ro && a->stuck)
+		ro_tail(fs, a, &off, &end); /* records there must be: one unread is a hit */
+	while (a->stuck && off < end) {
+		struct rec r;
+		int hit;
+
+		if (read_rec(fs, a, off, &r, NULL) != 0) {
+			if (!ro)
+				break; /* past the acknowledged records */
+			hit = 1;
+		} else {
+			hit = r.kind == kind && (key ? strcmp(r.key, key) == 0 : !seq || r.seq == seq);
+			off += r.len;
+			rec_free(&r);
+		}
+		if (hit) {
+			memcpy(fs->errmsg, a->stuck_msg, sizeof fs->errmsg);
+			return a->stuck;
+		}
+	}
+	return 0;
+}
+
+/* Hands the record an index points at to fn. An index that points at
+ * anything else is damaged; so is one pointing at a record that fails its
+ * checks (if the log itself is damaged there, the rebuild says so). */
+static int deliver_rec(struct fstore *fs, struct fapp *a, struct rec *r, int kind,
+		       const char *key, uint64_t seq, release_record_fn fn, void *payload)
+{
+	int rc;
+
+	if (r->kind != kind || strcmp(r->key, key ? key : r->key) != 0 || (seq && r->seq != seq) ||
+	    r->op == OP_DELETE) {
+		uint64_t off = r->off;
+
+		rec_free(r);
+		return damaged(fs, a, "the index points at the wrong record (byte %llu of log.%llu)",
+			       (unsigned long long)off, (unsigned long long)a->log_gen);
+	}
+	rc = fn(payload, r->seq, r->key, r->data, r->datalen);
+	rec_free(r);
+	return rc;
+}
+
+static int deliver(struct fstore *fs, struct fapp *a, const struct window *w, uint64_t off,
+		   uint32_t len, int kind, const char *key, uint64_t seq, release_record_fn fn,
+		   void *payload)
+{
+	struct rec r;
+	int rc = read_rec_in(fs, a, w, off, len, &r, NULL);
+
+	if (rc == RELEASE_ECORRUPT) {
+		fs->damage = 1;
+		return FS_DAMAGED; /* with read_rec's message, which names the record */
+	}
+	if (rc != 0)
+		return rc;
+	return deliver_rec(fs, a, &r, kind, key, seq, fn, payload);
+}
+
+static int get_once(struct fstore *fs, const char *app, int kind, const char *key,
+		    release_record_fn fn, void *payload)
+{
+	struct fapp *a;
+	uint64_t seq, slot;
+	struct rec r;
+	int rc;
+
+	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc ? rc : RELEASE_ENOTFOUND;
+	if ((rc = tail_check(fs, a, kind, key, 0)) != 0)
+		return rc;
+	if (fs->see_pending) {
+		/* A pending record that moved meanwhile: read the state again. */
+		for (int attempt = 0; (rc = pending_get(fs, a, kind, key, fn, payload)) ==
+				      PENDING_MOVED && attempt < RETRIES; attempt++)
+			if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+				return rc ? rc : RELEASE_ENOTFOUND;
+		if (rc == PENDING_MOVED)
+			return failf(fs, RELEASE_EIO, "app '%s': the log kept changing while read", app);
+		if (rc != PENDING_NONE)
+			return rc;
+	}
+	if (kind == RELEASE_KIND_META) {
+		struct meta_slot *m = meta_find(&a->st, key);
+
+		return m ? deliver(fs, a, NULL, m->off, m->len, kind, key, 0, fn, payload)
+			 : RELEASE_ENOTFOUND;
+	}
+	/* The record that confirmed the key is the one to hand over. */
+	if ((rc = key_find(fs, a, kind, key, &seq, &slot, &r)) != 0)
+		return rc;
+	/* A read-only handle answers for the published state: a key past its
+	 * top is a writer's, applied but not yet published (or its writer died
+	 * there, and no repair will come from here). */
+	if (!seq)
+		return RELEASE_ENOTFOUND;
+	if (store_readonly(fs) && seq > max_seq(a, kind == RELEASE_KIND_RELEASE)) {
+		rec_free(&r);
+		return RELEASE_ENOTFOUND;
+	}
+	return deliver_rec(fs, a, &r, kind, key, seq, fn, payload);
+}
+
+int fs_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
+		  void *payload)
+{
+	struct fstore *fs = ctx;
+	int rc;
+
+	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
+		return failf(fs, RELEASE_EINVAL, "invalid app, kind or key");
+	fs->damage = 0;
+	rc = get_once(fs, app, kind, key, fn, payload);
+	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+		fs->damage = 0;
+		rc = get_once(fs, app, kind, key, fn, payload);
+	}
+	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
+}
+
+static int get_seq_once(struct fstore *fs, const char *app, int kind, uint64_t seq,
+			release_record_fn fn, void *payload)
+{
+	struct fapp *a;
+	struct ent e;
+	int rc;
+
+	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc ? rc : RELEASE_ENOTFOUND;
+	if ((rc = tail_check(fs, a, kind, NULL, seq)) != 0)
+		return rc;
+	if (seq > max_seq(a, kind == RELEASE_KIND_RELEASE))
+		return RELEASE_ENOTFOUND;
+	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+		return rc;
+	if (!e.off)
+		return RELEASE_ENOTFOUND;
+	return deliver(fs, a, NULL, e.off, e.len, kind, NULL, seq, fn, payload);
+}
+
+int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
+		      void *payload)
+{
+	struct fstore *fs = ctx;
+	int rc;
+
+	if (!valid_app_name(app) || !ordered(kind) || seq == 0)
+		return failf(fs, RELEASE_EINVAL, "invalid app, kind or seq");
+	fs->damage = 0;
+	rc = get_seq_once(fs, app, kind, seq, fn, payload);
+	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+		fs->damage = 0;
+		rc = get_seq_once(fs, app, kind, seq, fn, payload);
+	}
+	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
+}
+
+/* One pass of a scan; *before and *limit follow what was delivered, so a pass
+ * cut short by damage is resumed after the repair without repeating a
+ * record. */
+static int scan_once(struct fstore *fs, const char *app, int kind, uint64_t *before,
+		     size_t *limit, release_record_fn fn, void *payload)
+{
+	struct fapp *a;
+	uint64_t s;
+	int which = kind == RELEASE_KIND_RELEASE, rc;
+
+	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+		return rc;
+	if ((rc = tail_check(fs, a, kind, NULL, 0)) != 0)
+		return rc;
+	s = max_seq(a, which);
+	if (*before - 1 < s)
+		s = *before - 1;
+	while (s >= 1 && *limit > 0) {
+		unsigned char b[SCAN_BATCH * IDX_ENT];
+		uint64_t first = s > SCAN_BATCH ? s - SCAN_BATCH + 1 : 1;
+		ssize_t n = pread_full(a->idx[which], b, (size_t)(s - first + 1) * IDX_ENT,
+				       IDX_HDR + (first - 1) * IDX_ENT);
+
+		if (n < 0)
+			return sys_fail(fs, app, "reading index");
+		while (s >= first && *limit > 0) {
+			struct {
+				uint64_t seq, off;
+				uint32_t len;
+			} got[SCAN_BATCH];
+			uint64_t lo = UINT64_MAX, hi = 0;
+			struct window *w = NULL;
+			size_t k = 0;
+			struct ent e;
+
+			/* The entries that check out, up to the limit: their
+			 * records are read together when they lie close. */
+			for (; s >= first && k < *limit; s--) {
+				const unsigned char *p = b + (s - first) * IDX_ENT;
+				uint64_t off;
+				uint32_t len;
+
+				if ((uint64_t)n < (s - first + 1) * IDX_ENT ||
+				    get_u32(p + 20) != ent_crc(p, s))
+					break;
+				if (!(off = get_u64(p)))
+					continue;
+				len = get_u32(p + 16);
+				got[k].seq = s;
+				got[k].off = off;
+				got[k].len = len;
+				k++;
+				if (off < lo)
+					lo = off;
+				if (off <= UINT64_MAX - len && off + len > hi)
+					hi = off + len;
+			}
+			if (k > 1 && hi > lo && hi - lo <= SCAN_WINDOW && !fs->win_busy) {
+				if ((rc = window_fill(fs, a, &fs->win, lo, (size_t)(hi - lo))) != 0)
+					return rc;
+				w = &fs->win;
+				fs->win_busy = 1;
+			}
+			for (size_t i = 0; i < k; i++) {
+				rc = deliver(fs, a, w, got[i].off, got[i].len, kind, NULL, got[i].seq,
+					     fn, payload);
+				if (rc != 0)
+					break;
+				*before = got[i].seq;
+				(*limit)--;
+			}
+			if (w) { /* never lent again: it is this page's */
+				fs->win.len = 0;
+				fs->win_busy = 0;
+				w = NULL;
+			}
+			if (rc != 0)
+				return rc;
+			if (s < first || *limit == 0)
+				break;
+			/* short, zeroed or mid-write: the careful read looks
+			 * again and judges */
+			if ((rc = read_ent(fs, a, which, s, &e)) != 0)
+				return rc;
+			if (e.off) {
+				if ((rc = deliver(fs, a, NULL, e.off, e.len, kind, NULL, s, fn,
+						  payload)) != 0)
+					return rc;
+				*before = s;
+				(*limit)--;
+			}
+			s--;
+		}
+	}
+	return 0;
+}
+
+/* The scan of what is applied, resumed once after a repair. */
+static int scan_applied(struct fstore *fs, const char *app, int kind, uint64_t before,
+			size_t limit, release_record_fn fn, void *payload)
+{
+	int rc;
+
+	fs->damage = 0;
+	rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
+	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+		fs->damage = 0;
+		rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
+	}
+	return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
+}
+
+int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
+		   release_record_fn fn, void *payload)
+{
+	struct fstore *fs = ctx;
+	struct fapp *a;
+	int rc;
+
+	if (!valid_app_name(app) || !ordered(kind))
+		return failf(fs, RELEASE_EINVAL, "invalid app or kind");
+	for (int attempt = 0; fs->see_pending; attempt++) {
+		fs->damage = 0;
+		if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
+			return found_damage(fs, rc) ? RELEASE_ECORRUPT : rc;
+		rc = pending_scan(fs, a, app, kind, before, limit, fn, payload, scan_applied);
+		if (rc == PENDING_MOVED && attempt < RETRIES)
+			continue; /* a pending record moved meanwhile: again */
+		if (rc == PENDING_MOVED)
+			return failf(fs, RELEASE_EIO, "app '%s': the log kept changing while read", app);
+		if (rc != PENDING_NONE)
+			return rc;
+		break;
+	}
+	return scan_applied(fs, app, kind, before, limit, fn, payload);
+}
+
+/* Whether this handle's reads are for a write (the core's, around reading
+ * what it builds on and committing): they then see pending runs. */
+void file_see_pending(void *ctx, int on)
+{
+	((struct fstore *)ctx)->see_pending = on;
+}
