@@ -21,6 +21,9 @@ static void add_dead(struct state *st, const struct rec *r, uint64_t bytes)
 	st->dead = st->dead + bytes > most ? most : st->dead + bytes;
 }
 
+static int gap_disowns(struct fstore *fs, struct fapp *a, int which, uint64_t from, uint64_t to,
+		       uint64_t before);
+
 /* Brings the indexes up to date with one record of the log. Idempotent. */
 int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
 {
@@ -66,9 +69,13 @@ int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
 				     a->name, (unsigned long long)r->off, (unsigned long long)a->log_gen,
 				     (unsigned long long)r->seq, (unsigned long long)base);
 		/* Every seq up to the top has an entry, so that a zeroed one is
-		 * seen as damage: a put past the top marks the gap as empty. */
+		 * seen as damage: a put past the top marks the gap as empty,
+		 * unless an entry there names a record earlier in the log,
+		 * which says the top is wrong (a forged state): marking it
+		 * empty would lose that record. */
 		if (r->seq > a->st.top[which] + 1 &&
-		    (rc = write_absent(fs, a, a->idx[which], a->st.top[which] + 1, r->seq - 1)) != 0)
+		    ((rc = gap_disowns(fs, a, which, a->st.top[which] + 1, r->seq - 1, r->off)) != 0 ||
+		     (rc = write_absent(fs, a, a->idx[which], a->st.top[which] + 1, r->seq - 1)) != 0))
 			return rc;
 		if (r->seq <= a->st.top[which]) {
 			/* The entry replaced, for the count of dead bytes only: one
@@ -92,6 +99,40 @@ int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
 			a->st.top[which] = r->seq;
 		return r->op == OP_DELETE ? 0 : key_insert(fs, a, r->kind, r->key, r->seq);
 	}
+}
+
+/* FS_DAMAGED when an entry of seqs [from, to], all past the state's top,
+ * names a record before byte before of the log: every record before the
+ * one being applied was applied already, so its seq is at or below a true
+ * top. (A dead writer's entries past the top name records after it.) */
+static int gap_disowns(struct fstore *fs, struct fapp *a, int which, uint64_t from, uint64_t to,
+		       uint64_t before)
+{
+	unsigned char b[IDX_ENT * 256];
+
+	while (from <= to) {
+		uint64_t n = to - from + 1 < 256 ? to - from + 1 : 256;
+		ssize_t got = pread_full(a->idx[which], b, (size_t)n * IDX_ENT,
+					 IDX_HDR + (from - 1) * IDX_ENT);
+
+		if (got < 0)
+			return sys_fail(fs, a->name, "reading index");
+		for (uint64_t i = 0; i < (uint64_t)got / IDX_ENT; i++) {
+			const unsigned char *e = b + i * IDX_ENT;
+			uint64_t off = get_u64(e);
+
+			if (get_u32(e + 20) == ent_crc(e, from + i) && off && off < before)
+				return damaged(fs, a, "%s.%llu entry %llu names byte %llu of the log, "
+					       "past the state's top %llu", idx_names[which],
+					       (unsigned long long)a->idx_gen,
+					       (unsigned long long)(from + i), (unsigned long long)off,
+					       (unsigned long long)a->st.top[which]);
+		}
+		if ((uint64_t)got < n * IDX_ENT)
+			break;
+		from += n;
+	}
+	return 0;
 }
 
 /* 1 when an intact record (of any run) starts anywhere in the log after
