@@ -62,7 +62,7 @@ extern "C" {
 #endif
 
 #define RELEASE_VERSION_MAJOR 1
-#define RELEASE_VERSION_MINOR 2
+#define RELEASE_VERSION_MINOR 3
 #define RELEASE_VERSION_PATCH 0
 
 /* Error codes. 0 is success; every failure is negative. */
@@ -250,6 +250,10 @@ typedef struct release_build_opts {
 	const char *description; /* NULL: "" */
 	const char *manifest;    /* opaque text; NULL: "" */
 	int status;              /* RELEASE_BUILD_*; default CREATED */
+	/* Since 1.3: the build's log so far (any bytes; see
+	 * release_build_log_append()); NULL: none. */
+	const void *log;
+	size_t log_len;
 } release_build_opts;
 
 /* Sets defaults in the first size bytes of opts (size: the caller's
@@ -296,6 +300,55 @@ RELEASE_API void release_build_free(release_build *build);
  * accessor says of it what it says of build. NULL for NULL, or when out of
  * memory. Since 1.2. */
 RELEASE_API release_build *release_build_dup(const release_build *build);
+
+/* ---------------------------------------------------- build logs (1.3) */
+
+/* The longest log a build keeps. */
+#define RELEASE_BUILD_LOG_MAX (4u << 20)
+
+/* The build's log: the bytes appended to it, in order (any bytes; also
+ * NUL-terminated, for text); "" when it has none. len (may be NULL)
+ * receives its length. Since 1.3. */
+RELEASE_API const char *release_build_log(const release_build *build, size_t *len);
+
+/*
+ * Appends len bytes (len 0 appends nothing) to the log of a build that is
+ * still created or running; a complete or failed build's log is final
+ * (RELEASE_EINVAL). Appends made at once by several writers are all kept,
+ * each whole, in some order. A log that would grow past
+ * RELEASE_BUILD_LOG_MAX is RELEASE_EINVAL and nothing is appended. Each
+ * append rewrites the build record, so a builder appends in batches (a
+ * second's worth of lines, say), not line by line. out (may be NULL)
+ * receives the build as written. Since 1.3.
+ */
+RELEASE_API int release_build_log_append(release_store *store, const char *app,
+					 const char *build_id, const void *data, size_t len,
+					 release_build **out);
+
+/* ------------------------------------------- build export, import (1.3) */
+
+/*
+ * Serialises a complete build (a build of any other status is
+ * RELEASE_EINVAL) for release_build_import() into another app or another
+ * store: its description, manifest, log, start and end, and where it came
+ * from, in a self-checking format that names its version. *out (freed with
+ * release_export_free()) holds *len bytes. Needs no store. Since 1.3.
+ */
+RELEASE_API int release_build_export(const release_build *build, size_t *len, char **out);
+RELEASE_API void release_export_free(char *data);
+
+/*
+ * Makes a new build of app (a new id, status complete) from what
+ * release_build_export() wrote, keeping the build's description, manifest,
+ * log, start and end, and creates its release as release_create() does (not
+ * promoted); on a version-2 backend both are one commit. Bytes that are
+ * truncated or altered are RELEASE_ECORRUPT; a format newer than this
+ * library knows is RELEASE_EUNSUPPORTED; either way nothing is written. out
+ * (may be NULL) receives the new build; release_build_release() names its
+ * release. Since 1.3.
+ */
+RELEASE_API int release_build_import(release_store *store, const char *app, const void *data,
+				     size_t len, release_build **out);
 
 /* ------------------------------------------------------------- releases */
 
@@ -500,6 +553,16 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
 				 const release_promote_opts *opts, release **out);
 
 /*
+ * As release_rollback(), and *out (which must not be NULL) is the copy
+ * whenever one was written, also when the call fails after writing it: on
+ * RELEASE_EDEPLOY the copy marked failed (release_failed() non-zero), on a
+ * conflict or a storage failure after the copy the copy as written. *out is
+ * NULL only when no copy was written. Since 1.3.
+ */
+RELEASE_API int release_rollback_copy(release_store *store, const char *app, const char *target,
+				      const release_promote_opts *opts, release **out);
+
+/*
  * Bounds history: keeps the active release, every release newer than it, the
  * release active before it, and the keep newest releases older than it;
  * deletes the rest, oldest first, with the builds no kept release refers to
@@ -508,6 +571,128 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
  */
 RELEASE_API int release_prune(release_store *store, const char *app, size_t keep,
 			      size_t *removed);
+
+/* ---------------------------------------- creating from releases (1.3) */
+
+typedef struct release_create_opts {
+	size_t size;            /* set by release_create_opts_init() */
+	const char *build_from; /* the release whose build and manifest the new
+				 * release takes; NULL: the active release */
+	const char *env_from;   /* the release whose env it takes; NULL: the
+				 * active release */
+} release_create_opts;
+
+/* Sets defaults in the first size bytes of opts and records the size. */
+RELEASE_API void release_create_opts_init_sized(release_create_opts *opts, size_t size);
+#define release_create_opts_init(opts) release_create_opts_init_sized((opts), sizeof *(opts))
+
+/*
+ * Creates a release of app from two releases of it (build once, deploy
+ * many): the build, manifest and description of build_from, the env of
+ * env_from. It is not promoted. An unknown release, or one of another app,
+ * is RELEASE_ENOTFOUND; a source left NULL on an app without an active
+ * release is RELEASE_ENOTFOUND ("app 'x' has no active release"); nothing
+ * is written then. The build (when there is one) records the new release
+ * as its release. opts may be NULL (both from the active release). out may
+ * be NULL. Since 1.3.
+ */
+RELEASE_API int release_create_from(release_store *store, const char *app,
+				    const release_create_opts *opts, release **out);
+
+/* ------------------------------------------------- env changes (1.3) */
+
+#define RELEASE_ENV_REPLACE 1 /* the env becomes exactly the pairs set */
+/* Other bits of flags are RELEASE_EINVAL. */
+
+typedef struct release_env_opts {
+	size_t size;              /* set by release_env_opts_init() */
+	const char *base;         /* the release whose env is changed: the new
+				   * release copies its build, manifest and env;
+				   * NULL: the newest release, as release_env_set() */
+	unsigned int flags;       /* RELEASE_ENV_* */
+	const char *const *set;   /* set_n "KEY=VALUE" pairs to set */
+	size_t set_n;
+	const char *const *unset; /* unset_n keys to remove (absent: ignored) */
+	size_t unset_n;
+} release_env_opts;
+
+/* Sets defaults in the first size bytes of opts and records the size. */
+RELEASE_API void release_env_opts_init_sized(release_env_opts *opts, size_t size);
+#define release_env_opts_init(opts) release_env_opts_init_sized((opts), sizeof *(opts))
+
+/*
+ * Creates a release from base with env changed, as release_env_set() and
+ * release_env_unset() do, in one release: keys to set and keys to unset
+ * (a key in both, or twice with different values, is RELEASE_EINVAL), or,
+ * with RELEASE_ENV_REPLACE, exactly the pairs set (unset must be empty).
+ * The description lists the change against base ("env add:K change:K
+ * remove:K"). A base given by id is changed as it is, whatever came after
+ * it (the way past a newest release that holds a change that failed); an
+ * unknown base or one of another app is RELEASE_ENOTFOUND. When nothing
+ * changes, nothing is written: 0 with *out NULL. out may be NULL.
+ * Since 1.3.
+ */
+RELEASE_API int release_env_change(release_store *store, const char *app,
+				   const release_env_opts *opts, release **out);
+
+/* --------------------------------------------- per-app settings (1.3) */
+
+/*
+ * An app's settings are kept with the app, apart from its releases:
+ * changing them creates and promotes nothing, and deleting the app deletes
+ * them. They hold the env keys a frontend masks when it shows values (the
+ * mask list), and the deploy hook a frontend runs to promote the app (a
+ * command, which the library stores but never runs).
+ */
+typedef struct release_settings release_settings;
+
+#define RELEASE_MASK_MAX 500 /* most keys in a mask list */
+
+/* Reads app's settings (an app that never set any has an empty mask list,
+ * no hook and revision 0). */
+RELEASE_API int release_settings_get(release_store *store, const char *app,
+				     release_settings **out);
+/* Grows by one with every change: what release_settings_opts.revision
+ * compares. */
+RELEASE_API uint64_t release_settings_revision(const release_settings *s);
+RELEASE_API size_t release_settings_mask_count(const release_settings *s);
+/* The i-th masked key in byte order; NULL when i is out of range. */
+RELEASE_API const char *release_settings_mask_key(const release_settings *s, size_t i);
+/* 1 if key is in the mask list, else 0. */
+RELEASE_API int release_settings_masked(const release_settings *s, const char *key);
+/* The deploy hook, or NULL when there is none. */
+RELEASE_API const char *release_settings_hook(const release_settings *s);
+RELEASE_API void release_settings_free(release_settings *s);
+
+typedef struct release_settings_opts {
+	size_t size;                    /* set by release_settings_opts_init() */
+	const char *const *mask_add;    /* env keys to mask (already masked: kept) */
+	size_t mask_add_n;
+	const char *const *mask_remove; /* keys to unmask (not masked: ignored) */
+	size_t mask_remove_n;
+	const char *hook;               /* the new deploy hook (1 to 65536 bytes of
+					 * text); NULL: unchanged */
+	int clear_hook;                 /* 1: no deploy hook any more */
+	uint64_t revision;              /* non-zero: change only settings at this
+					 * revision, else RELEASE_ECONFLICT */
+} release_settings_opts;
+
+/* Sets defaults in the first size bytes of opts and records the size. */
+RELEASE_API void release_settings_opts_init_sized(release_settings_opts *opts, size_t size);
+#define release_settings_opts_init(opts) release_settings_opts_init_sized((opts), sizeof *(opts))
+
+/*
+ * Changes app's settings by compare-and-swap: with revision 0 the change is
+ * applied on top of whatever another writer did meanwhile (two writers'
+ * mask keys are both kept); with a revision, only on those settings. A key
+ * that is not a valid env key, a key in both lists, a mask list that would
+ * pass RELEASE_MASK_MAX keys, or both hook and clear_hook is RELEASE_EINVAL.
+ * A change that changes nothing writes nothing. out (may be NULL) receives
+ * the settings as they are after the call. Since 1.3.
+ */
+RELEASE_API int release_settings_update(release_store *store, const char *app,
+					const release_settings_opts *opts,
+					release_settings **out);
 
 #ifdef __cplusplus
 }
