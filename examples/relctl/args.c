@@ -28,6 +28,9 @@ static const struct {
 	[OPT_HOOK_TIMEOUT] = {"hook-timeout", 0, 1},
 	[OPT_REVEAL] = {"reveal", 0, 0},
 	[OPT_FORCE] = {"force", 0, 0},
+	[OPT_FILE] = {"file", 'f', 1},
+	[OPT_FOLLOW] = {"follow", 0, 0},
+	[OPT_LOG] = {"log", 0, 1},
 };
 
 const char *opt_name(enum opt o)

@@ -28,6 +28,11 @@ static const struct {
 	{OPT_FORCE, "      --force                 take the app over from a promotion that holds\n"
 		    "                              it (one whose relctl died); also promotes an\n"
 		    "                              older release"},
+	{OPT_FILE, "  -f, --file FILE             the file to write or read ('-': standard\n"
+		   "                              output or input)"},
+	{OPT_FOLLOW, "      --follow                keep printing what is appended until the\n"
+		     "                              build ends"},
+	{OPT_LOG, "      --log FILE              read the build's log from FILE ('-': stdin)"},
 };
 
 static const char global_help[] =
@@ -49,7 +54,7 @@ void help_overview(FILE *out)
 	      "\n"
 	      "Commands:\n",
 	      out);
-	for (cmd = relctl_commands; cmd->words; cmd++)
+	for (size_t k = 0; (cmd = relctl_command_at(k)); k++)
 		fprintf(out, "  %-19s %s\n", cmd->words, cmd->summary);
 	fprintf(out,
 		"\n"
@@ -79,7 +84,7 @@ void help_command(FILE *out, const struct command *cmd)
 		if (cmd->opts & OPT_BIT(option_help[i].opt))
 			fprintf(out, "%s\n", option_help[i].text);
 	fputs(global_help, out);
-	for (other = relctl_commands; other->words; other++) {
+	for (size_t k = 0; (other = relctl_command_at(k)); k++) {
 		if (other == cmd || strncmp(other->words, cmd->words, first) != 0 ||
 		    (other->words[first] != ' ' && other->words[first] != '\0'))
 			continue;

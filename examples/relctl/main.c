@@ -32,7 +32,7 @@ static const struct command *find_command(const char *const *pos, size_t npos)
 	const struct command *cmd, *best = NULL;
 	size_t best_n = 0;
 
-	for (cmd = relctl_commands; cmd->words; cmd++) {
+	for (size_t k = 0; (cmd = relctl_command_at(k)); k++) {
 		size_t n = word_count(cmd->words), i;
 		const char *w = cmd->words;
 

@@ -55,8 +55,12 @@ struct command {
 	int creates_store;    /* may make a new store; others need one to exist */
 };
 
-/* The table of commands, ended by a NULL words (commands.c). */
-extern const struct command relctl_commands[];
+/* The tables of commands, each ended by a NULL words: apps and builds
+ * (commands_apps.c), releases and env (commands.c). */
+extern const struct command relctl_app_commands[];
+extern const struct command relctl_release_commands[];
+/* The i-th command of all, in help's order; NULL past the last. */
+const struct command *relctl_command_at(size_t i);
 
 /* The positional words after the command's own. */
 const char *relctl_arg(const struct relctl *c, size_t i);
