@@ -77,6 +77,12 @@ static int load_build(release_store *s, const char *app, const char *id, release
 RELEASE_API int release_build_create(release_store *store, const char *app,
 				     const release_build_opts *opts, release_build **out)
 {
+	return build_create_at(store, app, opts, 0, 0, out);
+}
+
+int build_create_at(release_store *store, const char *app, const release_build_opts *opts,
+		    int64_t started, int64_t ended, release_build **out)
+{
 	release_build_opts o;
 	release_build *b;
 	struct raw app_raw;
@@ -97,6 +103,11 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 		return fail(store, RELEASE_EINVAL, "build description is too long");
 	if (o.manifest && strlen(o.manifest) > MANIFEST_MAX)
 		return fail(store, RELEASE_EINVAL, "build manifest is too long");
+	if (!o.log && o.log_len)
+		return fail(store, RELEASE_EINVAL, "build log is NULL");
+	if (o.log_len > RELEASE_BUILD_LOG_MAX)
+		return fail(store, RELEASE_EINVAL, "build log of %zu bytes is over the %u kept",
+			    o.log_len, RELEASE_BUILD_LOG_MAX);
 	if ((rc = app_for_write(store, app, &app_raw)) != 0)
 		return rc;
 	if (!(b = calloc(1, sizeof *b))) {
@@ -106,15 +117,19 @@ RELEASE_API int release_build_create(release_store *store, const char *app,
 	b->app = dup_str(app);
 	b->description = dup_str(o.description ? o.description : "");
 	b->manifest = dup_str(o.manifest ? o.manifest : "");
-	if (!b->app || !b->description || !b->manifest) {
+	if (o.log_len) {
+		b->log = dup_mem(o.log, o.log_len);
+		b->log_len = o.log_len;
+	}
+	if (!b->app || !b->description || !b->manifest || (o.log_len && !b->log)) {
 		release_build_free(b);
 		raw_free(&app_raw);
 		return fail(store, RELEASE_ENOMEM, "out of memory");
 	}
 	b->status = o.status;
-	b->started = store_now(store);
+	b->started = started ? started : store_now(store);
 	if (final_status(o.status))
-		b->ended = b->started;
+		b->ended = started ? ended : b->started;
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
 		struct raw newest;
 		struct buf enc = {0};
@@ -251,6 +266,71 @@ static int change_release(release_store *s, release_build *b, const void *arg)
 	free(b->release);
 	b->release = id;
 	return 0;
+}
+
+struct log_piece {
+	const void *data;
+	size_t len;
+};
+
+static int append_log(release_store *s, release_build *b, const void *arg)
+{
+	const struct log_piece *piece = arg;
+	char *log;
+
+	if (final_status(b->status))
+		return fail(s, RELEASE_EINVAL, "build %s is %s: its log is final", b->id,
+			    release_build_status_name(b->status));
+	if (piece->len > RELEASE_BUILD_LOG_MAX - b->log_len)
+		return fail(s, RELEASE_EINVAL,
+			    "build %s: a log of %zu bytes would pass the %u kept", b->id,
+			    b->log_len + (piece->len < SIZE_MAX - b->log_len ? piece->len : 0),
+			    RELEASE_BUILD_LOG_MAX);
+	if (!(log = realloc(b->log, b->log_len + piece->len + 1)))
+		return fail(s, RELEASE_ENOMEM, "out of memory");
+	memcpy(log + b->log_len, piece->data, piece->len);
+	b->log = log;
+	b->log_len += piece->len;
+	log[b->log_len] = '\0';
+	return 0;
+}
+
+RELEASE_API int release_build_log_append(release_store *store, const char *app,
+					 const char *build_id, const void *data, size_t len,
+					 release_build **out)
+{
+	struct log_piece piece = {data, len};
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, build_id, 'B', "build")) != 0)
+		return rc;
+	if (!data && len)
+		return fail(store, RELEASE_EINVAL, "log data is NULL");
+	if (len > RELEASE_BUILD_LOG_MAX)
+		return fail(store, RELEASE_EINVAL, "a log of %zu bytes is over the %u kept", len,
+			    RELEASE_BUILD_LOG_MAX);
+	if ((rc = require_app(store, app)) != 0)
+		return rc;
+	if (len == 0) { /* nothing to write: only the build's state to tell */
+		release_build *b;
+
+		if ((rc = build_read(store, app, build_id, &b)) != 0)
+			return rc;
+		if (final_status(b->status))
+			rc = fail(store, RELEASE_EINVAL, "build %s is %s: its log is final", b->id,
+				  release_build_status_name(b->status));
+		if (rc == 0 && out)
+			*out = b;
+		else
+			release_build_free(b);
+		return rc;
+	}
+	return update_build(store, app, build_id, append_log, &piece, out);
 }
 
 int build_set_release(release_store *s, const char *app, const char *build_id,
@@ -401,6 +481,13 @@ RELEASE_API int64_t release_build_ended(const release_build *b)
 RELEASE_API const char *release_build_release(const release_build *b)
 {
 	return b ? b->release : NULL;
+}
+
+RELEASE_API const char *release_build_log(const release_build *b, size_t *len)
+{
+	if (len)
+		*len = b ? b->log_len : 0;
+	return b && b->log ? b->log : "";
 }
 
 RELEASE_API void release_build_free(release_build *b)

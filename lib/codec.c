@@ -43,6 +43,11 @@ void enc_str(struct buf *b, enum field_tag tag, const char *s)
 		enc_field(b, tag, s, strlen(s));
 }
 
+void enc_bytes(struct buf *b, enum field_tag tag, const void *v, size_t len)
+{
+	enc_field(b, tag, v, len);
+}
+
 void enc_u64(struct buf *b, enum field_tag tag, uint64_t v)
 {
 	unsigned char x[8];
@@ -94,6 +99,14 @@ int dec_str(const struct dec *d, char **out)
 		return RELEASE_ECORRUPT;
 	free(*out);
 	*out = dup_mem(d->val, d->len);
+	return *out ? 0 : RELEASE_ENOMEM;
+}
+
+int dec_bytes(const struct dec *d, char **out, size_t *len)
+{
+	free(*out);
+	*out = dup_mem(d->val, d->len);
+	*len = d->len;
 	return *out ? 0 : RELEASE_ENOMEM;
 }
 
@@ -437,6 +450,8 @@ void encode_build(struct buf *b, const release_build *bl)
 	if (bl->ended)
 		enc_i64(b, F_ENDED, bl->ended);
 	enc_str(b, F_RELEASE, bl->release);
+	if (bl->log_len)
+		enc_bytes(b, F_LOG, bl->log, bl->log_len);
 }
 
 void build_clear(release_build *b)
@@ -445,6 +460,7 @@ void build_clear(release_build *b)
 	free(b->description);
 	free(b->manifest);
 	free(b->release);
+	free(b->log);
 	memset(b, 0, sizeof *b);
 }
 
@@ -465,11 +481,12 @@ int decode_build(const void *data, size_t len, release_build *bl)
 		case F_STARTED: rc = dec_i64(&d, &bl->started); break;
 		case F_ENDED: rc = dec_i64(&d, &bl->ended); break;
 		case F_RELEASE: rc = dec_str(&d, &bl->release); break;
+		case F_LOG: rc = dec_bytes(&d, &bl->log, &bl->log_len); break;
 		default: rc = 0; break;
 		}
 	}
 	if (rc == 0 && (!valid_id(bl->id, 'B') || !bl->app || !valid_app(bl->app) ||
-			status > RELEASE_BUILD_FAILED ||
+			status > RELEASE_BUILD_FAILED || bl->log_len > RELEASE_BUILD_LOG_MAX ||
 			(bl->release && !valid_id(bl->release, 'R'))))
 		rc = RELEASE_ECORRUPT;
 	if (rc == 0) {

@@ -110,16 +110,19 @@ char *dup_str(const char *s);
 char *dup_mem(const void *p, size_t len);
 
 /* codec.c: record encoding. A record is a header and tagged fields. */
-enum rec_type { REC_APP = 1, REC_ACTIVE, REC_LEASE, REC_BUILD, REC_RELEASE };
+enum rec_type { REC_APP = 1, REC_ACTIVE, REC_LEASE, REC_BUILD, REC_RELEASE, REC_SETTINGS, REC_EXPORT };
 enum field_tag {
 	F_ID = 1, F_APP, F_VERSION, F_BUILD, F_MANIFEST, F_DESCRIPTION, F_CREATED,
 	F_SOURCE, F_PROMOTED, F_FAILED, F_ENV_KEY, F_ENV_VALUE, F_STATUS, F_STARTED,
-	F_ENDED, F_RELEASE, F_PREVIOUS, F_TOKEN, F_OWNER, F_EXPIRES,
+	F_ENDED, F_RELEASE, F_PREVIOUS, F_TOKEN, F_OWNER, F_EXPIRES, F_LOG, F_REVISION,
+	F_MASK, F_HOOK,
 };
 void enc_begin(struct buf *b, enum rec_type type);
 void enc_str(struct buf *b, enum field_tag tag, const char *s);
 void enc_u64(struct buf *b, enum field_tag tag, uint64_t v);
 void enc_i64(struct buf *b, enum field_tag tag, int64_t v);
+/* Any bytes (a string field is NUL-free). */
+void enc_bytes(struct buf *b, enum field_tag tag, const void *v, size_t len);
 
 struct dec {
 	const unsigned char *p, *end;
@@ -133,6 +136,8 @@ int dec_begin(struct dec *d, const void *data, size_t len, enum rec_type type);
 int dec_next(struct dec *d);
 /* Field values; RELEASE_ECORRUPT or RELEASE_ENOMEM on failure. */
 int dec_str(const struct dec *d, char **out);
+/* Any bytes, NUL-terminated too; *len their length. */
+int dec_bytes(const struct dec *d, char **out, size_t *len);
 int dec_u64(const struct dec *d, uint64_t *out);
 int dec_i64(const struct dec *d, int64_t *out);
 
@@ -175,6 +180,8 @@ struct release_build {
 	int64_t started;
 	int64_t ended;
 	char *release;
+	char *log; /* NULL: none */
+	size_t log_len;
 };
 
 struct active_ptr {
@@ -404,5 +411,9 @@ int build_set_release(release_store *s, const char *app, const char *build_id,
 int build_link_op(release_store *s, const char *app, const char *build_id,
 		  const char *release_id, struct txn *t, struct raw *raw);
 int build_read(release_store *s, const char *app, const char *build_id, release_build **out);
+/* release_build_create(), started (and, when final, ended) at the times
+ * given; started 0: now. */
+int build_create_at(release_store *s, const char *app, const release_build_opts *opts,
+		    int64_t started, int64_t ended, release_build **out);
 
 #endif
