@@ -190,12 +190,12 @@ static int purge_kind(release_store *s, const char *app, int kind, const struct 
  * created again meanwhile: what is left is the new app's. */
 static int purge_app(release_store *s, const char *app, const struct raw *tomb)
 {
-	static const char *const meta[] = {"active", "lease"};
+	static const char *const meta[] = {"active", "lease", "settings"};
 	int rc = purge_kind(s, app, RELEASE_KIND_RELEASE, tomb);
 
 	if (rc == 0)
 		rc = purge_kind(s, app, RELEASE_KIND_BUILD, tomb);
-	for (size_t i = 0; rc == 0 && i < 2; i++) {
+	for (size_t i = 0; rc == 0 && i < sizeof meta / sizeof meta[0]; i++) {
 		if (has_commit(s)) {
 			release_storage_op ops[2];
 			size_t failed;
