@@ -133,31 +133,32 @@ static void describe(struct buf *b, const struct env *old, const struct env *new
 }
 
 struct env_change {
-	const char *const *items;
-	size_t n;
-	int unset;
+	const release *base; /* NULL: the newest release */
+	const char *const *set;
+	size_t set_n;
+	const char *const *unset;
+	size_t unset_n;
+	int replace;
 };
 
-/* The draft of an env release: the newest release with the change applied. */
+/* The draft of an env release: base (or the newest release) with the
+ * change applied. */
 static int env_draft(void *payload, const release *newest, release *r)
 {
 	const struct env_change *c = payload;
+	const release *from = c->base ? c->base : newest;
 	struct env empty = {0};
-	const struct env *old = newest ? &newest->env : &empty;
+	const struct env *old = from ? &from->env : &empty;
 	struct buf desc = {0};
-	int rc = env_copy(&r->env, old);
+	int rc = c->replace ? 0 : env_copy(&r->env, old);
 
-	for (size_t i = 0; rc == 0 && i < c->n; i++) {
-		const char *item = c->items[i];
+	for (size_t i = 0; rc == 0 && i < c->set_n; i++) {
+		const char *eq = strchr(c->set[i], '=');
 
-		if (c->unset) {
-			env_remove(&r->env, item);
-		} else {
-			const char *eq = strchr(item, '=');
-
-			rc = env_put(&r->env, item, (size_t)(eq - item), eq + 1);
-		}
+		rc = env_put(&r->env, c->set[i], (size_t)(eq - c->set[i]), eq + 1);
 	}
+	for (size_t i = 0; rc == 0 && i < c->unset_n; i++)
+		env_remove(&r->env, c->unset[i]);
 	if (rc != 0)
 		return rc;
 	buf_put(&desc, "env", 3);
@@ -174,28 +175,18 @@ static int env_draft(void *payload, const release *newest, release *r)
 		return 1;
 	}
 	r->description = (char *)desc.p;
-	if (newest) {
-		if (newest->build && !(r->build = dup_str(newest->build)))
+	if (from) {
+		if (from->build && !(r->build = dup_str(from->build)))
 			return RELEASE_ENOMEM;
-		if (!(r->manifest = dup_str(newest->manifest)))
+		if (!(r->manifest = dup_str(from->manifest)))
 			return RELEASE_ENOMEM;
 	}
 	return 0;
 }
 
-static int env_change(release_store *s, const char *app, const char *const *items, size_t n,
-		      int unset, release **out)
+/* Checks n items: "KEY=VALUE" pairs, or keys alone. */
+static int check_items(release_store *s, const char *const *items, size_t n, int keys)
 {
-	struct env_change c = {items, n, unset};
-	int rc;
-
-	if (out)
-		*out = NULL;
-	if (!s)
-		return RELEASE_EINVAL;
-	clear_error(s);
-	if ((rc = check_app(s, app)) != 0)
-		return rc;
 	if (!items && n > 0)
 		return fail(s, RELEASE_EINVAL, "env list is NULL");
 	for (size_t i = 0; i < n; i++) {
@@ -204,16 +195,64 @@ static int env_change(release_store *s, const char *app, const char *const *item
 
 		if (!item)
 			return fail(s, RELEASE_EINVAL, "env item %zu is NULL", i);
-		eq = unset ? item + strlen(item) : strchr(item, '=');
+		eq = keys ? item + strlen(item) : strchr(item, '=');
 		if (!eq)
 			return fail(s, RELEASE_EINVAL, "env item '%.64s' is not KEY=VALUE", item);
 		if (!valid_env_key(item, (size_t)(eq - item)))
 			return fail(s, RELEASE_EINVAL,
 				    "invalid env key '%.*s' (want [A-Za-z_][A-Za-z0-9_]*)",
 				    (int)((eq - item) > 64 ? 64 : (eq - item)), item);
-		if (!unset && strlen(eq + 1) > TEXT_MAX)
+		if (!keys && strlen(eq + 1) > TEXT_MAX)
 			return fail(s, RELEASE_EINVAL, "env value of %.*s is too long",
 				    (int)(eq - item), item);
+	}
+	return 0;
+}
+
+static size_t key_len(const char *item)
+{
+	return strcspn(item, "=");
+}
+
+/* A key set twice to different values, or both set and unset, says two
+ * things at once. */
+static int check_clashes(release_store *s, const struct env_change *c)
+{
+	for (size_t i = 0; i < c->set_n; i++) {
+		size_t klen = key_len(c->set[i]);
+
+		for (size_t j = i + 1; j < c->set_n; j++)
+			if (key_len(c->set[j]) == klen && memcmp(c->set[i], c->set[j], klen) == 0 &&
+			    strcmp(c->set[i] + klen, c->set[j] + klen) != 0)
+				return fail(s, RELEASE_EINVAL, "env key '%.*s' is set twice",
+					    (int)(klen > 64 ? 64 : klen), c->set[i]);
+		for (size_t j = 0; j < c->unset_n; j++)
+			if (strlen(c->unset[j]) == klen && memcmp(c->set[i], c->unset[j], klen) == 0)
+				return fail(s, RELEASE_EINVAL, "env key '%.*s' is both set and unset",
+					    (int)(klen > 64 ? 64 : klen), c->set[i]);
+	}
+	return 0;
+}
+
+static int env_change(release_store *s, const char *app, const char *const *items, size_t n,
+		      int unset, release **out)
+{
+	struct env_change c = {0};
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!s)
+		return RELEASE_EINVAL;
+	clear_error(s);
+	if ((rc = check_app(s, app)) != 0 || (rc = check_items(s, items, n, unset)) != 0)
+		return rc;
+	if (unset) {
+		c.unset = items;
+		c.unset_n = n;
+	} else {
+		c.set = items;
+		c.set_n = n;
 	}
 	if ((rc = require_app(s, app)) != 0)
 		return rc;
@@ -230,4 +269,52 @@ RELEASE_API int release_env_unset(release_store *store, const char *app,
 				  const char *const *keys, size_t n, release **out)
 {
 	return env_change(store, app, keys, n, 1, out);
+}
+
+RELEASE_API void release_env_opts_init_sized(release_env_opts *opts, size_t size)
+{
+	OPTS_INIT(opts, size);
+}
+
+RELEASE_API int release_env_change(release_store *store, const char *app,
+				   const release_env_opts *opts, release **out)
+{
+	release_env_opts o;
+	struct env_change c = {0};
+	release *base = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	release_env_opts_init(&o);
+	if (!opts)
+		return fail(store, RELEASE_EINVAL, "release_env_opts is NULL");
+	if ((rc = TAKE_OPTS(store, &o, opts, sizeof o, "release_env_opts")) != 0 ||
+	    (rc = check_app(store, app)) != 0)
+		return rc;
+	if (o.flags & ~(unsigned)RELEASE_ENV_REPLACE)
+		return fail(store, RELEASE_EINVAL, "unknown env change flags 0x%x", o.flags);
+	if ((o.flags & RELEASE_ENV_REPLACE) && o.unset_n)
+		return fail(store, RELEASE_EINVAL, "a replacing env change unsets nothing");
+	if ((o.base && (rc = check_id(store, o.base, 'R', "release")) != 0) ||
+	    (rc = check_items(store, o.set, o.set_n, 0)) != 0 ||
+	    (rc = check_items(store, o.unset, o.unset_n, 1)) != 0)
+		return rc;
+	c.set = o.set;
+	c.set_n = o.set_n;
+	c.unset = o.unset;
+	c.unset_n = o.unset_n;
+	c.replace = (o.flags & RELEASE_ENV_REPLACE) != 0;
+	if ((rc = check_clashes(store, &c)) != 0 || (rc = require_app(store, app)) != 0)
+		return rc;
+	/* A base's build, manifest and env never change: read once. */
+	if (o.base && (rc = load_release(store, app, o.base, &base, NULL)) != 0)
+		return rc;
+	c.base = base;
+	rc = write_release(store, app, env_draft, NULL, &c, out);
+	release_free(base);
+	return rc;
 }

@@ -102,6 +102,104 @@ RELEASE_API int release_create(release_store *store, const char *app, const char
 	return rc;
 }
 
+RELEASE_API void release_create_opts_init_sized(release_create_opts *opts, size_t size)
+{
+	OPTS_INIT(opts, size);
+}
+
+struct from_releases {
+	const release *build_src, *env_src;
+	struct from_build fb; /* the build to link, when it still exists */
+	int link;
+};
+
+static int link_from(void *payload, struct txn *t, const release *r)
+{
+	struct from_releases *fr = payload;
+
+	return fr->link ? link_build(&fr->fb, t, r) : 0;
+}
+
+static int from_draft(void *payload, const release *newest, release *r)
+{
+	const struct from_releases *fr = payload;
+	const release *b = fr->build_src;
+
+	(void)newest;
+	if ((b->build && !(r->build = dup_str(b->build))) || !(r->manifest = dup_str(b->manifest)) ||
+	    !(r->description = dup_str(b->description)))
+		return RELEASE_ENOMEM;
+	return env_copy(&r->env, &fr->env_src->env);
+}
+
+/* The release id names, or the active release for NULL. */
+static int load_source(release_store *s, const char *app, const char *id,
+		       const struct active_ptr *a, release **out)
+{
+	if (!id && !a->id[0])
+		return fail(s, RELEASE_ENOTFOUND, "app '%s' has no active release", app);
+	return load_release(s, app, id ? id : a->id, out, NULL);
+}
+
+RELEASE_API int release_create_from(release_store *store, const char *app,
+				    const release_create_opts *opts, release **out)
+{
+	release_create_opts o;
+	struct from_releases fr;
+	struct active_ptr a = {0};
+	release *bsrc = NULL, *esrc = NULL, *r = NULL;
+	release_build *b = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	release_create_opts_init(&o);
+	if ((rc = TAKE_OPTS(store, &o, opts, sizeof o, "release_create_opts")) != 0 ||
+	    (rc = check_app(store, app)) != 0 ||
+	    (o.build_from && (rc = check_id(store, o.build_from, 'R', "release")) != 0) ||
+	    (o.env_from && (rc = check_id(store, o.env_from, 'R', "release")) != 0))
+		return rc;
+	if ((rc = require_app(store, app)) != 0 ||
+	    ((!o.build_from || !o.env_from) && (rc = read_active(store, app, &a, NULL)) != 0) ||
+	    (rc = load_source(store, app, o.build_from, &a, &bsrc)) != 0 ||
+	    (rc = load_source(store, app, o.env_from, &a, &esrc)) != 0)
+		goto out;
+	memset(&fr, 0, sizeof fr);
+	fr.build_src = bsrc;
+	fr.env_src = esrc;
+	/* The build's back link names the newest release made from it; a
+	 * build pruned since is left alone. */
+	if (bsrc->build) {
+		rc = build_read(store, app, bsrc->build, &b);
+		if (rc == RELEASE_ENOTFOUND)
+			clear_error(store);
+		else if (rc != 0)
+			goto out;
+		fr.link = rc == 0;
+		rc = 0;
+	}
+	fr.fb.build = b;
+	fr.fb.store = store;
+	fr.fb.app = app;
+	rc = write_release(store, app, from_draft, link_from, &fr, &r);
+	raw_free(&fr.fb.build_raw);
+	if (rc == 0 && fr.link && !has_commit(store) &&
+	    build_set_release(store, app, b->id, r->id) != 0)
+		clear_error(store);
+	if (rc == 0 && out)
+		*out = r;
+	else
+		release_free(r);
+out:
+	release_build_free(b);
+	release_free(bsrc);
+	release_free(esrc);
+	return rc;
+}
+
 RELEASE_API int release_get(release_store *store, const char *app, const char *id, release **out)
 {
 	int rc;
