@@ -625,8 +625,25 @@ static int copy_draft(void *payload, const release *newest, release *r)
 	return rc;
 }
 
-RELEASE_API int release_rollback(release_store *store, const char *app, const char *target,
-				 const release_promote_opts *opts, release **out)
+/* Replaces *r by the copy as stored now (its failure stamped), keeping the
+ * failure's message; on a failed read *r stays as it was written. */
+static void reread_copy(release_store *s, const char *app, release **r)
+{
+	char msg[ERRMSG_MAX];
+	release *again = NULL;
+
+	memcpy(msg, s->errmsg, sizeof msg);
+	if (load_release(s, app, (*r)->id, &again, NULL) == 0) {
+		release_free(*r);
+		*r = again;
+	}
+	memcpy(s->errmsg, msg, sizeof msg);
+}
+
+/* release_rollback(); with keep, *out is also the copy when its promotion
+ * failed. */
+static int rollback(release_store *store, const char *app, const char *target,
+		    const release_promote_opts *opts, int keep, release **out)
 {
 	struct promotion p;
 	struct active_ptr a;
@@ -701,14 +718,34 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
 			stamp_release(store, app, r->id, 1, 0);
 		fail(store, rc, "app '%s': rollback release %s (copy of %s) was not promoted%s: %s",
 		     app, r->id, r->source, p.swap_unknown ? " or its outcome is unknown" : "", why);
+		if (keep)
+			reread_copy(store, app, &r);
 	}
 	if (rc == 0) { /* as the store now has it, without reading it back */
 		r->active = 1;
 		r->promoted = p.promoted;
 	}
-	if (rc == 0 && out)
+	if ((rc == 0 || keep) && out)
 		*out = r;
 	else
 		release_free(r);
 	return rc;
 }
+
+RELEASE_API int release_rollback(release_store *store, const char *app, const char *target,
+				 const release_promote_opts *opts, release **out)
+{
+	return rollback(store, app, target, opts, 0, out);
+}
+
+RELEASE_API int release_rollback_copy(release_store *store, const char *app, const char *target,
+				      const release_promote_opts *opts, release **out)
+{
+	if (!out) {
+		if (store)
+			return fail(store, RELEASE_EINVAL, "release_rollback_copy needs out");
+		return RELEASE_EINVAL;
+	}
+	return rollback(store, app, target, opts, 1, out);
+}
+
