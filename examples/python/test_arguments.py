@@ -1,6 +1,6 @@
 """Hostile arguments to the Python binding, run by `meson test --suite python`.
 
-Every value librelease.py hands to C is checked first: ctypes would wrap an
+Every value the librelease package hands to C is checked first: ctypes would wrap an
 int out of range silently (2**64 + 1 becomes 1) and "%s" would turn None
 into "None". Each test makes one hostile call and checks that it raises
 before anything is written.

@@ -1,4 +1,4 @@
-"""Tests of the Python binding (librelease.py), run by `meson test --suite python`.
+"""Tests of the Python binding (the librelease package), run by `meson test --suite python`.
 
 meson passes the built library in LIBRELEASE_PATH and this directory in
 PYTHONPATH, and runs the script through run.py (sanitizer builds; see

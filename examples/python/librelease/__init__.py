@@ -1,0 +1,70 @@
+"""librelease for Python: release history and rollback through ctypes.
+
+A thin, standard-library-only binding of librelease's C API
+(<librelease/release.h>) with a small Pythonic layer on top::
+
+    import librelease
+
+    with librelease.Store("memory:") as store:
+        store.create_app("myapp")
+        build = store.create_build("myapp", "build 0a1b2c3d4e5f my commit message")
+        first = store.create_release("myapp", build.id)
+        store.promote("myapp", first.id)
+        second = store.env_set("myapp", {"FOO": "bar"})
+        store.promote("myapp", second.id)
+        back = store.rollback("myapp")          # to the previously active release
+        for r in store.releases("myapp", limit=10):
+            print(r.version, r.id, r.description, "active" if r.active else "")
+
+Conventions (see README.md next to this package for the whole API):
+
+- Every C object that comes back is copied into a plain Python value
+  (Release, Build, App) and freed at once; nothing returned holds C memory.
+  Iterators (Store.releases, Store.builds) hold a C iterator until they are
+  exhausted, closed, garbage-collected or their store is closed.
+- Times are timezone-aware ``datetime`` objects in UTC (microsecond
+  precision); the exact nanoseconds are kept in the ``*_ns`` fields. "Never"
+  (a release not promoted, a build not ended) is ``None`` (and 0 in ``*_ns``).
+- A negative return code raises a ReleaseError subclass carrying ``.code``,
+  ``.name`` ("RELEASE_ENOTFOUND"...) and the store's detailed message.
+- A listing (apps(), releases(), builds()) skips an item it cannot read
+  and goes on; after the last item it raises Corrupt naming each skipped
+  one (``.skipped``), so the rest is still listed and the damage still seen.
+- A Store serialises its calls with a lock: it may be shared by threads, but
+  calls do not run in parallel (open one Store per thread for that). Callbacks
+  (deploy, on_event, clock, random) must not use the Store that called them:
+  doing so raises RuntimeError (the C library forbids it).
+
+The shared library is found, in order: the path given to ``load()``, the
+``LIBRELEASE_PATH`` environment variable (meson's test sets it to the build
+tree's library), ``ctypes.util.find_library("release")``, then the soname
+``librelease.so.1`` on the loader's default path.
+
+The package's modules, by idea: _errors (codes and exceptions), _c (the C
+declarations and the loading of the library), _convert (checking Python
+values and converting them to C and back), _values (App, Build, Release),
+_callbacks (Python callables as C callbacks), _cursor and _store.
+"""
+
+from ._c import load, version, SONAME, RELEASE_PROMOTE_FORCE
+from ._c import (  # noqa: F401 - for the tests, which look inside
+    _FUNCTIONS, _live, _StoreOpts, _BuildOpts, _ListOpts, _PromoteOpts)
+from ._convert import BUILD_STATUSES
+from ._cursor import Cursor
+from ._errors import (
+    RELEASE_EINVAL, RELEASE_ENOTFOUND, RELEASE_EEXIST, RELEASE_ECONFLICT, RELEASE_EBUSY,
+    RELEASE_EOLDER, RELEASE_EDEPLOY, RELEASE_ECORRUPT, RELEASE_EIO, RELEASE_ENOSPC,
+    RELEASE_ENOMEM, RELEASE_EUNSUPPORTED, RELEASE_ITEROVER,
+    ReleaseError, Invalid, NotFound, Exists, Conflict, Busy, Older, DeployFailed, Corrupt,
+    StorageIOError, NoSpace, OutOfMemory, Unsupported)
+from ._store import Store, app_name_valid
+from ._values import App, Build, Release
+
+__all__ = [
+    "load", "version", "app_name_valid",
+    "Store", "App", "Build", "Release", "Cursor",
+    "ReleaseError", "Invalid", "NotFound", "Exists", "Conflict", "Busy",
+    "Older", "DeployFailed", "Corrupt", "StorageIOError", "NoSpace",
+    "OutOfMemory", "Unsupported",
+    "BUILD_STATUSES",
+]

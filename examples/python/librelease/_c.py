@@ -1,0 +1,258 @@
+"""The C side: librelease's types and functions as ctypes declares them,
+and the loading of the shared library."""
+
+import collections
+import ctypes
+import ctypes.util
+import os
+import threading
+
+from ._convert import _dec
+
+SONAME = "librelease.so.1"
+
+
+class _Opaque(ctypes.Structure):
+    """Base of the opaque handle types: only ever used through pointers."""
+
+
+class _CStore(_Opaque):
+    pass
+
+
+class _CRelease(_Opaque):
+    pass
+
+
+class _CBuild(_Opaque):
+    pass
+
+
+class _CApp(_Opaque):
+    pass
+
+
+class _CIter(_Opaque):
+    pass
+
+
+class _CBuildIter(_Opaque):
+    pass
+
+
+class _CAppIter(_Opaque):
+    pass
+
+
+class _CEvents(_Opaque):
+    pass
+
+
+_P = ctypes.POINTER
+_STORE = _P(_CStore)
+_RELEASE = _P(_CRelease)
+_BUILD = _P(_CBuild)
+_APP = _P(_CApp)
+_ITER = _P(_CIter)
+_BUILD_ITER = _P(_CBuildIter)
+_APP_ITER = _P(_CAppIter)
+_EVENTS = _P(_CEvents)
+
+_c_int, _c_uint, _c_size, _c_i64, _c_u64 = (
+    ctypes.c_int, ctypes.c_uint, ctypes.c_size_t, ctypes.c_int64, ctypes.c_uint64)
+_c_str, _c_void = ctypes.c_char_p, ctypes.c_void_p
+
+# typedef int64_t (*release_clock_fn)(void *payload);
+_CLOCK_FN = ctypes.CFUNCTYPE(_c_i64, _c_void)
+# typedef int (*release_random_fn)(void *payload, unsigned char *buf, size_t len);
+_RANDOM_FN = ctypes.CFUNCTYPE(_c_int, _c_void, _P(ctypes.c_ubyte), _c_size)
+# typedef void (*release_event_fn)(void *, int64_t time, const char *source, const char *message);
+_EVENT_FN = ctypes.CFUNCTYPE(None, _c_void, _c_i64, _c_str, _c_str)
+# typedef int (*release_deploy_fn)(void *payload, const release *r, release_events *events);
+_DEPLOY_FN = ctypes.CFUNCTYPE(_c_int, _c_void, _RELEASE, _EVENTS)
+
+
+class _StoreOpts(ctypes.Structure):
+    _fields_ = [
+        ("size", _c_size),
+        ("clock", _CLOCK_FN),
+        ("clock_payload", _c_void),
+        ("random", _RANDOM_FN),
+        ("random_payload", _c_void),
+        ("lease_ns", _c_i64),
+    ]
+
+
+class _BuildOpts(ctypes.Structure):
+    _fields_ = [
+        ("size", _c_size),
+        ("description", _c_str),
+        ("manifest", _c_str),
+        ("status", _c_int),
+    ]
+
+
+class _ListOpts(ctypes.Structure):
+    _fields_ = [
+        ("size", _c_size),
+        ("limit", _c_size),
+        ("before", _c_u64),
+    ]
+
+
+class _PromoteOpts(ctypes.Structure):
+    _fields_ = [
+        ("size", _c_size),
+        ("flags", _c_uint),
+        ("deploy", _DEPLOY_FN),
+        ("deploy_payload", _c_void),
+        ("on_event", _EVENT_FN),
+        ("event_payload", _c_void),
+        ("owner", _c_str),
+        ("wait_ns", _c_i64),
+    ]
+
+
+RELEASE_PROMOTE_FORCE = 1
+
+# name: (restype, argtypes). Every function used is declared; none is
+# called with ctypes' implicit int return.
+_FUNCTIONS = {
+    "release_strerror": (_c_str, [_c_int]),
+    "release_version_string": (_c_str, []),
+    # store
+    "release_store_opts_init_sized": (None, [_P(_StoreOpts), ctypes.c_size_t]),
+    "release_store_open": (_c_int, [_P(_STORE), _c_str, _P(_StoreOpts)]),
+    "release_store_close": (None, [_STORE]),
+    "release_store_errmsg": (_c_str, [_STORE]),
+    # apps
+    "release_app_name_valid": (_c_int, [_c_str]),
+    "release_app_create": (_c_int, [_STORE, _c_str, _P(_APP)]),
+    "release_app_get": (_c_int, [_STORE, _c_str, _P(_APP)]),
+    "release_app_delete": (_c_int, [_STORE, _c_str]),
+    "release_app_list": (_c_int, [_STORE, _P(_APP_ITER)]),
+    "release_app_iter_next": (_c_int, [_APP_ITER, _P(_APP)]),
+    "release_app_iter_free": (None, [_APP_ITER]),
+    "release_app_name": (_c_str, [_APP]),
+    "release_app_created": (_c_i64, [_APP]),
+    "release_app_active": (_c_str, [_APP]),
+    "release_app_previous": (_c_str, [_APP]),
+    "release_app_status": (_c_int, [_APP]),
+    "release_app_status_name": (_c_str, [_c_int]),
+    "release_app_lease_owner": (_c_str, [_APP]),
+    "release_app_lease_expires": (_c_i64, [_APP]),
+    "release_app_lease_started": (_c_i64, [_APP]),
+    "release_app_free": (None, [_APP]),
+    # builds
+    "release_build_status_name": (_c_str, [_c_int]),
+    "release_build_opts_init_sized": (None, [_P(_BuildOpts), ctypes.c_size_t]),
+    "release_build_create": (_c_int, [_STORE, _c_str, _P(_BuildOpts), _P(_BUILD)]),
+    "release_build_set_status": (_c_int, [_STORE, _c_str, _c_str, _c_int, _P(_BUILD)]),
+    "release_build_get": (_c_int, [_STORE, _c_str, _c_str, _P(_BUILD)]),
+    "release_build_list": (_c_int, [_STORE, _c_str, _c_size, _P(_BUILD_ITER)]),
+    "release_build_iter_next": (_c_int, [_BUILD_ITER, _P(_BUILD)]),
+    "release_build_iter_free": (None, [_BUILD_ITER]),
+    "release_build_id": (_c_str, [_BUILD]),
+    "release_build_app": (_c_str, [_BUILD]),
+    "release_build_description": (_c_str, [_BUILD]),
+    "release_build_manifest": (_c_str, [_BUILD]),
+    "release_build_status": (_c_int, [_BUILD]),
+    "release_build_started": (_c_i64, [_BUILD]),
+    "release_build_ended": (_c_i64, [_BUILD]),
+    "release_build_release": (_c_str, [_BUILD]),
+    "release_build_free": (None, [_BUILD]),
+    # releases
+    "release_create": (_c_int, [_STORE, _c_str, _c_str, _P(_RELEASE)]),
+    "release_env_set": (_c_int, [_STORE, _c_str, _P(_c_str), _c_size, _P(_RELEASE)]),
+    "release_env_unset": (_c_int, [_STORE, _c_str, _P(_c_str), _c_size, _P(_RELEASE)]),
+    "release_get": (_c_int, [_STORE, _c_str, _c_str, _P(_RELEASE)]),
+    "release_get_version": (_c_int, [_STORE, _c_str, _c_u64, _P(_RELEASE)]),
+    "release_get_active": (_c_int, [_STORE, _c_str, _P(_RELEASE)]),
+    "release_list_opts_init_sized": (None, [_P(_ListOpts), ctypes.c_size_t]),
+    "release_list": (_c_int, [_STORE, _c_str, _P(_ListOpts), _P(_ITER)]),
+    "release_iter_next": (_c_int, [_ITER, _P(_RELEASE)]),
+    "release_iter_free": (None, [_ITER]),
+    "release_id": (_c_str, [_RELEASE]),
+    "release_app_of": (_c_str, [_RELEASE]),
+    "release_version": (_c_u64, [_RELEASE]),
+    "release_build_of": (_c_str, [_RELEASE]),
+    "release_manifest": (_c_str, [_RELEASE]),
+    "release_description": (_c_str, [_RELEASE]),
+    "release_created": (_c_i64, [_RELEASE]),
+    "release_source": (_c_str, [_RELEASE]),
+    "release_promoted": (_c_i64, [_RELEASE]),
+    "release_failed": (_c_i64, [_RELEASE]),
+    "release_is_active": (_c_int, [_RELEASE]),
+    "release_env_count": (_c_size, [_RELEASE]),
+    "release_env_key": (_c_str, [_RELEASE, _c_size]),
+    "release_env_value": (_c_str, [_RELEASE, _c_size]),
+    "release_free": (None, [_RELEASE]),
+    # promotion
+    "release_events_emit": (_c_int, [_EVENTS, _c_str, _c_str]),
+    "release_events_keepalive": (_c_int, [_EVENTS]),
+    "release_promote_opts_init_sized": (None, [_P(_PromoteOpts), ctypes.c_size_t]),
+    "release_promote": (_c_int, [_STORE, _c_str, _c_str, _P(_PromoteOpts)]),
+    "release_rollback": (_c_int, [_STORE, _c_str, _c_str, _P(_PromoteOpts), _P(_RELEASE)]),
+    "release_prune": (_c_int, [_STORE, _c_str, _c_size, _P(_c_size)]),
+}
+
+_lib = None
+_lib_lock = threading.Lock()
+
+# Live C objects made by this module, by kind: what has been allocated and
+# not yet freed. Empty whenever no iterator or store is open; the tests check it.
+_live = collections.Counter()
+
+
+def _candidates(path):
+    if path:
+        yield os.fspath(path)
+        return
+    env = os.environ.get("LIBRELEASE_PATH")
+    if env:
+        yield env
+        return
+    found = ctypes.util.find_library("release")
+    if found:
+        yield found
+    yield SONAME
+
+
+def load(path=None):
+    """Loads the shared library and returns the ctypes.CDLL.
+
+    path (or else $LIBRELEASE_PATH) names the file exactly; without either,
+    ctypes.util.find_library("release") and then "librelease.so.1" are tried.
+    Called implicitly by the first Store; call it first to choose the file.
+    Loading a different file once one is loaded raises RuntimeError.
+    """
+    global _lib
+    with _lib_lock:
+        if _lib is not None:
+            if path and os.path.realpath(os.fspath(path)) != os.path.realpath(_lib._name):
+                raise RuntimeError("librelease is already loaded from %s" % _lib._name)
+            return _lib
+        errors = []
+        for candidate in _candidates(path):
+            try:
+                lib = ctypes.CDLL(candidate)
+            except OSError as e:
+                errors.append("%s: %s" % (candidate, e))
+                continue
+            for name, (restype, argtypes) in _FUNCTIONS.items():
+                fn = getattr(lib, name)
+                fn.restype = restype
+                fn.argtypes = argtypes
+            _lib = lib
+            return lib
+        raise OSError("cannot load librelease (set LIBRELEASE_PATH): " + "; ".join(errors))
+
+
+def _library():
+    return _lib if _lib is not None else load()
+
+
+def version():
+    """The version of the loaded library, e.g. "1.2.0"."""
+    return _dec(_library().release_version_string())
+

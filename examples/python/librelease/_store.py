@@ -1,0 +1,381 @@
+"""Store: an open librelease store and its calls."""
+
+import collections.abc
+import contextlib
+import ctypes
+import os
+import threading
+import weakref
+
+from ._c import (
+    _APP, _APP_ITER, _BUILD, _BUILD_ITER, _CLOCK_FN, _DEPLOY_FN, _EVENT_FN, _ITER,
+    _RANDOM_FN, _RELEASE, _STORE, RELEASE_PROMOTE_FORCE, _BuildOpts, _ListOpts,
+    _PromoteOpts, _StoreOpts, _c_size, _c_str, _library, _live)
+from ._callbacks import (
+    _clock_thunk, _deploy_thunk, _Deferred, _event_thunk, _raise_outcome, _random_thunk)
+from ._convert import (
+    _U64_MAX, _SIZE_MAX, _build_status, _callable, _dec, _enc, _enc_opt,
+    _enc_uri, _env_pair, _flag, _integer, _limit, _new_opts, _seconds_to_ns, _strings)
+from ._cursor import Cursor
+from ._errors import RELEASE_EINVAL, Corrupt, Invalid
+from ._values import App, Build, Release, _id_of
+
+
+class Store:
+    """An open librelease store; a context manager that closes it.
+
+    uri            "memory:" (private, gone at close), "file:PATH" (the durable
+                   file store in directory PATH, created when absent) or
+                   "file:" (the default file store, $XDG_DATA_HOME/librelease,
+                   else ~/.local/share/librelease). An os.PathLike opens
+                   the file store in that directory.
+    clock          None (the system's UTC clock) or a callable returning the
+                   current time as int nanoseconds or an aware datetime
+    random         None (getrandom) or a callable random(n) -> n bytes, or an
+                   object with randbytes(n) such as random.Random(seed); used
+                   for ids and lease tokens
+    lease_seconds  promotion lease length in seconds or a timedelta (None:
+                   the library's default, 10 minutes)
+
+    Open failures raise ReleaseError with release_store_errmsg(NULL).
+    """
+
+    def __init__(self, uri="file:", *, clock=None, random=None, lease_seconds=None):
+        lib = _library()
+        self._handle = None
+        self._cursors = weakref.WeakSet()
+        self._lock = threading.RLock()
+        self._in_call = False
+        self._deferred = _Deferred()
+        self._callbacks = []  # ctypes thunks the C store points to: kept until close
+        if isinstance(uri, os.PathLike):
+            uri = "file:" + os.fsdecode(uri)
+        self.uri = uri
+        uri_b = _enc_uri(uri)
+        opts = _new_opts(_StoreOpts, lib.release_store_opts_init_sized)
+        if clock is not None:
+            opts.clock = self._keep(_CLOCK_FN(_clock_thunk(clock, self._deferred)))
+        if random is not None:
+            opts.random = self._keep(_RANDOM_FN(_random_thunk(random, self._deferred)))
+        if lease_seconds is not None:
+            # 0 would mean the library's default: None says that.
+            opts.lease_ns = _seconds_to_ns(lease_seconds, "lease_seconds", 1)
+        handle = _STORE()
+        rc = lib.release_store_open(ctypes.byref(handle), uri_b, opts)
+        deferred = self._deferred.take()
+        if rc < 0 or deferred is not None:
+            message = _dec(lib.release_store_errmsg(None))
+            if handle:
+                lib.release_store_close(handle)
+            _raise_outcome(rc if rc < 0 else RELEASE_EINVAL, message, deferred)
+        self._handle = handle
+        _live["release_store"] += 1
+
+    def _keep(self, thunk):
+        self._callbacks.append(thunk)
+        return thunk
+
+    # -- life cycle
+
+    def close(self):
+        """Frees open iterators, then closes the store. Idempotent."""
+        with self._lock:
+            if self._in_call:
+                raise RuntimeError("a Store cannot be closed from its own callback")
+            if self._handle is None:
+                return
+            for cursor in list(self._cursors):
+                cursor.close()
+            _library().release_store_close(self._handle)
+            _live["release_store"] -= 1
+            self._handle = None
+            self._callbacks = []
+
+    @property
+    def closed(self):
+        return self._handle is None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            if getattr(self, "_handle", None) is not None:
+                self.close()
+        except Exception:  # interpreter shutdown: nothing useful to do
+            pass
+
+    def __repr__(self):
+        return "<librelease.Store %r%s>" % (self.uri, " closed" if self.closed else "")
+
+    # -- calling C
+
+    @contextlib.contextmanager
+    def _calling(self):
+        """Holds the store for one C call: serialises threads, refuses use
+        from inside the store's own callbacks and after close."""
+        with self._lock:
+            if self._in_call:
+                raise RuntimeError("a Store cannot be used from its own callback "
+                                   "(deploy, on_event, clock, random); open another Store")
+            if self._handle is None:
+                raise ValueError("operation on a closed Store")
+            self._in_call = True
+            try:
+                yield _library()
+            finally:
+                self._in_call = False
+
+    def _check(self, lib, rc):
+        """Raises for rc < 0 or for an exception a callback left behind."""
+        deferred = self._deferred.take()
+        if rc < 0 or deferred is not None:
+            _raise_outcome(rc, _dec(lib.release_store_errmsg(self._handle)), deferred)
+
+    def _get(self, fn, ptr_type, convert, free, *args):
+        """Calls fn(store, *args, &out), copies *out and frees it."""
+        out = ptr_type()
+        with self._calling() as lib:
+            rc = fn(lib)(self._handle, *args, ctypes.byref(out))
+            if out:
+                _live[free] += 1
+            try:
+                self._check(lib, rc)
+                return convert(lib, out) if out else None
+            finally:
+                if out:
+                    getattr(lib, free)(out)
+                    _live[free] -= 1
+
+    def _get_release(self, fn, *args):
+        return self._get(fn, _RELEASE, Release._from_c, "release_free", *args)
+
+    def _get_build(self, fn, *args):
+        return self._get(fn, _BUILD, Build._from_c, "release_build_free", *args)
+
+    def _get_app(self, fn, *args):
+        return self._get(fn, _APP, App._from_c, "release_app_free", *args)
+
+    # -- apps
+
+    def apps(self):
+        """All apps, in name order, as a list of App. Apps that cannot be read
+        are skipped: Corrupt is raised once the others are read, with them
+        in its .items and its .skipped naming each skipped app."""
+        with self._cursor(lambda lib, out: lib.release_app_list(self._handle, out),
+                          _APP_ITER, "release_app_iter_next", "release_app_iter_free",
+                          _APP, App._from_c) as cursor:
+            apps = []
+            try:
+                for app in cursor:
+                    apps.append(app)
+            except Corrupt as e:
+                e.items = apps
+                raise
+            return apps
+
+    def create_app(self, name):
+        """Creates an app; Exists if it exists. Returns the App."""
+        return self._get_app(lambda lib: lib.release_app_create, _enc(name, "app name"))
+
+    def app(self, name):
+        """Reads an app (NotFound if there is none)."""
+        return self._get_app(lambda lib: lib.release_app_get, _enc(name, "app name"))
+
+    def delete_app(self, name):
+        """Deletes an app with its builds and releases."""
+        with self._calling() as lib:
+            self._check(lib, lib.release_app_delete(self._handle, _enc(name, "app name")))
+
+    # -- builds
+
+    def create_build(self, app, description="", manifest="", status="complete"):
+        """Creates a build (status "created", "running", "complete" or
+        "failed"); only a complete build can be released. Returns the Build."""
+        lib = _library()
+        opts = _new_opts(_BuildOpts, lib.release_build_opts_init_sized)
+        opts.description = _enc(description, "description")
+        opts.manifest = _enc(manifest, "manifest")
+        opts.status = _build_status(status)
+        app_b = _enc(app, "app name")
+        return self._get_build(lambda lib: lib.release_build_create, app_b, ctypes.byref(opts))
+
+    def set_build_status(self, app, build_id, status):
+        """Moves a build to another status; complete and failed are final."""
+        return self._get_build(lambda lib: lib.release_build_set_status,
+                               _enc(app, "app name"), _enc(_id_of(build_id, "build"), "build id"),
+                               _build_status(status))
+
+    def build(self, app, build_id):
+        """Reads a build by id."""
+        return self._get_build(lambda lib: lib.release_build_get, _enc(app, "app name"),
+                               _enc(_id_of(build_id, "build"), "build id"))
+
+    def builds(self, app, limit=None):
+        """A lazy Cursor over the app's builds, newest first."""
+        app_b = _enc(app, "app name")
+        n = _limit(limit)
+        return self._cursor(lambda lib, out: lib.release_build_list(self._handle, app_b, n, out),
+                            _BUILD_ITER, "release_build_iter_next", "release_build_iter_free",
+                            _BUILD, Build._from_c)
+
+    # -- releases
+
+    def create_release(self, app, build_id):
+        """Makes a release from a complete build (not promoted)."""
+        return self._get_release(lambda lib: lib.release_create, _enc(app, "app name"),
+                                 _enc(_id_of(build_id, "build"), "build id"))
+
+    def env_set(self, app, env):
+        """Makes a release from the newest one with env changed; env is a
+        mapping or an iterable of "KEY=VALUE" strings. Returns the new
+        Release, or None when nothing changed."""
+        if isinstance(env, collections.abc.Mapping):
+            pairs = [_env_pair(k, v) for k, v in env.items()]
+        else:
+            pairs = _strings(env, "env", "a mapping, a \"KEY=VALUE\" str or an iterable of them")
+        return self._env_change(lambda lib: lib.release_env_set, app, pairs, "env pair")
+
+    def env_unset(self, app, keys):
+        """As env_set, removing keys (a str or an iterable; absent keys are
+        ignored). Returns the new Release, or None when nothing changed."""
+        keys = _strings(keys, "keys", "a str or an iterable of str")
+        return self._env_change(lambda lib: lib.release_env_unset, app, keys, "env key")
+
+    def _env_change(self, fn, app, items, what):
+        encoded = [_enc(s, what) for s in items]
+        app_b = _enc(app, "app name")
+        array = (_c_str * max(len(encoded), 1))(*encoded)
+        return self._get_release(fn, app_b, array, len(encoded))
+
+    def release(self, app, release_id):
+        """Reads a release by id (another app's id is NotFound)."""
+        return self._get_release(lambda lib: lib.release_get, _enc(app, "app name"),
+                                 _enc(_id_of(release_id, "release"), "release id"))
+
+    def release_version(self, app, version):
+        """Reads a release by version (1, 2, 3 ...)."""
+        return self._get_release(lambda lib: lib.release_get_version, _enc(app, "app name"),
+                                 _integer(version, "version", 1, _U64_MAX))
+
+    def get_active(self, app):
+        """Reads the app's active Release (its .active is True) in one call:
+        one consistent answer even while other stores promote, roll back,
+        prune or delete the app. NotFound when the app has no active
+        release ("app 'x' has no active release") or does not exist;
+        Conflict when writes kept landing between the library's reads."""
+        return self._get_release(lambda lib: lib.release_get_active, _enc(app, "app name"))
+
+    def releases(self, app, limit=None, before=None):
+        """A lazy Cursor over the app's releases, newest (highest version)
+        first: at most limit of them (None: all), only versions below before
+        (a version, or a Release) when given. Pages are read as iteration
+        goes, so stopping early costs only what was read; to page, pass the
+        last version seen as the next call's before."""
+        lib = _library()
+        opts = _new_opts(_ListOpts, lib.release_list_opts_init_sized)
+        opts.limit = _limit(limit)
+        if isinstance(before, Release):
+            before = before.version
+        # 0 would mean "from the newest": below version 0 there is nothing.
+        opts.before = 0 if before is None else _integer(before, "before", 1, _U64_MAX)
+        app_b = _enc(app, "app name")
+        return self._cursor(
+            lambda lib, out: lib.release_list(self._handle, app_b, ctypes.byref(opts), out),
+            _ITER, "release_iter_next", "release_iter_free", _RELEASE, Release._from_c)
+
+    def _cursor(self, start, iter_type, next_name, free_name, item_type, convert):
+        handle = iter_type()
+        with self._calling() as lib:
+            rc = start(lib, ctypes.byref(handle))
+            if handle:
+                _live[free_name] += 1
+            try:
+                self._check(lib, rc)
+            except BaseException:
+                if handle:
+                    getattr(lib, free_name)(handle)
+                    _live[free_name] -= 1
+                raise
+            cursor = Cursor(self, handle, next_name, free_name, item_type, convert)
+            self._cursors.add(cursor)
+            return cursor
+
+    # -- promotion
+
+    def promote(self, app, release_id, deploy=None, on_event=None, force=False,
+                owner=None, wait=None):
+        """Makes a release active. See README.md for deploy and on_event.
+
+        force  take a live lease and allow an older release
+        owner  the lease owner label (default "pid:<pid>")
+        wait   seconds (or a timedelta) to wait for a busy app; None: Busy at once
+
+        Raises Older, Busy, DeployFailed (the previous release stays active
+        and this one is marked failed), Conflict ...
+        """
+        opts, keep = self._promote_opts(deploy, on_event, force, owner, wait)
+        app_b = _enc(app, "app name")
+        id_b = _enc(_id_of(release_id, "release"), "release id")
+        with self._calling() as lib:
+            self._check(lib, lib.release_promote(self._handle, app_b, id_b, opts))
+        del keep
+
+    def rollback(self, app, target=None, deploy=None, on_event=None, force=False,
+                 owner=None, wait=None):
+        """Writes a copy of target (a release id or Release; None: the release
+        active before the current one) and promotes it as promote() does.
+        Returns the new, active Release. When the promotion fails the copy
+        stays, marked failed (its id is in the error's message)."""
+        opts, keep = self._promote_opts(deploy, on_event, force, owner, wait)
+        result = self._get_release(lambda lib: lib.release_rollback, _enc(app, "app name"),
+                                   _enc_opt(_id_of(target, "release"), "release id"), opts)
+        del keep
+        return result
+
+    def _promote_opts(self, deploy, on_event, force, owner, wait):
+        lib = _library()
+        opts = _new_opts(_PromoteOpts, lib.release_promote_opts_init_sized)
+        keep = []  # the thunks live until the C call has returned
+        if _flag(force, "force"):
+            opts.flags |= RELEASE_PROMOTE_FORCE
+        opts.owner = _enc_opt(owner, "owner")
+        if wait is not None:
+            opts.wait_ns = _seconds_to_ns(wait, "wait", 0)
+        if on_event is not None:
+            thunk = _EVENT_FN(_event_thunk(_callable(on_event, "on_event"), self._deferred))
+            opts.on_event = thunk
+            keep.append(thunk)
+        if deploy is not None:
+            thunk = _DEPLOY_FN(_deploy_thunk(_callable(deploy, "deploy"), self._deferred))
+            opts.deploy = thunk
+            keep.append(thunk)
+        return ctypes.byref(opts), (opts, keep)
+
+    # -- history
+
+    def prune(self, app, keep):
+        """Deletes releases older than the active one beyond the keep newest
+        of them (never the active, a newer, or the previously active one)
+        with the builds only they used. Returns how many were deleted."""
+        keep = _integer(keep, "keep", 0, _SIZE_MAX)
+        app_b = _enc(app, "app name")
+        removed = _c_size(0)
+        with self._calling() as lib:
+            rc = lib.release_prune(self._handle, app_b, keep, ctypes.byref(removed))
+            self._check(lib, rc)
+        return removed.value
+
+
+def app_name_valid(name):
+    """True if name is a valid app name (1-63 of a-z, 0-9, -, not starting or
+    ending with -)."""
+    try:
+        name_b = _enc(name, "app name")
+    except Invalid:  # a NUL or a lone surrogate: no valid name has either
+        return False
+    return bool(_library().release_app_name_valid(name_b))
+
