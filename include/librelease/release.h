@@ -556,8 +556,11 @@ RELEASE_API int release_rollback(release_store *store, const char *app, const ch
  * As release_rollback(), and *out (which must not be NULL) is the copy
  * whenever one was written, also when the call fails after writing it: on
  * RELEASE_EDEPLOY the copy marked failed (release_failed() non-zero), on a
- * conflict or a storage failure after the copy the copy as written. *out is
- * NULL only when no copy was written. Since 1.3.
+ * conflict or a storage failure after the copy the copy as stored (read
+ * again; as written when that read fails too). *out is NULL when no copy
+ * was written, or when writing it failed with an outcome the storage could
+ * not tell (then the app's newest release says). out NULL is
+ * RELEASE_EINVAL. Since 1.3.
  */
 RELEASE_API int release_rollback_copy(release_store *store, const char *app, const char *target,
 				      const release_promote_opts *opts, release **out);
