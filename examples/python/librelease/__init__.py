@@ -19,7 +19,7 @@ A thin, standard-library-only binding of librelease's C API
 Conventions (see README.md next to this package for the whole API):
 
 - Every C object that comes back is copied into a plain Python value
-  (Release, Build, App) and freed at once; nothing returned holds C memory.
+  (Release, Build, App, Settings) and freed at once; nothing returned holds C memory.
   Iterators (Store.releases, Store.builds) hold a C iterator until they are
   exhausted, closed, garbage-collected or their store is closed.
 - Times are timezone-aware ``datetime`` objects in UTC (microsecond
@@ -35,6 +35,12 @@ Conventions (see README.md next to this package for the whole API):
   (deploy, on_event, clock, random) must not use the Store that called them:
   doing so raises RuntimeError (the C library forbids it).
 
+- The calls librelease 1.3 added (create_from, change_env, settings,
+  update_settings, append_build_log, export_build, import_build, a build's
+  log, a rollback's failed copy) are looked up when first used: an older
+  library still loads and all it has works, and those calls raise
+  LibraryTooOld naming the version they need.
+
 The shared library is found, in order: the path given to ``load()``, the
 ``LIBRELEASE_PATH`` environment variable (meson's test sets it to the build
 tree's library), ``ctypes.util.find_library("release")``, then the soname
@@ -42,13 +48,14 @@ tree's library), ``ctypes.util.find_library("release")``, then the soname
 
 The package's modules, by idea: _errors (codes and exceptions), _c (the C
 declarations and the loading of the library), _convert (checking Python
-values and converting them to C and back), _values (App, Build, Release),
-_callbacks (Python callables as C callbacks), _cursor and _store.
+values and converting them to C and back), _values (App, Build, Release,
+Settings), _callbacks (Python callables as C callbacks), _cursor and _store.
 """
 
 from ._c import load, version, SONAME, RELEASE_PROMOTE_FORCE
 from ._c import (  # noqa: F401 - for the tests, which look inside
-    _FUNCTIONS, _live, _StoreOpts, _BuildOpts, _ListOpts, _PromoteOpts)
+    _FUNCTIONS, _NEWER_FUNCTIONS, _live, _StoreOpts, _BuildOpts, _ListOpts, _PromoteOpts,
+    _CreateOpts, _EnvOpts, _SettingsOpts)
 from ._convert import BUILD_STATUSES
 from ._cursor import Cursor
 from ._errors import (
@@ -56,15 +63,15 @@ from ._errors import (
     RELEASE_EOLDER, RELEASE_EDEPLOY, RELEASE_ECORRUPT, RELEASE_EIO, RELEASE_ENOSPC,
     RELEASE_ENOMEM, RELEASE_EUNSUPPORTED, RELEASE_ITEROVER,
     ReleaseError, Invalid, NotFound, Exists, Conflict, Busy, Older, DeployFailed, Corrupt,
-    StorageIOError, NoSpace, OutOfMemory, Unsupported)
+    StorageIOError, NoSpace, OutOfMemory, Unsupported, LibraryTooOld)
 from ._store import Store, app_name_valid
-from ._values import App, Build, Release
+from ._values import App, Build, Release, Settings
 
 __all__ = [
     "load", "version", "app_name_valid",
-    "Store", "App", "Build", "Release", "Cursor",
+    "Store", "App", "Build", "Release", "Settings", "Cursor",
     "ReleaseError", "Invalid", "NotFound", "Exists", "Conflict", "Busy",
     "Older", "DeployFailed", "Corrupt", "StorageIOError", "NoSpace",
-    "OutOfMemory", "Unsupported",
+    "OutOfMemory", "Unsupported", "LibraryTooOld",
     "BUILD_STATUSES",
 ]

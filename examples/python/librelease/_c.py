@@ -6,8 +6,10 @@ import ctypes
 import ctypes.util
 import os
 import threading
+import weakref
 
 from ._convert import _dec
+from ._errors import RELEASE_EUNSUPPORTED, LibraryTooOld
 
 SONAME = "librelease.so.1"
 
@@ -48,6 +50,10 @@ class _CEvents(_Opaque):
     pass
 
 
+class _CSettings(_Opaque):
+    pass
+
+
 _P = ctypes.POINTER
 _STORE = _P(_CStore)
 _RELEASE = _P(_CRelease)
@@ -57,6 +63,7 @@ _ITER = _P(_CIter)
 _BUILD_ITER = _P(_CBuildIter)
 _APP_ITER = _P(_CAppIter)
 _EVENTS = _P(_CEvents)
+_SETTINGS = _P(_CSettings)
 
 _c_int, _c_uint, _c_size, _c_i64, _c_u64 = (
     ctypes.c_int, ctypes.c_uint, ctypes.c_size_t, ctypes.c_int64, ctypes.c_uint64)
@@ -89,6 +96,9 @@ class _BuildOpts(ctypes.Structure):
         ("description", _c_str),
         ("manifest", _c_str),
         ("status", _c_int),
+        # Since 1.3: an older library records a size that ends before them.
+        ("log", _c_void),
+        ("log_len", _c_size),
     ]
 
 
@@ -114,6 +124,42 @@ class _PromoteOpts(ctypes.Structure):
 
 
 RELEASE_PROMOTE_FORCE = 1
+
+
+class _CreateOpts(ctypes.Structure):  # 1.3
+    _fields_ = [
+        ("size", _c_size),
+        ("build_from", _c_str),
+        ("env_from", _c_str),
+    ]
+
+
+class _EnvOpts(ctypes.Structure):  # 1.3
+    _fields_ = [
+        ("size", _c_size),
+        ("base", _c_str),
+        ("flags", _c_uint),
+        ("set", _P(_c_str)),
+        ("set_n", _c_size),
+        ("unset", _P(_c_str)),
+        ("unset_n", _c_size),
+    ]
+
+
+RELEASE_ENV_REPLACE = 1
+
+
+class _SettingsOpts(ctypes.Structure):  # 1.3
+    _fields_ = [
+        ("size", _c_size),
+        ("mask_add", _P(_c_str)),
+        ("mask_add_n", _c_size),
+        ("mask_remove", _P(_c_str)),
+        ("mask_remove_n", _c_size),
+        ("hook", _c_str),
+        ("clear_hook", _c_int),
+        ("revision", _c_u64),
+    ]
 
 # name: (restype, argtypes). Every function used is declared; none is
 # called with ctypes' implicit int return.
@@ -196,6 +242,36 @@ _FUNCTIONS = {
     "release_prune": (_c_int, [_STORE, _c_str, _c_size, _P(_c_size)]),
 }
 
+# Functions of later versions than _FUNCTIONS': name -> (restype, argtypes,
+# the version that added it). They are looked up on first use (_since), so
+# that an older library still loads and all it has works; a call that needs
+# one of them raises LibraryTooOld. Bytes that may hold NULs (logs, exports)
+# come back as void pointers with a length, never as c_char_p.
+_NEWER_FUNCTIONS = {
+    "release_create_opts_init_sized": (None, [_P(_CreateOpts), _c_size], "1.3"),
+    "release_create_from": (_c_int, [_STORE, _c_str, _P(_CreateOpts), _P(_RELEASE)], "1.3"),
+    "release_env_opts_init_sized": (None, [_P(_EnvOpts), _c_size], "1.3"),
+    "release_env_change": (_c_int, [_STORE, _c_str, _P(_EnvOpts), _P(_RELEASE)], "1.3"),
+    "release_settings_get": (_c_int, [_STORE, _c_str, _P(_SETTINGS)], "1.3"),
+    "release_settings_revision": (_c_u64, [_SETTINGS], "1.3"),
+    "release_settings_mask_count": (_c_size, [_SETTINGS], "1.3"),
+    "release_settings_mask_key": (_c_str, [_SETTINGS, _c_size], "1.3"),
+    "release_settings_masked": (_c_int, [_SETTINGS, _c_str], "1.3"),
+    "release_settings_hook": (_c_str, [_SETTINGS], "1.3"),
+    "release_settings_free": (None, [_SETTINGS], "1.3"),
+    "release_settings_opts_init_sized": (None, [_P(_SettingsOpts), _c_size], "1.3"),
+    "release_settings_update": (_c_int, [_STORE, _c_str, _P(_SettingsOpts), _P(_SETTINGS)],
+                                "1.3"),
+    "release_build_log": (_c_void, [_BUILD, _P(_c_size)], "1.3"),
+    "release_build_log_append": (_c_int, [_STORE, _c_str, _c_str, _c_void, _c_size,
+                                          _P(_BUILD)], "1.3"),
+    "release_build_export": (_c_int, [_BUILD, _P(_c_size), _P(_c_void)], "1.3"),
+    "release_export_free": (None, [_c_void], "1.3"),
+    "release_build_import": (_c_int, [_STORE, _c_str, _c_void, _c_size, _P(_BUILD)], "1.3"),
+    "release_rollback_copy": (_c_int, [_STORE, _c_str, _c_str, _P(_PromoteOpts),
+                                       _P(_RELEASE)], "1.3"),
+}
+
 _lib = None
 _lib_lock = threading.Lock()
 
@@ -240,7 +316,11 @@ def load(path=None):
                 errors.append("%s: %s" % (candidate, e))
                 continue
             for name, (restype, argtypes) in _FUNCTIONS.items():
-                fn = getattr(lib, name)
+                try:
+                    fn = getattr(lib, name)
+                except AttributeError:
+                    raise OSError("%s has no %s: this binding needs librelease 1.2 or later"
+                                  % (candidate, name)) from None
                 fn.restype = restype
                 fn.argtypes = argtypes
             _lib = lib
@@ -253,6 +333,49 @@ def _library():
 
 
 def version():
-    """The version of the loaded library, e.g. "1.2.0"."""
+    """The version of the loaded library, e.g. "1.3.0"."""
     return _dec(_library().release_version_string())
+
+
+# lib -> {name: its declared function, or None when lib lacks it}
+_newer = weakref.WeakKeyDictionary()
+_newer_lock = threading.Lock()
+
+
+def _optional(lib, name):
+    """lib's function name (one of _NEWER_FUNCTIONS), declared on first
+    use; None when lib is older than that function."""
+    with _newer_lock:
+        known = _newer.setdefault(lib, {})
+        if name not in known:
+            restype, argtypes, _ = _NEWER_FUNCTIONS[name]
+            try:
+                fn = getattr(lib, name)
+            except AttributeError:
+                fn = None
+            else:
+                fn.restype = restype
+                fn.argtypes = argtypes
+            known[name] = fn
+        return known[name]
+
+
+def _since(lib, name):
+    """lib's function name (one of _NEWER_FUNCTIONS); LibraryTooOld naming
+    the version that added it when lib is older."""
+    fn = _optional(lib, name)
+    if fn is None:
+        raise _too_old(lib, name, _NEWER_FUNCTIONS[name][2])
+    return fn
+
+
+def _too_old(lib, what, required):
+    """The LibraryTooOld for what (a function, or "struct.field") missing
+    from lib, which version required added."""
+    loaded = _dec(lib.release_version_string())
+    err = LibraryTooOld(RELEASE_EUNSUPPORTED, "RELEASE_EUNSUPPORTED",
+                        "%s needs librelease %s or later; the library loaded from %s is %s"
+                        % (what, required, lib._name, loaded))
+    err.function, err.required, err.loaded = what, required, loaded
+    return err
 

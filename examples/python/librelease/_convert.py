@@ -161,6 +161,33 @@ def _new_opts(struct, init):
     return opts
 
 
+def _covers(opts, name):
+    """True if the size the library recorded in opts reaches past its field
+    name: a library older than the field records a size that ends before it
+    and would never read it."""
+    f = getattr(type(opts), name)
+    return opts.size >= f.offset + f.size
+
+
+def _bytes(value, what):
+    """A bytes-like value (bytes, bytearray, memoryview...) as bytes. Not a
+    str, which has no single byte form, nor an int, which bytes() would
+    take as a length."""
+    if isinstance(value, str):
+        raise TypeError("%s must be bytes-like, not str (encode it first)" % what)
+    try:
+        return memoryview(value).tobytes()
+    except TypeError:
+        raise TypeError("%s must be bytes-like, not %s" % (what, type(value).__name__)) from None
+
+
+def _str_array(items, what):
+    """Encoded strings as a C array of char * and its length (an array of
+    one NULL for none: never a NULL pointer with n 0 that C must trust)."""
+    encoded = [_enc(s, what) for s in items]
+    return (ctypes.c_char_p * max(len(encoded), 1))(*encoded), len(encoded)
+
+
 BUILD_STATUSES = ("created", "running", "complete", "failed")
 
 

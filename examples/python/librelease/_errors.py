@@ -38,9 +38,13 @@ class ReleaseError(Exception):
     name    its symbolic name, e.g. "RELEASE_ENOTFOUND"
     message the store's detailed message (release_store_errmsg), or the
             code's description (release_strerror) when the store had none
+    copy    Store.rollback() only: the copy of the target it wrote before
+            failing (a Release: marked failed after DeployFailed), or None
+            when it wrote none (always None with a library before 1.3)
     """
 
     code = None  # each subclass sets its own
+    copy = None
 
     def __init__(self, code, name, message):
         super().__init__(code, name, message)
@@ -125,6 +129,20 @@ class OutOfMemory(ReleaseError):
 class Unsupported(ReleaseError):
     """RELEASE_EUNSUPPORTED: unknown URI scheme, store format or storage version."""
     code = RELEASE_EUNSUPPORTED
+
+
+class LibraryTooOld(Unsupported):
+    """The loaded librelease is older than the call: it lacks a function
+    (or an option) that a later version added. Raised before anything is
+    written, with code RELEASE_EUNSUPPORTED.
+
+    function  the missing C function (or "struct.field" for an option)
+    required  the version that added it, e.g. "1.3"
+    loaded    the loaded library's version, e.g. "1.2.0"
+    """
+    function = None
+    required = None
+    loaded = None
 
 
 _ERRORS = {cls.code: cls for cls in (

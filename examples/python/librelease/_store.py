@@ -9,16 +9,18 @@ import weakref
 
 from ._c import (
     _APP, _APP_ITER, _BUILD, _BUILD_ITER, _CLOCK_FN, _DEPLOY_FN, _EVENT_FN, _ITER,
-    _RANDOM_FN, _RELEASE, _STORE, RELEASE_PROMOTE_FORCE, _BuildOpts, _ListOpts,
-    _PromoteOpts, _StoreOpts, _c_size, _c_str, _library, _live)
+    _RANDOM_FN, _RELEASE, _SETTINGS, _STORE, RELEASE_ENV_REPLACE, RELEASE_PROMOTE_FORCE,
+    _BuildOpts, _CreateOpts, _EnvOpts, _ListOpts, _PromoteOpts, _SettingsOpts, _StoreOpts,
+    _c_size, _library, _live, _optional, _since, _too_old)
 from ._callbacks import (
     _clock_thunk, _deploy_thunk, _Deferred, _event_thunk, _raise_outcome, _random_thunk)
 from ._convert import (
-    _U64_MAX, _SIZE_MAX, _build_status, _callable, _dec, _enc, _enc_opt,
-    _enc_uri, _env_pair, _flag, _integer, _limit, _new_opts, _seconds_to_ns, _strings)
+    _U64_MAX, _SIZE_MAX, _build_status, _bytes, _callable, _covers, _dec, _enc, _enc_opt,
+    _enc_uri, _env_pair, _flag, _integer, _limit, _new_opts, _quoted, _seconds_to_ns,
+    _str_array, _strings)
 from ._cursor import Cursor
-from ._errors import RELEASE_EINVAL, Corrupt, Invalid
-from ._values import App, Build, Release, _id_of
+from ._errors import RELEASE_EINVAL, Corrupt, Invalid, ReleaseError, _error
+from ._values import App, Build, Release, Settings, _id_of
 
 
 class Store:
@@ -192,16 +194,26 @@ class Store:
 
     # -- builds
 
-    def create_build(self, app, description="", manifest="", status="complete"):
+    def create_build(self, app, description="", manifest="", status="complete", log=None):
         """Creates a build (status "created", "running", "complete" or
-        "failed"); only a complete build can be released. Returns the Build."""
+        "failed"); only a complete build can be released. log (bytes-like,
+        librelease 1.3) is its log so far. Returns the Build."""
         lib = _library()
         opts = _new_opts(_BuildOpts, lib.release_build_opts_init_sized)
         opts.description = _enc(description, "description")
         opts.manifest = _enc(manifest, "manifest")
         opts.status = _build_status(status)
         app_b = _enc(app, "app name")
-        return self._get_build(lambda lib: lib.release_build_create, app_b, ctypes.byref(opts))
+        buf = None
+        if log is not None:
+            data = _bytes(log, "log")
+            if not _covers(opts, "log_len"):
+                raise _too_old(lib, "release_build_opts.log", "1.3")
+            buf = ctypes.create_string_buffer(data, len(data))
+            opts.log, opts.log_len = ctypes.addressof(buf), len(data)
+        build = self._get_build(lambda lib: lib.release_build_create, app_b, ctypes.byref(opts))
+        del buf  # the log's bytes live until the call has returned
+        return build
 
     def set_build_status(self, app, build_id, status):
         """Moves a build to another status; complete and failed are final."""
@@ -213,6 +225,60 @@ class Store:
         """Reads a build by id."""
         return self._get_build(lambda lib: lib.release_build_get, _enc(app, "app name"),
                                _enc(_id_of(build_id, "build"), "build id"))
+
+    def append_build_log(self, app, build_id, data):
+        """Appends data (bytes-like) to the log of a build that is still
+        created or running (librelease 1.3); a complete or failed build's
+        log is final (Invalid), and so is one that would pass 4 MiB.
+        Returns the Build as written."""
+        append = _since(_library(), "release_build_log_append")
+        data = _bytes(data, "log data")
+        return self._get_build(lambda lib: append, _enc(app, "app name"),
+                               _enc(_id_of(build_id, "build"), "build id"), data, len(data))
+
+    def export_build(self, app, build_id):
+        """A complete build as bytes for import_build() into another app or
+        another store (librelease 1.3): its description, manifest, log,
+        start and end, in a self-checking format that names its version.
+        A build of any other status is Invalid."""
+        lib = _library()
+        export = _since(lib, "release_build_export")
+        free_export = _since(lib, "release_export_free")
+        app_b = _enc(app, "app name")
+        id_b = _enc(_id_of(build_id, "build"), "build id")
+        build = _BUILD()
+        with self._calling() as lib:
+            rc = lib.release_build_get(self._handle, app_b, id_b, ctypes.byref(build))
+            if build:
+                _live["release_build_free"] += 1
+            try:
+                self._check(lib, rc)
+                n, out = _c_size(0), ctypes.c_void_p()
+                rc = export(build, ctypes.byref(n), ctypes.byref(out))
+                if out:
+                    _live["release_export_free"] += 1
+                try:
+                    if rc < 0:  # needs no store: release_store_errmsg() says nothing of it
+                        raise _export_error(lib, rc, app, build)
+                    return ctypes.string_at(out.value, n.value)
+                finally:
+                    if out:
+                        free_export(out)
+                        _live["release_export_free"] -= 1
+            finally:
+                if build:
+                    lib.release_build_free(build)
+                    _live["release_build_free"] -= 1
+
+    def import_build(self, app, data):
+        """Makes a new build of app (a new id, status complete) from
+        export_build()'s bytes, keeping its description, manifest, log,
+        start and end, and creates its release (not promoted; the Build's
+        .release names it) (librelease 1.3). Bytes truncated or altered are
+        Corrupt; a newer format is Unsupported; either way nothing is written."""
+        imp = _since(_library(), "release_build_import")
+        data = _bytes(data, "data")
+        return self._get_build(lambda lib: imp, _enc(app, "app name"), data, len(data))
 
     def builds(self, app, limit=None):
         """A lazy Cursor over the app's builds, newest first."""
@@ -229,15 +295,24 @@ class Store:
         return self._get_release(lambda lib: lib.release_create, _enc(app, "app name"),
                                  _enc(_id_of(build_id, "build"), "build id"))
 
+    def create_from(self, app, build_from=None, env_from=None):
+        """Makes a release (not promoted) from two releases of app, each a
+        release id or Release (None: the active release): the build,
+        manifest and description of build_from, the env of env_from
+        (librelease 1.3). Build once, deploy many. NotFound for an unknown
+        release, another app's, or None on an app without an active one."""
+        lib = _library()
+        create = _since(lib, "release_create_from")
+        opts = _new_opts(_CreateOpts, _since(lib, "release_create_opts_init_sized"))
+        opts.build_from = _enc_opt(_id_of(build_from, "release"), "build_from")
+        opts.env_from = _enc_opt(_id_of(env_from, "release"), "env_from")
+        return self._get_release(lambda lib: create, _enc(app, "app name"), ctypes.byref(opts))
+
     def env_set(self, app, env):
         """Makes a release from the newest one with env changed; env is a
         mapping or an iterable of "KEY=VALUE" strings. Returns the new
         Release, or None when nothing changed."""
-        if isinstance(env, collections.abc.Mapping):
-            pairs = [_env_pair(k, v) for k, v in env.items()]
-        else:
-            pairs = _strings(env, "env", "a mapping, a \"KEY=VALUE\" str or an iterable of them")
-        return self._env_change(lambda lib: lib.release_env_set, app, pairs, "env pair")
+        return self._env_change(lambda lib: lib.release_env_set, app, _pairs(env), "env pair")
 
     def env_unset(self, app, keys):
         """As env_set, removing keys (a str or an iterable; absent keys are
@@ -246,10 +321,29 @@ class Store:
         return self._env_change(lambda lib: lib.release_env_unset, app, keys, "env key")
 
     def _env_change(self, fn, app, items, what):
-        encoded = [_enc(s, what) for s in items]
-        app_b = _enc(app, "app name")
-        array = (_c_str * max(len(encoded), 1))(*encoded)
-        return self._get_release(fn, app_b, array, len(encoded))
+        array, n = _str_array(items, what)
+        return self._get_release(fn, _enc(app, "app name"), array, n)
+
+    def change_env(self, app, set=None, unset=None, base=None, replace=False):
+        """Makes a release from base (a release id or Release; None: the
+        newest release) with its env changed, in one release (librelease
+        1.3): set as env_set() takes it, unset as env_unset() does (a key in
+        both is Invalid). replace=True makes the env exactly set (unset must
+        be empty). A base given by id is changed as it is, whatever came
+        after it: the way past a newest release holding a change that
+        failed. Returns the new Release, or None when nothing changed."""
+        lib = _library()
+        change = _since(lib, "release_env_change")
+        opts = _new_opts(_EnvOpts, _since(lib, "release_env_opts_init_sized"))
+        opts.base = _enc_opt(_id_of(base, "release"), "base")
+        if _flag(replace, "replace"):
+            opts.flags |= RELEASE_ENV_REPLACE
+        set_a, opts.set_n = _str_array(_pairs(() if set is None else set), "env pair")
+        unset_a, opts.unset_n = _str_array(
+            () if unset is None else _strings(unset, "unset", "a str or an iterable of str"),
+            "env key")
+        opts.set, opts.unset = set_a, unset_a
+        return self._get_release(lambda lib: change, _enc(app, "app name"), ctypes.byref(opts))
 
     def release(self, app, release_id):
         """Reads a release by id (another app's id is NotFound)."""
@@ -286,6 +380,55 @@ class Store:
         return self._cursor(
             lambda lib, out: lib.release_list(self._handle, app_b, ctypes.byref(opts), out),
             _ITER, "release_iter_next", "release_iter_free", _RELEASE, Release._from_c)
+
+    # -- per-app settings
+
+    def settings(self, app):
+        """Reads app's Settings (librelease 1.3): an app that never set any
+        has revision 0, an empty mask list and no hook."""
+        lib = _library()
+        get = _since(lib, "release_settings_get")
+        return self._get_settings(lib, app, lambda lib: get)
+
+    def update_settings(self, app, mask_add=(), mask_remove=(), hook=None, clear_hook=False,
+                        revision=0):
+        """Changes app's Settings by compare-and-swap and returns them as
+        they are after the call (librelease 1.3); changes nothing else.
+
+        mask_add     env keys to mask (a str or an iterable; masked already: kept)
+        mask_remove  keys to unmask (not masked: ignored)
+        hook         the new deploy hook (a str of 1 to 65536 bytes); None: unchanged
+        clear_hook   True: no deploy hook any more (with hook: Invalid)
+        revision     0: apply on top of whatever others changed meanwhile;
+                     else (an int or a Settings) change only settings still
+                     at that revision, otherwise Conflict
+
+        A key that is not a valid env key, a key in both lists, or a mask
+        list that would pass 500 keys is Invalid. A change that changes
+        nothing writes nothing.
+        """
+        lib = _library()
+        update = _since(lib, "release_settings_update")
+        opts = _new_opts(_SettingsOpts, _since(lib, "release_settings_opts_init_sized"))
+        add, opts.mask_add_n = _str_array(
+            _strings(mask_add, "mask_add", "a str or an iterable of str"), "mask key")
+        remove, opts.mask_remove_n = _str_array(
+            _strings(mask_remove, "mask_remove", "a str or an iterable of str"), "mask key")
+        opts.mask_add, opts.mask_remove = add, remove
+        opts.hook = _enc_opt(hook, "hook")
+        opts.clear_hook = 1 if _flag(clear_hook, "clear_hook") else 0
+        if isinstance(revision, Settings):
+            revision = revision.revision
+        opts.revision = _integer(revision, "revision", 0, _U64_MAX)
+        app_b = _enc(app, "app name")
+        return self._get_settings(lib, app, lambda lib: update, app_b, ctypes.byref(opts))
+
+    def _get_settings(self, lib, app, fn, *args):
+        _since(lib, "release_settings_free")  # declared before the call needs it
+        if not args:
+            args = (_enc(app, "app name"),)
+        return self._get(fn, _SETTINGS, lambda lib, p: Settings._from_c(lib, app, p),
+                         "release_settings_free", *args)
 
     def _cursor(self, start, iter_type, next_name, free_name, item_type, convert):
         handle = iter_type()
@@ -329,12 +472,35 @@ class Store:
         """Writes a copy of target (a release id or Release; None: the release
         active before the current one) and promotes it as promote() does.
         Returns the new, active Release. When the promotion fails the copy
-        stays, marked failed (its id is in the error's message)."""
+        stays, marked failed, and the ReleaseError raised carries it in its
+        .copy (librelease 1.3; None when no copy was written, and always
+        with an older library, where only the message names it)."""
         opts, keep = self._promote_opts(deploy, on_event, force, owner, wait)
-        result = self._get_release(lambda lib: lib.release_rollback, _enc(app, "app name"),
-                                   _enc_opt(_id_of(target, "release"), "release id"), opts)
-        del keep
-        return result
+        app_b = _enc(app, "app name")
+        target_b = _enc_opt(_id_of(target, "release"), "release id")
+        rollback_copy = _optional(_library(), "release_rollback_copy")
+        if rollback_copy is None:
+            result = self._get_release(lambda lib: lib.release_rollback, app_b, target_b, opts)
+            del keep
+            return result
+        out = _RELEASE()
+        with self._calling() as lib:
+            rc = rollback_copy(self._handle, app_b, target_b, opts, ctypes.byref(out))
+            if out:
+                _live["release_free"] += 1
+            try:
+                copy = Release._from_c(lib, out) if out else None
+                try:
+                    self._check(lib, rc)
+                except ReleaseError as e:
+                    e.copy = copy
+                    raise
+                return copy
+            finally:
+                if out:
+                    lib.release_free(out)
+                    _live["release_free"] -= 1
+                del keep
 
     def _promote_opts(self, deploy, on_event, force, owner, wait):
         lib = _library()
@@ -368,6 +534,24 @@ class Store:
             rc = lib.release_prune(self._handle, app_b, keep, ctypes.byref(removed))
             self._check(lib, rc)
         return removed.value
+
+
+def _export_error(lib, rc, app, build):
+    """The exception for release_build_export()'s failure rc."""
+    status = _dec(lib.release_build_status_name(lib.release_build_status(build)))
+    build_id = _dec(lib.release_build_id(build))
+    if rc == RELEASE_EINVAL and status != "complete":
+        why = "it is %s: only a complete build is exported" % status
+    else:
+        why = _dec(lib.release_strerror(rc))
+    return _error(rc, "app %s: build %s cannot be exported: %s" % (_quoted(app), build_id, why))
+
+
+def _pairs(env):
+    """env_set()'s env (a mapping or "KEY=VALUE" strings) as a list of pairs."""
+    if isinstance(env, collections.abc.Mapping):
+        return [_env_pair(k, v) for k, v in env.items()]
+    return _strings(env, "env", "a mapping, a \"KEY=VALUE\" str or an iterable of them")
 
 
 def app_name_valid(name):

@@ -1,8 +1,10 @@
 """The value objects: plain copies of what was read from C."""
 
+import ctypes
 import datetime
 from dataclasses import dataclass, field
 
+from ._c import _optional, _since
 from ._convert import _INT64_MAX, _dec, _maybe_datetime, _to_datetime
 
 def _id_of(value, what):
@@ -51,7 +53,9 @@ class App:
 
 @dataclass(frozen=True)
 class Build:
-    """A build as read. status is "created", "running", "complete" or "failed"."""
+    """A build as read. status is "created", "running", "complete" or "failed".
+    log is its log as bytes (b"" when it has none), or None when the loaded
+    library predates build logs (1.3)."""
     id: str
     app: str
     description: str
@@ -62,6 +66,7 @@ class Build:
     release: str = None              # id of the release made from it, or None
     started_ns: int = field(default=0, repr=False)
     ended_ns: int = field(default=0, repr=False)
+    log: bytes = field(default=None, repr=False)  # up to 4 MiB: kept out of repr
 
     @classmethod
     def _from_c(cls, lib, p):
@@ -80,7 +85,18 @@ class Build:
             release=_dec(lib.release_build_release(p)),
             started_ns=started,
             ended_ns=ended,
+            log=_build_log(lib, p),
         )
+
+
+def _build_log(lib, p):
+    """The build's log as bytes, or None from a library without logs."""
+    log = _optional(lib, "release_build_log")
+    if log is None:
+        return None
+    n = ctypes.c_size_t(0)
+    data = log(p, ctypes.byref(n))
+    return ctypes.string_at(data, n.value) if n.value else b""
 
 
 @dataclass(frozen=True)
@@ -137,3 +153,34 @@ class Release:
             failed_ns=failed,
         )
 
+
+@dataclass(frozen=True)
+class Settings:
+    """An app's settings as read (librelease 1.3): kept with the app, apart
+    from its releases, so changing them creates and promotes nothing.
+
+    revision  grows by one with every change; 0 for an app that never set
+              any. update_settings(revision=...) changes only settings at it
+    mask      the env keys a frontend masks when it shows values, in byte order
+    hook      the deploy hook a frontend runs to promote the app (a command
+              the library stores but never runs), or None
+    """
+    app: str
+    revision: int = 0
+    mask: tuple = ()
+    hook: str = None
+
+    def masked(self, key):
+        """True if key is in the mask list (as release_settings_masked())."""
+        return key in self.mask
+
+    @classmethod
+    def _from_c(cls, lib, app, p):
+        key = _since(lib, "release_settings_mask_key")
+        count = _since(lib, "release_settings_mask_count")(p)
+        return cls(
+            app=app,
+            revision=_since(lib, "release_settings_revision")(p),
+            mask=tuple(_dec(key(p, i)) for i in range(count)),
+            hook=_dec(_since(lib, "release_settings_hook")(p)),
+        )
