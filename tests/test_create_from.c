@@ -1,0 +1,479 @@
+/* Creating a release from two releases: one's build, another's env. */
+#include "harness.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* A complete build with its own manifest, and its release (caller frees). */
+static release *build_release(release_store *s, const char *app, const char *description,
+			      const char *manifest)
+{
+	release_build_opts o;
+	release_build *b = NULL;
+	release *r = NULL;
+
+	release_build_opts_init(&o);
+	o.description = description;
+	o.manifest = manifest;
+	o.status = RELEASE_BUILD_COMPLETE;
+	assert_store_ok(s, release_build_create(s, app, &o, &b));
+	assert_store_ok(s, release_create(s, app, release_build_id(b), &r));
+	release_build_free(b);
+	return r;
+}
+
+/* Two builds, each with an env release:
+ *   v1 build one (manifest one), env {}
+ *   v2 env add:FOO on build one, FOO=one
+ *   v3 build two (manifest two), FOO=one
+ *   v4 env change:FOO on build two, FOO=two */
+struct hist {
+	release *v[5];
+};
+
+static void make_history(release_store *s, struct hist *h)
+{
+	make_app(s, "myapp");
+	h->v[0] = NULL;
+	h->v[1] = build_release(s, "myapp", "build one", "manifest one");
+	h->v[2] = set_env(s, "myapp", "FOO=one");
+	h->v[3] = build_release(s, "myapp", "build two", "manifest two");
+	h->v[4] = set_env(s, "myapp", "FOO=two");
+}
+
+static void hist_free(struct hist *h)
+{
+	for (int i = 1; i < 5; i++)
+		release_free(h->v[i]);
+}
+
+static release *create_from(release_store *s, const char *build_from, const char *env_from)
+{
+	release_create_opts o;
+	release *r = NULL;
+
+	release_create_opts_init(&o);
+	o.build_from = build_from;
+	o.env_from = env_from;
+	assert_store_ok(s, release_create_from(s, "myapp", &o, &r));
+	assert_non_null(r);
+	return r;
+}
+
+static void the_build_comes_from_one_release_and_the_env_from_another(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r;
+
+	make_history(f->s, &h);
+	r = create_from(f->s, release_id(h.v[1]), release_id(h.v[4]));
+	assert_string_equal(release_build_of(r), release_build_of(h.v[1]));
+	assert_string_equal(release_manifest(r), "manifest one");
+	assert_string_equal(release_description(r), "build one");
+	assert_int_equal(release_env_count(r), 1);
+	assert_string_equal(release_env_get(r, "FOO"), "two");
+	assert_string_equal(release_app_of(r), "myapp");
+	assert_null(release_source(r));
+	release_free(r);
+	hist_free(&h);
+}
+
+static void the_new_release_is_the_newest_version(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r, *newest = NULL;
+
+	make_history(f->s, &h);
+	r = create_from(f->s, release_id(h.v[2]), release_id(h.v[1]));
+	assert_int_equal(release_version(r), 5);
+	assert_string_not_equal(release_id(r), release_id(h.v[2]));
+	assert_store_ok(f->s, release_get_version(f->s, "myapp", 5, &newest));
+	assert_string_equal(release_id(newest), release_id(r));
+	assert_string_equal(release_build_of(newest), release_build_of(h.v[1]));
+	assert_int_equal(release_env_count(newest), 0);
+	release_free(newest);
+	release_free(r);
+	hist_free(&h);
+}
+
+static void the_next_env_change_builds_on_the_new_release(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r, *next;
+
+	make_history(f->s, &h);
+	r = create_from(f->s, release_id(h.v[1]), release_id(h.v[2]));
+	next = set_env(f->s, "myapp", "BAR=1");
+	assert_string_equal(release_build_of(next), release_build_of(h.v[1]));
+	assert_string_equal(release_env_get(next, "FOO"), "one");
+	assert_string_equal(release_description(next), "env add:BAR");
+	release_free(next);
+	release_free(r);
+	hist_free(&h);
+}
+
+static void both_sources_default_to_the_active_release(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r = NULL;
+
+	make_history(f->s, &h);
+	promote(f->s, "myapp", release_id(h.v[2]));
+	assert_store_ok(f->s, release_create_from(f->s, "myapp", NULL, &r));
+	assert_string_equal(release_build_of(r), release_build_of(h.v[2]));
+	assert_string_equal(release_manifest(r), "manifest one");
+	assert_string_equal(release_description(r), release_description(h.v[2]));
+	assert_string_equal(release_env_get(r, "FOO"), "one");
+	assert_int_equal(release_version(r), 5);
+	release_free(r);
+	hist_free(&h);
+}
+
+static void initialised_opts_default_to_the_active_release(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r;
+
+	make_history(f->s, &h);
+	promote(f->s, "myapp", release_id(h.v[2]));
+	r = create_from(f->s, NULL, NULL);
+	assert_string_equal(release_build_of(r), release_build_of(h.v[2]));
+	assert_string_equal(release_env_get(r, "FOO"), "one");
+	release_free(r);
+	hist_free(&h);
+}
+
+static void build_from_alone_takes_the_env_of_the_active_release(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r;
+
+	make_history(f->s, &h);
+	promote(f->s, "myapp", release_id(h.v[1]));
+	r = create_from(f->s, release_id(h.v[4]), NULL);
+	assert_string_equal(release_build_of(r), release_build_of(h.v[4]));
+	assert_string_equal(release_manifest(r), "manifest two");
+	assert_int_equal(release_env_count(r), 0);
+	release_free(r);
+	hist_free(&h);
+}
+
+static void env_from_alone_takes_the_build_of_the_active_release(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r;
+
+	make_history(f->s, &h);
+	promote(f->s, "myapp", release_id(h.v[1]));
+	r = create_from(f->s, NULL, release_id(h.v[4]));
+	assert_string_equal(release_build_of(r), release_build_of(h.v[1]));
+	assert_string_equal(release_manifest(r), "manifest one");
+	assert_string_equal(release_description(r), "build one");
+	assert_string_equal(release_env_get(r, "FOO"), "two");
+	release_free(r);
+	hist_free(&h);
+}
+
+static void a_default_without_an_active_release_is_enotfound_and_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release_create_opts o;
+	release *r = (release *)1;
+
+	make_history(f->s, &h);
+	assert_int_equal(release_create_from(f->s, "myapp", NULL, &r), RELEASE_ENOTFOUND);
+	assert_null(r);
+	assert_non_null(strstr(release_store_errmsg(f->s), "has no active release"));
+	/* one source named, the other left to the (missing) active release */
+	release_create_opts_init(&o);
+	o.build_from = release_id(h.v[1]);
+	r = (release *)1;
+	assert_int_equal(release_create_from(f->s, "myapp", &o, &r), RELEASE_ENOTFOUND);
+	assert_null(r);
+	release_create_opts_init(&o);
+	o.env_from = release_id(h.v[1]);
+	assert_int_equal(release_create_from(f->s, "myapp", &o, NULL), RELEASE_ENOTFOUND);
+	assert_int_equal(count_releases(f->s, "myapp"), 4);
+	hist_free(&h);
+}
+
+static void an_unknown_release_is_enotfound_and_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release_create_opts o;
+	release *r = (release *)1;
+
+	make_history(f->s, &h);
+	promote(f->s, "myapp", release_id(h.v[1]));
+	release_create_opts_init(&o);
+	o.build_from = "RNOSUCHONE";
+	o.env_from = release_id(h.v[2]);
+	assert_int_equal(release_create_from(f->s, "myapp", &o, &r), RELEASE_ENOTFOUND);
+	assert_null(r);
+	o.build_from = release_id(h.v[2]);
+	o.env_from = "RNOSUCHONE";
+	r = (release *)1;
+	assert_int_equal(release_create_from(f->s, "myapp", &o, &r), RELEASE_ENOTFOUND);
+	assert_null(r);
+	assert_int_equal(count_releases(f->s, "myapp"), 4);
+	hist_free(&h);
+}
+
+static void another_apps_release_is_enotfound_and_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release_create_opts o;
+	release *theirs, *r = (release *)1;
+	release_build *b = NULL;
+
+	make_history(f->s, &h);
+	promote(f->s, "myapp", release_id(h.v[1]));
+	make_app(f->s, "other");
+	theirs = build_release(f->s, "other", "theirs", "their manifest");
+	release_create_opts_init(&o);
+	o.build_from = release_id(theirs);
+	o.env_from = release_id(h.v[2]);
+	assert_int_equal(release_create_from(f->s, "myapp", &o, &r), RELEASE_ENOTFOUND);
+	assert_null(r);
+	o.build_from = release_id(h.v[2]);
+	o.env_from = release_id(theirs);
+	assert_int_equal(release_create_from(f->s, "myapp", &o, NULL), RELEASE_ENOTFOUND);
+	assert_int_equal(count_releases(f->s, "myapp"), 4);
+	assert_int_equal(count_releases(f->s, "other"), 1);
+	/* their build still names their release alone */
+	assert_store_ok(f->s, release_build_get(f->s, "other", release_build_of(theirs), &b));
+	assert_string_equal(release_build_release(b), release_id(theirs));
+	release_build_free(b);
+	release_free(theirs);
+	hist_free(&h);
+}
+
+static void a_malformed_release_id_is_einval(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release_create_opts o;
+
+	make_history(f->s, &h);
+	release_create_opts_init(&o);
+	o.build_from = "not-an-id";
+	o.env_from = release_id(h.v[1]);
+	assert_int_equal(release_create_from(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
+	o.build_from = release_id(h.v[1]);
+	o.env_from = release_build_of(h.v[1]); /* a build id is no release id */
+	assert_int_equal(release_create_from(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
+	assert_int_equal(count_releases(f->s, "myapp"), 4);
+	hist_free(&h);
+}
+
+static void an_unknown_app_is_enotfound(void **state)
+{
+	struct fixture *f = *state;
+	release *r = (release *)1;
+
+	assert_int_equal(release_create_from(f->s, "nosuchapp", NULL, &r), RELEASE_ENOTFOUND);
+	assert_null(r);
+}
+
+static void a_source_without_a_build_makes_a_release_without_one(void **state)
+{
+	struct fixture *f = *state;
+	release *env_only, *built, *r;
+
+	make_app(f->s, "myapp");
+	env_only = set_env(f->s, "myapp", "FOO=bar");
+	built = build_release(f->s, "myapp", "build one", "manifest one");
+	r = create_from(f->s, release_id(env_only), release_id(built));
+	assert_null(release_build_of(r));
+	assert_string_equal(release_manifest(r), "");
+	assert_string_equal(release_description(r), release_description(env_only));
+	assert_string_equal(release_env_get(r, "FOO"), "bar");
+	assert_int_equal(release_version(r), 3);
+	release_free(env_only);
+	release_free(built);
+	release_free(r);
+}
+
+static void the_build_names_the_new_release(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r;
+	release_build *b = NULL;
+
+	make_history(f->s, &h);
+	r = create_from(f->s, release_id(h.v[1]), release_id(h.v[4]));
+	assert_store_ok(f->s, release_build_get(f->s, "myapp", release_build_of(h.v[1]), &b));
+	assert_string_equal(release_build_release(b), release_id(r));
+	release_build_free(b);
+	release_free(r);
+	hist_free(&h);
+}
+
+static void the_other_sources_build_is_left_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r;
+	release_build *b = NULL;
+
+	make_history(f->s, &h);
+	r = create_from(f->s, release_id(h.v[1]), release_id(h.v[4]));
+	assert_store_ok(f->s, release_build_get(f->s, "myapp", release_build_of(h.v[4]), &b));
+	assert_string_equal(release_build_release(b), release_id(h.v[3]));
+	release_build_free(b);
+	release_free(r);
+	hist_free(&h);
+}
+
+static void the_new_release_is_not_promoted(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r, *again = NULL;
+
+	make_history(f->s, &h);
+	promote(f->s, "myapp", release_id(h.v[3]));
+	r = create_from(f->s, release_id(h.v[1]), NULL);
+	assert_int_equal(release_is_active(r), 0);
+	assert_int_equal(release_promoted(r), 0);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(h.v[3]));
+	assert_store_ok(f->s, release_get(f->s, "myapp", release_id(r), &again));
+	assert_int_equal(release_is_active(again), 0);
+	assert_int_equal(release_promoted(again), 0);
+	assert_int_equal(release_failed(again), 0);
+	release_free(again);
+	release_free(r);
+	hist_free(&h);
+}
+
+static void out_may_be_null(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release_create_opts o;
+	release *newest = NULL;
+
+	make_history(f->s, &h);
+	release_create_opts_init(&o);
+	o.build_from = release_id(h.v[3]);
+	o.env_from = release_id(h.v[1]);
+	assert_store_ok(f->s, release_create_from(f->s, "myapp", &o, NULL));
+	assert_store_ok(f->s, release_get_version(f->s, "myapp", 5, &newest));
+	assert_string_equal(release_build_of(newest), release_build_of(h.v[3]));
+	assert_int_equal(release_env_count(newest), 0);
+	release_free(newest);
+	hist_free(&h);
+}
+
+static void uninitialised_opts_are_einval_and_write_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release_create_opts o;
+	release *r = (release *)1;
+
+	make_history(f->s, &h);
+	memset(&o, 0, sizeof o);
+	o.build_from = release_id(h.v[1]);
+	o.env_from = release_id(h.v[4]);
+	assert_int_equal(release_create_from(f->s, "myapp", &o, &r), RELEASE_EINVAL);
+	assert_null(r);
+	assert_non_null(strstr(release_store_errmsg(f->s), "release_create_opts"));
+	assert_int_equal(count_releases(f->s, "myapp"), 4);
+	hist_free(&h);
+}
+
+static void opts_smaller_than_any_real_struct_are_einval(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release_create_opts o;
+
+	make_history(f->s, &h);
+	release_create_opts_init(&o);
+	o.build_from = release_id(h.v[1]);
+	o.env_from = release_id(h.v[4]);
+	o.size = sizeof o.size;
+	assert_int_equal(release_create_from(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
+	o.size = offsetof(release_create_opts, env_from);
+	assert_int_equal(release_create_from(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
+	assert_int_equal(count_releases(f->s, "myapp"), 4);
+	hist_free(&h);
+}
+
+static void opts_this_library_does_not_know_are_refused_only_when_set(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	struct {
+		release_create_opts o;
+		uint64_t newer;
+	} big;
+
+	make_history(f->s, &h);
+	memset(&big, 0, sizeof big);
+	release_create_opts_init(&big.o);
+	big.o.size = sizeof big;
+	big.o.build_from = release_id(h.v[1]);
+	big.o.env_from = release_id(h.v[4]);
+	big.newer = 1;
+	assert_int_equal(release_create_from(f->s, "myapp", &big.o, NULL), RELEASE_EINVAL);
+	assert_int_equal(count_releases(f->s, "myapp"), 4);
+	big.newer = 0;
+	assert_store_ok(f->s, release_create_from(f->s, "myapp", &big.o, NULL));
+	assert_int_equal(count_releases(f->s, "myapp"), 5);
+	hist_free(&h);
+}
+
+static void init_sets_the_size_and_no_sources(void **state)
+{
+	release_create_opts o;
+
+	(void)state;
+	memset(&o, 0xa5, sizeof o);
+	release_create_opts_init(&o);
+	assert_int_equal(o.size, sizeof o);
+	assert_null(o.build_from);
+	assert_null(o.env_from);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+		T(the_build_comes_from_one_release_and_the_env_from_another),
+		T(the_new_release_is_the_newest_version),
+		T(the_next_env_change_builds_on_the_new_release),
+		T(both_sources_default_to_the_active_release),
+		T(initialised_opts_default_to_the_active_release),
+		T(build_from_alone_takes_the_env_of_the_active_release),
+		T(env_from_alone_takes_the_build_of_the_active_release),
+		T(a_default_without_an_active_release_is_enotfound_and_writes_nothing),
+		T(an_unknown_release_is_enotfound_and_writes_nothing),
+		T(another_apps_release_is_enotfound_and_writes_nothing),
+		T(a_malformed_release_id_is_einval),
+		T(an_unknown_app_is_enotfound),
+		T(a_source_without_a_build_makes_a_release_without_one),
+		T(the_build_names_the_new_release),
+		T(the_other_sources_build_is_left_alone),
+		T(the_new_release_is_not_promoted),
+		T(out_may_be_null),
+		T(uninitialised_opts_are_einval_and_write_nothing),
+		T(opts_smaller_than_any_real_struct_are_einval),
+		T(opts_this_library_does_not_know_are_refused_only_when_set),
+		T(init_sets_the_size_and_no_sources),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
