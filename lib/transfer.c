@@ -144,7 +144,7 @@ static int read_export(release_store *s, const void *data, size_t len, release_b
 	    (!valid_id(b->id, 'B') || !b->app || !valid_app(b->app) ||
 	     status != RELEASE_BUILD_COMPLETE || !b->description || !b->manifest ||
 	     strlen(b->description) > TEXT_MAX || strlen(b->manifest) > MANIFEST_MAX ||
-	     b->log_len > RELEASE_BUILD_LOG_MAX))
+	     b->log_len > RELEASE_BUILD_LOG_MAX || b->ended < b->started))
 		rc = RELEASE_ECORRUPT;
 	if (rc != 0) {
 		build_clear(b);
