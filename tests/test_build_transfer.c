@@ -1,0 +1,623 @@
+/* Build export and import: a complete build carried to another app or
+ * store, and every damaged export refused with nothing written. */
+#include "harness.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char LOG[] = "Step 1/2 : FROM alpine\n\0binary\xff\x01 tail\n";
+#define LOG_LEN (sizeof LOG - 1)
+
+/* A build that ran, logged and completed (started before ended); caller
+ * frees. */
+static release_build *ran_build(release_store *s, const char *app)
+{
+	release_build_opts o;
+	release_build *b = NULL, *done = NULL;
+
+	release_build_opts_init(&o);
+	o.description = "build 0a1b2c3d4e5f my commit message";
+	o.manifest = "services:\n  web:\n    port: 3000\n";
+	o.status = RELEASE_BUILD_RUNNING;
+	o.log = LOG;
+	o.log_len = 20;
+	assert_store_ok(s, release_build_create(s, app, &o, &b));
+	assert_store_ok(s, release_build_log_append(s, app, release_build_id(b), LOG + 20,
+						    LOG_LEN - 20, NULL));
+	assert_store_ok(s, release_build_set_status(s, app, release_build_id(b),
+						    RELEASE_BUILD_COMPLETE, &done));
+	release_build_free(b);
+	assert_true(release_build_ended(done) > release_build_started(done));
+	return done;
+}
+
+static char *export_of(const release_build *b, size_t *len)
+{
+	char *data = NULL;
+
+	assert_ok(release_build_export(b, len, &data));
+	assert_non_null(data);
+	assert_true(*len > 0);
+	return data;
+}
+
+static size_t count_builds(release_store *s, const char *app)
+{
+	release_build_iter *it = NULL;
+	const release_build *b;
+	size_t n = 0;
+	int rc;
+
+	assert_store_ok(s, release_build_list(s, app, 0, &it));
+	while ((rc = release_build_iter_next(it, &b)) == 0)
+		n++;
+	assert_int_equal(rc, RELEASE_ITEROVER);
+	release_build_iter_free(it);
+	return n;
+}
+
+/* got holds what was exported from want, under a new id. */
+static void assert_same_build(const release_build *got, const release_build *want)
+{
+	size_t got_len, want_len;
+	const char *got_log = release_build_log(got, &got_len);
+	const char *want_log = release_build_log(want, &want_len);
+
+	assert_string_not_equal(release_build_id(got), release_build_id(want));
+	assert_string_equal(release_build_description(got), release_build_description(want));
+	assert_string_equal(release_build_manifest(got), release_build_manifest(want));
+	assert_int_equal(got_len, want_len);
+	assert_memory_equal(got_log, want_log, want_len);
+	assert_int_equal(release_build_started(got), release_build_started(want));
+	assert_int_equal(release_build_ended(got), release_build_ended(want));
+	assert_int_equal(release_build_status(got), RELEASE_BUILD_COMPLETE);
+}
+
+/* Imports data into app of s, and reads the build back from s. */
+static release_build *import_and_read(release_store *s, const char *app, const char *data,
+				      size_t len)
+{
+	release_build *b = NULL, *got = NULL;
+
+	assert_store_ok(s, release_build_import(s, app, data, len, &b));
+	assert_non_null(b);
+	assert_store_ok(s, release_build_get(s, app, release_build_id(b), &got));
+	assert_string_equal(release_build_app(got), app);
+	release_build_free(b);
+	return got;
+}
+
+static void a_build_imported_into_another_app_keeps_what_it_was(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b, *got;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "other");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	got = import_and_read(f->s, "other", data, len);
+	assert_same_build(got, b);
+	{
+		size_t n;
+
+		release_build_log(got, &n);
+		assert_int_equal(n, LOG_LEN);
+		assert_memory_equal(release_build_log(got, NULL), LOG, LOG_LEN);
+	}
+	release_build_free(got);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void import_returns_the_build_as_written(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b, *out = NULL;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "other");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	assert_store_ok(f->s, release_build_import(f->s, "other", data, len, &out));
+	assert_same_build(out, b);
+	assert_string_equal(release_build_app(out), "other");
+	assert_non_null(release_build_release(out));
+	release_build_free(out);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void a_build_imported_into_another_store_keeps_what_it_was(void **state)
+{
+	struct fixture *f = *state;
+	struct test_clock clock = {INT64_C(1700000000) * 1000000000, 1000000000};
+	release_store_opts o;
+	release_store *dst = NULL;
+	release_build *b, *got;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	release_store_opts_init(&o);
+	o.clock = test_clock_read; /* another clock: the times are the build's */
+	o.clock_payload = &clock;
+	assert_ok(test_store_open(&dst, test_store_uri(), &o));
+	make_app(dst, "myapp");
+	got = import_and_read(dst, "myapp", data, len);
+	assert_same_build(got, b);
+	release_build_free(got);
+	release_store_close(dst);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+/* Directories of the file stores made below, removed at exit. */
+static char dirs[8][64];
+static int n_dirs;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void remove_dirs(void)
+{
+	for (int i = 0; i < n_dirs; i++)
+		nftw(dirs[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A file store of its own, whatever the backend under test. */
+static release_store *file_store(void)
+{
+	char uri[128];
+	release_store *s = NULL;
+
+	assert_true(n_dirs < 8);
+	snprintf(dirs[n_dirs], sizeof dirs[0], "%s/librelease-transfer-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dirs[n_dirs]));
+	if (n_dirs++ == 0)
+		atexit(remove_dirs);
+	snprintf(uri, sizeof uri, "file:%s/store", dirs[n_dirs - 1]);
+	assert_ok(release_store_open(&s, uri, NULL));
+	return s;
+}
+
+static void an_export_imports_into_stores_of_other_backends(void **state)
+{
+	struct fixture *f = *state;
+	release_store *dst[2] = {NULL, file_store()};
+	release_build *b;
+	size_t len;
+	char *data;
+
+	assert_ok(release_store_open(&dst[0], "memory:", NULL));
+	make_app(f->s, "myapp");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	for (int i = 0; i < 2; i++) {
+		release_build *got;
+
+		make_app(dst[i], "elsewhere");
+		got = import_and_read(dst[i], "elsewhere", data, len);
+		assert_same_build(got, b);
+		assert_int_equal(count_releases(dst[i], "elsewhere"), 1);
+		release_build_free(got);
+		release_store_close(dst[i]);
+	}
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void an_export_from_a_store_of_another_backend_imports_here(void **state)
+{
+	struct fixture *f = *state;
+	release_store *src[2] = {NULL, file_store()};
+
+	assert_ok(release_store_open(&src[0], "memory:", NULL));
+	make_app(f->s, "myapp");
+	for (int i = 0; i < 2; i++) {
+		release_build *b, *got;
+		size_t len;
+		char *data;
+
+		make_app(src[i], "elsewhere");
+		b = ran_build(src[i], "elsewhere");
+		data = export_of(b, &len);
+		got = import_and_read(f->s, "myapp", data, len);
+		assert_same_build(got, b);
+		release_build_free(got);
+		release_export_free(data);
+		release_build_free(b);
+		release_store_close(src[i]);
+	}
+	assert_int_equal(count_builds(f->s, "myapp"), 2);
+}
+
+static void an_export_needs_no_open_store(void **state)
+{
+	struct fixture *f = *state;
+	release_store *src = NULL;
+	release_build *b, *got;
+	size_t len;
+	char *data;
+
+	assert_ok(test_store_open(&src, test_store_uri(), NULL));
+	make_app(src, "myapp");
+	b = ran_build(src, "myapp");
+	release_store_close(src);
+	data = export_of(b, &len);
+	make_app(f->s, "myapp");
+	got = import_and_read(f->s, "myapp", data, len);
+	assert_same_build(got, b);
+	release_build_free(got);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void the_import_creates_a_release_of_the_build_not_promoted(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b, *got;
+	release *active, *r = NULL;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "other");
+	active = make_build_release(f->s, "other", "running now");
+	promote(f->s, "other", release_id(active));
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	got = import_and_read(f->s, "other", data, len);
+	assert_non_null(release_build_release(got));
+	assert_store_ok(f->s, release_get(f->s, "other", release_build_release(got), &r));
+	assert_string_equal(release_build_of(r), release_build_id(got));
+	assert_string_equal(release_manifest(r), release_build_manifest(b));
+	assert_string_equal(release_description(r), release_build_description(b));
+	assert_int_equal(release_version(r), 2);
+	assert_int_equal(release_is_active(r), 0);
+	assert_int_equal(release_promoted(r), 0);
+	assert_string_equal(active_of(f->s, "other"), release_id(active));
+	release_free(r);
+	release_free(active);
+	release_build_free(got);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+/* As release_create() makes it: with the env of the app's newest release. */
+static void the_imported_release_takes_the_env_of_the_newest_release(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b, *got;
+	release *r = NULL;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "other");
+	release_free(set_env(f->s, "other", "DATABASE_URL=postgres://db"));
+	release_free(set_env(f->s, "myapp", "MINE=1"));
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	got = import_and_read(f->s, "other", data, len);
+	assert_store_ok(f->s, release_get(f->s, "other", release_build_release(got), &r));
+	assert_int_equal(release_env_count(r), 1);
+	assert_string_equal(release_env_get(r, "DATABASE_URL"), "postgres://db");
+	release_free(r);
+	release_build_free(got);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void each_import_is_a_new_build_with_a_new_id(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b, *one, *two;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	one = import_and_read(f->s, "myapp", data, len);
+	two = import_and_read(f->s, "myapp", data, len);
+	assert_string_not_equal(release_build_id(one), release_build_id(b));
+	assert_string_not_equal(release_build_id(two), release_build_id(one));
+	assert_string_not_equal(release_build_release(two), release_build_release(one));
+	assert_int_equal(count_builds(f->s, "myapp"), 3);
+	assert_int_equal(count_releases(f->s, "myapp"), 2);
+	release_build_free(one);
+	release_build_free(two);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void an_empty_log_stays_empty(void **state)
+{
+	struct fixture *f = *state;
+	release_build_opts o;
+	release_build *b = NULL, *got;
+	size_t len, log_len = 99;
+	char *data;
+
+	make_app(f->s, "myapp");
+	release_build_opts_init(&o);
+	o.status = RELEASE_BUILD_COMPLETE;
+	assert_store_ok(f->s, release_build_create(f->s, "myapp", &o, &b));
+	data = export_of(b, &len);
+	got = import_and_read(f->s, "myapp", data, len);
+	assert_string_equal(release_build_log(got, &log_len), "");
+	assert_int_equal(log_len, 0);
+	assert_string_equal(release_build_description(got), "");
+	assert_string_equal(release_build_manifest(got), "");
+	release_build_free(got);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void exporting_a_build_that_is_not_complete_is_einval(void **state)
+{
+	struct fixture *f = *state;
+	static const int statuses[] = {RELEASE_BUILD_CREATED, RELEASE_BUILD_RUNNING,
+				       RELEASE_BUILD_FAILED};
+
+	make_app(f->s, "myapp");
+	for (size_t i = 0; i < 3; i++) {
+		release_build_opts o;
+		release_build *b = NULL;
+		char *data = (char *)1;
+		size_t len = 99;
+
+		release_build_opts_init(&o);
+		o.status = statuses[i];
+		assert_store_ok(f->s, release_build_create(f->s, "myapp", &o, &b));
+		assert_int_equal(release_build_export(b, &len, &data), RELEASE_EINVAL);
+		assert_null(data);
+		assert_int_equal(len, 0);
+		release_build_free(b);
+	}
+}
+
+static void export_with_null_arguments_is_einval(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b;
+	char *data = (char *)1;
+	size_t len = 99;
+
+	make_app(f->s, "myapp");
+	b = ran_build(f->s, "myapp");
+	assert_int_equal(release_build_export(NULL, &len, &data), RELEASE_EINVAL);
+	assert_null(data);
+	assert_int_equal(release_build_export(b, NULL, &data), RELEASE_EINVAL);
+	assert_int_equal(release_build_export(b, &len, NULL), RELEASE_EINVAL);
+	release_export_free(NULL);
+	release_build_free(b);
+}
+
+/* Imports into "target" (an app with nothing yet) must fail with code and
+ * leave it empty; returns nothing, fails the test otherwise. */
+static void refused(release_store *s, const char *data, size_t len, int code, const char *what)
+{
+	release_build *out = (release_build *)1;
+	int rc = release_build_import(s, "target", data, len, &out);
+
+	if (rc != code)
+		fail_msg("%s: import -> %d (%s), want %d (%s): %s", what, rc, release_strerror(rc),
+			 code, release_strerror(code), release_store_errmsg(s));
+	if (out)
+		fail_msg("%s: *out is not NULL", what);
+}
+
+static void assert_nothing_written(release_store *s)
+{
+	assert_int_equal(count_builds(s, "target"), 0);
+	assert_int_equal(count_releases(s, "target"), 0);
+}
+
+static void every_truncation_is_ecorrupt_and_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b;
+	size_t len;
+	char *data, what[64];
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	for (size_t n = 0; n < len; n++) {
+		/* a copy of exactly n bytes, so reading past them is caught */
+		char *cut = malloc(n ? n : 1);
+
+		assert_non_null(cut);
+		memcpy(cut, data, n);
+		snprintf(what, sizeof what, "first %zu of %zu bytes", n, len);
+		refused(f->s, cut, n, RELEASE_ECORRUPT, what);
+		free(cut);
+	}
+	assert_nothing_written(f->s);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void every_single_byte_change_is_refused_and_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b;
+	size_t len;
+	char *data, *copy, what[64];
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	assert_non_null(copy = malloc(len));
+	for (size_t i = 0; i < len; i++)
+		for (int v = 0; v < 256; v++) {
+			unsigned char was = (unsigned char)data[i];
+
+			if (v == was)
+				continue;
+			memcpy(copy, data, len);
+			copy[i] = (char)v;
+			snprintf(what, sizeof what, "byte %zu of %zu: 0x%02x -> 0x%02x", i, len, was,
+				 v);
+			/* byte 4 is the format: raised, the export is of a newer
+			 * library; every other change is damage */
+			refused(f->s, copy, len,
+				i == 4 && v > was ? RELEASE_EUNSUPPORTED : RELEASE_ECORRUPT, what);
+		}
+	assert_nothing_written(f->s);
+	free(copy);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void a_newer_format_is_eunsupported(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	assert_int_equal(data[4], 1);
+	data[4] = 2;
+	refused(f->s, data, len, RELEASE_EUNSUPPORTED, "format 2");
+	/* a newer format may be laid out otherwise: any length is newer */
+	refused(f->s, data, 5, RELEASE_EUNSUPPORTED, "format 2, first 5 bytes");
+	refused(f->s, data, 40, RELEASE_EUNSUPPORTED, "format 2, first 40 bytes");
+	assert_nothing_written(f->s);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void trailing_bytes_are_ecorrupt(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b;
+	size_t len;
+	char *data, *longer;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	assert_non_null(longer = calloc(1, len + 100));
+	memcpy(longer, data, len);
+	refused(f->s, longer, len + 1, RELEASE_ECORRUPT, "one zero byte after the end");
+	refused(f->s, longer, len + 100, RELEASE_ECORRUPT, "100 zero bytes after the end");
+	memcpy(longer + len, data, len < 100 ? len : 100);
+	refused(f->s, longer, len + (len < 100 ? len : 100), RELEASE_ECORRUPT,
+		"the export again after the end");
+	assert_nothing_written(f->s);
+	free(longer);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void null_data_is_einval(void **state)
+{
+	struct fixture *f = *state;
+
+	make_app(f->s, "target");
+	refused(f->s, NULL, 0, RELEASE_EINVAL, "NULL, 0 bytes");
+	refused(f->s, NULL, 100, RELEASE_EINVAL, "NULL, 100 bytes");
+	assert_nothing_written(f->s);
+}
+
+static void bytes_that_are_no_export_are_ecorrupt(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "services:\n  web:\n    port: 3000\n";
+	char zeros[64] = {0};
+
+	make_app(f->s, "target");
+	refused(f->s, text, sizeof text - 1, RELEASE_ECORRUPT, "a manifest");
+	refused(f->s, zeros, sizeof zeros, RELEASE_ECORRUPT, "zeros");
+	assert_nothing_written(f->s);
+}
+
+static void an_import_into_an_unknown_app_is_enotfound(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b, *out = (release_build *)1;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	assert_int_equal(release_build_import(f->s, "nosuchapp", data, len, &out),
+			 RELEASE_ENOTFOUND);
+	assert_null(out);
+	assert_int_equal(release_build_import(f->s, "Bad Name", data, len, NULL), RELEASE_EINVAL);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void out_may_be_null(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	assert_store_ok(f->s, release_build_import(f->s, "target", data, len, NULL));
+	assert_int_equal(count_builds(f->s, "target"), 1);
+	assert_int_equal(count_releases(f->s, "target"), 1);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+		T(a_build_imported_into_another_app_keeps_what_it_was),
+		T(import_returns_the_build_as_written),
+		T(a_build_imported_into_another_store_keeps_what_it_was),
+		T(an_export_imports_into_stores_of_other_backends),
+		T(an_export_from_a_store_of_another_backend_imports_here),
+		T(an_export_needs_no_open_store),
+		T(the_import_creates_a_release_of_the_build_not_promoted),
+		T(the_imported_release_takes_the_env_of_the_newest_release),
+		T(each_import_is_a_new_build_with_a_new_id),
+		T(an_empty_log_stays_empty),
+		T(exporting_a_build_that_is_not_complete_is_einval),
+		T(export_with_null_arguments_is_einval),
+		T(every_truncation_is_ecorrupt_and_writes_nothing),
+		T(every_single_byte_change_is_refused_and_writes_nothing),
+		T(a_newer_format_is_eunsupported),
+		T(trailing_bytes_are_ecorrupt),
+		T(null_data_is_einval),
+		T(bytes_that_are_no_export_are_ecorrupt),
+		T(an_import_into_an_unknown_app_is_enotfound),
+		T(out_may_be_null),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
