@@ -140,6 +140,41 @@ class Refusals(Case):
     def test_release_id_none_is_a_type_error(self):
         self.assertRefused(TypeError, self.store.promote, APP, None)
 
+    # -- the calls of 1.3
+
+    def test_change_env_value_none_is_refused(self):
+        err = self.assertRefused(TypeError, self.store.change_env, APP, set={"K": None})
+        self.assertIn("env_unset", str(err))
+
+    def test_change_env_key_with_an_equals_sign_is_refused(self):
+        self.assertRefused(Invalid, self.store.change_env, APP, set={"A=B": "c"})
+
+    def test_change_env_unset_given_as_bytes_is_refused(self):
+        self.assertRefused(TypeError, self.store.change_env, APP, unset=b"I")
+
+    def test_change_env_replace_that_is_not_a_bool_is_refused(self):
+        self.assertRefused(TypeError, self.store.change_env, APP, set={"K": "v"}, replace=1)
+
+    def test_change_env_base_given_as_bytes_is_refused(self):
+        self.assertRefused(TypeError, self.store.change_env, APP, set={"K": "v"},
+                           base=self.first.id.encode())
+
+    def test_create_from_id_with_a_nul_is_refused(self):
+        self.assertRefused(Invalid, self.store.create_from, APP, build_from="R\0")
+
+    def test_create_from_id_that_is_not_a_str_is_refused(self):
+        self.assertRefused(TypeError, self.store.create_from, APP, env_from=42)
+
+    def test_settings_revision_given_as_a_bool_is_refused(self):
+        self.assertRefused(TypeError, self.store.update_settings, APP, mask_add="A",
+                           revision=True)
+
+    def test_import_of_none_is_refused(self):
+        self.assertRefused(TypeError, self.store.import_build, APP, None)
+
+    def test_build_log_given_as_a_list_is_refused(self):
+        self.assertRefused(TypeError, self.store.create_build, APP, "x", log=[1, 2])
+
     # -- callbacks
 
     def test_deploy_that_is_not_callable_is_refused(self):
