@@ -1,17 +1,19 @@
-/* builds, builds create, builds info. */
+/* builds, builds create, builds info, builds set-status. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_builds.h"
 #include "common/format.h"
 #include "git.h"
 #include "json.h"
 #include "output.h"
-#include "relctl.h"
 
 #define DEFAULT_LIMIT 10
 #define MANIFEST_READ_MAX ((size_t)64 << 20) /* the library takes less; it says how much */
 
+/* A build as JSON; with_manifest for `builds info` (the log is `builds
+ * logs`'s). */
 static void build_json(struct json *j, const release_build *b, int with_manifest)
 {
 	json_begin_object(j);
@@ -96,53 +98,7 @@ out:
 	return rc ? relctl_fail(c, rc) : damaged;
 }
 
-/* Reads a whole file ("-": standard input). NULL with errno set on failure. */
-static char *read_file(const char *path)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	size_t len = 0, cap = 4096;
-	char *text = NULL, *grown;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t n;
-
-		if (!(grown = realloc(text, cap + 1)))
-			goto fail;
-		text = grown;
-		n = fread(text + len, 1, cap - len, f);
-		len += n;
-		if (len < cap)
-			break;
-		if (cap >= MANIFEST_READ_MAX) {
-			errno = EFBIG;
-			goto fail;
-		}
-		cap *= 2;
-	}
-	if (ferror(f))
-		goto fail;
-	text[len] = '\0';
-	if (memchr(text, '\0', len)) {
-		errno = EINVAL; /* the manifest is text */
-		goto fail;
-	}
-	if (f != stdin)
-		fclose(f);
-	return text;
-fail:
-	if (f != stdin) {
-		int e = errno;
-
-		fclose(f);
-		errno = e;
-	}
-	free(text);
-	return NULL;
-}
-
-static int parse_status(const char *word)
+int builds_parse_status(const char *word)
 {
 	for (int st = RELEASE_BUILD_CREATED; st <= RELEASE_BUILD_FAILED; st++)
 		if (strcmp(word, release_build_status_name(st)) == 0)
@@ -150,27 +106,85 @@ static int parse_status(const char *word)
 	return -1;
 }
 
+/* Reads the manifest (text) of --manifest. NULL after reporting; *status
+ * is then the exit status. */
+static char *read_manifest(const char *path, int *status)
+{
+	size_t len;
+	char *text = builds_read_all(path, MANIFEST_READ_MAX, &len);
+
+	if (text && memchr(text, '\0', len)) {
+		free(text);
+		text = NULL;
+		errno = EINVAL; /* the manifest is text */
+	}
+	if (!text)
+		*status = relctl_error(errno == ENOENT ? RELCTL_EXIT_NOTFOUND : RELCTL_EXIT_USAGE,
+				       "reading manifest '%s': %s", relctl_shown(path),
+				       errno == EINVAL ? "it holds a NUL byte" : strerror(errno));
+	return text;
+}
+
+/* Reads the log of --log: any bytes, up to what a build keeps. NULL after
+ * reporting; *status is then the exit status. */
+static char *read_log(const char *path, size_t *len, int *status)
+{
+	char *log = builds_read_all(path, RELEASE_BUILD_LOG_MAX, len);
+
+	if (!log && errno == EFBIG)
+		*status = relctl_error(RELCTL_EXIT_USAGE,
+				       "reading the log from %s: it is longer than a build keeps "
+				       "(%u bytes)",
+				       builds_input_name(path), RELEASE_BUILD_LOG_MAX);
+	else if (!log)
+		*status = relctl_error(errno == ENOENT ? RELCTL_EXIT_NOTFOUND : RELCTL_EXIT_USAGE,
+				       "reading the log from %s: %s", builds_input_name(path),
+				       strerror(errno));
+	return log;
+}
+
+/* Creates the release of complete build bid and prints its id; returns
+ * the exit status. */
+static int create_release(struct relctl *c, release_store *s, const char *bid)
+{
+	release *r = NULL;
+	int rc;
+
+	if ((rc = release_create(s, c->app, bid, &r)) != 0)
+		return relctl_fail(c, rc);
+	if (c->args.value[OPT_ID])
+		fprintf(c->out, "%s\n", release_id(r));
+	else
+		fprintf(c->out, "Release: %s\n", release_id(r));
+	release_free(r);
+	return RELCTL_EXIT_OK;
+}
+
 int cmd_builds_create(struct relctl *c)
 {
-	const char *manifest_path = c->args.value[OPT_MANIFEST];
-	char *manifest = NULL, *description = NULL;
+	const char *manifest_path = c->args.value[OPT_MANIFEST], *log_path = c->args.value[OPT_LOG];
+	char *manifest = NULL, *description = NULL, *log = NULL;
 	release_build_opts opts;
 	release_store *s;
 	release_build *b = NULL;
-	release *r = NULL;
 	int rc, status = RELCTL_EXIT_OK;
 
 	release_build_opts_init(&opts);
-	opts.status = c->args.value[OPT_STATUS] ? parse_status(c->args.value[OPT_STATUS])
+	opts.status = c->args.value[OPT_STATUS] ? builds_parse_status(c->args.value[OPT_STATUS])
 						: RELEASE_BUILD_COMPLETE;
 	if (opts.status < 0)
 		return relctl_error(RELCTL_EXIT_USAGE,
 				    "--status wants created, running, complete or failed, not '%s'",
 				    relctl_shown(c->args.value[OPT_STATUS]));
-	if (manifest_path && !(manifest = read_file(manifest_path)))
-		return relctl_error(errno == ENOENT ? RELCTL_EXIT_NOTFOUND : RELCTL_EXIT_USAGE,
-				    "reading manifest '%s': %s", relctl_shown(manifest_path),
-				    errno == EINVAL ? "it holds a NUL byte" : strerror(errno));
+	if (manifest_path && log_path && strcmp(manifest_path, "-") == 0 &&
+	    strcmp(log_path, "-") == 0)
+		return relctl_error(RELCTL_EXIT_USAGE,
+				    "--manifest and --log cannot both read standard input");
+	if (manifest_path && !(manifest = read_manifest(manifest_path, &status)))
+		return status;
+	if (log_path && !(log = read_log(log_path, &opts.log_len, &status)))
+		goto out;
+	opts.log = log;
 	if (c->args.value[OPT_DESCRIPTION]) {
 		opts.description = c->args.value[OPT_DESCRIPTION];
 	} else {
@@ -193,21 +207,13 @@ int cmd_builds_create(struct relctl *c)
 		fprintf(c->out, "%s\n", release_build_id(b));
 	else
 		fprintf(c->out, "Build:   %s\n", release_build_id(b));
-	if (opts.status == RELEASE_BUILD_COMPLETE) {
-		if ((rc = release_create(s, c->app, release_build_id(b), &r)) != 0) {
-			status = relctl_fail(c, rc);
-			goto out;
-		}
-		if (c->args.value[OPT_ID])
-			fprintf(c->out, "%s\n", release_id(r));
-		else
-			fprintf(c->out, "Release: %s\n", release_id(r));
-	}
+	if (opts.status == RELEASE_BUILD_COMPLETE)
+		status = create_release(c, s, release_build_id(b));
 out:
-	release_free(r);
 	release_build_free(b);
 	free(description);
 	free(manifest);
+	free(log);
 	return status;
 }
 
@@ -248,4 +254,52 @@ int cmd_builds_info(struct relctl *c)
 	info_free(in);
 	release_build_free(b);
 	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
+}
+
+/* Whether a build of this status is final: complete or failed. */
+static int is_final(int status)
+{
+	return status == RELEASE_BUILD_COMPLETE || status == RELEASE_BUILD_FAILED;
+}
+
+int cmd_builds_set_status(struct relctl *c)
+{
+	const char *bid = relctl_arg(c, 0), *word = relctl_arg(c, 1);
+	int to = builds_parse_status(word), rc, status;
+	release_store *s;
+	release_build *b = NULL;
+
+	if (to < 0)
+		return relctl_error(RELCTL_EXIT_USAGE,
+				    "the status is created, running, complete or failed, not '%s'",
+				    relctl_shown(word));
+	if (!(s = relctl_store(c, &status)))
+		return status;
+	if ((rc = release_build_get(s, c->app, bid, &b)) != 0)
+		return relctl_fail(c, rc);
+	/* A complete build whose release could not be made (the release is
+	 * made after the status is set) gets it now; nothing else changes a
+	 * complete or failed build. */
+	if (is_final(release_build_status(b)) &&
+	    !(to == RELEASE_BUILD_COMPLETE && release_build_status(b) == RELEASE_BUILD_COMPLETE &&
+	      !release_build_release(b))) {
+		status = relctl_error(RELCTL_EXIT_REFUSED,
+				      "build %s is %s already: a complete or failed build is final",
+				      bid, release_build_status_name(release_build_status(b)));
+		release_build_free(b);
+		return status;
+	}
+	fprintf(c->progress, "Setting %s to %s... ", bid, word);
+	fflush(c->progress);
+	if (release_build_status(b) != to &&
+	    (rc = release_build_set_status(s, c->app, bid, to, NULL)) != 0) {
+		release_build_free(b);
+		return relctl_fail(c, rc);
+	}
+	release_build_free(b);
+	fputs("OK\n", c->progress);
+	if (to != RELEASE_BUILD_COMPLETE)
+		return RELCTL_EXIT_OK;
+	fflush(c->progress);
+	return create_release(c, s, bid);
 }

@@ -2,7 +2,7 @@
  * help (releases and env: commands.c). */
 #include <stdint.h>
 
-#include "relctl.h"
+#include "cmd_builds.h"
 
 const struct command relctl_app_commands[] = {
 	{"apps", cmd_apps, OPT_BIT(OPT_JSON), 0, 0, 0,
@@ -24,9 +24,11 @@ const struct command relctl_app_commands[] = {
 	 "list builds",
 	 "Newest first, at most N (default 10; 0: all).", 0},
 	{"builds create", cmd_builds_create,
-	 OPT_BIT(OPT_DESCRIPTION) | OPT_BIT(OPT_MANIFEST) | OPT_BIT(OPT_STATUS) | OPT_BIT(OPT_ID), 1,
-	 0, 0,
-	 "builds create -a APP [--description D] [--manifest FILE] [--status S] [--id]",
+	 OPT_BIT(OPT_DESCRIPTION) | OPT_BIT(OPT_MANIFEST) | OPT_BIT(OPT_STATUS) | OPT_BIT(OPT_LOG) |
+		 OPT_BIT(OPT_ID),
+	 1, 0, 0,
+	 "builds create -a APP [--description D] [--manifest FILE] [--status S] [--log FILE]"
+	 " [--id]",
 	 "record a build; a complete build also gets its release",
 	 "S is created, running, complete (the default) or failed. A complete build\n"
 	 "also creates its release (not promoted); both ids are printed.\n"
@@ -38,10 +40,34 @@ const struct command relctl_app_commands[] = {
 	 "stderr says why.\n"
 	 "\n"
 	 "--manifest FILE reads the manifest from FILE ('-': standard input);\n"
-	 "without it the manifest is empty.", 0},
+	 "without it the manifest is empty. --log FILE records the build with its\n"
+	 "log so far, read from FILE ('-': standard input).", 0},
 	{"builds info", cmd_builds_info, OPT_BIT(OPT_JSON), 1, 1, 1,
 	 "builds info BID -a APP [--json]",
 	 "show a build",
-	 NULL, 0},
+	 "The log is not shown: `relctl builds logs BID` prints it.", 0},
+	{"builds logs", cmd_builds_logs, OPT_BIT(OPT_FOLLOW) | OPT_BIT(OPT_JSON), 1, 1, 1,
+	 "builds logs BID -a APP [--follow] [--json]",
+	 "print a build's log",
+	 "Byte for byte to a file or a pipe; on a terminal, its lines and tabs are\n"
+	 "kept and other control characters shown escaped. --follow keeps printing\n"
+	 "what is appended (it looks every 200 ms) until the build is complete or\n"
+	 "failed.", 0},
+	{"builds logs append", cmd_builds_logs_append, OPT_BIT(OPT_LOG), 1, 1, 1,
+	 "builds logs append BID -a APP [--log FILE]",
+	 "append to the log of a created or running build",
+	 "Reads FILE, or standard input without --log (or with '-'), to its end,\n"
+	 "and appends what it reads in batches, at least once a second while more\n"
+	 "comes: pipe a builder's output in, and `builds logs --follow` shows it as\n"
+	 "it comes. A build keeps at most 4 MiB of log. The log of a complete or\n"
+	 "failed build is final.", 0},
+	{"builds set-status", cmd_builds_set_status, OPT_BIT(OPT_ID), 1, 2, 2,
+	 "builds set-status BID STATUS -a APP [--id]",
+	 "move a created or running build on; a complete one gets its release",
+	 "STATUS is created, running, complete or failed. A build that becomes\n"
+	 "complete gets its release (not promoted), as `builds create` makes it, and\n"
+	 "its id is printed; --id prints only that id. A complete or failed build is\n"
+	 "final (exit 4), except that `set-status BID complete` makes the release of\n"
+	 "a complete build that has none.", 0},
 	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0},
 };
