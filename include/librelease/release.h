@@ -167,7 +167,8 @@ RELEASE_API void release_store_close(release_store *store);
  * RABCDEFGHI not found". Valid until the next call on the store. With a NULL
  * store: the message of the last failed release_store_open() or
  * release_store_open_backend() in the calling thread. Never NULL ("" when
- * there is nothing to say).
+ * there is nothing to say), and of the last failed call that takes no
+ * store (release_build_export()).
  */
 RELEASE_API const char *release_store_errmsg(const release_store *store);
 
@@ -332,7 +333,8 @@ RELEASE_API int release_build_log_append(release_store *store, const char *app,
  * RELEASE_EINVAL) for release_build_import() into another app or another
  * store: its description, manifest, log, start and end, and where it came
  * from, in a self-checking format that names its version. *out (freed with
- * release_export_free()) holds *len bytes. Needs no store. Since 1.3.
+ * release_export_free()) holds *len bytes. Needs no store: a failure's
+ * message is in release_store_errmsg(NULL). Since 1.3.
  */
 RELEASE_API int release_build_export(const release_build *build, size_t *len, char **out);
 RELEASE_API void release_export_free(char *data);
