@@ -489,6 +489,32 @@ static void an_append_creates_no_release(void **state)
 	release_build_free(b);
 }
 
+/* Linking a release to a build rewrites the build's record: the log stays. */
+static void a_builds_log_survives_the_releases_made_from_it(void **state)
+{
+	struct fixture *f = *state;
+	static const char log[] = "built\0ok\n";
+	release_create_opts co;
+	release_build *b;
+	release *r1 = NULL, *r2 = NULL, *r3 = NULL;
+
+	make_app(f->s, "myapp");
+	b = new_build(f->s, RELEASE_BUILD_COMPLETE, log, sizeof log - 1);
+	assert_store_ok(f->s, release_create(f->s, "myapp", release_build_id(b), &r1));
+	assert_log(f->s, release_build_id(b), log, sizeof log - 1);
+	promote(f->s, "myapp", release_id(r1));
+	release_create_opts_init(&co);
+	assert_store_ok(f->s, release_create_from(f->s, "myapp", &co, &r2));
+	assert_log(f->s, release_build_id(b), log, sizeof log - 1);
+	promote(f->s, "myapp", release_id(r2));
+	assert_store_ok(f->s, release_rollback(f->s, "myapp", release_id(r1), NULL, &r3));
+	assert_log(f->s, release_build_id(b), log, sizeof log - 1);
+	release_free(r1);
+	release_free(r2);
+	release_free(r3);
+	release_build_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +543,7 @@ int main(void)
 		T(another_apps_build_is_enotfound_and_unchanged),
 		T(null_data_with_a_length_or_a_malformed_id_is_einval),
 		T(an_append_creates_no_release),
+		T(a_builds_log_survives_the_releases_made_from_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

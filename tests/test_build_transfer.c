@@ -593,6 +593,36 @@ static void out_may_be_null(void **state)
 	release_build_free(b);
 }
 
+static void a_build_with_the_longest_log_round_trips(void **state)
+{
+	struct fixture *f = *state;
+	size_t max = RELEASE_BUILD_LOG_MAX, len, got_len;
+	char *log = malloc(max), *data;
+	release_build_opts o;
+	release_build *b = NULL, *got;
+
+	assert_non_null(log);
+	for (size_t i = 0; i < max; i++)
+		log[i] = (char)(i * 31 + (i >> 12));
+	make_app(f->s, "myapp");
+	make_app(f->s, "other");
+	release_build_opts_init(&o);
+	o.status = RELEASE_BUILD_COMPLETE;
+	o.log = log;
+	o.log_len = max;
+	assert_store_ok(f->s, release_build_create(f->s, "myapp", &o, &b));
+	data = export_of(b, &len);
+	assert_true(len > max);
+	got = import_and_read(f->s, "other", data, len);
+	release_build_log(got, &got_len);
+	assert_int_equal(got_len, max);
+	assert_memory_equal(release_build_log(got, NULL), log, max);
+	release_build_free(got);
+	release_export_free(data);
+	release_build_free(b);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +637,7 @@ int main(void)
 		T(the_imported_release_takes_the_env_of_the_newest_release),
 		T(each_import_is_a_new_build_with_a_new_id),
 		T(an_empty_log_stays_empty),
+		T(a_build_with_the_longest_log_round_trips),
 		T(exporting_a_build_that_is_not_complete_is_einval),
 		T(export_with_null_arguments_is_einval),
 		T(every_truncation_is_ecorrupt_and_writes_nothing),

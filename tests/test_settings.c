@@ -701,6 +701,68 @@ static void accessors_accept_null(void **state)
 	release_settings_free(NULL);
 }
 
+static void settings_survive_releases_promotions_rollbacks_and_prunes(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = {"SECRET"};
+	release *r1, *r2;
+	release_settings *st;
+
+	make_app(f->s, "myapp");
+	mask(f->s, "myapp", add, 1, NULL, 0);
+	set_hook(f->s, "myapp", "run");
+	r1 = make_build_release(f->s, "myapp", "one");
+	promote(f->s, "myapp", release_id(r1));
+	r2 = set_env(f->s, "myapp", "SECRET=x");
+	promote(f->s, "myapp", release_id(r2));
+	assert_store_ok(f->s, release_rollback(f->s, "myapp", NULL, NULL, NULL));
+	release_free(set_env(f->s, "myapp", "OTHER=1"));
+	assert_store_ok(f->s, release_prune(f->s, "myapp", 0, NULL));
+	st = get_settings(f->s, "myapp");
+	assert_string_equal(mask_list(st), "SECRET");
+	assert_string_equal(release_settings_hook(st), "run");
+	assert_int_equal(release_settings_revision(st), 2);
+	release_settings_free(st);
+	release_free(r1);
+	release_free(r2);
+}
+
+static int found_record(void *payload, uint64_t seq, const char *key, const void *data,
+			size_t len)
+{
+	(void)seq;
+	(void)key;
+	(void)data;
+	(void)len;
+	++*(int *)payload;
+	return 0;
+}
+
+/* Deleting an app deletes its settings with it, not only from view. */
+static void deleting_the_app_removes_its_settings_record(void **state)
+{
+	struct race_backend *b = race_backend_new();
+	release_store *s = race_backend_open(b);
+	const char *add[] = {"SECRET"};
+	int found = 0;
+
+	(void)state;
+	make_app(s, "myapp");
+	mask(s, "myapp", add, 1, NULL, 0);
+	assert_int_equal(b->inner->get(b->inner_ctx, "myapp", RELEASE_KIND_META, "settings",
+				       found_record, &found),
+			 0);
+	assert_int_equal(found, 1);
+	assert_store_ok(s, release_app_delete(s, "myapp"));
+	found = 0;
+	assert_int_equal(b->inner->get(b->inner_ctx, "myapp", RELEASE_KIND_META, "settings",
+				       found_record, &found),
+			 RELEASE_ENOTFOUND);
+	assert_int_equal(found, 0);
+	release_store_close(s);
+	race_backend_unref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -733,6 +795,8 @@ int main(void)
 		T(settings_of_an_app_created_again_start_over_at_revision_1),
 		T(settings_belong_to_their_app),
 		T(a_settings_change_creates_and_promotes_nothing),
+		T(settings_survive_releases_promotions_rollbacks_and_prunes),
+		cmocka_unit_test(deleting_the_app_removes_its_settings_record),
 		T(an_unknown_app_is_enotfound),
 		T(a_deleted_app_is_enotfound),
 		T(uninitialised_or_missing_opts_are_einval),
