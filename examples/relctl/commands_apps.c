@@ -69,5 +69,20 @@ const struct command relctl_app_commands[] = {
 	 "its id is printed; --id prints only that id. A complete or failed build is\n"
 	 "final (exit 4), except that `set-status BID complete` makes the release of\n"
 	 "a complete build that has none.", 0},
+	{"builds export", cmd_builds_export, OPT_BIT(OPT_FILE), 1, 1, 1,
+	 "builds export BID -a APP [--file FILE]",
+	 "export a complete build to a file",
+	 "Writes the build (description, manifest, log, start and end) for `builds\n"
+	 "import`, to FILE, or to standard output without --file (or with '-'),\n"
+	 "which must not be a terminal; the transcript then goes to standard error.\n"
+	 "A file is written whole or not at all.", 0},
+	{"builds import", cmd_builds_import, OPT_BIT(OPT_FILE) | OPT_BIT(OPT_ID), 1, 0, 0,
+	 "builds import -a APP [--file FILE] [--id]",
+	 "import an exported build into an app, with its release",
+	 "Reads what `builds export` wrote, from FILE, or from standard input\n"
+	 "without --file (or with '-'), into a new build of APP, which may be another\n"
+	 "app or in another store, and creates its release (not promoted). A file\n"
+	 "that is truncated, altered or of a newer format is refused (exit 2) and\n"
+	 "nothing is written. --id prints the new build's and release's ids.", 0},
 	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0},
 };
