@@ -2,6 +2,7 @@
  * help (releases and env: commands.c). */
 #include <stdint.h>
 
+#include "cmd_apps.h"
 #include "cmd_builds.h"
 
 const struct command relctl_app_commands[] = {
@@ -18,6 +19,31 @@ const struct command relctl_app_commands[] = {
 	{"apps delete", cmd_apps_delete, 0, 0, 0, 1,
 	 "apps delete APP",
 	 "delete an app with all its builds and releases",
+	 NULL, 0},
+	{"apps info", cmd_apps_info, OPT_BIT(OPT_JSON), 0, 0, 1,
+	 "apps info [APP] [--json]",
+	 "show an app",
+	 "Without APP, the app of -a or RELEASE_APP. Release is the active release,\n"
+	 "Previous the one active before it; Lease, while a promotion holds the app,\n"
+	 "who holds it. Hook is the app's deploy hook, Masked the env keys whose\n"
+	 "values are masked.", 0},
+	{"apps hook", cmd_apps_hook, OPT_BIT(OPT_JSON), 0, 0, 1,
+	 "apps hook [APP] [--json]",
+	 "show an app's deploy hook",
+	 "Prints the deploy hook kept with the app: byte for byte to a file or a\n"
+	 "pipe, with control characters escaped on a terminal. An app without one\n"
+	 "prints nothing (a note on stderr says so). Without APP, the app of -a or\n"
+	 "RELEASE_APP.", 0},
+	{"apps hook set", cmd_apps_hook_set, OPT_BIT(OPT_FILE), 1, 0, 1,
+	 "apps hook set CMD|--file FILE -a APP",
+	 "keep a deploy hook with the app",
+	 "Promotions of the app run CMD (/bin/sh -c CMD) as their deploy hook\n"
+	 "(README.md: \"The deploy hook\"). CMD is one word: quote it. --file reads\n"
+	 "the hook from FILE ('-': standard input), for a script too long for the\n"
+	 "command line (at most 65536 bytes). Changing the hook makes no release.", 0},
+	{"apps hook unset", cmd_apps_hook_unset, 0, 1, 0, 0,
+	 "apps hook unset -a APP",
+	 "remove the app's deploy hook",
 	 NULL, 0},
 	{"builds", cmd_builds, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_LIMIT), 1, 0, 0,
 	 "builds -a APP [--limit N] [--json]",
