@@ -623,6 +623,48 @@ static void a_build_with_the_longest_log_round_trips(void **state)
 	free(log);
 }
 
+struct racer {
+	release_store *other;
+};
+
+static void race_in_a_build(void *arg)
+{
+	struct racer *r = arg;
+	release_build_opts o;
+
+	release_build_opts_init(&o);
+	o.description = "theirs";
+	o.status = RELEASE_BUILD_COMPLETE;
+	assert_store_ok(r->other, release_build_create(r->other, "target", &o, NULL));
+}
+
+/* Another writer creates a build of the app while the import writes. */
+static void a_build_created_meanwhile_is_kept_with_the_import(void **state)
+{
+	struct fixture *f = *state;
+	struct racer racer = {fixture_second_handle(f)};
+	release_build *b, *out = NULL, *got = NULL;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	shared_backend_before_put(f->backend, race_in_a_build, &racer);
+	assert_store_ok(f->s, release_build_import(f->s, "target", data, len, &out));
+	assert_int_equal(count_builds(f->s, "target"), 2);
+	assert_int_equal(count_releases(f->s, "target"), 1);
+	assert_store_ok(f->s, release_build_get(f->s, "target", release_build_id(out), &got));
+	assert_same_build(got, b);
+	assert_string_equal(release_build_release(got), release_build_release(out));
+	release_build_free(got);
+	release_build_free(out);
+	release_export_free(data);
+	release_build_free(b);
+	release_store_close(racer.other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -636,6 +678,7 @@ int main(void)
 		T(the_import_creates_a_release_of_the_build_not_promoted),
 		T(the_imported_release_takes_the_env_of_the_newest_release),
 		T(each_import_is_a_new_build_with_a_new_id),
+		T(a_build_created_meanwhile_is_kept_with_the_import),
 		T(an_empty_log_stays_empty),
 		T(a_build_with_the_longest_log_round_trips),
 		T(exporting_a_build_that_is_not_complete_is_einval),

@@ -448,6 +448,42 @@ static void init_sets_the_size_and_no_sources(void **state)
 	assert_null(o.env_from);
 }
 
+struct racer {
+	release_store *other;
+};
+
+static void race_in_an_env_change(void *arg)
+{
+	struct racer *r = arg;
+
+	release_free(set_env(r->other, "myapp", "THEIRS=1"));
+}
+
+/* Another writer takes the version first: the release is written again
+ * above it, and the build's link names the release as finally written. */
+static void a_release_written_meanwhile_is_built_upon_and_the_link_follows(void **state)
+{
+	struct fixture *f = *state;
+	struct racer racer = {fixture_second_handle(f)};
+	struct hist h;
+	release *r;
+	release_build *b = NULL;
+
+	make_history(f->s, &h);
+	shared_backend_before_put(f->backend, race_in_an_env_change, &racer);
+	r = create_from(f->s, release_id(h.v[1]), release_id(h.v[4]));
+	assert_int_equal(release_version(r), 6);
+	assert_string_equal(release_env_get(r, "FOO"), "two");
+	assert_null(release_env_get(r, "THEIRS"));
+	assert_store_ok(f->s, release_build_get(f->s, "myapp", release_build_of(h.v[1]), &b));
+	assert_string_equal(release_build_release(b), release_id(r));
+	assert_int_equal(count_releases(f->s, "myapp"), 6);
+	release_build_free(b);
+	release_free(r);
+	release_store_close(racer.other);
+	hist_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +503,7 @@ int main(void)
 		T(a_source_without_a_build_makes_a_release_without_one),
 		T(the_build_names_the_new_release),
 		T(the_other_sources_build_is_left_alone),
+		T(a_release_written_meanwhile_is_built_upon_and_the_link_follows),
 		T(the_new_release_is_not_promoted),
 		T(out_may_be_null),
 		T(uninitialised_opts_are_einval_and_write_nothing),

@@ -286,6 +286,59 @@ static void uninitialised_promote_opts_are_einval_with_no_copy(void **state)
 	seed_free(&h);
 }
 
+struct forcer {
+	release_store *other;
+	const char *id;
+	int rc;
+};
+
+static int deploy_while_forced(void *payload, const release *r, release_events *ev)
+{
+	struct forcer *fc = payload;
+	release_promote_opts o;
+
+	(void)r;
+	(void)ev;
+	release_promote_opts_init(&o);
+	o.flags = RELEASE_PROMOTE_FORCE;
+	fc->rc = release_promote(fc->other, "myapp", fc->id, &o);
+	return 0;
+}
+
+/* A forced promotion lands while the copy deploys: the copy is still
+ * returned, as the newest release, and the forced one stays active. */
+static void a_forced_promotion_meanwhile_is_econflict_with_the_copy(void **state)
+{
+	struct fixture *f = *state;
+	struct seed h;
+	struct forcer fc;
+	release_promote_opts o;
+	release *r3, *r = NULL, *newest = NULL;
+
+	seed_history(f->s, &h);
+	r3 = set_env(f->s, "myapp", "BAR=1");
+	fc.other = fixture_second_handle(f);
+	fc.id = release_id(r3);
+	fc.rc = -1;
+	release_promote_opts_init(&o);
+	o.deploy = deploy_while_forced;
+	o.deploy_payload = &fc;
+	assert_int_equal(release_rollback_copy(f->s, "myapp", release_id(h.build_release), &o, &r),
+			 RELEASE_ECONFLICT);
+	assert_int_equal(fc.rc, 0);
+	assert_non_null(r);
+	assert_string_equal(release_source(r), release_id(h.build_release));
+	assert_int_equal(release_is_active(r), 0);
+	assert_store_ok(f->s, release_get_version(f->s, "myapp", 4, &newest));
+	assert_string_equal(release_id(newest), release_id(r));
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r3));
+	release_free(newest);
+	release_free(r);
+	release_free(r3);
+	release_store_close(fc.other);
+	seed_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +350,7 @@ int main(void)
 		T(a_failed_deploy_leaves_the_active_release),
 		T(a_failed_deploys_message_names_the_copy),
 		T(a_busy_app_is_ebusy_with_no_copy),
+		T(a_forced_promotion_meanwhile_is_econflict_with_the_copy),
 		T(out_null_is_einval_and_nothing_is_written),
 		T(an_unknown_target_is_enotfound_with_no_copy),
 		T(another_apps_target_is_enotfound_with_no_copy),
