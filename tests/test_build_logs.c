@@ -427,6 +427,65 @@ static void appends_made_at_once_are_both_kept_whole(void **state)
 	race_backend_unref(rb);
 }
 
+static void race_in_a_completion(void *arg)
+{
+	struct racer *r = arg;
+
+	assert_store_ok(r->other, release_build_set_status(r->other, "myapp", r->id,
+							   RELEASE_BUILD_COMPLETE, NULL));
+}
+
+/* The build completes between our read and our write: its log is final
+ * by then, and the append is refused whole. */
+static void an_append_racing_the_completion_is_refused_whole(void **state)
+{
+	struct race_backend *rb = race_backend_new();
+	release_store *s = race_backend_open(rb);
+	struct racer r = {race_backend_open(rb), ""};
+	release_build *b;
+
+	(void)state;
+	make_app(s, "myapp");
+	b = new_build(s, RELEASE_BUILD_RUNNING, "before\n", 7);
+	strcpy(r.id, release_build_id(b));
+	race_before_write(rb, race_in_a_completion, &r);
+	assert_int_equal(release_build_log_append(s, "myapp", r.id, "late\n", 5, NULL),
+			 RELEASE_EINVAL);
+	assert_int_equal(rb->fired, 1);
+	assert_log(s, r.id, "before\n", 7);
+	release_build_free(b);
+	release_store_close(r.other);
+	release_store_close(s);
+	race_backend_unref(rb);
+}
+
+/* An append lands between the completion's read and its write: the
+ * completed build keeps it. */
+static void a_completion_racing_an_append_keeps_the_appended_bytes(void **state)
+{
+	struct race_backend *rb = race_backend_new();
+	release_store *s = race_backend_open(rb);
+	struct racer r = {race_backend_open(rb), ""};
+	release_build *b, *done = NULL;
+
+	(void)state;
+	make_app(s, "myapp");
+	b = new_build(s, RELEASE_BUILD_RUNNING, "mine\n", 5);
+	strcpy(r.id, release_build_id(b));
+	race_before_write(rb, race_in_an_append, &r);
+	assert_store_ok(s, release_build_set_status(s, "myapp", r.id, RELEASE_BUILD_COMPLETE,
+						    &done));
+	assert_int_equal(rb->fired, 1);
+	assert_string_equal(release_build_log(done, NULL), "mine\ntheirs\n");
+	assert_int_equal(release_build_status(done), RELEASE_BUILD_COMPLETE);
+	assert_log(s, r.id, "mine\ntheirs\n", 12);
+	release_build_free(done);
+	release_build_free(b);
+	release_store_close(r.other);
+	release_store_close(s);
+	race_backend_unref(rb);
+}
+
 static void an_unknown_build_is_enotfound(void **state)
 {
 	struct fixture *f = *state;
@@ -539,6 +598,8 @@ int main(void)
 		T(listing_builds_shows_their_logs),
 		T(appends_from_two_handles_are_both_kept),
 		cmocka_unit_test(appends_made_at_once_are_both_kept_whole),
+		cmocka_unit_test(an_append_racing_the_completion_is_refused_whole),
+		cmocka_unit_test(a_completion_racing_an_append_keeps_the_appended_bytes),
 		T(an_unknown_build_is_enotfound),
 		T(another_apps_build_is_enotfound_and_unchanged),
 		T(null_data_with_a_length_or_a_malformed_id_is_einval),

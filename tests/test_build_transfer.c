@@ -389,6 +389,9 @@ static void exporting_a_build_that_is_not_complete_is_einval(void **state)
 		assert_int_equal(release_build_export(b, &len, &data), RELEASE_EINVAL);
 		assert_null(data);
 		assert_int_equal(len, 0);
+		/* no store: the message is the thread's */
+		assert_non_null(strstr(release_store_errmsg(NULL),
+				       release_build_status_name(statuses[i])));
 		release_build_free(b);
 	}
 }

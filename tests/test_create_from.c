@@ -484,6 +484,37 @@ static void a_release_written_meanwhile_is_built_upon_and_the_link_follows(void 
 	hist_free(&h);
 }
 
+static int deploy_fails(void *payload, const release *r, release_events *ev)
+{
+	(void)payload;
+	(void)r;
+	(void)ev;
+	return -1;
+}
+
+/* A source that failed to deploy lends its build and env, not its
+ * failure. */
+static void the_new_release_carries_no_failure_of_its_sources(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release_promote_opts o;
+	release *failed = NULL, *r;
+
+	make_history(f->s, &h);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_fails;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(h.v[3]), &o), RELEASE_EDEPLOY);
+	assert_store_ok(f->s, release_get(f->s, "myapp", release_id(h.v[3]), &failed));
+	assert_true(release_failed(failed) != 0);
+	r = create_from(f->s, release_id(h.v[3]), release_id(h.v[3]));
+	assert_int_equal(release_failed(r), 0);
+	assert_int_equal(release_promoted(r), 0);
+	release_free(failed);
+	release_free(r);
+	hist_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +536,7 @@ int main(void)
 		T(the_other_sources_build_is_left_alone),
 		T(a_release_written_meanwhile_is_built_upon_and_the_link_follows),
 		T(the_new_release_is_not_promoted),
+		T(the_new_release_carries_no_failure_of_its_sources),
 		T(out_may_be_null),
 		T(uninitialised_opts_are_einval_and_write_nothing),
 		T(opts_smaller_than_any_real_struct_are_einval),

@@ -329,6 +329,7 @@ static void a_forced_promotion_meanwhile_is_econflict_with_the_copy(void **state
 	assert_non_null(r);
 	assert_string_equal(release_source(r), release_id(h.build_release));
 	assert_int_equal(release_is_active(r), 0);
+	assert_true(release_failed(r) != 0); /* as stored: marked failed */
 	assert_store_ok(f->s, release_get_version(f->s, "myapp", 4, &newest));
 	assert_string_equal(release_id(newest), release_id(r));
 	assert_string_equal(active_of(f->s, "myapp"), release_id(r3));
