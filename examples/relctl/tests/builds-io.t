@@ -177,16 +177,13 @@ of a newer format (exit 2), and writes nothing.
   BCAUHQRNUH  complete  RFLIGSACBA  2 minutes ago  0s       build 0a1b2c3d4e my commit
   BHKOBKCXZE  complete  RPFOIZYFGX  2 minutes ago  0s       build 0a1b2c3d4e my commit
 
-Into an app that does not exist, or a store that cannot be written.
+Into an app that does not exist (a store that cannot be written:
+builds-store.t).
 
   $ relctl builds import -a nosuchapp -f build.tgz
   Importing build...  (no-eol)
   ! ERROR: app 'nosuchapp' not found
   [3]
-  $ relctl builds import -a staging -f build.tgz --store "$RELEASE_STORE?mode=ro"
-  Importing build...  (no-eol)
-  ! ERROR: writing release: store opened read-only: it cannot be written
-  [7]
   $ relctl builds import -a nosuchapp -f truncated.tgz
   Importing build...  (no-eol)
   ! ERROR: 'truncated.tgz' cannot be imported: build export is truncated (50 bytes of 179)
