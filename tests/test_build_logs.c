@@ -574,6 +574,50 @@ static void a_builds_log_survives_the_releases_made_from_it(void **state)
 	release_build_free(b);
 }
 
+/* A handle that read the build before sees the appends made since. */
+static void a_handle_reading_again_sees_appends_made_since(void **state)
+{
+	struct fixture *f = *state;
+	release_store *other = fixture_second_handle(f);
+	release_build *b;
+
+	make_app(f->s, "myapp");
+	b = new_build(f->s, RELEASE_BUILD_RUNNING, "one\n", 4);
+	assert_log(other, release_build_id(b), "one\n", 4);
+	append(f->s, release_build_id(b), "two\n", 4);
+	assert_log(other, release_build_id(b), "one\ntwo\n", 8);
+	release_build_free(b);
+	release_store_close(other);
+}
+
+/* A copy of a build an iterator lent outlives the iterator's next steps. */
+static void a_duplicate_of_a_listed_build_keeps_its_log(void **state)
+{
+	struct fixture *f = *state;
+	static const char log[] = "listed\0log";
+	release_build_iter *it = NULL;
+	const release_build *lent;
+	release_build *b1, *b2, *copy;
+	size_t len = 0;
+
+	make_app(f->s, "myapp");
+	b1 = new_build(f->s, RELEASE_BUILD_RUNNING, "older", 5);
+	b2 = new_build(f->s, RELEASE_BUILD_RUNNING, log, sizeof log - 1);
+	assert_store_ok(f->s, release_build_list(f->s, "myapp", 0, &it));
+	assert_int_equal(release_build_iter_next(it, &lent), 0);
+	copy = release_build_dup(lent);
+	assert_non_null(copy);
+	assert_int_equal(release_build_iter_next(it, &lent), 0);
+	assert_int_equal(release_build_iter_next(it, &lent), RELEASE_ITEROVER);
+	release_build_iter_free(it);
+	assert_string_equal(release_build_id(copy), release_build_id(b2));
+	assert_memory_equal(release_build_log(copy, &len), log, sizeof log - 1);
+	assert_int_equal(len, sizeof log - 1);
+	release_build_free(copy);
+	release_build_free(b1);
+	release_build_free(b2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +640,8 @@ int main(void)
 		T(a_build_without_a_log_reads_as_empty),
 		T(a_duplicate_build_has_its_own_copy_of_the_log),
 		T(listing_builds_shows_their_logs),
+		T(a_handle_reading_again_sees_appends_made_since),
+		T(a_duplicate_of_a_listed_build_keeps_its_log),
 		T(appends_from_two_handles_are_both_kept),
 		cmocka_unit_test(appends_made_at_once_are_both_kept_whole),
 		cmocka_unit_test(an_append_racing_the_completion_is_refused_whole),

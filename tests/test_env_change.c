@@ -492,6 +492,26 @@ static void another_apps_base_is_enotfound_and_writes_nothing(void **state)
 	release_free(theirs);
 }
 
+static void a_base_from_before_the_app_was_deleted_is_enotfound(void **state)
+{
+	struct fixture *f = *state;
+	const char *set[] = {"A=1"};
+	release_env_opts o;
+	release *old;
+
+	make_app(f->s, "myapp");
+	old = set_env(f->s, "myapp", "OLD=1");
+	assert_store_ok(f->s, release_app_delete(f->s, "myapp"));
+	make_app(f->s, "myapp");
+	release_env_opts_init(&o);
+	o.base = release_id(old);
+	o.set = set;
+	o.set_n = 1;
+	refused(f->s, &o, RELEASE_ENOTFOUND);
+	assert_int_equal(count_releases(f->s, "myapp"), 0);
+	release_free(old);
+}
+
 static void a_malformed_base_is_einval(void **state)
 {
 	struct fixture *f = *state;
@@ -665,6 +685,7 @@ int main(void)
 		T(a_change_of_the_newest_release_by_id_that_changes_nothing_writes_nothing),
 		T(an_unknown_base_is_enotfound_and_writes_nothing),
 		T(another_apps_base_is_enotfound_and_writes_nothing),
+		T(a_base_from_before_the_app_was_deleted_is_enotfound),
 		T(a_malformed_base_is_einval),
 		T(an_unknown_app_is_enotfound),
 		T(out_may_be_null),
