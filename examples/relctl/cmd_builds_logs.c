@@ -158,6 +158,34 @@ int cmd_builds_logs(struct relctl *c)
 	return RELCTL_EXIT_OK;
 }
 
+/*
+ * Whether build bid may still have its log appended to. 0 when it is
+ * created or running; else the exit status after reporting: 4 for a build
+ * that has ended (also when it ended after an append began, which failed
+ * with rc), or rc's, when rc is not RELEASE_ITEROVER (a check before any
+ * append), for any other reason it failed.
+ */
+static int check_running(struct relctl *c, release_store *s, const char *bid, int rc)
+{
+	release_build *b = NULL;
+	char said[1024]; /* the append's failure, which the next call clears */
+	int got, status = 0;
+
+	if (rc != RELEASE_ITEROVER && rc != RELEASE_EINVAL)
+		return relctl_fail(c, rc);
+	snprintf(said, sizeof said, "%s",
+		 *release_store_errmsg(s) ? release_store_errmsg(s) : release_strerror(rc));
+	if ((got = release_build_get(s, c->app, bid, &b)) != 0 && rc == RELEASE_ITEROVER)
+		return relctl_fail(c, got);
+	if (got == 0 && is_final(release_build_status(b)))
+		status = relctl_error(RELCTL_EXIT_REFUSED, "build %s has ended (%s): its log is final",
+				      bid, release_build_status_name(release_build_status(b)));
+	else if (rc != RELEASE_ITEROVER)
+		status = relctl_error(relctl_status_of(rc), "%s", said);
+	release_build_free(b);
+	return status;
+}
+
 /* Milliseconds on a clock that only goes forward. */
 static int64_t now_ms(void)
 {
@@ -214,7 +242,7 @@ static int append_stream(struct relctl *c, release_store *s, const char *bid, in
 			n += (size_t)got;
 		}
 		if (n > 0 && (rc = release_build_log_append(s, c->app, bid, buf, n, NULL)) != 0) {
-			status = relctl_fail(c, rc);
+			status = check_running(c, s, bid, rc);
 			if (appended > 0)
 				fprintf(stderr,
 					"relctl: note: the first %zu bytes read were appended "
@@ -237,22 +265,13 @@ int cmd_builds_logs_append(struct relctl *c)
 	const char *bid = relctl_arg(c, 0);
 	const char *path = c->args.value[OPT_LOG] ? c->args.value[OPT_LOG] : "-";
 	release_store *s;
-	release_build *b = NULL;
-	int fd = STDIN_FILENO, rc, status;
+	int fd = STDIN_FILENO, status;
 
 	if (!(s = relctl_store(c, &status)))
 		return status;
 	/* Refused before reading anything: a final build's log is final. */
-	if ((rc = release_build_get(s, c->app, bid, &b)) != 0)
-		return relctl_fail(c, rc);
-	if (is_final(release_build_status(b))) {
-		status = relctl_error(RELCTL_EXIT_REFUSED,
-				      "build %s has ended (%s): its log is final",
-				      bid, release_build_status_name(release_build_status(b)));
-		release_build_free(b);
+	if ((status = check_running(c, s, bid, RELEASE_ITEROVER)) != 0)
 		return status;
-	}
-	release_build_free(b);
 	if (strcmp(path, "-") != 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return relctl_error(errno == ENOENT ? RELCTL_EXIT_NOTFOUND : RELCTL_EXIT_USAGE,
 				    "reading the log from %s: %s", builds_input_name(path),

@@ -116,16 +116,27 @@ The log of an ended build is final, and so is its status.
   ! ERROR: build BCPHZQLZRJ is complete already: a complete or failed build is final
   [4]
 
+A build that ends while its log streams in keeps what was appended before.
+
+  $ relctl builds create -a myapp --status running -d "cut short" --id > b9
+  $ b=$(cat b9); (echo one; until relctl builds logs $b -a myapp | grep -q one; do sleep 0.1; done; relctl builds set-status $b failed -a myapp > /dev/null; echo two) | relctl builds logs append $b -a myapp
+  Appending to the log of BOJHOIZGVD...  (no-eol)
+  ! ERROR: build BOJHOIZGVD has ended (failed): its log is final
+  ! relctl: note: the first 4 bytes read were appended before this; the rest was not
+  [4]
+  $ relctl builds logs "$(cat b9)" -a myapp
+  one
+
 created → running → failed: a failed build gets no release. --id prints the
 release's id, and only when there is one.
 
   $ relctl builds create -a myapp --status created -d "queued" --id > b3
   $ relctl builds set-status "$(cat b3)" running -a myapp --id
-  ! Setting BOJHOIZGVD to running... OK
+  ! Setting BVPZMTMDQV to running... OK
   $ relctl builds set-status "$(cat b3)" failed -a myapp
-  Setting BOJHOIZGVD to failed... OK
+  Setting BVPZMTMDQV to failed... OK
   $ relctl builds info "$(cat b3)" -a myapp
-  Id           BOJHOIZGVD
+  Id           BVPZMTMDQV
   Status       failed
   Release
   Description  queued
@@ -133,8 +144,8 @@ release's id, and only when there is one.
   Elapsed      0s
   $ relctl builds create -a myapp --status running -d "another" --id > b4
   $ relctl builds set-status "$(cat b4)" complete -a myapp --id
-  RFERFUEQEZ
-  ! Setting BOZGNHMSBC to complete... OK
+  RWUBOGYFRX
+  ! Setting BHGZIWFWBS to complete... OK
 
 Bad words, unknown builds, builds of another app.
 
@@ -192,14 +203,14 @@ A log keeps any bytes, and a pipe gets them as they are; a log is at most
 4 MiB.
 
   $ printf 'tab\there\r\nesc \033[2J nul \000 end\n' | relctl builds logs append "$(cat b5)" -a myapp
-  Appending to the log of BOVSOGUJZI... OK
+  Appending to the log of BTWWYZEZDS... OK
   $ relctl builds logs "$(cat b5)" -a myapp | od -c | sed 's/  */ /g'
   0000000 t a b \t h e r e \r \n e s c 033 [
   0000020 2 J n u l \0 e n d \n
   0000035
   $ relctl builds logs "$(cat b5)" -a myapp --json
   {
-    "id": "BOVSOGUJZI",
+    "id": "BTWWYZEZDS",
     "app": "myapp",
     "status": "running",
     "log": "tab\there\r\nesc \u001b[2J nul \ufffd end\n"
@@ -209,10 +220,10 @@ A log keeps any bytes, and a pipe gets them as they are; a log is at most
   [2]
   $ head -c 4194294 /dev/zero > big.log && relctl builds create -a myapp -d big --status running --log big.log --id > b7
   $ printf '0123456789' | relctl builds logs append "$(cat b7)" -a myapp
-  Appending to the log of BPCHMEUPQW... OK
+  Appending to the log of BGANMTXZFL... OK
   $ printf 'X' | relctl builds logs append "$(cat b7)" -a myapp
-  Appending to the log of BPCHMEUPQW...  (no-eol)
-  ! ERROR: build BPCHMEUPQW: a log of 4194305 bytes would pass the 4194304 kept
+  Appending to the log of BGANMTXZFL...  (no-eol)
+  ! ERROR: build BGANMTXZFL: a log of 4194305 bytes would pass the 4194304 kept
   [2]
   $ relctl builds logs "$(cat b7)" -a myapp | wc -c
   4194304
@@ -224,7 +235,7 @@ and says so.
 
   $ relctl builds create -a myapp -d big --status running --id > b8
   $ head -c 4194300 /dev/zero > big.log && (cat big.log; printf 'the end') | relctl builds logs append "$(cat b8)" -a myapp 2>&1 | sed 's/[0-9][0-9]* bytes/N bytes/g'
-  Appending to the log of BBXWXUNHEW... ERROR: build BBXWXUNHEW: a log of N bytes would pass the 4194304 kept
+  Appending to the log of BUHZHQCSKJ... ERROR: build BUHZHQCSKJ: a log of N bytes would pass the 4194304 kept
   relctl: note: the first N bytes read were appended before this; the rest was not
 
 --follow prints what there is, then what is appended, until the build ends
@@ -233,14 +244,14 @@ and says so.
 
   $ relctl builds create -a myapp --status running -d "followed" --id > b6
   $ echo 'first line' | relctl builds logs append "$(cat b6)" -a myapp
-  Appending to the log of BVFURZMHEH... OK
+  Appending to the log of BNKGKQJQDA... OK
   $ b=$(cat b6); (sleep 0.3; echo 'second line' | relctl builds logs append $b -a myapp; sleep 0.3; printf 'third' | relctl builds logs append $b -a myapp; sleep 0.3; relctl builds set-status $b failed -a myapp) >builder.out 2>&1 & relctl builds logs "$(cat b6)" -a myapp --follow; wait; echo; cat builder.out
   first line
   second line
   third
-  Appending to the log of BVFURZMHEH... OK
-  Appending to the log of BVFURZMHEH... OK
-  Setting BVFURZMHEH to failed... OK
+  Appending to the log of BNKGKQJQDA... OK
+  Appending to the log of BNKGKQJQDA... OK
+  Setting BNKGKQJQDA to failed... OK
 
 --follow on an ended build prints its log and returns.
 
