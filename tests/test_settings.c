@@ -442,6 +442,47 @@ static void uninitialised_or_missing_opts_are_einval(void **state)
 	assert_int_equal(revision_of(f->s, "myapp"), 1);
 }
 
+/* A mask key is an env key: what release_env_set() takes as a key, the
+ * mask list takes, and what it refuses, the mask list refuses. */
+static void mask_keys_are_exactly_the_keys_env_set_takes(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t lens[] = {1, 64, 255, 256, 257, 1000};
+	char key[1001], pair[1004];
+
+	make_app(f->s, "myapp");
+	for (size_t i = 0; i < sizeof lens / sizeof *lens; i++) {
+		const char *k = key, *p = pair;
+		release_settings_opts o;
+		int env_rc, mask_rc;
+
+		memset(key, 'K', lens[i]);
+		key[lens[i]] = '\0';
+		snprintf(pair, sizeof pair, "%s=1", key);
+		env_rc = release_env_set(f->s, "myapp", &p, 1, NULL);
+		release_settings_opts_init(&o);
+		o.mask_add = &k;
+		o.mask_add_n = 1;
+		mask_rc = release_settings_update(f->s, "myapp", &o, NULL);
+		if (env_rc != mask_rc)
+			fail_msg("a key of %zu bytes: env set -> %d, mask -> %d", lens[i], env_rc,
+				 mask_rc);
+		assert_true(env_rc == 0 || env_rc == RELEASE_EINVAL);
+	}
+	/* both outcomes were seen */
+	assert_true(revision_of(f->s, "myapp") > 0);
+	assert_true(revision_of(f->s, "myapp") < sizeof lens / sizeof *lens);
+}
+
+static void reading_settings_needs_out(void **state)
+{
+	struct fixture *f = *state;
+
+	make_app(f->s, "myapp");
+	assert_int_equal(release_settings_get(f->s, "myapp", NULL), RELEASE_EINVAL);
+	assert_int_equal(release_settings_get(NULL, "myapp", NULL), RELEASE_EINVAL);
+}
+
 static void accessors_accept_null(void **state)
 {
 	(void)state;
@@ -449,6 +490,7 @@ static void accessors_accept_null(void **state)
 	assert_int_equal(release_settings_mask_count(NULL), 0);
 	assert_null(release_settings_mask_key(NULL, 0));
 	assert_int_equal(release_settings_masked(NULL, "A"), 0);
+	assert_int_equal(release_settings_masked(NULL, NULL), 0);
 	assert_null(release_settings_hook(NULL));
 	release_settings_free(NULL);
 }
@@ -479,6 +521,8 @@ int main(void)
 		T(an_unknown_app_is_enotfound),
 		T(a_deleted_app_is_enotfound),
 		T(uninitialised_or_missing_opts_are_einval),
+		T(mask_keys_are_exactly_the_keys_env_set_takes),
+		T(reading_settings_needs_out),
 		T(accessors_accept_null),
 	};
 
