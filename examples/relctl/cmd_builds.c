@@ -144,14 +144,21 @@ static char *read_log(const char *path, size_t *len, int *status)
 }
 
 /* Creates the release of complete build bid and prints its id; returns
- * the exit status. */
+ * the exit status. A failure says how to try again: the build stays
+ * complete, and a complete build cannot be made again. */
 static int create_release(struct relctl *c, release_store *s, const char *bid)
 {
 	release *r = NULL;
 	int rc;
 
-	if ((rc = release_create(s, c->app, bid, &r)) != 0)
-		return relctl_fail(c, rc);
+	if ((rc = release_create(s, c->app, bid, &r)) != 0) {
+		int status = relctl_fail(c, rc);
+
+		fprintf(stderr, "relctl: note: build %s is complete without its release; "
+				"`relctl builds set-status %s complete -a %s` makes it\n",
+			bid, bid, c->app);
+		return status;
+	}
 	if (c->args.value[OPT_ID])
 		fprintf(c->out, "%s\n", release_id(r));
 	else

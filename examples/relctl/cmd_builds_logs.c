@@ -178,8 +178,9 @@ static int check_running(struct relctl *c, release_store *s, const char *bid, in
 	if ((got = release_build_get(s, c->app, bid, &b)) != 0 && rc == RELEASE_ITEROVER)
 		return relctl_fail(c, got);
 	if (got == 0 && is_final(release_build_status(b)))
-		status = relctl_error(RELCTL_EXIT_REFUSED, "build %s has ended (%s): its log is final",
-				      bid, release_build_status_name(release_build_status(b)));
+		status = relctl_error(RELCTL_EXIT_REFUSED,
+				      "build %s has ended (%s): its log is final", bid,
+				      release_build_status_name(release_build_status(b)));
 	else if (rc != RELEASE_ITEROVER)
 		status = relctl_error(relctl_status_of(rc), "%s", said);
 	release_build_free(b);

@@ -89,7 +89,7 @@ const struct command relctl_app_commands[] = {
 	 "failed build is final.", 0},
 	{"builds set-status", cmd_builds_set_status, OPT_BIT(OPT_ID), 1, 2, 2,
 	 "builds set-status BID STATUS -a APP [--id]",
-	 "move a created or running build on; a complete one gets its release",
+	 "set a build's status; a complete build gets its release",
 	 "STATUS is created, running, complete or failed. A build that becomes\n"
 	 "complete gets its release (not promoted), as `builds create` makes it, and\n"
 	 "its id is printed; --id prints only that id. A complete or failed build is\n"

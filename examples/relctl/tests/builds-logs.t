@@ -303,7 +303,7 @@ What the commands say of themselves.
   $ relctl builds set-status --help | sed '/show help$/q'
   Usage: relctl builds set-status BID STATUS -a APP [--id]
   
-  Move a created or running build on; a complete one gets its release.
+  Set a build's status; a complete build gets its release.
   
   STATUS is created, running, complete or failed. A build that becomes
   complete gets its release (not promoted), as `builds create` makes it, and

@@ -99,3 +99,35 @@ good export is imported into it; a damaged app or build cannot be shown.
   $ relctl apps hook damaged
   ! ERROR: app record: app 'damaged': record at byte 64 of log.1 fails its checksum
   [7]
+
+A complete build whose release could not be made (here its making read a
+damaged release) gets it from `builds set-status BID complete` once the
+store answers again (the damaged byte flipped back).
+
+  $ relctl apps create rescue --id && relctl builds create -a rescue -d one --id > r1 && relctl builds create -a rescue -d two --status running --id > r2
+  rescue
+  ! Creating rescue... OK
+  $ python3 "$HOOKS/tests/damage.py" store/rescue "$(sed -n 2p r1)"
+  $ relctl builds set-status "$(cat r2)" complete -a rescue
+  Setting BMQMKSEUTS to complete... OK
+  ! ERROR: release: app 'rescue': record at byte 272 of log.1 fails its checksum
+  ! relctl: note: build BMQMKSEUTS is complete without its release; `relctl builds set-status BMQMKSEUTS complete -a rescue` makes it
+  [7]
+  $ relctl builds info "$(cat r2)" -a rescue
+  Id           BMQMKSEUTS
+  Status       complete
+  Release
+  Description  two
+  Started      now
+  Elapsed      0s
+  $ python3 "$HOOKS/tests/damage.py" store/rescue "$(sed -n 2p r1)"
+  $ relctl builds set-status "$(cat r2)" complete -a rescue
+  Setting BMQMKSEUTS to complete... OK
+  Release: RHYLNXYHZW
+  $ relctl builds -a rescue
+  ID          STATUS    RELEASE     STARTED  ELAPSED  DESCRIPTION
+  BMQMKSEUTS  complete  RHYLNXYHZW  now      0s       two
+  BFERFUEQEZ  complete  RMQMKSEUTS  now      0s       one
+  $ relctl builds set-status "$(cat r2)" complete -a rescue
+  ! ERROR: build BMQMKSEUTS is complete already: a complete or failed build is final
+  [4]
