@@ -31,11 +31,21 @@ static const struct {
 	[OPT_FILE] = {"file", 'f', 1},
 	[OPT_FOLLOW] = {"follow", 0, 0},
 	[OPT_LOG] = {"log", 0, 1},
+	[OPT_RELEASE] = {"release", 0, 1},
+	[OPT_REPLACE] = {"replace", 0, 0},
+	[OPT_STDIN] = {"stdin", 0, 0},
+	[OPT_BUILD_FROM] = {"build-from", 0, 1},
+	[OPT_ENV_FROM] = {"env-from", 0, 1},
+	[OPT_ACTIVE_BUILD] = {"use-active-release-build", 0, 0},
+	[OPT_ACTIVE_ENV] = {"use-active-release-env", 0, 0},
+	[OPT_KEEP] = {"keep", 0, 1},
 };
+
+_Static_assert(OPT_COUNT <= 32, "struct command's opts holds a bit per option");
 
 const char *opt_name(enum opt o)
 {
-	static char names[OPT_COUNT][24];
+	static char names[OPT_COUNT][32];
 
 	if (!names[o][0])
 		snprintf(names[o], sizeof names[o], "--%s", options[o].name);

@@ -29,9 +29,18 @@ enum opt {
 	OPT_FILE,
 	OPT_FOLLOW,
 	OPT_LOG,
+	OPT_RELEASE,
+	OPT_REPLACE,
+	OPT_STDIN,
+	OPT_BUILD_FROM,
+	OPT_ENV_FROM,
+	OPT_ACTIVE_BUILD,
+	OPT_ACTIVE_ENV,
+	OPT_KEEP,
 	OPT_COUNT
 };
 
+/* The options fit the bits of an unsigned (struct command's opts). */
 #define OPT_BIT(o) (1u << (o))
 
 struct args {

@@ -1,6 +1,7 @@
 /* releases promote, releases rollback: promotions, with the deploy hook. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@ static void promotion_init(struct relctl *c, struct promotion *p)
 	memset(&p->hook, 0, sizeof p->hook);
 	if (c->hook) {
 		p->hook.cmd = c->hook;
+		p->hook.stored = c->hook_stored;
 		p->hook.timeout_s = c->hook_timeout_s;
 		p->hook.store_uri = c->store_uri;
 		p->opts.deploy = hook_deploy;
@@ -93,15 +95,43 @@ static int promote_failed(struct relctl *c, int rc, const struct hook *hook)
 	return relctl_fail(c, rc);
 }
 
-/* Fails early for a release that does not exist, before any transcript
- * starts. 0, or the exit status after reporting. */
-static int check_release(struct relctl *c, release_store *s, const char *id)
+/* Finds the release ref names (an id or a version), before any transcript
+ * starts: its id in id. 0, or the exit status after reporting. */
+static int find_release(struct relctl *c, release_store *s, const char *ref, char *id,
+			size_t size)
 {
 	release *r;
-	int rc = release_get(s, c->app, id, &r);
+	int status = relctl_get_release(c, s, ref, &r);
 
+	if (status == 0)
+		snprintf(id, size, "%s", release_id(r));
 	release_free(r);
-	return rc ? relctl_fail(c, rc) : 0;
+	return status;
+}
+
+int relctl_hook(struct relctl *c)
+{
+	release_settings *set = NULL;
+	release_store *s;
+	int rc, status;
+
+	if (c->hook_given)
+		return 0;
+	if (!(s = relctl_store(c, &status)))
+		return status;
+	if ((rc = release_settings_get(s, c->app, &set)) != 0)
+		return relctl_fail(c, rc);
+	if (release_settings_hook(set)) {
+		free(c->hook_copy);
+		if (!(c->hook_copy = strdup(release_settings_hook(set)))) {
+			release_settings_free(set);
+			return relctl_fail(c, RELEASE_ENOMEM);
+		}
+		c->hook = c->hook_copy;
+		c->hook_stored = 1;
+	}
+	release_settings_free(set);
+	return 0;
 }
 
 int relctl_promote(struct relctl *c, const char *id)
@@ -110,7 +140,7 @@ int relctl_promote(struct relctl *c, const char *id)
 	release_store *s;
 	int rc, status;
 
-	if (!(s = relctl_store(c, &status)))
+	if (!(s = relctl_store(c, &status)) || (status = relctl_hook(c)) != 0)
 		return status;
 	promotion_init(c, &p);
 	fprintf(c->progress, "Promoting %s...\n", id);
@@ -134,8 +164,7 @@ int cmd_releases_promote(struct relctl *c)
 	if (!(s = relctl_store(c, &status)))
 		return status;
 	if (relctl_nargs(c) > 0) {
-		id = relctl_arg(c, 0);
-		if ((rc = check_release(c, s, id)) != 0)
+		if ((rc = find_release(c, s, relctl_arg(c, 0), newest_id, sizeof newest_id)) != 0)
 			return rc;
 	} else {
 		release_list_opts_init(&lo);
@@ -170,8 +199,7 @@ int cmd_releases_rollback(struct relctl *c)
 	if (!(s = relctl_store(c, &status)))
 		return status;
 	if (relctl_nargs(c) > 0) {
-		target = relctl_arg(c, 0);
-		if ((rc = check_release(c, s, target)) != 0)
+		if ((rc = find_release(c, s, relctl_arg(c, 0), previous, sizeof previous)) != 0)
 			return rc;
 	} else {
 		/* Named here, so the transcript can say where it goes. */
@@ -187,14 +215,19 @@ int cmd_releases_rollback(struct relctl *c)
 		snprintf(previous, sizeof previous, "%s", release_app_previous(app));
 		release_app_free(app);
 	}
+	if ((status = relctl_hook(c)) != 0)
+		return status;
 	promotion_init(c, &p);
 	fprintf(c->progress, "Rolling back to %s...\n", target);
 	fflush(c->progress);
-	if ((rc = release_rollback(s, c->app, target, &p.opts, &copy)) != 0)
-		return promote_failed(c, rc, &p.hook);
-	fprintf(c->progress, "OK, %s\n", release_id(copy));
-	if (c->args.value[OPT_ID])
-		fprintf(c->out, "%s\n", release_id(copy));
-	release_free(copy);
-	return RELCTL_EXIT_OK;
+	rc = release_rollback_copy(s, c->app, target, &p.opts, &copy);
+	/* The copy is named whenever it was written, failed or not: "OK, R"
+	 * or "FAILED, R" ends the transcript, and --id prints it. */
+	if (copy) {
+		fprintf(c->progress, "%s, %s\n", rc ? "FAILED" : "OK", release_id(copy));
+		if (c->args.value[OPT_ID])
+			fprintf(c->out, "%s\n", release_id(copy));
+		release_free(copy);
+	}
+	return rc ? promote_failed(c, rc, &p.hook) : RELCTL_EXIT_OK;
 }

@@ -10,6 +10,26 @@
 
 #define DEFAULT_LIMIT 10
 
+int relctl_get_release(struct relctl *c, release_store *s, const char *ref, release **out)
+{
+	const char *digits = ref[0] == 'v' ? ref + 1 : ref;
+	uint64_t version;
+	int rc;
+
+	*out = NULL;
+	/* Ids are letters: a number, with or without its 'v', is a version. */
+	if (digits[0] >= '0' && digits[0] <= '9' &&
+	    strspn(digits, "0123456789") == strlen(digits)) {
+		if (relctl_parse_uint(digits, &version) != 0)
+			return relctl_error(RELCTL_EXIT_USAGE, "invalid version %s (out of range)",
+					    relctl_shown(ref));
+		rc = release_get_version(s, c->app, version, out);
+	} else {
+		rc = release_get(s, c->app, ref, out);
+	}
+	return rc ? relctl_fail(c, rc) : 0;
+}
+
 /* The message for a --before that is neither a version nor an id. */
 static int bad_before(const char *arg)
 {
@@ -85,7 +105,7 @@ int cmd_releases(struct relctl *c)
 		if (rc != 0)
 			break; /* the iterator stays put: the same step would fail again */
 		if (!t) {
-			release_json(&j, r, 0, 0);
+			release_json(&j, r, 0, NULL);
 			continue;
 		}
 		row[0] = release_id(r);
@@ -106,8 +126,9 @@ out:
 }
 
 /* The env as KEY=VALUE lines, one string, each pair on its line
- * (format_safe()). NULL when out of memory. */
-static char *env_lines(const release *r, int mask)
+ * (format_safe()), the values of mask's keys masked. NULL when out of
+ * memory. */
+static char *env_lines(const release *r, const release_settings *mask)
 {
 	size_t n = release_env_count(r), len = 1, pos = 0, i;
 	char **lines = calloc(n ? n : 1, sizeof *lines);
@@ -116,7 +137,7 @@ static char *env_lines(const release *r, int mask)
 	if (!lines)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		const char *k = release_env_key(r, i), *v = env_shown(release_env_value(r, i), mask);
+		const char *k = release_env_key(r, i), *v = env_shown(mask, k, release_env_value(r, i));
 		size_t size = strlen(k) + 1 + strlen(v) + 1;
 		char *pair = malloc(size);
 
@@ -145,6 +166,7 @@ int cmd_releases_info(struct relctl *c)
 {
 	char created[FORMAT_TIME_MAX];
 	release_store *s;
+	release_settings *mask = NULL;
 	release *r = NULL;
 	char *env = NULL;
 	info *in = NULL;
@@ -152,19 +174,24 @@ int cmd_releases_info(struct relctl *c)
 
 	if (!(s = relctl_store(c, &status)))
 		return status;
-	if ((rc = release_get(s, c->app, relctl_arg(c, 0), &r)) != 0)
-		return relctl_fail(c, rc);
+	if ((status = relctl_get_release(c, s, relctl_arg(c, 0), &r)) != 0)
+		return status;
+	if ((status = relctl_mask_list(c, &mask)) != 0) {
+		release_free(r);
+		return status;
+	}
 	if (c->args.value[OPT_JSON]) {
 		struct json j;
 
 		json_init(&j, c->out);
-		release_json(&j, r, 1, c->mask);
+		release_json(&j, r, 1, mask);
 		json_finish(&j);
+		release_settings_free(mask);
 		release_free(r);
 		return RELCTL_EXIT_OK;
 	}
 	rc = RELEASE_ENOMEM;
-	if ((env = env_lines(r, c->mask)) && (in = info_new()) &&
+	if ((env = env_lines(r, mask)) && (in = info_new()) &&
 	    info_add(in, "Id", release_id(r)) == 0 &&
 	    info_add(in, "Build", release_build_of(r)) == 0 &&
 	    info_add(in, "Created",
@@ -174,6 +201,7 @@ int cmd_releases_info(struct relctl *c)
 		rc = 0;
 	info_free(in);
 	free(env);
+	release_settings_free(mask);
 	release_free(r);
 	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
 }
@@ -182,12 +210,12 @@ int cmd_releases_manifest(struct relctl *c)
 {
 	release_store *s;
 	release *r = NULL;
-	int rc, status;
+	int status;
 
 	if (!(s = relctl_store(c, &status)))
 		return status;
-	if ((rc = release_get(s, c->app, relctl_arg(c, 0), &r)) != 0)
-		return relctl_fail(c, rc);
+	if ((status = relctl_get_release(c, s, relctl_arg(c, 0), &r)) != 0)
+		return status;
 	if (c->args.value[OPT_JSON]) {
 		struct json j;
 

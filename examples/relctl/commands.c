@@ -5,6 +5,9 @@
 #include "relctl.h"
 
 #define HOOK_OPTS (OPT_BIT(OPT_HOOK) | OPT_BIT(OPT_HOOK_TIMEOUT))
+/* What every command that may promote takes. */
+#define PROMOTE_OPTS (HOOK_OPTS | OPT_BIT(OPT_PROMOTE) | OPT_BIT(OPT_ID))
+#define HOOK_USAGE "[--hook CMD] [--hook-timeout SECONDS]"
 
 const struct command relctl_release_commands[] = {
 	{"releases", cmd_releases, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_LIMIT) | OPT_BIT(OPT_BEFORE), 1, 0,
@@ -18,17 +21,18 @@ const struct command relctl_release_commands[] = {
 	 "STATUS is \"active\" for the app's active release and \"failed\" for one whose\n"
 	 "last promotion failed.", 0},
 	{"releases info", cmd_releases_info, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL), 1, 1, 1,
-	 "releases info RID -a APP [--json] [--reveal]",
+	 "releases info RID|VERSION -a APP [--json] [--reveal]",
 	 "show a release and its env",
-	 "Env values are masked when standard output is a terminal; --reveal shows\n"
-	 "them.", 0},
+	 "A release is named by its id or its version (12 or v12). On a terminal\n"
+	 "the values of the keys in the app's mask list (relctl env mask) show as\n"
+	 "****; --reveal shows them. Piped, values are always plain.", 0},
 	{"releases manifest", cmd_releases_manifest, OPT_BIT(OPT_JSON), 1, 1, 1,
-	 "releases manifest RID -a APP [--json]",
+	 "releases manifest RID|VERSION -a APP [--json]",
 	 "print a release's manifest as it was stored",
 	 NULL, 0},
 	{"releases promote", cmd_releases_promote, HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE),
 	 1, 0, 1,
-	 "releases promote [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]",
+	 "releases promote [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--id]",
 	 "make a release active (default: the newest)",
 	 "Runs the deploy hook, if any, streaming its output as events. A release\n"
 	 "older than the active one cannot be promoted: roll back to it instead.\n"
@@ -38,28 +42,92 @@ const struct command relctl_release_commands[] = {
 	 "holder is gone (its relctl was killed), or two deployments run at once.", 0},
 	{"releases rollback", cmd_releases_rollback,
 	 HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE), 1, 0, 1,
-	 "releases rollback [RID] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]",
+	 "releases rollback [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--id]",
 	 "roll back to a release (default: the previously active one)",
 	 "Creates a new release copying RID's build, env, manifest and description,\n"
-	 "and promotes it, running the deploy hook, if any. --id prints only the new\n"
-	 "release's id on standard output (the transcript goes to standard error).\n"
-	 "--force takes the app over from another promotion, as for `releases\n"
-	 "promote`.", 0},
-	{"env", cmd_env, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL), 1, 0, 0,
-	 "env -a APP [--json] [--reveal]",
+	 "and promotes it, running the deploy hook, if any; the transcript ends with\n"
+	 "\"OK, RNEW\", or \"FAILED, RNEW\" when the promotion failed (the copy stays in\n"
+	 "the history). --id prints only the new release's id on standard output,\n"
+	 "failed or not (the transcript goes to standard error). --force takes the\n"
+	 "app over from another promotion, as for `releases promote`.", 0},
+	{"releases create-from", cmd_releases_create_from,
+	 PROMOTE_OPTS | OPT_BIT(OPT_BUILD_FROM) | OPT_BIT(OPT_ENV_FROM) | OPT_BIT(OPT_ACTIVE_BUILD) |
+		 OPT_BIT(OPT_ACTIVE_ENV),
+	 1, 0, 0,
+	 "releases create-from -a APP [--build-from RID|--use-active-release-build] "
+	 "[--env-from RID|--use-active-release-env] [--promote] " HOOK_USAGE " [--id]",
+	 "create a release from one release's build and another's env",
+	 "The new release takes the build, manifest and description of --build-from\n"
+	 "and the env of --env-from (ids or versions); each left out, or given as\n"
+	 "--use-active-release-build or --use-active-release-env, is the active\n"
+	 "release's. It is not promoted unless --promote is given.", 0},
+	{"releases prune", cmd_releases_prune, OPT_BIT(OPT_KEEP), 1, 0, 0,
+	 "releases prune --keep N -a APP",
+	 "delete old releases",
+	 "Keeps the active release, every release newer than it, the release active\n"
+	 "before it, and the N newest releases older than it; deletes the others,\n"
+	 "with the builds no kept release uses, and says how many releases went.\n"
+	 "An app without an active release keeps everything.", 0},
+	{"env", cmd_env, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL) | OPT_BIT(OPT_RELEASE), 1, 0, 0,
+	 "env -a APP [--release RID|VERSION] [--json] [--reveal]",
 	 "show the env of the newest release",
-	 "Values are masked when standard output is a terminal; --reveal shows them.", 0},
-	{"env set", cmd_env_set, HOOK_OPTS | OPT_BIT(OPT_PROMOTE) | OPT_BIT(OPT_ID), 1, 1, SIZE_MAX,
-	 "env set KEY=VALUE... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]",
+	 "On a terminal the values of the keys in the app's mask list (relctl env\n"
+	 "mask) show as ****; --reveal shows them. Piped, values are always plain.", 0},
+	{"env get", cmd_env_get, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_RELEASE), 1, 1, 1,
+	 "env get KEY -a APP [--release RID|VERSION] [--json]",
+	 "print one env value",
+	 "Prints the value of KEY in the newest release (or --release's) and a\n"
+	 "newline: byte for byte to a file or a pipe, made safe on a terminal. A key\n"
+	 "that is not set is an error (exit 3).", 0},
+	{"env set", cmd_env_set,
+	 PROMOTE_OPTS | OPT_BIT(OPT_RELEASE) | OPT_BIT(OPT_REPLACE) | OPT_BIT(OPT_FILE) |
+		 OPT_BIT(OPT_STDIN),
+	 1, 0, SIZE_MAX,
+	 "env set KEY=VALUE... [KEY --stdin] [-f FILE] -a APP [--release RID|VERSION] "
+	 "[--replace] [--promote] " HOOK_USAGE " [--id]",
 	 "create a release with env changed",
-	 "The new release copies the newest one with the keys set; its description\n"
-	 "is Convox's: \"env add:K change:K\". A change that changes nothing creates\n"
-	 "no release. --promote promotes the new release.", 0},
-	{"env unset", cmd_env_unset, HOOK_OPTS | OPT_BIT(OPT_PROMOTE) | OPT_BIT(OPT_ID), 1, 1,
-	 SIZE_MAX,
-	 "env unset KEY... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]",
+	 "The new release copies the newest one (or --release's, whatever came\n"
+	 "after it) with the keys set; its description is Convox's: \"env add:K\n"
+	 "change:K\". With --replace its env is exactly the pairs given. A change\n"
+	 "that changes nothing creates no release. --promote promotes the new\n"
+	 "release.\n"
+	 "\n"
+	 "-f FILE ('-': standard input) reads KEY=VALUE lines: blank lines and\n"
+	 "lines starting with '#' are skipped, the value is the rest of the line\n"
+	 "byte for byte, or a quoted string when it starts with '\"' (README.md:\n"
+	 "\"Env files\"). KEY --stdin sets KEY to all of standard input, less\n"
+	 "exactly one final newline, for values too big or too binary for the\n"
+	 "command line.", 0},
+	{"env unset", cmd_env_unset, PROMOTE_OPTS | OPT_BIT(OPT_RELEASE), 1, 1, SIZE_MAX,
+	 "env unset KEY... -a APP [--release RID|VERSION] [--promote] " HOOK_USAGE " [--id]",
 	 "create a release with env keys removed",
-	 "Keys that are not set are ignored; when none is set no release is created.", 0},
+	 "Keys that are not set are ignored; when none is set no release is created.\n"
+	 "--release changes that release's env instead of the newest's.", 0},
+	{"env edit", cmd_env_edit, PROMOTE_OPTS | OPT_BIT(OPT_RELEASE), 1, 0, 0,
+	 "env edit -a APP [--release RID|VERSION] [--promote] " HOOK_USAGE " [--id]",
+	 "edit the env in an editor and create a release with it",
+	 "Writes the env of the newest release (or --release's) to a private file,\n"
+	 "runs $VISUAL, else $EDITOR, else vi on it, and creates one release whose\n"
+	 "env is the file as saved, based on the release edited. Values that a line\n"
+	 "cannot hold as they are (newlines, control characters, a leading '\"' or\n"
+	 "space, a trailing space) are written quoted, with escapes, and read back\n"
+	 "exactly (README.md: \"Env files\"). The file is removed afterwards; an\n"
+	 "editor that exits with an error sets nothing.", 0},
+	{"env mask", cmd_env_mask, OPT_BIT(OPT_JSON), 1, 0, 0,
+	 "env mask -a APP [--json]",
+	 "list the env keys whose values are masked",
+	 "One key a line, sorted; nothing when the mask list is empty. The list is\n"
+	 "kept with the app, not in a release: changing it promotes nothing.", 0},
+	{"env mask set", cmd_env_mask_set, 0, 1, 1, SIZE_MAX,
+	 "env mask set KEY... -a APP",
+	 "mask the values of env keys on a terminal",
+	 "`relctl env` and `relctl releases info` show the values of masked keys as\n"
+	 "**** on a terminal, unless --reveal is given; piped, values are plain. A\n"
+	 "key need not be set to be masked. A list holds at most 500 keys.", 0},
+	{"env mask unset", cmd_env_mask_unset, 0, 1, 1, SIZE_MAX,
+	 "env mask unset KEY... -a APP",
+	 "stop masking env keys",
+	 "Keys that are not masked are ignored.", 0},
 	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0},
 };
 

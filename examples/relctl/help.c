@@ -12,6 +12,16 @@ static const struct {
 	enum opt opt;
 	const char *text;
 } option_help[] = {
+	{OPT_RELEASE, "      --release RID|VERSION   the release whose env to read or change\n"
+		      "                              (default: the newest)"},
+	{OPT_BUILD_FROM, "      --build-from RID|VERSION\n"
+			 "                              the release whose build and manifest to take"},
+	{OPT_ACTIVE_BUILD, "      --use-active-release-build\n"
+			   "                              take the active release's build (the default)"},
+	{OPT_ENV_FROM, "      --env-from RID|VERSION  the release whose env to take"},
+	{OPT_ACTIVE_ENV, "      --use-active-release-env\n"
+			 "                              take the active release's env (the default)"},
+	{OPT_KEEP, "      --keep N                keep N releases older than the active one"},
 	{OPT_JSON, "      --json                  print JSON (README.md: \"JSON output\")"},
 	{OPT_ID, "      --id                    print only the new id(s) on standard output"},
 	{OPT_LIMIT, "      --limit N               at most N (default 10; 0: no limit)"},
@@ -19,17 +29,21 @@ static const struct {
 	{OPT_DESCRIPTION, "  -d, --description D         the build's description"},
 	{OPT_MANIFEST, "  -m, --manifest FILE         read the manifest from FILE ('-': stdin)"},
 	{OPT_STATUS, "      --status S              created, running, complete (default) or failed"},
+	{OPT_FILE, "  -f, --file FILE             the file to write or read ('-': standard\n"
+		   "                              output or input)"},
+	{OPT_STDIN, "      --stdin                 read the value of the one KEY given from\n"
+		    "                              standard input, less one final newline"},
+	{OPT_REPLACE, "      --replace               the env becomes exactly the pairs given"},
 	{OPT_PROMOTE, "  -p, --promote               promote the new release"},
-	{OPT_HOOK, "      --hook CMD              deploy hook, run by /bin/sh -c (default:\n"
-		   "                              $RELEASE_DEPLOY_HOOK; '': none)"},
+	{OPT_HOOK, "      --hook CMD              deploy hook, run by /bin/sh -c (default: the\n"
+		   "                              app's stored hook, else $RELEASE_DEPLOY_HOOK;\n"
+		   "                              '': none)"},
 	{OPT_HOOK_TIMEOUT, "      --hook-timeout SECONDS  kill a hook that runs longer (default 600;\n"
 			   "                              0: no limit)"},
 	{OPT_REVEAL, "      --reveal                show env values on a terminal too"},
 	{OPT_FORCE, "      --force                 take the app over from a promotion that holds\n"
 		    "                              it (one whose relctl died); also promotes an\n"
 		    "                              older release"},
-	{OPT_FILE, "  -f, --file FILE             the file to write or read ('-': standard\n"
-		   "                              output or input)"},
 	{OPT_FOLLOW, "      --follow                keep printing what is appended until the\n"
 		     "                              build ends"},
 	{OPT_LOG, "      --log FILE              read the build's log from FILE ('-': stdin)"},
@@ -43,9 +57,22 @@ static const char global_help[] =
 	"                              opens it read-only\n"
 	"  -h, --help                  show help\n";
 
+/* The width of the command column: the longest words, and a space. */
+static int words_width(void)
+{
+	const struct command *cmd;
+	size_t w = 19;
+
+	for (size_t k = 0; (cmd = relctl_command_at(k)); k++)
+		if (strlen(cmd->words) + 1 > w)
+			w = strlen(cmd->words) + 1;
+	return (int)w;
+}
+
 void help_overview(FILE *out)
 {
 	const struct command *cmd;
+	int w = words_width();
 
 	fputs("Usage: relctl COMMAND [ARGS] [OPTIONS]\n"
 	      "\n"
@@ -55,14 +82,15 @@ void help_overview(FILE *out)
 	      "Commands:\n",
 	      out);
 	for (size_t k = 0; (cmd = relctl_command_at(k)); k++)
-		fprintf(out, "  %-19s %s\n", cmd->words, cmd->summary);
+		fprintf(out, "  %-*s %s\n", w, cmd->words, cmd->summary);
 	fprintf(out,
 		"\n"
 		"Global options:\n"
 		"%s"
 		"      --version               show the versions of relctl and librelease\n"
 		"\n"
-		"Environment: RELEASE_APP, RELEASE_STORE, RELEASE_DEPLOY_HOOK.\n"
+		"Environment: RELEASE_APP, RELEASE_STORE, RELEASE_DEPLOY_HOOK; VISUAL or\n"
+		"EDITOR (env edit).\n"
 		"Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 refused, 5 busy,\n"
 		"6 deploy failed, 7 store unusable.\n"
 		"\n"
@@ -90,7 +118,7 @@ void help_command(FILE *out, const struct command *cmd)
 			continue;
 		if (n++ == 0)
 			fputs("\nSee also:\n", out);
-		fprintf(out, "  relctl %-19s %s\n", other->words, other->summary);
+		fprintf(out, "  relctl %-*s %s\n", words_width(), other->words, other->summary);
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -79,6 +80,23 @@ static void say(struct run *run, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	release_events_emit(run->events, OWN_SOURCE, msg);
+}
+
+/* Names the app's stored hook before it runs: a command that whoever can
+ * write the store can set, so the transcript says which one ran. */
+static void say_stored(release_events *events, const char *cmd)
+{
+	static const char what[] = "running the deploy hook stored with the app: ";
+	size_t len = sizeof what + strlen(cmd);
+	char *msg = malloc(len);
+
+	if (!msg) {
+		release_events_emit(events, OWN_SOURCE, "running the deploy hook stored with the app");
+		return;
+	}
+	snprintf(msg, len, "%s%s", what, cmd);
+	release_events_emit(events, OWN_SOURCE, msg);
+	free(msg);
 }
 
 static void emit_line(struct run *run)
@@ -239,6 +257,8 @@ int hook_deploy(void *payload, const release *r, release_events *events)
 	run.events = events;
 	run.fd = -1;
 	hook->failure[0] = '\0';
+	if (hook->stored)
+		say_stored(events, hook->cmd);
 	if (hook_env_make(&env, r, hook->store_uri, err, sizeof err) != 0) {
 		snprintf(hook->failure, sizeof hook->failure, "hook not run: %.200s", err);
 		goto out;

@@ -35,6 +35,7 @@
 
 struct hook {
 	const char *cmd;
+	int stored;            /* the app's stored hook: an event says so first */
 	int64_t timeout_s;     /* 0: no limit */
 	const char *store_uri; /* for RELEASE_STORE */
 	char failure[256];     /* after a failure: what happened, for the error */

@@ -161,7 +161,11 @@ static int load_hook(struct relctl *c)
 	uint64_t t = HOOK_DEFAULT_TIMEOUT_S;
 	int rc;
 
-	c->hook = c->args.value[OPT_HOOK] ? c->args.value[OPT_HOOK] : env_value("RELEASE_DEPLOY_HOOK");
+	/* --hook, else $RELEASE_DEPLOY_HOOK for now: the app's stored hook,
+	 * which comes between them, is read when a promotion starts
+	 * (relctl_hook()). */
+	c->hook_given = c->args.value[OPT_HOOK] != NULL;
+	c->hook = c->hook_given ? c->args.value[OPT_HOOK] : env_value("RELEASE_DEPLOY_HOOK");
 	if (c->hook && !*c->hook)
 		c->hook = NULL; /* --hook '' turns the hook off */
 	if (c->args.value[OPT_HOOK_TIMEOUT] &&
@@ -243,6 +247,7 @@ int main(int argc, char **argv)
 	status = run(&c, argc, argv);
 	release_store_close(c.store);
 	free(c.store_uri);
+	free(c.hook_copy);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && status == RELCTL_EXIT_OK) {
 		/* A reader that went away (a promotion ignores SIGPIPE) needs no
 		 * message; other failures do. */

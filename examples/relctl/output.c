@@ -8,8 +8,6 @@
 #include "common/format.h"
 #include "common/print.h"
 
-#define MASK "********"
-
 struct info {
 	size_t n, cap;
 	char **keys, **values;
@@ -165,9 +163,9 @@ const char *release_status_word(const release *r)
 	return "";
 }
 
-const char *env_shown(const char *value, int mask)
+const char *env_shown(const release_settings *mask, const char *key, const char *value)
 {
-	return mask && *value ? MASK : value;
+	return mask && release_settings_masked(mask, key) ? ENV_MASKED : value;
 }
 
 void print_event_live(void *payload, int64_t time, const char *source, const char *message)

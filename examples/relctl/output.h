@@ -49,9 +49,12 @@ char *format_elapsed(char *buf, size_t size, int64_t started, int64_t ended);
 /* "active", "failed" (its last promotion failed and it is not active), or "". */
 const char *release_status_word(const release *r);
 
-/* value as shown: masked as "********" when mask is set (an empty value
- * has nothing to hide). */
-const char *env_shown(const char *value, int mask);
+/* How a masked env value is shown: Convox's. */
+#define ENV_MASKED "****"
+
+/* key's value as shown: ENV_MASKED when mask (the app's mask list, when
+ * values are to be masked; NULL: never) holds key, else value. */
+const char *env_shown(const release_settings *mask, const char *key, const char *value);
 
 /* A release_event_fn printing "<RFC 3339> <source> <message>" to the FILE *
  * payload at once, so that a promotion's events are seen as they happen. */

@@ -31,14 +31,17 @@ struct relctl {
 	const char *app;        /* -a, else $RELEASE_APP, else NULL */
 	char *store_uri;        /* --store, else $RELEASE_STORE, as a URI */
 	release_store *store;   /* opened by relctl_store() */
-	const char *hook;       /* --hook, else $RELEASE_DEPLOY_HOOK; NULL: none */
+	const char *hook;       /* the deploy hook (relctl_hook()); NULL: none */
+	int hook_given;         /* --hook was given ('' too): the app's is not read */
+	int hook_stored;        /* hook is the app's stored one (relctl_hook()) */
+	char *hook_copy;        /* the stored hook, ours */
 	int64_t hook_timeout_s; /* --hook-timeout; 0: no limit */
 	struct testenv test;
 	int64_t now;            /* when this invocation started */
 	FILE *out;              /* results */
 	FILE *progress;         /* transcripts of writes: stdout, stderr under --id */
 	int tty;                /* standard output is a terminal */
-	int mask;               /* hide env values (a terminal, without --reveal) */
+	int mask;               /* hide masked keys' values (a terminal, no --reveal) */
 	const struct command *cmd;
 };
 
@@ -121,12 +124,45 @@ int cmd_releases_info(struct relctl *c);
 int cmd_releases_manifest(struct relctl *c);
 int cmd_releases_promote(struct relctl *c);
 int cmd_releases_rollback(struct relctl *c);
+int cmd_releases_create_from(struct relctl *c);
+int cmd_releases_prune(struct relctl *c);
 int cmd_env(struct relctl *c);
+int cmd_env_get(struct relctl *c);
 int cmd_env_set(struct relctl *c);
 int cmd_env_unset(struct relctl *c);
+int cmd_env_edit(struct relctl *c);
+int cmd_env_mask(struct relctl *c);
+int cmd_env_mask_set(struct relctl *c);
+int cmd_env_mask_unset(struct relctl *c);
 
 /* Promotes release id of c->app, printing "Promoting id...", the events and
- * "OK" (promote.c). Used by `releases promote` and `env set --promote`. */
+ * "OK" (cmd_promote.c). Used by `releases promote`, `releases create-from
+ * --promote` and the env changes' --promote. */
 int relctl_promote(struct relctl *c, const char *id);
+
+/* Settles the deploy hook of a promotion: --hook when given ('' is none),
+ * else the app's stored hook (release_settings_hook()), else
+ * $RELEASE_DEPLOY_HOOK. Sets c->hook. 0, or the exit status after
+ * reporting. */
+int relctl_hook(struct relctl *c);
+
+/* Reads release ref of c->app: a release id, or a version ("12" or "v12").
+ * 0, or the exit status after reporting. */
+int relctl_get_release(struct relctl *c, release_store *s, const char *ref, release **out);
+
+/* The release whose env an env command reads or changes: --release
+ * RID|VERSION, else the app's newest (NULL in *out when it has none yet).
+ * 0, or the exit status after reporting. */
+int relctl_env_release(struct relctl *c, release_store *s, release **out);
+
+/* The app's mask list when values are to be masked (c->mask), else NULL in
+ * *out. 0, or the exit status after reporting. */
+int relctl_mask_list(struct relctl *c, release_settings **out);
+
+/* After a write that made release r (an env change, create-from; NULL:
+ * the env change changed nothing): "OK", then
+ * "Release: RID" or "No changes: no release was created", the id alone on
+ * standard output under --id, and the promotion under --promote. Frees r. */
+int relctl_release_made(struct relctl *c, release *r);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include "output.h"
 
-void release_json(struct json *j, const release *r, int details, int mask)
+void release_json(struct json *j, const release *r, int details, const release_settings *mask)
 {
 	json_begin_object(j);
 	json_key(j, "id");
@@ -33,7 +33,7 @@ void release_json(struct json *j, const release *r, int details, int mask)
 		json_begin_object(j);
 		for (size_t i = 0; i < release_env_count(r); i++) {
 			json_key(j, release_env_key(r, i));
-			json_string(j, env_shown(release_env_value(r, i), mask));
+			json_string(j, env_shown(mask, release_env_key(r, i), release_env_value(r, i)));
 		}
 		json_end_object(j);
 		json_key(j, "manifest");

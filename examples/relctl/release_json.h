@@ -7,8 +7,8 @@
 
 #include "json.h"
 
-/* Writes r; with details, its env (values masked when mask is set) and its
- * manifest too. */
-void release_json(struct json *j, const release *r, int details, int mask);
+/* Writes r; with details, its env (the values of mask's keys masked, as
+ * env_shown() does) and its manifest too. */
+void release_json(struct json *j, const release *r, int details, const release_settings *mask);
 
 #endif

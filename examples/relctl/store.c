@@ -161,8 +161,9 @@ release_store *relctl_store(struct relctl *c, int *status)
 	release_store_opts_init(&opts);
 	testenv_apply(&c->test, &opts);
 	/* The lease must outlast the longest hook, or another promoter could
-	 * take the app over while the hook still runs. */
-	if (c->hook)
+	 * take the app over while the hook still runs; a command that may
+	 * promote may find a hook stored with the app, read later. */
+	if (c->hook || (!c->hook_given && (c->cmd->opts & OPT_BIT(OPT_HOOK))))
 		opts.lease_ns = hook_lease_ns(c->hook_timeout_s);
 	if (is_postgresql(c->store_uri))
 		rc = open_postgresql(c, &opts);

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Checks that env values are masked when relctl writes to a terminal (and
-shown with --reveal), and plain when its output is not a terminal; and that a
-manifest reaches a terminal with its control characters escaped, a pipe byte
-for byte.
+"""Checks that the values of the keys in the app's mask list are masked when
+relctl writes to a terminal (and shown with --reveal), that other values are
+not, and that piped output is plain; and that a manifest reaches a terminal
+with its control characters escaped, a pipe byte for byte.
 
 Usage: check_tty.py RELCTL
 """
@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 
-MASK = "********"
+MASK = "****"
 
 
 def on_tty(argv, env):
@@ -49,15 +49,27 @@ def main():
                                         stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL).stdout.decode()
         run("apps", "create", "myapp")
-        rid = run("env", "set", "SECRET=hunter2", "EMPTY=", "--id").strip()
+        rid = run("env", "set", "SECRET=hunter2", "EMPTY=", "PLAIN=visible", "--id").strip()
+        # Nothing is masked before the mask list names a key.
+        for args in (["env"], ["releases", "info", rid]):
+            out = on_tty([relctl] + args, env)
+            if "SECRET=hunter2" not in out or MASK in out:
+                problems.append("relctl %s on a terminal, empty mask list: %r"
+                                % (" ".join(args), out))
+        run("env", "mask", "set", "SECRET", "EMPTY")
         cases = [
-            (["env"], ["EMPTY=\n", "SECRET=%s\n" % MASK]),
-            (["env", "--reveal"], ["SECRET=hunter2\n"]),
-            (["env", "--json"], ['"SECRET": "%s"' % MASK, '"EMPTY": ""']),
+            (["env"], ["EMPTY=%s\n" % MASK, "SECRET=%s\n" % MASK, "PLAIN=visible\n"]),
+            (["env", "--reveal"], ["SECRET=hunter2\n", "EMPTY=\n"]),
+            (["env", "--release", rid], ["SECRET=%s\n" % MASK, "PLAIN=visible\n"]),
+            (["env", "--json"], ['"SECRET": "%s"' % MASK, '"EMPTY": "%s"' % MASK,
+                                 '"PLAIN": "visible"']),
             (["env", "--json", "--reveal"], ['"SECRET": "hunter2"']),
-            (["releases", "info", rid], ["SECRET=%s" % MASK]),
+            (["releases", "info", rid], ["SECRET=%s" % MASK, "PLAIN=visible"]),
             (["releases", "info", rid, "--reveal"], ["SECRET=hunter2"]),
-            (["releases", "info", rid, "--json"], ['"SECRET": "%s"' % MASK]),
+            (["releases", "info", rid, "--json"], ['"SECRET": "%s"' % MASK,
+                                                   '"PLAIN": "visible"']),
+            # Asking for one key by name is asking for its value.
+            (["env", "get", "SECRET"], ["hunter2\n"]),
         ]
         for args, wants in cases:
             out = on_tty([relctl] + args, env)
@@ -65,8 +77,22 @@ def main():
                 if want not in out:
                     problems.append("relctl %s on a terminal: no %r in %r"
                                     % (" ".join(args), want, out))
-            if "--reveal" not in args and "hunter2" in out:
+            if "--reveal" not in args and args[:2] != ["env", "get"] and "hunter2" in out:
                 problems.append("relctl %s on a terminal shows the value" % " ".join(args))
+        # Unmasked again: shown again.
+        run("env", "mask", "unset", "SECRET")
+        out = on_tty([relctl, "env"], env)
+        if "SECRET=hunter2\n" not in out or "EMPTY=%s\n" % MASK not in out:
+            problems.append("relctl env after env mask unset SECRET: %r" % out)
+        # env get on a terminal shows a newline escaped, on one line; piped,
+        # the value byte for byte.
+        run("env", "set", "NL=one\ntwo\x1b[2J")
+        out = on_tty([relctl, "env", "get", "NL"], env)
+        if out != "one\\ntwo\\e[2J\n":
+            problems.append("relctl env get NL on a terminal: %r" % out)
+        if run("env", "get", "NL") != "one\ntwo\x1b[2J\n":
+            problems.append("relctl env get NL piped is not the value byte for byte")
+        run("env", "mask", "set", "SECRET")
         # Not a terminal: plain, without --reveal.
         if "SECRET=hunter2" not in run("env") or "SECRET=hunter2" not in run(
                 "releases", "info", rid):

@@ -90,7 +90,7 @@ Mistakes are usage errors (exit 2) and write nothing; every word is checked
 before anything is printed.
 
   $ relctl env set FOO
-  ! ERROR: 'FOO' is not KEY=VALUE (usage: relctl env set KEY=VALUE... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
+  ! ERROR: 'FOO' is not KEY=VALUE (usage: relctl env set KEY=VALUE... [KEY --stdin] [-f FILE] -a APP [--release RID|VERSION] [--replace] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
   [2]
 
   $ relctl env set 1FOO=x
@@ -102,15 +102,15 @@ before anything is printed.
   [2]
 
   $ relctl env unset FOO=bar
-  ! ERROR: 'FOO=bar' is a KEY=VALUE, not a KEY (usage: relctl env unset KEY... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
+  ! ERROR: 'FOO=bar' is a KEY=VALUE, not a KEY (usage: relctl env unset KEY... -a APP [--release RID|VERSION] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
   [2]
 
   $ relctl env unset
-  ! ERROR: missing argument (usage: relctl env unset KEY... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
+  ! ERROR: missing argument (usage: relctl env unset KEY... -a APP [--release RID|VERSION] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
   [2]
 
   $ relctl env set
-  ! ERROR: missing argument (usage: relctl env set KEY=VALUE... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
+  ! ERROR: missing argument (usage: relctl env set KEY=VALUE... [KEY --stdin] [-f FILE] -a APP [--release RID|VERSION] [--replace] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
   [2]
 
   $ relctl env -a nosuchapp

@@ -43,7 +43,7 @@ What a hook is given. Its files have no name in any directory, only
   2019-01-01T00:00:00Z librelease app Status: running => updating
   2019-01-01T00:00:00Z hook app=myapp id=RVKHZWTAFY version=3 build=BVJWNBKDHM
   2019-01-01T00:00:00Z hook description=env add:BAR
-  2019-01-01T00:00:00Z hook source= store=file:$TESTTMP/store
+  2019-01-01T00:00:00Z hook source= store=(file:\$TESTTMP/store|\$RELEASE_STORE) (re)
   2019-01-01T00:00:00Z hook manifest file 600 in /dev/fd:
   2019-01-01T00:00:00Z hook   web: nginx
   2019-01-01T00:00:00Z hook env file 600 in /dev/fd:
@@ -130,6 +130,7 @@ A failed rollback also leaves its copy behind as failed.
   2019-01-01T00:00:00Z relctl hook exited with status 3
   2019-01-01T00:00:00Z librelease app Status: updating => rollback
   2019-01-01T00:00:00Z librelease app Status: rollback => running
+  FAILED, RSGAZBISBN
   ! ERROR: hook exited with status 3: app 'myapp': rollback release RSGAZBISBN (copy of RPFOIZYFGX) was not promoted: deployment of RSGAZBISBN failed (deployer returned 3); RVEWTLLPFI stays active
   [6]
 

@@ -69,7 +69,7 @@ env set and unset check every word before printing anything.
   [2]
 
   $ relctl env set B=2 C
-  ! ERROR: 'C' is not KEY=VALUE (usage: relctl env set KEY=VALUE... -a APP [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
+  ! ERROR: 'C' is not KEY=VALUE (usage: relctl env set KEY=VALUE... [KEY --stdin] [-f FILE] -a APP [--release RID|VERSION] [--replace] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id])
   [2]
 
   $ relctl env unset B 2B
