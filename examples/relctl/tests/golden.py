@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs a golden transcript of relctl and compares it with what happens.
 
-Usage: golden.py [--update] RELCTL TRANSCRIPT.t
+Usage: golden.py [--update] [--postgresql] RELCTL TRANSCRIPT.t
 
 A transcript reads like a terminal session (the format is cram's, with
 stderr kept apart):
@@ -30,6 +30,15 @@ directory) and store ($RELEASE_STORE), a fixed clock starting at
 (RELCTL_TEST_SEED), so ids and times are the same on every run. $TESTTMP
 in the output is written as such. $HOOKS is examples/relctl, where the
 example hook lives; $TESTHOOKS is examples/relctl/tests/hooks.
+
+With --postgresql the store is not a directory but the PostgreSQL database
+that tests/pg_server.py (examples/pgstore) names in $RELEASE_TEST_STORE: run
+as `pg_server.py run -- python3 golden.py --postgresql RELCTL T.t`, each
+transcript gets a server of its own, so its database starts empty as the
+file store does; its URI in the output is written $RELEASE_STORE. Ids and
+times come from the same seeds and clock, so a transcript of the commands
+(rather than of the file store's files) passes on both stores; where a
+backend's words differ, a (re) line takes either.
 
 With --update the transcript is rewritten with what happened (lines that
 matched a (re) pattern are kept as they were).
@@ -116,16 +125,17 @@ def lines_of(text, prefix=""):
     return out
 
 
-def run(cmd, relctl, tmp):
+def run(cmd, relctl, tmp, store):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("RELEASE_", "RELCTL_", "GIT_", "ROLLING_UPDATE_"))}
-    env.pop("XDG_DATA_HOME", None)
+    for name in ("XDG_DATA_HOME", "VISUAL", "EDITOR"):
+        env.pop(name, None)
     env.update({
         "PATH": os.path.dirname(os.path.abspath(relctl)) + os.pathsep + env.get("PATH", ""),
         "HOME": os.path.join(tmp, "home"),
         "TESTTMP": tmp,
         "TMPDIR": os.path.join(tmp, "tmp"),
-        "RELEASE_STORE": os.path.join(tmp, "store"),
+        "RELEASE_STORE": store or os.path.join(tmp, "store"),
         "RELCTL_TEST_NOW": str(cmd.now),
         "RELCTL_TEST_SEED": str(cmd.seed),
         "HOOKS": os.path.dirname(HERE),
@@ -144,8 +154,11 @@ def run(cmd, relctl, tmp):
     proc = subprocess.run(["/bin/sh", "-c", cmd.text], cwd=tmp, env=env,
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=120)
-    out = proc.stdout.decode("utf-8", "backslashreplace").replace(tmp, "$TESTTMP")
-    err = proc.stderr.decode("utf-8", "backslashreplace").replace(tmp, "$TESTTMP")
+    out = proc.stdout.decode("utf-8", "backslashreplace")
+    err = proc.stderr.decode("utf-8", "backslashreplace")
+    if store:
+        out, err = out.replace(store, "$RELEASE_STORE"), err.replace(store, "$RELEASE_STORE")
+    out, err = out.replace(tmp, "$TESTTMP"), err.replace(tmp, "$TESTTMP")
     cmd.actual = lines_of(out) + lines_of(err, "! ")
     if proc.returncode != 0:
         cmd.actual.append("[%d]" % proc.returncode)
@@ -178,7 +191,13 @@ def merged(cmd):
 
 def main(argv):
     update = "--update" in argv
-    args = [a for a in argv if a != "--update"]
+    store = None
+    if "--postgresql" in argv:
+        store = os.environ.get("RELEASE_TEST_STORE")
+        if not store or not store.startswith(("postgresql:", "postgres:")):
+            raise SystemExit("golden.py --postgresql: no PostgreSQL URI in RELEASE_TEST_STORE "
+                             "(run it under pg_server.py)")
+    args = [a for a in argv if a not in ("--update", "--postgresql")]
     if len(args) != 2:
         raise SystemExit(__doc__)
     relctl, path = args
@@ -190,7 +209,7 @@ def main(argv):
             os.mkdir(os.path.join(tmp, d))
         for item in items:
             if isinstance(item, Command):
-                run(item, relctl, tmp)
+                run(item, relctl, tmp, store)
                 if not matches(item):
                     failures += 1
                     print("%s:%d: $ %s" % (path, item.line,
@@ -224,7 +243,8 @@ def main(argv):
         print("%s: updated" % path)
         return 0
     count = sum(isinstance(i, Command) for i in items)
-    print("%s: %d commands, %d differ" % (os.path.basename(path), count, failures))
+    print("%s%s: %d commands, %d differ" % (os.path.basename(path),
+                                             " (PostgreSQL)" if store else "", count, failures))
     return 1 if failures else 0
 
 

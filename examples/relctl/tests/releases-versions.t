@@ -1,0 +1,166 @@
+Promote and roll back by version as well as by id; a failed rollback's copy
+named; pruning history.
+
+@env RELEASE_APP=myapp
+  $ relctl apps create && relctl builds create -d one --id >/dev/null
+  Creating myapp... OK
+
+  $ for i in 2 3 4 5; do relctl env set N=$i >/dev/null || exit 1; done; relctl releases
+  ID          STATUS  BUILD       CREATED  DESCRIPTION
+  RPGJVPIAXP          BPIJJNQDVV  now      env change:N
+  RBBWTSALFE          BPIJJNQDVV  now      env change:N
+  RQJSLTCWFV          BPIJJNQDVV  now      env change:N
+  RVJWNBKDHM          BPIJJNQDVV  now      env add:N
+  RXIMFJJBPM          BPIJJNQDVV  now      one
+
+A version is a number, with or without its 'v'.
+
+  $ relctl releases promote 2
+  Promoting RVJWNBKDHM...
+  2019-01-01T00:00:00Z librelease app Status: running => updating
+  2019-01-01T00:00:00Z librelease app Status: updating => running
+  OK
+
+  $ relctl releases promote v4 --id
+  RBBWTSALFE
+  ! Promoting RBBWTSALFE...
+  ! 2019-01-01T00:00:00Z librelease app Status: running => updating
+  ! 2019-01-01T00:00:00Z librelease app Status: updating => running
+  ! OK
+
+  $ relctl releases rollback 3
+  Rolling back to RQJSLTCWFV...
+  2019-01-01T00:00:00Z librelease app Status: running => updating
+  2019-01-01T00:00:00Z librelease app Status: updating => running
+  OK, RWZRKFAFEP
+
+  $ relctl releases rollback v1 --id
+  RPFOIZYFGX
+  ! Rolling back to RXIMFJJBPM...
+  ! 2019-01-01T00:00:00Z librelease app Status: running => updating
+  ! 2019-01-01T00:00:00Z librelease app Status: updating => running
+  ! OK, RPFOIZYFGX
+
+  $ relctl releases info v7 | head -2
+  Id           RPFOIZYFGX
+  Build        BPIJJNQDVV
+
+  $ relctl releases manifest 1 --json
+  {
+    "id": "RXIMFJJBPM",
+    "manifest": ""
+  }
+
+Versions that do not exist, or cannot.
+
+  $ relctl releases promote 99
+  ! ERROR: app 'myapp': release version 99 not found
+  [3]
+
+  $ relctl releases rollback v0
+  ! ERROR: invalid version 0
+  [2]
+
+  $ relctl releases promote 99999999999999999999
+  ! ERROR: invalid version 99999999999999999999 (out of range)
+  [2]
+
+  $ relctl releases rollback v
+  ! ERROR: invalid release id (want 'R' and 9 or 10 letters A-Z)
+  [2]
+
+  $ relctl releases promote -- -1
+  ! ERROR: invalid release id (want 'R' and 9 or 10 letters A-Z)
+  [2]
+
+A rollback whose promotion fails leaves its copy, failed: the transcript
+ends "FAILED, RID" (as a success ends "OK, RID") and --id prints the copy's
+id too, so a script need not read it out of the message.
+
+  $ relctl releases rollback 2 --hook 'exit 4'
+  Rolling back to RVJWNBKDHM...
+  2019-01-01T00:00:00Z librelease app Status: running => updating
+  2019-01-01T00:00:00Z relctl hook exited with status 4
+  2019-01-01T00:00:00Z librelease app Status: updating => rollback
+  2019-01-01T00:00:00Z librelease app Status: rollback => running
+  FAILED, RKMIKTFBTX
+  ! ERROR: hook exited with status 4: app 'myapp': rollback release RKMIKTFBTX (copy of RVJWNBKDHM) was not promoted: deployment of RKMIKTFBTX failed (deployer returned 4); RPFOIZYFGX stays active
+  [6]
+
+  $ relctl releases rollback 2 --hook 'exit 4' --id
+  RZPRFVZKBS
+  ! Rolling back to RVJWNBKDHM...
+  ! 2019-01-01T00:00:00Z librelease app Status: running => updating
+  ! 2019-01-01T00:00:00Z relctl hook exited with status 4
+  ! 2019-01-01T00:00:00Z librelease app Status: updating => rollback
+  ! 2019-01-01T00:00:00Z librelease app Status: rollback => running
+  ! FAILED, RZPRFVZKBS
+  ! ERROR: hook exited with status 4: app 'myapp': rollback release RZPRFVZKBS (copy of RVJWNBKDHM) was not promoted: deployment of RZPRFVZKBS failed (deployer returned 4); RPFOIZYFGX stays active
+  [6]
+
+  $ relctl releases --limit 3
+  ID          STATUS  BUILD       CREATED  DESCRIPTION
+  RZPRFVZKBS  failed  BPIJJNQDVV  now      env add:N
+  RKMIKTFBTX  failed  BPIJJNQDVV  now      env add:N
+  RPFOIZYFGX  active  BPIJJNQDVV  now      one
+
+Pruning: keep N releases older than the active one (and every newer one,
+and the one active before it); the rest go.
+
+  $ relctl releases --limit 0 | wc -l
+  10
+
+  $ relctl releases prune --keep 2
+  Pruning releases... OK
+  Removed 3 releases
+
+  $ relctl releases --limit 0
+  ID          STATUS  BUILD       CREATED  DESCRIPTION
+  RZPRFVZKBS  failed  BPIJJNQDVV  now      env add:N
+  RKMIKTFBTX  failed  BPIJJNQDVV  now      env add:N
+  RPFOIZYFGX  active  BPIJJNQDVV  now      one
+  RWZRKFAFEP          BPIJJNQDVV  now      env change:N
+  RPGJVPIAXP          BPIJJNQDVV  now      env change:N
+  RBBWTSALFE          BPIJJNQDVV  now      env change:N
+
+  $ relctl releases prune --keep 2
+  Pruning releases... OK
+  Removed 0 releases
+
+  $ relctl releases prune --keep 0
+  Pruning releases... OK
+  Removed 2 releases
+
+  $ relctl releases --limit 0
+  ID          STATUS  BUILD       CREATED  DESCRIPTION
+  RZPRFVZKBS  failed  BPIJJNQDVV  now      env add:N
+  RKMIKTFBTX  failed  BPIJJNQDVV  now      env add:N
+  RPFOIZYFGX  active  BPIJJNQDVV  now      one
+  RWZRKFAFEP          BPIJJNQDVV  now      env change:N
+
+  $ relctl releases prune
+  ! ERROR: releases prune needs --keep N: how many releases older than the active one to keep (usage: relctl releases prune --keep N -a APP)
+  [2]
+
+  $ relctl releases prune --keep many
+  ! ERROR: --keep wants a whole number, not 'many'
+  [2]
+
+  $ relctl releases prune --keep -1
+  ! ERROR: --keep -1 is out of range (0 to 18446744073709551615)
+  [2]
+
+  $ relctl releases prune --keep 1 -a nosuchapp
+  Pruning releases...  (no-eol)
+  ! ERROR: app 'nosuchapp' not found
+  [3]
+
+An app that never promoted keeps everything.
+
+  $ relctl apps create young && relctl env set -a young A=1 >/dev/null && relctl env set -a young A=2 >/dev/null && relctl releases prune -a young --keep 0 && relctl releases -a young
+  Creating young... OK
+  Pruning releases... OK
+  Removed 0 releases
+  ID          STATUS  BUILD  CREATED  DESCRIPTION
+  RALXIGNMIP                 now      env change:A
+  RVPZMTMDQV                 now      env add:A
