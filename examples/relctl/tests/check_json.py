@@ -137,6 +137,22 @@ def check(c, tmp):
     c.expect("releases manifest --json", c.json("releases", "manifest", first),
              {"id": first, "manifest": manifest})
 
+    # One value, and the env of a given release (by id and by version).
+    for key, value in env.items():
+        c.expect("env get %s --json" % key, c.json("env", "get", key, "--release", second),
+                 {"app": "myapp", "release": second, "key": key, "value": value})
+        c.expect("env get %s" % key, c.run("env", "get", key, "--release", second),
+                 (value + "\n").encode("utf-8"))
+    c.expect("env --release --json", c.json("env", "--release", "2"),
+             {"app": "myapp", "release": second, "env": env})
+
+    # The mask list: sorted, and never a reason to hide piped values.
+    c.expect("env mask --json", c.json("env", "mask"), {"app": "myapp", "mask": []})
+    c.run("env", "mask", "set", "TRICKY", "EMPTY", "A_KEY")
+    c.expect("env mask --json after set", c.json("env", "mask"),
+             {"app": "myapp", "mask": ["A_KEY", "EMPTY", "TRICKY"]})
+    c.expect("masked keys piped", c.json("releases", "info", second)["env"], env)
+
     c.expect("env --json", c.json("env"), {"app": "myapp", "release": third, "env": {}})
     c.run("env", "set", "A=1")
     newest = c.json("releases", "--limit", "1")[0]["id"]
