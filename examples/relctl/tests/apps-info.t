@@ -137,6 +137,23 @@ makes no release.
     "mask": []
   }
 
+Masked lists the keys of the app's mask list (`env mask set`), in order.
+
+  $ relctl env mask set SECRET_KEY API_TOKEN -a myapp > /dev/null
+  $ relctl apps info myapp
+  Name      myapp
+  Status    running
+  Release   ROEFYRGXJC
+  Previous  RUUMZTBTIT
+  Created   2019-01-01T00:00:00Z
+  Hook
+  Masked    API_TOKEN, SECRET_KEY
+  $ relctl apps info myapp --json | grep -A3 '"mask"'
+    "mask": [
+      "API_TOKEN",
+      "SECRET_KEY"
+    ]
+
 What is refused: no hook or two, an empty one, a missing file, one too long
 or holding a NUL, an unknown app (a store that cannot be written:
 builds-store.t).
@@ -198,7 +215,7 @@ builds-store.t).
   ! ERROR: unexpected argument 'b' (usage: relctl apps info [APP] [--json])
   [2]
 
-An app deleted and made again starts without a hook.
+An app deleted and made again starts without a hook or masked keys.
 
   $ relctl apps hook set true -a myapp && relctl apps delete myapp && relctl apps create myapp
   Setting hook for myapp... OK
@@ -206,6 +223,14 @@ An app deleted and made again starts without a hook.
   Creating myapp... OK
   $ relctl apps hook myapp
   ! relctl: note: app 'myapp' has no deploy hook (relctl apps hook set CMD -a myapp sets one)
+  $ relctl apps info myapp
+  Name      myapp
+  Status    running
+  Release
+  Previous
+  Created   2019-01-01T00:01:00Z
+  Hook
+  Masked
 
 What the commands say of themselves.
 
