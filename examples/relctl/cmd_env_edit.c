@@ -177,15 +177,16 @@ static const char *editor(void)
 static int run_editor(struct relctl *c, struct edit *e)
 {
 	const char *ed = editor();
-	size_t len = strlen(ed) + sizeof " \"$@\"";
+	size_t len = sizeof "exec " + strlen(ed) + sizeof " \"$@\"";
 	char *script = malloc(len);
 	int status, forwarded = 0;
 	pid_t pid, done;
 
 	if (!script)
 		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
-	/* As git runs it: the words of the variable, then the file. */
-	snprintf(script, len, "%s \"$@\"", ed);
+	/* As git runs it, the words of the variable and then the file; exec'd,
+	 * so that the signals passed on reach the editor, not a shell. */
+	snprintf(script, len, "exec %s \"$@\"", ed);
 	fflush(NULL);
 	if ((pid = fork()) < 0) {
 		free(script);

@@ -178,18 +178,18 @@ Emptying the file empties the env.
   Setting BYTES, CTRL, EMPTY, FOO, LEAD, NL, QUOTE... OK
   Release: RGEKXMIVNV
 
-Before the first release the file holds only the header.
+Before the first release the file holds only the header. Under --id the
+editor writes to standard error, which keeps standard output for the id.
 
 @env EDITOR=cat
-  $ relctl apps create fresh && relctl env edit -a fresh
-  Creating fresh... OK
-  # The env of fresh (no release yet): one KEY=VALUE a line.
-  # Lines starting with '#' and blank lines are ignored; deleting a line
-  # unsets its key. A value starting with " is quoted, with the escapes
-  # \n \t \r \" \\ \xHH \uXXXX. Save and quit to create a release;
-  # quit with an error (vi: :cq) to change nothing.
-  Setting ... OK
-  No changes: no release was created
+  $ relctl apps create fresh >/dev/null && relctl env edit -a fresh --id
+  ! # The env of fresh (no release yet): one KEY=VALUE a line.
+  ! # Lines starting with '#' and blank lines are ignored; deleting a line
+  ! # unsets its key. A value starting with " is quoted, with the escapes
+  ! # \n \t \r \" \\ \xHH \uXXXX. Save and quit to create a release;
+  ! # quit with an error (vi: :cq) to change nothing.
+  ! Setting ... OK
+  ! No changes: no release was created
 
 Errors before the editor runs: an unknown release, another app's.
 
@@ -201,17 +201,19 @@ Errors before the editor runs: an unknown release, another app's.
   ! ERROR: app 'fresh': release version 1 not found
   [3]
 
-relctl stopped by SIGTERM while the editor runs passes the signal on, sets
-nothing and removes the file.
+relctl stopped by SIGTERM while the editor runs passes the signal on to the
+editor itself (the shell that starts it execs it), sets nothing and removes
+the file.
 
   $ cat > slow.sh <<'END'
   > #!/bin/sh
+  > echo $$ > "$TESTTMP/editor.pid"
   > touch "$TESTTMP/started"
   > exec sleep 30
   > END
   > chmod +x slow.sh
 
 @env EDITOR=$TESTTMP/slow.sh
-  $ relctl env edit & pid=$!; while [ ! -e started ]; do sleep 0.1; done; kill -TERM $pid; wait $pid; echo "exit $?"; ls -A "$TMPDIR"
+  $ relctl env edit & pid=$!; while [ ! -e started ]; do sleep 0.1; done; kill -TERM $pid; wait $pid; echo "exit $?"; ls -A "$TMPDIR"; if kill -0 $(cat editor.pid) 2>/dev/null; then kill $(cat editor.pid); echo "the editor was left running"; fi
   exit 1
   ! ERROR: the editor ($TESTTMP/slow.sh) was killed by signal 15: nothing was set
