@@ -56,7 +56,7 @@ const struct command relctl_release_commands[] = {
 	 1, 0, 0,
 	 "releases create-from -a APP [--build-from RID|--use-active-release-build] "
 	 "[--env-from RID|--use-active-release-env] [--promote] " HOOK_USAGE " [--id]",
-	 "create a release from one release's build and another's env",
+	 "create a release of a build and an env from releases",
 	 "The new release takes the build, manifest and description of --build-from\n"
 	 "and the env of --env-from (ids or versions); each left out, or given as\n"
 	 "--use-active-release-build or --use-active-release-env, is the active\n"
@@ -96,8 +96,8 @@ const struct command relctl_release_commands[] = {
 	 "lines starting with '#' are skipped, the value is the rest of the line\n"
 	 "byte for byte, or a quoted string when it starts with '\"' (README.md:\n"
 	 "\"Env files\"). KEY --stdin sets KEY to all of standard input, less\n"
-	 "exactly one final newline, for values too big or too binary for the\n"
-	 "command line.", 0},
+	 "exactly one final newline: for a value too big for the command line (a\n"
+	 "certificate, a key).", 0},
 	{"env unset", cmd_env_unset, PROMOTE_OPTS | OPT_BIT(OPT_RELEASE), 1, 1, SIZE_MAX,
 	 "env unset KEY... -a APP [--release RID|VERSION] [--promote] " HOOK_USAGE " [--id]",
 	 "create a release with env keys removed",

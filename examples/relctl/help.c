@@ -40,7 +40,7 @@ static const struct {
 		   "                              '': none)"},
 	{OPT_HOOK_TIMEOUT, "      --hook-timeout SECONDS  kill a hook that runs longer (default 600;\n"
 			   "                              0: no limit)"},
-	{OPT_REVEAL, "      --reveal                show env values on a terminal too"},
+	{OPT_REVEAL, "      --reveal                show masked env values on a terminal too"},
 	{OPT_FORCE, "      --force                 take the app over from a promotion that holds\n"
 		    "                              it (one whose relctl died); also promotes an\n"
 		    "                              older release"},
