@@ -164,3 +164,20 @@ An app that never promoted keeps everything.
   ID          STATUS  BUILD  CREATED  DESCRIPTION
   RALXIGNMIP                 now      env change:A
   RVPZMTMDQV                 now      env add:A
+
+A release of another app is not found by id; a version is the app's own.
+
+  $ relctl releases promote RALXIGNMIP
+  ! ERROR: app 'myapp': release RALXIGNMIP not found
+  [3]
+
+  $ relctl releases rollback RALXIGNMIP
+  ! ERROR: app 'myapp': release RALXIGNMIP not found
+  [3]
+
+  $ relctl releases info RALXIGNMIP
+  ! ERROR: app 'myapp': release RALXIGNMIP not found
+  [3]
+
+  $ relctl releases info 2 -a young | head -1
+  Id           RALXIGNMIP
