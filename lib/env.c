@@ -133,6 +133,9 @@ static void describe(struct buf *b, const struct env *old, const struct env *new
 }
 
 struct env_change {
+	release_store *s;
+	const char *app;
+	struct raw build_raw; /* the base's build record the commit rewrites */
 	const release *base; /* NULL: the newest release */
 	const char *const *set;
 	size_t set_n;
@@ -214,24 +217,55 @@ static size_t key_len(const char *item)
 	return strcspn(item, "=");
 }
 
+struct item {
+	const char *s;
+	size_t klen;
+	int unset;
+};
+
+static int cmp_item(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	size_t n = x->klen < y->klen ? x->klen : y->klen;
+	int c = memcmp(x->s, y->s, n);
+
+	if (c != 0)
+		return c;
+	return x->klen < y->klen ? -1 : x->klen > y->klen;
+}
+
 /* A key set twice to different values, or both set and unset, says two
- * things at once. */
+ * things at once. The items are sorted by key and neighbours compared, so
+ * a change of thousands of keys costs what sorting them does. */
 static int check_clashes(release_store *s, const struct env_change *c)
 {
-	for (size_t i = 0; i < c->set_n; i++) {
-		size_t klen = key_len(c->set[i]);
+	size_t n = c->set_n + c->unset_n, k = 0;
+	struct item *v;
+	int rc = 0;
 
-		for (size_t j = i + 1; j < c->set_n; j++)
-			if (key_len(c->set[j]) == klen && memcmp(c->set[i], c->set[j], klen) == 0 &&
-			    strcmp(c->set[i] + klen, c->set[j] + klen) != 0)
-				return fail(s, RELEASE_EINVAL, "env key '%.*s' is set twice",
-					    (int)(klen > 64 ? 64 : klen), c->set[i]);
-		for (size_t j = 0; j < c->unset_n; j++)
-			if (strlen(c->unset[j]) == klen && memcmp(c->set[i], c->unset[j], klen) == 0)
-				return fail(s, RELEASE_EINVAL, "env key '%.*s' is both set and unset",
-					    (int)(klen > 64 ? 64 : klen), c->set[i]);
+	if (n < 2)
+		return 0;
+	if (!(v = malloc(n * sizeof *v)))
+		return fail(s, RELEASE_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->set_n; i++)
+		v[k++] = (struct item){c->set[i], key_len(c->set[i]), 0};
+	for (size_t i = 0; i < c->unset_n; i++)
+		v[k++] = (struct item){c->unset[i], strlen(c->unset[i]), 1};
+	qsort(v, n, sizeof *v, cmp_item);
+	for (size_t i = 1; rc == 0 && i < n; i++) {
+		const struct item *a = &v[i - 1], *b = &v[i];
+		int klen = (int)(a->klen > 64 ? 64 : a->klen);
+
+		if (cmp_item(a, b) != 0 || (a->unset && b->unset))
+			continue;
+		if (a->unset != b->unset)
+			rc = fail(s, RELEASE_EINVAL, "env key '%.*s' is both set and unset", klen,
+				  a->s);
+		else if (strcmp(a->s + a->klen, b->s + b->klen) != 0)
+			rc = fail(s, RELEASE_EINVAL, "env key '%.*s' is set twice", klen, a->s);
 	}
-	return 0;
+	free(v);
+	return rc;
 }
 
 static int env_change(release_store *s, const char *app, const char *const *items, size_t n,
@@ -271,6 +305,20 @@ RELEASE_API int release_env_unset(release_store *store, const char *app,
 	return env_change(store, app, keys, n, 1, out);
 }
 
+/* A release made from a base that is not the newest names the base's build
+ * in the build record too, in its own commit: a prune deciding meanwhile
+ * that the build is no longer needed then fails its check of the build and
+ * decides again, and a build pruned already fails this write. */
+static int link_base_build(void *payload, struct txn *t, const release *r)
+{
+	struct env_change *c = payload;
+
+	if (!r->build)
+		return 0;
+	raw_free(&c->build_raw);
+	return build_link_op(c->s, c->app, r->build, r->id, t, &c->build_raw);
+}
+
 RELEASE_API void release_env_opts_init_sized(release_env_opts *opts, size_t size)
 {
 	OPTS_INIT(opts, size);
@@ -292,7 +340,7 @@ RELEASE_API int release_env_change(release_store *store, const char *app,
 	release_env_opts_init(&o);
 	if (!opts)
 		return fail(store, RELEASE_EINVAL, "release_env_opts is NULL");
-	if ((rc = TAKE_OPTS(store, &o, opts, sizeof o, "release_env_opts")) != 0 ||
+	if ((rc = TAKE_OPTS(store, &o, opts, ENV_OPTS_1_3, "release_env_opts")) != 0 ||
 	    (rc = check_app(store, app)) != 0)
 		return rc;
 	if (o.flags & ~(unsigned)RELEASE_ENV_REPLACE)
@@ -314,7 +362,14 @@ RELEASE_API int release_env_change(release_store *store, const char *app,
 	if (o.base && (rc = load_release(store, app, o.base, &base, NULL)) != 0)
 		return rc;
 	c.base = base;
-	rc = write_release(store, app, env_draft, NULL, &c, out);
+	c.s = store;
+	c.app = app;
+	rc = write_release(store, app, env_draft, base ? link_base_build : NULL, &c, out);
+	raw_free(&c.build_raw);
+	/* On version 1 the link only helps listings, as for release_create(). */
+	if (rc == 0 && base && base->build && out && *out && !has_commit(store) &&
+	    build_set_release(store, app, base->build, (*out)->id) != 0)
+		clear_error(store);
 	release_free(base);
 	return rc;
 }

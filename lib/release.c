@@ -120,14 +120,17 @@ static int link_from(void *payload, struct txn *t, const release *r)
 	return fr->link ? link_build(&fr->fb, t, r) : 0;
 }
 
+/* The build's description when there is a build (the build source may be
+ * an env change, whose description says so), else the source's. */
 static int from_draft(void *payload, const release *newest, release *r)
 {
 	const struct from_releases *fr = payload;
 	const release *b = fr->build_src;
+	const char *desc = fr->fb.build ? fr->fb.build->description : b->description;
 
 	(void)newest;
 	if ((b->build && !(r->build = dup_str(b->build))) || !(r->manifest = dup_str(b->manifest)) ||
-	    !(r->description = dup_str(b->description)))
+	    !(r->description = dup_str(desc)))
 		return RELEASE_ENOMEM;
 	return env_copy(&r->env, &fr->env_src->env);
 }
@@ -157,7 +160,7 @@ RELEASE_API int release_create_from(release_store *store, const char *app,
 		return RELEASE_EINVAL;
 	clear_error(store);
 	release_create_opts_init(&o);
-	if ((rc = TAKE_OPTS(store, &o, opts, sizeof o, "release_create_opts")) != 0 ||
+	if ((rc = TAKE_OPTS(store, &o, opts, CREATE_OPTS_1_3, "release_create_opts")) != 0 ||
 	    (rc = check_app(store, app)) != 0 ||
 	    (o.build_from && (rc = check_id(store, o.build_from, 'R', "release")) != 0) ||
 	    (o.env_from && (rc = check_id(store, o.env_from, 'R', "release")) != 0))
@@ -170,17 +173,16 @@ RELEASE_API int release_create_from(release_store *store, const char *app,
 	memset(&fr, 0, sizeof fr);
 	fr.build_src = bsrc;
 	fr.env_src = esrc;
-	/* The build's back link names the newest release made from it; a
-	 * build pruned since is left alone. */
-	if (bsrc->build) {
-		rc = build_read(store, app, bsrc->build, &b);
+	/* The build's back link names the newest release made from it, and is
+	 * written in the release's commit: a prune that decided meanwhile that
+	 * the build is unused then decides again. */
+	if (bsrc->build && (rc = build_read(store, app, bsrc->build, &b)) != 0) {
 		if (rc == RELEASE_ENOTFOUND)
-			clear_error(store);
-		else if (rc != 0)
-			goto out;
-		fr.link = rc == 0;
-		rc = 0;
+			rc = fail(store, rc, "app '%s': build %s of release %s no longer exists", app,
+				  bsrc->build, bsrc->id);
+		goto out;
 	}
+	fr.link = b != NULL;
 	fr.fb.build = b;
 	fr.fb.store = store;
 	fr.fb.app = app;
