@@ -30,7 +30,7 @@ static int final_status(int status)
 }
 
 static int decode_raw_build(release_store *s, const char *app, const struct raw *raw,
-			    release_build **out)
+			    int with_log, release_build **out)
 {
 	release_build *b = calloc(1, sizeof *b);
 	int rc;
@@ -38,7 +38,7 @@ static int decode_raw_build(release_store *s, const char *app, const struct raw 
 	*out = NULL;
 	if (!b)
 		return fail(s, RELEASE_ENOMEM, "out of memory");
-	rc = decode_build(raw->data, raw->len, b);
+	rc = decode_build(raw->data, raw->len, b, with_log);
 	if (rc == 0 && strcmp(b->app, app) != 0) {
 		build_clear(b);
 		rc = RELEASE_ECORRUPT;
@@ -62,7 +62,7 @@ static int load_build(release_store *s, const char *app, const char *id, release
 	if (rc == 0 && !raw->found)
 		rc = fail(s, RELEASE_ENOTFOUND, "app '%s': build %s not found", app, id);
 	if (rc == 0)
-		rc = decode_raw_build(s, app, raw, out);
+		rc = decode_raw_build(s, app, raw, 1, out);
 	if (rc == 0 && strcmp((*out)->id, id) != 0) {
 		release_build_free(*out);
 		*out = NULL;
@@ -77,11 +77,11 @@ static int load_build(release_store *s, const char *app, const char *id, release
 RELEASE_API int release_build_create(release_store *store, const char *app,
 				     const release_build_opts *opts, release_build **out)
 {
-	return build_create_at(store, app, opts, 0, 0, out);
+	return build_create_at(store, app, opts, 0, 0, 0, out);
 }
 
 int build_create_at(release_store *store, const char *app, const release_build_opts *opts,
-		    int64_t started, int64_t ended, release_build **out)
+		    int times, int64_t started, int64_t ended, release_build **out)
 {
 	release_build_opts o;
 	release_build *b;
@@ -127,9 +127,9 @@ int build_create_at(release_store *store, const char *app, const release_build_o
 		return fail(store, RELEASE_ENOMEM, "out of memory");
 	}
 	b->status = o.status;
-	b->started = started ? started : store_now(store);
+	b->started = times ? started : store_now(store);
 	if (final_status(o.status))
-		b->ended = started ? ended : b->started;
+		b->ended = times ? ended : b->started;
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
 		struct raw newest;
 		struct buf enc = {0};
@@ -268,6 +268,12 @@ static int change_release(release_store *s, release_build *b, const void *arg)
 	return 0;
 }
 
+static int log_is_final(release_store *s, const release_build *b)
+{
+	return fail(s, RELEASE_EINVAL, "build %s is %s: its log is final", b->id,
+		    release_build_status_name(b->status));
+}
+
 struct log_piece {
 	const void *data;
 	size_t len;
@@ -279,8 +285,7 @@ static int append_log(release_store *s, release_build *b, const void *arg)
 	char *log;
 
 	if (final_status(b->status))
-		return fail(s, RELEASE_EINVAL, "build %s is %s: its log is final", b->id,
-			    release_build_status_name(b->status));
+		return log_is_final(s, b);
 	if (piece->len > RELEASE_BUILD_LOG_MAX - b->log_len)
 		return fail(s, RELEASE_EINVAL,
 			    "build %s: a log of %zu bytes would pass the %u kept", b->id,
@@ -322,8 +327,7 @@ RELEASE_API int release_build_log_append(release_store *store, const char *app,
 		if ((rc = build_read(store, app, build_id, &b)) != 0)
 			return rc;
 		if (final_status(b->status))
-			rc = fail(store, RELEASE_EINVAL, "build %s is %s: its log is final", b->id,
-				  release_build_status_name(b->status));
+			rc = log_is_final(store, b);
 		if (rc == 0 && out)
 			*out = b;
 		else
@@ -389,7 +393,9 @@ static int decode_item(release_store *s, const char *app, const struct raw *raw,
 		       void *arg)
 {
 	release_build *b;
-	int rc = decode_raw_build(s, app, raw, &b);
+	/* A listing leaves logs out: a page of builds is read at once, and
+	 * logs of megabytes each would be held together for nothing. */
+	int rc = decode_raw_build(s, app, raw, 0, &b);
 
 	(void)arg;
 	if (rc == 0)
@@ -487,7 +493,9 @@ RELEASE_API const char *release_build_log(const release_build *b, size_t *len)
 {
 	if (len)
 		*len = b ? b->log_len : 0;
-	return b && b->log ? b->log : "";
+	if (!b || b->no_log)
+		return NULL;
+	return b->log ? b->log : "";
 }
 
 RELEASE_API void release_build_free(release_build *b)

@@ -110,7 +110,7 @@ int dec_bytes(const struct dec *d, char **out, size_t *len)
 	return *out ? 0 : RELEASE_ENOMEM;
 }
 
-static int dec_fixed(const struct dec *d, char *out, size_t cap)
+int dec_fixed(const struct dec *d, char *out, size_t cap)
 {
 	if (d->len == 0 || d->len >= cap || memchr(d->val, '\0', d->len))
 		return RELEASE_ECORRUPT;
@@ -464,7 +464,7 @@ void build_clear(release_build *b)
 	memset(b, 0, sizeof *b);
 }
 
-int decode_build(const void *data, size_t len, release_build *bl)
+int decode_build(const void *data, size_t len, release_build *bl, int with_log)
 {
 	struct dec d;
 	uint64_t status = UINT64_MAX;
@@ -481,7 +481,14 @@ int decode_build(const void *data, size_t len, release_build *bl)
 		case F_STARTED: rc = dec_i64(&d, &bl->started); break;
 		case F_ENDED: rc = dec_i64(&d, &bl->ended); break;
 		case F_RELEASE: rc = dec_str(&d, &bl->release); break;
-		case F_LOG: rc = dec_bytes(&d, &bl->log, &bl->log_len); break;
+		case F_LOG:
+			if (d.len > RELEASE_BUILD_LOG_MAX)
+				rc = RELEASE_ECORRUPT;
+			else if (with_log)
+				rc = dec_bytes(&d, &bl->log, &bl->log_len);
+			else
+				bl->no_log = 1;
+			break;
 		default: rc = 0; break;
 		}
 	}

@@ -37,10 +37,12 @@ RELEASE_API release_build *release_build_dup(const release_build *build)
 		return NULL;
 	encode_build(&b, build);
 	if (!b.err && (copy = calloc(1, sizeof *copy)) != NULL &&
-	    decode_build(b.p, b.len, copy) != 0) {
+	    decode_build(b.p, b.len, copy, 1) != 0) {
 		free(copy);
 		copy = NULL;
 	}
+	if (copy)
+		copy->no_log = build->no_log;
 	buf_free(&b);
 	return copy;
 }

@@ -49,6 +49,10 @@ struct release_store {
 #define BUILD_OPTS_1_0 END_OF(release_build_opts, status)
 #define LIST_OPTS_1_0 END_OF(release_list_opts, before)
 #define PROMOTE_OPTS_1_0 END_OF(release_promote_opts, wait_ns)
+/* The structs librelease 1.3 added, as 1.3 had them. */
+#define CREATE_OPTS_1_3 END_OF(release_create_opts, env_from)
+#define ENV_OPTS_1_3 END_OF(release_env_opts, unset_n)
+#define SETTINGS_OPTS_1_3 END_OF(release_settings_opts, flags)
 
 /* errors.c */
 #if defined(__GNUC__)
@@ -138,6 +142,8 @@ int dec_next(struct dec *d);
 int dec_str(const struct dec *d, char **out);
 /* Any bytes, NUL-terminated too; *len their length. */
 int dec_bytes(const struct dec *d, char **out, size_t *len);
+/* A string of 1 to cap - 1 bytes into out. */
+int dec_fixed(const struct dec *d, char *out, size_t cap);
 int dec_u64(const struct dec *d, uint64_t *out);
 int dec_i64(const struct dec *d, int64_t *out);
 
@@ -182,6 +188,7 @@ struct release_build {
 	char *release;
 	char *log; /* NULL: none */
 	size_t log_len;
+	int no_log; /* listed: a log was left out */
 };
 
 struct active_ptr {
@@ -215,7 +222,8 @@ int decode_release(const void *data, size_t len, release *r);
 int decode_release_packed(const void *data, size_t len, release **out);
 
 void encode_build(struct buf *b, const release_build *bl);
-int decode_build(const void *data, size_t len, release_build *bl);
+/* with_log 0: the log is left out (no_log set when there is one). */
+int decode_build(const void *data, size_t len, release_build *bl, int with_log);
 void encode_active(struct buf *b, const struct active_ptr *a);
 int decode_active(const void *data, size_t len, struct active_ptr *a);
 void encode_lease(struct buf *b, const struct lease *l);
@@ -411,9 +419,9 @@ int build_set_release(release_store *s, const char *app, const char *build_id,
 int build_link_op(release_store *s, const char *app, const char *build_id,
 		  const char *release_id, struct txn *t, struct raw *raw);
 int build_read(release_store *s, const char *app, const char *build_id, release_build **out);
-/* release_build_create(), started (and, when final, ended) at the times
- * given; started 0: now. */
+/* release_build_create(); with times, started (and, when final, ended)
+ * at the times given instead of now. */
 int build_create_at(release_store *s, const char *app, const release_build_opts *opts,
-		    int64_t started, int64_t ended, release_build **out);
+		    int times, int64_t started, int64_t ended, release_build **out);
 
 #endif
