@@ -76,7 +76,7 @@ static int decode_settings(const struct raw *raw, const struct raw *app_raw, str
 		case F_MASK: {
 			char *key = NULL, **keys;
 
-			if (d->n == RELEASE_MASK_MAX) {
+			if (d->n == RELEASE_MASK_MAX || dc.len > ENV_KEY_MAX) {
 				rc = RELEASE_ECORRUPT;
 				break;
 			}
@@ -98,6 +98,10 @@ static int decode_settings(const struct raw *raw, const struct raw *app_raw, str
 			break;
 		}
 		case F_HOOK:
+			if (dc.len > HOOK_MAX) {
+				rc = RELEASE_ECORRUPT;
+				break;
+			}
 			rc = dec_str(&dc, &d->hook);
 			if (rc == 0 && (!d->hook[0] || strlen(d->hook) > HOOK_MAX))
 				rc = RELEASE_ECORRUPT;
@@ -105,10 +109,12 @@ static int decode_settings(const struct raw *raw, const struct raw *app_raw, str
 		default: rc = 0; break;
 		}
 	}
-	if (rc == 0 && d->revision == 0)
+	if (rc == 0 && d->revision < 2)
 		rc = RELEASE_ECORRUPT;
-	if (rc != 0 || !mine)
+	if (rc != 0 || !mine) {
 		draft_free(d);
+		d->revision = 1;
+	}
 	return rc;
 }
 
@@ -142,17 +148,30 @@ static release_settings *pack(const struct draft *d)
 /* Reads the app (its live record into app_raw) and its settings (the
  * record's bytes into raw, for the compare-and-swap, and decoded into d). */
 static int read_settings(release_store *s, const char *app, struct raw *app_raw,
-			 struct raw *raw, struct draft *d)
+			 struct raw *raw, struct draft *d, int reset)
 {
 	int rc = require_app_raw(s, app, app_raw);
 
 	memset(d, 0, sizeof *d);
+	d->revision = 1;
 	if (rc != 0)
 		return rc;
 	rc = read_record(s, app, RELEASE_KIND_META, "settings", raw);
-	if (rc == 0 && raw->found && (rc = decode_settings(raw, app_raw, d)) != 0)
-		rc = rc == RELEASE_ENOMEM ? fail(s, rc, "out of memory") :
-		     fail(s, rc, "app '%s': settings record is corrupt", app);
+	if (rc == 0 && raw->found && (rc = decode_settings(raw, app_raw, d)) != 0) {
+		if (reset && rc == RELEASE_ECORRUPT)
+			rc = 0; /* replaced below: nothing of it is kept */
+		else
+			rc = rc == RELEASE_ENOMEM ? fail(s, rc, "out of memory") :
+			     fail(s, rc, "app '%s': settings record is corrupt", app);
+	}
+	if (rc == 0 && reset) {
+		/* The revision goes on from the stored one where it can be
+		 * read, so a writer holding an old revision still conflicts. */
+		uint64_t was = d->revision;
+
+		draft_free(d);
+		d->revision = was;
+	}
 	if (rc != 0) {
 		raw_free(raw);
 		raw_free(app_raw);
@@ -171,7 +190,7 @@ RELEASE_API int release_settings_get(release_store *store, const char *app,
 		*out = NULL;
 	if ((rc = enter(store, !out)) != 0 || (rc = check_app(store, app)) != 0)
 		return rc;
-	if ((rc = read_settings(store, app, &app_raw, &raw, &d)) != 0)
+	if ((rc = read_settings(store, app, &app_raw, &raw, &d, 0)) != 0)
 		return rc;
 	raw_free(&raw);
 	raw_free(&app_raw);
@@ -204,19 +223,60 @@ static int check_keys(release_store *s, const char *const *keys, size_t n, const
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key in both lists: the two sorted, then walked side by side (lists of
+ * thousands of keys cost what sorting them does). */
+static int check_both(release_store *s, const release_settings_opts *o)
+{
+	const char **add, **rm;
+	size_t i = 0, j = 0;
+	int rc = 0;
+
+	if (!o->mask_add_n || !o->mask_remove_n)
+		return 0;
+	add = malloc(o->mask_add_n * sizeof *add);
+	rm = malloc(o->mask_remove_n * sizeof *rm);
+	if (!add || !rm) {
+		free(add);
+		free(rm);
+		return fail(s, RELEASE_ENOMEM, "out of memory");
+	}
+	memcpy(add, o->mask_add, o->mask_add_n * sizeof *add);
+	memcpy(rm, o->mask_remove, o->mask_remove_n * sizeof *rm);
+	qsort(add, o->mask_add_n, sizeof *add, cmp_str);
+	qsort(rm, o->mask_remove_n, sizeof *rm, cmp_str);
+	while (rc == 0 && i < o->mask_add_n && j < o->mask_remove_n) {
+		int c = strcmp(add[i], rm[j]);
+
+		if (c == 0)
+			rc = fail(s, RELEASE_EINVAL, "env key '%s' is both masked and unmasked",
+				  add[i]);
+		else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	free(add);
+	free(rm);
+	return rc;
+}
+
 static int check_opts(release_store *s, const release_settings_opts *o)
 {
 	int rc;
 
 	if ((rc = check_keys(s, o->mask_add, o->mask_add_n, "mask_add")) != 0 ||
-	    (rc = check_keys(s, o->mask_remove, o->mask_remove_n, "mask_remove")) != 0)
+	    (rc = check_keys(s, o->mask_remove, o->mask_remove_n, "mask_remove")) != 0 ||
+	    (rc = check_both(s, o)) != 0)
 		return rc;
-	for (size_t i = 0; i < o->mask_add_n; i++)
-		for (size_t j = 0; j < o->mask_remove_n; j++)
-			if (strcmp(o->mask_add[i], o->mask_remove[j]) == 0)
-				return fail(s, RELEASE_EINVAL,
-					    "env key '%s' is both masked and unmasked",
-					    o->mask_add[i]);
+	if (o->flags & ~(unsigned)RELEASE_SETTINGS_RESET)
+		return fail(s, RELEASE_EINVAL, "unknown settings flags 0x%x", o->flags);
+	if ((o->flags & RELEASE_SETTINGS_RESET) && o->revision)
+		return fail(s, RELEASE_EINVAL, "a reset compares no revision");
 	if (o->hook && o->clear_hook)
 		return fail(s, RELEASE_EINVAL, "both a hook and clear_hook given");
 	if (o->clear_hook != 0 && o->clear_hook != 1)
@@ -282,7 +342,7 @@ RELEASE_API int release_settings_update(release_store *store, const char *app,
 					release_settings **out)
 {
 	release_settings_opts o;
-	int rc = 0;
+	int rc = 0, reset;
 
 	if (out)
 		*out = NULL;
@@ -292,23 +352,26 @@ RELEASE_API int release_settings_update(release_store *store, const char *app,
 	release_settings_opts_init(&o);
 	if (!opts)
 		return fail(store, RELEASE_EINVAL, "release_settings_opts is NULL");
-	if ((rc = TAKE_OPTS(store, &o, opts, sizeof o, "release_settings_opts")) != 0 ||
+	if ((rc = TAKE_OPTS(store, &o, opts, SETTINGS_OPTS_1_3, "release_settings_opts")) != 0 ||
 	    (rc = check_app(store, app)) != 0 || (rc = check_opts(store, &o)) != 0)
 		return rc;
+	reset = (o.flags & RELEASE_SETTINGS_RESET) != 0;
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
 		struct raw app_raw, raw;
 		struct draft d;
 		struct buf enc = {0};
 		uint64_t was;
 
-		if ((rc = read_settings(store, app, &app_raw, &raw, &d)) != 0)
+		if ((rc = read_settings(store, app, &app_raw, &raw, &d, reset)) != 0)
 			return rc;
 		was = d.revision;
 		if (o.revision && o.revision != was) {
 			rc = fail(store, RELEASE_ECONFLICT,
 				  "app '%s': settings are at revision %llu, not %llu", app,
 				  (unsigned long long)was, (unsigned long long)o.revision);
-		} else if ((rc = apply(store, &o, &d)) == 1) {
+		} else if ((rc = apply(store, &o, &d)) == 1 || (rc == 0 && reset)) {
+			if (was == UINT64_MAX && reset)
+				was = 1; /* a forged end of revisions: start again */
 			if (was == UINT64_MAX) {
 				rc = fail(store, RELEASE_ECORRUPT, "app '%s': no settings revision is left",
 					  app);
