@@ -15,7 +15,8 @@
 #define EXPORT_HEAD 16
 #define EXPORT_TAIL 4
 /* The largest payload an export of this library can hold: every field at
- * its limit, with room for the headers and the small fields. */
+ * its limit, and 4 KiB for the record header, the ids, times and status,
+ * and the fields' own headers. */
 #define EXPORT_PAYLOAD_MAX ((size_t)TEXT_MAX + MANIFEST_MAX + RELEASE_BUILD_LOG_MAX + 4096)
 
 static void put_le(unsigned char *p, uint64_t v, int n)
@@ -48,6 +49,10 @@ RELEASE_API int release_build_export(const release_build *build, size_t *len, ch
 		fail(NULL, RELEASE_EINVAL, "release_build_export needs a build, len and out");
 		return RELEASE_EINVAL;
 	}
+	if (build->no_log)
+		return fail(NULL, RELEASE_EINVAL,
+			    "build %s was listed, without its log: export a build that "
+			    "release_build_get() read", build->id);
 	if (build->status != RELEASE_BUILD_COMPLETE)
 		return fail(NULL, RELEASE_EINVAL, "build %s is %s: only a complete build is exported",
 			    build->id, release_build_status_name(build->status));
@@ -101,15 +106,12 @@ static int read_export(release_store *s, const void *data, size_t len, release_b
 	if (len < 5 || memcmp(p, "LRBX", 4) != 0)
 		return fail(s, RELEASE_ECORRUPT,
 			    "not a build export (%zu bytes without its signature)", len);
-	if (p[4] > EXPORT_FORMAT)
-		return fail(s, RELEASE_EUNSUPPORTED,
-			    "build export is of format %u, newer than this library's %d (a later "
-			    "librelease reads it)",
-			    p[4], EXPORT_FORMAT);
 	if (len < EXPORT_HEAD + EXPORT_TAIL)
 		return fail(s, RELEASE_ECORRUPT, "build export is truncated (%zu bytes)", len);
+	/* The frame (signature, length, checksum) is the same in every
+	 * format, so damage is told from a newer format: checked first. */
 	payload = get_le(p + 8, 8);
-	if (p[4] == 0 || p[5] || p[6] || p[7] || payload > EXPORT_PAYLOAD_MAX)
+	if (p[5] || p[6] || p[7] || payload > SIZE_MAX - EXPORT_HEAD - EXPORT_TAIL)
 		return fail(s, RELEASE_ECORRUPT, "build export's header is damaged");
 	if (len - EXPORT_HEAD - EXPORT_TAIL < payload)
 		return fail(s, RELEASE_ECORRUPT,
@@ -121,15 +123,17 @@ static int read_export(release_store *s, const void *data, size_t len, release_b
 	if (crc32c(0, p, len - EXPORT_TAIL) != (uint32_t)get_le(p + len - EXPORT_TAIL, 4))
 		return fail(s, RELEASE_ECORRUPT,
 			    "build export is damaged or altered (its checksum does not match)");
+	if (p[4] > EXPORT_FORMAT)
+		return fail(s, RELEASE_EUNSUPPORTED,
+			    "build export is of format %u, newer than this library's %d (a later "
+			    "librelease reads it)",
+			    p[4], EXPORT_FORMAT);
+	if (p[4] == 0 || payload > EXPORT_PAYLOAD_MAX)
+		return fail(s, RELEASE_ECORRUPT, "build export's header is damaged");
 	rc = dec_begin(&d, p + EXPORT_HEAD, (size_t)payload, REC_EXPORT);
 	while (rc == 0 && (rc = dec_next(&d)) == 1) {
 		switch (d.tag) {
-		case F_ID:
-			rc = d.len > 0 && d.len < sizeof b->id && !memchr(d.val, 0, d.len) ? 0 :
-											 RELEASE_ECORRUPT;
-			if (rc == 0)
-				memcpy(b->id, d.val, d.len);
-			break;
+		case F_ID: rc = dec_fixed(&d, b->id, sizeof b->id); break;
 		case F_APP: rc = dec_str(&d, &b->app); break;
 		case F_DESCRIPTION: rc = dec_str(&d, &b->description); break;
 		case F_MANIFEST: rc = dec_str(&d, &b->manifest); break;
@@ -144,7 +148,7 @@ static int read_export(release_store *s, const void *data, size_t len, release_b
 	    (!valid_id(b->id, 'B') || !b->app || !valid_app(b->app) ||
 	     status != RELEASE_BUILD_COMPLETE || !b->description || !b->manifest ||
 	     strlen(b->description) > TEXT_MAX || strlen(b->manifest) > MANIFEST_MAX ||
-	     b->log_len > RELEASE_BUILD_LOG_MAX || b->ended < b->started))
+	     b->log_len > RELEASE_BUILD_LOG_MAX))
 		rc = RELEASE_ECORRUPT;
 	if (rc != 0) {
 		build_clear(b);
@@ -253,7 +257,7 @@ RELEASE_API int release_build_import(release_store *store, const char *app, cons
 		o.log = b->log;
 		o.log_len = b->log_len;
 		o.status = RELEASE_BUILD_COMPLETE;
-		rc = build_create_at(store, app, &o, b->started, b->ended, &made);
+		rc = build_create_at(store, app, &o, 1, b->started, b->ended, &made);
 		if (rc == 0) {
 			memcpy(b->id, made->id, sizeof b->id);
 			release_build_free(made);
