@@ -85,7 +85,7 @@ extern "C" {
 /* Returns a static, never-NULL English description of an error code. */
 RELEASE_API const char *release_strerror(int code);
 
-/* "1.2.0": the version of the library actually loaded. Static. */
+/* "1.3.0": the version of the library actually loaded. Static. */
 RELEASE_API const char *release_version_string(void);
 
 typedef struct release_store release_store;
@@ -308,8 +308,13 @@ RELEASE_API release_build *release_build_dup(const release_build *build);
 #define RELEASE_BUILD_LOG_MAX (4u << 20)
 
 /* The build's log: the bytes appended to it, in order (any bytes; also
- * NUL-terminated, for text); "" when it has none. len (may be NULL)
- * receives its length. Since 1.3. */
+ * NUL-terminated, for text); "" when it has none. NULL for a build that
+ * release_build_list() yielded (or a copy of one) that has a log: listings
+ * leave logs out, and release_build_get() reads one. len (may be NULL)
+ * receives its length (0 when NULL). A librelease before 1.3 that rewrites
+ * a build record (setting its status, making a release from it) drops the
+ * log, a field it does not know: a store with build logs wants every
+ * writer at 1.3 or later. Since 1.3. */
 RELEASE_API const char *release_build_log(const release_build *build, size_t *len);
 
 /*
@@ -329,10 +334,11 @@ RELEASE_API int release_build_log_append(release_store *store, const char *app,
 /* ------------------------------------------- build export, import (1.3) */
 
 /*
- * Serialises a complete build (a build of any other status is
- * RELEASE_EINVAL) for release_build_import() into another app or another
- * store: its description, manifest, log, start and end, and where it came
- * from, in a self-checking format that names its version. *out (freed with
+ * Serialises a complete build (a build of any other status, or one a
+ * listing yielded without its log, is RELEASE_EINVAL) for
+ * release_build_import() into another app or another store: its
+ * description, manifest, log, start and end, in a self-checking format
+ * that names its version. *out (freed with
  * release_export_free()) holds *len bytes. Needs no store: a failure's
  * message is in release_store_errmsg(NULL). Since 1.3.
  */
@@ -593,13 +599,15 @@ RELEASE_API void release_create_opts_init_sized(release_create_opts *opts, size_
 
 /*
  * Creates a release of app from two releases of it (build once, deploy
- * many): the build, manifest and description of build_from, the env of
- * env_from. It is not promoted. An unknown release, or one of another app,
- * is RELEASE_ENOTFOUND; a source left NULL on an app without an active
- * release is RELEASE_ENOTFOUND ("app 'x' has no active release"); nothing
- * is written then. The build (when there is one) records the new release
- * as its release. opts may be NULL (both from the active release). out may
- * be NULL. Since 1.3.
+ * many): the build and manifest of build_from and its build's description
+ * (build_from's own when it has no build), the env of env_from. It is not
+ * promoted. An unknown release, or one of another app, is
+ * RELEASE_ENOTFOUND; a source left NULL on an app without an active
+ * release is RELEASE_ENOTFOUND ("app 'x' has no active release"), and so
+ * is a build_from whose build was pruned; nothing is written then. The
+ * build records the new release as its release, in the same commit on a
+ * version-2 backend. opts may be NULL (both from the active release). out
+ * may be NULL. Since 1.3.
  */
 RELEASE_API int release_create_from(release_store *store, const char *app,
 				    const release_create_opts *opts, release **out);
@@ -632,8 +640,10 @@ RELEASE_API void release_env_opts_init_sized(release_env_opts *opts, size_t size
  * with RELEASE_ENV_REPLACE, exactly the pairs set (unset must be empty).
  * The description lists the change against base ("env add:K change:K
  * remove:K"). A base given by id is changed as it is, whatever came after
- * it (the way past a newest release that holds a change that failed); an
- * unknown base or one of another app is RELEASE_ENOTFOUND. When nothing
+ * it (the way past a newest release that holds a change that failed), and
+ * its build records the new release as its release (in the same commit on
+ * a version-2 backend); an unknown base, one of another app, or one whose
+ * build was pruned is RELEASE_ENOTFOUND. When nothing
  * changes, nothing is written: 0 with *out NULL. out may be NULL.
  * Since 1.3.
  */
@@ -654,11 +664,11 @@ typedef struct release_settings release_settings;
 #define RELEASE_MASK_MAX 500 /* most keys in a mask list */
 
 /* Reads app's settings (an app that never set any has an empty mask list,
- * no hook and revision 0). */
+ * no hook and revision 1). */
 RELEASE_API int release_settings_get(release_store *store, const char *app,
 				     release_settings **out);
-/* Grows by one with every change: what release_settings_opts.revision
- * compares. */
+/* 1 for settings never changed; grows by one with every change: what
+ * release_settings_opts.revision compares. Never 0. */
 RELEASE_API uint64_t release_settings_revision(const release_settings *s);
 RELEASE_API size_t release_settings_mask_count(const release_settings *s);
 /* The i-th masked key in byte order; NULL when i is out of range. */
@@ -668,6 +678,10 @@ RELEASE_API int release_settings_masked(const release_settings *s, const char *k
 /* The deploy hook, or NULL when there is none. */
 RELEASE_API const char *release_settings_hook(const release_settings *s);
 RELEASE_API void release_settings_free(release_settings *s);
+
+#define RELEASE_SETTINGS_RESET 1 /* start from no settings, whatever is stored
+				  * (a damaged record too), then apply the change */
+/* Other bits of flags are RELEASE_EINVAL. */
 
 typedef struct release_settings_opts {
 	size_t size;                    /* set by release_settings_opts_init() */
@@ -680,6 +694,7 @@ typedef struct release_settings_opts {
 	int clear_hook;                 /* 1: no deploy hook any more */
 	uint64_t revision;              /* non-zero: change only settings at this
 					 * revision, else RELEASE_ECONFLICT */
+	unsigned int flags;             /* RELEASE_SETTINGS_* */
 } release_settings_opts;
 
 /* Sets defaults in the first size bytes of opts and records the size. */
@@ -692,8 +707,12 @@ RELEASE_API void release_settings_opts_init_sized(release_settings_opts *opts, s
  * mask keys are both kept); with a revision, only on those settings. A key
  * that is not a valid env key, a key in both lists, a mask list that would
  * pass RELEASE_MASK_MAX keys, or both hook and clear_hook is RELEASE_EINVAL.
- * A change that changes nothing writes nothing. out (may be NULL) receives
- * the settings as they are after the call. Since 1.3.
+ * A change that changes nothing writes nothing. A stored record that fails
+ * validation is RELEASE_ECORRUPT, for reads and changes alike, until a
+ * change with RELEASE_SETTINGS_RESET replaces it (that change writes even
+ * when it adds nothing; its revision follows the stored one when that can
+ * be read). out (may be NULL) receives the settings as they are after the
+ * call. Since 1.3.
  */
 RELEASE_API int release_settings_update(release_store *store, const char *app,
 					const release_settings_opts *opts,
