@@ -464,6 +464,13 @@ void build_clear(release_build *b)
 	memset(b, 0, sizeof *b);
 }
 
+/* A listing's build: the log is left out, and said to be. */
+static int omit_log(release_build *bl)
+{
+	bl->no_log = 1;
+	return 0;
+}
+
 int decode_build(const void *data, size_t len, release_build *bl, int with_log)
 {
 	struct dec d;
@@ -487,7 +494,7 @@ int decode_build(const void *data, size_t len, release_build *bl, int with_log)
 			else if (with_log)
 				rc = dec_bytes(&d, &bl->log, &bl->log_len);
 			else
-				bl->no_log = 1;
+				rc = omit_log(bl);
 			break;
 		default: rc = 0; break;
 		}

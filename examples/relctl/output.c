@@ -145,7 +145,14 @@ char *format_elapsed(char *buf, size_t size, int64_t started, int64_t ended)
 	buf[0] = '\0';
 	if (ended == 0)
 		return buf;
-	s = ended > started ? (ended - started) / FORMAT_SECOND : 0;
+	/* Times are the store's: a span past int64_t (a damaged or imported
+	 * record) must not overflow. */
+	if (ended <= started)
+		s = 0;
+	else if (started < 0 && ended > INT64_MAX + started)
+		s = INT64_MAX / FORMAT_SECOND;
+	else
+		s = (ended - started) / FORMAT_SECOND;
 	if (s < 60)
 		snprintf(buf, size, "%" PRId64 "s", s);
 	else

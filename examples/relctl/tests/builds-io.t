@@ -147,7 +147,15 @@ of a newer format (exit 2), and writes nothing.
   Importing build...  (no-eol)
   ! ERROR: 'longer.tgz' cannot be imported: build export has 5 bytes after its end
   [2]
+A newer format is told from damage: its frame and checksum are whole
+(the checksum is CRC-32C, mended here after raising the format byte).
+
   $ python3 -c 'import sys; d = bytearray(open("build.tgz", "rb").read()); d[4] = 2; open("newer.tgz", "wb").write(d)'
+  $ relctl builds import -a staging -f newer.tgz
+  Importing build...  (no-eol)
+  ! ERROR: 'newer.tgz' cannot be imported: build export is damaged or altered (its checksum does not match)
+  [2]
+  $ python3 -c 'exec("d = bytearray(open(\"newer.tgz\", \"rb\").read())\nc = 0xffffffff\nfor x in d[:-4]:\n  c ^= x\n  for _ in range(8): c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)\nd[-4:] = (c ^ 0xffffffff).to_bytes(4, \"little\")\nopen(\"newer.tgz\", \"wb\").write(d)")'
   $ relctl builds import -a staging -f newer.tgz
   Importing build...  (no-eol)
   ! ERROR: 'newer.tgz' cannot be imported: build export is of format 2, newer than this library's 1 (a later librelease reads it)

@@ -52,7 +52,7 @@ build's own release, has an empty env); and promoted with -p.
 
   $ relctl releases
   ID          STATUS  BUILD       CREATED  DESCRIPTION
-  RSKPSPDJEU  active  BDXASDGITV  now      env add:STAGE
+  RSKPSPDJEU  active  BDXASDGITV  now      build one
   RVEWTLLPFI          BVKHZWTAFY  now      build two
   RWZRKFAFEP          BVKHZWTAFY  now      build two
   RGULVXUKUH          BDXASDGITV  now      env add:STAGE
@@ -71,7 +71,7 @@ error). Leaving a source out means the active release's, as the
   $ relctl releases create-from --env-from 2 --id && relctl releases info 7 --json | grep -E '"(build|description)"'
   RSIXKXJKDJ
     "build": "BDXASDGITV",
-    "description": "env add:STAGE",
+    "description": "build one",
   ! Creating release... OK
   ! Release: RSIXKXJKDJ
 
@@ -81,7 +81,7 @@ error). Leaving a source out means the active release's, as the
   ! Release: ROGGWBLDWC
   ! Promoting ROGGWBLDWC...
   ! 2019-01-01T00:00:00Z librelease app Status: running => updating
-  ! 2019-01-01T00:00:00Z hook deploying ROGGWBLDWC (env add:STAGE)
+  ! 2019-01-01T00:00:00Z hook deploying ROGGWBLDWC (build one)
   ! 2019-01-01T00:00:00Z librelease app Status: updating => running
   ! OK
 
@@ -132,7 +132,7 @@ reference; nothing is written.
 
   $ relctl releases --limit 1
   ID          STATUS  BUILD       CREATED  DESCRIPTION
-  ROGGWBLDWC  active  BDXASDGITV  now      env add:STAGE
+  ROGGWBLDWC  active  BDXASDGITV  now      build one
 
 A release made by env changes before any build has no build; one made from
 it has none either.
