@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void an_app_without_settings_has_none_at_revision_0(void **state)
+static void an_app_without_settings_has_none_at_revision_1(void **state)
 {
 	struct fixture *f = *state;
 	release_settings *st;
 
 	make_app(f->s, "myapp");
 	st = get_settings(f->s, "myapp");
-	assert_int_equal(release_settings_revision(st), 0);
+	assert_int_equal(release_settings_revision(st), 1);
 	assert_int_equal(release_settings_mask_count(st), 0);
 	assert_null(release_settings_mask_key(st, 0));
 	assert_int_equal(release_settings_masked(st, "ANY"), 0);
@@ -56,7 +56,7 @@ static void update_returns_the_settings_as_written(void **state)
 	assert_non_null(st);
 	assert_string_equal(mask_list(st), "SECRET");
 	assert_string_equal(release_settings_hook(st), "deploy.sh");
-	assert_int_equal(release_settings_revision(st), 1);
+	assert_int_equal(release_settings_revision(st), 2);
 	release_settings_free(st);
 }
 
@@ -71,7 +71,7 @@ static void masking_a_masked_key_again_changes_nothing(void **state)
 	mask(f->s, "myapp", again, 1, NULL, 0);
 	st = get_settings(f->s, "myapp");
 	assert_string_equal(mask_list(st), "A B");
-	assert_int_equal(release_settings_revision(st), 1);
+	assert_int_equal(release_settings_revision(st), 2);
 	release_settings_free(st);
 }
 
@@ -87,7 +87,7 @@ static void unmasking_removes_keys_and_ignores_absent_ones(void **state)
 	st = get_settings(f->s, "myapp");
 	assert_string_equal(mask_list(st), "A C");
 	assert_int_equal(release_settings_masked(st, "B"), 0);
-	assert_int_equal(release_settings_revision(st), 2);
+	assert_int_equal(release_settings_revision(st), 3);
 	release_settings_free(st);
 }
 
@@ -102,7 +102,7 @@ static void masking_and_unmasking_at_once_is_one_change(void **state)
 	mask(f->s, "myapp", add, 1, remove, 1);
 	st = get_settings(f->s, "myapp");
 	assert_string_equal(mask_list(st), "B C");
-	assert_int_equal(release_settings_revision(st), 2);
+	assert_int_equal(release_settings_revision(st), 3);
 	release_settings_free(st);
 }
 
@@ -112,14 +112,15 @@ static void each_change_grows_the_revision_by_one(void **state)
 	const char *a[] = {"A"}, *b[] = {"B"};
 
 	make_app(f->s, "myapp");
-	mask(f->s, "myapp", a, 1, NULL, 0);
 	assert_int_equal(revision_of(f->s, "myapp"), 1);
-	set_hook(f->s, "myapp", "run");
+	mask(f->s, "myapp", a, 1, NULL, 0);
 	assert_int_equal(revision_of(f->s, "myapp"), 2);
-	mask(f->s, "myapp", b, 1, a, 1);
+	set_hook(f->s, "myapp", "run");
 	assert_int_equal(revision_of(f->s, "myapp"), 3);
-	set_hook(f->s, "myapp", "run again");
+	mask(f->s, "myapp", b, 1, a, 1);
 	assert_int_equal(revision_of(f->s, "myapp"), 4);
+	set_hook(f->s, "myapp", "run again");
+	assert_int_equal(revision_of(f->s, "myapp"), 5);
 }
 
 static void a_change_that_changes_nothing_writes_nothing(void **state)
@@ -143,7 +144,7 @@ static void a_change_that_changes_nothing_writes_nothing(void **state)
 	o.mask_remove_n = 1;
 	o.hook = "run";
 	assert_store_ok(f->s, release_settings_update(f->s, "myapp", &o, &st));
-	assert_int_equal(release_settings_revision(st), 2);
+	assert_int_equal(release_settings_revision(st), 3);
 	assert_string_equal(mask_list(st), "A");
 	shared_backend_read(f->backend, "myapp", RELEASE_KIND_META, "settings", &after,
 			    &after_len);
@@ -154,7 +155,7 @@ static void a_change_that_changes_nothing_writes_nothing(void **state)
 	release_settings_free(st);
 }
 
-static void an_empty_change_of_a_new_app_keeps_revision_0(void **state)
+static void an_empty_change_of_a_new_app_keeps_revision_1(void **state)
 {
 	struct fixture *f = *state;
 	const char *absent[] = {"NOPE"};
@@ -166,7 +167,7 @@ static void an_empty_change_of_a_new_app_keeps_revision_0(void **state)
 	o.mask_remove_n = 1;
 	o.clear_hook = 1;
 	assert_store_ok(f->s, release_settings_update(f->s, "myapp", &o, NULL));
-	assert_int_equal(revision_of(f->s, "myapp"), 0);
+	assert_int_equal(revision_of(f->s, "myapp"), 1);
 }
 
 /* Each is refused whichever list holds it, and nothing is written. */
@@ -196,7 +197,7 @@ static void keys_that_are_not_env_keys_are_einval(void **state)
 					 bad[i] ? bad[i] : "(NULL)", remove ? "remove" : "add");
 			assert_null(st);
 		}
-	assert_int_equal(revision_of(f->s, "myapp"), 0);
+	assert_int_equal(revision_of(f->s, "myapp"), 1);
 }
 
 static void a_null_key_list_with_a_count_is_einval(void **state)
@@ -211,7 +212,7 @@ static void a_null_key_list_with_a_count_is_einval(void **state)
 	release_settings_opts_init(&o);
 	o.mask_remove_n = 1;
 	assert_int_equal(release_settings_update(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
-	assert_int_equal(revision_of(f->s, "myapp"), 0);
+	assert_int_equal(revision_of(f->s, "myapp"), 1);
 }
 
 static void a_key_both_masked_and_unmasked_is_einval(void **state)
@@ -227,7 +228,7 @@ static void a_key_both_masked_and_unmasked_is_einval(void **state)
 	o.mask_remove = remove;
 	o.mask_remove_n = 2;
 	assert_int_equal(release_settings_update(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
-	assert_int_equal(revision_of(f->s, "myapp"), 0);
+	assert_int_equal(revision_of(f->s, "myapp"), 1);
 }
 
 /* keys[i] = "K<i>", for i < n (caller frees both). */
@@ -255,7 +256,7 @@ static void more_than_500_masked_keys_at_once_are_einval(void **state)
 	o.mask_add = (const char *const *)keys;
 	o.mask_add_n = RELEASE_MASK_MAX + 1;
 	assert_int_equal(release_settings_update(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
-	assert_int_equal(revision_of(f->s, "myapp"), 0);
+	assert_int_equal(revision_of(f->s, "myapp"), 1);
 	free(keys);
 	free(block);
 }
@@ -280,7 +281,7 @@ static void a_full_mask_list_takes_no_more_keys(void **state)
 		o.mask_add = last;
 		o.mask_add_n = 1;
 		assert_int_equal(release_settings_update(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
-		assert_int_equal(revision_of(f->s, "myapp"), 1);
+		assert_int_equal(revision_of(f->s, "myapp"), 2);
 		mask(f->s, "myapp", (const char *const *)keys, 1, NULL, 0);
 		/* unmasking one makes room for it in the same change */
 		o.mask_remove = (const char *const *)keys;
@@ -316,7 +317,7 @@ static void a_hook_is_set_replaced_and_cleared(void **state)
 	assert_store_ok(f->s, release_settings_update(f->s, "myapp", &o, NULL));
 	st = get_settings(f->s, "myapp");
 	assert_null(release_settings_hook(st));
-	assert_int_equal(release_settings_revision(st), 3);
+	assert_int_equal(release_settings_revision(st), 4);
 	release_settings_free(st);
 }
 
@@ -344,7 +345,7 @@ static void a_hook_with_clear_hook_is_einval(void **state)
 	o.hook = "run";
 	o.clear_hook = 1;
 	assert_int_equal(release_settings_update(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
-	assert_int_equal(revision_of(f->s, "myapp"), 0);
+	assert_int_equal(revision_of(f->s, "myapp"), 1);
 }
 
 static void an_empty_hook_is_einval(void **state)
@@ -357,7 +358,7 @@ static void an_empty_hook_is_einval(void **state)
 	release_settings_opts_init(&o);
 	o.hook = "";
 	assert_int_equal(release_settings_update(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
-	assert_int_equal(revision_of(f->s, "myapp"), 1);
+	assert_int_equal(revision_of(f->s, "myapp"), 2);
 }
 
 static void a_hook_of_65536_bytes_is_kept_and_one_more_is_einval(void **state)
@@ -374,7 +375,7 @@ static void a_hook_of_65536_bytes_is_kept_and_one_more_is_einval(void **state)
 	release_settings_opts_init(&o);
 	o.hook = hook;
 	assert_int_equal(release_settings_update(f->s, "myapp", &o, NULL), RELEASE_EINVAL);
-	assert_int_equal(revision_of(f->s, "myapp"), 0);
+	assert_int_equal(revision_of(f->s, "myapp"), 1);
 	hook[65536] = '\0';
 	assert_store_ok(f->s, release_settings_update(f->s, "myapp", &o, NULL));
 	st = get_settings(f->s, "myapp");
@@ -436,10 +437,10 @@ static void uninitialised_or_missing_opts_are_einval(void **state)
 	big.o.hook = "run";
 	big.newer = 1;
 	assert_int_equal(release_settings_update(f->s, "myapp", &big.o, NULL), RELEASE_EINVAL);
-	assert_int_equal(revision_of(f->s, "myapp"), 0);
+	assert_int_equal(revision_of(f->s, "myapp"), 1);
 	big.newer = 0;
 	assert_store_ok(f->s, release_settings_update(f->s, "myapp", &big.o, NULL));
-	assert_int_equal(revision_of(f->s, "myapp"), 1);
+	assert_int_equal(revision_of(f->s, "myapp"), 2);
 }
 
 /* A mask key is an env key: what release_env_set() takes as a key, the
@@ -470,8 +471,8 @@ static void mask_keys_are_exactly_the_keys_env_set_takes(void **state)
 		assert_true(env_rc == 0 || env_rc == RELEASE_EINVAL);
 	}
 	/* both outcomes were seen */
-	assert_true(revision_of(f->s, "myapp") > 0);
-	assert_true(revision_of(f->s, "myapp") < sizeof lens / sizeof *lens);
+	assert_true(revision_of(f->s, "myapp") > 1);
+	assert_true(revision_of(f->s, "myapp") < 1 + sizeof lens / sizeof *lens);
 }
 
 static void reading_settings_needs_out(void **state)
@@ -499,7 +500,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
-		T(an_app_without_settings_has_none_at_revision_0),
+		T(an_app_without_settings_has_none_at_revision_1),
 		T(masked_keys_are_kept_in_byte_order),
 		T(update_returns_the_settings_as_written),
 		T(masking_a_masked_key_again_changes_nothing),
@@ -507,7 +508,7 @@ int main(void)
 		T(masking_and_unmasking_at_once_is_one_change),
 		T(each_change_grows_the_revision_by_one),
 		T(a_change_that_changes_nothing_writes_nothing),
-		T(an_empty_change_of_a_new_app_keeps_revision_0),
+		T(an_empty_change_of_a_new_app_keeps_revision_1),
 		T(keys_that_are_not_env_keys_are_einval),
 		T(a_null_key_list_with_a_count_is_einval),
 		T(a_key_both_masked_and_unmasked_is_einval),

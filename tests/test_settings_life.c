@@ -16,11 +16,11 @@ static void a_handle_reading_again_sees_changes_made_since(void **state)
 
 	make_app(f->s, "myapp");
 	set_hook(f->s, "myapp", "run");
-	assert_int_equal(revision_of(other, "myapp"), 1);
+	assert_int_equal(revision_of(other, "myapp"), 2);
 	mask(f->s, "myapp", add, 1, NULL, 0);
 	st = get_settings(other, "myapp");
 	assert_string_equal(mask_list(st), "SECRET");
-	assert_int_equal(release_settings_revision(st), 2);
+	assert_int_equal(release_settings_revision(st), 3);
 	release_settings_free(st);
 	release_store_close(other);
 }
@@ -35,17 +35,17 @@ static void a_stale_revision_is_econflict_and_writes_nothing(void **state)
 
 	make_app(f->s, "myapp");
 	set_hook(f->s, "myapp", "run");
-	/* read at revision 1; another handle writes revision 2 */
+	/* read at revision 2; another handle writes revision 3 */
 	mask(other, "myapp", theirs, 1, NULL, 0);
 	release_settings_opts_init(&o);
 	o.mask_add = mine;
 	o.mask_add_n = 1;
-	o.revision = 1;
+	o.revision = 2;
 	assert_int_equal(release_settings_update(f->s, "myapp", &o, &st), RELEASE_ECONFLICT);
 	assert_null(st);
 	st = get_settings(f->s, "myapp");
 	assert_string_equal(mask_list(st), "THEIRS");
-	assert_int_equal(release_settings_revision(st), 2);
+	assert_int_equal(release_settings_revision(st), 3);
 	release_settings_free(st);
 	release_store_close(other);
 }
@@ -62,9 +62,9 @@ static void the_current_revision_is_accepted(void **state)
 	release_settings_opts_init(&o);
 	o.mask_add = add;
 	o.mask_add_n = 1;
-	o.revision = 2;
+	o.revision = 3;
 	assert_store_ok(f->s, release_settings_update(f->s, "myapp", &o, NULL));
-	assert_int_equal(revision_of(f->s, "myapp"), 3);
+	assert_int_equal(revision_of(f->s, "myapp"), 4);
 }
 
 static void a_revision_that_was_never_reached_is_econflict(void **state)
@@ -77,7 +77,7 @@ static void a_revision_that_was_never_reached_is_econflict(void **state)
 	o.hook = "run";
 	o.revision = 5;
 	assert_int_equal(release_settings_update(f->s, "myapp", &o, NULL), RELEASE_ECONFLICT);
-	assert_int_equal(revision_of(f->s, "myapp"), 0);
+	assert_int_equal(revision_of(f->s, "myapp"), 1);
 }
 
 struct racer {
@@ -108,7 +108,7 @@ static void keys_masked_by_two_handles_at_once_are_both_kept(void **state)
 	assert_int_equal(b->fired, 1);
 	st = get_settings(s, "myapp");
 	assert_string_equal(mask_list(st), "MINE THEIRS");
-	assert_int_equal(release_settings_revision(st), 2);
+	assert_int_equal(release_settings_revision(st), 3);
 	release_settings_free(st);
 	release_store_close(r.other);
 	release_store_close(s);
@@ -133,13 +133,13 @@ static void a_revision_raced_by_another_handle_is_econflict(void **state)
 	o.mask_add = mine;
 	o.mask_add_n = 1;
 	o.hook = "second";
-	o.revision = 1;
+	o.revision = 2;
 	assert_int_equal(release_settings_update(s, "myapp", &o, NULL), RELEASE_ECONFLICT);
 	assert_int_equal(b->fired, 1);
 	st = get_settings(s, "myapp");
 	assert_string_equal(mask_list(st), "THEIRS");
 	assert_string_equal(release_settings_hook(st), "first");
-	assert_int_equal(release_settings_revision(st), 2);
+	assert_int_equal(release_settings_revision(st), 3);
 	release_settings_free(st);
 	release_store_close(r.other);
 	release_store_close(s);
@@ -160,11 +160,11 @@ static void an_app_deleted_and_created_again_has_no_settings(void **state)
 	st = get_settings(f->s, "myapp");
 	assert_int_equal(release_settings_mask_count(st), 0);
 	assert_null(release_settings_hook(st));
-	assert_int_equal(release_settings_revision(st), 0);
+	assert_int_equal(release_settings_revision(st), 1);
 	release_settings_free(st);
 }
 
-static void settings_of_an_app_created_again_start_over_at_revision_1(void **state)
+static void settings_of_an_app_created_again_count_revisions_from_the_start(void **state)
 {
 	struct fixture *f = *state;
 	const char *old[] = {"OLD"}, *fresh[] = {"NEW"};
@@ -179,7 +179,7 @@ static void settings_of_an_app_created_again_start_over_at_revision_1(void **sta
 	st = get_settings(f->s, "myapp");
 	assert_string_equal(mask_list(st), "NEW");
 	assert_null(release_settings_hook(st));
-	assert_int_equal(release_settings_revision(st), 1);
+	assert_int_equal(release_settings_revision(st), 2);
 	release_settings_free(st);
 }
 
@@ -196,7 +196,7 @@ static void settings_belong_to_their_app(void **state)
 	st = get_settings(f->s, "other");
 	assert_int_equal(release_settings_mask_count(st), 0);
 	assert_null(release_settings_hook(st));
-	assert_int_equal(release_settings_revision(st), 0);
+	assert_int_equal(release_settings_revision(st), 1);
 	release_settings_free(st);
 }
 
@@ -238,7 +238,7 @@ static void settings_survive_releases_promotions_rollbacks_and_prunes(void **sta
 	st = get_settings(f->s, "myapp");
 	assert_string_equal(mask_list(st), "SECRET");
 	assert_string_equal(release_settings_hook(st), "run");
-	assert_int_equal(release_settings_revision(st), 2);
+	assert_int_equal(release_settings_revision(st), 3);
 	release_settings_free(st);
 	release_free(r1);
 	release_free(r2);
@@ -291,7 +291,7 @@ int main(void)
 		cmocka_unit_test(keys_masked_by_two_handles_at_once_are_both_kept),
 		cmocka_unit_test(a_revision_raced_by_another_handle_is_econflict),
 		T(an_app_deleted_and_created_again_has_no_settings),
-		T(settings_of_an_app_created_again_start_over_at_revision_1),
+		T(settings_of_an_app_created_again_count_revisions_from_the_start),
 		T(settings_belong_to_their_app),
 		T(a_settings_change_creates_and_promotes_nothing),
 		T(settings_survive_releases_promotions_rollbacks_and_prunes),
