@@ -1,5 +1,6 @@
 /* Creating a release from two releases: one's build, another's env. */
 #include "harness.h"
+#include "race_store.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -126,9 +127,25 @@ static void both_sources_default_to_the_active_release(void **state)
 	assert_store_ok(f->s, release_create_from(f->s, "myapp", NULL, &r));
 	assert_string_equal(release_build_of(r), release_build_of(h.v[2]));
 	assert_string_equal(release_manifest(r), "manifest one");
-	assert_string_equal(release_description(r), release_description(h.v[2]));
+	assert_string_equal(release_description(r), "build one");
 	assert_string_equal(release_env_get(r, "FOO"), "one");
 	assert_int_equal(release_version(r), 5);
+	release_free(r);
+	hist_free(&h);
+}
+
+/* build_from may be an env change: its description tells of the change,
+ * the new release's tells of the build. */
+static void the_description_is_the_builds_not_the_build_sources(void **state)
+{
+	struct fixture *f = *state;
+	struct hist h;
+	release *r;
+
+	make_history(f->s, &h);
+	assert_string_equal(release_description(h.v[4]), "env change:FOO");
+	r = create_from(f->s, release_id(h.v[4]), release_id(h.v[2]));
+	assert_string_equal(release_description(r), "build two");
 	release_free(r);
 	hist_free(&h);
 }
@@ -302,6 +319,40 @@ static void a_source_without_a_build_makes_a_release_without_one(void **state)
 	release_free(env_only);
 	release_free(built);
 	release_free(r);
+}
+
+/* build_from's build deleted under it, as a prune racing the release that
+ * used it last may have: whether build_from is named or the active
+ * release, RELEASE_ENOTFOUND and nothing is written. */
+static void a_build_from_whose_build_is_gone_is_enotfound_and_writes_nothing(void **state)
+{
+	struct race_backend *rb = race_backend_new();
+	release_store *s = race_backend_open(rb);
+	const char *gone;
+	struct hist h;
+	release_create_opts o;
+	release *r = (release *)1;
+
+	(void)state;
+	make_history(s, &h);
+	gone = release_build_of(h.v[1]);
+	assert_int_equal(rb->inner->del(rb->inner_ctx, "myapp", RELEASE_KIND_BUILD, gone), 0);
+	release_create_opts_init(&o);
+	o.build_from = release_id(h.v[2]); /* an env change on that build */
+	o.env_from = release_id(h.v[4]);
+	assert_int_equal(release_create_from(s, "myapp", &o, &r), RELEASE_ENOTFOUND);
+	assert_null(r);
+	assert_non_null(strstr(release_store_errmsg(s), gone));
+	promote(s, "myapp", release_id(h.v[1]));
+	assert_int_equal(release_create_from(s, "myapp", NULL, NULL), RELEASE_ENOTFOUND);
+	assert_int_equal(count_releases(s, "myapp"), 4);
+	/* a build_from whose build stands is taken as ever */
+	o.build_from = release_id(h.v[3]);
+	assert_store_ok(s, release_create_from(s, "myapp", &o, NULL));
+	assert_int_equal(count_releases(s, "myapp"), 5);
+	hist_free(&h);
+	release_store_close(s);
+	race_backend_unref(rb);
 }
 
 static void the_build_names_the_new_release(void **state)
@@ -523,6 +574,7 @@ int main(void)
 		T(the_new_release_is_the_newest_version),
 		T(the_next_env_change_builds_on_the_new_release),
 		T(both_sources_default_to_the_active_release),
+		T(the_description_is_the_builds_not_the_build_sources),
 		T(initialised_opts_default_to_the_active_release),
 		T(build_from_alone_takes_the_env_of_the_active_release),
 		T(env_from_alone_takes_the_build_of_the_active_release),
@@ -532,6 +584,7 @@ int main(void)
 		T(a_malformed_release_id_is_einval),
 		T(an_unknown_app_is_enotfound),
 		T(a_source_without_a_build_makes_a_release_without_one),
+		cmocka_unit_test(a_build_from_whose_build_is_gone_is_enotfound_and_writes_nothing),
 		T(the_build_names_the_new_release),
 		T(the_other_sources_build_is_left_alone),
 		T(a_release_written_meanwhile_is_built_upon_and_the_link_follows),
