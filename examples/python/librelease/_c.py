@@ -159,7 +159,12 @@ class _SettingsOpts(ctypes.Structure):  # 1.3
         ("hook", _c_str),
         ("clear_hook", _c_int),
         ("revision", _c_u64),
+        # The library refuses a struct that ends before flags (EINVAL).
+        ("flags", _c_uint),
     ]
+
+
+RELEASE_SETTINGS_RESET = 1
 
 # name: (restype, argtypes). Every function used is declared; none is
 # called with ctypes' implicit int return.
