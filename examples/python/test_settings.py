@@ -25,11 +25,11 @@ class AppSettings:
         self.store = self.open(self.uri(), clock=FakeClock())
         self.build, self.first = self.seed_app(self.store)
 
-    def assertUnchanged(self, revision=0):
+    def assertUnchanged(self, revision=1):
         self.assertEqual(self.store.settings(APP), Settings(APP, revision, (), None))
 
-    def test_an_app_that_never_set_any_has_empty_settings(self):
-        self.assertEqual(self.store.settings(APP), Settings(APP, 0, (), None))
+    def test_an_app_that_never_set_any_has_empty_settings_at_revision_1(self):
+        self.assertEqual(self.store.settings(APP), Settings(APP, 1, (), None))
 
     def test_masked_keys_are_kept_in_byte_order(self):
         got = self.store.update_settings(APP, mask_add=["TOKEN", "API_KEY", "_X", "Z"])
@@ -50,14 +50,14 @@ class AppSettings:
         got = self.store.update_settings(APP, mask_remove=["A", "NEVER"])
         self.assertEqual(got.mask, ("B",))
 
-    def test_each_change_grows_the_revision_by_one(self):
-        self.assertEqual(self.store.update_settings(APP, mask_add="A").revision, 1)
-        self.assertEqual(self.store.update_settings(APP, hook="make deploy").revision, 2)
+    def test_each_change_grows_the_revision_by_one_from_1(self):
+        self.assertEqual(self.store.update_settings(APP, mask_add="A").revision, 2)
+        self.assertEqual(self.store.update_settings(APP, hook="make deploy").revision, 3)
 
     def test_a_change_that_changes_nothing_writes_nothing(self):
         self.store.update_settings(APP, mask_add="A")
         again = self.store.update_settings(APP, mask_add="A", mask_remove="NEVER")
-        self.assertEqual((again.revision, again.mask), (1, ("A",)))
+        self.assertEqual((again.revision, again.mask), (2, ("A",)))
 
     def test_the_hook_is_set_and_cleared(self):
         got = self.store.update_settings(APP, hook="kubectl apply -f deploy.yaml")
@@ -81,10 +81,18 @@ class AppSettings:
             self.store.update_settings(APP, mask_add="C", revision=seen.revision)
         self.assertEqual(self.store.settings(APP).mask, ("A", "B"))
 
+    def test_settings_never_changed_are_compared_at_revision_1(self):
+        seen = self.store.settings(APP)
+        got = self.store.update_settings(APP, mask_add="A", revision=seen)
+        self.assertEqual((got.revision, got.mask), (2, ("A",)))
+        with self.assertRaises(Conflict):
+            self.store.update_settings(APP, mask_add="B", revision=seen)
+        self.assertEqual(self.store.settings(APP), got)
+
     def test_a_revision_may_be_given_as_the_settings_read(self):
         seen = self.store.update_settings(APP, mask_add="A")
         got = self.store.update_settings(APP, mask_add="B", revision=seen)
-        self.assertEqual((got.revision, got.mask), (2, ("A", "B")))
+        self.assertEqual((got.revision, got.mask), (3, ("A", "B")))
 
     def test_revision_zero_applies_on_top_of_other_writers(self):
         other = self.open(self.uri()) if self.uri() != "memory:" else self.store
@@ -137,7 +145,7 @@ class AppSettings:
         self.store.update_settings(APP, mask_add="A", hook="make deploy")
         self.store.delete_app(APP)
         self.store.create_app(APP)
-        self.assertEqual(self.store.settings(APP), Settings(APP, 0, (), None))
+        self.assertEqual(self.store.settings(APP), Settings(APP, 1, (), None))
 
     def test_settings_are_apart_for_each_app(self):
         self.store.create_app("other")
@@ -158,7 +166,7 @@ class SettingsFile(AppSettings, Case):
         self.store.update_settings(APP, mask_add="TOKEN", hook="make deploy")
         self.store.close()
         with Store(self.uri()) as again:
-            self.assertEqual(again.settings(APP), Settings(APP, 1, ("TOKEN",), "make deploy"))
+            self.assertEqual(again.settings(APP), Settings(APP, 2, ("TOKEN",), "make deploy"))
 
 
 class Arguments(Case):

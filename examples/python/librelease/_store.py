@@ -385,7 +385,9 @@ class Store:
 
     def settings(self, app):
         """Reads app's Settings (librelease 1.3): an app that never set any
-        has revision 0, an empty mask list and no hook."""
+        has revision 1, an empty mask list and no hook. A stored record
+        that fails validation is Corrupt (update_settings(reset=True)
+        replaces it)."""
         lib = _library()
         get = _since(lib, "release_settings_get")
         return self._get_settings(lib, app, lambda lib: get)

@@ -159,14 +159,15 @@ class Settings:
     """An app's settings as read (librelease 1.3): kept with the app, apart
     from its releases, so changing them creates and promotes nothing.
 
-    revision  grows by one with every change; 0 for an app that never set
-              any. update_settings(revision=...) changes only settings at it
+    revision  1 for an app that never set any, then one more with every
+              change (never 0). update_settings(revision=...) changes only
+              settings at it
     mask      the env keys a frontend masks when it shows values, in byte order
     hook      the deploy hook a frontend runs to promote the app (a command
               the library stores but never runs), or None
     """
     app: str
-    revision: int = 0
+    revision: int = 1
     mask: tuple = ()
     hook: str = None
 
