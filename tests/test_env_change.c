@@ -2,6 +2,8 @@
 #include "harness.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* An env change of myapp; asserts success (caller frees; NULL when nothing
@@ -640,6 +642,88 @@ static void with_a_base_a_concurrent_change_is_not_taken_in(void **state)
 	release_store_close(racer.other);
 }
 
+#define MANY 40000
+
+/* items[i] = "K<i><tail>" for i in [from, from + n) (caller frees both). */
+static const char **numbered(size_t from, size_t n, const char *tail, char **block)
+{
+	const char **items = calloc(n, sizeof *items);
+
+	assert_non_null(items);
+	assert_non_null(*block = malloc(n * 24));
+	for (size_t i = 0; i < n; i++) {
+		char *item = *block + i * 24;
+
+		snprintf(item, 24, "K%zu%s", from + i, tail);
+		items[i] = item;
+	}
+	return items;
+}
+
+/* 40,000 keys set, then 20,000 set and 20,000 unset: each one change. */
+static void changes_of_40000_keys_are_applied(void **state)
+{
+	struct fixture *f = *state;
+	char *b1, *b2, *b3;
+	const char **all = numbered(0, MANY, "=1", &b1);
+	const char **half = numbered(0, MANY / 2, "=2", &b2);
+	const char **rest = numbered(MANY / 2, MANY / 2, "", &b3);
+	release *r;
+
+	make_app(f->s, "myapp");
+	r = change(f->s, NULL, 0, all, MANY, NULL, 0);
+	assert_int_equal(release_env_count(r), MANY);
+	release_free(r);
+	r = change(f->s, NULL, 0, half, MANY / 2, rest, MANY / 2);
+	assert_int_equal(release_env_count(r), MANY / 2);
+	assert_string_equal(release_env_get(r, "K0"), "2");
+	assert_string_equal(release_env_get(r, "K19999"), "2");
+	assert_null(release_env_get(r, "K20000"));
+	assert_null(release_env_get(r, "K39999"));
+	assert_int_equal(count_releases(f->s, "myapp"), 2);
+	release_free(r);
+	free(all);
+	free(half);
+	free(rest);
+	free(b1);
+	free(b2);
+	free(b3);
+}
+
+/* One clash among 40,000 keys is found, wherever it is. */
+static void a_clash_among_40000_keys_is_einval(void **state)
+{
+	struct fixture *f = *state;
+	char *b1, *b2;
+	const char **set = numbered(0, MANY / 2, "=1", &b1);
+	const char **unset = numbered(MANY / 2, MANY / 2, "", &b2);
+	static const size_t at[] = {0, MANY / 4, MANY / 2 - 1};
+	release_env_opts o;
+
+	make_app(f->s, "myapp");
+	release_env_opts_init(&o);
+	o.set = set;
+	o.set_n = MANY / 2;
+	o.unset = unset;
+	o.unset_n = MANY / 2;
+	for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+		const char *was = unset[at[i]];
+
+		unset[at[i]] = "K7"; /* set too */
+		refused(f->s, &o, RELEASE_EINVAL);
+		unset[at[i]] = was;
+		was = set[at[i]];
+		set[at[i]] = "K9=other"; /* K9=1 set too */
+		refused(f->s, &o, RELEASE_EINVAL);
+		set[at[i]] = was;
+	}
+	assert_int_equal(count_releases(f->s, "myapp"), 0);
+	free(set);
+	free(unset);
+	free(b1);
+	free(b2);
+}
+
 static void init_sets_the_size_and_defaults(void **state)
 {
 	release_env_opts o;
@@ -692,6 +776,8 @@ int main(void)
 		T(uninitialised_or_missing_opts_are_einval),
 		T(without_a_base_a_concurrent_change_is_kept),
 		T(with_a_base_a_concurrent_change_is_not_taken_in),
+		T(changes_of_40000_keys_are_applied),
+		T(a_clash_among_40000_keys_is_einval),
 		T(init_sets_the_size_and_defaults),
 	};
 
