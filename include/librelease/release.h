@@ -383,6 +383,21 @@ RELEASE_API int release_env_set(release_store *store, const char *app,
 RELEASE_API int release_env_unset(release_store *store, const char *app,
 				  const char *const *keys, size_t n, release **out);
 
+/*
+ * Completes a build and makes its release, once: a build still created or
+ * running becomes complete (ended stamped) and gets its release, made as
+ * release_create() makes it (not promoted), in one commit on a
+ * version-2 backend. A build already complete that has its release is left
+ * as it is and *out is that release (or RELEASE_ENOTFOUND when it was
+ * pruned), so a retry or a second caller at the same time never makes a
+ * second release; a complete build without one gets it. A failed build is
+ * RELEASE_EINVAL. On a version-1 backend the status and the release are two
+ * writes, and two callers at once may each make a release. out may be NULL.
+ * Since 1.3.
+ */
+RELEASE_API int release_build_complete(release_store *store, const char *app,
+				       const char *build_id, release **out);
+
 /* Reads a release of app by id. Another app's id is RELEASE_ENOTFOUND. */
 RELEASE_API int release_get(release_store *store, const char *app, const char *id,
 			    release **out);
