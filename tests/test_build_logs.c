@@ -318,10 +318,18 @@ static void a_build_without_a_log_reads_as_empty(void **state)
 	assert_string_equal(release_build_log(b, &len), "");
 	assert_int_equal(len, 0);
 	assert_log(f->s, release_build_id(b), "", 0);
-	len = 99;
-	assert_string_equal(release_build_log(NULL, &len), "");
-	assert_int_equal(len, 0);
 	release_build_free(b);
+}
+
+/* As every accessor of a NULL build says nothing. */
+static void a_null_build_has_no_log(void **state)
+{
+	size_t len = 99;
+
+	(void)state;
+	assert_null(release_build_log(NULL, &len));
+	assert_int_equal(len, 0);
+	assert_null(release_build_log(NULL, NULL));
 }
 
 static void a_duplicate_build_has_its_own_copy_of_the_log(void **state)
@@ -344,31 +352,81 @@ static void a_duplicate_build_has_its_own_copy_of_the_log(void **state)
 	release_build_free(b);
 }
 
-static void listing_builds_shows_their_logs(void **state)
+/* Listed builds newest first: one without a log, two with. */
+struct listed {
+	release_build *b[3]; /* oldest first */
+};
+
+static void make_listed(release_store *s, struct listed *l)
+{
+	l->b[0] = new_build(s, RELEASE_BUILD_RUNNING, "log ", 4);
+	append(s, release_build_id(l->b[0]), "one", 3);
+	l->b[1] = new_build(s, RELEASE_BUILD_COMPLETE, "log two", 7);
+	l->b[2] = new_build(s, RELEASE_BUILD_CREATED, NULL, 0);
+}
+
+static void listed_free(struct listed *l)
+{
+	for (int i = 0; i < 3; i++)
+		release_build_free(l->b[i]);
+}
+
+/* A page of builds is read at once: their logs are left out, and say so
+ * (NULL); a build without a log has nothing left out (""). The rest of
+ * each build is there. */
+static void listing_builds_leaves_their_logs_out(void **state)
 {
 	struct fixture *f = *state;
-	release_build *b1, *b2, *b3;
+	struct listed l;
 	release_build_iter *it = NULL;
 	const release_build *b;
-	const char *want[] = {"", "log two", "log one"};
-	size_t len;
 
 	make_app(f->s, "myapp");
-	b1 = new_build(f->s, RELEASE_BUILD_RUNNING, "log ", 4);
-	append(f->s, release_build_id(b1), "one", 3);
-	b2 = new_build(f->s, RELEASE_BUILD_COMPLETE, "log two", 7);
-	b3 = new_build(f->s, RELEASE_BUILD_CREATED, NULL, 0);
+	make_listed(f->s, &l);
 	assert_store_ok(f->s, release_build_list(f->s, "myapp", 0, &it));
-	for (int i = 0; i < 3; i++) {
+	for (int i = 2; i >= 0; i--) {
+		size_t len = 99;
+		const char *log;
+
 		assert_int_equal(release_build_iter_next(it, &b), 0);
-		assert_string_equal(release_build_log(b, &len), want[i]);
-		assert_int_equal(len, strlen(want[i]));
+		assert_string_equal(release_build_id(b), release_build_id(l.b[i]));
+		assert_string_equal(release_build_description(b), "desc");
+		assert_string_equal(release_build_manifest(b), "manifest");
+		assert_int_equal(release_build_status(b), release_build_status(l.b[i]));
+		log = release_build_log(b, &len);
+		if (i == 2) {
+			assert_non_null(log);
+			assert_string_equal(log, "");
+		} else {
+			assert_null(log);
+		}
+		assert_int_equal(len, 0);
 	}
 	assert_int_equal(release_build_iter_next(it, &b), RELEASE_ITEROVER);
 	release_build_iter_free(it);
-	release_build_free(b1);
-	release_build_free(b2);
-	release_build_free(b3);
+	listed_free(&l);
+}
+
+static void a_listed_build_read_again_has_its_log(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const want[] = {"log one", "log two", ""};
+	struct listed l;
+	release_build_iter *it = NULL;
+	const release_build *b;
+	char ids[3][32];
+
+	make_app(f->s, "myapp");
+	make_listed(f->s, &l);
+	assert_store_ok(f->s, release_build_list(f->s, "myapp", 0, &it));
+	for (int i = 2; i >= 0; i--) {
+		assert_int_equal(release_build_iter_next(it, &b), 0);
+		strcpy(ids[i], release_build_id(b));
+	}
+	release_build_iter_free(it);
+	for (int i = 0; i < 3; i++)
+		assert_log(f->s, ids[i], want[i], strlen(want[i]));
+	listed_free(&l);
 }
 
 static void appends_from_two_handles_are_both_kept(void **state)
@@ -590,30 +648,39 @@ static void a_handle_reading_again_sees_appends_made_since(void **state)
 	release_store_close(other);
 }
 
-/* A copy of a build an iterator lent outlives the iterator's next steps. */
-static void a_duplicate_of_a_listed_build_keeps_its_log(void **state)
+/* A copy of a build an iterator lent outlives the iterator's next steps,
+ * and says what the lent build said: its log was left out (NULL), or it
+ * has none (""). */
+static void a_duplicate_of_a_listed_build_says_its_log_was_left_out(void **state)
 {
 	struct fixture *f = *state;
 	static const char log[] = "listed\0log";
 	release_build_iter *it = NULL;
 	const release_build *lent;
-	release_build *b1, *b2, *copy;
-	size_t len = 0;
+	release_build *b1, *b2, *copy, *bare;
+	size_t len = 99;
 
 	make_app(f->s, "myapp");
-	b1 = new_build(f->s, RELEASE_BUILD_RUNNING, "older", 5);
+	b1 = new_build(f->s, RELEASE_BUILD_RUNNING, NULL, 0);
 	b2 = new_build(f->s, RELEASE_BUILD_RUNNING, log, sizeof log - 1);
 	assert_store_ok(f->s, release_build_list(f->s, "myapp", 0, &it));
 	assert_int_equal(release_build_iter_next(it, &lent), 0);
 	copy = release_build_dup(lent);
 	assert_non_null(copy);
 	assert_int_equal(release_build_iter_next(it, &lent), 0);
+	bare = release_build_dup(lent);
+	assert_non_null(bare);
 	assert_int_equal(release_build_iter_next(it, &lent), RELEASE_ITEROVER);
 	release_build_iter_free(it);
 	assert_string_equal(release_build_id(copy), release_build_id(b2));
-	assert_memory_equal(release_build_log(copy, &len), log, sizeof log - 1);
-	assert_int_equal(len, sizeof log - 1);
+	assert_null(release_build_log(copy, &len));
+	assert_int_equal(len, 0);
+	assert_string_equal(release_build_id(bare), release_build_id(b1));
+	len = 99;
+	assert_string_equal(release_build_log(bare, &len), "");
+	assert_int_equal(len, 0);
 	release_build_free(copy);
+	release_build_free(bare);
 	release_build_free(b1);
 	release_build_free(b2);
 }
@@ -638,10 +705,12 @@ int main(void)
 		T(a_null_creation_log_with_a_length_is_einval),
 		T(build_opts_of_the_1_0_size_carry_no_log),
 		T(a_build_without_a_log_reads_as_empty),
+		T(a_null_build_has_no_log),
 		T(a_duplicate_build_has_its_own_copy_of_the_log),
-		T(listing_builds_shows_their_logs),
+		T(listing_builds_leaves_their_logs_out),
+		T(a_listed_build_read_again_has_its_log),
 		T(a_handle_reading_again_sees_appends_made_since),
-		T(a_duplicate_of_a_listed_build_keeps_its_log),
+		T(a_duplicate_of_a_listed_build_says_its_log_was_left_out),
 		T(appends_from_two_handles_are_both_kept),
 		cmocka_unit_test(appends_made_at_once_are_both_kept_whole),
 		cmocka_unit_test(an_append_racing_the_completion_is_refused_whole),
