@@ -346,6 +346,128 @@ static void exporting_a_build_that_is_not_complete_is_einval(void **state)
 	}
 }
 
+/* The newest build of app as a listing yields it (caller frees). */
+static release_build *listed_newest(release_store *s, const char *app)
+{
+	release_build_iter *it = NULL;
+	const release_build *lent;
+	release_build *copy;
+
+	assert_store_ok(s, release_build_list(s, app, 1, &it));
+	assert_int_equal(release_build_iter_next(it, &lent), 0);
+	assert_non_null(copy = release_build_dup(lent));
+	release_build_iter_free(it);
+	return copy;
+}
+
+/* A listing leaves the log out: exporting what it yielded would lose the
+ * log, so it is refused; the build as release_build_get() reads it
+ * exports. */
+static void exporting_a_listed_build_with_a_log_is_einval(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b, *listed, *got = NULL;
+	char *data = (char *)1;
+	size_t len = 99;
+
+	make_app(f->s, "myapp");
+	b = ran_build(f->s, "myapp");
+	listed = listed_newest(f->s, "myapp");
+	assert_string_equal(release_build_id(listed), release_build_id(b));
+	assert_int_equal(release_build_export(listed, &len, &data), RELEASE_EINVAL);
+	assert_null(data);
+	assert_int_equal(len, 0);
+	assert_non_null(strstr(release_store_errmsg(NULL), release_build_id(b)));
+	assert_store_ok(f->s, release_build_get(f->s, "myapp", release_build_id(listed), &got));
+	data = export_of(got, &len);
+	release_export_free(data);
+	release_build_free(got);
+	release_build_free(listed);
+	release_build_free(b);
+}
+
+/* Nothing was left out of a listed build without a log. */
+static void a_listed_build_without_a_log_exports(void **state)
+{
+	struct fixture *f = *state;
+	release_build_opts o;
+	release_build *b = NULL, *listed, *got;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	release_build_opts_init(&o);
+	o.description = "no log";
+	o.status = RELEASE_BUILD_COMPLETE;
+	assert_store_ok(f->s, release_build_create(f->s, "myapp", &o, &b));
+	listed = listed_newest(f->s, "myapp");
+	data = export_of(listed, &len);
+	got = import_and_read(f->s, "myapp", data, len);
+	assert_same_build(got, b);
+	release_build_free(got);
+	release_export_free(data);
+	release_build_free(listed);
+	release_build_free(b);
+}
+
+/* A build whose clock stepped back while it ran exports, so it imports,
+ * with its times as they were. */
+static void a_build_that_ended_before_it_started_imports_as_it_was(void **state)
+{
+	struct fixture *f = *state;
+	release_build_opts o;
+	release_build *b = NULL, *done = NULL, *got;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "other");
+	release_build_opts_init(&o);
+	o.status = RELEASE_BUILD_RUNNING;
+	o.log = "ran\n";
+	o.log_len = 4;
+	assert_store_ok(f->s, release_build_create(f->s, "myapp", &o, &b));
+	f->clock.now -= INT64_C(3600) * 1000000000; /* an hour back */
+	assert_store_ok(f->s, release_build_set_status(f->s, "myapp", release_build_id(b),
+						       RELEASE_BUILD_COMPLETE, &done));
+	assert_true(release_build_ended(done) < release_build_started(done));
+	data = export_of(done, &len);
+	got = import_and_read(f->s, "other", data, len);
+	assert_same_build(got, done);
+	release_build_free(got);
+	release_export_free(data);
+	release_build_free(done);
+	release_build_free(b);
+}
+
+/* Times are the build's, 0 too: not replaced by the importing store's now. */
+static void a_build_that_started_at_0_keeps_0_when_imported(void **state)
+{
+	struct fixture *f = *state;
+	release_build_opts o;
+	release_build *b = NULL, *got;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "other");
+	f->clock.now = 0;
+	f->clock.step = 0;
+	release_build_opts_init(&o);
+	o.status = RELEASE_BUILD_COMPLETE;
+	assert_store_ok(f->s, release_build_create(f->s, "myapp", &o, &b));
+	assert_int_equal(release_build_started(b), 0);
+	assert_int_equal(release_build_ended(b), 0);
+	data = export_of(b, &len);
+	f->clock.now = INT64_C(1700000000) * 1000000000;
+	got = import_and_read(f->s, "other", data, len);
+	assert_int_equal(release_build_started(got), 0);
+	assert_int_equal(release_build_ended(got), 0);
+	release_build_free(got);
+	release_export_free(data);
+	release_build_free(b);
+}
+
 static void export_with_null_arguments_is_einval(void **state)
 {
 	struct fixture *f = *state;
@@ -488,6 +610,10 @@ int main(void)
 		T(an_empty_log_stays_empty),
 		T(a_build_with_the_longest_log_round_trips),
 		T(exporting_a_build_that_is_not_complete_is_einval),
+		T(exporting_a_listed_build_with_a_log_is_einval),
+		T(a_listed_build_without_a_log_exports),
+		T(a_build_that_ended_before_it_started_imports_as_it_was),
+		T(a_build_that_started_at_0_keeps_0_when_imported),
 		T(export_with_null_arguments_is_einval),
 		T(an_import_into_an_unknown_app_is_enotfound),
 		T(out_may_be_null),
