@@ -361,6 +361,12 @@ int build_link_op(release_store *s, const char *app, const char *build_id,
 	return rc;
 }
 
+int build_read_raw(release_store *s, const char *app, const char *build_id, release_build **out,
+		   struct raw *raw)
+{
+	return load_build(s, app, build_id, out, raw);
+}
+
 int build_read(release_store *s, const char *app, const char *build_id, release_build **out)
 {
 	struct raw raw;

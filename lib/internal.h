@@ -419,6 +419,10 @@ int build_set_release(release_store *s, const char *app, const char *build_id,
 int build_link_op(release_store *s, const char *app, const char *build_id,
 		  const char *release_id, struct txn *t, struct raw *raw);
 int build_read(release_store *s, const char *app, const char *build_id, release_build **out);
+/* As build_read(), keeping the record's bytes in raw (freed by the caller
+ * on success). */
+int build_read_raw(release_store *s, const char *app, const char *build_id, release_build **out,
+		   struct raw *raw);
 /* release_build_create(); with times, started (and, when final, ended)
  * at the times given instead of now. */
 int build_create_at(release_store *s, const char *app, const release_build_opts *opts,

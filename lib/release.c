@@ -1,6 +1,7 @@
 /* Releases: creating them from builds, reading them, and walking history. */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,118 @@ RELEASE_API int release_create(release_store *store, const char *app, const char
 	 * link, which only helps listings: failing to write it is no failure. */
 	if (rc == 0 && !has_commit(store) && build_set_release(store, app, build_id, r->id) != 0)
 		clear_error(store);
+	if (rc == 0 && out)
+		*out = r;
+	else
+		release_free(r);
+	return rc;
+}
+
+struct completion {
+	release_store *s;
+	const char *app, *id;
+	release_build *b;     /* as the last draft read it */
+	struct raw build_raw; /* its bytes, which the commit swaps */
+	char made[ID_MAX];    /* the release it had already, if any */
+};
+
+/* Reads the build again at each attempt: a caller that completed it
+ * meanwhile leaves nothing to do. */
+static int completion_draft(void *payload, const release *newest, release *r)
+{
+	struct completion *c = payload;
+	int rc;
+
+	release_build_free(c->b);
+	c->b = NULL;
+	raw_free(&c->build_raw);
+	if ((rc = build_read_raw(c->s, c->app, c->id, &c->b, &c->build_raw)) != 0)
+		return rc;
+	if (c->b->status == RELEASE_BUILD_FAILED)
+		return fail(c->s, RELEASE_EINVAL, "build %s is failed: it makes no release", c->id);
+	if (c->b->status == RELEASE_BUILD_COMPLETE && c->b->release) {
+		snprintf(c->made, sizeof c->made, "%s", c->b->release);
+		return 1;
+	}
+	if (!(r->build = dup_str(c->b->id)) || !(r->manifest = dup_str(c->b->manifest)) ||
+	    !(r->description = dup_str(c->b->description)))
+		return RELEASE_ENOMEM;
+	return newest ? env_copy(&r->env, &newest->env) : 0;
+}
+
+/* The build, complete and naming its release, in the release's commit. */
+static int completion_op(void *payload, struct txn *t, const release *r)
+{
+	struct completion *c = payload;
+	struct buf enc = {0};
+	char *link = dup_str(r->id);
+
+	if (!link)
+		return fail(c->s, RELEASE_ENOMEM, "out of memory");
+	free(c->b->release);
+	c->b->release = link;
+	if (c->b->status != RELEASE_BUILD_COMPLETE) {
+		c->b->status = RELEASE_BUILD_COMPLETE;
+		c->b->ended = store_now(c->s);
+	}
+	encode_build(&enc, c->b);
+	if (enc.err) {
+		int err = enc.err;
+
+		buf_free(&enc);
+		return fail(c->s, err, "encoding build");
+	}
+	txn_add_buf(t, RELEASE_OP_CAS, RELEASE_KIND_BUILD, c->id, 0, c->build_raw.data,
+		    c->build_raw.len, &enc);
+	return 0;
+}
+
+/* Version 1: the status, then the release unless the build has one. */
+static int complete_v1(release_store *s, const char *app, const char *id, release **out)
+{
+	release_build *b = NULL;
+	int rc = release_build_set_status(s, app, id, RELEASE_BUILD_COMPLETE, &b);
+
+	if (rc == 0 && b->release)
+		rc = load_release(s, app, b->release, out, NULL);
+	else if (rc == 0)
+		rc = release_create(s, app, id, out);
+	release_build_free(b);
+	return rc;
+}
+
+RELEASE_API int release_build_complete(release_store *store, const char *app,
+				       const char *build_id, release **out)
+{
+	struct completion c;
+	release *r = NULL;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!store)
+		return RELEASE_EINVAL;
+	clear_error(store);
+	if ((rc = check_app(store, app)) != 0 || (rc = check_id(store, build_id, 'B', "build")) != 0 ||
+	    (rc = require_app(store, app)) != 0)
+		return rc;
+	if (!has_commit(store)) {
+		rc = complete_v1(store, app, build_id, &r);
+	} else {
+		memset(&c, 0, sizeof c);
+		c.s = store;
+		c.app = app;
+		c.id = build_id;
+		rc = write_release(store, app, completion_draft, completion_op, &c, &r);
+		release_build_free(c.b);
+		raw_free(&c.build_raw);
+		if (rc == 0 && !r)
+			rc = load_release(store, app, c.made, &r, NULL);
+	}
+	if (rc == 0 && (rc = mark_active(store, app, r)) != 0) {
+		release_free(r);
+		r = NULL;
+	}
 	if (rc == 0 && out)
 		*out = r;
 	else
