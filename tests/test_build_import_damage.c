@@ -53,7 +53,9 @@ static void every_truncation_is_ecorrupt_and_writes_nothing(void **state)
 	release_build_free(b);
 }
 
-static void every_single_byte_change_is_refused_and_writes_nothing(void **state)
+/* The checksum covers the format byte too: a change of any one byte,
+ * the format's raised included, is damage. */
+static void every_single_byte_change_is_ecorrupt_and_writes_nothing(void **state)
 {
 	struct fixture *f = *state;
 	release_build *b;
@@ -75,35 +77,10 @@ static void every_single_byte_change_is_refused_and_writes_nothing(void **state)
 			copy[i] = (char)v;
 			snprintf(what, sizeof what, "byte %zu of %zu: 0x%02x -> 0x%02x", i, len, was,
 				 v);
-			/* byte 4 is the format: raised, the export is of a newer
-			 * library; every other change is damage */
-			refused(f->s, copy, len,
-				i == 4 && v > was ? RELEASE_EUNSUPPORTED : RELEASE_ECORRUPT, what);
+			refused(f->s, copy, len, RELEASE_ECORRUPT, what);
 		}
 	assert_nothing_written(f->s);
 	free(copy);
-	release_export_free(data);
-	release_build_free(b);
-}
-
-static void a_newer_format_is_eunsupported(void **state)
-{
-	struct fixture *f = *state;
-	release_build *b;
-	size_t len;
-	char *data;
-
-	make_app(f->s, "myapp");
-	make_app(f->s, "target");
-	b = ran_build(f->s, "myapp");
-	data = export_of(b, &len);
-	assert_int_equal(data[4], 1);
-	data[4] = 2;
-	refused(f->s, data, len, RELEASE_EUNSUPPORTED, "format 2");
-	/* a newer format may be laid out otherwise: any length is newer */
-	refused(f->s, data, 5, RELEASE_EUNSUPPORTED, "format 2, first 5 bytes");
-	refused(f->s, data, 40, RELEASE_EUNSUPPORTED, "format 2, first 40 bytes");
-	assert_nothing_written(f->s);
 	release_export_free(data);
 	release_build_free(b);
 }
@@ -200,6 +177,96 @@ static void the_checksum_is_crc32c_of_what_comes_before_it(void **state)
 	release_build_free(b);
 }
 
+/* The frame (signature, length, checksum) is every format's: an export of
+ * a higher format that is whole is of a newer library. */
+static void a_newer_format_whole_is_eunsupported(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned char formats[] = {2, 3, 0x80, 0xff};
+	release_build *b;
+	size_t len;
+	char *data, what[32];
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	assert_int_equal(data[4], 1);
+	for (size_t i = 0; i < sizeof formats; i++) {
+		data[4] = (char)formats[i];
+		reseal(data, len);
+		snprintf(what, sizeof what, "format %u", formats[i]);
+		refused(f->s, data, len, RELEASE_EUNSUPPORTED, what);
+		assert_non_null(strstr(release_store_errmsg(f->s), "newer"));
+	}
+	assert_nothing_written(f->s);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+/* The format byte raised and the checksum left as it was: damage, not a
+ * newer library's export. */
+static void a_raised_format_byte_without_its_checksum_is_ecorrupt(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	data[4] = 2;
+	refused(f->s, data, len, RELEASE_ECORRUPT, "format 2, checksum of format 1");
+	assert_nothing_written(f->s);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+/* Whatever its format, an export cut short is not whole. */
+static void a_newer_formats_export_cut_short_is_ecorrupt(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b;
+	size_t len;
+	char *data, what[80];
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	data[4] = 2;
+	reseal(data, len);
+	refused(f->s, data, len, RELEASE_EUNSUPPORTED, "format 2, whole");
+	for (size_t n = 5; n < len; n += n < 40 ? 1 : 97) {
+		snprintf(what, sizeof what, "format 2, first %zu of %zu bytes", n, len);
+		refused(f->s, data, n, RELEASE_ECORRUPT, what);
+	}
+	assert_nothing_written(f->s);
+	release_export_free(data);
+	release_build_free(b);
+}
+
+static void format_0_is_ecorrupt_under_a_matching_checksum(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b;
+	size_t len;
+	char *data;
+
+	make_app(f->s, "myapp");
+	make_app(f->s, "target");
+	b = ran_build(f->s, "myapp");
+	data = export_of(b, &len);
+	data[4] = 0;
+	reseal(data, len);
+	refused(f->s, data, len, RELEASE_ECORRUPT, "format 0, resealed");
+	assert_nothing_written(f->s);
+	release_export_free(data);
+	release_build_free(b);
+}
+
 static void bytes_after_the_end_are_ecorrupt_under_a_matching_checksum(void **state)
 {
 	struct fixture *f = *state;
@@ -280,12 +347,15 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
 		T(every_truncation_is_ecorrupt_and_writes_nothing),
-		T(every_single_byte_change_is_refused_and_writes_nothing),
-		T(a_newer_format_is_eunsupported),
+		T(every_single_byte_change_is_ecorrupt_and_writes_nothing),
 		T(trailing_bytes_are_ecorrupt),
 		T(null_data_is_einval),
 		T(bytes_that_are_no_export_are_ecorrupt),
 		T(the_checksum_is_crc32c_of_what_comes_before_it),
+		T(a_newer_format_whole_is_eunsupported),
+		T(a_raised_format_byte_without_its_checksum_is_ecorrupt),
+		T(a_newer_formats_export_cut_short_is_ecorrupt),
+		T(format_0_is_ecorrupt_under_a_matching_checksum),
 		T(bytes_after_the_end_are_ecorrupt_under_a_matching_checksum),
 		T(altered_exports_with_a_matching_checksum_import_whole_or_not_at_all),
 	};
