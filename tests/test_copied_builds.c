@@ -60,6 +60,23 @@ static void a_bases_build_names_the_release_made_from_the_base(void **state)
 	release_free(r);
 }
 
+static void a_bases_build_names_the_new_release_when_out_is_null(void **state)
+{
+	struct fixture *f = *state;
+	release *old, *newer, *newest = NULL;
+
+	make_app(f->s, "myapp");
+	old = make_build_release(f->s, "myapp", "old build");
+	newer = make_build_release(f->s, "myapp", "new build");
+	assert_store_ok(f->s, env_change(f->s, release_id(old), "FOO=1", NULL));
+	assert_store_ok(f->s, release_get_version(f->s, "myapp", 3, &newest));
+	assert_string_equal(release_build_of(newest), release_build_of(old));
+	assert_string_equal(link_of(f->s, release_build_of(old)), release_id(newest));
+	release_free(old);
+	release_free(newer);
+	release_free(newest);
+}
+
 /* Without a base the change is release_env_set()'s: the build keeps
  * naming the release it was made into. */
 static void without_a_base_the_builds_link_is_left_alone(void **state)
@@ -293,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
 		T(a_bases_build_names_the_release_made_from_the_base),
+		T(a_bases_build_names_the_new_release_when_out_is_null),
 		T(without_a_base_the_builds_link_is_left_alone),
 		cmocka_unit_test(a_base_whose_build_is_gone_is_enotfound_and_writes_nothing),
 		cmocka_unit_test(a_prune_inside_an_env_change_leaves_no_release_without_its_build),
