@@ -329,7 +329,7 @@ RELEASE_API int release_env_change(release_store *store, const char *app,
 {
 	release_env_opts o;
 	struct env_change c = {0};
-	release *base = NULL;
+	release *base = NULL, *made = NULL;
 	int rc;
 
 	if (out)
@@ -361,15 +361,29 @@ RELEASE_API int release_env_change(release_store *store, const char *app,
 	/* A base's build, manifest and env never change: read once. */
 	if (o.base && (rc = load_release(store, app, o.base, &base, NULL)) != 0)
 		return rc;
+	/* On version 1 no commit checks the base's build: read it here. */
+	if (base && base->build && !has_commit(store)) {
+		release_build *b = NULL;
+
+		if ((rc = build_read(store, app, base->build, &b)) != 0) {
+			release_free(base);
+			return rc;
+		}
+		release_build_free(b);
+	}
 	c.base = base;
 	c.s = store;
 	c.app = app;
-	rc = write_release(store, app, env_draft, base ? link_base_build : NULL, &c, out);
+	rc = write_release(store, app, env_draft, base ? link_base_build : NULL, &c, &made);
 	raw_free(&c.build_raw);
 	/* On version 1 the link only helps listings, as for release_create(). */
-	if (rc == 0 && base && base->build && out && *out && !has_commit(store) &&
-	    build_set_release(store, app, base->build, (*out)->id) != 0)
+	if (rc == 0 && base && base->build && made && !has_commit(store) &&
+	    build_set_release(store, app, base->build, made->id) != 0)
 		clear_error(store);
 	release_free(base);
+	if (out)
+		*out = made;
+	else
+		release_free(made);
 	return rc;
 }

@@ -310,8 +310,8 @@ RELEASE_API release_build *release_build_dup(const release_build *build);
 /* The build's log: the bytes appended to it, in order (any bytes; also
  * NUL-terminated, for text); "" when it has none. NULL for a build that
  * release_build_list() yielded (or a copy of one) that has a log: listings
- * leave logs out, and release_build_get() reads one. len (may be NULL)
- * receives its length (0 when NULL). A librelease before 1.3 that rewrites
+ * leave logs out, and release_build_get() reads one; NULL for NULL. len
+ * (may be NULL) receives its length (0 when NULL). A librelease before 1.3 that rewrites
  * a build record (setting its status, making a release from it) drops the
  * log, a field it does not know: a store with build logs wants every
  * writer at 1.3 or later. Since 1.3. */
