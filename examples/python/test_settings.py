@@ -7,10 +7,12 @@ Run by hand: LIBRELEASE_PATH=build/lib/librelease.so.1 \
 """
 
 import ctypes
+import os
 import unittest
 
 import librelease
-from librelease import Conflict, Invalid, NotFound, Settings, Store
+from librelease import Conflict, Corrupt, Invalid, LibraryTooOld, NotFound, Settings, Store
+from test_damage import forge_record
 from test_librelease import APP, Case, FakeClock
 
 
@@ -152,6 +154,36 @@ class AppSettings:
         self.store.update_settings(APP, mask_add="A")
         self.assertEqual(self.store.settings("other").mask, ())
 
+    # -- reset
+
+    def test_a_reset_starts_from_no_settings_then_applies_the_change(self):
+        self.store.update_settings(APP, mask_add=["A", "B"], hook="make deploy")
+        got = self.store.update_settings(APP, mask_add="C", reset=True)
+        self.assertEqual(got, Settings(APP, 3, ("C",), None))
+        self.assertEqual(self.store.settings(APP), got)
+
+    def test_a_reset_that_adds_nothing_still_writes_empty_settings(self):
+        self.store.update_settings(APP, mask_add="A", hook="make deploy")
+        got = self.store.update_settings(APP, reset=True)
+        self.assertEqual(got, Settings(APP, 3, (), None))
+        self.assertEqual(self.store.settings(APP), got)
+
+    def test_a_reset_of_settings_never_changed_writes_revision_2(self):
+        self.assertEqual(self.store.update_settings(APP, reset=True), Settings(APP, 2, (), None))
+
+    def test_a_reset_counts_on_so_an_older_revision_still_conflicts(self):
+        seen = self.store.update_settings(APP, mask_add="A")
+        self.store.update_settings(APP, reset=True)
+        with self.assertRaises(Conflict):
+            self.store.update_settings(APP, mask_add="B", revision=seen)
+        self.assertEqual(self.store.settings(APP), Settings(APP, 3, (), None))
+
+    def test_a_reset_with_a_revision_is_invalid(self):
+        seen = self.store.update_settings(APP, mask_add="A")
+        with self.assertRaises(Invalid):
+            self.store.update_settings(APP, mask_add="B", reset=True, revision=seen)
+        self.assertEqual(self.store.settings(APP), seen)
+
 
 class SettingsMemory(AppSettings, Case):
     def uri(self):
@@ -161,6 +193,42 @@ class SettingsMemory(AppSettings, Case):
 class SettingsFile(AppSettings, Case):
     def uri(self):
         return self.file_uri()
+
+    def forge_settings(self, edit):
+        """Rewrites the stored settings record with edit(bytes), behind the
+        library's back, as damage or another program would; a build written
+        after it keeps it from being the log's last record."""
+        self.store.create_build(APP, "later", status="running")
+        return forge_record(os.path.join(self.uri()[len("file:"):], APP), "settings", edit)
+
+    def test_a_damaged_record_is_corrupt_to_read_and_to_change(self):
+        self.store.update_settings(APP, mask_add="DAMAGED", hook="make deploy")
+        self.forge_settings(lambda data: data.replace(b"DAMAGED", b"DAM=GED"))
+        with self.assertRaises(Corrupt) as cm:
+            self.store.settings(APP)
+        self.assertIn("settings record is corrupt", str(cm.exception))
+        with self.assertRaises(Corrupt):
+            self.store.update_settings(APP, mask_add="A")
+        with self.assertRaises(Corrupt):
+            self.store.update_settings(APP, mask_add="A", revision=2)
+        with self.assertRaises(Corrupt):
+            self.store.settings(APP)
+
+    def test_a_reset_replaces_a_damaged_record_at_revision_2(self):
+        self.store.update_settings(APP, mask_add=["A", "B"])
+        self.store.update_settings(APP, hook="make deploy")
+        self.forge_settings(lambda data: b"\xa5" * len(data))
+        got = self.store.update_settings(APP, mask_add="C", reset=True)
+        self.assertEqual(got, Settings(APP, 2, ("C",), None))
+        self.assertEqual(self.store.settings(APP), got)
+        again = self.store.update_settings(APP, mask_add="D", revision=got)
+        self.assertEqual(again, Settings(APP, 3, ("C", "D"), None))
+
+    def test_a_reset_that_adds_nothing_replaces_a_damaged_record(self):
+        self.store.update_settings(APP, mask_add="DAMAGED")
+        self.forge_settings(lambda data: data.replace(b"DAMAGED", b"DAM GED"))
+        self.assertEqual(self.store.update_settings(APP, reset=True), Settings(APP, 2, (), None))
+        self.assertEqual(self.store.settings(APP), Settings(APP, 2, (), None))
 
     def test_settings_outlive_the_store_handle(self):
         self.store.update_settings(APP, mask_add="TOKEN", hook="make deploy")
@@ -197,13 +265,47 @@ class Arguments(Case):
         with self.assertRaises(Invalid):
             self.store.update_settings(APP, mask_add="A", revision=2**64)
 
+    def test_reset_that_is_not_a_bool_is_a_type_error(self):
+        self.store.update_settings(APP, mask_add="A")
+        with self.assertRaises(TypeError):
+            self.store.update_settings(APP, reset=1)
+        self.assertEqual(self.store.settings(APP).mask, ("A",))
+
     def test_a_hook_with_a_nul_is_invalid(self):
         with self.assertRaises(Invalid):
             self.store.update_settings(APP, hook="make\0deploy")
         self.assertIsNone(self.store.settings(APP).hook)
 
 
+class ShortSettingsOpts:
+    """The loaded library, but release_settings_opts_init_sized records a
+    size that ends before flags, as a library that would never read them."""
+
+    def __init__(self, lib):
+        self._real = lib
+        self._name = lib._name
+        # Declared now: __getattr__ runs inside the binding's lookup.
+        self._init = librelease._c._since(lib, "release_settings_opts_init_sized")
+
+    def __getattr__(self, name):
+        if name == "release_settings_opts_init_sized":
+            init, known = self._init, librelease._SettingsOpts.flags.offset
+            return lambda opts, size: init(opts, min(size, known))
+        return getattr(self._real, name)
+
+
 class Binding(Case):
+    def test_a_reset_is_refused_when_the_library_would_not_read_flags(self):
+        lib = librelease.load()
+        librelease._c._lib = ShortSettingsOpts(lib)
+        self.addCleanup(setattr, librelease._c, "_lib", lib)
+        store = self.open()
+        store.create_app(APP)
+        with self.assertRaises(LibraryTooOld) as cm:
+            store.update_settings(APP, mask_add="A", reset=True)
+        self.assertEqual(cm.exception.function, "release_settings_opts.flags")
+        self.assertEqual(store.settings(APP), Settings(APP, 1, (), None))
+
     def test_masked_answers_as_the_library_does(self):
         store = self.open()
         store.create_app(APP)

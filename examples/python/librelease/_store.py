@@ -10,6 +10,7 @@ import weakref
 from ._c import (
     _APP, _APP_ITER, _BUILD, _BUILD_ITER, _CLOCK_FN, _DEPLOY_FN, _EVENT_FN, _ITER,
     _RANDOM_FN, _RELEASE, _SETTINGS, _STORE, RELEASE_ENV_REPLACE, RELEASE_PROMOTE_FORCE,
+    RELEASE_SETTINGS_RESET,
     _BuildOpts, _CreateOpts, _EnvOpts, _ListOpts, _PromoteOpts, _SettingsOpts, _StoreOpts,
     _c_size, _library, _live, _optional, _since, _too_old)
 from ._callbacks import (
@@ -393,7 +394,7 @@ class Store:
         return self._get_settings(lib, app, lambda lib: get)
 
     def update_settings(self, app, mask_add=(), mask_remove=(), hook=None, clear_hook=False,
-                        revision=0):
+                        revision=0, reset=False):
         """Changes app's Settings by compare-and-swap and returns them as
         they are after the call (librelease 1.3); changes nothing else.
 
@@ -404,10 +405,17 @@ class Store:
         revision     0: apply on top of whatever others changed meanwhile;
                      else (an int or a Settings) change only settings still
                      at that revision, otherwise Conflict
+        reset        True: start from no settings (no mask, no hook),
+                     whatever is stored, a damaged record too, and apply
+                     the change to that; it writes even when it adds
+                     nothing. With a revision: Invalid
 
         A key that is not a valid env key, a key in both lists, or a mask
         list that would pass 500 keys is Invalid. A change that changes
-        nothing writes nothing.
+        nothing writes nothing. A stored record that fails validation is
+        Corrupt until a reset replaces it. A reset counts on from sound
+        settings' revision (so an older one still conflicts); replacing a
+        damaged record, it makes revision 2.
         """
         lib = _library()
         update = _since(lib, "release_settings_update")
@@ -422,6 +430,10 @@ class Store:
         if isinstance(revision, Settings):
             revision = revision.revision
         opts.revision = _integer(revision, "revision", 0, _U64_MAX)
+        if _flag(reset, "reset"):
+            if not _covers(opts, "flags"):
+                raise _too_old(lib, "release_settings_opts.flags", "1.3")
+            opts.flags |= RELEASE_SETTINGS_RESET
         app_b = _enc(app, "app name")
         return self._get_settings(lib, app, lambda lib: update, app_b, ctypes.byref(opts))
 
