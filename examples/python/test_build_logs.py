@@ -5,6 +5,7 @@ Run by hand: LIBRELEASE_PATH=build/lib/librelease.so.1 \
     PYTHONPATH=examples/python python3 examples/python/test_build_logs.py -v
 """
 
+import dataclasses
 import unittest
 
 from librelease import Corrupt, Invalid, NotFound, Store, Unsupported
@@ -73,10 +74,22 @@ class Logs:
             self.store.create_build(APP, "b", log=b"x" * (LOG_MAX + 1))
         self.assertEqual(list(self.store.builds(APP)), [])
 
-    def test_listed_builds_carry_their_logs(self):
+    def test_listed_builds_leave_out_the_logs_they_have(self):
         self.store.create_build(APP, "a", log=b"log a")
-        self.store.create_build(APP, "b", log=b"log b")
-        self.assertEqual([b.log for b in self.store.builds(APP)], [b"log b", b"log a"])
+        self.store.create_build(APP, "b", status="running", log=b"log b")
+        self.assertEqual([b.log for b in self.store.builds(APP)], [None, None])
+
+    def test_a_listed_build_without_a_log_has_an_empty_one(self):
+        self.store.create_build(APP, "a", log=b"log a")
+        self.store.create_build(APP, "b")
+        self.assertEqual([b.log for b in self.store.builds(APP)], [b"", None])
+
+    def test_a_listed_builds_log_is_read_with_the_build(self):
+        self.store.create_build(APP, "a", log=b"log a")
+        listed = next(iter(self.store.builds(APP)))
+        got = self.store.build(APP, listed)
+        self.assertEqual(got.log, b"log a")
+        self.assertEqual(dataclasses.replace(got, log=None), listed)
 
     def test_unknown_build_is_not_found(self):
         with self.assertRaises(NotFound):

@@ -54,8 +54,9 @@ class App:
 @dataclass(frozen=True)
 class Build:
     """A build as read. status is "created", "running", "complete" or "failed".
-    log is its log as bytes (b"" when it has none), or None when the loaded
-    library predates build logs (1.3)."""
+    log is its log as bytes (b"" when it has none), or None when it was not
+    read: a listing (Store.builds()) leaves out the log of a build that has
+    one, which Store.build() reads, and a library before 1.3 has no logs."""
     id: str
     app: str
     description: str
@@ -90,12 +91,16 @@ class Build:
 
 
 def _build_log(lib, p):
-    """The build's log as bytes, or None from a library without logs."""
+    """The build's log as bytes; None from a library without logs, and for
+    a listed build that has one (the library returns NULL: listings leave
+    logs out)."""
     log = _optional(lib, "release_build_log")
     if log is None:
         return None
     n = ctypes.c_size_t(0)
     data = log(p, ctypes.byref(n))
+    if data is None:
+        return None
     return ctypes.string_at(data, n.value) if n.value else b""
 
 
