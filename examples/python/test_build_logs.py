@@ -6,9 +6,11 @@ Run by hand: LIBRELEASE_PATH=build/lib/librelease.so.1 \
 """
 
 import dataclasses
+import struct
 import unittest
 
 from librelease import Corrupt, Invalid, NotFound, Store, Unsupported
+from test_damage import crc32c
 from test_librelease import APP, Case, FakeClock
 
 LOG_MAX = 4 << 20
@@ -236,10 +238,26 @@ class Transfer:
     def test_a_newer_format_is_unsupported_and_imports_nothing(self):
         newer = bytearray(self.data)
         newer[4] += 1  # the format version, after the signature
+        struct.pack_into("<I", newer, len(newer) - 4, crc32c(newer[:-4]))  # the checksum
         with self.assertRaises(Unsupported) as cm:
             self.store.import_build(OTHER, newer)
         self.assertIn("newer", str(cm.exception))
         self.assertNothingImported()
+
+    def test_a_format_byte_changed_without_its_checksum_is_corrupt(self):
+        # The frame is checked first: damage is not taken for a newer format.
+        for version in (self.data[4] + 1, 0xff):
+            altered = bytearray(self.data)
+            altered[4] = version
+            with self.assertRaises(Corrupt, msg="format %d" % version):
+                self.store.import_build(OTHER, altered)
+        self.assertNothingImported()
+
+    def test_a_listed_build_is_exported_whole(self):
+        listed = next(iter(self.store.builds(APP)))
+        self.assertIsNone(listed.log)
+        got = self.store.import_build(OTHER, self.store.export_build(APP, listed))
+        self.assertEqual(got.log, self.build.log)
 
     def test_an_import_into_an_unknown_app_is_not_found(self):
         with self.assertRaises(NotFound):
@@ -248,6 +266,24 @@ class Transfer:
     def test_data_given_as_str_is_a_type_error(self):
         with self.assertRaises(TypeError):
             self.store.import_build(OTHER, self.data.decode("latin-1"))
+
+
+class EndedBeforeStarted(Case):
+    """A build whose clock stepped back while it ran: it ended before it
+    started, and is exported and imported as it is."""
+
+    def test_a_build_that_ended_before_it_started_is_imported_as_it_is(self):
+        clock = FakeClock()
+        store = self.open(clock=clock)
+        store.create_app(APP)
+        store.create_app(OTHER)
+        build = store.create_build(APP, "b", status="running", log=b"x")
+        clock.now -= 10**9
+        build = store.set_build_status(APP, build, "complete")
+        self.assertLess(build.ended_ns, build.started_ns)
+        got = store.import_build(OTHER, store.export_build(APP, build))
+        self.assertEqual((got.started_ns, got.ended_ns, got.log),
+                         (build.started_ns, build.ended_ns, b"x"))
 
 
 class TransferMemory(Transfer, Case):

@@ -241,7 +241,8 @@ class Store:
         """A complete build as bytes for import_build() into another app or
         another store (librelease 1.3): its description, manifest, log,
         start and end, in a self-checking format that names its version.
-        A build of any other status is Invalid."""
+        A build of any other status is Invalid. The build is read whole
+        here, so a Build from builds(), which lacks its log, may be passed."""
         lib = _library()
         export = _since(lib, "release_build_export")
         free_export = _since(lib, "release_export_free")
