@@ -59,6 +59,19 @@ class CreateFrom(History):
         made = self.store.create_from(APP, build_from=self.third, env_from=self.second)
         self.assertEqual(self.store.build(APP, self.two.id).release, made.id)
 
+    def test_the_description_is_that_of_build_froms_build(self):
+        self.assertEqual(self.second.description, "env add:FOO")
+        made = self.store.create_from(APP, build_from=self.second, env_from=self.third)
+        self.assertEqual((made.build, made.description), (self.one.id, BUILD_DESCRIPTION))
+        self.assertEqual(self.store.build(APP, self.one.id).release, made.id)
+
+    def test_build_from_without_a_build_gives_its_own_description(self):
+        self.store.create_app(OTHER)
+        env_only = self.store.env_set(OTHER, {"A": "1"})
+        made = self.store.create_from(OTHER, build_from=env_only, env_from=env_only)
+        self.assertEqual((made.build, made.description, made.env),
+                         (None, "env add:A", {"A": "1"}))
+
     def test_unknown_release_is_not_found_and_writes_nothing(self):
         with self.assertRaises(NotFound):
             self.store.create_from(APP, build_from="RABCDEFGHI")
@@ -151,6 +164,15 @@ class ChangeEnv(History):
         with self.assertRaises(NotFound):
             self.store.change_env(OTHER, set={"A": "1"}, base=self.first)
         self.assertEqual(list(self.store.releases(OTHER)), [])
+
+    def test_a_bases_build_records_the_new_release(self):
+        made = self.store.change_env(APP, set={"A": "1"}, base=self.first)
+        self.assertEqual(self.store.build(APP, self.one.id).release, made.id)
+
+    def test_without_a_base_the_builds_release_is_left_as_it_was(self):
+        made = self.store.change_env(APP, set={"A": "1"})
+        self.assertEqual(made.build, self.two.id)
+        self.assertEqual(self.store.build(APP, self.two.id).release, self.third.id)
 
     def test_the_base_keeps_its_build_manifest_and_description(self):
         made = self.store.change_env(APP, set={"A": "1"}, base=self.first.id)

@@ -299,10 +299,13 @@ class Store:
 
     def create_from(self, app, build_from=None, env_from=None):
         """Makes a release (not promoted) from two releases of app, each a
-        release id or Release (None: the active release): the build,
-        manifest and description of build_from, the env of env_from
-        (librelease 1.3). Build once, deploy many. NotFound for an unknown
-        release, another app's, or None on an app without an active one."""
+        release id or Release (None: the active release): the build and
+        manifest of build_from with its build's description (build_from's
+        own when it has no build), the env of env_from (librelease 1.3).
+        Build once, deploy many; the build records the new release as its
+        release. NotFound for an unknown release, another app's, None on
+        an app without an active one, or a build_from whose build was
+        pruned; nothing is written then."""
         lib = _library()
         create = _since(lib, "release_create_from")
         opts = _new_opts(_CreateOpts, _since(lib, "release_create_opts_init_sized"))
@@ -333,7 +336,9 @@ class Store:
         both is Invalid). replace=True makes the env exactly set (unset must
         be empty). A base given by id is changed as it is, whatever came
         after it: the way past a newest release holding a change that
-        failed. Returns the new Release, or None when nothing changed."""
+        failed; its build then records the new release as its release
+        (NotFound if that build was pruned). Returns the new Release, or
+        None when nothing changed."""
         lib = _library()
         change = _since(lib, "release_env_change")
         opts = _new_opts(_EnvOpts, _since(lib, "release_env_opts_init_sized"))
