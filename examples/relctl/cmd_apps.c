@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "cmd_apps.h"
-#include "cmd_builds.h"
 #include "common/format.h"
+#include "io.h"
 #include "json.h"
 #include "output.h"
 
@@ -320,16 +320,16 @@ int cmd_apps_hook_set(struct relctl *c)
 	if (file && !*file)
 		return relctl_error(RELCTL_EXIT_USAGE,
 				    "--file is empty: give a file, or '-' for standard input");
-	if (file && !(text = builds_read_all(file, HOOK_MAX, &len)))
+	if (file && !(text = io_read_all(file, HOOK_MAX, &len)))
 		return relctl_error(errno == ENOENT ? RELCTL_EXIT_NOTFOUND : RELCTL_EXIT_USAGE,
-				    "reading the hook from %s: %s", builds_input_name(file),
+				    "reading the hook from %s: %s", io_input_name(file),
 				    errno == EFBIG ? "it is longer than a hook may be (65536 bytes)"
 						   : strerror(errno));
 	if (text && memchr(text, '\0', len)) {
 		free(text);
 		return relctl_error(RELCTL_EXIT_USAGE,
 				    "reading the hook from %s: it holds a NUL byte",
-				    builds_input_name(file));
+				    io_input_name(file));
 	}
 	release_settings_opts_init(&opts);
 	opts.hook = text ? text : relctl_arg(c, 0);

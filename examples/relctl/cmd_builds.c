@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd_builds.h"
+#include "io.h"
 #include "common/format.h"
 #include "git.h"
 #include "json.h"
@@ -98,6 +99,11 @@ out:
 	return rc ? relctl_fail(c, rc) : damaged;
 }
 
+int builds_is_final(int status)
+{
+	return status == RELEASE_BUILD_COMPLETE || status == RELEASE_BUILD_FAILED;
+}
+
 int builds_parse_status(const char *word)
 {
 	for (int st = RELEASE_BUILD_CREATED; st <= RELEASE_BUILD_FAILED; st++)
@@ -111,7 +117,7 @@ int builds_parse_status(const char *word)
 static char *read_manifest(const char *path, int *status)
 {
 	size_t len;
-	char *text = builds_read_all(path, MANIFEST_READ_MAX, &len);
+	char *text = io_read_all(path, MANIFEST_READ_MAX, &len);
 
 	if (text && memchr(text, '\0', len)) {
 		free(text);
@@ -129,16 +135,16 @@ static char *read_manifest(const char *path, int *status)
  * reporting; *status is then the exit status. */
 static char *read_log(const char *path, size_t *len, int *status)
 {
-	char *log = builds_read_all(path, RELEASE_BUILD_LOG_MAX, len);
+	char *log = io_read_all(path, RELEASE_BUILD_LOG_MAX, len);
 
 	if (!log && errno == EFBIG)
 		*status = relctl_error(RELCTL_EXIT_USAGE,
 				       "reading the log from %s: it is longer than a build keeps "
 				       "(%u bytes)",
-				       builds_input_name(path), RELEASE_BUILD_LOG_MAX);
+				       io_input_name(path), RELEASE_BUILD_LOG_MAX);
 	else if (!log)
 		*status = relctl_error(errno == ENOENT ? RELCTL_EXIT_NOTFOUND : RELCTL_EXIT_USAGE,
-				       "reading the log from %s: %s", builds_input_name(path),
+				       "reading the log from %s: %s", io_input_name(path),
 				       strerror(errno));
 	return log;
 }
@@ -263,12 +269,6 @@ int cmd_builds_info(struct relctl *c)
 	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
 }
 
-/* Whether a build of this status is final: complete or failed. */
-static int is_final(int status)
-{
-	return status == RELEASE_BUILD_COMPLETE || status == RELEASE_BUILD_FAILED;
-}
-
 int cmd_builds_set_status(struct relctl *c)
 {
 	const char *bid = relctl_arg(c, 0), *word = relctl_arg(c, 1);
@@ -287,7 +287,7 @@ int cmd_builds_set_status(struct relctl *c)
 	/* A complete build whose release could not be made (the release is
 	 * made after the status is set) gets it now; nothing else changes a
 	 * complete or failed build. */
-	if (is_final(release_build_status(b)) &&
+	if (builds_is_final(release_build_status(b)) &&
 	    !(to == RELEASE_BUILD_COMPLETE && release_build_status(b) == RELEASE_BUILD_COMPLETE &&
 	      !release_build_release(b))) {
 		status = relctl_error(RELCTL_EXIT_REFUSED,

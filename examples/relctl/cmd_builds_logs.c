@@ -8,17 +8,13 @@
 #include <unistd.h>
 
 #include "cmd_builds.h"
+#include "io.h"
 #include "common/format.h"
 #include "json.h"
 
 #define FOLLOW_POLL_MS 200             /* how often --follow reads the build again */
 #define APPEND_BATCH ((size_t)256 << 10) /* most bytes one append carries */
 #define APPEND_WAIT_MS 1000            /* longest a read byte waits to be appended */
-
-static int is_final(int status)
-{
-	return status == RELEASE_BUILD_COMPLETE || status == RELEASE_BUILD_FAILED;
-}
 
 /*
  * Writes len bytes of a log. To a file or a pipe they go byte for byte; a
@@ -133,7 +129,7 @@ int cmd_builds_logs(struct relctl *c)
 		return status;
 	}
 	for (;;) {
-		int ended = !follow || is_final(release_build_status(b));
+		int ended = !follow || builds_is_final(release_build_status(b));
 		size_t len, upto;
 		const char *log = release_build_log(b, &len);
 
@@ -177,7 +173,7 @@ static int check_running(struct relctl *c, release_store *s, const char *bid, in
 		 *release_store_errmsg(s) ? release_store_errmsg(s) : release_strerror(rc));
 	if ((got = release_build_get(s, c->app, bid, &b)) != 0 && rc == RELEASE_ITEROVER)
 		return relctl_fail(c, got);
-	if (got == 0 && is_final(release_build_status(b)))
+	if (got == 0 && builds_is_final(release_build_status(b)))
 		status = relctl_error(RELCTL_EXIT_REFUSED,
 				      "build %s has ended (%s): its log is final", bid,
 				      release_build_status_name(release_build_status(b)));
@@ -275,11 +271,11 @@ int cmd_builds_logs_append(struct relctl *c)
 		return status;
 	if (strcmp(path, "-") != 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return relctl_error(errno == ENOENT ? RELCTL_EXIT_NOTFOUND : RELCTL_EXIT_USAGE,
-				    "reading the log from %s: %s", builds_input_name(path),
+				    "reading the log from %s: %s", io_input_name(path),
 				    strerror(errno));
 	fprintf(c->progress, "Appending to the log of %s... ", bid);
 	fflush(c->progress);
-	status = append_stream(c, s, bid, fd, builds_input_name(path));
+	status = append_stream(c, s, bid, fd, io_input_name(path));
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (status == RELCTL_EXIT_OK)

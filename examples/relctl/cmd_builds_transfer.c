@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd_builds.h"
+#include "io.h"
 
 /* The largest file import reads; the library refuses what it cannot hold. */
 #define IMPORT_READ_MAX ((size_t)64 << 20)
@@ -59,7 +60,7 @@ int cmd_builds_export(struct relctl *c)
 			status = RELCTL_EXIT_OK;
 			goto out;
 		}
-	} else if (builds_write_file(file, data, len) != 0) {
+	} else if (io_replace_file(file, data, len) != 0) {
 		status = relctl_error(RELCTL_EXIT_FAILURE, "writing '%s': %s", relctl_shown(file),
 				      strerror(errno));
 		goto out;
@@ -112,15 +113,15 @@ int cmd_builds_import(struct relctl *c)
 		return relctl_error(RELCTL_EXIT_USAGE,
 				    "not reading a build export from a terminal: give --file FILE, "
 				    "or redirect standard input");
-	if (!(data = builds_read_all(file, IMPORT_READ_MAX, &len)))
+	if (!(data = io_read_all(file, IMPORT_READ_MAX, &len)))
 		return relctl_error(errno == ENOENT ? RELCTL_EXIT_NOTFOUND : RELCTL_EXIT_USAGE,
-				    "reading %s: %s", builds_input_name(file),
+				    "reading %s: %s", io_input_name(file),
 				    errno == EFBIG ? "it is larger than any build export"
 						   : strerror(errno));
 	if (len == 0) {
 		free(data);
 		return relctl_error(RELCTL_EXIT_USAGE, "%s is empty: it holds no build export",
-				    builds_input_name(file));
+				    io_input_name(file));
 	}
 	if (!(s = relctl_store(c, &status))) {
 		free(data);
@@ -132,7 +133,7 @@ int cmd_builds_import(struct relctl *c)
 	if ((rc == RELEASE_ECORRUPT || rc == RELEASE_EUNSUPPORTED) &&
 	    file_is_bad(c, data, len, rc, why, sizeof why))
 		status = relctl_error(RELCTL_EXIT_USAGE, "%s cannot be imported: %s",
-				      builds_input_name(file), why);
+				      io_input_name(file), why);
 	else if (rc != 0)
 		status = relctl_fail(c, rc);
 	free(data);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
+
 extern char **environ;
 
 static const char *const var_names[HOOK_ENV_VARS] = {
@@ -18,22 +20,6 @@ static const char *const var_names[HOOK_ENV_VARS] = {
 	"RELEASE_BUILD",  "RELEASE_DESCRIPTION", "RELEASE_SOURCE",
 	"RELEASE_MANIFEST", "RELEASE_ENV_FILE", "RELEASE_STORE",
 };
-
-/* Writes all of text to fd. 0, or -1 with errno set. */
-static int write_all(int fd, const char *text, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		text += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* A file with no name: a memfd, else a file in $TMPDIR (or /tmp) that is
  * unlinked before anything is written to it. Either way nothing of it is
@@ -77,8 +63,8 @@ static int write_file(int *fd, char *path, size_t size, const char *what,
 		return -1;
 	snprintf(path, size, "/dev/fd/%d", *fd);
 	for (size_t i = 0; i < n; i++) {
-		if (write_all(*fd, texts[i], strlen(texts[i])) != 0 ||
-		    (lines && write_all(*fd, "\n", 1) != 0)) {
+		if (io_write_all(*fd, texts[i], strlen(texts[i])) != 0 ||
+		    (lines && io_write_all(*fd, "\n", 1) != 0)) {
 			snprintf(err, errlen, "writing the hook's %s file: %s", what,
 				 strerror(errno));
 			return -1;

@@ -104,14 +104,22 @@ A build of another app, an unknown build, a build that is not complete.
   [2]
 
 A file is written beside its name and renamed over it, so a file that was
-there is replaced whole (with the mode a new file gets); a failed write
-leaves nothing. A FIFO or a device is written in place.
+there is replaced whole, and a failed write leaves nothing. The file is
+0600 (less what the umask takes), whatever was there: an export holds the
+build's manifest and log. A symbolic link at FILE is replaced, not
+followed (its target is left as it was). A FIFO or a device is written in
+place.
 
-  $ echo old > again.tgz && chmod 600 again.tgz
+  $ echo old > again.tgz && chmod 644 again.tgz
   $ umask 022 && relctl builds export "$(cat b1)" -a myapp -f again.tgz && cmp again.tgz build.tgz && ls -l again.tgz | cut -c1-10 && ls again.tgz*
   Exporting build... OK
-  -rw-r--r--
+  -rw-------
   again.tgz
+  $ echo target > target && ln -s target link.tgz
+  $ relctl builds export "$(cat b1)" -a myapp -f link.tgz && cat target && cmp link.tgz build.tgz && ls -l link.tgz | cut -c1-10
+  Exporting build... OK
+  target
+  -rw-------
   $ relctl builds export "$(cat b1)" -a myapp -f nodir/build.tgz
   Exporting build...  (no-eol)
   ! ERROR: writing 'nodir/build.tgz': No such file or directory
