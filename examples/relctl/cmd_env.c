@@ -1,4 +1,4 @@
-/* env, env get, env set, env unset. */
+/* env, env get, and what the env changes end with. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,9 +7,6 @@
 #include "json.h"
 #include "output.h"
 #include "relctl.h"
-
-/* The most bytes -f FILE or --stdin reads. */
-#define INPUT_MAX ((size_t)64 << 20)
 
 int relctl_env_release(struct relctl *c, release_store *s, release **out)
 {
@@ -100,9 +97,8 @@ int cmd_env_get(struct relctl *c)
 	int status;
 
 	if (!env_key_valid(key, strlen(key)))
-		return relctl_error(RELCTL_EXIT_USAGE,
-				    "invalid env key '%s' (want [A-Za-z_][A-Za-z0-9_]*)",
-				    relctl_shown(key));
+		return relctl_error(RELCTL_EXIT_USAGE, "invalid env key '%s' (%s)",
+				    relctl_shown(key), env_key_want(key, strlen(key)));
 	if (!(s = relctl_store(c, &status)) || (status = relctl_env_release(c, s, &r)) != 0)
 		return status;
 	if (!r || !(value = release_env_get(r, key))) {
@@ -141,16 +137,6 @@ int cmd_env_get(struct relctl *c)
 	return status;
 }
 
-/* Prints "<verb> K1, K2... " for n keys (each up to any '='). */
-static void start(struct relctl *c, const char *verb, const char *const *keys, size_t n)
-{
-	fprintf(c->progress, "%s ", verb);
-	for (size_t i = 0; i < n; i++)
-		fprintf(c->progress, "%s%.*s", i ? ", " : "", (int)strcspn(keys[i], "="), keys[i]);
-	fputs("... ", c->progress);
-	fflush(c->progress);
-}
-
 int relctl_release_made(struct relctl *c, release *r)
 {
 	int status = RELCTL_EXIT_OK;
@@ -169,181 +155,4 @@ int relctl_release_made(struct relctl *c, release *r)
 		status = relctl_promote(c, release_id(r));
 	release_free(r);
 	return status;
-}
-
-static int bad_key(const char *w, size_t len)
-{
-	char *key = malloc(len + 1);
-	int status;
-
-	if (!key)
-		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
-	memcpy(key, w, len);
-	key[len] = '\0';
-	status = relctl_error(RELCTL_EXIT_USAGE, "invalid env key '%s' (want [A-Za-z_][A-Za-z0-9_]*)",
-			      relctl_shown(key));
-	free(key);
-	return status;
-}
-
-/* Reads --stdin's value into p as key's (the first len bytes of key): all
- * of standard input, less exactly one newline at its end. 0, or the exit
- * status after reporting. */
-static int read_stdin_value(struct env_pairs *p, const char *key, size_t len)
-{
-	char err[512], *text;
-	size_t n;
-	int rc = env_read_all("-", INPUT_MAX, &text, &n, err, sizeof err);
-
-	if (rc == -2)
-		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
-	if (rc != 0)
-		return relctl_error(RELCTL_EXIT_USAGE, "%s", err);
-	if (memchr(text, '\0', n)) {
-		free(text);
-		return relctl_error(RELCTL_EXIT_USAGE,
-				    "standard input holds a NUL byte, which no value can hold");
-	}
-	if (n > 0 && text[n - 1] == '\n')
-		n--;
-	rc = env_pairs_add(p, key, len, text, n, 0);
-	free(text);
-	return rc ? relctl_error(RELCTL_EXIT_FAILURE, "out of memory") : 0;
-}
-
-/* Reads -f FILE's pairs into p. 0, or the exit status after reporting. */
-static int read_file_pairs(struct env_pairs *p, const char *path)
-{
-	char err[512], *text;
-	size_t n;
-	int rc = env_read_all(path, INPUT_MAX, &text, &n, err, sizeof err);
-
-	if (rc == 0) {
-		rc = env_file_parse(text, n, p, err, sizeof err);
-		free(text);
-		if (rc == -1)
-			return relctl_error(RELCTL_EXIT_USAGE, "%s, %s",
-					    strcmp(path, "-") ? path : "standard input", err);
-	}
-	if (rc == -2)
-		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
-	if (rc == -3)
-		return relctl_error(RELCTL_EXIT_NOTFOUND, "%s", err);
-	return rc ? relctl_error(RELCTL_EXIT_USAGE, "%s", err) : 0;
-}
-
-/* The pairs `env set` is given: KEY=VALUE words, then -f FILE's; a KEY word
- * with --stdin takes standard input as its value. Every one is checked
- * before anything is printed. 0, or the exit status after reporting. */
-static int set_pairs(struct relctl *c, struct env_pairs *p)
-{
-	const char *file = c->args.value[OPT_FILE];
-	int from_stdin = c->args.value[OPT_STDIN] != NULL, stdin_used = 0, status;
-
-	if (from_stdin && file && strcmp(file, "-") == 0)
-		return relctl_error(RELCTL_EXIT_USAGE,
-				    "--stdin and --file - both read standard input: give one");
-	if (relctl_nargs(c) == 0 && !file)
-		return relctl_error(RELCTL_EXIT_USAGE, "missing argument (usage: relctl %s)",
-				    c->cmd->synopsis);
-	for (size_t i = 0; i < relctl_nargs(c); i++) {
-		const char *w = relctl_arg(c, i);
-		size_t len = strcspn(w, "=");
-
-		if (!w[len] && (!from_stdin || stdin_used))
-			return relctl_error(RELCTL_EXIT_USAGE,
-					    "'%s' is not KEY=VALUE (usage: relctl %s)",
-					    relctl_shown(w), c->cmd->synopsis);
-		if (!env_key_valid(w, len))
-			return bad_key(w, len);
-		if (env_pairs_find(p, w, len) >= 0)
-			return relctl_error(RELCTL_EXIT_USAGE, "%.*s is set twice", (int)len, w);
-		if (!w[len]) {
-			stdin_used = 1;
-			if ((status = read_stdin_value(p, w, len)) != 0)
-				return status;
-		} else if (env_pairs_add(p, w, len, w + len + 1, strlen(w + len + 1), 0) != 0) {
-			return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
-		}
-	}
-	if (from_stdin && !stdin_used)
-		return relctl_error(RELCTL_EXIT_USAGE,
-				    "--stdin sets one KEY's value: give the KEY as a word, without '='");
-	return file ? read_file_pairs(p, file) : 0;
-}
-
-/* --release's id in base (NULL without it). 0, or the exit status after
- * reporting. */
-static int base_id(struct relctl *c, release_store *s, char *base, size_t size)
-{
-	release *r = NULL;
-	int status;
-
-	base[0] = '\0';
-	if (!c->args.value[OPT_RELEASE])
-		return 0;
-	if ((status = relctl_env_release(c, s, &r)) != 0)
-		return status;
-	snprintf(base, size, "%s", release_id(r));
-	release_free(r);
-	return 0;
-}
-
-int cmd_env_set(struct relctl *c)
-{
-	release_env_opts eo;
-	struct env_pairs p;
-	release_store *s;
-	release *r = NULL;
-	char base[64];
-	int rc, status;
-
-	env_pairs_init(&p);
-	if ((status = set_pairs(c, &p)) != 0 || !(s = relctl_store(c, &status)) ||
-	    (status = base_id(c, s, base, sizeof base)) != 0) {
-		env_pairs_free(&p);
-		return status;
-	}
-	start(c, "Setting", (const char *const *)p.pairs, p.n);
-	release_env_opts_init(&eo);
-	eo.base = base[0] ? base : NULL;
-	eo.flags = c->args.value[OPT_REPLACE] ? RELEASE_ENV_REPLACE : 0;
-	eo.set = (const char *const *)p.pairs;
-	eo.set_n = p.n;
-	rc = release_env_change(s, c->app, &eo, &r);
-	env_pairs_free(&p);
-	return rc ? relctl_fail(c, rc) : relctl_release_made(c, r);
-}
-
-int cmd_env_unset(struct relctl *c)
-{
-	const char *const *keys = c->args.pos + (c->args.npos - relctl_nargs(c));
-	release_env_opts eo;
-	release_store *s;
-	release *r = NULL;
-	char base[64];
-	int rc, status;
-
-	/* Every word is checked before anything is printed. */
-	for (size_t i = 0; i < relctl_nargs(c); i++) {
-		const char *w = keys[i];
-		size_t len = strcspn(w, "=");
-
-		if (w[len])
-			return relctl_error(RELCTL_EXIT_USAGE,
-					    "'%s' is a KEY=VALUE, not a KEY (usage: relctl %s)",
-					    relctl_shown(w), c->cmd->synopsis);
-		if (!env_key_valid(w, len))
-			return bad_key(w, len);
-	}
-	if (!(s = relctl_store(c, &status)) || (status = base_id(c, s, base, sizeof base)) != 0)
-		return status;
-	start(c, "Unsetting", keys, relctl_nargs(c));
-	release_env_opts_init(&eo);
-	eo.base = base[0] ? base : NULL;
-	eo.unset = keys;
-	eo.unset_n = relctl_nargs(c);
-	if ((rc = release_env_change(s, c->app, &eo, &r)) != 0)
-		return relctl_fail(c, rc);
-	return relctl_release_made(c, r);
 }

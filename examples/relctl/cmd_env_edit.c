@@ -5,10 +5,13 @@
  * The env goes to a file in a private directory (0700, made by mkdtemp() in
  * $TMPDIR, else /tmp; the file 0600), in the env file format (env_file.h)
  * so that every value reads back as it was. The directory and whatever is
- * in it (the editor's backups and swap files too) are removed before relctl
- * goes on or exits, whatever the editor did; SIGINT and SIGQUIT are the
- * editor's while it runs, SIGTERM and SIGHUP are passed on to it, and end
- * the edit with nothing set. Only SIGKILL can leave the directory behind.
+ * in it (the editor's backups, swap files and directories too) are removed
+ * before relctl goes on or exits, whatever the editor did, through a
+ * descriptor of the directory held since it was made, never following a
+ * symbolic link; when that fails nothing is set and relctl says what is
+ * left. SIGINT and SIGQUIT are the editor's while it runs; SIGTERM and
+ * SIGHUP are passed on to it, and end the edit with nothing set. Only
+ * SIGKILL can leave the directory behind.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,10 +24,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "env_file.h"
-#include "relctl.h"
+#include "env_change.h"
+#include "io.h"
 
 #define EDIT_MAX ((size_t)64 << 20) /* the most the edited file may hold */
+#define DEPTH_MAX 64                /* the deepest directory the clean-up goes into
+				     * (one descriptor a level); ELOOP past it */
 
 static volatile sig_atomic_t signalled;
 
@@ -33,13 +38,21 @@ static void on_signal(int sig)
 	signalled = sig;
 }
 
+static void on_child(int sig)
+{
+	(void)sig; /* only wakes sigsuspend() */
+}
+
 static const int caught[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
 #define NCAUGHT (sizeof caught / sizeof caught[0])
 
 struct edit {
 	char dir[4096];   /* "" until made */
-	char path[4200];
+	int dirfd;        /* the directory, held from when it was made; -1 */
+	char name[300];   /* the file's name in it */
+	char path[4400];  /* dir/name, for the editor */
 	struct sigaction old[NCAUGHT];
+	struct sigaction old_chld;
 };
 
 static void catch_signals(struct edit *e)
@@ -55,6 +68,8 @@ static void catch_signals(struct edit *e)
 		if (e->old[i].sa_handler != SIG_IGN)
 			sigaction(caught[i], &sa, NULL);
 	}
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, &e->old_chld);
 }
 
 /* SIGINT and SIGQUIT: caught (on), or ignored while the editor runs. */
@@ -75,46 +90,118 @@ static void restore_signals(struct edit *e)
 {
 	for (size_t i = 0; i < NCAUGHT; i++)
 		sigaction(caught[i], &e->old[i], NULL);
+	sigaction(SIGCHLD, &e->old_chld, NULL);
 }
 
-/* Removes the directory and what the editor left in it. */
-static void remove_dir(struct edit *e)
+/* Empties directory fd (and closes it), depth levels down: every entry is
+ * unlinked, every directory emptied and removed, no symbolic link followed.
+ * 0, or -1 with errno set (what could not go stays). */
+static int empty_dir(int fd, int depth)
 {
-	DIR *d;
+	DIR *d = fdopendir(fd);
 	struct dirent *ent;
+	int rc = 0, e = 0;
+
+	if (!d) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	while ((ent = readdir(d))) {
+		struct stat st;
+		int sub;
+
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno != ENOENT) {
+				rc = -1;
+				e = errno;
+			}
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			if (unlinkat(dirfd(d), ent->d_name, 0) != 0 && errno != ENOENT) {
+				rc = -1;
+				e = errno;
+			}
+			continue;
+		}
+		if (depth == 0) {
+			rc = -1;
+			e = ELOOP; /* deeper than DEPTH_MAX */
+			continue;
+		}
+		/* The user's own directory, made unwritable (a backup kept
+		 * read-only): opened and emptied all the same. */
+		if ((st.st_mode & 0700) != 0700)
+			fchmodat(dirfd(d), ent->d_name, (st.st_mode & 07777) | 0700, 0);
+		sub = openat(dirfd(d), ent->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || empty_dir(sub, depth - 1) != 0 ||
+		    unlinkat(dirfd(d), ent->d_name, AT_REMOVEDIR) != 0) {
+			rc = -1;
+			e = errno;
+		}
+	}
+	closedir(d);
+	errno = e;
+	return rc;
+}
+
+/* What is left in the directory, for the message: its first few names. */
+static void leftovers(const char *dir, char *buf, size_t size)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	size_t n = 0, len = 0;
+
+	buf[0] = '\0';
+	while (d && (ent = readdir(d))) {
+		int w;
+
+		if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+			continue;
+		w = snprintf(buf + len, size - len, "%s%s", n ? ", " : "",
+			     n < 4 ? ent->d_name : "...");
+		if (w < 0 || (size_t)w >= size - len || ++n > 4)
+			break;
+		len += (size_t)w;
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Removes the directory and everything in it. 0, or the exit status after
+ * saying what is left. */
+static int remove_dir(struct edit *e)
+{
+	char left[512];
+	int rc = 0, err = 0;
 
 	if (!e->dir[0])
-		return;
-	if ((d = opendir(e->dir))) {
-		while ((ent = readdir(d))) {
-			char p[4400];
-
-			if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof p, "%s/%s", e->dir, ent->d_name);
-			unlink(p);
-		}
-		closedir(d);
+		return 0;
+	if (empty_dir(e->dirfd, DEPTH_MAX) != 0) {
+		rc = -1;
+		err = errno;
 	}
-	if (rmdir(e->dir) != 0)
-		relctl_error(RELCTL_EXIT_FAILURE, "could not remove %s: %s", e->dir,
-			     strerror(errno));
-	e->dir[0] = '\0';
-}
-
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
+	e->dirfd = -1;
+	if (rc == 0 && rmdir(e->dir) != 0) {
+		rc = -1;
+		err = errno;
 	}
-	return 0;
+	if (rc == 0) {
+		e->dir[0] = '\0';
+		return 0;
+	}
+	leftovers(e->dir, left, sizeof left);
+	return relctl_error(RELCTL_EXIT_FAILURE,
+			    "could not remove %s (%s): it still holds %s, which may hold the env "
+			    "and its secrets (remove it); nothing was set",
+			    e->dir,
+			    err == ELOOP ? "directories nested more than 64 deep" : strerror(err),
+			    left[0] ? left : "what the editor left");
 }
 
 /* The file the editor gets: a header saying how to read it, then r's env.
@@ -133,8 +220,18 @@ static int write_env(struct relctl *c, struct edit *e, const release *r)
 		return relctl_error(RELCTL_EXIT_FAILURE, "making a directory in %s: %s", tmp,
 				    strerror(errno));
 	}
-	snprintf(e->path, sizeof e->path, "%s/%s.env", e->dir, c->app);
-	if ((fd = open(e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+	if ((e->dirfd = open(e->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		int status = relctl_error(RELCTL_EXIT_FAILURE, "opening %s: %s", e->dir,
+					  strerror(errno));
+
+		rmdir(e->dir);
+		e->dir[0] = '\0';
+		return status;
+	}
+	snprintf(e->name, sizeof e->name, "%s.env", c->app);
+	snprintf(e->path, sizeof e->path, "%s/%s", e->dir, e->name);
+	if ((fd = openat(e->dirfd, e->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			 0600)) < 0)
 		return relctl_error(RELCTL_EXIT_FAILURE, "creating %s: %s", e->path,
 				    strerror(errno));
 	snprintf(header, sizeof header,
@@ -144,11 +241,11 @@ static int write_env(struct relctl *c, struct edit *e, const release *r)
 		 "# \\n \\t \\r \\\" \\\\ \\xHH \\uXXXX. Save and quit to create a release;\n"
 		 "# quit with an error (vi: :cq) to change nothing.\n",
 		 c->app, r ? " at " : " (no release yet)", r ? release_id(r) : "");
-	rc = write_all(fd, header, strlen(header));
+	rc = io_write_all(fd, header, strlen(header));
 	for (size_t i = 0; r && rc == 0 && i < release_env_count(r); i++) {
 		char *line = env_file_line(release_env_key(r, i), release_env_value(r, i));
 
-		rc = line ? write_all(fd, line, strlen(line)) : (errno = ENOMEM, -1);
+		rc = line ? io_write_all(fd, line, strlen(line)) : (errno = ENOMEM, -1);
 		free(line);
 	}
 	if (rc != 0 || close(fd) != 0) {
@@ -172,6 +269,31 @@ static const char *editor(void)
 	return v && *v ? v : "vi";
 }
 
+/*
+ * Waits for the editor, passing SIGTERM or SIGHUP on to it. The signals are
+ * blocked but while sigsuspend() waits, so one that comes at any moment is
+ * seen before the next wait: none can slip in between a check and a wait.
+ */
+static int wait_editor(pid_t pid, const sigset_t *waiting, int *status)
+{
+	int forwarded = 0;
+
+	for (;;) {
+		pid_t done;
+
+		if (signalled && !forwarded) {
+			kill(pid, (int)signalled);
+			forwarded = 1;
+		}
+		if ((done = waitpid(pid, status, WNOHANG)) == pid)
+			return 0;
+		if (done < 0 && errno != EINTR)
+			return -1;
+		if (done == 0)
+			sigsuspend(waiting);
+	}
+}
+
 /* Runs the editor on the file, and waits for it. 0, or the exit status
  * after reporting. */
 static int run_editor(struct relctl *c, struct edit *e)
@@ -179,8 +301,9 @@ static int run_editor(struct relctl *c, struct edit *e)
 	const char *ed = editor();
 	size_t len = sizeof "exec " + strlen(ed) + sizeof " \"$@\"";
 	char *script = malloc(len);
-	int status, forwarded = 0;
-	pid_t pid, done;
+	sigset_t block, before;
+	int status, rc;
+	pid_t pid = -1;
 
 	if (!script)
 		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
@@ -188,12 +311,23 @@ static int run_editor(struct relctl *c, struct edit *e)
 	 * so that the signals passed on reach the editor, not a shell. */
 	snprintf(script, len, "exec %s \"$@\"", ed);
 	fflush(NULL);
-	if ((pid = fork()) < 0) {
+	sigemptyset(&block);
+	for (size_t i = 0; i < NCAUGHT; i++)
+		sigaddset(&block, caught[i]);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &before);
+	if (signalled || (pid = fork()) < 0) {
+		int err = errno;
+
+		sigprocmask(SIG_SETMASK, &before, NULL);
 		free(script);
-		return relctl_error(RELCTL_EXIT_FAILURE, "starting the editor: %s", strerror(errno));
+		return signalled ? 0
+				 : relctl_error(RELCTL_EXIT_FAILURE, "starting the editor: %s",
+						strerror(err));
 	}
 	if (pid == 0) {
 		restore_signals(e); /* the editor's are relctl's own */
+		sigprocmask(SIG_SETMASK, &before, NULL);
 		/* Under --id standard output is the id's: the editor talks
 		 * to the terminal on standard error instead. */
 		if (c->args.value[OPT_ID])
@@ -205,16 +339,10 @@ static int run_editor(struct relctl *c, struct edit *e)
 	/* Ctrl-C and Ctrl-\ are the editor's while it runs, as under system();
 	 * SIGTERM and SIGHUP are passed on to it. */
 	interactive_signals(e, 0);
-	for (;;) {
-		if (signalled && !forwarded) {
-			kill(pid, (int)signalled);
-			forwarded = 1;
-		}
-		if ((done = waitpid(pid, &status, 0)) >= 0 || errno != EINTR)
-			break;
-	}
+	rc = wait_editor(pid, &before, &status);
 	interactive_signals(e, 1);
-	if (done < 0)
+	sigprocmask(SIG_SETMASK, &before, NULL);
+	if (rc != 0)
 		return relctl_error(RELCTL_EXIT_FAILURE, "waiting for the editor: %s",
 				    strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -228,84 +356,90 @@ static int run_editor(struct relctl *c, struct edit *e)
 			    relctl_shown(ed), WTERMSIG(status));
 }
 
-/* Reads the edited file back. 0, or the exit status after reporting. */
+/* Reads the edited file back: a regular file (an editor that left a FIFO
+ * or a link in its place does not make relctl wait or look elsewhere). 0,
+ * or the exit status after reporting. */
 static int read_env(struct edit *e, struct env_pairs *p)
 {
 	char err[512], *text;
+	struct stat st;
 	size_t n;
-	int rc = env_read_all(e->path, EDIT_MAX, &text, &n, err, sizeof err);
+	int fd, rc;
 
-	if (rc == 0) {
-		rc = env_file_parse(text, n, p, err, sizeof err);
-		free(text);
-		if (rc == -1)
-			return relctl_error(RELCTL_EXIT_USAGE, "the edited env, %s: nothing was set",
-					    err);
+	fd = openat(e->dirfd, e->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno != ELOOP)
+		return relctl_error(RELCTL_EXIT_FAILURE, "reading '%s': %s: nothing was set",
+				    e->path, strerror(errno));
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return relctl_error(RELCTL_EXIT_FAILURE,
+				    "'%s' is no longer a regular file: nothing was set", e->path);
 	}
+	text = io_read_fd(fd, EDIT_MAX, &n);
+	rc = errno;
+	close(fd);
+	if (!text && rc == ENOMEM)
+		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
+	if (!text)
+		return relctl_error(RELCTL_EXIT_FAILURE, "reading '%s': %s: nothing was set",
+				    e->path,
+				    rc == EFBIG ? "larger than an env may be" : strerror(rc));
+	rc = env_file_parse(text, n, p, err, sizeof err);
+	free(text);
 	if (rc == -2)
 		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
-	return rc ? relctl_error(RELCTL_EXIT_FAILURE, "%s: nothing was set", err) : 0;
+	if (rc != 0)
+		return relctl_error(RELCTL_EXIT_USAGE, "the edited env, %s: nothing was set", err);
+	return relctl_check_values(p);
 }
 
-static int by_key(const void *a, const void *b)
+/*
+ * Creates the release of the edit. Without --release only the edit's
+ * change goes to the library (what was added or changed set, what was
+ * deleted unset), applied to the newest release as `env set` does: a change
+ * someone made while the editor was open stays. With --release the env
+ * becomes exactly the file, based on that release, as asked. Returns the
+ * exit status.
+ */
+static int save(struct relctl *c, release_store *s, const release *base,
+		const struct env_pairs *p)
 {
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-	size_t nx = strcspn(x, "="), ny = strcspn(y, "=");
-	int cmp = memcmp(x, y, nx < ny ? nx : ny);
+	struct env_diff d;
+	release_env_opts eo;
+	release *r = NULL;
+	int rc;
 
-	return cmp ? cmp : (nx > ny) - (nx < ny);
-}
-
-/* Prints "Setting K1, K2... " for the keys the edit adds, changes or
- * removes against r's env, in key order. 0, or -1 when out of memory. */
-static int start(struct relctl *c, const release *r, const struct env_pairs *p)
-{
-	size_t n = r ? release_env_count(r) : 0, k = 0, i;
-	const char **keys = calloc(p->n + n + 1, sizeof *keys);
-
-	if (!keys)
-		return -1;
-	for (i = 0; i < p->n; i++) {
-		const char *pair = p->pairs[i], *v = strchr(pair, '=') + 1;
-		size_t len = (size_t)(v - 1 - pair);
-		char *key = strndup(pair, len);
-		const char *was;
-
-		if (!key) {
-			free(keys);
-			return -1;
-		}
-		was = r ? release_env_get(r, key) : NULL;
-		free(key);
-		if (!was || strcmp(was, v) != 0)
-			keys[k++] = pair;
+	if (env_diff_make(&d, base, p) != 0)
+		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
+	relctl_say_keys(c, "Setting", d.keys, d.keys_n);
+	release_env_opts_init(&eo);
+	if (c->args.value[OPT_RELEASE]) {
+		eo.base = release_id(base);
+		eo.flags = RELEASE_ENV_REPLACE;
+		eo.set = (const char *const *)p->pairs;
+		eo.set_n = p->n;
+	} else {
+		eo.set = d.set;
+		eo.set_n = d.set_n;
+		eo.unset = d.unset;
+		eo.unset_n = d.unset_n;
 	}
-	for (i = 0; i < n; i++) {
-		const char *key = release_env_key(r, i);
-
-		if (env_pairs_find(p, key, strlen(key)) < 0)
-			keys[k++] = key;
-	}
-	qsort(keys, k, sizeof *keys, by_key);
-	fputs("Setting ", c->progress);
-	for (i = 0; i < k; i++)
-		fprintf(c->progress, "%s%.*s", i ? ", " : "", (int)strcspn(keys[i], "="), keys[i]);
-	fputs("... ", c->progress);
-	fflush(c->progress);
-	free(keys);
-	return 0;
+	rc = release_env_change(s, c->app, &eo, &r);
+	env_diff_free(&d);
+	return rc ? relctl_fail(c, rc) : relctl_release_made(c, r);
 }
 
 int cmd_env_edit(struct relctl *c)
 {
 	struct env_pairs p;
 	struct edit e;
-	release_env_opts eo;
 	release_store *s;
-	release *base = NULL, *r = NULL;
-	int rc, status;
+	release *base = NULL;
+	int status, cleaned;
 
 	memset(&e, 0, sizeof e);
+	e.dirfd = -1;
 	env_pairs_init(&p);
 	if (!(s = relctl_store(c, &status)) || (status = relctl_env_release(c, s, &base)) != 0)
 		return status;
@@ -314,27 +448,15 @@ int cmd_env_edit(struct relctl *c)
 		status = run_editor(c, &e);
 	if (status == 0 && !signalled)
 		status = read_env(&e, &p);
-	remove_dir(&e);
+	cleaned = remove_dir(&e);
 	restore_signals(&e);
 	if (status == 0 && signalled)
 		status = relctl_error(RELCTL_EXIT_FAILURE,
 				      "interrupted by signal %d: nothing was set", (int)signalled);
-	if (status != 0)
-		goto out;
-	if (start(c, base, &p) != 0) {
-		status = relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
-		goto out;
-	}
-	release_env_opts_init(&eo);
-	eo.base = base ? release_id(base) : NULL;
-	eo.flags = RELEASE_ENV_REPLACE;
-	eo.set = (const char *const *)p.pairs;
-	eo.set_n = p.n;
-	if ((rc = release_env_change(s, c->app, &eo, &r)) != 0)
-		status = relctl_fail(c, rc);
-	else
-		status = relctl_release_made(c, r);
-out:
+	if (status == 0)
+		status = cleaned;
+	if (status == 0)
+		status = save(c, s, base, &p);
 	env_pairs_free(&p);
 	release_free(base);
 	return status;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "env_file.h"
+#include "env_change.h"
 #include "json.h"
 #include "relctl.h"
 
@@ -76,9 +76,8 @@ static int check_keys(struct relctl *c)
 		/* Whitespace, control characters and the rest are all names
 		 * the library would refuse. */
 		if (!env_key_valid(k, strlen(k)))
-			return relctl_error(RELCTL_EXIT_USAGE,
-					    "invalid env key name '%s' (want [A-Za-z_][A-Za-z0-9_]*)",
-					    relctl_shown(k));
+			return relctl_error(RELCTL_EXIT_USAGE, "invalid env key name '%s' (%s)",
+					    relctl_shown(k), env_key_want(k, strlen(k)));
 	}
 	return 0;
 }
@@ -93,11 +92,8 @@ static int change(struct relctl *c, int add)
 
 	if ((status = check_keys(c)) != 0 || !(s = relctl_store(c, &status)))
 		return status;
-	fprintf(c->progress, "%s masked env keys ", add ? "Setting" : "Unsetting");
-	for (size_t i = 0; i < relctl_nargs(c); i++)
-		fprintf(c->progress, "%s%s", i ? ", " : "", keys[i]);
-	fputs("... ", c->progress);
-	fflush(c->progress);
+	relctl_say_keys(c, add ? "Setting masked env keys" : "Unsetting masked env keys", keys,
+			relctl_nargs(c));
 	release_settings_opts_init(&so);
 	if (add) {
 		so.mask_add = keys;

@@ -1,7 +1,6 @@
-/* The env file format (env_file.h): parsing, writing, reading a file. */
+/* The env file format (env_file.h): parsing and writing. */
 #include "env_file.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,7 +64,7 @@ long env_pairs_find(const struct env_pairs *p, const char *key, size_t keylen)
 
 int env_key_valid(const char *key, size_t len)
 {
-	if (len == 0)
+	if (len == 0 || len > ENV_KEY_MAX)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char ch = key[i];
@@ -75,6 +74,13 @@ int env_key_valid(const char *key, size_t len)
 			return 0;
 	}
 	return 1;
+}
+
+const char *env_key_want(const char *key, size_t len)
+{
+	if (len > ENV_KEY_MAX && env_key_valid(key, ENV_KEY_MAX))
+		return "longer than 256 bytes";
+	return "want [A-Za-z_][A-Za-z0-9_]*";
 }
 
 /* A growing buffer of bytes. */
@@ -259,12 +265,15 @@ static int parse_line(const char *s, const char *end, size_t line, struct env_pa
 		p++;
 	if (p == end || *p == '#')
 		return 0; /* blank, or a comment */
+	/* Its text is not shown: it may be a secret's next line. */
 	if (!(eq = memchr(s, '=', (size_t)(end - s))))
-		return bad(err, errlen, line, "'%s' is not KEY=VALUE",
-			   shown(s, (size_t)(end - s), what, sizeof what));
+		return bad(err, errlen, line,
+			   "not KEY=VALUE, no '=' (a value of several lines is written "
+			   "quoted, with \\n)");
 	if (!env_key_valid(s, (size_t)(eq - s)))
-		return bad(err, errlen, line, "invalid env key '%s' (want [A-Za-z_][A-Za-z0-9_]*)",
-			   shown(s, (size_t)(eq - s), what, sizeof what));
+		return bad(err, errlen, line, "invalid env key '%s' (%s)",
+			   shown(s, (size_t)(eq - s), what, sizeof what),
+			   env_key_want(s, (size_t)(eq - s)));
 	if ((prior = env_pairs_find(out, s, (size_t)(eq - s))) >= 0) {
 		shown(s, (size_t)(eq - s), what, sizeof what);
 		if (out->lines[prior])
@@ -296,6 +305,9 @@ int env_file_parse(const char *text, size_t len, struct env_pairs *out, char *er
 {
 	const char *p = text, *end = text + len;
 	size_t line = 1;
+
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		p += 3; /* a byte order mark */
 
 	for (; p < end; line++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *stop = nl ? nl : end;
@@ -383,56 +395,4 @@ char *env_file_line(const char *key, const char *value)
 nomem:
 	free(b.s);
 	return NULL;
-}
-
-int env_read_all(const char *path, size_t max, char **text, size_t *len, char *err,
-		 size_t errlen)
-{
-	int is_stdin = strcmp(path, "-") == 0;
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
-	struct buf b = {NULL, 0, 0};
-	char chunk[65536];
-	size_t got;
-	int rc = 0;
-
-	*text = NULL;
-	*len = 0;
-	if (!f) {
-		int missing = errno == ENOENT;
-
-		snprintf(err, errlen, "reading '%s': %s", path, strerror(errno));
-		return missing ? -3 : -1;
-	}
-	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (b.len + got > max) {
-			if (is_stdin)
-				snprintf(err, errlen, "standard input holds more than %zu bytes", max);
-			else
-				snprintf(err, errlen, "'%s' holds more than %zu bytes", path, max);
-			rc = -1;
-			break;
-		}
-		if (put(&b, chunk, got) != 0) {
-			rc = -2;
-			break;
-		}
-	}
-	if (rc == 0 && ferror(f)) {
-		if (is_stdin)
-			snprintf(err, errlen, "reading standard input: %s", strerror(errno));
-		else
-			snprintf(err, errlen, "reading '%s': %s", path, strerror(errno));
-		rc = -1;
-	}
-	if (!is_stdin)
-		fclose(f);
-	if (rc == 0 && !b.s && put(&b, "", 0) != 0)
-		rc = -2;
-	if (rc != 0) {
-		free(b.s);
-		return rc;
-	}
-	*text = b.s;
-	*len = b.len;
-	return 0;
 }

@@ -4,7 +4,10 @@
  *
  *   - blank lines (nothing, or only spaces and tabs) and lines whose first
  *     character other than a space or tab is '#' are ignored;
- *   - KEY is [A-Za-z_][A-Za-z0-9_]*, with nothing before it;
+ *   - a UTF-8 byte order mark at the start of the text is skipped (editors
+ *     on some systems write one; it cannot be part of a key);
+ *   - KEY is [A-Za-z_][A-Za-z0-9_]*, at most ENV_KEY_MAX bytes, with nothing
+ *     before it;
  *   - the value is everything after the first '=' to the end of the line,
  *     byte for byte (spaces, quotes and '=' included), unless it starts
  *     with '"': then it is a quoted value, ending at the next unescaped '"'
@@ -14,6 +17,9 @@
  *   - a raw value may not hold a carriage return (a CRLF file would change
  *     every value silently): quote it, "\r";
  *   - a key may be given once.
+ *
+ * A message about a line names its key, never the rest of it: a line that
+ * does not read may be part of a secret (a certificate's next line).
  *
  * env_file_line() writes a value raw when that reads back the same, and
  * quoted when it starts with '"', starts or ends with a space, or holds a
@@ -46,9 +52,17 @@ int env_pairs_add(struct env_pairs *p, const char *key, size_t keylen, const cha
  * there is none. */
 long env_pairs_find(const struct env_pairs *p, const char *key, size_t keylen);
 
-/* 1 for an env key as the library takes it: [A-Za-z_][A-Za-z0-9_]*, its
- * first len bytes. */
+/* The longest env key and value the library keeps. */
+#define ENV_KEY_MAX 256
+#define ENV_VALUE_MAX ((size_t)1 << 20)
+
+/* 1 for an env key as the library takes it: [A-Za-z_][A-Za-z0-9_]*, at most
+ * ENV_KEY_MAX bytes, its first len bytes. */
 int env_key_valid(const char *key, size_t len);
+
+/* What an env key must be, said for a key (its first len bytes) that is
+ * not one: "want [A-Za-z_][A-Za-z0-9_]*", or that it is too long. */
+const char *env_key_want(const char *key, size_t len);
 
 /*
  * Parses len bytes of text in the env file format, adding its pairs to out.
@@ -62,14 +76,5 @@ int env_file_parse(const char *text, size_t len, struct env_pairs *out, char *er
 /* "KEY=VALUE\n" in the format, the value raw or quoted as above. A string
  * to free, or NULL when out of memory. */
 char *env_file_line(const char *key, const char *value);
-
-/*
- * Reads all of the file at path ("-": standard input), at most max bytes.
- * 0 with *text (NUL-terminated, to free) and *len; -1 with a message in err
- * (an unreadable file, one larger than max); -3 with one for a file that
- * does not exist; -2 when out of memory.
- */
-int env_read_all(const char *path, size_t max, char **text, size_t *len, char *err,
-		 size_t errlen);
 
 #endif

@@ -76,22 +76,23 @@ Nothing changed against the base: no release.
   ! No changes: no release was created
 
 --replace: the env becomes exactly the pairs given, against the newest
-release or --release's.
+release or --release's. The transcript names every key the change adds,
+changes or removes, as env edit's does, so that what goes is seen.
 
   $ relctl env set ONLY=this --replace
-  Setting ONLY... OK
+  Setting FOO, ONLY... OK
   Release: RSIXKXJKDJ
 
   $ relctl env
   ONLY=this
 
   $ relctl env set ONLY=this --replace --id
-  ! Setting ONLY... OK
+  ! Setting ... OK
   ! No changes: no release was created
 
   $ relctl env set A=1 B=2 --replace --release 1 --id
   RFRNDTZTOK
-  ! Setting A, B... OK
+  ! Setting A, B, FOO, KEEP... OK
   ! Release: RFRNDTZTOK
 
   $ relctl env

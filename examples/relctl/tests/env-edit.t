@@ -153,7 +153,7 @@ file and whatever the editor left beside it are removed either way.
 
 @env EDITOR=$TESTTMP/bad.sh
   $ relctl env edit
-  ! ERROR: the edited env, line 13: 'this is not a pair' is not KEY=VALUE: nothing was set
+  ! ERROR: the edited env, line 13: not KEY=VALUE, no '=' (a value of several lines is written quoted, with \n): nothing was set
   [2]
 
 @env EDITOR=rm
@@ -217,3 +217,79 @@ the file.
   $ relctl env edit & pid=$!; while [ ! -e started ]; do sleep 0.1; done; kill -TERM $pid; wait $pid; echo "exit $?"; ls -A "$TMPDIR"; if kill -0 $(cat editor.pid) 2>/dev/null; then kill $(cat editor.pid); echo "the editor was left running"; fi
   exit 1
   ! ERROR: the editor ($TESTTMP/slow.sh) was killed by signal 15: nothing was set
+
+Without --release, the edit's change alone (what was added or changed is
+set, what was deleted is unset) is applied to the newest release, as `env
+set` applies its own: a change made by someone else while the editor was
+open stays.
+
+@unenv EDITOR
+  $ relctl env set FOO=before LEAD=x > /dev/null
+  $ cat > meanwhile.sh <<'END'
+  > #!/bin/sh
+  > RELCTL_TEST_SEED=1000 relctl env set X=1 > /dev/null
+  > sed -i -e 's/^FOO=.*/FOO=edited/' -e '/^LEAD=/d' "$1"
+  > END
+  > chmod +x meanwhile.sh
+
+@env EDITOR=$TESTTMP/meanwhile.sh
+  $ relctl env edit && relctl env && relctl releases --limit 2
+  Setting FOO, LEAD... OK
+  Release: RFERFUEQEZ
+  FOO=edited
+  X=1
+  ID          STATUS  BUILD  CREATED  DESCRIPTION
+  RFERFUEQEZ                 now      env change:FOO remove:LEAD
+  RIAPBRGTKD                 now      env add:X
+
+The directory goes with everything the editor left in it, directories
+included; a symbolic link in it is removed, not followed.
+
+  $ mkdir keep && echo kept > keep/file && cat > litter.sh <<'END'
+  > #!/bin/sh
+  > d=$(dirname "$1")
+  > mkdir -p "$d/.backup/deeper" && cp "$1" "$d/.backup/deeper/" && chmod 500 "$d/.backup"
+  > ln -s "$TESTTMP/keep" "$d/link" && ln -s "$TESTTMP/keep" "$d/.backup/deeper/link"
+  > sed -i 's/^FOO=.*/FOO=littered/' "$1"
+  > END
+  > chmod +x litter.sh
+
+@env EDITOR=$TESTTMP/litter.sh
+  $ relctl env edit && ls -A "$TMPDIR" && cat keep/file
+  Setting FOO... OK
+  Release: RHGZIWFWBS
+  kept
+
+A directory that cannot be removed sets nothing, and relctl says what is
+left (exit 1).
+
+  $ cat > deep.sh <<'END'
+  > #!/bin/sh
+  > cd "$(dirname "$1")" && for i in $(seq 70); do mkdir d && cd d; done && echo copy > f
+  > END
+  > chmod +x deep.sh
+
+@env EDITOR=$TESTTMP/deep.sh
+  $ relctl env edit; echo "exit $?"; rm -rf "$TMPDIR"/relctl-env-*
+  exit 1
+  ! ERROR: could not remove \$TESTTMP/tmp/relctl-env-[A-Za-z0-9]{6} \(directories nested more than 64 deep\): it still holds d, which may hold the env and its secrets \(remove it\); nothing was set (re)
+
+An editor that leaves a FIFO or a symbolic link where the file was sets
+nothing: relctl neither waits on it nor reads elsewhere.
+
+  $ printf '#!/bin/sh\nrm "$1" && mkfifo "$1"\n' > fifo.sh && chmod +x fifo.sh
+  $ printf '#!/bin/sh\nrm "$1" && ln -s "$TESTTMP/keep/file" "$1"\n' > link.sh && chmod +x link.sh
+
+@env EDITOR=$TESTTMP/fifo.sh
+  $ relctl env edit
+  ! ERROR: '\$TESTTMP/tmp/relctl-env-[A-Za-z0-9]{6}/myapp.env' is no longer a regular file: nothing was set (re)
+  [1]
+
+@env EDITOR=$TESTTMP/link.sh
+  $ relctl env edit
+  ! ERROR: '\$TESTTMP/tmp/relctl-env-[A-Za-z0-9]{6}/myapp.env' is no longer a regular file: nothing was set (re)
+  [1]
+
+  $ ls -A "$TMPDIR"; relctl releases --limit 1
+  ID          STATUS  BUILD  CREATED  DESCRIPTION
+  RHGZIWFWBS                 now      env change:FOO

@@ -59,24 +59,32 @@ Command-line pairs come first, then the file's; '-' reads standard input.
 --replace with a file: the env becomes the file (a backup restored).
 
   $ printf 'ONLY=1\n' > only.env && relctl env set -f only.env --replace && relctl env
-  Setting ONLY... OK
+  Setting CERT, DATABASE_URL, EMPTY, ESCAPES, FROM_STDIN, GREETING, ONLY, SINGLE, WORD... OK
   Release: RVEWTLLPFI
   ONLY=1
 
-A file that sets nothing changes nothing, unless --replace empties the env.
+A file that sets nothing changes nothing. With --replace it is refused: an
+empty input (or one whose writer failed) would remove every key.
 
   $ printf '# nothing\n' > none.env && relctl env set -f none.env
   Setting ... OK
   No changes: no release was created
 
-  $ relctl env set -f none.env --replace && relctl env
-  Setting ... OK
-  Release: RSKPSPDJEU
+  $ relctl env set -f none.env --replace
+  ! ERROR: --replace with no pairs would remove every key: give the pairs the env is to hold (to remove keys: relctl env unset KEY...)
+  [2]
+
+  $ relctl env set --replace -f /dev/null
+  ! ERROR: --replace with no pairs would remove every key: give the pairs the env is to hold (to remove keys: relctl env unset KEY...)
+  [2]
+
+  $ relctl env
+  ONLY=1
 
 Mistakes name the file and the line, and write nothing.
 
   $ printf 'A=1\nnot a pair\n' > bad.env && relctl env set -f bad.env
-  ! ERROR: bad.env, line 2: 'not a pair' is not KEY=VALUE
+  ! ERROR: bad.env, line 2: not KEY=VALUE, no '=' (a value of several lines is written quoted, with \n)
   [2]
 
   $ printf 'A=1\n1A=2\n' > bad.env && relctl env set -f bad.env
@@ -137,14 +145,14 @@ Mistakes name the file and the line, and write nothing.
 
   $ relctl releases --limit 1
   ID          STATUS  BUILD  CREATED  DESCRIPTION
-  RSKPSPDJEU                 now      env remove:ONLY
+  RVEWTLLPFI                 now      env add:ONLY remove:CERT remove:DATABASE_URL remove:EMPTY remove:ESCAPES remove:FROM_STDIN remove:GREETING remove:SINGLE remove:WORD
 
 KEY --stdin: all of standard input is KEY's value, less exactly one final
 newline; other bytes (a second newline, a CR, spaces) are kept.
 
   $ printf 'line 1\nline 2\n\n' | relctl env set CERT --stdin && relctl env get CERT --json | grep value
   Setting CERT... OK
-  Release: RNMUFJYTPI
+  Release: ROZGNHMSBC
     "value": "line 1\nline 2\n"
 
   $ printf '  spaces\r\n' | relctl env set K --stdin >/dev/null && relctl env get K | od -An -c
@@ -156,7 +164,7 @@ newline; other bytes (a second newline, a CR, spaces) are kept.
   $ head -c 300000 /dev/zero | tr '\0' x | relctl env set BIG --stdin --id >/dev/null && relctl env get BIG | wc -c
   300001
   ! Setting BIG... OK
-  ! Release: RFERFUEQEZ
+  ! Release: RHGZIWFWBS
 
   $ relctl env set EMPTY_IN --stdin < /dev/null >/dev/null && relctl env get EMPTY_IN --json | grep value
     "value": ""
@@ -191,10 +199,42 @@ newline; other bytes (a second newline, a CR, spaces) are kept.
   ! ERROR: option '--file' needs a value (see 'relctl --help')
   [2]
 
-A value longer than the library keeps (1 MiB) is refused, after the
-transcript starts.
+A value longer than the library keeps (1 MiB), or a key longer than 256
+bytes, is refused before the transcript starts.
 
   $ head -c 1048577 /dev/zero | tr '\0' x | relctl env set BIG --stdin
-  Setting BIG...  (no-eol)
-  ! ERROR: env value of BIG is too long
+  ! ERROR: the value of BIG is 1048577 bytes: longer than a value may be (1048576 bytes)
+  [2]
+
+  $ relctl env set "$(printf 'K%.0s' $(seq 257))=1"
+  ! ERROR: invalid env key 'KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK...' (longer than 256 bytes)
+  [2]
+
+  $ { printf 'SMALL=1\nBIG='; head -c 1048577 /dev/zero | tr '\0' x; echo; } > big.env && relctl env set -f big.env
+  ! ERROR: the value of BIG is 1048577 bytes: longer than a value may be (1048576 bytes)
+  [2]
+
+Standard input is read once: --stdin with -f naming standard input under
+another name (/dev/stdin, or the file standard input comes from) is
+refused, as with -f -.
+
+  $ echo A=5 | relctl env set K --stdin -f /dev/stdin
+  ! ERROR: --stdin and --file /dev/stdin both read standard input: give one
+  [2]
+
+  $ printf 'A=5\n' > in.env && relctl env set K --stdin -f in.env < in.env
+  ! ERROR: --stdin and --file in.env both read standard input: give one
+  [2]
+
+A byte order mark at the start of a file (some editors write one) is
+skipped; a line that does not read is named by its number alone, as it may
+be part of a secret.
+
+  $ printf '\357\273\277BOM=1\n' > bom.env && relctl env set -f bom.env && relctl env get BOM
+  Setting BOM... OK
+  Release: RFKESBKFJL
+  1
+
+  $ printf 'CERT=-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n' > cert.env && relctl env set -f cert.env
+  ! ERROR: cert.env, line 2: not KEY=VALUE, no '=' (a value of several lines is written quoted, with \n)
   [2]

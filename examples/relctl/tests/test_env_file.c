@@ -118,7 +118,7 @@ static void mistakes_are_refused_with_their_line(void **state)
 	static const struct {
 		const char *text, *message;
 	} cases[] = {
-		{"A=1\nno pair\n", "line 2: 'no pair' is not KEY=VALUE"},
+		{"A=1\nno pair\n", "line 2: not KEY=VALUE, no '='"},
 		{"1A=x\n", "line 1: invalid env key '1A'"},
 		{" A=x\n", "line 1: invalid env key ' A'"},
 		{"=x\n", "line 1: invalid env key ''"},
@@ -171,6 +171,50 @@ static void keys_given_before_the_file_count(void **state)
 	env_pairs_free(&p);
 }
 
+static void a_byte_order_mark_at_the_start_is_skipped(void **state)
+{
+	struct env_pairs p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("\xef\xbb\xbf" "A=1\n", &p, err, sizeof err), 0);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.pairs[0], "A=1");
+	env_pairs_free(&p);
+	/* Anywhere else it is what it always is: not a key's. */
+	assert_int_equal(parse("A=1\n\xef\xbb\xbf" "B=2\n", &p, err, sizeof err), -1);
+	assert_int_equal(strncmp(err, "line 2: invalid env key", 23), 0);
+	env_pairs_free(&p);
+}
+
+static void a_line_without_equals_is_not_shown(void **state)
+{
+	struct env_pairs p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("CERT=-----BEGIN-----\nMIIsecretpart\n", &p, err, sizeof err), -1);
+	assert_null(strstr(err, "MIIsecretpart"));
+	env_pairs_free(&p);
+}
+
+static void keys_longer_than_the_library_keeps_are_refused(void **state)
+{
+	char text[ENV_KEY_MAX + 8], err[256];
+	struct env_pairs p;
+
+	(void)state;
+	memset(text, 'K', ENV_KEY_MAX);
+	strcpy(text + ENV_KEY_MAX, "=1\n");
+	assert_int_equal(parse(text, &p, err, sizeof err), 0);
+	env_pairs_free(&p);
+	memset(text, 'K', ENV_KEY_MAX + 1);
+	strcpy(text + ENV_KEY_MAX + 1, "=1\n");
+	assert_int_equal(parse(text, &p, err, sizeof err), -1);
+	assert_non_null(strstr(err, "(longer than 256 bytes)"));
+	env_pairs_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +226,9 @@ int main(void)
 		cmocka_unit_test(mistakes_are_refused_with_their_line),
 		cmocka_unit_test(a_nul_byte_is_refused),
 		cmocka_unit_test(keys_given_before_the_file_count),
+		cmocka_unit_test(a_byte_order_mark_at_the_start_is_skipped),
+		cmocka_unit_test(a_line_without_equals_is_not_shown),
+		cmocka_unit_test(keys_longer_than_the_library_keeps_are_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
