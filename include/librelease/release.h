@@ -725,8 +725,8 @@ RELEASE_API void release_settings_opts_init_sized(release_settings_opts *opts, s
  * A change that changes nothing writes nothing. A stored record that fails
  * validation is RELEASE_ECORRUPT, for reads and changes alike, until a
  * change with RELEASE_SETTINGS_RESET replaces it (that change writes even
- * when it adds nothing; its revision follows the stored one when that can
- * be read). out (may be NULL) receives the settings as they are after the
+ * when it adds nothing; its revision follows the stored one when the stored
+ * record is sound). out (may be NULL) receives the settings as they are after the
  * call. Since 1.3.
  */
 RELEASE_API int release_settings_update(release_store *store, const char *app,
