@@ -120,6 +120,10 @@ class OlderLibrary(Case):
         running = self.store.create_build(APP, "b", status="running")
         self.assertTooOld(self.store.append_build_log, APP, running, b"x")
 
+    def test_complete_build_is_too_old(self):
+        running = self.store.create_build(APP, "b", status="running")
+        self.assertTooOld(self.store.complete_build, APP, running)
+
     def test_export_build_is_too_old(self):
         self.assertTooOld(self.store.export_build, APP, self.build)
 

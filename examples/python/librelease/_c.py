@@ -273,6 +273,7 @@ _NEWER_FUNCTIONS = {
     "release_build_export": (_c_int, [_BUILD, _P(_c_size), _P(_c_void)], "1.3"),
     "release_export_free": (None, [_c_void], "1.3"),
     "release_build_import": (_c_int, [_STORE, _c_str, _c_void, _c_size, _P(_BUILD)], "1.3"),
+    "release_build_complete": (_c_int, [_STORE, _c_str, _c_str, _P(_RELEASE)], "1.3"),
     "release_rollback_copy": (_c_int, [_STORE, _c_str, _c_str, _P(_PromoteOpts),
                                        _P(_RELEASE)], "1.3"),
 }

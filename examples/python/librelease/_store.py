@@ -237,6 +237,17 @@ class Store:
         return self._get_build(lambda lib: append, _enc(app, "app name"),
                                _enc(_id_of(build_id, "build"), "build id"), data, len(data))
 
+    def complete_build(self, app, build_id):
+        """Completes a build still created or running and makes its release
+        (not promoted), once (librelease 1.3): a build already complete
+        returns the release made from it, so a retry or a second caller
+        never makes a second one; a complete build without a release gets
+        one. A failed build is Invalid; an unknown build or app, or a
+        release since pruned, NotFound. Returns the Release."""
+        complete = _since(_library(), "release_build_complete")
+        return self._get_release(lambda lib: complete, _enc(app, "app name"),
+                                 _enc(_id_of(build_id, "build"), "build id"))
+
     def export_build(self, app, build_id):
         """A complete build as bytes for import_build() into another app or
         another store (librelease 1.3): its description, manifest, log,
