@@ -100,7 +100,7 @@ char *io_read_all(const char *path, size_t max, size_t *len)
 	return data;
 }
 
-int io_drain(int fd)
+int io_drain(int fd, size_t *count)
 {
 	char buf[65536];
 
@@ -111,6 +111,7 @@ int io_drain(int fd)
 			continue;
 		if (got <= 0)
 			return got < 0 ? -1 : 0;
+		*count += (size_t)got;
 	}
 }
 

@@ -26,8 +26,9 @@ int io_open_input(const char *path);
 /* As io_read_fd(), of the file at path ("-": standard input). */
 char *io_read_all(const char *path, size_t max, size_t *len);
 
-/* Reads fd to its end, dropping what it reads. 0, or -1 with errno set. */
-int io_drain(int fd);
+/* Reads fd to its end, dropping what it reads, and adds how many bytes
+ * that was to *count. 0, or -1 with errno set. */
+int io_drain(int fd, size_t *count);
 
 /* 1 when reading path reads what standard input reads: "-", or the same
  * file, pipe or terminal (/dev/stdin, or FILE with `< FILE`); else 0. */

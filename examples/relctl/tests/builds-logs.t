@@ -108,6 +108,7 @@ The log of an ended build is final, and so is its status.
 
   $ echo late | relctl builds logs append "$(cat b2)" -a myapp
   ! ERROR: build BCPHZQLZRJ has ended (complete): its log is final
+  ! relctl: note: 0 bytes of the input were appended, 5 read and dropped
   [4]
   $ relctl builds set-status "$(cat b2)" failed -a myapp
   ! ERROR: build BCPHZQLZRJ is complete already: a complete or failed build is final
@@ -116,13 +117,14 @@ The log of an ended build is final, and so is its status.
   ! ERROR: build BCPHZQLZRJ is complete already: a complete or failed build is final
   [4]
 
-A build that ends while its log streams in keeps what was appended before.
+A build that ends while its log streams in keeps what was appended before;
+the rest of the input is read to its end and dropped, and relctl exits 4.
 
   $ relctl builds create -a myapp --status running -d "cut short" --id > b9
   $ b=$(cat b9); (echo one; until relctl builds logs $b -a myapp | grep -q one; do sleep 0.1; done; relctl builds set-status $b failed -a myapp > /dev/null; echo two) | relctl builds logs append $b -a myapp
   Appending to the log of BOJHOIZGVD...  (no-eol)
   ! ERROR: build BOJHOIZGVD has ended (failed): its log is final
-  ! relctl: note: the first 4 bytes read were appended before this; the rest was not
+  ! relctl: note: 4 bytes of the input were appended, 4 read and dropped
   [4]
   $ relctl builds logs "$(cat b9)" -a myapp
   one
@@ -223,20 +225,38 @@ A log keeps any bytes, and a pipe gets them as they are; a log is at most
   Appending to the log of BGANMTXZFL... OK
   $ printf 'X' | relctl builds logs append "$(cat b7)" -a myapp
   Appending to the log of BGANMTXZFL...  (no-eol)
-  ! ERROR: build BGANMTXZFL: a log of 4194305 bytes would pass the 4194304 kept
-  [2]
+  ! ERROR: the log of BGANMTXZFL is full: a build keeps at most 4194304 bytes of log
+  ! relctl: note: 0 bytes of the input were appended, 1 read and dropped
+  [4]
   $ relctl builds logs "$(cat b7)" -a myapp | wc -c
   4194304
   $ relctl builds logs "$(cat b7)" -a myapp | tail -c 10
   0123456789 (no-eol)
 
-A stream that passes the limit part-way keeps the batches appended before,
-and says so.
+A stream that passes the limit keeps what fits, and a last line saying the
+log was cut; relctl reads the rest of its input to the end (a builder
+writing into the pipe is never killed by SIGPIPE), drops it, says so and
+exits 4. Until the input ends, the log's last 64 bytes are kept for that
+line.
 
   $ relctl builds create -a myapp -d big --status running --id > b8
   $ head -c 4194300 /dev/zero > big.log && (cat big.log; printf 'the end') | relctl builds logs append "$(cat b8)" -a myapp 2>&1 | sed 's/[0-9][0-9]* bytes/N bytes/g'
-  Appending to the log of BUHZHQCSKJ... ERROR: build BUHZHQCSKJ: a log of N bytes would pass the 4194304 kept
-  relctl: note: the first N bytes read were appended before this; the rest was not
+  Appending to the log of BUHZHQCSKJ... ERROR: the log of BUHZHQCSKJ is full: a build keeps at most N bytes of log
+  relctl: note: N bytes of the input were appended, 67 read and dropped
+  $ relctl builds logs "$(cat b8)" -a myapp | wc -c && relctl builds logs "$(cat b8)" -a myapp | tail -n 1
+  4194304
+  [log truncated by relctl: the build's log holds at most 4 MiB]
+  $ relctl builds create -a myapp -d chatty --status running --id > b10
+  $ (seq 1 120000 | sed 's/.*/compiling file number & of the project ......../' && echo "builder finished" >&2) | relctl builds logs append "$(cat b10)" -a myapp
+  Appending to the log of BYGACAQLMG...  (no-eol)
+  ! ERROR: the log of BYGACAQLMG is full: a build keeps at most 4194304 bytes of log
+  ! builder finished
+  ! relctl: note: 4194240 bytes of the input were appended, 2054655 read and dropped
+  [4]
+  $ relctl builds logs "$(cat b10)" -a myapp | tail -n 3
+  compiling file number 80872 of the project ........
+  co
+  [log truncated by relctl: the build's log holds at most 4 MiB]
 
 --follow prints what there is, then what is appended, until the build ends
 (complete or failed). Here a builder appends and ends the build while
@@ -244,14 +264,14 @@ and says so.
 
   $ relctl builds create -a myapp --status running -d "followed" --id > b6
   $ echo 'first line' | relctl builds logs append "$(cat b6)" -a myapp
-  Appending to the log of BNKGKQJQDA... OK
+  Appending to the log of BDHWORWFNB... OK
   $ b=$(cat b6); (sleep 0.3; echo 'second line' | relctl builds logs append $b -a myapp; sleep 0.3; printf 'third' | relctl builds logs append $b -a myapp; sleep 0.3; relctl builds set-status $b failed -a myapp) >builder.out 2>&1 & relctl builds logs "$(cat b6)" -a myapp --follow; wait; echo; cat builder.out
   first line
   second line
   third
-  Appending to the log of BNKGKQJQDA... OK
-  Appending to the log of BNKGKQJQDA... OK
-  Setting BNKGKQJQDA to failed... OK
+  Appending to the log of BDHWORWFNB... OK
+  Appending to the log of BDHWORWFNB... OK
+  Setting BDHWORWFNB to failed... OK
 
 --follow on an ended build prints its log and returns.
 

@@ -53,6 +53,7 @@ Writes.
   $ echo more | relctl builds logs append "$(cat b2)" -a myapp --store "$RELEASE_STORE$RO"
   Appending to the log of BGULVXUKUH...  (no-eol)
   ! ERROR: updating build: store opened read-only: it cannot be written
+  ! relctl: note: 0 bytes of the input were appended, 5 read and dropped
   [7]
   $ relctl builds set-status "$(cat b2)" complete -a myapp --store "$RELEASE_STORE$RO"
   Setting BGULVXUKUH to complete...  (no-eol)

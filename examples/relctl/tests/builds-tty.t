@@ -19,12 +19,24 @@ character shown escaped (a NUL as \x00); a pipe gets it byte for byte
   tab	here\r
   esc \e[2J nul \x00 bidi \u202e bad � end
 
+A log that does not end with a newline gets one on a terminal, so that
+what comes next starts on a line of its own; a pipe gets the log as it is.
+
+  $ relctl builds create -a myapp --status running -d "no newline" --id > b0
+  $ printf 'the last line' | relctl builds logs append "$(cat b0)" -a myapp
+  Appending to the log of BVKHZWTAFY... OK
+  $ script -qec "relctl builds logs $(cat b0) -a myapp; echo next" /dev/null < /dev/null | tr -d '\r'
+  the last line
+  next
+  $ relctl builds logs "$(cat b0)" -a myapp; echo next
+  the last linenext
+
 --follow on a terminal prints whole lines as they come, and the rest of the
-last line when the build ends.
+last line when the build ends, and a newline after it.
 
   $ printf 'half a li' | relctl builds logs append "$(cat b1)" -a myapp
   Appending to the log of BVJWNBKDHM... OK
-  $ b=$(cat b1); (sleep 0.3; printf 'ne\nand more' | relctl builds logs append $b -a myapp; sleep 0.3; relctl builds set-status $b failed -a myapp) > builder.out 2>&1 & script -qec "relctl builds logs $(cat b1) -a myapp --follow" /dev/null < /dev/null | tr -d '\r'; wait; echo; cat builder.out
+  $ b=$(cat b1); (sleep 0.3; printf 'ne\nand more' | relctl builds logs append $b -a myapp; sleep 0.3; relctl builds set-status $b failed -a myapp) > builder.out 2>&1 & script -qec "relctl builds logs $(cat b1) -a myapp --follow" /dev/null < /dev/null | tr -d '\r'; wait; cat builder.out
   tab	here\r
   esc \e[2J nul \x00 bidi \u202e bad � end
   half a line
@@ -48,9 +60,9 @@ read a terminal.
   ERROR: not reading a build export from a terminal: give --file FILE, or redirect standard input
   exit 2
   $ script -qec "relctl builds import -a myapp -f build.tgz --id" /dev/null < /dev/null | tr -d '\r'
-  Importing build... OK, RSGAZBISBN
-  BSIXKXJKDJ
-  RSGAZBISBN
+  Importing build... OK, RMRRPOGUUD
+  BPUJVIHRAM
+  RMRRPOGUUD
 
 A deploy hook reaches a terminal as a manifest does: lines kept, control
 characters escaped; a pipe gets it as it is.
