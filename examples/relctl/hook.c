@@ -16,12 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/format.h"
 #include "hook_env.h"
 #include "hook_group.h"
 
 #define SLICE_MS 200 /* how often to look whether the hook has exited */
 #define SOURCE "hook"
 #define OWN_SOURCE "relctl"
+#define STORED_SHOWN 200 /* characters of a stored hook the transcript shows */
 
 static volatile sig_atomic_t interrupted;
 
@@ -83,18 +85,28 @@ static void say(struct run *run, const char *fmt, ...)
 }
 
 /* Names the app's stored hook before it runs: a command that whoever can
- * write the store can set, so the transcript says which one ran. */
+ * write the store can set, so the transcript says which one ran. Its first
+ * line, up to STORED_SHOWN characters, and "..." when there is more
+ * (`relctl apps hook` shows it whole). */
 static void say_stored(release_events *events, const char *cmd)
 {
 	static const char what[] = "running the deploy hook stored with the app: ";
-	size_t len = sizeof what + strlen(cmd);
-	char *msg = malloc(len);
+	size_t line = strcspn(cmd, "\n"), len = 0, chars = 0;
+	char *msg;
 
-	if (!msg) {
+	while (len < line && chars < STORED_SHOWN) {
+		uint32_t cp;
+		size_t n = format_utf8(cmd + len, &cp);
+
+		len += n && len + n <= line ? n : 1; /* a stray byte counts as one */
+		chars++;
+	}
+	if (!(msg = malloc(sizeof what + len + 3))) {
 		release_events_emit(events, OWN_SOURCE, "running the deploy hook stored with the app");
 		return;
 	}
-	snprintf(msg, len, "%s%s", what, cmd);
+	snprintf(msg, sizeof what + len + 3, "%s%.*s%s", what, (int)len, cmd,
+		 len < line || (cmd[line] && cmd[line + 1]) ? "..." : "");
 	release_events_emit(events, OWN_SOURCE, msg);
 	free(msg);
 }
