@@ -168,10 +168,15 @@ static int complete_v1(release_store *s, const char *app, const char *id, releas
 	release_build *b = NULL;
 	int rc = release_build_set_status(s, app, id, RELEASE_BUILD_COMPLETE, &b);
 
-	if (rc == 0 && b->release)
-		rc = load_release(s, app, b->release, out, NULL);
-	else if (rc == 0)
+	if (rc == 0 && b->release) {
+		if ((rc = load_release(s, app, b->release, out, NULL)) == 0 &&
+		    (rc = mark_active(s, app, *out)) != 0) {
+			release_free(*out);
+			*out = NULL;
+		}
+	} else if (rc == 0) {
 		rc = release_create(s, app, id, out);
+	}
 	release_build_free(b);
 	return rc;
 }
@@ -201,12 +206,13 @@ RELEASE_API int release_build_complete(release_store *store, const char *app,
 		rc = write_release(store, app, completion_draft, completion_op, &c, &r);
 		release_build_free(c.b);
 		raw_free(&c.build_raw);
-		if (rc == 0 && !r)
-			rc = load_release(store, app, c.made, &r, NULL);
-	}
-	if (rc == 0 && (rc = mark_active(store, app, r)) != 0) {
-		release_free(r);
-		r = NULL;
+		/* A release made now is not active; one made before may be. Only
+		 * that answer reads more: after the commit, nothing may fail. */
+		if (rc == 0 && !r && (rc = load_release(store, app, c.made, &r, NULL)) == 0 &&
+		    (rc = mark_active(store, app, r)) != 0) {
+			release_free(r);
+			r = NULL;
+		}
 	}
 	if (rc == 0 && out)
 		*out = r;

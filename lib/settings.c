@@ -58,7 +58,7 @@ static void encode_settings(struct buf *b, const struct draft *d, const struct r
 		enc_str(b, F_HOOK, d->hook);
 }
 
-/* 0 with d filled (empty, revision 0, when the record is another
+/* 0 with d filled (empty, revision 1, when the record is another
  * incarnation's), or RELEASE_ECORRUPT / RELEASE_ENOMEM. */
 static int decode_settings(const struct raw *raw, const struct raw *app_raw, struct draft *d)
 {
@@ -112,8 +112,13 @@ static int decode_settings(const struct raw *raw, const struct raw *app_raw, str
 	if (rc == 0 && d->revision < 2)
 		rc = RELEASE_ECORRUPT;
 	if (rc != 0 || !mine) {
+		/* A damaged record of this app keeps the revision it holds, so
+		 * a reset goes on from it and a writer holding an older one still
+		 * conflicts. */
+		uint64_t kept = rc != 0 && mine && d->revision >= 2 ? d->revision : 1;
+
 		draft_free(d);
-		d->revision = 1;
+		d->revision = kept;
 	}
 	return rc;
 }

@@ -123,6 +123,36 @@ static void the_returned_release_says_whether_it_is_active(void **state)
 	release_free(again);
 }
 
+/* The answer is the release the build names: one made from the build since
+ * (an env change on its release) is named, as release_build_release() says. */
+static void completing_again_answers_the_release_the_build_names(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b, *after;
+	release *first = NULL, *derived = NULL, *again = NULL;
+	release_env_opts o;
+	const char *pair = "X=1";
+
+	make_app(f->s, "myapp");
+	b = new_build(f->s, RELEASE_BUILD_RUNNING);
+	assert_store_ok(f->s, release_build_complete(f->s, "myapp", release_build_id(b), &first));
+	release_env_opts_init(&o);
+	o.base = release_id(first);
+	o.set = &pair;
+	o.set_n = 1;
+	assert_store_ok(f->s, release_env_change(f->s, "myapp", &o, &derived));
+	assert_store_ok(f->s, release_build_complete(f->s, "myapp", release_build_id(b), &again));
+	after = get_build(f->s, release_build_id(b));
+	assert_string_equal(release_id(again), release_build_release(after));
+	assert_string_equal(release_id(again), release_id(derived));
+	assert_int_equal(count_releases(f->s, "myapp"), 2);
+	release_build_free(after);
+	release_build_free(b);
+	release_free(first);
+	release_free(derived);
+	release_free(again);
+}
+
 static void a_failed_build_is_einval_and_nothing_is_written(void **state)
 {
 	struct fixture *f = *state;
@@ -228,6 +258,7 @@ int main(void)
 		T(completing_again_returns_the_same_release),
 		T(a_complete_build_without_a_release_gets_one),
 		T(the_returned_release_says_whether_it_is_active),
+		T(completing_again_answers_the_release_the_build_names),
 		T(a_failed_build_is_einval_and_nothing_is_written),
 		T(unknown_builds_and_apps_are_enotfound),
 		T(bad_arguments_are_einval),

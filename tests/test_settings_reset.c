@@ -157,13 +157,17 @@ static void a_damaged_record_makes_reads_and_changes_ecorrupt_and_is_left_as_is(
 	}
 }
 
-static void reset_replaces_a_damaged_record_at_revision_2(void **state)
+/* A damaged record whose revision can still be read (here: cut short at its
+ * end, after the revision) goes on from it; one that cannot starts at 2. */
+static void reset_replaces_a_damaged_record_after_its_revision(void **state)
 {
 	(void)state;
 	for (int kind = 0; kind < DAMAGE_KINDS; kind++) {
 		struct raw_fixture f = raw_fixture_new();
 		const char *what = damage(&f, (enum damage)kind);
 		release_settings *st = NULL;
+		/* the sound record was at revision 3 */
+		uint64_t want = kind == DAMAGE_TRUNCATED ? 4 : 2;
 		int rc;
 
 		if ((rc = update(f.s, "C", RELEASE_SETTINGS_RESET, 0, &st)) != 0)
@@ -172,17 +176,18 @@ static void reset_replaces_a_damaged_record_at_revision_2(void **state)
 		assert_non_null(st);
 		assert_string_equal(mask_list(st), "C");
 		assert_null(release_settings_hook(st));
-		assert_int_equal(release_settings_revision(st), 2);
+		assert_int_equal(release_settings_revision(st), want);
 		release_settings_free(st);
 		/* read back, and changed as any sound record is */
 		st = get_settings(f.s, "myapp");
 		assert_string_equal(mask_list(st), "C");
-		assert_int_equal(release_settings_revision(st), 2);
+		assert_int_equal(release_settings_revision(st), want);
 		release_settings_free(st);
-		assert_store_ok(f.s, update(f.s, "D", 0, 2, NULL));
+		assert_int_equal(update(f.s, "D", 0, want - 1, NULL), RELEASE_ECONFLICT);
+		assert_store_ok(f.s, update(f.s, "D", 0, want, NULL));
 		st = get_settings(f.s, "myapp");
 		assert_string_equal(mask_list(st), "C D");
-		assert_int_equal(release_settings_revision(st), 3);
+		assert_int_equal(release_settings_revision(st), want + 1);
 		release_settings_free(st);
 		raw_fixture_free(&f);
 	}
@@ -456,7 +461,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
 		cmocka_unit_test(a_damaged_record_makes_reads_and_changes_ecorrupt_and_is_left_as_is),
-		cmocka_unit_test(reset_replaces_a_damaged_record_at_revision_2),
+		cmocka_unit_test(reset_replaces_a_damaged_record_after_its_revision),
 		cmocka_unit_test(a_reset_that_adds_nothing_still_replaces_a_damaged_record),
 		cmocka_unit_test(reset_of_sound_settings_starts_from_none_and_counts_on),
 		cmocka_unit_test(a_reset_alone_empties_sound_settings),

@@ -388,12 +388,14 @@ RELEASE_API int release_env_unset(release_store *store, const char *app,
  * running becomes complete (ended stamped) and gets its release, made as
  * release_create() makes it (not promoted), in one commit on a
  * version-2 backend. A build already complete that has its release is left
- * as it is and *out is that release (or RELEASE_ENOTFOUND when it was
- * pruned), so a retry or a second caller at the same time never makes a
- * second release; a complete build without one gets it. A failed build is
- * RELEASE_EINVAL. On a version-1 backend the status and the release are two
- * writes, and two callers at once may each make a release. out may be NULL.
- * Since 1.3.
+ * as it is and *out is the release it names (the one made then, or one
+ * made from the build since: release_build_release() tells; and
+ * RELEASE_ENOTFOUND when that was pruned), so a retry or a second caller at
+ * the same time never makes a second release; a complete build without one
+ * gets it. A failed build is RELEASE_EINVAL. On a version-1 backend the
+ * status and the release are two writes, and two callers at once, or a
+ * retry after a crash between the writes, may each make a release. out may
+ * be NULL. Since 1.3.
  */
 RELEASE_API int release_build_complete(release_store *store, const char *app,
 				       const char *build_id, release **out);
@@ -594,6 +596,11 @@ RELEASE_API int release_rollback_copy(release_store *store, const char *app, con
  * deletes the rest, oldest first, with the builds no kept release refers to
  * (builds without a release yet are kept). Without an active release nothing
  * is deleted. removed (may be NULL) receives the number of releases deleted.
+ * A release made meanwhile from an old build (a rollback, release_create(),
+ * release_create_from(), release_env_change() on a base) keeps its build:
+ * on a version-2 backend that write and the prune's commits check each
+ * other; on a version-1 backend, which has no commits, such a release can
+ * be left naming a build the prune deleted.
  */
 RELEASE_API int release_prune(release_store *store, const char *app, size_t keep,
 			      size_t *removed);
@@ -725,8 +732,8 @@ RELEASE_API void release_settings_opts_init_sized(release_settings_opts *opts, s
  * A change that changes nothing writes nothing. A stored record that fails
  * validation is RELEASE_ECORRUPT, for reads and changes alike, until a
  * change with RELEASE_SETTINGS_RESET replaces it (that change writes even
- * when it adds nothing; its revision follows the stored one when the stored
- * record is sound). out (may be NULL) receives the settings as they are after the
+ * when it adds nothing; its revision goes on from the stored one when that
+ * can be read, in a damaged record too). out (may be NULL) receives the settings as they are after the
  * call. Since 1.3.
  */
 RELEASE_API int release_settings_update(release_store *store, const char *app,
