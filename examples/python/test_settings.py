@@ -225,10 +225,14 @@ class SettingsFile(AppSettings, Case):
         self.assertEqual(again, Settings(APP, 3, ("C", "D"), None))
 
     def test_a_reset_that_adds_nothing_replaces_a_damaged_record(self):
+        # The damage is in a mask key: the record's revision (2) still
+        # reads, and the reset goes on from it.
         self.store.update_settings(APP, mask_add="DAMAGED")
         self.forge_settings(lambda data: data.replace(b"DAMAGED", b"DAM GED"))
-        self.assertEqual(self.store.update_settings(APP, reset=True), Settings(APP, 2, (), None))
-        self.assertEqual(self.store.settings(APP), Settings(APP, 2, (), None))
+        self.assertEqual(self.store.update_settings(APP, reset=True), Settings(APP, 3, (), None))
+        self.assertEqual(self.store.settings(APP), Settings(APP, 3, (), None))
+        with self.assertRaises(Conflict):
+            self.store.update_settings(APP, mask_add="A", revision=2)
 
     def test_settings_outlive_the_store_handle(self):
         self.store.update_settings(APP, mask_add="TOKEN", hook="make deploy")
