@@ -149,15 +149,26 @@ static char *read_log(const char *path, size_t *len, int *status)
 	return log;
 }
 
-/* Creates the release of complete build bid and prints its id; returns
- * the exit status. A failure says how to try again: the build stays
- * complete, and a complete build cannot be made again. */
+/* Prints the release r of a build that was completed: its id, alone under
+ * --id. Frees r. */
+static void say_release(struct relctl *c, release *r)
+{
+	if (c->args.value[OPT_ID])
+		fprintf(c->out, "%s\n", release_id(r));
+	else
+		fprintf(c->out, "Release: %s\n", release_id(r));
+	release_free(r);
+}
+
+/* Makes the release of complete build bid, once (release_build_complete()),
+ * and prints its id; returns the exit status. A failure says how to try
+ * again: the build stays complete. */
 static int create_release(struct relctl *c, release_store *s, const char *bid)
 {
 	release *r = NULL;
 	int rc;
 
-	if ((rc = release_create(s, c->app, bid, &r)) != 0) {
+	if ((rc = release_build_complete(s, c->app, bid, &r)) != 0) {
 		int status = relctl_fail(c, rc);
 
 		fprintf(stderr, "relctl: note: build %s is complete without its release; "
@@ -165,11 +176,7 @@ static int create_release(struct relctl *c, release_store *s, const char *bid)
 			bid, bid, c->app);
 		return status;
 	}
-	if (c->args.value[OPT_ID])
-		fprintf(c->out, "%s\n", release_id(r));
-	else
-		fprintf(c->out, "Release: %s\n", release_id(r));
-	release_free(r);
+	say_release(c, r);
 	return RELCTL_EXIT_OK;
 }
 
@@ -269,10 +276,31 @@ int cmd_builds_info(struct relctl *c)
 	return rc ? relctl_fail(c, rc) : RELCTL_EXIT_OK;
 }
 
+/*
+ * complete: the build is completed and its release made at once, and only
+ * once (release_build_complete()): a builder's retry, or several callers at
+ * the same time, get the one release, and print it. Returns the exit
+ * status.
+ */
+static int complete(struct relctl *c, release_store *s, const char *bid)
+{
+	release *r = NULL;
+	int rc;
+
+	fprintf(c->progress, "Setting %s to complete... ", bid);
+	fflush(c->progress);
+	if ((rc = release_build_complete(s, c->app, bid, &r)) != 0)
+		return relctl_fail(c, rc);
+	fputs("OK\n", c->progress);
+	fflush(c->progress);
+	say_release(c, r);
+	return RELCTL_EXIT_OK;
+}
+
 int cmd_builds_set_status(struct relctl *c)
 {
 	const char *bid = relctl_arg(c, 0), *word = relctl_arg(c, 1);
-	int to = builds_parse_status(word), rc, status;
+	int to = builds_parse_status(word), from, rc, status;
 	release_store *s;
 	release_build *b = NULL;
 
@@ -284,29 +312,20 @@ int cmd_builds_set_status(struct relctl *c)
 		return status;
 	if ((rc = release_build_get(s, c->app, bid, &b)) != 0)
 		return relctl_fail(c, rc);
-	/* A complete build whose release could not be made (the release is
-	 * made after the status is set) gets it now; nothing else changes a
-	 * complete or failed build. */
-	if (builds_is_final(release_build_status(b)) &&
-	    !(to == RELEASE_BUILD_COMPLETE && release_build_status(b) == RELEASE_BUILD_COMPLETE &&
-	      !release_build_release(b))) {
-		status = relctl_error(RELCTL_EXIT_REFUSED,
-				      "build %s is %s already: a complete or failed build is final",
-				      bid, release_build_status_name(release_build_status(b)));
-		release_build_free(b);
-		return status;
-	}
+	from = release_build_status(b);
+	release_build_free(b);
+	/* A complete or failed build is final; complete again is the same
+	 * completion, and says its release. */
+	if (builds_is_final(from) && !(to == RELEASE_BUILD_COMPLETE && from == to))
+		return relctl_error(RELCTL_EXIT_REFUSED,
+				    "build %s is %s already: a complete or failed build is final", bid,
+				    release_build_status_name(from));
+	if (to == RELEASE_BUILD_COMPLETE)
+		return complete(c, s, bid);
 	fprintf(c->progress, "Setting %s to %s... ", bid, word);
 	fflush(c->progress);
-	if (release_build_status(b) != to &&
-	    (rc = release_build_set_status(s, c->app, bid, to, NULL)) != 0) {
-		release_build_free(b);
+	if (from != to && (rc = release_build_set_status(s, c->app, bid, to, NULL)) != 0)
 		return relctl_fail(c, rc);
-	}
-	release_build_free(b);
 	fputs("OK\n", c->progress);
-	if (to != RELEASE_BUILD_COMPLETE)
-		return RELCTL_EXIT_OK;
-	fflush(c->progress);
-	return create_release(c, s, bid);
+	return RELCTL_EXIT_OK;
 }

@@ -92,9 +92,10 @@ const struct command relctl_app_commands[] = {
 	 "set a build's status; a complete build gets its release",
 	 "STATUS is created, running, complete or failed. A build that becomes\n"
 	 "complete gets its release (not promoted), as `builds create` makes it, and\n"
-	 "its id is printed; --id prints only that id. A complete or failed build is\n"
-	 "final (exit 4), except that `set-status BID complete` makes the release of\n"
-	 "a complete build that has none.", 0},
+	 "its id is printed; --id prints only that id. The release is made once:\n"
+	 "setting a complete build complete again (a retry, or several callers at\n"
+	 "once) prints the same release, and makes it if it is missing. Otherwise a\n"
+	 "complete or failed build is final (exit 4).", 0},
 	{"builds export", cmd_builds_export, OPT_BIT(OPT_FILE), 1, 1, 1,
 	 "builds export BID -a APP [--file FILE]",
 	 "export a complete build to a file",

@@ -104,7 +104,8 @@ nothing on standard output but its transcript.
   RFLIGSACBA          BCAUHQRNUH  1 minute ago  no log
   RWWFCRPSQO          BDXASDGITV  1 minute ago  with a log
 
-The log of an ended build is final, and so is its status.
+The log of an ended build is final, and so is its status; setting complete
+again is the same completion, and prints its release.
 
   $ echo late | relctl builds logs append "$(cat b2)" -a myapp
   ! ERROR: build BCPHZQLZRJ has ended (complete): its log is final
@@ -114,8 +115,8 @@ The log of an ended build is final, and so is its status.
   ! ERROR: build BCPHZQLZRJ is complete already: a complete or failed build is final
   [4]
   $ relctl builds set-status "$(cat b2)" complete -a myapp
-  ! ERROR: build BCPHZQLZRJ is complete already: a complete or failed build is final
-  [4]
+  Setting BCPHZQLZRJ to complete... OK
+  Release: RYWGFEUILG
 
 A build that ends while its log streams in keeps what was appended before;
 the rest of the input is read to its end and dropped, and relctl exits 4.
@@ -148,6 +149,17 @@ release's id, and only when there is one.
   $ relctl builds set-status "$(cat b4)" complete -a myapp --id
   RWUBOGYFRX
   ! Setting BHGZIWFWBS to complete... OK
+
+A build is completed, and its release made, once: several callers setting
+it complete at the same time (a builder's retry racing its first try) get
+the one release, and each prints it.
+
+  $ relctl builds create -a myapp --status running -d "raced" --id > b11
+  $ b=$(cat b11); for i in 1 2 3 4; do RELCTL_TEST_SEED=100$i relctl builds set-status $b complete -a myapp > out$i 2>&1 & done; wait; sort out1 out2 out3 out4 | uniq -c | sed 's/^ *//'
+  4 Release: R[A-Z]{9} (re)
+  4 Setting BSTYOTTMSO to complete... OK
+  $ relctl releases -a myapp --json --limit 0 | grep -c "\"build\": \"$(cat b11)\""
+  1
 
 Bad words, unknown builds, builds of another app.
 
@@ -205,14 +217,14 @@ A log keeps any bytes, and a pipe gets them as they are; a log is at most
 4 MiB.
 
   $ printf 'tab\there\r\nesc \033[2J nul \000 end\n' | relctl builds logs append "$(cat b5)" -a myapp
-  Appending to the log of BTWWYZEZDS... OK
+  Appending to the log of BFRHRRELQE... OK
   $ relctl builds logs "$(cat b5)" -a myapp | od -c | sed 's/  */ /g'
   0000000 t a b \t h e r e \r \n e s c 033 [
   0000020 2 J n u l \0 e n d \n
   0000035
   $ relctl builds logs "$(cat b5)" -a myapp --json
   {
-    "id": "BTWWYZEZDS",
+    "id": "BFRHRRELQE",
     "app": "myapp",
     "status": "running",
     "log": "tab\there\r\nesc \u001b[2J nul \ufffd end\n"
@@ -222,10 +234,10 @@ A log keeps any bytes, and a pipe gets them as they are; a log is at most
   [2]
   $ head -c 4194294 /dev/zero > big.log && relctl builds create -a myapp -d big --status running --log big.log --id > b7
   $ printf '0123456789' | relctl builds logs append "$(cat b7)" -a myapp
-  Appending to the log of BGANMTXZFL... OK
+  Appending to the log of BCICSJIYAQ... OK
   $ printf 'X' | relctl builds logs append "$(cat b7)" -a myapp
-  Appending to the log of BGANMTXZFL...  (no-eol)
-  ! ERROR: the log of BGANMTXZFL is full: a build keeps at most 4194304 bytes of log
+  Appending to the log of BCICSJIYAQ...  (no-eol)
+  ! ERROR: the log of BCICSJIYAQ is full: a build keeps at most 4194304 bytes of log
   ! relctl: note: 0 bytes of the input were appended, 1 read and dropped
   [4]
   $ relctl builds logs "$(cat b7)" -a myapp | wc -c
@@ -241,15 +253,15 @@ line.
 
   $ relctl builds create -a myapp -d big --status running --id > b8
   $ head -c 4194300 /dev/zero > big.log && (cat big.log; printf 'the end') | relctl builds logs append "$(cat b8)" -a myapp 2>&1 | sed 's/[0-9][0-9]* bytes/N bytes/g'
-  Appending to the log of BUHZHQCSKJ... ERROR: the log of BUHZHQCSKJ is full: a build keeps at most N bytes of log
+  Appending to the log of BYGACAQLMG... ERROR: the log of BYGACAQLMG is full: a build keeps at most N bytes of log
   relctl: note: N bytes of the input were appended, 67 read and dropped
   $ relctl builds logs "$(cat b8)" -a myapp | wc -c && relctl builds logs "$(cat b8)" -a myapp | tail -n 1
   4194304
   [log truncated by relctl: the build's log holds at most 4 MiB]
   $ relctl builds create -a myapp -d chatty --status running --id > b10
   $ (seq 1 120000 | sed 's/.*/compiling file number & of the project ......../' && echo "builder finished" >&2) | relctl builds logs append "$(cat b10)" -a myapp
-  Appending to the log of BYGACAQLMG...  (no-eol)
-  ! ERROR: the log of BYGACAQLMG is full: a build keeps at most 4194304 bytes of log
+  Appending to the log of BDHWORWFNB...  (no-eol)
+  ! ERROR: the log of BDHWORWFNB is full: a build keeps at most 4194304 bytes of log
   ! builder finished
   ! relctl: note: 4194240 bytes of the input were appended, 2054655 read and dropped
   [4]
@@ -264,14 +276,14 @@ line.
 
   $ relctl builds create -a myapp --status running -d "followed" --id > b6
   $ echo 'first line' | relctl builds logs append "$(cat b6)" -a myapp
-  Appending to the log of BDHWORWFNB... OK
+  Appending to the log of BFLWQMWUOU... OK
   $ b=$(cat b6); (sleep 0.3; echo 'second line' | relctl builds logs append $b -a myapp; sleep 0.3; printf 'third' | relctl builds logs append $b -a myapp; sleep 0.3; relctl builds set-status $b failed -a myapp) >builder.out 2>&1 & relctl builds logs "$(cat b6)" -a myapp --follow; wait; echo; cat builder.out
   first line
   second line
   third
-  Appending to the log of BDHWORWFNB... OK
-  Appending to the log of BDHWORWFNB... OK
-  Setting BDHWORWFNB to failed... OK
+  Appending to the log of BFLWQMWUOU... OK
+  Appending to the log of BFLWQMWUOU... OK
+  Setting BFLWQMWUOU to failed... OK
 
 --follow on an ended build prints its log and returns.
 
@@ -327,9 +339,10 @@ What the commands say of themselves.
   
   STATUS is created, running, complete or failed. A build that becomes
   complete gets its release (not promoted), as `builds create` makes it, and
-  its id is printed; --id prints only that id. A complete or failed build is
-  final (exit 4), except that `set-status BID complete` makes the release of
-  a complete build that has none.
+  its id is printed; --id prints only that id. The release is made once:
+  setting a complete build complete again (a retry, or several callers at
+  once) prints the same release, and makes it if it is missing. Otherwise a
+  complete or failed build is final (exit 4).
   
   Options:
         --id                    print only the new id(s) on standard output
