@@ -49,6 +49,15 @@ int cmd_releases_create_from(struct relctl *c)
 	    (status = source(c, s, OPT_BUILD_FROM, build_id, sizeof build_id, &co.build_from)) != 0 ||
 	    (status = source(c, s, OPT_ENV_FROM, env_id, sizeof env_id, &co.env_from)) != 0)
 		return status;
+	/* A source left out is the active release at the time of the write;
+	 * an app without one is told before the transcript starts. */
+	if (!co.build_from || !co.env_from) {
+		release *active = NULL;
+
+		if ((rc = release_get_active(s, c->app, &active)) != 0)
+			return relctl_fail(c, rc);
+		release_free(active);
+	}
 	fputs("Creating release... ", c->progress);
 	fflush(c->progress);
 	if ((rc = release_create_from(s, c->app, &co, &r)) != 0)

@@ -12,19 +12,24 @@
 
 int relctl_get_release(struct relctl *c, release_store *s, const char *ref, release **out)
 {
-	const char *digits = ref[0] == 'v' ? ref + 1 : ref;
 	uint64_t version;
 	int rc;
 
 	*out = NULL;
-	/* Ids are letters: a number, with or without its 'v', is a version. */
-	if (digits[0] >= '0' && digits[0] <= '9' &&
-	    strspn(digits, "0123456789") == strlen(digits)) {
-		if (relctl_parse_uint(digits, &version) != 0)
-			return relctl_error(RELCTL_EXIT_USAGE, "invalid version %s (out of range)",
-					    relctl_shown(ref));
+	switch (relctl_parse_ref(ref, &version)) {
+	case RELCTL_REF_BAD_VERSION:
+		return relctl_error(RELCTL_EXIT_USAGE,
+				    "invalid version '%s' (a version is a number from 1: 12 or v12)",
+				    relctl_shown(ref));
+	case RELCTL_REF_VERSION:
+		/* Too large for any release: none has it, as with 99. */
+		if (version == UINT64_MAX)
+			return relctl_error(RELCTL_EXIT_NOTFOUND,
+					    "app '%s': release version %s not found", c->app,
+					    relctl_shown(ref[0] == 'v' ? ref + 1 : ref));
 		rc = release_get_version(s, c->app, version, out);
-	} else {
+		break;
+	default:
 		rc = release_get(s, c->app, ref, out);
 	}
 	return rc ? relctl_fail(c, rc) : 0;
@@ -38,19 +43,21 @@ static int bad_before(const char *arg)
 			    relctl_shown(arg));
 }
 
-/* --before's value is written as a number, so it means a version. */
-static int is_number(const char *arg)
-{
-	return arg[0] == '-' || arg[0] == '+' || (arg[0] >= '0' && arg[0] <= '9');
-}
-
-/* --before given as an id: its version in *out. 0, or the exit status after
- * reporting. */
-static int before_id(struct relctl *c, release_store *s, const char *arg, uint64_t *out)
+/* --before's version in *out: a version (any: the releases below it are
+ * listed), or a release id's. 0, or the exit status after reporting. */
+static int before_version(struct relctl *c, release_store *s, const char *arg, uint64_t *out)
 {
 	release *r;
 	int rc;
 
+	switch (relctl_parse_ref(arg, out)) {
+	case RELCTL_REF_VERSION:
+		return 0;
+	case RELCTL_REF_BAD_VERSION:
+		return bad_before(arg);
+	default:
+		break;
+	}
 	if ((rc = release_get(s, c->app, arg, &r)) == RELEASE_EINVAL)
 		return bad_before(arg);
 	if (rc != 0)
@@ -78,12 +85,11 @@ int cmd_releases(struct relctl *c)
 	    (status = relctl_option_uint(c, OPT_LIMIT, SIZE_MAX, "", &limit)) != 0)
 		return status;
 	opts.limit = (size_t)limit;
-	if (before && is_number(before) &&
-	    (relctl_parse_uint(before, &opts.before) != 0 || opts.before == 0))
-		return bad_before(before);
+	if (before && relctl_parse_ref(before, &opts.before) == RELCTL_REF_BAD_VERSION)
+		return bad_before(before); /* before the store is opened */
 	if (!(s = relctl_store(c, &status)))
 		return status;
-	if (before && !is_number(before) && (status = before_id(c, s, before, &opts.before)) != 0)
+	if (before && (status = before_version(c, s, before, &opts.before)) != 0)
 		return status;
 	if ((rc = release_list(s, c->app, &opts, &it)) != 0)
 		return relctl_fail(c, rc);

@@ -63,34 +63,40 @@ const char *relctl_arg(const struct relctl *c, size_t i)
 	return c->args.pos[word_count(c->cmd->words) + i];
 }
 
-int relctl_parse_uint(const char *s, uint64_t *out)
+int relctl_parse_number(const char *s, uint64_t max, uint64_t *out)
 {
+	const char *digits = s && *s == '-' ? s + 1 : s;
 	unsigned long long v;
-	char *end;
 
-	if (!s || *s < '0' || *s > '9')
+	if (!digits || !*digits || strspn(digits, "0123456789") != strlen(digits))
 		return -1;
+	/* Refused, but still a number: negative, or too big. */
+	if (digits != s)
+		return -2;
 	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return -1;
+	v = strtoull(s, NULL, 10);
+	if (errno || v > max)
+		return -2;
 	*out = v;
 	return 0;
 }
 
-int relctl_parse_number(const char *s, uint64_t max, uint64_t *out)
+enum relctl_ref relctl_parse_ref(const char *ref, uint64_t *version)
 {
-	const char *digits = s && *s == '-' ? s + 1 : s;
-	uint64_t v;
+	const char *digits = ref[0] == 'v' ? ref + 1 : ref;
 
-	if (relctl_parse_uint(s, &v) == 0 && v <= max) {
-		*out = v;
-		return 0;
+	if (ref[0] != 'v' && ref[0] != '-' && ref[0] != '+' && (ref[0] < '0' || ref[0] > '9'))
+		return RELCTL_REF_ID;
+	switch (relctl_parse_number(digits[0] == '+' || digits[0] == '-' ? "" : digits,
+				    UINT64_MAX, version)) {
+	case 0:
+		return *version > 0 ? RELCTL_REF_VERSION : RELCTL_REF_BAD_VERSION;
+	case -2:
+		*version = UINT64_MAX; /* more than any release's */
+		return RELCTL_REF_VERSION;
+	default:
+		return RELCTL_REF_BAD_VERSION;
 	}
-	/* Refused, but still a number: too big, or negative. */
-	if (digits && *digits && strspn(digits, "0123456789") == strlen(digits))
-		return -2;
-	return -1;
 }
 
 int relctl_option_uint(const struct relctl *c, enum opt o, uint64_t max, const char *unit,

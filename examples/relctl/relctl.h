@@ -100,12 +100,22 @@ int relctl_status_of(int rc);
 /* 0 for a valid app name, else the exit status after reporting. */
 int relctl_check_app(const char *name);
 
-/* Parses a whole, non-negative decimal number. 0 or -1. */
-int relctl_parse_uint(const char *s, uint64_t *out);
-
-/* Parses a whole decimal number from 0 to max: 0; -1 when s is not one;
- * -2 when it is one out of range (negative, or above max). */
+/* Parses a whole decimal number from 0 to max (digits only): 0; -1 when s
+ * is not one; -2 when it is one out of range (negative, or above max). */
 int relctl_parse_number(const char *s, uint64_t max, uint64_t *out);
+
+/* What a word naming a release is (relctl_parse_ref()). */
+enum relctl_ref {
+	RELCTL_REF_ID,          /* not a version: a release id, for the library to check */
+	RELCTL_REF_VERSION,     /* a version: 12, or v12 */
+	RELCTL_REF_BAD_VERSION, /* written as a version and not one: 0, v, v-1, -1, +2, 1x */
+};
+
+/* The one reading of a word naming a release (RID|VERSION, --before): ids
+ * are letters, so a word starting with a digit, a sign or 'v' is a
+ * version. *version gets a version's number, UINT64_MAX for one too large
+ * for any release to have. */
+enum relctl_ref relctl_parse_ref(const char *ref, uint64_t *version);
 
 /* Reads option o's value as relctl_parse_number() does. 0, or the exit status
  * after reporting; unit ("seconds", or "") names what the number counts. */

@@ -6,10 +6,10 @@ releases create-from: a release from one release's build and another's env
   Creating myapp... OK
   Creating other... OK
 
-Without an active release there is nothing to take by default.
+Without an active release there is nothing to take by default: said before
+the transcript starts, as every mistake in the sources is.
 
   $ relctl releases create-from
-  Creating release...  (no-eol)
   ! ERROR: app 'myapp' has no active release
   [3]
 
@@ -126,7 +126,6 @@ reference; nothing is written.
   [2]
 
   $ relctl releases create-from -a nosuchapp
-  Creating release...  (no-eol)
   ! ERROR: app 'nosuchapp' not found
   [3]
 

@@ -111,7 +111,7 @@ RVJWNBKDHM is a release of the app 'other', not of myapp.
   [3]
 
   $ relctl env --release v0
-  ! ERROR: invalid version 0
+  ! ERROR: invalid version 'v0' (a version is a number from 1: 12 or v12)
   [2]
 
   $ relctl env --release bogus

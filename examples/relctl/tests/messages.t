@@ -31,7 +31,9 @@ with the range.
   ! ERROR: --hook-timeout -1 is out of range (0 to 2147483647 seconds)
   [2]
 
---before takes a version (1 or more) or a release id.
+--before takes a version (1 or more, with or without its 'v') or a release
+id; a version is a bound, whether a release has it or not (one too large
+for any lists them all).
 
   $ relctl releases --before -5
   ! ERROR: --before wants a version number (1 or more) or a release id, not '-5'
@@ -46,12 +48,18 @@ with the range.
   [2]
 
   $ relctl releases --before 99999999999999999999
-  ! ERROR: --before wants a version number (1 or more) or a release id, not '99999999999999999999'
-  [2]
+  ID          STATUS  BUILD  CREATED  DESCRIPTION
+  RPIJJNQDVV                 now      env add:A
 
   $ relctl releases --before latest
   ! ERROR: --before wants a version number (1 or more) or a release id, not 'latest'
   [2]
+
+  $ relctl releases --before v2 && relctl releases --before 18446744073709551615 --limit 1
+  ID          STATUS  BUILD  CREATED  DESCRIPTION
+  RPIJJNQDVV                 now      env add:A
+  ID          STATUS  BUILD  CREATED  DESCRIPTION
+  RPIJJNQDVV                 now      env add:A
 
   $ relctl releases --before 2 && relctl releases --before RPIJJNQDVV
   ID          STATUS  BUILD  CREATED  DESCRIPTION

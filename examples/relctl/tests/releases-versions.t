@@ -58,19 +58,31 @@ Versions that do not exist, or cannot.
   [3]
 
   $ relctl releases rollback v0
-  ! ERROR: invalid version 0
+  ! ERROR: invalid version 'v0' (a version is a number from 1: 12 or v12)
   [2]
 
   $ relctl releases promote 99999999999999999999
-  ! ERROR: invalid version 99999999999999999999 (out of range)
+  ! ERROR: app 'myapp': release version 99999999999999999999 not found
+  [3]
+
+  $ relctl releases info 18446744073709551615
+  ! ERROR: app 'myapp': release version 18446744073709551615 not found
+  [3]
+
+  $ relctl releases info v18446744073709551614
+  ! ERROR: app 'myapp': release version 18446744073709551614 not found
+  [3]
+
+  $ relctl releases info v-1
+  ! ERROR: invalid version 'v-1' (a version is a number from 1: 12 or v12)
   [2]
 
   $ relctl releases rollback v
-  ! ERROR: invalid release id (want 'R' and 9 or 10 letters A-Z)
+  ! ERROR: invalid version 'v' (a version is a number from 1: 12 or v12)
   [2]
 
   $ relctl releases promote -- -1
-  ! ERROR: invalid release id (want 'R' and 9 or 10 letters A-Z)
+  ! ERROR: invalid version '-1' (a version is a number from 1: 12 or v12)
   [2]
 
 A rollback whose promotion fails leaves its copy, failed: the transcript
@@ -83,25 +95,25 @@ id too, so a script need not read it out of the message.
   2019-01-01T00:00:00Z relctl hook exited with status 4
   2019-01-01T00:00:00Z librelease app Status: updating => rollback
   2019-01-01T00:00:00Z librelease app Status: rollback => running
-  FAILED, RKMIKTFBTX
-  ! ERROR: hook exited with status 4: app 'myapp': rollback release RKMIKTFBTX (copy of RVJWNBKDHM) was not promoted: deployment of RKMIKTFBTX failed (deployer returned 4); RPFOIZYFGX stays active
+  FAILED, RNTQCBGMMZ
+  ! ERROR: hook exited with status 4: app 'myapp': rollback release RNTQCBGMMZ (copy of RVJWNBKDHM) was not promoted: deployment of RNTQCBGMMZ failed (deployer returned 4); RPFOIZYFGX stays active
   [6]
 
   $ relctl releases rollback 2 --hook 'exit 4' --id
-  RZPRFVZKBS
+  RJKOEDOVEK
   ! Rolling back to RVJWNBKDHM...
   ! 2019-01-01T00:00:00Z librelease app Status: running => updating
   ! 2019-01-01T00:00:00Z relctl hook exited with status 4
   ! 2019-01-01T00:00:00Z librelease app Status: updating => rollback
   ! 2019-01-01T00:00:00Z librelease app Status: rollback => running
-  ! FAILED, RZPRFVZKBS
-  ! ERROR: hook exited with status 4: app 'myapp': rollback release RZPRFVZKBS (copy of RVJWNBKDHM) was not promoted: deployment of RZPRFVZKBS failed (deployer returned 4); RPFOIZYFGX stays active
+  ! FAILED, RJKOEDOVEK
+  ! ERROR: hook exited with status 4: app 'myapp': rollback release RJKOEDOVEK (copy of RVJWNBKDHM) was not promoted: deployment of RJKOEDOVEK failed (deployer returned 4); RPFOIZYFGX stays active
   [6]
 
   $ relctl releases --limit 3
   ID          STATUS  BUILD       CREATED  DESCRIPTION
-  RZPRFVZKBS  failed  BPIJJNQDVV  now      env add:N
-  RKMIKTFBTX  failed  BPIJJNQDVV  now      env add:N
+  RJKOEDOVEK  failed  BPIJJNQDVV  now      env add:N
+  RNTQCBGMMZ  failed  BPIJJNQDVV  now      env add:N
   RPFOIZYFGX  active  BPIJJNQDVV  now      one
 
 Pruning: keep N releases older than the active one (and every newer one,
@@ -116,8 +128,8 @@ and the one active before it); the rest go.
 
   $ relctl releases --limit 0
   ID          STATUS  BUILD       CREATED  DESCRIPTION
-  RZPRFVZKBS  failed  BPIJJNQDVV  now      env add:N
-  RKMIKTFBTX  failed  BPIJJNQDVV  now      env add:N
+  RJKOEDOVEK  failed  BPIJJNQDVV  now      env add:N
+  RNTQCBGMMZ  failed  BPIJJNQDVV  now      env add:N
   RPFOIZYFGX  active  BPIJJNQDVV  now      one
   RWZRKFAFEP          BPIJJNQDVV  now      env change:N
   RPGJVPIAXP          BPIJJNQDVV  now      env change:N
@@ -133,8 +145,8 @@ and the one active before it); the rest go.
 
   $ relctl releases --limit 0
   ID          STATUS  BUILD       CREATED  DESCRIPTION
-  RZPRFVZKBS  failed  BPIJJNQDVV  now      env add:N
-  RKMIKTFBTX  failed  BPIJJNQDVV  now      env add:N
+  RJKOEDOVEK  failed  BPIJJNQDVV  now      env add:N
+  RNTQCBGMMZ  failed  BPIJJNQDVV  now      env add:N
   RPFOIZYFGX  active  BPIJJNQDVV  now      one
   RWZRKFAFEP          BPIJJNQDVV  now      env change:N
 
@@ -162,8 +174,8 @@ An app that never promoted keeps everything.
   Pruning releases... OK
   Removed 0 releases
   ID          STATUS  BUILD  CREATED  DESCRIPTION
-  RALXIGNMIP                 now      env change:A
-  RVPZMTMDQV                 now      env add:A
+  RYZRMLVZOI                 now      env change:A
+  RMCBDVSDWU                 now      env add:A
 
 A release of another app is not found by id; a version is the app's own.
 
@@ -180,4 +192,4 @@ A release of another app is not found by id; a version is the app's own.
   [3]
 
   $ relctl releases info 2 -a young | head -1
-  Id           RALXIGNMIP
+  Id           RYZRMLVZOI
