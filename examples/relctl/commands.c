@@ -88,9 +88,10 @@ const struct command relctl_release_commands[] = {
 	 "create a release with env changed",
 	 "The new release copies the newest one (or --release's, whatever came\n"
 	 "after it) with the keys set; its description is Convox's: \"env add:K\n"
-	 "change:K\". With --replace its env is exactly the pairs given. A change\n"
-	 "that changes nothing creates no release. --promote promotes the new\n"
-	 "release.\n"
+	 "change:K\". With --replace its env is exactly the pairs given, and the\n"
+	 "transcript names every key added, changed or removed (no pairs at all is\n"
+	 "refused). A change that changes nothing creates no release. --promote\n"
+	 "promotes the new release.\n"
 	 "\n"
 	 "-f FILE ('-': standard input) reads KEY=VALUE lines: blank lines and\n"
 	 "lines starting with '#' are skipped, the value is the rest of the line\n"
@@ -107,12 +108,14 @@ const struct command relctl_release_commands[] = {
 	 "env edit -a APP [--release RID|VERSION] [--promote] " HOOK_USAGE " [--id]",
 	 "edit the env in an editor and create a release with it",
 	 "Writes the env of the newest release (or --release's) to a private file,\n"
-	 "runs $VISUAL, else $EDITOR, else vi on it, and creates one release whose\n"
-	 "env is the file as saved, based on the release edited. Values that a line\n"
-	 "cannot hold as they are (newlines, control characters, a leading '\"' or\n"
-	 "space, a trailing space) are written quoted, with escapes, and read back\n"
-	 "exactly (README.md: \"Env files\"). The file is removed afterwards; an\n"
-	 "editor that exits with an error sets nothing.", 0},
+	 "runs $VISUAL, else $EDITOR, else vi on it, and creates one release with\n"
+	 "the edit: what was added or changed is set and what was deleted unset, on\n"
+	 "the newest release, so a change made meanwhile stays; with --release the\n"
+	 "env becomes the file, on that release. Values that a line cannot hold as\n"
+	 "they are (newlines, control characters, a leading '\"' or space, a\n"
+	 "trailing space) are written quoted, with escapes, and read back exactly\n"
+	 "(README.md: \"Env files\"). The file is removed afterwards; an editor\n"
+	 "that exits with an error sets nothing.", 0},
 	{"env mask", cmd_env_mask, OPT_BIT(OPT_JSON), 1, 0, 0,
 	 "env mask -a APP [--json]",
 	 "list the env keys whose values are masked",

@@ -85,8 +85,11 @@ const struct command relctl_app_commands[] = {
 	 "Reads FILE, or standard input without --log (or with '-'), to its end,\n"
 	 "and appends what it reads in batches, at least once a second while more\n"
 	 "comes: pipe a builder's output in, and `builds logs --follow` shows it as\n"
-	 "it comes. A build keeps at most 4 MiB of log. The log of a complete or\n"
-	 "failed build is final.", 0},
+	 "it comes. A build keeps at most 4 MiB of log: past it, what fits goes in\n"
+	 "with a line saying the log was cut. The input is always read to its end\n"
+	 "(a builder piping in is never killed); when it could not all be appended\n"
+	 "(the log full, the build ended) relctl says so and exits 4. The log of a\n"
+	 "complete or failed build is final.", 0},
 	{"builds set-status", cmd_builds_set_status, OPT_BIT(OPT_ID), 1, 2, 2,
 	 "builds set-status BID STATUS -a APP [--id]",
 	 "set a build's status; a complete build gets its release",
@@ -102,7 +105,9 @@ const struct command relctl_app_commands[] = {
 	 "Writes the build (description, manifest, log, start and end) for `builds\n"
 	 "import`, to FILE, or to standard output without --file (or with '-'),\n"
 	 "which must not be a terminal; the transcript then goes to standard error.\n"
-	 "A file is written whole or not at all.", 0},
+	 "FILE is replaced whole or not at all (a symbolic link at FILE is replaced,\n"
+	 "not followed), as a file of mode 0600: an export holds the manifest and\n"
+	 "the log.", 0},
 	{"builds import", cmd_builds_import, OPT_BIT(OPT_FILE) | OPT_BIT(OPT_ID), 1, 0, 0,
 	 "builds import -a APP [--file FILE] [--id]",
 	 "import an exported build into an app, with its release",

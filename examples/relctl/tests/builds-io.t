@@ -215,7 +215,9 @@ What the commands say of themselves.
   Writes the build (description, manifest, log, start and end) for `builds
   import`, to FILE, or to standard output without --file (or with '-'),
   which must not be a terminal; the transcript then goes to standard error.
-  A file is written whole or not at all.
+  FILE is replaced whole or not at all (a symbolic link at FILE is replaced,
+  not followed), as a file of mode 0600: an export holds the manifest and
+  the log.
   
   Options:
     -f, --file FILE             the file to write or read ('-': standard

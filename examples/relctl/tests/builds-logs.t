@@ -321,8 +321,11 @@ What the commands say of themselves.
   Reads FILE, or standard input without --log (or with '-'), to its end,
   and appends what it reads in batches, at least once a second while more
   comes: pipe a builder's output in, and `builds logs --follow` shows it as
-  it comes. A build keeps at most 4 MiB of log. The log of a complete or
-  failed build is final.
+  it comes. A build keeps at most 4 MiB of log: past it, what fits goes in
+  with a line saying the log was cut. The input is always read to its end
+  (a builder piping in is never killed); when it could not all be appended
+  (the log full, the build ended) relctl says so and exits 4. The log of a
+  complete or failed build is final.
   
   Options:
         --log FILE              read the build's log from FILE ('-': stdin)

@@ -101,9 +101,10 @@ Help and version: exit 0, on standard output.
   
   The new release copies the newest one (or --release's, whatever came
   after it) with the keys set; its description is Convox's: "env add:K
-  change:K". With --replace its env is exactly the pairs given. A change
-  that changes nothing creates no release. --promote promotes the new
-  release.
+  change:K". With --replace its env is exactly the pairs given, and the
+  transcript names every key added, changed or removed (no pairs at all is
+  refused). A change that changes nothing creates no release. --promote
+  promotes the new release.
   
   -f FILE ('-': standard input) reads KEY=VALUE lines: blank lines and
   lines starting with '#' are skipped, the value is the rest of the line
@@ -182,12 +183,14 @@ The commands of the Convox parity: their words, flags and formats.
   Edit the env in an editor and create a release with it.
   
   Writes the env of the newest release (or --release's) to a private file,
-  runs $VISUAL, else $EDITOR, else vi on it, and creates one release whose
-  env is the file as saved, based on the release edited. Values that a line
-  cannot hold as they are (newlines, control characters, a leading '"' or
-  space, a trailing space) are written quoted, with escapes, and read back
-  exactly (README.md: "Env files"). The file is removed afterwards; an
-  editor that exits with an error sets nothing.
+  runs $VISUAL, else $EDITOR, else vi on it, and creates one release with
+  the edit: what was added or changed is set and what was deleted unset, on
+  the newest release, so a change made meanwhile stays; with --release the
+  env becomes the file, on that release. Values that a line cannot hold as
+  they are (newlines, control characters, a leading '"' or space, a
+  trailing space) are written quoted, with escapes, and read back exactly
+  (README.md: "Env files"). The file is removed afterwards; an editor
+  that exits with an error sets nothing.
   
   Options:
         --release RID|VERSION   the release whose env to read or change
