@@ -44,6 +44,13 @@ static void seen(struct appender *a, const release_build *b)
 	a->last = a->len ? log[a->len - 1] : '\n';
 }
 
+/* Reports that build b, which a is for, has ended; returns the exit status. */
+static int ended(const struct appender *a, const release_build *b)
+{
+	return relctl_error(RELCTL_EXIT_REFUSED, "build %s has ended (%s): its log is final",
+			    a->bid, release_build_status_name(release_build_status(b)));
+}
+
 /*
  * After an append failed with RELEASE_EINVAL: 0 with *room, what the log
  * may still take, when the build still runs; else the exit status after
@@ -61,8 +68,7 @@ static int why_refused(struct appender *a, size_t *room, char *said, size_t size
 	if (release_build_get(a->s, a->c->app, a->bid, &b) != 0)
 		return relctl_error(RELCTL_EXIT_USAGE, "%s", said);
 	if (builds_is_final(release_build_status(b))) {
-		status = relctl_error(RELCTL_EXIT_REFUSED, "build %s has ended (%s): its log is final",
-				      a->bid, release_build_status_name(release_build_status(b)));
+		status = ended(a, b);
 	} else {
 		seen(a, b);
 		*room = a->len < RELEASE_BUILD_LOG_MAX ? RELEASE_BUILD_LOG_MAX - a->len : 0;
@@ -242,8 +248,7 @@ int cmd_builds_logs_append(struct relctl *c)
 	if ((rc = release_build_get(a.s, c->app, a.bid, &b)) != 0)
 		return relctl_fail(c, rc);
 	if (builds_is_final(release_build_status(b))) {
-		status = relctl_error(RELCTL_EXIT_REFUSED, "build %s has ended (%s): its log is final",
-				      a.bid, release_build_status_name(release_build_status(b)));
+		status = ended(&a, b);
 		release_build_free(b);
 		if (strcmp(path, "-") == 0)
 			drop_rest(&a, STDIN_FILENO);
