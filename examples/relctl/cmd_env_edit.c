@@ -455,6 +455,12 @@ int cmd_env_edit(struct relctl *c)
 				      "interrupted by signal %d: nothing was set", (int)signalled);
 	if (status == 0)
 		status = cleaned;
+	/* A file emptied (an editor that saved nothing, or a slip that
+	 * deleted every line) does not unset every key. */
+	if (status == 0 && p.n == 0 && base && release_env_count(base) > 0)
+		status = relctl_error(RELCTL_EXIT_USAGE,
+				      "the edited file is empty (no KEY=VALUE line): nothing was set "
+				      "(relctl env unset KEY... removes keys, every one too)");
 	if (status == 0)
 		status = save(c, s, base, &p);
 	env_pairs_free(&p);

@@ -171,12 +171,24 @@ file and whatever the editor left beside it are removed either way.
   ID          STATUS  BUILD  CREATED  DESCRIPTION
   ROGGWBLDWC                 now      env change:FOO
 
-Emptying the file empties the env.
+A file saved empty (0 bytes), or with no KEY=VALUE line left (comments and
+blank lines only), sets nothing (exit 2): an editor that saved nothing, or a
+slip, does not unset every key. `env unset` removes keys, every one too.
+
+@env EDITOR=sh -c ': > "$1"' editor
+  $ relctl env edit
+  ! ERROR: the edited file is empty (no KEY=VALUE line): nothing was set (relctl env unset KEY... removes keys, every one too)
+  [2]
 
 @env EDITOR=sed -i /=/d
-  $ relctl env edit && relctl env
-  Setting BYTES, CTRL, EMPTY, FOO, LEAD, NL, QUOTE... OK
-  Release: RGEKXMIVNV
+  $ relctl env edit
+  ! ERROR: the edited file is empty (no KEY=VALUE line): nothing was set (relctl env unset KEY... removes keys, every one too)
+  [2]
+
+  $ relctl releases --limit 1 && relctl env | cut -d= -f1 | tr '\n' ' '
+  ID          STATUS  BUILD  CREATED  DESCRIPTION
+  ROGGWBLDWC                 now      env change:FOO
+  BYTES CTRL EMPTY FOO LEAD NL QUOTE  (no-eol)
 
 Before the first release the file holds only the header. Under --id the
 editor writes to standard error, which keeps standard output for the id.
@@ -235,11 +247,16 @@ open stays.
 @env EDITOR=$TESTTMP/meanwhile.sh
   $ relctl env edit && relctl env && relctl releases --limit 2
   Setting FOO, LEAD... OK
-  Release: RFERFUEQEZ
+  Release: RHGZIWFWBS
+  BYTES=café �
+  CTRL=a\tb\e[2Jc
+  EMPTY=
   FOO=edited
+  NL=line one\nline two
+  QUOTE="quoted"
   X=1
   ID          STATUS  BUILD  CREATED  DESCRIPTION
-  RFERFUEQEZ                 now      env change:FOO remove:LEAD
+  RHGZIWFWBS                 now      env change:FOO remove:LEAD
   RIAPBRGTKD                 now      env add:X
 
 The directory goes with everything the editor left in it, directories
@@ -257,7 +274,7 @@ included; a symbolic link in it is removed, not followed.
 @env EDITOR=$TESTTMP/litter.sh
   $ relctl env edit && ls -A "$TMPDIR" && cat keep/file
   Setting FOO... OK
-  Release: RHGZIWFWBS
+  Release: RSTYOTTMSO
   kept
 
 A directory that cannot be removed sets nothing, and relctl says what is
@@ -292,4 +309,4 @@ nothing: relctl neither waits on it nor reads elsewhere.
 
   $ ls -A "$TMPDIR"; relctl releases --limit 1
   ID          STATUS  BUILD  CREATED  DESCRIPTION
-  RHGZIWFWBS                 now      env change:FOO
+  RSTYOTTMSO                 now      env change:FOO
