@@ -10,7 +10,8 @@
  * descriptor of the directory held since it was made, never following a
  * symbolic link; when that fails nothing is set and relctl says what is
  * left. SIGINT and SIGQUIT are the editor's while it runs; SIGTERM and
- * SIGHUP are passed on to it, and end the edit with nothing set. Only
+ * SIGHUP are passed on to it (with SIGCONT, for an editor that is stopped),
+ * and end the edit with nothing set. Only
  * SIGKILL can leave the directory behind.
  */
 #include <dirent.h>
@@ -282,7 +283,9 @@ static int wait_editor(pid_t pid, const sigset_t *waiting, int *status)
 		pid_t done;
 
 		if (signalled && !forwarded) {
+			/* A stopped editor acts on it once continued. */
 			kill(pid, (int)signalled);
+			kill(pid, SIGCONT);
 			forwarded = 1;
 		}
 		if ((done = waitpid(pid, status, WNOHANG)) == pid)

@@ -230,6 +230,23 @@ the file.
   exit 1
   ! ERROR: the editor ($TESTTMP/slow.sh) was killed by signal 15: nothing was set
 
+An editor that is stopped (Ctrl-Z in a shell it started, SIGSTOP) gets
+SIGCONT after the signal, so that it acts on it: relctl does not wait on
+it for ever.
+
+  $ cat > stopped.sh <<'END'
+  > #!/bin/sh
+  > echo $$ > "$TESTTMP/editor.pid"
+  > kill -STOP $$
+  > exec sleep 30
+  > END
+  > chmod +x stopped.sh; rm -f editor.pid
+
+@env EDITOR=$TESTTMP/stopped.sh
+  $ relctl env edit & pid=$!; until [ -s editor.pid ] && [ "$(cut -d' ' -f3 /proc/$(cat editor.pid)/stat)" = T ]; do sleep 0.1; done; kill -TERM $pid; i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; if kill -0 $pid 2>/dev/null; then echo "relctl still waits"; kill -CONT $(cat editor.pid); fi; wait $pid; echo "exit $?"; ls -A "$TMPDIR"
+  exit 1
+  ! ERROR: the editor ($TESTTMP/stopped.sh) was killed by signal 15: nothing was set
+
 Without --release, the edit's change alone (what was added or changed is
 set, what was deleted is unset) is applied to the newest release, as `env
 set` applies its own: a change made by someone else while the editor was
@@ -247,7 +264,7 @@ open stays.
 @env EDITOR=$TESTTMP/meanwhile.sh
   $ relctl env edit && relctl env && relctl releases --limit 2
   Setting FOO, LEAD... OK
-  Release: RHGZIWFWBS
+  Release: RSTYOTTMSO
   BYTES=café �
   CTRL=a\tb\e[2Jc
   EMPTY=
@@ -256,7 +273,7 @@ open stays.
   QUOTE="quoted"
   X=1
   ID          STATUS  BUILD  CREATED  DESCRIPTION
-  RHGZIWFWBS                 now      env change:FOO remove:LEAD
+  RSTYOTTMSO                 now      env change:FOO remove:LEAD
   RIAPBRGTKD                 now      env add:X
 
 The directory goes with everything the editor left in it, directories
@@ -274,7 +291,7 @@ included; a symbolic link in it is removed, not followed.
 @env EDITOR=$TESTTMP/litter.sh
   $ relctl env edit && ls -A "$TMPDIR" && cat keep/file
   Setting FOO... OK
-  Release: RSTYOTTMSO
+  Release: RZYXPLJRHF
   kept
 
 A directory that cannot be removed sets nothing, and relctl says what is
@@ -309,4 +326,4 @@ nothing: relctl neither waits on it nor reads elsewhere.
 
   $ ls -A "$TMPDIR"; relctl releases --limit 1
   ID          STATUS  BUILD  CREATED  DESCRIPTION
-  RSTYOTTMSO                 now      env change:FOO
+  RZYXPLJRHF                 now      env change:FOO
