@@ -103,54 +103,58 @@ static void cut_to(const struct appender *a, char *cut, const char *data, size_t
 }
 
 /*
- * Appends n bytes of data. Unless they are the input's last, the log's
- * last bytes are kept for TRUNCATED: when it cannot take all of data
- * besides, what fits goes in, and the line saying the log was cut. 0 when
- * all of data was appended; else the exit status after reporting.
+ * Appends what of data (n bytes; the input's last when last) the log takes
+ * now, *used bytes of it. What would pass the log's last 1 + strlen(TRUNCATED)
+ * bytes is held back (at most that many bytes, left to the caller) until
+ * the input shows whether it fits: at its end it goes in whole when it
+ * does. Input that would pass what a log keeps is cut: what fits goes in,
+ * with the line saying it was cut. 0 when the log took all it was given or
+ * the rest is held; else the exit status after reporting.
  */
-static int append(struct appender *a, const char *data, size_t n, int last)
+static int append(struct appender *a, const char *data, size_t n, int last, size_t *used)
 {
 	const size_t mark = sizeof TRUNCATED - 1;
-	const size_t limit = RELEASE_BUILD_LOG_MAX - (last ? 0 : mark + 1); /* for data */
-	const char *p = data;
-	size_t len = n, keep = n, room = 0;
 	char *cut = NULL, said[1024];
-	release_build *b = NULL;
-	int rc, status;
+	int rc = 0, status;
 
-	if (a->len + n > limit) {
-		if (!(cut = malloc(n + 1 + mark)))
-			return relctl_fail(a->c, RELEASE_ENOMEM);
-		cut_to(a, cut, data, n, RELEASE_BUILD_LOG_MAX - a->len, &len, &keep);
-		p = cut;
-	}
+	*used = 0;
 	for (int i = 0; i < ATTEMPTS; i++) {
+		size_t room = a->len < RELEASE_BUILD_LOG_MAX ? RELEASE_BUILD_LOG_MAX - a->len : 0;
+		size_t len = n, keep = n, fresh = 0;
+		const char *p = data;
+		release_build *b = NULL;
+
+		if (n > room) { /* it does not fit: cut */
+			if (room < mark + 1)
+				break; /* not even the line saying so fits */
+			if (!cut && !(cut = malloc(n + 1 + mark)))
+				return relctl_fail(a->c, RELEASE_ENOMEM);
+			cut_to(a, cut, data, n, room, &len, &keep);
+			p = cut;
+		} else if (!last && n + mark + 1 > room) { /* it may not: hold back */
+			len = keep = room > mark + 1 ? room - mark - 1 : 0;
+		}
+		if (len == 0)
+			return 0;
 		if ((rc = release_build_log_append(a->s, a->c->app, a->bid, p, len, &b)) == 0) {
 			seen(a, b);
 			release_build_free(b);
 			a->appended += keep;
+			*used = keep;
 			free(cut);
-			return cut ? full(a) : 0;
+			return p == cut ? full(a) : 0;
 		}
-		if (rc != RELEASE_EINVAL) {
-			free(cut);
-			return relctl_fail(a->c, rc);
-		}
-		if ((status = why_refused(a, &room, said, sizeof said)) != 0 || room >= len) {
+		if (rc != RELEASE_EINVAL)
+			break;
+		if ((status = why_refused(a, &fresh, said, sizeof said)) != 0 || fresh >= len) {
 			/* Refused for another reason: the library says why. */
 			free(cut);
 			return status ? status : relctl_error(RELCTL_EXIT_USAGE, "%s", said);
 		}
-		/* Another writer's append came first: cut shorter. */
-		if (room < mark + 1)
-			break; /* not even the line saying so fits */
-		if (!cut && !(cut = malloc(n + 1 + mark)))
-			return relctl_fail(a->c, RELEASE_ENOMEM);
-		cut_to(a, cut, data, n, room, &len, &keep);
-		p = cut;
+		/* Another writer's append came first: try again on what is left. */
 	}
 	free(cut);
-	return full(a);
+	return rc && rc != RELEASE_EINVAL ? relctl_fail(a->c, rc) : full(a);
 }
 
 /* Milliseconds on a clock that only goes forward. */
@@ -186,20 +190,20 @@ static void drop_rest(struct appender *a, int fd)
 static int append_stream(struct appender *a, int fd, const char *name)
 {
 	char *buf = malloc(APPEND_BATCH);
-	size_t n = 0;
+	size_t n = 0, held = 0, used;
 	int64_t since = 0;
 	int eof = 0, rc, status = RELCTL_EXIT_OK;
 
 	if (!buf)
 		return relctl_fail(a->c, RELEASE_ENOMEM);
 	while (status == RELCTL_EXIT_OK) {
-		/* Read until a batch is due. */
+		/* Read until a batch is due: bytes held back wait for more. */
 		while (!eof && n < APPEND_BATCH) {
 			struct pollfd p = {fd, POLLIN, 0};
-			int wait = n == 0 ? -1 : (int)(since + APPEND_WAIT_MS - now_ms());
+			int wait = n == held ? -1 : (int)(since + APPEND_WAIT_MS - now_ms());
 			ssize_t got = 0;
 
-			if (n > 0 && wait <= 0)
+			if (n > held && wait <= 0)
 				break;
 			if ((rc = poll(&p, 1, wait)) == 0)
 				break;
@@ -217,16 +221,21 @@ static int append_stream(struct appender *a, int fd, const char *name)
 				eof = 1;
 				break;
 			}
-			if (n == 0)
+			if (n == held)
 				since = now_ms();
 			n += (size_t)got;
 			a->read += (size_t)got;
 		}
 		if (status != RELCTL_EXIT_OK || (n == 0 && eof))
 			break;
-		if (n > 0 && (status = append(a, buf, n, eof)) != RELCTL_EXIT_OK)
+		if ((status = append(a, buf, n, eof, &used)) != RELCTL_EXIT_OK) {
 			drop_rest(a, eof ? -1 : fd);
-		n = 0;
+			break;
+		}
+		/* What was held back goes first in the next batch. */
+		held = n - used;
+		memmove(buf, buf + used, held);
+		n = held;
 		if (eof)
 			break;
 	}

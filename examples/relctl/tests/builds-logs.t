@@ -248,8 +248,9 @@ A log keeps any bytes, and a pipe gets them as they are; a log is at most
 A stream that passes the limit keeps what fits, and a last line saying the
 log was cut; relctl reads the rest of its input to the end (a builder
 writing into the pipe is never killed by SIGPIPE), drops it, says so and
-exits 4. Until the input ends, the log's last 64 bytes are kept for that
-line.
+exits 4. Input that fits is never cut: the bytes that would leave no room
+for that line (its last 64 of the log) are held back until the input shows
+whether it fits, and go in whole at its end when it does.
 
   $ relctl builds create -a myapp -d big --status running --id > b8
   $ head -c 4194300 /dev/zero > big.log && (cat big.log; printf 'the end') | relctl builds logs append "$(cat b8)" -a myapp 2>&1 | sed 's/[0-9][0-9]* bytes/N bytes/g'
@@ -270,20 +271,35 @@ line.
   co
   [log truncated by relctl: the build's log holds at most 4 MiB]
 
+Exactly 4 MiB, from a file or a pipe, is kept whole, exit 0; one byte more
+is cut, exit 4.
+
+  $ yes 0123456789abcde | head -c 4194304 > full.log && relctl builds create -a myapp -d full --status running --id > b11 && relctl builds logs append "$(cat b11)" -a myapp --log full.log && relctl builds logs "$(cat b11)" -a myapp | cmp - full.log && echo whole
+  Appending to the log of B[A-Z]{9}... OK (re)
+  whole
+  $ relctl builds create -a myapp -d full --status running --id > b12 && cat full.log | relctl builds logs append "$(cat b12)" -a myapp && relctl builds logs "$(cat b12)" -a myapp | cmp - full.log && echo whole
+  Appending to the log of B[A-Z]{9}... OK (re)
+  whole
+  $ relctl builds create -a myapp -d over --status running --id > b13 && (cat full.log; printf x) | relctl builds logs append "$(cat b13)" -a myapp 2>&1 | sed 's/B[A-Z]\{9\}/BID/g'; relctl builds logs "$(cat b13)" -a myapp | wc -c && relctl builds logs "$(cat b13)" -a myapp | tail -n 1
+  Appending to the log of BID... ERROR: the log of BID is full: a build keeps at most 4194304 bytes of log
+  relctl: note: 4194240 bytes of the input were appended, 65 read and dropped
+  4194303
+  [log truncated by relctl: the build's log holds at most 4 MiB]
+
 --follow prints what there is, then what is appended, until the build ends
 (complete or failed). Here a builder appends and ends the build while
 --follow runs; whenever each step lands, all of the log is printed once.
 
   $ relctl builds create -a myapp --status running -d "followed" --id > b6
   $ echo 'first line' | relctl builds logs append "$(cat b6)" -a myapp
-  Appending to the log of BFLWQMWUOU... OK
+  Appending to the log of BAKFTHLQZB... OK
   $ b=$(cat b6); (sleep 0.3; echo 'second line' | relctl builds logs append $b -a myapp; sleep 0.3; printf 'third' | relctl builds logs append $b -a myapp; sleep 0.3; relctl builds set-status $b failed -a myapp) >builder.out 2>&1 & relctl builds logs "$(cat b6)" -a myapp --follow; wait; echo; cat builder.out
   first line
   second line
   third
-  Appending to the log of BFLWQMWUOU... OK
-  Appending to the log of BFLWQMWUOU... OK
-  Setting BFLWQMWUOU to failed... OK
+  Appending to the log of BAKFTHLQZB... OK
+  Appending to the log of BAKFTHLQZB... OK
+  Setting BAKFTHLQZB to failed... OK
 
 --follow on an ended build prints its log and returns.
 
