@@ -84,29 +84,47 @@ static void say(struct run *run, const char *fmt, ...)
 	release_events_emit(run->events, OWN_SOURCE, msg);
 }
 
+/* 1 when the line of len bytes at s holds only spaces and tabs (and a CR). */
+static int blank(const char *s, size_t len)
+{
+	return strspn(s, " \t\r") >= len;
+}
+
 /* Names the app's stored hook before it runs: a command that whoever can
  * write the store can set, so the transcript says which one ran. Its first
- * line, up to STORED_SHOWN characters, and "..." when there is more
- * (`relctl apps hook` shows it whole). */
+ * line that says something (not blank, not a "#!" first line), up to
+ * STORED_SHOWN characters and "..." when it is longer, and its size in
+ * lines when it has more than one (`relctl apps hook` shows it whole). */
 static void say_stored(release_events *events, const char *cmd)
 {
 	static const char what[] = "running the deploy hook stored with the app: ";
-	size_t line = strcspn(cmd, "\n"), len = 0, chars = 0;
-	char *msg;
+	const char *first = cmd, *p = cmd;
+	size_t line, len = 0, chars = 0, lines = 0;
+	char more[64] = "", *msg;
 
+	for (const char *q = cmd; *q; q += strcspn(q, "\n"), q += *q == '\n')
+		lines++;
+	if (strncmp(p, "#!", 2) == 0)
+		p += strcspn(p, "\n");
+	for (p += *p == '\n'; *p && blank(p, strcspn(p, "\n")); p += *p == '\n')
+		p += strcspn(p, "\n");
+	if (*p)
+		first = p; /* else a hook of blank lines: its first line */
+	line = strcspn(first, "\n");
 	while (len < line && chars < STORED_SHOWN) {
 		uint32_t cp;
-		size_t n = format_utf8(cmd + len, &cp);
+		size_t n = format_utf8(first + len, &cp);
 
 		len += n && len + n <= line ? n : 1; /* a stray byte counts as one */
 		chars++;
 	}
-	if (!(msg = malloc(sizeof what + len + 3))) {
+	if (lines > 1)
+		snprintf(more, sizeof more, " (%zu lines)", lines);
+	if (!(msg = malloc(sizeof what + len + 3 + strlen(more)))) {
 		release_events_emit(events, OWN_SOURCE, "running the deploy hook stored with the app");
 		return;
 	}
-	snprintf(msg, sizeof what + len + 3, "%s%.*s%s", what, (int)len, cmd,
-		 len < line || (cmd[line] && cmd[line + 1]) ? "..." : "");
+	sprintf(msg, "%s%.*s%s%s", what, (int)len, first, len < line ? "..." : "", more);
 	release_events_emit(events, OWN_SOURCE, msg);
 	free(msg);
 }

@@ -117,15 +117,19 @@ Without a stored hook, $RELEASE_DEPLOY_HOOK again.
   2019-01-01T00:00:00Z librelease app Status: updating => running
   OK
 
-The transcript names a stored hook by its first line, up to 200 characters
-and "..." when there is more (relctl apps hook shows it whole), its control
-characters escaped as in any event.
+The transcript names a stored hook by its first line that says something
+(not blank, not a "#!" first line), up to 200 characters and "..." when it
+is longer, its control characters escaped as in any event, and by its size
+in lines when it has more than one (relctl apps hook shows it whole).
 
   $ { printf 'echo long; : %0250d\n' 0; printf 'echo second line\n'; } | relctl apps hook set --file - >/dev/null && relctl releases promote 1 --force | grep 'stored with'
-  2019-01-01T00:00:00Z relctl running the deploy hook stored with the app: echo long; : 0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000...
+  2019-01-01T00:00:00Z relctl running the deploy hook stored with the app: echo long; : 0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000... (2 lines)
 
   $ printf 'printf "\033[2J"; echo two lines\necho here\n' | relctl apps hook set --file - >/dev/null && relctl releases promote 2 --force | grep 'stored with'
-  2019-01-01T00:00:00Z relctl running the deploy hook stored with the app: printf "\e[2J"; echo two lines...
+  2019-01-01T00:00:00Z relctl running the deploy hook stored with the app: printf "\e[2J"; echo two lines (2 lines)
 
   $ printf 'echo one line\n' | relctl apps hook set --file - >/dev/null && relctl releases promote 3 --force | grep 'stored with'
   2019-01-01T00:00:00Z relctl running the deploy hook stored with the app: echo one line
+
+  $ printf '#!/bin/sh\n\n  \nmake deploy\n' | relctl apps hook set --file - >/dev/null && relctl releases promote 4 --force 2>&1 | grep 'stored with'
+  2019-01-01T00:00:00Z relctl running the deploy hook stored with the app: make deploy (4 lines)
