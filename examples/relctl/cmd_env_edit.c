@@ -446,6 +446,11 @@ int cmd_env_edit(struct relctl *c)
 	env_pairs_init(&p);
 	if (!(s = relctl_store(c, &status)) || (status = relctl_env_release(c, s, &base)) != 0)
 		return status;
+	/* The edit is not asked for when it cannot be saved. */
+	if ((status = relctl_store_writable(c)) != 0) {
+		release_free(base);
+		return status;
+	}
 	catch_signals(&e);
 	if ((status = write_env(c, &e, base)) == 0 && !signalled)
 		status = run_editor(c, &e);

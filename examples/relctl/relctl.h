@@ -77,6 +77,10 @@ char *relctl_store_uri(const char *given);
 /* Opens the store on first use. Returns it, or NULL after reporting why;
  * *status is then the exit status. */
 release_store *relctl_store(struct relctl *c, int *status);
+/* 0 when c's store can be written, as far as can be told before writing;
+ * else the exit status after saying it cannot, as a write would. For a
+ * command that must know before it asks the user for anything. */
+int relctl_store_writable(const struct relctl *c);
 
 /* Prints "ERROR: <message>" for a failed library call on stderr, the store's
  * detailed message when it has one, and returns the exit status for rc. */

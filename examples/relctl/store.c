@@ -1,6 +1,7 @@
 /* Which store relctl uses, and opening it. */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,4 +173,45 @@ release_store *relctl_store(struct relctl *c, int *status)
 	if (rc != 0) /* whatever the reason, the store cannot be used */
 		*status = rc == RELEASE_ENOMEM ? relctl_status_of(rc) : RELCTL_EXIT_STORE;
 	return c->store;
+}
+
+/* The value of the file store URI's mode option: 'r' (ro), 'w' (rw), or 0. */
+static char mode_option(const char *uri)
+{
+	const char *q = strrchr(uri, '?');
+	char mode = 0;
+
+	if (!q || (q[1] && !strchr(q + 1, '=')))
+		return 0;
+	for (q++; *q; q += *q == '&') {
+		size_t n = strcspn(q, "&");
+
+		if (n == 7 && strncmp(q, "mode=ro", 7) == 0)
+			mode = 'r';
+		else if (n == 7 && strncmp(q, "mode=rw", 7) == 0)
+			mode = 'w';
+		q += n;
+	}
+	return mode;
+}
+
+int relctl_store_writable(const struct relctl *c)
+{
+	char path[4096], why[4200] = "";
+	char mode;
+
+	if (file_store_path(c->store_uri, path, sizeof path) != 0)
+		return 0; /* another backend: its write says */
+	/* The library opens such a store read-only: mode=ro, or (without
+	 * mode=rw, which fails to open it) a directory it may not write. */
+	if ((mode = mode_option(c->store_uri)) == 'w')
+		return 0;
+	if (mode != 'r') {
+		if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0 ||
+		    (errno != EACCES && errno != EPERM && errno != EROFS))
+			return 0;
+		snprintf(why, sizeof why, " (its directory is not writable: %s)", strerror(errno));
+	}
+	return relctl_error(RELCTL_EXIT_STORE,
+			    "writing release: store opened read-only%s: it cannot be written", why);
 }

@@ -122,6 +122,13 @@ of a promotion does not run.
   ! ERROR: deleting app: store opened read-only: it cannot be written
   [7]
 
+env edit says so before it starts the editor: no edit is asked for that
+could not be saved.
+
+  $ EDITOR='echo the editor ran on' relctl env edit
+  ! ERROR: writing release: store opened read-only: it cannot be written
+  [7]
+
 Nothing in the store changed: no file made, written, locked or renamed.
 
   $ sh fingerprint.sh store | diff before - && echo unchanged
@@ -154,7 +161,7 @@ plain path, absolute or relative.
   $ relctl env --store 'file:store?mode=rw' && relctl env set A=1 --store 'file:store?mode=rw'
   FOO=bar
   Setting A... OK
-  Release: RGHNYJOUEY
+  Release: RNMUFJYTPI
 
 A read-only open of a missing store makes nothing: relctl says there is no
 store, and so does apps create, which would make one.
