@@ -415,6 +415,12 @@ static int save(struct relctl *c, release_store *s, const release *base,
 
 	if (env_diff_make(&d, base, p) != 0)
 		return relctl_error(RELCTL_EXIT_FAILURE, "out of memory");
+	/* Saved as it was: the library would write nothing either. */
+	if (d.keys_n == 0) {
+		env_diff_free(&d);
+		fputs("No changes: no release was created\n", c->progress);
+		return RELCTL_EXIT_OK;
+	}
 	relctl_say_keys(c, "Setting", d.keys, d.keys_n);
 	release_env_opts_init(&eo);
 	if (c->args.value[OPT_RELEASE]) {

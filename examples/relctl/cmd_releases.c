@@ -30,7 +30,12 @@ int relctl_get_release(struct relctl *c, release_store *s, const char *ref, rele
 		rc = release_get_version(s, c->app, version, out);
 		break;
 	default:
-		rc = release_get(s, c->app, ref, out);
+		/* Not an id either: say what a release word may be. */
+		if ((rc = release_get(s, c->app, ref, out)) == RELEASE_EINVAL)
+			return relctl_error(RELCTL_EXIT_USAGE,
+					    "invalid release '%s' (an id, R and 9 or 10 letters A-Z, "
+					    "or a version: 12 or v12)",
+					    relctl_shown(ref));
 	}
 	return rc ? relctl_fail(c, rc) : 0;
 }

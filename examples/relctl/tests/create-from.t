@@ -114,7 +114,7 @@ reference; nothing is written.
   [3]
 
   $ relctl releases create-from --env-from bogus
-  ! ERROR: invalid release id (want 'R' and 9 or 10 letters A-Z)
+  ! ERROR: invalid release 'bogus' (an id, R and 9 or 10 letters A-Z, or a version: 12 or v12)
   [2]
 
   $ relctl releases create-from extra

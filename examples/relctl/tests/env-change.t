@@ -115,7 +115,7 @@ printed before them and nothing is written.
   [3]
 
   $ relctl env unset FOO --release bogus
-  ! ERROR: invalid release id (want 'R' and 9 or 10 letters A-Z)
+  ! ERROR: invalid release 'bogus' (an id, R and 9 or 10 letters A-Z, or a version: 12 or v12)
   [2]
 
   $ relctl env set FOO=x --release

@@ -39,7 +39,6 @@ hold as they are written quoted.
   LEAD=" spaces "
   NL="line one\nline two"
   QUOTE="\"quoted\""
-  Setting ... OK
   No changes: no release was created
 
 Saving it as it was changes nothing: every value read back is the value
@@ -113,7 +112,6 @@ Neither set (or both empty): vi.
 
   $ mkdir bin && printf '#!/bin/sh\necho "vi was run on $1"\n' > bin/vi && chmod +x bin/vi && PATH="$TESTTMP/bin:$PATH" relctl env edit
   vi was run on \$TESTTMP/tmp/relctl-env-[A-Za-z0-9]{6}/myapp.env (re)
-  Setting ... OK
   No changes: no release was created
 
 --release edits that release's env: the new release is based on it, not on
@@ -200,7 +198,6 @@ editor writes to standard error, which keeps standard output for the id.
   ! # unsets its key. A value starting with " is quoted, with the escapes
   ! # \n \t \r \" \\ \xHH \uXXXX. Save and quit to create a release;
   ! # quit with an error (vi: :cq) to change nothing.
-  ! Setting ... OK
   ! No changes: no release was created
 
 Errors before the editor runs: an unknown release, another app's.

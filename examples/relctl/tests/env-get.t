@@ -115,7 +115,7 @@ RVJWNBKDHM is a release of the app 'other', not of myapp.
   [2]
 
   $ relctl env --release bogus
-  ! ERROR: invalid release id (want 'R' and 9 or 10 letters A-Z)
+  ! ERROR: invalid release 'bogus' (an id, R and 9 or 10 letters A-Z, or a version: 12 or v12)
   [2]
 
   $ relctl env get

@@ -83,8 +83,9 @@ An older release cannot be promoted: that is what rollback is for.
   ! ERROR: app 'myapp': release RNOSUCHONE not found
   [3]
 
-  $ relctl releases promote bogus
-  ! ERROR: invalid release id (want 'R' and 9 or 10 letters A-Z)
+  $ relctl releases promote bogus; relctl releases info V2
+  ! ERROR: invalid release 'bogus' (an id, R and 9 or 10 letters A-Z, or a version: 12 or v12)
+  ! ERROR: invalid release 'V2' (an id, R and 9 or 10 letters A-Z, or a version: 12 or v12)
   [2]
 
   $ relctl releases rollback RNOSUCHONE
