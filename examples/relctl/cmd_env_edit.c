@@ -424,6 +424,8 @@ static int save(struct relctl *c, release_store *s, const release *base,
 	relctl_say_keys(c, "Setting", d.keys, d.keys_n);
 	release_env_opts_init(&eo);
 	if (c->args.value[OPT_RELEASE]) {
+		/* The env becomes the file: the diff above was for the
+		 * transcript only. */
 		eo.base = release_id(base);
 		eo.flags = RELEASE_ENV_REPLACE;
 		eo.set = (const char *const *)p->pairs;

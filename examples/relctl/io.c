@@ -143,14 +143,16 @@ static int write_durably(int fd, const void *data, size_t len)
 
 /*
  * Writes the file as an unnamed one (O_TMPFILE) in path's directory, names
- * it tmp and renames it over path: killed before the rename, relctl leaves
- * nothing behind. 0; -1 with errno set; 1 when the file system cannot do
- * it (no O_TMPFILE, no /proc to link through), and the caller should write
- * a named one.
+ * it tmp (PATH.PID.N) and renames it over path: killed before the name is
+ * linked, relctl leaves nothing behind; killed between the link and the
+ * rename, it leaves PATH.PID.N. 0; -1 with errno set; 1 when the file
+ * system cannot do it (no O_TMPFILE, no /proc to link through), before
+ * anything was written, and the caller should write a named one.
  */
 static int replace_unnamed(const char *path, char *tmp, size_t dirlen, const void *data,
 			   size_t len)
 {
+	struct stat st;
 	char proc[64];
 	int fd, e;
 
@@ -158,17 +160,19 @@ static int replace_unnamed(const char *path, char *tmp, size_t dirlen, const voi
 	memcpy(tmp + dirlen, dirlen ? "" : ".", dirlen ? 1 : 2);
 	if ((fd = open(tmp, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) < 0)
 		return 1; /* the named way says why, if it fails too */
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (lstat(proc, &st) != 0) { /* nothing to link through */
+		close(fd);
+		return 1;
+	}
 	if (write_durably(fd, data, len) != 0)
 		goto fail;
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
 	for (unsigned i = 0;; i++) {
 		sprintf(tmp, "%s.%ld.%u", path, (long)getpid(), i);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
 			break;
-		if (errno != EEXIST || i == 100) {
-			close(fd);
-			return 1;
-		}
+		if (errno != EEXIST || i == 100)
+			goto fail;
 	}
 	close(fd);
 	if (rename(tmp, path) != 0) {

@@ -65,17 +65,15 @@ const char *relctl_arg(const struct relctl *c, size_t i)
 
 int relctl_parse_number(const char *s, uint64_t max, uint64_t *out)
 {
+	/* A negative number is still a number: out of range. */
 	const char *digits = s && *s == '-' ? s + 1 : s;
 	unsigned long long v;
 
 	if (!digits || !*digits || strspn(digits, "0123456789") != strlen(digits))
 		return -1;
-	/* Refused, but still a number: negative, or too big. */
-	if (digits != s)
-		return -2;
 	errno = 0;
-	v = strtoull(s, NULL, 10);
-	if (errno || v > max)
+	v = strtoull(digits, NULL, 10);
+	if (digits != s || errno || v > max)
 		return -2;
 	*out = v;
 	return 0;
@@ -83,20 +81,18 @@ int relctl_parse_number(const char *s, uint64_t max, uint64_t *out)
 
 enum relctl_ref relctl_parse_ref(const char *ref, uint64_t *version)
 {
-	const char *digits = ref[0] == 'v' ? ref + 1 : ref;
+	const char *digits = ref + (ref[0] == 'v');
+	unsigned long long v;
 
-	if (ref[0] != 'v' && ref[0] != '-' && ref[0] != '+' && (ref[0] < '0' || ref[0] > '9'))
+	if (!ref[0] || !strchr("v+-0123456789", ref[0]))
 		return RELCTL_REF_ID;
-	switch (relctl_parse_number(digits[0] == '+' || digits[0] == '-' ? "" : digits,
-				    UINT64_MAX, version)) {
-	case 0:
-		return *version > 0 ? RELCTL_REF_VERSION : RELCTL_REF_BAD_VERSION;
-	case -2:
-		*version = UINT64_MAX; /* more than any release's */
-		return RELCTL_REF_VERSION;
-	default:
+	/* An optional 'v', then digits only. */
+	if (!*digits || strspn(digits, "0123456789") != strlen(digits))
 		return RELCTL_REF_BAD_VERSION;
-	}
+	errno = 0;
+	v = strtoull(digits, NULL, 10);
+	*version = errno ? UINT64_MAX : v; /* ERANGE: too large for any release */
+	return *version > 0 ? RELCTL_REF_VERSION : RELCTL_REF_BAD_VERSION;
 }
 
 int relctl_option_uint(const struct relctl *c, enum opt o, uint64_t max, const char *unit,
