@@ -4,7 +4,8 @@
  * parsers, compiled from examples/relctl:
  *
  *   args_parse()         options anywhere among the words
- *   relctl_parse_uint()  --limit, --before, --hook-timeout
+ *   relctl_parse_number() --limit, --keep, --hook-timeout
+ *   relctl_parse_ref()   a release word: an id, or a version (12, v12)
  *   testenv_load()       RELCTL_TEST_NOW and RELCTL_TEST_SEED
  *   relctl_store_uri()   --store
  *
@@ -93,24 +94,48 @@ static int ref_uint(const char *s, uint64_t *out)
 static void check_uint(const char *s)
 {
 	uint64_t got = 0, want = 0;
-	int rc = relctl_parse_uint(s, &got), ref = ref_uint(s, &want);
+	int rc = relctl_parse_number(s, UINT64_MAX, &got), ref = ref_uint(s, &want);
 	char back[32];
 	const char *digits = s;
 
-	if (rc != 0 && rc != -1)
-		fz_finding("relctl_parse_uint('%s') returned %d", s, rc);
+	if (rc != 0 && rc != -1 && rc != -2)
+		fz_finding("relctl_parse_number('%s') returned %d", s, rc);
 	if ((rc == 0) != (ref == 0))
-		fz_finding("relctl_parse_uint('%s') %s a number that is%s one", s,
+		fz_finding("relctl_parse_number('%s') %s a number that is%s one", s,
 			   rc == 0 ? "accepted" : "refused", ref == 0 ? "" : " not");
 	if (rc != 0)
 		return;
 	if (got != want)
-		fz_finding("relctl_parse_uint('%s') gave %" PRIu64, s, got);
+		fz_finding("relctl_parse_number('%s') gave %" PRIu64, s, got);
 	while (digits[0] == '0' && digits[1])
 		digits++;
 	snprintf(back, sizeof back, "%" PRIu64, got);
 	if (strcmp(back, digits) != 0)
-		fz_finding("relctl_parse_uint('%s') gave %s, which does not read back", s, back);
+		fz_finding("relctl_parse_number('%s') gave %s, which does not read back", s, back);
+}
+
+/* A release word: a version must read back as itself, written either way;
+ * anything starting with a letter other than 'v' is an id. */
+static void check_ref(const char *s)
+{
+	uint64_t v = 0, again = 0;
+	enum relctl_ref kind = relctl_parse_ref(s, &v);
+	char back[32];
+
+	if (kind != RELCTL_REF_ID && kind != RELCTL_REF_VERSION && kind != RELCTL_REF_BAD_VERSION)
+		fz_finding("relctl_parse_ref('%s') returned %d", s, (int)kind);
+	if (isupper((unsigned char)s[0]) && kind != RELCTL_REF_ID)
+		fz_finding("relctl_parse_ref('%s') took an id for a version", s);
+	if (kind != RELCTL_REF_VERSION)
+		return;
+	if (v == 0)
+		fz_finding("relctl_parse_ref('%s') gave version 0", s);
+	if (v == UINT64_MAX)
+		return; /* too large for any release: "not found" */
+	snprintf(back, sizeof back, "v%" PRIu64, v);
+	if (relctl_parse_ref(back, &again) != RELCTL_REF_VERSION || again != v ||
+	    relctl_parse_ref(back + 1, &again) != RELCTL_REF_VERSION || again != v)
+		fz_finding("relctl_parse_ref('%s') gave %" PRIu64 ", which does not read back", s, v);
 }
 
 /* The reference for the test clock and seed: strtoll's language (leading
@@ -315,7 +340,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != 0 && rc != -1 && rc != -2)
 		fz_finding("args_parse returned %d", rc);
 	if (rc == 0) {
-		static const enum opt numbers[] = {OPT_LIMIT, OPT_BEFORE, OPT_HOOK_TIMEOUT};
+		static const enum opt numbers[] = {OPT_LIMIT, OPT_KEEP, OPT_HOOK_TIMEOUT};
 
 		check_args(&a, argv, argc);
 		for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++)
@@ -323,8 +348,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				check_uint(a.value[numbers[i]]);
 		if (a.value[OPT_STORE])
 			check_store_uri(a.value[OPT_STORE]);
+		if (a.value[OPT_BEFORE])
+			check_ref(a.value[OPT_BEFORE]);
 		for (size_t i = 0; i < a.npos; i++) {
 			check_uint(a.pos[i]);
+			check_ref(a.pos[i]);
 			if (i < 4)
 				check_testenv(a.pos[i]);
 			if (strchr(a.pos[i], '='))
