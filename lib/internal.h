@@ -354,6 +354,10 @@ typedef int (*draft_fn)(void *payload, const release *newest, release *r);
 typedef int (*also_fn)(void *payload, struct txn *t, const release *r);
 int write_release(release_store *s, const char *app, draft_fn draft, also_fn also,
 		  void *payload, release **out);
+/* The draft of a release made from build b, as release_create() makes it:
+ * the build's id, manifest and description, the newest release's env
+ * (release.c). */
+int draft_from_build(const release_build *b, const release *newest, release *r);
 int decode_raw_release(release_store *s, const char *app, const struct raw *raw, release **out);
 /* As decode_raw_release(), for a listing: the release is kept (dcache.c)
  * for the next listing of the same page. */

@@ -50,14 +50,17 @@ static int link_build(void *payload, struct txn *t, const release *r)
 	return build_link_op(fb->store, fb->app, fb->build->id, r->id, t, &fb->build_raw);
 }
 
-static int build_draft(void *payload, const release *newest, release *r)
+int draft_from_build(const release_build *b, const release *newest, release *r)
 {
-	const release_build *b = ((const struct from_build *)payload)->build;
-
 	if (!(r->build = dup_str(b->id)) || !(r->manifest = dup_str(b->manifest)) ||
 	    !(r->description = dup_str(b->description)))
 		return RELEASE_ENOMEM;
 	return newest ? env_copy(&r->env, &newest->env) : 0;
+}
+
+static int build_draft(void *payload, const release *newest, release *r)
+{
+	return draft_from_build(((const struct from_build *)payload)->build, newest, r);
 }
 
 RELEASE_API int release_create(release_store *store, const char *app, const char *build_id,
@@ -129,10 +132,7 @@ static int completion_draft(void *payload, const release *newest, release *r)
 		snprintf(c->made, sizeof c->made, "%s", c->b->release);
 		return 1;
 	}
-	if (!(r->build = dup_str(c->b->id)) || !(r->manifest = dup_str(c->b->manifest)) ||
-	    !(r->description = dup_str(c->b->description)))
-		return RELEASE_ENOMEM;
-	return newest ? env_copy(&r->env, &newest->env) : 0;
+	return draft_from_build(c->b, newest, r);
 }
 
 /* The build, complete and naming its release, in the release's commit. */

@@ -174,10 +174,7 @@ static int import_draft(void *payload, const release *newest, release *r)
 
 	if ((rc = make_id(im->s, 'B', im->b->id)) != 0)
 		return rc;
-	if (!(r->build = dup_str(im->b->id)) || !(r->manifest = dup_str(im->b->manifest)) ||
-	    !(r->description = dup_str(im->b->description)))
-		return RELEASE_ENOMEM;
-	return newest ? env_copy(&r->env, &newest->env) : 0;
+	return draft_from_build(im->b, newest, r);
 }
 
 /* The build, naming its release, in the release's commit. */
