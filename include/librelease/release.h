@@ -62,7 +62,7 @@ extern "C" {
 #endif
 
 #define RELEASE_VERSION_MAJOR 1
-#define RELEASE_VERSION_MINOR 3
+#define RELEASE_VERSION_MINOR 4
 #define RELEASE_VERSION_PATCH 0
 
 /* Error codes. 0 is success; every failure is negative. */
@@ -81,6 +81,7 @@ extern "C" {
 #define RELEASE_EUNSUPPORTED (-12) /* unknown URI scheme, format or storage version,
 				    * or a write to a store opened read-only */
 #define RELEASE_ITEROVER (-13)     /* an iterator has no more items (not a failure) */
+#define RELEASE_ETIMEDOUT (-14)    /* a wait ended with nothing to report (since 1.4) */
 
 /* Returns a static, never-NULL English description of an error code. */
 RELEASE_API const char *release_strerror(int code);
@@ -121,6 +122,11 @@ typedef struct release_store_opts {
 	int64_t lease_ns;             /* promotion lease length; 0: 10 minutes;
 				       * negative: RELEASE_EINVAL; a lease that would
 				       * end after INT64_MAX ends then */
+	/* since 1.4 */
+	const char *actor;            /* who writes through this handle (copied):
+				       * recorded with every build, release and
+				       * deployment; NULL: "<user>@<host>" (see
+				       * release_store_set_actor()) */
 } release_store_opts;
 
 /* Sets defaults in the first size bytes of opts (size: the caller's
@@ -739,6 +745,197 @@ RELEASE_API void release_settings_opts_init_sized(release_settings_opts *opts, s
 RELEASE_API int release_settings_update(release_store *store, const char *app,
 					const release_settings_opts *opts,
 					release_settings **out);
+
+/* -------------------------------------------------------- actors (1.4) */
+
+#define RELEASE_ACTOR_MAX 256 /* longest actor, in bytes */
+
+/*
+ * Sets who writes through store from now on: recorded with every build,
+ * release and deployment the handle writes (release_actor(),
+ * release_build_actor(), release_deploy_actor()). An actor is 1 to
+ * RELEASE_ACTOR_MAX bytes of UTF-8 without control characters; anything
+ * else is RELEASE_EINVAL and keeps the actor as it was. NULL restores the
+ * default: "<login name>@<host name>" of the calling process ("uid <n>@<host>"
+ * when the user has no name). A server acting for many users sets it before
+ * each call. Since 1.4.
+ */
+RELEASE_API int release_store_set_actor(release_store *store, const char *actor);
+/* The actor the handle records now (borrowed until the next set). */
+RELEASE_API const char *release_store_actor(const release_store *store);
+/* Who made the release or build; NULL when it was written by a librelease
+ * before 1.4. Since 1.4. */
+RELEASE_API const char *release_actor(const release *r);
+RELEASE_API const char *release_build_actor(const release_build *build);
+
+/* --------------------------------------------- the deployment log (1.4) */
+
+/*
+ * Every promotion, rollback and failed promotion adds an entry to its app's
+ * deployment log, in the same commit as the promotion itself on a backend
+ * with commits (storage version 2 and later): the log never says something
+ * happened that did not, nor misses what did. Entries are numbered from 1
+ * (their seq), are never changed, and outlive the releases they name
+ * (release_prune() keeps the log; release_app_delete() deletes it).
+ * A backend older than storage version 3 keeps no log: the calls below
+ * are RELEASE_EUNSUPPORTED there and promotions go on without one.
+ * A refused promotion (RELEASE_EBUSY, RELEASE_EOLDER, a conflict before
+ * the deployer ran) writes no entry.
+ */
+typedef struct release_deploy release_deploy;
+typedef struct release_deploy_iter release_deploy_iter;
+
+#define RELEASE_DEPLOY_PROMOTE 0  /* release_promote() */
+#define RELEASE_DEPLOY_ROLLBACK 1 /* release_rollback(): to is the copy */
+
+/*
+ * Iterates over app's deployment log newest first. opts as for
+ * release_list(): limit, and before (a seq) to page. Steps as
+ * release_iter_next() (a damaged entry is RELEASE_ECORRUPT and the next
+ * step goes on below it). Since 1.4.
+ */
+RELEASE_API int release_deploy_list(release_store *store, const char *app,
+				    const release_list_opts *opts, release_deploy_iter **out);
+RELEASE_API int release_deploy_iter_next(release_deploy_iter *iter, const release_deploy **out);
+RELEASE_API void release_deploy_iter_free(release_deploy_iter *iter);
+
+/*
+ * What was live at time t: the newest successful entry made at or before
+ * t. RELEASE_ENOTFOUND when nothing had been promoted by then. Since 1.4.
+ */
+RELEASE_API int release_deploy_at(release_store *store, const char *app, int64_t t,
+				  release_deploy **out);
+
+RELEASE_API uint64_t release_deploy_seq(const release_deploy *d);
+RELEASE_API int release_deploy_kind(const release_deploy *d); /* RELEASE_DEPLOY_* */
+/* 0 when it succeeded; else the deployer's non-zero return */
+RELEASE_API int release_deploy_failed(const release_deploy *d);
+RELEASE_API int release_deploy_forced(const release_deploy *d); /* RELEASE_PROMOTE_FORCE used */
+/* The release active before (NULL: none) and the one promoted */
+RELEASE_API const char *release_deploy_from(const release_deploy *d);
+RELEASE_API uint64_t release_deploy_from_version(const release_deploy *d);
+RELEASE_API const char *release_deploy_to(const release_deploy *d);
+RELEASE_API uint64_t release_deploy_to_version(const release_deploy *d);
+/* A rollback's target (the release copied); NULL for a promotion */
+RELEASE_API const char *release_deploy_target(const release_deploy *d);
+RELEASE_API const char *release_deploy_actor(const release_deploy *d);
+/* When the promotion began (its lease taken) and ended (its commit: for a
+ * success, when to became active) */
+RELEASE_API int64_t release_deploy_started(const release_deploy *d);
+RELEASE_API int64_t release_deploy_ended(const release_deploy *d);
+/* When to stopped being live: the end of the next successful entry; 0
+ * while it is live, and for a failed entry. */
+RELEASE_API int64_t release_deploy_until(const release_deploy *d);
+RELEASE_API release_deploy *release_deploy_dup(const release_deploy *d);
+RELEASE_API void release_deploy_free(release_deploy *d);
+
+/* ------------------------------------------------------------ diff (1.4) */
+
+typedef struct release_diff release_diff;
+
+#define RELEASE_DIFF_REVEAL 1 /* show the values of masked keys */
+
+#define RELEASE_DIFF_ADDED 1
+#define RELEASE_DIFF_REMOVED 2
+#define RELEASE_DIFF_CHANGED 3
+
+/*
+ * What changed from release from to release to (ids of app; from NULL: the
+ * release before to, by version; to NULL: the active release): env keys
+ * added, removed and changed (sorted by key), the build, description and
+ * manifest. Values of keys the app's settings mask (release_settings_masked())
+ * are NULL unless flags has RELEASE_DIFF_REVEAL; whether they changed is
+ * still told. Other flag bits are RELEASE_EINVAL. Since 1.4.
+ */
+RELEASE_API int release_diff_get(release_store *store, const char *app, const char *from,
+				 const char *to, unsigned int flags, release_diff **out);
+RELEASE_API const char *release_diff_from(const release_diff *d); /* release ids compared */
+RELEASE_API const char *release_diff_to(const release_diff *d);
+RELEASE_API size_t release_diff_env_count(const release_diff *d);
+/* i < release_diff_env_count(); NULL/0 beyond */
+RELEASE_API const char *release_diff_env_key(const release_diff *d, size_t i);
+RELEASE_API int release_diff_env_change(const release_diff *d, size_t i); /* RELEASE_DIFF_* */
+RELEASE_API int release_diff_env_masked(const release_diff *d, size_t i);
+/* the value in from (NULL when added or hidden) and in to (NULL when removed or hidden) */
+RELEASE_API const char *release_diff_env_old(const release_diff *d, size_t i);
+RELEASE_API const char *release_diff_env_new(const release_diff *d, size_t i);
+/* the builds of from and to (equal when the build did not change) */
+RELEASE_API const char *release_diff_build_old(const release_diff *d);
+RELEASE_API const char *release_diff_build_new(const release_diff *d);
+RELEASE_API int release_diff_description_changed(const release_diff *d);
+/*
+ * The manifests' difference as a unified diff of lines ("--- FROM\n+++ TO\n"
+ * then hunks with 3 lines of context); "" when they are equal. Manifests
+ * too different to compare within bounded work give one hunk replacing
+ * all of from's lines with all of to's.
+ */
+RELEASE_API const char *release_diff_manifest(const release_diff *d);
+RELEASE_API void release_diff_free(release_diff *d);
+
+/* ------------------------------------------------------- waiting (1.4) */
+
+typedef struct release_watch release_watch;
+
+/*
+ * Watches app for change: a new release (and so an env change), a
+ * promotion, a rollback, a failed promotion, the app's deletion. What is
+ * there when the watch opens is its baseline; each change reported
+ * becomes the next. The watch uses store (which must outlive it) under
+ * the store's one-thread-at-a-time rule. An app that does not exist yet
+ * can be watched (its creation is a change). Since 1.4.
+ */
+RELEASE_API int release_watch_open(release_store *store, const char *app, release_watch **out);
+/*
+ * Waits up to timeout_ns (0: only look; INT64_MAX: as long as it takes;
+ * negative: RELEASE_EINVAL) for a change since the baseline: 0 when there
+ * is one (the accessors below then tell the new state), RELEASE_ETIMEDOUT
+ * when none came in time. The file store wakes at once through the
+ * kernel's file notifications, PostgreSQL through LISTEN/NOTIFY; other
+ * backends are polled (every 100 ms at most).
+ */
+RELEASE_API int release_watch_wait(release_watch *w, int64_t timeout_ns);
+/* The state last seen: the newest release's version (0: none), the
+ * active release (NULL: none), the newest deployment log entry (0: none),
+ * whether the app exists. */
+RELEASE_API uint64_t release_watch_newest(const release_watch *w);
+RELEASE_API const char *release_watch_active(const release_watch *w);
+RELEASE_API uint64_t release_watch_deploy(const release_watch *w);
+RELEASE_API int release_watch_exists(const release_watch *w);
+RELEASE_API void release_watch_free(release_watch *w);
+
+/* ------------------------------------------------ copying a store (1.4) */
+
+typedef struct release_copy_opts {
+	size_t size;     /* set by release_copy_opts_init() */
+	const char *app; /* only this app; NULL: every app */
+	/* called after each app is copied whole (may be NULL) */
+	void (*progress)(void *payload, const char *app, uint64_t records);
+	void *progress_payload;
+} release_copy_opts;
+
+/* Sets defaults in the first size bytes of opts and records the size. */
+RELEASE_API void release_copy_opts_init_sized(release_copy_opts *opts, size_t size);
+#define release_copy_opts_init(opts) release_copy_opts_init_sized((opts), sizeof *(opts))
+
+/*
+ * Copies apps from src to dst exactly: every build, release and deployment
+ * log entry with its id, version, times, source, failure, actor, manifest
+ * and log, the settings, the active and the previous release. Records are
+ * copied as stored, so both stores read the same. An app appears in dst
+ * only once its records are all there (its app record is written last).
+ * A copy that was interrupted is resumed by running it again: records
+ * already in dst and equal are skipped, so nothing is duplicated; records
+ * changed in src since are brought up to date, and those deleted from src
+ * are deleted from dst. An app in dst that is another app of the same name
+ * (created separately) is RELEASE_EEXIST and is left alone; the other apps
+ * are still copied and the first error is returned. Copying from or to a
+ * backend older than storage version 3 leaves the log out. copied (may be
+ * NULL) receives the number of records written. src is only read; copy
+ * from a store nobody writes meanwhile for a snapshot of one moment.
+ * Since 1.4.
+ */
+RELEASE_API int release_store_copy(release_store *src, release_store *dst,
+				   const release_copy_opts *opts, uint64_t *copied);
 
 #ifdef __cplusplus
 }

@@ -33,6 +33,11 @@
  * backend of either version works; the core falls back to version 1's
  * one-record protocol when a method is missing.
  *
+ * Version 3 adds the deployment log, records of the ordered kind
+ * RELEASE_KIND_DEPLOY, which a backend of version 3 stores as it stores
+ * builds and releases (the core writes none to an older backend), and
+ * wait(), which lets a caller sleep until an app's records change.
+ *
  * Rules of evolution: the struct only grows at its end. version says which
  * methods a backend knows; the core calls a method of a later version only
  * after checking version, and an optional method only after checking it is
@@ -47,7 +52,7 @@
 extern "C" {
 #endif
 
-#define RELEASE_STORAGE_VERSION 2
+#define RELEASE_STORAGE_VERSION 3
 
 /* The operations of a commit (version 2). */
 #define RELEASE_OP_PUT 1   /* as put(): a new record; RELEASE_ECONFLICT if taken */
@@ -63,6 +68,8 @@ extern "C" {
 #define RELEASE_KIND_META 1    /* unordered per-app pointers, seq 0 */
 #define RELEASE_KIND_BUILD 2   /* ordered by seq */
 #define RELEASE_KIND_RELEASE 3 /* ordered by seq (the release version) */
+#define RELEASE_KIND_DEPLOY 4  /* ordered by seq: the deployment log (version 3);
+				* key: the seq in decimal */
 
 typedef int (*release_record_fn)(void *payload, uint64_t seq, const char *key,
 				 const void *data, size_t len);
@@ -162,6 +169,23 @@ typedef struct release_storage {
 	/* Calls fn (seq 0, key "hold") with the holder's info, or returns
 	 * RELEASE_ENOTFOUND when app is not held. */
 	int (*held)(void *ctx, const char *app, release_record_fn fn, void *payload);
+
+	/* ---- version 3, optional (may be NULL) ---- */
+
+	/*
+	 * Sleeps until app's records may have changed. It first arms whatever
+	 * tells it of a change (a file notification, LISTEN), then calls
+	 * check(payload), and calls it again after each wake-up (a spurious
+	 * wake-up costs one check), until check returns non-zero, which wait
+	 * returns, or timeout_ns (>= 0; INT64_MAX: no limit) has passed since
+	 * the call, when it returns 0. timeout_ns 0 checks once. A change
+	 * committed by any process after the arming must wake it. check reads
+	 * through ctx (wait must allow that) and returns 1 for a change or a
+	 * negative RELEASE_E* code. Other failures are RELEASE_E* codes.
+	 * NULL: the core checks every 100 ms or so.
+	 */
+	int (*wait)(void *ctx, const char *app, int64_t timeout_ns, int (*check)(void *payload),
+		    void *payload);
 } release_storage;
 
 /*
