@@ -195,6 +195,8 @@ static int purge_app(release_store *s, const char *app, const struct raw *tomb)
 
 	if (rc == 0)
 		rc = purge_kind(s, app, RELEASE_KIND_BUILD, tomb);
+	if (rc == 0 && has_deploy_log(s))
+		rc = purge_kind(s, app, RELEASE_KIND_DEPLOY, tomb);
 	for (size_t i = 0; rc == 0 && i < sizeof meta / sizeof meta[0]; i++) {
 		if (has_commit(s)) {
 			release_storage_op ops[2];

@@ -117,11 +117,12 @@ int build_create_at(release_store *store, const char *app, const release_build_o
 	b->app = dup_str(app);
 	b->description = dup_str(o.description ? o.description : "");
 	b->manifest = dup_str(o.manifest ? o.manifest : "");
+	b->actor = dup_str(store_actor(store));
 	if (o.log_len) {
 		b->log = dup_mem(o.log, o.log_len);
 		b->log_len = o.log_len;
 	}
-	if (!b->app || !b->description || !b->manifest || (o.log_len && !b->log)) {
+	if (!b->app || !b->description || !b->manifest || !b->actor || (o.log_len && !b->log)) {
 		release_build_free(b);
 		raw_free(&app_raw);
 		return fail(store, RELEASE_ENOMEM, "out of memory");

@@ -158,6 +158,8 @@ void encode_release(struct buf *b, const struct release *r)
 		enc_i64(b, F_PROMOTED, r->promoted);
 	if (r->failed)
 		enc_i64(b, F_FAILED, r->failed);
+	if (r->actor)
+		enc_str(b, F_ACTOR, r->actor);
 	for (size_t i = 0; i < r->env.n; i++) {
 		enc_str(b, F_ENV_KEY, r->env.keys[i]);
 		enc_str(b, F_ENV_VALUE, r->env.vals[i]);
@@ -175,6 +177,7 @@ void release_clear(release *r)
 	free(r->manifest);
 	free(r->description);
 	free(r->source);
+	free(r->actor);
 	env_free(&r->env);
 	memset(r, 0, sizeof *r);
 }
@@ -219,12 +222,14 @@ int decode_release(const void *data, size_t len, release *r)
 		case F_PROMOTED: rc = dec_i64(&d, &r->promoted); break;
 		case F_FAILED: rc = dec_i64(&d, &r->failed); break;
 		case F_ENV_KEY: rc = dec_env_pair(&d, &r->env); break;
+		case F_ACTOR: rc = dec_str(&d, &r->actor); break;
 		default: rc = 0; break;
 		}
 	}
 	if (rc == 0 && (!valid_id(r->id, 'R') || !r->app || !valid_app(r->app) ||
 			r->version == 0 || (r->build && !valid_id(r->build, 'B')) ||
-			(r->source && !valid_id(r->source, 'R'))))
+			(r->source && !valid_id(r->source, 'R')) ||
+			(r->actor && !valid_actor(r->actor, strlen(r->actor)))))
 		rc = RELEASE_ECORRUPT;
 	if (rc == 0 && !r->manifest && !(r->manifest = dup_str("")))
 		rc = RELEASE_ENOMEM;
@@ -371,6 +376,7 @@ int decode_release_packed(const void *data, size_t len, release **out)
 			rc = (r->description = put_str(&at, val, flen)) ? 0 : RELEASE_ECORRUPT;
 			break;
 		case F_SOURCE: rc = (r->source = put_str(&at, val, flen)) ? 0 : RELEASE_ECORRUPT; break;
+		case F_ACTOR: rc = (r->actor = put_str(&at, val, flen)) ? 0 : RELEASE_ECORRUPT; break;
 		case F_VERSION: rc = get_i64(val, flen, &r->version); break;
 		case F_CREATED:
 			if ((rc = get_i64(val, flen, &x)) == 0)
@@ -414,7 +420,8 @@ int decode_release_packed(const void *data, size_t len, release **out)
 	}
 	if (rc == 0 && (!valid_id(r->id, 'R') || !r->app || !valid_app(r->app) ||
 			r->version == 0 || (r->build && !valid_id(r->build, 'B')) ||
-			(r->source && !valid_id(r->source, 'R'))))
+			(r->source && !valid_id(r->source, 'R')) ||
+			(r->actor && !valid_actor(r->actor, strlen(r->actor)))))
 		rc = RELEASE_ECORRUPT;
 	if (rc != 0) {
 		free(r);
@@ -452,6 +459,8 @@ void encode_build(struct buf *b, const release_build *bl)
 	enc_str(b, F_RELEASE, bl->release);
 	if (bl->log_len)
 		enc_bytes(b, F_LOG, bl->log, bl->log_len);
+	if (bl->actor)
+		enc_str(b, F_ACTOR, bl->actor);
 }
 
 void build_clear(release_build *b)
@@ -461,6 +470,7 @@ void build_clear(release_build *b)
 	free(b->manifest);
 	free(b->release);
 	free(b->log);
+	free(b->actor);
 	memset(b, 0, sizeof *b);
 }
 
@@ -496,12 +506,14 @@ int decode_build(const void *data, size_t len, release_build *bl, int with_log)
 			else
 				rc = omit_log(bl);
 			break;
+		case F_ACTOR: rc = dec_str(&d, &bl->actor); break;
 		default: rc = 0; break;
 		}
 	}
 	if (rc == 0 && (!valid_id(bl->id, 'B') || !bl->app || !valid_app(bl->app) ||
 			status > RELEASE_BUILD_FAILED || bl->log_len > RELEASE_BUILD_LOG_MAX ||
-			(bl->release && !valid_id(bl->release, 'R'))))
+			(bl->release && !valid_id(bl->release, 'R')) ||
+			(bl->actor && !valid_actor(bl->actor, strlen(bl->actor)))))
 		rc = RELEASE_ECORRUPT;
 	if (rc == 0) {
 		bl->status = (int)status;

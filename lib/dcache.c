@@ -49,6 +49,7 @@ release *packed_copy(const release *r)
 	c->manifest = moved(r, c, r->manifest);
 	c->description = moved(r, c, r->description);
 	c->source = moved(r, c, r->source);
+	c->actor = moved(r, c, r->actor);
 	if (r->env.n) {
 		c->env.keys = (char **)(void *)moved(r, c, (const char *)r->env.keys);
 		c->env.vals = (char **)(void *)moved(r, c, (const char *)r->env.vals);

@@ -25,6 +25,7 @@ RELEASE_API const char *release_strerror(int code)
 	case RELEASE_ENOMEM: return "out of memory";
 	case RELEASE_EUNSUPPORTED: return "not supported";
 	case RELEASE_ITEROVER: return "no more items";
+	case RELEASE_ETIMEDOUT: return "timed out";
 	default: return "unknown error";
 	}
 }

@@ -27,6 +27,8 @@ struct release_store {
 	void *random_payload;
 	int64_t lease_ns;
 	char errmsg[ERRMSG_MAX];
+	char *actor; /* set by the caller, or NULL: default_actor */
+	char default_actor[RELEASE_ACTOR_MAX + 1];
 	struct dcache *dcache; /* releases decoded lately (dcache.c), or NULL */
 };
 
@@ -92,6 +94,13 @@ int valid_env_key(const char *key, size_t len);
 int check_app(release_store *s, const char *app);
 int check_id(release_store *s, const char *id, char prefix, const char *what);
 
+/* actor.c */
+/* 1 when s (len bytes) is a valid actor: 1 to RELEASE_ACTOR_MAX bytes of
+ * UTF-8 without control characters. */
+int valid_actor(const char *s, size_t len);
+/* The actor the store records now (never NULL). */
+const char *store_actor(release_store *s);
+
 /* id.c */
 int64_t store_now(release_store *s);
 /* t + ns, saturating at the ends of int64_t: a lease or a wait that
@@ -114,12 +123,16 @@ char *dup_str(const char *s);
 char *dup_mem(const void *p, size_t len);
 
 /* codec.c: record encoding. A record is a header and tagged fields. */
-enum rec_type { REC_APP = 1, REC_ACTIVE, REC_LEASE, REC_BUILD, REC_RELEASE, REC_SETTINGS, REC_EXPORT };
+enum rec_type {
+	REC_APP = 1, REC_ACTIVE, REC_LEASE, REC_BUILD, REC_RELEASE, REC_SETTINGS, REC_EXPORT,
+	REC_DEPLOY,
+};
 enum field_tag {
 	F_ID = 1, F_APP, F_VERSION, F_BUILD, F_MANIFEST, F_DESCRIPTION, F_CREATED,
 	F_SOURCE, F_PROMOTED, F_FAILED, F_ENV_KEY, F_ENV_VALUE, F_STATUS, F_STARTED,
 	F_ENDED, F_RELEASE, F_PREVIOUS, F_TOKEN, F_OWNER, F_EXPIRES, F_LOG, F_REVISION,
-	F_MASK, F_HOOK,
+	F_MASK, F_HOOK, F_ACTOR, F_KIND, F_FORCED, F_TARGET, F_FROM, F_FROM_VERSION,
+	F_TO, F_TO_VERSION,
 };
 void enc_begin(struct buf *b, enum rec_type type);
 void enc_str(struct buf *b, enum field_tag tag, const char *s);
@@ -172,6 +185,7 @@ struct release {
 	int64_t promoted;
 	int64_t failed;
 	int active;
+	char *actor; /* NULL: written before 1.4 */
 	size_t packed; /* one block of this size with its strings
 			* (decode_release_packed), or 0 */
 	struct env env;
@@ -189,6 +203,7 @@ struct release_build {
 	char *log; /* NULL: none */
 	size_t log_len;
 	int no_log; /* listed: a log was left out */
+	char *actor; /* NULL: written before 1.4 */
 };
 
 struct active_ptr {
@@ -377,6 +392,29 @@ void dcache_free(release_store *s);
  * or to now when when is 0. A record whose time is already when or later is
  * left alone. */
 int stamp_release(release_store *s, const char *app, const char *id, int failed, int64_t when);
+
+/* deploy.c: the deployment log */
+#define DEPLOY_KEY_MAX 24
+struct release_deploy {
+	char *app;
+	uint64_t seq;
+	int kind, failed, forced;
+	char from[ID_MAX], to[ID_MAX], target[ID_MAX]; /* "" when none */
+	uint64_t from_version, to_version;
+	char *actor;
+	int64_t started, ended, until;
+};
+/* Whether the backend keeps a deployment log (storage version 3). */
+int has_deploy_log(const release_store *s);
+void deploy_key(uint64_t seq, char key[DEPLOY_KEY_MAX]);
+/* Adds to t the put of d as app's next entry (d->seq set from the newest;
+ * key receives its key, which t borrows). 0 without adding anything when
+ * the backend keeps no log. */
+int deploy_entry_op(release_store *s, const char *app, release_deploy *d, struct txn *t,
+		    char key[DEPLOY_KEY_MAX]);
+/* The same written alone (backends without commits), retried when another
+ * writer takes the seq. */
+int deploy_entry_put(release_store *s, const char *app, release_deploy *d);
 
 /* pager.c: newest-first iteration over an ordered kind, a page at a time */
 #define PAGER_PAGE 64

@@ -33,6 +33,9 @@ struct promotion {
 	int holding;       /* hold or lease taken (or, forced, gone without) */
 	int64_t promoted;  /* when the active pointer moved to the release */
 	int swap_unknown;  /* the swap failed and reading back failed too */
+	int64_t started;   /* when the lease was taken */
+	int kind;          /* RELEASE_DEPLOY_*, for the deployment log */
+	char target[ID_MAX]; /* a rollback's target */
 };
 
 RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, size_t size)
@@ -347,7 +350,81 @@ static int wait_lease(struct promotion *p)
 			break;
 		nanosleep(&ts, NULL);
 	}
+	if (rc == 0)
+		p->started = store_now(p->s);
 	return rc;
+}
+
+/* The deployment log's entry for the promotion of r from cur, ending at
+ * ended; failed: the deployer's return. Its strings are borrowed. */
+static void entry_of(const struct promotion *p, const release *r, const struct active_ptr *cur,
+		     int64_t ended, int failed, release_deploy *d)
+{
+	memset(d, 0, sizeof *d);
+	d->app = (char *)p->app;
+	d->kind = p->kind;
+	d->failed = failed;
+	d->forced = (p->o.flags & RELEASE_PROMOTE_FORCE) != 0;
+	if (cur->id[0]) {
+		strcpy(d->from, cur->id);
+		d->from_version = cur->version;
+	}
+	strcpy(d->to, r->id);
+	d->to_version = r->version;
+	strcpy(d->target, p->target);
+	d->actor = (char *)store_actor(p->s);
+	d->started = p->started;
+	d->ended = ended;
+}
+
+/*
+ * Marks r failed after its deployer returned drc: on a version-2 backend in
+ * one commit with the deployment log's entry (and the app record checked),
+ * else the stamp then the entry, each alone.
+ */
+static int record_failure(struct promotion *p, const release *r, const struct active_ptr *cur,
+			  int drc)
+{
+	release_store *s = p->s;
+	int rc = 0;
+
+	if (!has_commit(s) || !has_deploy_log(s)) {
+		release_deploy d;
+		int64_t now = store_now(s);
+
+		if ((rc = stamp_release(s, p->app, r->id, 1, now)) != 0)
+			return rc;
+		entry_of(p, r, cur, now, drc, &d);
+		return deploy_entry_put(s, p->app, &d);
+	}
+	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+		struct raw app_raw = {0}, raw = {0};
+		struct txn t = {0};
+		struct buf b = {0};
+		release *cur_r = NULL;
+		release_deploy d;
+		char key[DEPLOY_KEY_MAX];
+
+		if ((rc = require_app_raw(s, p->app, &app_raw)) == 0 &&
+		    (rc = load_release(s, p->app, r->id, &cur_r, &raw)) == 0) {
+			cur_r->failed = store_now(s);
+			encode_release(&b, cur_r);
+			txn_check_app(&t, &app_raw);
+			txn_add_buf(&t, RELEASE_OP_CAS, RELEASE_KIND_RELEASE, r->id, 0, raw.data,
+				    raw.len, &b);
+			entry_of(p, r, cur, cur_r->failed, drc, &d);
+			rc = deploy_entry_op(s, p->app, &d, &t, key);
+		}
+		if (rc == 0)
+			rc = txn_commit(s, p->app, &t, 1, "recording the failure", NULL, NULL);
+		release_free(cur_r);
+		txn_free(&t);
+		raw_free(&app_raw);
+		raw_free(&raw);
+		if (rc != RELEASE_ECONFLICT)
+			return rc;
+	}
+	return fail(s, RELEASE_ECONFLICT, "app '%s': release %s kept changing", p->app, r->id);
 }
 
 /* Ends a promotion that holds the lease. */
@@ -406,6 +483,8 @@ static int commit_promotion(struct promotion *p, const release *r, const struct 
 		struct active_ptr next;
 		struct buf enc = {0};
 		size_t failed, lease_op = TXN_OPS;
+		release_deploy d;
+		char key[DEPLOY_KEY_MAX];
 
 		memset(&next, 0, sizeof next);
 		next.version = r->version;
@@ -426,6 +505,12 @@ static int commit_promotion(struct promotion *p, const release *r, const struct 
 			lease_op = t.n;
 			txn_add(&t, RELEASE_OP_CAS, RELEASE_KIND_META, "lease", 0, p->lease.p,
 				p->lease.len, NULL, 0);
+		}
+		if (rc == 0) {
+			/* a seq taken meanwhile (a forced promotion) fails the
+			 * commit, which is then tried again */
+			entry_of(p, r, cur, next.promoted, 0, &d);
+			rc = deploy_entry_op(s, p->app, &d, &t, key);
 		}
 		if (rc == 0)
 			rc = txn_commit(s, p->app, &t, 1, "moving active pointer", &failed,
@@ -492,7 +577,7 @@ static int promote(struct promotion *p, release *r)
 			char why[ERRMSG_MAX / 2] = "";
 
 			status_event(p, "updating", "rollback");
-			if (stamp_release(s, p->app, r->id, 1, 0) != 0)
+			if (record_failure(p, r, &cur, drc) != 0)
 				snprintf(why, sizeof why, " (marking it failed failed too: %.200s)", s->errmsg);
 			status_event(p, "rollback", "running");
 			drop_lease(p);
@@ -552,8 +637,15 @@ static int promote(struct promotion *p, release *r)
 	/* The promotion has happened once the pointer moved; the pointer holds
 	 * its time, so a stamp that cannot be written loses nothing. */
 	if (rc == 0) {
+		release_deploy d;
+
 		p->promoted = next.promoted;
 		if (stamp_release(s, p->app, r->id, 0, next.promoted) != 0)
+			clear_error(s);
+		/* Without commits the entry follows the swap: a crash between
+		 * them loses it (as it would the stamp). */
+		entry_of(p, r, &cur, next.promoted, 0, &d);
+		if (deploy_entry_put(s, p->app, &d) != 0)
 			clear_error(s);
 	}
 out:
@@ -683,6 +775,8 @@ static int rollback(release_store *store, const char *app, const char *target,
 		return rc;
 	}
 	status_event(&p, "running", "updating");
+	p.kind = RELEASE_DEPLOY_ROLLBACK;
+	strcpy(p.target, t->id);
 	{
 		struct copy c = {t, store, app, {0}};
 

@@ -462,7 +462,11 @@ static int write_release_once(release_store *s, const char *app, draft_fn draft,
 			return rc == RELEASE_ENOMEM ? fail(s, rc, "out of memory") : rc;
 		}
 		r->created = store_now(s);
-		encode_release(&b, r);
+		free(r->actor);
+		if (!(r->actor = dup_str(store_actor(s))))
+			b.err = RELEASE_ENOMEM;
+		else
+			encode_release(&b, r);
 		if (b.err) {
 			rc = fail(s, b.err, "encoding release");
 		} else {

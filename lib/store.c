@@ -52,6 +52,10 @@ static int read_store_opts(release_store_opts *o, const release_store_opts *opts
 		return rc;
 	if (o->lease_ns < 0)
 		return fail(NULL, RELEASE_EINVAL, "lease_ns is negative");
+	if (o->actor && !valid_actor(o->actor, strnlen(o->actor, RELEASE_ACTOR_MAX + 1)))
+		return fail(NULL, RELEASE_EINVAL,
+			    "an actor is 1 to %d bytes of UTF-8 without control characters",
+			    RELEASE_ACTOR_MAX);
 	return 0;
 }
 
@@ -97,6 +101,10 @@ RELEASE_API int release_store_open_backend(release_store **out, const release_st
 	s->random = o.random ? o.random : default_random;
 	s->random_payload = o.random_payload;
 	s->lease_ns = o.lease_ns ? o.lease_ns : DEFAULT_LEASE_NS;
+	if (o.actor && !(s->actor = dup_str(o.actor))) {
+		free(s);
+		return fail(NULL, RELEASE_ENOMEM, "out of memory");
+	}
 	*out = s;
 	return 0;
 }
@@ -208,5 +216,6 @@ RELEASE_API void release_store_close(release_store *store)
 		return;
 	store->st->close(store->ctx);
 	dcache_free(store);
+	free(store->actor);
 	free(store);
 }
