@@ -1,0 +1,408 @@
+/*
+ * Copying apps from one store to another, record by record through the
+ * two backends: the bytes are copied as they are, so both stores read the
+ * same. Each ordered kind is walked newest first in both stores at once,
+ * as a merge by seq: a record only the source has is put, one that differs
+ * is replaced, one only the destination has is deleted, an equal one is
+ * left. So running a copy again finishes an interrupted one, and writes
+ * nothing once the stores agree. The app record comes last: a reader of
+ * the destination sees the app only once the rest is there.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define COPY_OPTS_1_4 END_OF(release_copy_opts, progress_payload)
+#define PAGE_RECS 128
+#define PAGE_BYTES ((size_t)32 << 20) /* a page stops growing past this */
+#define BATCH_BYTES ((size_t)8 << 20) /* a commit is sent past this */
+#define STOP 1                        /* a scan callback's "page full" */
+
+RELEASE_API void release_copy_opts_init_sized(release_copy_opts *opts, size_t size)
+{
+	OPTS_INIT(opts, size);
+}
+
+struct rec {
+	uint64_t seq;
+	char key[KEY_MAX + 1];
+	unsigned char *data;
+	size_t len;
+};
+
+/* One store's records of one kind, newest first, a page at a time. */
+struct stream {
+	release_store *s;
+	const char *app;
+	int kind;
+	uint64_t before; /* the next page is below this seq */
+	struct rec v[PAGE_RECS];
+	size_t n, i, bytes;
+	int end, cb_rc;
+};
+
+static void page_free(struct stream *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		free(st->v[i].data);
+	st->n = st->i = st->bytes = 0;
+}
+
+static int take_rec(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
+{
+	struct stream *st = payload;
+	struct rec *r;
+	uint64_t below = st->n ? st->v[st->n - 1].seq : st->before;
+
+	if (st->n == PAGE_RECS || (st->n && st->bytes >= PAGE_BYTES))
+		return STOP;
+	/* The backend is not trusted: order, range and keys are checked. */
+	if (seq == 0 || seq >= below || !key || !*key || strlen(key) > KEY_MAX ||
+	    (!data && len)) {
+		st->cb_rc = fail(st->s, RELEASE_ECORRUPT,
+				 "app '%s': storage returned records out of order", st->app);
+		return st->cb_rc;
+	}
+	r = &st->v[st->n];
+	if (!(r->data = malloc(len ? len : 1))) {
+		st->cb_rc = fail(st->s, RELEASE_ENOMEM, "out of memory");
+		return st->cb_rc;
+	}
+	if (len)
+		memcpy(r->data, data, len);
+	r->len = len;
+	r->seq = seq;
+	strcpy(r->key, key);
+	st->n++;
+	st->bytes += len;
+	return 0;
+}
+
+/* The stream's next record (NULL at the end), loading a page as needed. */
+static int peek(struct stream *st, struct rec **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (st->i < st->n) {
+		*out = &st->v[st->i];
+		return 0;
+	}
+	page_free(st);
+	if (st->end || st->before <= 1) {
+		st->end = 1;
+		return 0;
+	}
+	st->cb_rc = 0;
+	rc = st->s->st->scan(st->s->ctx, st->app, st->kind, st->before, PAGE_RECS, take_rec, st);
+	if (st->cb_rc)
+		return st->cb_rc;
+	if (rc != 0 && rc != STOP)
+		return fail_backend(st->s, rc < 0 ? rc : RELEASE_EIO, "reading records to copy");
+	if (st->n == 0) {
+		st->end = 1;
+		return 0;
+	}
+	st->before = st->v[st->n - 1].seq;
+	*out = &st->v[0];
+	return 0;
+}
+
+/* Writes to dst, batched in commits on a version-2 backend. The ops
+ * borrow the streams' pages: flushed before either loads the next. */
+struct batch {
+	release_store *dst;
+	const char *app;
+	release_storage_op ops[RELEASE_COMMIT_MAX];
+	size_t n, bytes;
+	uint64_t written;
+};
+
+static int flush(struct batch *b)
+{
+	size_t failed;
+	int rc;
+
+	if (b->n == 0)
+		return 0;
+	rc = commit_ops(b->dst, b->app, b->ops, b->n, NO_PROBE, "copying records", &failed, NULL);
+	if (rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND)
+		rc = fail(b->dst, RELEASE_ECONFLICT,
+			  "app '%s': the destination changed while it was copied to", b->app);
+	if (rc == 0)
+		b->written += b->n;
+	b->n = b->bytes = 0;
+	return rc;
+}
+
+static int write_op(struct batch *b, int op, int kind, const char *key, uint64_t seq,
+		    const struct rec *old, const struct rec *now)
+{
+	release_store *d = b->dst;
+	int rc;
+
+	if (!has_commit(d)) {
+		switch (op) {
+		case RELEASE_OP_PUT:
+			rc = d->st->put(d->ctx, b->app, kind, key, seq, now->data, now->len);
+			break;
+		case RELEASE_OP_CAS:
+			rc = d->st->cas(d->ctx, b->app, kind, key, old ? old->data : NULL,
+					old ? old->len : 0, now ? now->data : NULL,
+					now ? now->len : 0);
+			break;
+		default: rc = d->st->del(d->ctx, b->app, kind, key); break;
+		}
+		rc = settle_write(d, rc, "copying records", b->app, kind, key,
+				  now ? now->data : NULL, now ? now->len : 0, NULL);
+		if (rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND)
+			rc = fail(d, RELEASE_ECONFLICT,
+				  "app '%s': the destination changed while it was copied to", b->app);
+		if (rc == 0)
+			b->written++;
+		return rc;
+	}
+	if (b->n == RELEASE_COMMIT_MAX || b->bytes >= BATCH_BYTES) {
+		if ((rc = flush(b)) != 0)
+			return rc;
+	}
+	{
+		release_storage_op *o = &b->ops[b->n++];
+
+		memset(o, 0, sizeof *o);
+		o->op = op;
+		o->kind = kind;
+		o->key = key;
+		o->seq = op == RELEASE_OP_PUT ? seq : 0;
+		o->old = old ? old->data : NULL;
+		o->old_len = old ? old->len : 0;
+		o->data = now ? now->data : NULL;
+		o->len = now ? now->len : 0;
+		b->bytes += o->len;
+	}
+	return 0;
+}
+
+static int same(const struct rec *a, const struct rec *b)
+{
+	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+/* Makes dst's records of kind those of src. */
+static int sync_kind(release_store *src, struct batch *b, int kind)
+{
+	struct stream *s = calloc(1, sizeof *s), *d = calloc(1, sizeof *d);
+	int rc = 0;
+
+	if (!s || !d) {
+		free(s);
+		free(d);
+		return fail(b->dst, RELEASE_ENOMEM, "out of memory");
+	}
+	*s = (struct stream){.s = src, .app = b->app, .kind = kind, .before = UINT64_MAX};
+	*d = (struct stream){.s = b->dst, .app = b->app, .kind = kind, .before = UINT64_MAX};
+	for (;;) {
+		struct rec *x, *y;
+
+		/* a page about to be dropped may be borrowed by the batch */
+		if (((s->i == s->n && !s->end) || (d->i == d->n && !d->end)) &&
+		    (rc = flush(b)) != 0)
+			break;
+		if ((rc = peek(s, &x)) != 0 || (rc = peek(d, &y)) != 0)
+			break;
+		if (!x && !y)
+			break;
+		if (x && (!y || x->seq > y->seq)) { /* only in src */
+			rc = write_op(b, RELEASE_OP_PUT, kind, x->key, x->seq, NULL, x);
+			s->i++;
+		} else if (!x || y->seq > x->seq) { /* only in dst */
+			rc = write_op(b, RELEASE_OP_DEL, kind, y->key, 0, NULL, NULL);
+			d->i++;
+		} else if (strcmp(x->key, y->key) != 0) { /* another record at the seq */
+			rc = write_op(b, RELEASE_OP_DEL, kind, y->key, 0, NULL, NULL);
+			if (rc == 0)
+				rc = write_op(b, RELEASE_OP_PUT, kind, x->key, x->seq, NULL, x);
+			s->i++;
+			d->i++;
+		} else {
+			if (!same(x, y))
+				rc = write_op(b, RELEASE_OP_CAS, kind, x->key, 0, y, x);
+			s->i++;
+			d->i++;
+		}
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0)
+		rc = flush(b);
+	b->n = b->bytes = 0;
+	page_free(s);
+	page_free(d);
+	free(s);
+	free(d);
+	return rc;
+}
+
+/* Makes dst's META record key that of src (absent included). */
+static int sync_meta(release_store *src, struct batch *b, const char *key)
+{
+	struct raw x, y;
+	struct rec rx, ry;
+	int rc = read_record(src, b->app, RELEASE_KIND_META, key, &x);
+
+	if (rc != 0)
+		return rc;
+	if ((rc = read_record(b->dst, b->app, RELEASE_KIND_META, key, &y)) != 0) {
+		raw_free(&x);
+		return rc;
+	}
+	rx = (struct rec){.data = x.data, .len = x.len};
+	ry = (struct rec){.data = y.data, .len = y.len};
+	if (x.found != y.found || (x.found && !same(&rx, &ry))) {
+		rc = write_op(b, RELEASE_OP_CAS, RELEASE_KIND_META, key, 0, y.found ? &ry : NULL,
+			      x.found ? &rx : NULL);
+		if (rc == 0)
+			rc = flush(b);
+	}
+	raw_free(&x);
+	raw_free(&y);
+	return rc;
+}
+
+static int copy_app(release_store *src, release_store *dst, const char *app, uint64_t *written)
+{
+	static const int kinds[] = {RELEASE_KIND_BUILD, RELEASE_KIND_RELEASE, RELEASE_KIND_DEPLOY};
+	struct batch *b;
+	struct raw from, to;
+	int rc;
+
+	/* an app being deleted (or gone since it was listed) is not copied */
+	rc = require_app_raw(src, app, &from);
+	if (rc == RELEASE_ENOTFOUND) {
+		clear_error(src);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if ((rc = read_record(dst, app, RELEASE_KIND_META, "app", &to)) != 0) {
+		raw_free(&from);
+		return rc;
+	}
+	if (to.found && (to.len != from.len || memcmp(to.data, from.data, to.len) != 0))
+		rc = fail(dst, RELEASE_EEXIST,
+			  "app '%s': the destination has another app of that name; not copied", app);
+	raw_free(&to);
+	raw_free(&from);
+	if (rc != 0)
+		return rc;
+	if (!(b = calloc(1, sizeof *b)))
+		return fail(dst, RELEASE_ENOMEM, "out of memory");
+	b->dst = dst;
+	b->app = app;
+	for (size_t i = 0; rc == 0 && i < sizeof kinds / sizeof kinds[0]; i++) {
+		if (kinds[i] == RELEASE_KIND_DEPLOY && (!has_deploy_log(src) || !has_deploy_log(dst)))
+			continue;
+		rc = sync_kind(src, b, kinds[i]);
+	}
+	if (rc == 0)
+		rc = sync_meta(src, b, "settings");
+	if (rc == 0)
+		rc = sync_meta(src, b, "active");
+	if (rc == 0)
+		rc = sync_meta(src, b, "app");
+	*written += b->written;
+	free(b);
+	return rc;
+}
+
+struct names {
+	char **v;
+	size_t n, cap;
+	int err;
+};
+
+static int collect_name(void *payload, const char *app)
+{
+	struct names *ns = payload;
+	char *copy;
+
+	if (!app || !valid_app(app))
+		return 0; /* not an app the core could name; listed apps are checked */
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 16;
+		char **v = realloc(ns->v, cap * sizeof *v);
+
+		if (!v)
+			return ns->err = RELEASE_ENOMEM;
+		ns->v = v;
+		ns->cap = cap;
+	}
+	if (!(copy = dup_str(app)))
+		return ns->err = RELEASE_ENOMEM;
+	ns->v[ns->n++] = copy;
+	return 0;
+}
+
+RELEASE_API int release_store_copy(release_store *src, release_store *dst,
+				   const release_copy_opts *opts, uint64_t *copied)
+{
+	release_copy_opts o;
+	struct names ns = {0};
+	uint64_t written = 0;
+	int rc, first = 0;
+	char first_msg[ERRMSG_MAX] = "";
+
+	if (copied)
+		*copied = 0;
+	if (!src || !dst)
+		return RELEASE_EINVAL;
+	clear_error(src);
+	clear_error(dst);
+	if (src == dst)
+		return fail(dst, RELEASE_EINVAL, "a store cannot be copied to itself");
+	release_copy_opts_init(&o);
+	if ((rc = TAKE_OPTS(dst, &o, opts, COPY_OPTS_1_4, "release_copy_opts")) != 0)
+		return rc;
+	if (o.app) {
+		if ((rc = check_app(dst, o.app)) != 0)
+			return rc;
+		if ((rc = require_app(src, o.app)) != 0)
+			return fail(dst, rc, "%s", src->errmsg);
+		rc = collect_name(&ns, o.app);
+	} else {
+		rc = src->st->list_apps(src->ctx, collect_name, &ns);
+		if (rc != 0 && !ns.err)
+			rc = fail_backend(dst, rc < 0 ? rc : RELEASE_EIO, "listing the apps to copy");
+	}
+	if (ns.err)
+		rc = fail(dst, ns.err, "out of memory");
+	for (size_t i = 0; rc == 0 && i < ns.n; i++) {
+		uint64_t before = written;
+		int app_rc;
+
+		clear_error(src);
+		clear_error(dst);
+		app_rc = copy_app(src, dst, ns.v[i], &written);
+		if (app_rc != 0 && !first) {
+			/* a read of src that failed left its message there */
+			first = app_rc;
+			memcpy(first_msg, dst->errmsg[0] ? dst->errmsg : src->errmsg,
+			       sizeof first_msg);
+		}
+		/* a failure of the store itself ends the copy; an app that
+		 * cannot be copied does not stop the others */
+		if (app_rc == RELEASE_ENOMEM || app_rc == RELEASE_ENOSPC)
+			break;
+		if (app_rc == 0 && o.progress)
+			o.progress(o.progress_payload, ns.v[i], written - before);
+	}
+	for (size_t i = 0; i < ns.n; i++)
+		free(ns.v[i]);
+	free(ns.v);
+	if (copied)
+		*copied = written;
+	if (!rc && first)
+		memcpy(dst->errmsg, first_msg, sizeof dst->errmsg);
+	return rc ? rc : first;
+}
