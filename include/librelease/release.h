@@ -764,7 +764,8 @@ RELEASE_API int release_store_set_actor(release_store *store, const char *actor)
 /* The actor the handle records now (borrowed until the next set). */
 RELEASE_API const char *release_store_actor(const release_store *store);
 /* Who made the release or build; NULL when it was written by a librelease
- * before 1.4. Since 1.4. */
+ * before 1.4 (which also drops the actor of a record it rewrites, as when
+ * it stamps a release promoted). Since 1.4. */
 RELEASE_API const char *release_actor(const release *r);
 RELEASE_API const char *release_build_actor(const release_build *build);
 
@@ -878,7 +879,8 @@ typedef struct release_watch release_watch;
 
 /*
  * Watches app for change: a new release (and so an env change), a
- * promotion, a rollback, a failed promotion, the app's deletion. What is
+ * promotion, a rollback, a failed promotion (on a backend with a
+ * deployment log), the app's creation and deletion. What is
  * there when the watch opens is its baseline; each change reported
  * becomes the next. The watch uses store (which must outlive it) under
  * the store's one-thread-at-a-time rule. An app that does not exist yet
@@ -932,7 +934,8 @@ RELEASE_API void release_copy_opts_init_sized(release_copy_opts *opts, size_t si
  * backend older than storage version 3 leaves the log out. copied (may be
  * NULL) receives the number of records written. src is only read; copy
  * from a store nobody writes meanwhile for a snapshot of one moment.
- * Since 1.4.
+ * Failures are told in release_store_errmsg(dst). src and dst the same
+ * handle is RELEASE_EINVAL. Since 1.4.
  */
 RELEASE_API int release_store_copy(release_store *src, release_store *dst,
 				   const release_copy_opts *opts, uint64_t *copied);
