@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #define SOURCE "librelease"
 
 
