@@ -74,43 +74,59 @@ class Binding(Case):
 
     def test_option_structs_mirror_the_library(self):
         # Offered more room than it knows, the library records its own
-        # struct's size: it must be ours. (A library older than the binding
-        # records smaller sizes: test_older_library.py is for that one.)
+        # struct's size: it must be ours, for each struct as grown by the
+        # version loaded. (A library older than a struct's last growth
+        # records a smaller size: test_older_library.py is for that one.)
         lib = librelease.load()
-        if tuple(int(x) for x in librelease.version().split(".")[:2]) < (1, 3):
-            self.skipTest("librelease %s is older than these structs" % librelease.version())
-        since = librelease._c._since
-        for struct, init in ((librelease._StoreOpts, lib.release_store_opts_init_sized),
-                             (librelease._BuildOpts, lib.release_build_opts_init_sized),
-                             (librelease._ListOpts, lib.release_list_opts_init_sized),
-                             (librelease._PromoteOpts, lib.release_promote_opts_init_sized),
-                             (librelease._CreateOpts,
-                              since(lib, "release_create_opts_init_sized")),
-                             (librelease._EnvOpts, since(lib, "release_env_opts_init_sized")),
-                             (librelease._SettingsOpts,
-                              since(lib, "release_settings_opts_init_sized"))):
+        loaded = _version()
+        since = librelease._c._optional
+        checked = 0
+        for struct, init, grown in (
+                (librelease._StoreOpts, lib.release_store_opts_init_sized, (1, 4)),
+                (librelease._BuildOpts, lib.release_build_opts_init_sized, (1, 3)),
+                (librelease._ListOpts, lib.release_list_opts_init_sized, (1, 0)),
+                (librelease._PromoteOpts, lib.release_promote_opts_init_sized, (1, 0)),
+                (librelease._CreateOpts, since(lib, "release_create_opts_init_sized"), (1, 3)),
+                (librelease._EnvOpts, since(lib, "release_env_opts_init_sized"), (1, 3)),
+                (librelease._SettingsOpts, since(lib, "release_settings_opts_init_sized"),
+                 (1, 3)),
+                (librelease._CopyOpts, since(lib, "release_copy_opts_init_sized"), (1, 4))):
+            if loaded < grown:
+                continue
             buf = (ctypes.c_ubyte * (ctypes.sizeof(struct) + 64))()
             opts = struct.from_buffer(buf)
             init(ctypes.byref(opts), len(buf))
             self.assertEqual(opts.size, ctypes.sizeof(struct), struct.__name__)
+            checked += 1
+        if not checked:
+            self.skipTest("librelease %s is older than these structs" % librelease.version())
 
     def test_every_function_is_declared(self):
         lib = librelease.load()
         for name in librelease._FUNCTIONS:
             self.assertIsNotNone(getattr(lib, name).argtypes, name)
 
-    def test_every_function_of_1_3_is_in_a_1_3_library(self):
+    def test_the_newer_functions_are_there_from_their_version_on(self):
         lib = librelease.load()
-        if tuple(int(x) for x in librelease.version().split(".")[:2]) < (1, 3):
-            self.skipTest("librelease %s is older than 1.3" % librelease.version())
+        loaded = _version()
         for name, (_, _, since) in librelease._NEWER_FUNCTIONS.items():
-            self.assertEqual(since, "1.3", name)
-            self.assertIsNotNone(librelease._c._optional(lib, name), name)
+            self.assertIn(since, ("1.3", "1.4"), name)
+            found = librelease._c._optional(lib, name)
+            if loaded >= _version(since):
+                self.assertIsNotNone(found, name)
+            else:
+                self.assertIsNone(found, name)
 
     def test_load_refuses_a_second_library(self):
         librelease.load()
         with self.assertRaises(RuntimeError):
             librelease.load("/nonexistent/librelease.so.1")
+
+
+def _version(text=None):
+    """A version ("1.4.0"; None: the loaded library's) as (major, minor)."""
+    text = librelease.version() if text is None else text
+    return tuple(int(x) for x in text.split(".")[:2])
 
 
 if __name__ == "__main__":

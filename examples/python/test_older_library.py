@@ -1,13 +1,17 @@
-"""The binding on a library older than 1.3, run by `meson test --suite python`.
+"""The binding on a library older than 1.3, and on one older than 1.4, run
+by `meson test --suite python`.
 
-Loaded with a 1.2 library (LIBRELEASE_PATH naming one), the tests use it
-as it is. Loaded with a newer one, as meson does, they hide what 1.3 added:
-its functions are not found, the version says 1.2.0, and
-release_build_opts_init_sized records the size of 1.2's struct, as a 1.2
-library does. Either way every call 1.2 has must work, and each call that
-needs 1.3 must raise LibraryTooOld naming it, before anything is written.
+Loaded with a library of the version a test class is about (LIBRELEASE_PATH
+naming one), the tests use it as it is. Loaded with a newer one, as meson
+does, they hide what came after: those functions are not found, the
+version says 1.2.0 (or 1.3.0), and the _init_sized functions of the
+structs that grew since record the older size, as the older library does.
+Either way every call the older version has must work, and each call that
+needs a later one must raise LibraryTooOld naming it, before anything is
+written. Loaded with a library older than a class's version, that class
+is skipped.
 
-Run by hand on a real 1.2 library:
+Run by hand on a real 1.2 (or 1.3) library:
     LIBRELEASE_PATH=/path/to/librelease.so.1.2.0 \
     PYTHONPATH=examples/python python3 examples/python/test_older_library.py -v
 """
@@ -19,38 +23,67 @@ from librelease import DeployFailed, LibraryTooOld, Unsupported
 from test_librelease import APP, Case, FakeClock
 
 
-class Older:
-    """A 1.3 library seen as 1.2."""
+def _version(text):
+    return tuple(int(x) for x in text.split(".")[:2])
 
-    def __init__(self, lib):
+
+# The fields each struct grew by, and the version that added them: a
+# library older than that records a size that ends before the field.
+_GROWN = {
+    "release_build_opts_init_sized": (librelease._BuildOpts.log.offset, (1, 3)),
+    "release_store_opts_init_sized": (librelease._StoreOpts.actor.offset, (1, 4)),
+}
+
+
+class Older:
+    """A newer library seen as version (e.g. "1.2")."""
+
+    def __init__(self, lib, version):
         self._real = lib
         self._name = lib._name
+        self._version = _version(version)
+        self._version_string = (version + ".0").encode()
 
     def __getattr__(self, name):
-        if name in librelease._NEWER_FUNCTIONS:
+        newer = librelease._NEWER_FUNCTIONS.get(name)
+        if newer is not None and _version(newer[2]) > self._version:
             raise AttributeError(name)
         if name == "release_version_string":
-            return lambda: b"1.2.0"
-        if name == "release_build_opts_init_sized":
-            init, known = self._real.release_build_opts_init_sized, librelease._BuildOpts.log.offset
+            return lambda: self._version_string
+        grown = _GROWN.get(name)
+        if grown is not None and grown[1] > self._version:
+            init, known = getattr(self._real, name), grown[0]
             return lambda opts, size: init(opts, min(size, known))
         return getattr(self._real, name)
 
 
-def _older_than_1_3(text):
-    return tuple(int(x) for x in text.split(".")[:2]) < (1, 3)
+class OlderCase(Case):
+    """The library seen as VERSION: as it is when that is its version;
+    skipped when it is older."""
 
-
-class OlderLibrary(Case):
-    """An app with a promoted release and an unpromoted env change."""
+    VERSION = None
 
     def setUp(self):
         super().setUp()
         lib = librelease.load()
-        if not _older_than_1_3(librelease.version()):
-            librelease._c._lib = Older(lib)
+        loaded = _version(librelease.version())
+        if loaded < _version(self.VERSION):
+            self.skipTest("librelease %s is older than %s" % (librelease.version(),
+                                                               self.VERSION))
+        if loaded > _version(self.VERSION):
+            librelease._c._lib = Older(lib, self.VERSION)
             self.addCleanup(setattr, librelease._c, "_lib", lib)
-        self.assertEqual(librelease.version()[:4], "1.2.")
+        self.assertEqual(librelease.version()[:4], self.VERSION + ".")
+
+
+class OlderLibrary(OlderCase):
+    """A library older than 1.3: an app with a promoted release and an
+    unpromoted env change."""
+
+    VERSION = "1.2"
+
+    def setUp(self):
+        super().setUp()
         self.store = self.open("memory:", clock=FakeClock())
         self.build, self.first = self.seed_app(self.store)
         self.second = self.store.env_set(APP, {"FOO": "bar"})
@@ -59,12 +92,12 @@ class OlderLibrary(Case):
         return (self.store.apps(), list(self.store.releases(APP)),
                 list(self.store.builds(APP)))
 
-    def assertTooOld(self, call, *args, **kwargs):
-        """call raises LibraryTooOld for 1.3 and the store is unchanged."""
+    def assertTooOld(self, call, *args, required="1.3", **kwargs):
+        """call raises LibraryTooOld for required and the store is unchanged."""
         before = self.state()
         with self.assertRaises(LibraryTooOld) as cm:
             call(*args, **kwargs)
-        self.assertEqual(cm.exception.required, "1.3")
+        self.assertEqual(cm.exception.required, required)
         self.assertEqual(self.state(), before, "a refused call wrote to the store")
         return cm.exception
 
@@ -129,6 +162,96 @@ class OlderLibrary(Case):
 
     def test_import_build_is_too_old(self):
         self.assertTooOld(self.store.import_build, APP, b"LRBX\1")
+
+    # -- and so is what 1.4 added
+
+    def test_the_calls_of_1_4_are_too_old(self):
+        self.assertTooOld(lambda: self.store.actor, required="1.4")
+        self.assertTooOld(self.store.deployments, APP, required="1.4")
+        self.assertTooOld(self.store.diff, APP, required="1.4")
+        self.assertTooOld(self.store.watch, APP, required="1.4")
+
+    def test_records_have_no_actor(self):
+        self.assertIsNone(self.first.actor)
+        self.assertIsNone(self.store.build(APP, self.build.id).actor)
+
+
+class OlderThan14(OlderCase):
+    """A library older than 1.4, with the calls of 1.3: an app with a
+    promoted release (env A=1) and an unpromoted env change (A=2)."""
+
+    VERSION = "1.3"
+
+    def setUp(self):
+        super().setUp()
+        self.store = self.open("memory:", clock=FakeClock())
+        self.build, self.first = self.seed_app(self.store)
+        self.store.update_settings(APP, mask_add="A")
+        self.second = self.store.env_set(APP, {"A": "2"})
+
+    def state(self):
+        return (self.store.apps(), list(self.store.releases(APP)),
+                list(self.store.builds(APP)), self.store.settings(APP))
+
+    def assertTooOld(self, call, *args, **kwargs):
+        """call raises LibraryTooOld for 1.4 and the store is unchanged."""
+        before = self.state()
+        with self.assertRaises(LibraryTooOld) as cm:
+            call(*args, **kwargs)
+        self.assertEqual(cm.exception.required, "1.4")
+        self.assertEqual(self.state(), before, "a refused call wrote to the store")
+        return cm.exception
+
+    # -- what 1.3 has works
+
+    def test_the_calls_of_1_3_work(self):
+        self.store.promote(APP, self.second)
+        made = self.store.create_from(APP, build_from=self.first, env_from=self.second)
+        self.assertEqual(made.env, {"A": "2"})
+        back = self.store.rollback(APP, self.first)
+        self.assertEqual(back.source, self.first.id)
+        self.assertEqual(self.store.settings(APP).mask, ("A",))
+
+    def test_records_have_no_actor(self):
+        self.assertIsNone(self.second.actor)
+        self.assertEqual([r.actor for r in self.store.releases(APP)], [None, None])
+        self.assertIsNone(self.store.build(APP, self.build.id).actor)
+
+    # -- what 1.4 added is refused, naming it
+
+    def test_a_store_opened_with_an_actor_is_too_old(self):
+        with self.assertRaises(LibraryTooOld) as cm:
+            librelease.Store("memory:", actor="alice")
+        self.assertEqual((cm.exception.function, cm.exception.required),
+                         ("release_store_opts.actor", "1.4"))
+        self.assertIn("needs librelease 1.4 or later", str(cm.exception))
+
+    def test_reading_the_actor_is_too_old(self):
+        err = self.assertTooOld(lambda: self.store.actor)
+        self.assertEqual(err.function, "release_store_actor")
+
+    def test_setting_the_actor_is_too_old(self):
+        def set_actor():
+            self.store.actor = "alice"
+        err = self.assertTooOld(set_actor)
+        self.assertEqual(err.function, "release_store_set_actor")
+
+    def test_deployments_is_too_old(self):
+        self.assertTooOld(self.store.deployments, APP)
+
+    def test_deployment_at_is_too_old(self):
+        self.assertTooOld(self.store.deployment_at, APP, 0)
+
+    def test_diff_is_too_old(self):
+        self.assertTooOld(self.store.diff, APP, self.first, self.second)
+
+    def test_watch_is_too_old(self):
+        self.assertTooOld(self.store.watch, APP)
+
+    def test_copy_store_is_too_old(self):
+        other = self.open("memory:")
+        self.assertTooOld(librelease.copy_store, self.store, other)
+        self.assertEqual(other.apps(), [])
 
 
 if __name__ == "__main__":

@@ -37,9 +37,12 @@ Conventions (see README.md next to this package for the whole API):
 
 - The calls librelease 1.3 added (create_from, change_env, settings,
   update_settings, append_build_log, export_build, import_build, a build's
-  log, a rollback's failed copy) are looked up when first used: an older
-  library still loads and all it has works, and those calls raise
-  LibraryTooOld naming the version they need.
+  log, a rollback's failed copy) and 1.4 added (Store(actor=...),
+  Store.actor, deployments, deployment_at, diff, watch, copy_store) are
+  looked up when first used: an older library still loads and all it has
+  works, and those calls raise LibraryTooOld naming the version they need
+  (Release.actor and Build.actor are None there, as for records written
+  before 1.4).
 
 The shared library is found, in order: the path given to ``load()``, the
 ``LIBRELEASE_PATH`` environment variable (meson's test sets it to the build
@@ -49,29 +52,33 @@ tree's library), ``ctypes.util.find_library("release")``, then the soname
 The package's modules, by idea: _errors (codes and exceptions), _c (the C
 declarations and the loading of the library), _convert (checking Python
 values and converting them to C and back), _values (App, Build, Release,
-Settings), _callbacks (Python callables as C callbacks), _cursor and _store.
+Settings, Deployment, Diff), _callbacks (Python callables as C callbacks),
+_cursor, _store, _watch (Watch) and _copy (copy_store).
 """
 
 from ._c import load, version, SONAME, RELEASE_PROMOTE_FORCE
 from ._c import (  # noqa: F401 - for the tests, which look inside
     _FUNCTIONS, _NEWER_FUNCTIONS, _live, _StoreOpts, _BuildOpts, _ListOpts, _PromoteOpts,
-    _CreateOpts, _EnvOpts, _SettingsOpts)
+    _CreateOpts, _EnvOpts, _SettingsOpts, _CopyOpts)
 from ._convert import BUILD_STATUSES
 from ._cursor import Cursor
 from ._errors import (
     RELEASE_EINVAL, RELEASE_ENOTFOUND, RELEASE_EEXIST, RELEASE_ECONFLICT, RELEASE_EBUSY,
     RELEASE_EOLDER, RELEASE_EDEPLOY, RELEASE_ECORRUPT, RELEASE_EIO, RELEASE_ENOSPC,
-    RELEASE_ENOMEM, RELEASE_EUNSUPPORTED, RELEASE_ITEROVER,
+    RELEASE_ENOMEM, RELEASE_EUNSUPPORTED, RELEASE_ITEROVER, RELEASE_ETIMEDOUT,
     ReleaseError, Invalid, NotFound, Exists, Conflict, Busy, Older, DeployFailed, Corrupt,
-    StorageIOError, NoSpace, OutOfMemory, Unsupported, LibraryTooOld)
+    StorageIOError, NoSpace, OutOfMemory, Unsupported, TimedOut, LibraryTooOld)
 from ._store import Store, app_name_valid
-from ._values import App, Build, Release, Settings
+from ._copy import copy_store
+from ._values import App, Build, Release, Settings, Deployment, Diff, EnvChange
+from ._watch import Watch, WatchState
 
 __all__ = [
-    "load", "version", "app_name_valid",
+    "load", "version", "app_name_valid", "copy_store",
     "Store", "App", "Build", "Release", "Settings", "Cursor",
+    "Deployment", "Diff", "EnvChange", "Watch", "WatchState",
     "ReleaseError", "Invalid", "NotFound", "Exists", "Conflict", "Busy",
     "Older", "DeployFailed", "Corrupt", "StorageIOError", "NoSpace",
-    "OutOfMemory", "Unsupported", "LibraryTooOld",
+    "OutOfMemory", "Unsupported", "TimedOut", "LibraryTooOld",
     "BUILD_STATUSES",
 ]

@@ -54,6 +54,22 @@ class _CSettings(_Opaque):
     pass
 
 
+class _CDeploy(_Opaque):  # 1.4
+    pass
+
+
+class _CDeployIter(_Opaque):  # 1.4
+    pass
+
+
+class _CDiff(_Opaque):  # 1.4
+    pass
+
+
+class _CWatch(_Opaque):  # 1.4
+    pass
+
+
 _P = ctypes.POINTER
 _STORE = _P(_CStore)
 _RELEASE = _P(_CRelease)
@@ -64,6 +80,10 @@ _BUILD_ITER = _P(_CBuildIter)
 _APP_ITER = _P(_CAppIter)
 _EVENTS = _P(_CEvents)
 _SETTINGS = _P(_CSettings)
+_DEPLOY = _P(_CDeploy)
+_DEPLOY_ITER = _P(_CDeployIter)
+_DIFF = _P(_CDiff)
+_WATCH = _P(_CWatch)
 
 _c_int, _c_uint, _c_size, _c_i64, _c_u64 = (
     ctypes.c_int, ctypes.c_uint, ctypes.c_size_t, ctypes.c_int64, ctypes.c_uint64)
@@ -77,6 +97,8 @@ _RANDOM_FN = ctypes.CFUNCTYPE(_c_int, _c_void, _P(ctypes.c_ubyte), _c_size)
 _EVENT_FN = ctypes.CFUNCTYPE(None, _c_void, _c_i64, _c_str, _c_str)
 # typedef int (*release_deploy_fn)(void *payload, const release *r, release_events *events);
 _DEPLOY_FN = ctypes.CFUNCTYPE(_c_int, _c_void, _RELEASE, _EVENTS)
+# void (*progress)(void *payload, const char *app, uint64_t records);  (1.4)
+_PROGRESS_FN = ctypes.CFUNCTYPE(None, _c_void, _c_str, _c_u64)
 
 
 class _StoreOpts(ctypes.Structure):
@@ -87,6 +109,8 @@ class _StoreOpts(ctypes.Structure):
         ("random", _RANDOM_FN),
         ("random_payload", _c_void),
         ("lease_ns", _c_i64),
+        # Since 1.4: an older library records a size that ends before it.
+        ("actor", _c_str),
     ]
 
 
@@ -165,6 +189,20 @@ class _SettingsOpts(ctypes.Structure):  # 1.3
 
 
 RELEASE_SETTINGS_RESET = 1
+
+
+class _CopyOpts(ctypes.Structure):  # 1.4
+    _fields_ = [
+        ("size", _c_size),
+        ("app", _c_str),
+        ("progress", _PROGRESS_FN),
+        ("progress_payload", _c_void),
+    ]
+
+
+RELEASE_DEPLOY_PROMOTE = 0
+RELEASE_DEPLOY_ROLLBACK = 1
+RELEASE_DIFF_REVEAL = 1
 
 # name: (restype, argtypes). Every function used is declared; none is
 # called with ctypes' implicit int return.
@@ -276,6 +314,56 @@ _NEWER_FUNCTIONS = {
     "release_build_complete": (_c_int, [_STORE, _c_str, _c_str, _P(_RELEASE)], "1.3"),
     "release_rollback_copy": (_c_int, [_STORE, _c_str, _c_str, _P(_PromoteOpts),
                                        _P(_RELEASE)], "1.3"),
+    # actors
+    "release_store_set_actor": (_c_int, [_STORE, _c_str], "1.4"),
+    "release_store_actor": (_c_str, [_STORE], "1.4"),
+    "release_actor": (_c_str, [_RELEASE], "1.4"),
+    "release_build_actor": (_c_str, [_BUILD], "1.4"),
+    # the deployment log
+    "release_deploy_list": (_c_int, [_STORE, _c_str, _P(_ListOpts), _P(_DEPLOY_ITER)], "1.4"),
+    "release_deploy_iter_next": (_c_int, [_DEPLOY_ITER, _P(_DEPLOY)], "1.4"),
+    "release_deploy_iter_free": (None, [_DEPLOY_ITER], "1.4"),
+    "release_deploy_at": (_c_int, [_STORE, _c_str, _c_i64, _P(_DEPLOY)], "1.4"),
+    "release_deploy_seq": (_c_u64, [_DEPLOY], "1.4"),
+    "release_deploy_kind": (_c_int, [_DEPLOY], "1.4"),
+    "release_deploy_failed": (_c_int, [_DEPLOY], "1.4"),
+    "release_deploy_forced": (_c_int, [_DEPLOY], "1.4"),
+    "release_deploy_from": (_c_str, [_DEPLOY], "1.4"),
+    "release_deploy_from_version": (_c_u64, [_DEPLOY], "1.4"),
+    "release_deploy_to": (_c_str, [_DEPLOY], "1.4"),
+    "release_deploy_to_version": (_c_u64, [_DEPLOY], "1.4"),
+    "release_deploy_target": (_c_str, [_DEPLOY], "1.4"),
+    "release_deploy_actor": (_c_str, [_DEPLOY], "1.4"),
+    "release_deploy_started": (_c_i64, [_DEPLOY], "1.4"),
+    "release_deploy_ended": (_c_i64, [_DEPLOY], "1.4"),
+    "release_deploy_until": (_c_i64, [_DEPLOY], "1.4"),
+    "release_deploy_free": (None, [_DEPLOY], "1.4"),
+    # diffs
+    "release_diff_get": (_c_int, [_STORE, _c_str, _c_str, _c_str, _c_uint, _P(_DIFF)], "1.4"),
+    "release_diff_from": (_c_str, [_DIFF], "1.4"),
+    "release_diff_to": (_c_str, [_DIFF], "1.4"),
+    "release_diff_env_count": (_c_size, [_DIFF], "1.4"),
+    "release_diff_env_key": (_c_str, [_DIFF, _c_size], "1.4"),
+    "release_diff_env_change": (_c_int, [_DIFF, _c_size], "1.4"),
+    "release_diff_env_masked": (_c_int, [_DIFF, _c_size], "1.4"),
+    "release_diff_env_old": (_c_str, [_DIFF, _c_size], "1.4"),
+    "release_diff_env_new": (_c_str, [_DIFF, _c_size], "1.4"),
+    "release_diff_build_old": (_c_str, [_DIFF], "1.4"),
+    "release_diff_build_new": (_c_str, [_DIFF], "1.4"),
+    "release_diff_description_changed": (_c_int, [_DIFF], "1.4"),
+    "release_diff_manifest": (_c_str, [_DIFF], "1.4"),
+    "release_diff_free": (None, [_DIFF], "1.4"),
+    # watches
+    "release_watch_open": (_c_int, [_STORE, _c_str, _P(_WATCH)], "1.4"),
+    "release_watch_wait": (_c_int, [_WATCH, _c_i64], "1.4"),
+    "release_watch_newest": (_c_u64, [_WATCH], "1.4"),
+    "release_watch_active": (_c_str, [_WATCH], "1.4"),
+    "release_watch_deploy": (_c_u64, [_WATCH], "1.4"),
+    "release_watch_exists": (_c_int, [_WATCH], "1.4"),
+    "release_watch_free": (None, [_WATCH], "1.4"),
+    # copying a store
+    "release_copy_opts_init_sized": (None, [_P(_CopyOpts), _c_size], "1.4"),
+    "release_store_copy": (_c_int, [_STORE, _STORE, _P(_CopyOpts), _P(_c_u64)], "1.4"),
 }
 
 _lib = None
@@ -373,6 +461,14 @@ def _since(lib, name):
     if fn is None:
         raise _too_old(lib, name, _NEWER_FUNCTIONS[name][2])
     return fn
+
+
+def _function(lib, name):
+    """lib's function name, of whichever version: those of _NEWER_FUNCTIONS
+    through _since, so that each is declared before it is called."""
+    if name in _NEWER_FUNCTIONS:
+        return _since(lib, name)
+    return getattr(lib, name)
 
 
 def _too_old(lib, what, required):

@@ -1,13 +1,14 @@
-"""Cursor: a lazy iterator over a C iterator of releases or builds."""
+"""Cursor: a lazy iterator over a C iterator of releases, builds or
+deployments."""
 
 import ctypes
 
-from ._c import _library, _live
+from ._c import _function, _library, _live
 from ._convert import _dec
 from ._errors import RELEASE_ECORRUPT, RELEASE_ITEROVER, _error
 
 class Cursor:
-    """A lazy iterator over releases or builds, newest first.
+    """A lazy iterator over releases, builds or deployments, newest first.
 
     It owns a C iterator, freed when the iteration ends, on close(), at the
     end of a ``with`` block, when the Cursor is garbage-collected, or when its
@@ -45,7 +46,7 @@ class Cursor:
         item = self._item_type()
         with store._calling() as lib:
             while True:
-                rc = getattr(lib, self._next_name)(self._handle, ctypes.byref(item))
+                rc = _function(lib, self._next_name)(self._handle, ctypes.byref(item))
                 if rc == RELEASE_ITEROVER:
                     self._free(lib)
                     store._check(lib, 0)
@@ -78,7 +79,7 @@ class Cursor:
 
     def _free(self, lib):
         if self._handle is not None:
-            getattr(lib, self._free_name)(self._handle)
+            _function(lib, self._free_name)(self._handle)
             _live[self._free_name] -= 1
             self._handle = None
             self._store._cursors.discard(self)

@@ -13,6 +13,7 @@ RELEASE_ENOSPC = -10
 RELEASE_ENOMEM = -11
 RELEASE_EUNSUPPORTED = -12
 RELEASE_ITEROVER = -13
+RELEASE_ETIMEDOUT = -14  # since 1.4
 
 _CODE_NAMES = {
     RELEASE_EINVAL: "RELEASE_EINVAL",
@@ -28,6 +29,7 @@ _CODE_NAMES = {
     RELEASE_ENOMEM: "RELEASE_ENOMEM",
     RELEASE_EUNSUPPORTED: "RELEASE_EUNSUPPORTED",
     RELEASE_ITEROVER: "RELEASE_ITEROVER",
+    RELEASE_ETIMEDOUT: "RELEASE_ETIMEDOUT",
 }
 
 
@@ -97,9 +99,10 @@ class DeployFailed(ReleaseError):
 class Corrupt(ReleaseError):
     """RELEASE_ECORRUPT: stored data failed validation.
 
-    Raised by a listing (apps(), or a Cursor from releases() or builds())
-    after its last item when items were skipped because they could not be
-    read; the items that could be read were all listed first. Then:
+    Raised by a listing (apps(), or a Cursor from releases(), builds() or
+    deployments()) after its last item when items were skipped because
+    they could not be read; the items that could be read were all listed
+    first. Then:
 
     skipped  the library's message for each skipped item, in order; each
              names its app, release version or build
@@ -131,6 +134,13 @@ class Unsupported(ReleaseError):
     code = RELEASE_EUNSUPPORTED
 
 
+class TimedOut(ReleaseError, TimeoutError):
+    """RELEASE_ETIMEDOUT (librelease 1.4): a wait ended with nothing to
+    report. Watch.wait() returns False for it instead; any other call that
+    gets it from the library raises this."""
+    code = RELEASE_ETIMEDOUT
+
+
 class LibraryTooOld(Unsupported):
     """The loaded librelease is older than the call: it lacks a function
     (or an option) that a later version added. Raised before anything is
@@ -147,7 +157,7 @@ class LibraryTooOld(Unsupported):
 
 _ERRORS = {cls.code: cls for cls in (
     Invalid, NotFound, Exists, Conflict, Busy, Older, DeployFailed, Corrupt,
-    StorageIOError, NoSpace, OutOfMemory, Unsupported)}
+    StorageIOError, NoSpace, OutOfMemory, Unsupported, TimedOut)}
 
 
 def _error(code, message=None):

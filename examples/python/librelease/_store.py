@@ -8,20 +8,21 @@ import threading
 import weakref
 
 from ._c import (
-    _APP, _APP_ITER, _BUILD, _BUILD_ITER, _CLOCK_FN, _DEPLOY_FN, _EVENT_FN, _ITER,
-    _RANDOM_FN, _RELEASE, _SETTINGS, _STORE, RELEASE_ENV_REPLACE, RELEASE_PROMOTE_FORCE,
-    RELEASE_SETTINGS_RESET,
+    _APP, _APP_ITER, _BUILD, _BUILD_ITER, _CLOCK_FN, _DEPLOY, _DEPLOY_FN, _DEPLOY_ITER, _DIFF,
+    _EVENT_FN, _ITER, _RANDOM_FN, _RELEASE, _SETTINGS, _STORE, RELEASE_DIFF_REVEAL,
+    RELEASE_ENV_REPLACE, RELEASE_PROMOTE_FORCE, RELEASE_SETTINGS_RESET,
     _BuildOpts, _CreateOpts, _EnvOpts, _ListOpts, _PromoteOpts, _SettingsOpts, _StoreOpts,
-    _c_size, _library, _live, _optional, _since, _too_old)
+    _c_size, _function, _library, _live, _optional, _since, _too_old)
 from ._callbacks import (
     _clock_thunk, _deploy_thunk, _Deferred, _event_thunk, _raise_outcome, _random_thunk)
 from ._convert import (
     _U64_MAX, _SIZE_MAX, _build_status, _bytes, _callable, _covers, _dec, _enc, _enc_opt,
     _enc_uri, _env_pair, _flag, _integer, _limit, _new_opts, _quoted, _seconds_to_ns,
-    _str_array, _strings)
+    _str_array, _strings, _to_ns)
 from ._cursor import Cursor
 from ._errors import RELEASE_EINVAL, Corrupt, Invalid, ReleaseError, _error
-from ._values import App, Build, Release, Settings, _id_of
+from ._values import App, Build, Deployment, Diff, Release, Settings, _id_of
+from ._watch import Watch
 
 
 class Store:
@@ -39,11 +40,16 @@ class Store:
                    for ids and lease tokens
     lease_seconds  promotion lease length in seconds or a timedelta (None:
                    the library's default, 10 minutes)
+    actor          who writes through this Store (librelease 1.4): recorded
+                   with every build, release and deployment it writes; None:
+                   the library's default, "<login name>@<host name>". See
+                   the actor property
 
     Open failures raise ReleaseError with release_store_errmsg(NULL).
     """
 
-    def __init__(self, uri="file:", *, clock=None, random=None, lease_seconds=None):
+    def __init__(self, uri="file:", *, clock=None, random=None, lease_seconds=None,
+                 actor=None):
         lib = _library()
         self._handle = None
         self._cursors = weakref.WeakSet()
@@ -63,6 +69,10 @@ class Store:
         if lease_seconds is not None:
             # 0 would mean the library's default: None says that.
             opts.lease_ns = _seconds_to_ns(lease_seconds, "lease_seconds", 1)
+        if actor is not None:
+            opts.actor = _enc(actor, "actor")
+            if not _covers(opts, "actor"):
+                raise _too_old(lib, "release_store_opts.actor", "1.4")
         handle = _STORE()
         rc = lib.release_store_open(ctypes.byref(handle), uri_b, opts)
         deferred = self._deferred.take()
@@ -81,7 +91,7 @@ class Store:
     # -- life cycle
 
     def close(self):
-        """Frees open iterators, then closes the store. Idempotent."""
+        """Frees open iterators and watches, then closes the store. Idempotent."""
         with self._lock:
             if self._in_call:
                 raise RuntimeError("a Store cannot be closed from its own callback")
@@ -150,7 +160,7 @@ class Store:
                 return convert(lib, out) if out else None
             finally:
                 if out:
-                    getattr(lib, free)(out)
+                    _function(lib, free)(out)
                     _live[free] -= 1
 
     def _get_release(self, fn, *args):
@@ -161,6 +171,27 @@ class Store:
 
     def _get_app(self, fn, *args):
         return self._get(fn, _APP, App._from_c, "release_app_free", *args)
+
+    # -- the actor
+
+    @property
+    def actor(self):
+        """Who writes through this Store now (librelease 1.4): recorded with
+        every build, release and deployment it writes (their .actor).
+        Assign a str of 1 to 256 bytes of UTF-8 without control characters
+        (anything else is Invalid and keeps the actor) to change it from
+        the next call on; None restores the default, "<login name>@<host
+        name>". A server acting for many users sets it before each call."""
+        get = _since(_library(), "release_store_actor")
+        with self._calling():
+            return _dec(get(self._handle))
+
+    @actor.setter
+    def actor(self, value):
+        set_actor = _since(_library(), "release_store_set_actor")
+        actor_b = _enc_opt(value, "actor")
+        with self._calling() as lib:
+            self._check(lib, set_actor(self._handle, actor_b))
 
     # -- apps
 
@@ -461,6 +492,69 @@ class Store:
         return self._get(fn, _SETTINGS, lambda lib, p: Settings._from_c(lib, app, p),
                          "release_settings_free", *args)
 
+    # -- the deployment log, diffs, watches (1.4)
+
+    def deployments(self, app, limit=None, before=None):
+        """A lazy Cursor over the app's deployment log (librelease 1.4),
+        newest first: a Deployment for every promotion, rollback and failed
+        promotion, at most limit of them (None: all), only those whose seq
+        is below before (a seq, or a Deployment) when given. To page, pass
+        the last seq seen as the next call's before. Unsupported on a
+        backend that keeps no log (storage version before 3)."""
+        lib = _library()
+        list_deploys = _since(lib, "release_deploy_list")
+        _since(lib, "release_deploy_iter_next")
+        opts = _new_opts(_ListOpts, lib.release_list_opts_init_sized)
+        opts.limit = _limit(limit)
+        if isinstance(before, Deployment):
+            before = before.seq
+        # 0 would mean "from the newest": below seq 0 there is nothing.
+        opts.before = 0 if before is None else _integer(before, "before", 1, _U64_MAX)
+        app_b = _enc(app, "app name")
+        return self._cursor(
+            lambda lib, out: list_deploys(self._handle, app_b, ctypes.byref(opts), out),
+            _DEPLOY_ITER, "release_deploy_iter_next", "release_deploy_iter_free", _DEPLOY,
+            lambda lib, p: Deployment._from_c(lib, app, p))
+
+    def deployment_at(self, app, when):
+        """What was live at when (an aware datetime, or int nanoseconds
+        since the epoch): the newest successful Deployment that ended at or
+        before it (librelease 1.4). Its to_id is the release that was
+        active; its until says how long it stayed (None: it still is).
+        NotFound when nothing had been promoted by then, or no such app."""
+        lib = _library()
+        at = _since(lib, "release_deploy_at")
+        _since(lib, "release_deploy_free")
+        return self._get(lambda lib: at, _DEPLOY, lambda lib, p: Deployment._from_c(lib, app, p),
+                         "release_deploy_free", _enc(app, "app name"), _to_ns(when, "when"))
+
+    def diff(self, app, from_=None, to=None, reveal=False):
+        """What changed from release from_ to release to of app (librelease
+        1.4), each a release id or Release: to None is the active release,
+        from_ None the release before to (by version). Returns a Diff: env
+        keys added, removed and changed (the values of keys the app's
+        settings mask are None, unless reveal=True; that they changed is
+        still told), the builds, whether the description changed, and the
+        manifests' unified diff. NotFound for an unknown release or
+        another app's, or None on an app with no active release (or no
+        release before to)."""
+        lib = _library()
+        get = _since(lib, "release_diff_get")
+        _since(lib, "release_diff_free")
+        flags = RELEASE_DIFF_REVEAL if _flag(reveal, "reveal") else 0
+        return self._get(lambda lib: get, _DIFF, lambda lib, p: Diff._from_c(lib, app, p),
+                         "release_diff_free", _enc(app, "app name"),
+                         _enc_opt(_id_of(from_, "release"), "from_"),
+                         _enc_opt(_id_of(to, "release"), "to"), flags)
+
+    def watch(self, app):
+        """A Watch on app (librelease 1.4): its wait() blocks until a new
+        release, a promotion, a rollback, a failed promotion, or the app's
+        creation or deletion. What is there now is its baseline. The app
+        need not exist yet. Close it (or use it in a with block) before the
+        Store; closing the Store closes it."""
+        return Watch(self, app)
+
     def _cursor(self, start, iter_type, next_name, free_name, item_type, convert):
         handle = iter_type()
         with self._calling() as lib:
@@ -471,7 +565,7 @@ class Store:
                 self._check(lib, rc)
             except BaseException:
                 if handle:
-                    getattr(lib, free_name)(handle)
+                    _function(lib, free_name)(handle)
                     _live[free_name] -= 1
                 raise
             cursor = Cursor(self, handle, next_name, free_name, item_type, convert)

@@ -2,6 +2,7 @@
 
 import ctypes
 import datetime
+import typing
 from dataclasses import dataclass, field
 
 from ._c import _optional, _since
@@ -68,6 +69,7 @@ class Build:
     started_ns: int = field(default=0, repr=False)
     ended_ns: int = field(default=0, repr=False)
     log: bytes = field(default=None, repr=False)  # up to 4 MiB: kept out of repr
+    actor: str = None  # who created it (1.4); None when written before 1.4
 
     @classmethod
     def _from_c(cls, lib, p):
@@ -87,7 +89,15 @@ class Build:
             started_ns=started,
             ended_ns=ended,
             log=_build_log(lib, p),
+            actor=_actor(lib, "release_build_actor", p),
         )
+
+
+def _actor(lib, name, p):
+    """Who wrote the record p: None from a library without actors, as for
+    a record written before 1.4."""
+    actor = _optional(lib, name)
+    return None if actor is None else _dec(actor(p))
 
 
 def _build_log(lib, p):
@@ -120,6 +130,7 @@ class Release:
     failed: datetime.datetime = None    # when its promotion last failed, or None
     active: bool = False        # the app's active release when read
     env: dict = field(default_factory=dict)  # KEY -> value
+    actor: str = None           # who made it (1.4); None when written before 1.4
     created_ns: int = field(default=0, repr=False)
     promoted_ns: int = field(default=0, repr=False)
     failed_ns: int = field(default=0, repr=False)
@@ -153,6 +164,7 @@ class Release:
             failed=_maybe_datetime(failed),
             active=bool(lib.release_is_active(p)),
             env=env,
+            actor=_actor(lib, "release_actor", p),
             created_ns=created,
             promoted_ns=promoted,
             failed_ns=failed,
@@ -189,4 +201,159 @@ class Settings:
             revision=_since(lib, "release_settings_revision")(p),
             mask=tuple(_dec(key(p, i)) for i in range(count)),
             hook=_dec(_since(lib, "release_settings_hook")(p)),
+        )
+
+
+# --------------------------------------------------------------- 1.4 values
+
+DEPLOY_KINDS = ("promote", "rollback")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One entry of an app's deployment log (librelease 1.4): a promotion,
+    a rollback or a failed one, as it was recorded in the promotion's own
+    commit. Entries are never changed; until is worked out when read.
+
+    seq         its number in the app's log: 1, 2, 3 ...
+    kind        "promote" or "rollback" (to_id is then the rollback's copy)
+    failed      0 when it succeeded, else the deployer's non-zero return
+    forced      True if it was forced (promote(force=True))
+    from_id     the release active before it, None when there was none
+    from_version  that release's version, None when there was none
+    to_id, to_version  the release it promoted
+    target      a rollback's target (the release copied); None for a promotion
+    actor       who did it
+    started     when it began (its lease taken)
+    ended       when it ended: for a success, when to_id became active
+    until       when to_id stopped being live (the next success's ended);
+                None while it is live, and for a failed entry
+    """
+    app: str
+    seq: int
+    kind: str
+    to_id: str
+    to_version: int
+    started: datetime.datetime
+    ended: datetime.datetime
+    failed: int = 0
+    forced: bool = False
+    from_id: str = None
+    from_version: int = None
+    target: str = None
+    actor: str = None
+    until: datetime.datetime = None
+    started_ns: int = field(default=0, repr=False)
+    ended_ns: int = field(default=0, repr=False)
+    until_ns: int = field(default=0, repr=False)
+
+    @property
+    def duration(self):
+        """How long the deployment took, from started to ended (a timedelta)."""
+        return datetime.timedelta(microseconds=(self.ended_ns - self.started_ns) // 1000)
+
+    @classmethod
+    def _from_c(cls, lib, app, p):
+        def get(name):
+            return _since(lib, "release_deploy_" + name)(p)
+
+        kind = get("kind")
+        started, ended, until = get("started"), get("ended"), get("until")
+        from_version = get("from_version")
+        return cls(
+            app=app,
+            seq=get("seq"),
+            kind=DEPLOY_KINDS[kind] if 0 <= kind < len(DEPLOY_KINDS) else str(kind),
+            to_id=_dec(get("to")),
+            to_version=get("to_version"),
+            started=_to_datetime(started),
+            ended=_to_datetime(ended),
+            failed=get("failed"),
+            forced=bool(get("forced")),
+            from_id=_dec(get("from")),
+            from_version=from_version or None,
+            target=_dec(get("target")),
+            actor=_dec(get("actor")),
+            until=_maybe_datetime(until),
+            started_ns=started,
+            ended_ns=ended,
+            until_ns=until,
+        )
+
+
+ENV_CHANGES = {1: "added", 2: "removed", 3: "changed"}
+
+
+class EnvChange(typing.NamedTuple):
+    """One env key that differs between two releases (librelease 1.4).
+
+    change  "added", "removed" or "changed"
+    masked  True if the app's settings mask the key: old and new are then
+            None unless the diff was asked to reveal them
+    old     the value in from (None when added, or hidden)
+    new     the value in to (None when removed, or hidden)
+    """
+    key: str
+    change: str
+    masked: bool = False
+    old: str = None
+    new: str = None
+
+
+@dataclass(frozen=True)
+class Diff:
+    """What changed from one release of an app to another (librelease 1.4).
+
+    from_id, to_id        the releases compared
+    env                   a tuple of EnvChange, sorted by key
+    build_old, build_new  the builds of from and to (equal when the build
+                          did not change; None for a release without one)
+    description_changed   True if the descriptions differ
+    manifest              the manifests' difference as a unified diff of
+                          lines ("--- FROM", "+++ TO", then hunks with 3 lines
+                          of context); "" when they are equal
+    """
+    app: str
+    from_id: str
+    to_id: str
+    env: tuple = ()
+    build_old: str = None
+    build_new: str = None
+    description_changed: bool = False
+    manifest: str = ""
+
+    @property
+    def build_changed(self):
+        return self.build_old != self.build_new
+
+    @property
+    def changed(self):
+        """True if anything differs: env, build, description or manifest."""
+        return bool(self.env or self.build_changed or self.description_changed
+                    or self.manifest)
+
+    @classmethod
+    def _from_c(cls, lib, app, p):
+        def get(name, *args):
+            return _since(lib, "release_diff_" + name)(p, *args)
+
+        env = []
+        for i in range(get("env_count")):
+            code = get("env_change", i)
+            env.append(EnvChange(
+                key=_dec(get("env_key", i)),
+                change=ENV_CHANGES.get(code, str(code)),
+                masked=bool(get("env_masked", i)),
+                old=_dec(get("env_old", i)),
+                new=_dec(get("env_new", i)),
+            ))
+        return cls(
+            app=app,
+            from_id=_dec(get("from")),
+            to_id=_dec(get("to")),
+            env=tuple(env),
+            build_old=_dec(get("build_old")),
+            build_new=_dec(get("build_new")),
+            description_changed=bool(get("description_changed")),
+            manifest=_dec(get("manifest")) or "",
         )
