@@ -1,0 +1,408 @@
+/* The manifests' difference in a release diff: a unified diff of lines,
+ * checked by reading it strictly and by patch(1). */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APP "web"
+
+/* A complete build with this manifest, and its release (caller frees). */
+static release *build_release(release_store *s, const char *description, const char *manifest)
+{
+	release_build_opts o;
+	release_build *b = NULL;
+	release *r = NULL;
+
+	release_build_opts_init(&o);
+	o.description = description;
+	o.manifest = manifest;
+	o.status = RELEASE_BUILD_COMPLETE;
+	assert_store_ok(s, release_build_create(s, APP, &o, &b));
+	assert_store_ok(s, release_create(s, APP, release_build_id(b), &r));
+	release_build_free(b);
+	return r;
+}
+
+static release_diff *diff_of(release_store *s, const release *from, const release *to,
+			     unsigned int flags)
+{
+	release_diff *d = NULL;
+
+	assert_store_ok(s, release_diff_get(s, APP, from ? release_id(from) : NULL,
+					    to ? release_id(to) : NULL, flags, &d));
+	assert_non_null(d);
+	return d;
+}
+
+/* The manifest text of a diff between manifests a and b. */
+static char *manifest_diff(release_store *s, const char *a, const char *b, char ids[2][32])
+{
+	release *ra = build_release(s, "a", a), *rb = build_release(s, "b", b);
+	release_diff *d = diff_of(s, ra, rb, 0);
+	char *text = strdup(release_diff_manifest(d));
+
+	assert_non_null(text);
+	if (ids) {
+		snprintf(ids[0], 32, "%s", release_id(ra));
+		snprintf(ids[1], 32, "%s", release_id(rb));
+	}
+	release_diff_free(d);
+	release_free(ra);
+	release_free(rb);
+	return text;
+}
+
+static void expect_manifest_diff(release_store *s, const char *a, const char *b,
+				 const char *hunks)
+{
+	char ids[2][32], want[1024];
+	char *got = manifest_diff(s, a, b, ids);
+
+	snprintf(want, sizeof want, "--- %s\n+++ %s\n%s", ids[0], ids[1], hunks);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void a_manifest_change_is_a_unified_diff_with_three_lines_of_context(void **state)
+{
+	struct fixture *f = *state;
+
+	make_app(f->s, APP);
+	expect_manifest_diff(f->s, "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n16\n",
+			     "1\n2\n3\n4\nfive\n6\n7\n8\n9\n10\n11\n12\n13\n14\n16\n17\n",
+			     "@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"
+			     "@@ -12,5 +12,5 @@\n 12\n 13\n 14\n-15\n 16\n+17\n");
+	/* changes six lines apart share a hunk; seven apart, not */
+	expect_manifest_diff(f->s, "1\n2\n3\n4\n5\n6\n7\n8\n", "0\n2\n3\n4\n5\n6\n7\nX\n",
+			     "@@ -1,8 +1,8 @@\n-1\n+0\n 2\n 3\n 4\n 5\n 6\n 7\n-8\n+X\n");
+	expect_manifest_diff(f->s, "1\n2\n3\n4\n5\n6\n7\n8\n9\n", "0\n2\n3\n4\n5\n6\n7\n8\nX\n",
+			     "@@ -1,4 +1,4 @@\n-1\n+0\n 2\n 3\n 4\n"
+			     "@@ -6,4 +6,4 @@\n 6\n 7\n 8\n-9\n+X\n");
+	expect_manifest_diff(f->s, "", "x\n", "@@ -0,0 +1 @@\n+x\n");
+	expect_manifest_diff(f->s, "x\ny\n", "", "@@ -1,2 +0,0 @@\n-x\n-y\n");
+	expect_manifest_diff(f->s, "a\nb\n", "a\n", "@@ -1,2 +1 @@\n a\n-b\n");
+}
+
+static void a_last_line_without_newline_is_marked(void **state)
+{
+	struct fixture *f = *state;
+
+	make_app(f->s, APP);
+	expect_manifest_diff(f->s, "x\ny", "x\nz",
+			     "@@ -1,2 +1,2 @@\n x\n-y\n\\ No newline at end of file\n"
+			     "+z\n\\ No newline at end of file\n");
+	expect_manifest_diff(f->s, "x\ny\n", "x\ny",
+			     "@@ -1,2 +1,2 @@\n x\n-y\n+y\n\\ No newline at end of file\n");
+	expect_manifest_diff(f->s, "a\nx\ny", "b\nx\ny",
+			     "@@ -1,3 +1,3 @@\n-a\n+b\n x\n y\n\\ No newline at end of file\n");
+}
+
+/* ---- applying diffs: by a strict reading here, and by patch(1) */
+
+/* Applies a unified diff to old at exactly the lines its hunks name,
+ * checking every context and deleted line: the new text, or NULL. */
+static char *apply_strictly(const char *old, const char *diff)
+{
+	size_t cap = strlen(old) + strlen(diff) + 1, used = 0;
+	char *out = malloc(cap);
+	const char *o = old, *p = strchr(diff, '\n');
+	unsigned long line = 1; /* old's line at o */
+
+	assert_non_null(out);
+	p = p ? strchr(p + 1, '\n') : NULL; /* past the two header lines */
+	if (!p)
+		goto bad;
+	for (p++; *p;) {
+		unsigned long a, na = 1, b, nb = 1;
+
+		if (sscanf(p, "@@ -%lu,%lu +", &a, &na) != 2 && sscanf(p, "@@ -%lu +", &a) != 1)
+			goto bad;
+		if (!strstr(p, " +") || (sscanf(strstr(p, " +"), " +%lu,%lu @@", &b, &nb) != 2 &&
+					 sscanf(strstr(p, " +"), " +%lu @@", &b) != 1))
+			goto bad;
+		if (na)
+			a--; /* the line before the hunk */
+		for (; line <= a && *o; line++) { /* copy up to the hunk */
+			const char *e = strchr(o, '\n');
+			size_t n = e ? (size_t)(e - o) + 1 : strlen(o);
+
+			memcpy(out + used, o, n);
+			used += n;
+			o += n;
+		}
+		if (line != a + 1)
+			goto bad;
+		p = strchr(p, '\n') + 1;
+		while (*p == ' ' || *p == '-' || *p == '+') {
+			const char *e = strchr(p, '\n');
+			size_t n = (size_t)(e - p); /* the line's text past its mark, with '\n' */
+
+			if (e[1] == '\\') /* no newline at its end */
+				n--;
+			if (*p != '+') {
+				if (strncmp(o, p + 1, n) != 0 || (n && o[n - 1] != '\n' && o[n]) ||
+				    na-- == 0)
+					goto bad;
+				o += n;
+				line++;
+			}
+			if (*p != '-') {
+				if (nb-- == 0)
+					goto bad;
+				memcpy(out + used, p + 1, n);
+				used += n;
+			}
+			p = e + 1;
+			if (*p == '\\')
+				p = strchr(p, '\n') + 1;
+		}
+		if (na || nb)
+			goto bad;
+	}
+	memcpy(out + used, o, strlen(o) + 1);
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
+	assert_int_equal(fclose(fp), 0);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char *text;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	rewind(fp);
+	assert_non_null(text = malloc((size_t)n + 1));
+	assert_int_equal(fread(text, 1, (size_t)n, fp), (size_t)n);
+	text[n] = '\0';
+	fclose(fp);
+	return text;
+}
+
+static int have_patch(void)
+{
+	return system("patch --version >/dev/null 2>&1") == 0;
+}
+
+/* patch(1) applies diff to old and gives new, without fuzz or offsets. */
+static void check_with_patch(const char *dir, const char *old, const char *new, const char *diff)
+{
+	char path[4200], cmd[4200], *got, *log;
+
+	snprintf(path, sizeof path, "%s/old", dir);
+	write_file(path, old);
+	snprintf(path, sizeof path, "%s/diff", dir);
+	write_file(path, diff);
+	snprintf(cmd, sizeof cmd,
+		 "cd '%s' && rm -f out && patch --fuzz=0 -o out old < diff > log 2>&1", dir);
+	if (system(cmd) != 0)
+		fail_msg("patch failed on:\n%s", diff);
+	snprintf(path, sizeof path, "%s/log", dir);
+	log = read_file(path);
+	if (strstr(log, "offset") || strstr(log, "fuzz"))
+		fail_msg("patch moved a hunk: %s\n%s", log, diff);
+	free(log);
+	snprintf(path, sizeof path, "%s/out", dir);
+	got = read_file(path);
+	assert_string_equal(got, new);
+	free(got);
+}
+
+/* Releases of manifests one after another: the diff of each from the one
+ * before (whose manifest is prev for the first) applies to it. */
+static void check_chain(release_store *s, const char *prev, char *const *manifests, size_t n,
+			int patch)
+{
+	char dir[] = "/tmp/librelease-diff-XXXXXX", cmd[128];
+
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < n; i++) {
+		release *r = build_release(s, "m", manifests[i]);
+		release_diff *d = diff_of(s, NULL, r, 0);
+		const char *old = i ? manifests[i - 1] : prev, *text = release_diff_manifest(d);
+		char *got = apply_strictly(old, text);
+
+		if (!got)
+			fail_msg("case %zu: no strict reading of:\n%s", i, text);
+		assert_string_equal(got, manifests[i]);
+		free(got);
+		if (*text && patch)
+			check_with_patch(dir, old, manifests[i], text);
+		release_diff_free(d);
+		release_free(r);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static uint64_t next_random(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* A manifest of lines from a small alphabet, so that lines repeat, edited
+ * from prev in a few places or made anew; a quarter end without newline. */
+static char *random_manifest(uint64_t *x, const char *prev)
+{
+	static const char *const words[] = {"a", "b", "c", "port: 80", "", "  - x", "b "};
+	char *m = malloc(4096);
+	size_t used = 0, lines = next_random(x) % 40;
+	const char *p = prev;
+
+	assert_non_null(m);
+	for (size_t i = 0; i < lines; i++) {
+		const char *e = p ? strchr(p, '\n') : NULL;
+		unsigned roll = (unsigned)(next_random(x) % 8);
+
+		if (p && *p && roll < 5) { /* keep prev's next line */
+			size_t n = e ? (size_t)(e - p) : strlen(p);
+
+			used += (size_t)snprintf(m + used, 4096 - used, "%.*s\n", (int)n, p);
+			p = e ? e + 1 : p + n;
+		} else {
+			if (p && *p && roll == 5) /* and drop one of prev's */
+				p = e ? e + 1 : p + strlen(p);
+			used += (size_t)snprintf(m + used, 4096 - used, "%s\n",
+						 words[next_random(x) % 7]);
+		}
+	}
+	if (used && next_random(x) % 4 == 0)
+		m[--used] = '\0';
+	m[used] = '\0';
+	return m;
+}
+
+static void random_manifest_diffs_apply_exactly(void **state)
+{
+	struct fixture *f = *state;
+	char *m[120];
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	int patch = have_patch();
+
+	if (!patch)
+		print_message("patch(1) not found: diffs checked by the strict reading alone\n");
+	make_app(f->s, APP);
+	for (size_t i = 0; i < 120; i++)
+		m[i] = random_manifest(&x, i % 10 == 0 ? NULL : m[i - 1]);
+	check_chain(f->s, "", m, 120, patch);
+	for (size_t i = 0; i < 120; i++)
+		free(m[i]);
+}
+
+/* blocks of ten equal lines, then one that differs: one change per
+ * block, blocks * 2 lines deleted and inserted */
+static void blocks(char **a, char **b, size_t n)
+{
+	size_t cap = n * 128;
+
+	assert_non_null(*a = malloc(cap));
+	assert_non_null(*b = malloc(cap));
+	for (size_t i = 0, ua = 0, ub = 0; i < n; i++) {
+		for (int j = 0; j < 10; j++) {
+			ua += (size_t)snprintf(*a + ua, cap - ua, "line %zu.%d\n", i, j);
+			ub += (size_t)snprintf(*b + ub, cap - ub, "line %zu.%d\n", i, j);
+		}
+		ua += (size_t)snprintf(*a + ua, cap - ua, "old %zu\n", i);
+		ub += (size_t)snprintf(*b + ub, cap - ub, "new %zu\n", i);
+	}
+}
+
+static size_t count_hunks(const char *text)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, "\n@@ ")); p++)
+		n++;
+	return n;
+}
+
+static void many_small_changes_give_one_hunk_each(void **state)
+{
+	struct fixture *f = *state;
+	char *m[2], *text;
+
+	make_app(f->s, APP);
+	blocks(&m[0], &m[1], 500); /* 1000 lines deleted and inserted */
+	text = manifest_diff(f->s, m[0], m[1], NULL);
+	assert_int_equal(count_hunks(text), 500);
+	check_chain(f->s, m[1], m, 2, have_patch());
+	free(text);
+	free(m[0]);
+	free(m[1]);
+}
+
+/* Past the bound (more than 2000 lines deleted and inserted) one hunk
+ * replaces the lines between the common first and last ones. */
+static void manifests_too_different_give_one_hunk(void **state)
+{
+	struct fixture *f = *state;
+	char *m[2], *text;
+
+	make_app(f->s, APP);
+	blocks(&m[0], &m[1], 1200);
+	text = manifest_diff(f->s, m[0], m[1], NULL);
+	assert_int_equal(count_hunks(text), 1);
+	assert_non_null(strstr(text, "\n@@ -8,13193 +8,13193 @@\n line 0.7\n line 0.8\n"
+				     " line 0.9\n-old 0\n-line 1.0\n"));
+	check_chain(f->s, m[1], m, 2, have_patch());
+	free(text);
+	free(m[0]);
+	free(m[1]);
+}
+
+/* 200,000 lines with one changed: the lines around the change alone. */
+static void one_change_in_a_large_manifest_is_one_small_hunk(void **state)
+{
+	struct fixture *f = *state;
+	size_t cap = 200000 * 16, used = 0;
+	char *a = malloc(cap), *b, *text, *tail;
+
+	assert_non_null(a);
+	for (int i = 1; i <= 200000; i++)
+		used += (size_t)snprintf(a + used, cap - used, "l%d\n", i);
+	assert_non_null(b = strdup(a));
+	memcpy(strstr(b, "\nl123456\n") + 1, "L", 1);
+	make_app(f->s, APP);
+	text = manifest_diff(f->s, a, b, NULL);
+	tail = strstr(text, "@@");
+	assert_non_null(tail);
+	assert_string_equal(tail, "@@ -123453,7 +123453,7 @@\n l123453\n l123454\n l123455\n"
+				  "-l123456\n+L123456\n l123457\n l123458\n l123459\n");
+	free(text);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+		T(a_manifest_change_is_a_unified_diff_with_three_lines_of_context),
+		T(a_last_line_without_newline_is_marked),
+		T(random_manifest_diffs_apply_exactly),
+		T(many_small_changes_give_one_hunk_each),
+		T(manifests_too_different_give_one_hunk),
+		T(one_change_in_a_large_manifest_is_one_small_hunk),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
