@@ -180,6 +180,31 @@ const char *test_store_uri(void)
 	return fresh_uri(base && *base ? base : "memory:");
 }
 
+const char *test_fresh_uri(const char *base)
+{
+	return fresh_uri(base);
+}
+
+static const char *store_base(void)
+{
+	const char *base = getenv("RELEASE_TEST_STORE");
+
+	return base && *base ? base : "memory:";
+}
+
+int test_store_is_v1(void)
+{
+	return v1_uri(store_base());
+}
+
+int test_store_is_shared(void)
+{
+	const char *base = store_base();
+
+	return strncmp(base, "file:", 5) == 0 || strncmp(base, "postgresql:", 11) == 0 ||
+	       strncmp(base, "postgres:", 9) == 0;
+}
+
 struct shared_backend {
 	release_storage vt; /* first: the vtable handed to stores */
 	const release_storage *inner;
@@ -190,7 +215,24 @@ struct shared_backend {
 	int tampering;
 	struct tamper t;
 	int tamper_fired; /* the last call failed by the tamper */
+	struct write_counts counts;
+	unsigned fail_after; /* writes to let through before failing one */
+	int fail_code;       /* 0: no failure planned */
 };
+
+/* A planned write failure: RELEASE_E* to return instead of writing, or 0. */
+static int write_fault(struct shared_backend *b)
+{
+	int code = b->fail_code;
+
+	if (!code)
+		return 0;
+	if (b->fail_after > 0) {
+		b->fail_after--;
+		return 0;
+	}
+	return code;
+}
 
 /* A callback's result no backend makes: a tampered read stops here. */
 #define TAMPER_STOP 0x7a3b
@@ -255,6 +297,7 @@ static int sh_put(void *ctx, const char *app, int kind, const char *key, uint64_
 		  const void *data, size_t len)
 {
 	struct shared_backend *b = ctx;
+	int rc;
 
 	b->tamper_fired = 0;
 	if (b->before_put) {
@@ -263,7 +306,12 @@ static int sh_put(void *ctx, const char *app, int kind, const char *key, uint64_
 		b->before_put = NULL;
 		fn(b->before_put_arg);
 	}
-	return INNER(ctx)->put(INNER_CTX(ctx), app, kind, key, seq, data, len);
+	rc = write_fault(b);
+	if (rc == 0 && (rc = INNER(ctx)->put(INNER_CTX(ctx), app, kind, key, seq, data, len)) == 0) {
+		b->counts.put++;
+		b->counts.calls++;
+	}
+	return rc;
 }
 
 static int sh_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
@@ -287,14 +335,32 @@ static int sh_scan(void *ctx, const char *app, int kind, uint64_t before, size_t
 static int sh_cas(void *ctx, const char *app, int kind, const char *key, const void *old,
 		  size_t old_len, const void *data, size_t len)
 {
-	((struct shared_backend *)ctx)->tamper_fired = 0;
-	return INNER(ctx)->cas(INNER_CTX(ctx), app, kind, key, old, old_len, data, len);
+	struct shared_backend *b = ctx;
+	int rc = write_fault(b);
+
+	b->tamper_fired = 0;
+	if (rc == 0 &&
+	    (rc = INNER(ctx)->cas(INNER_CTX(ctx), app, kind, key, old, old_len, data, len)) == 0) {
+		if (data)
+			b->counts.cas++;
+		else
+			b->counts.del++;
+		b->counts.calls++;
+	}
+	return rc;
 }
 
 static int sh_del(void *ctx, const char *app, int kind, const char *key)
 {
-	((struct shared_backend *)ctx)->tamper_fired = 0;
-	return INNER(ctx)->del(INNER_CTX(ctx), app, kind, key);
+	struct shared_backend *b = ctx;
+	int rc = write_fault(b);
+
+	b->tamper_fired = 0;
+	if (rc == 0 && (rc = INNER(ctx)->del(INNER_CTX(ctx), app, kind, key)) == 0) {
+		b->counts.del++;
+		b->counts.calls++;
+	}
+	return rc;
 }
 
 static int sh_list_apps(void *ctx, release_name_fn fn, void *payload)
@@ -326,6 +392,7 @@ static int sh_commit(void *ctx, const char *app, const release_storage_op *ops, 
 		     size_t *failed)
 {
 	struct shared_backend *b = ctx;
+	int rc;
 
 	b->tamper_fired = 0;
 	for (size_t i = 0; b->before_put && ops && i < n; i++)
@@ -335,7 +402,19 @@ static int sh_commit(void *ctx, const char *app, const release_storage_op *ops, 
 			b->before_put = NULL;
 			fn(b->before_put_arg);
 		}
-	return INNER(ctx)->commit(INNER_CTX(ctx), app, ops, n, failed);
+	rc = write_fault(b);
+	if (rc != 0 || (rc = INNER(ctx)->commit(INNER_CTX(ctx), app, ops, n, failed)) != 0)
+		return rc;
+	b->counts.calls++;
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].op == RELEASE_OP_PUT)
+			b->counts.put++;
+		else if (ops[i].op == RELEASE_OP_CAS && ops[i].data)
+			b->counts.cas++;
+		else if (ops[i].op == RELEASE_OP_CAS || ops[i].op == RELEASE_OP_DEL)
+			b->counts.del++;
+	}
+	return 0;
 }
 
 static int sh_hold(void *ctx, const char *app, const void *info, size_t len, void **hold)
@@ -353,6 +432,13 @@ static int sh_held(void *ctx, const char *app, release_record_fn fn, void *paylo
 {
 	((struct shared_backend *)ctx)->tamper_fired = 0;
 	return INNER(ctx)->held(INNER_CTX(ctx), app, fn, payload);
+}
+
+/* Version 3: the inner backend's own wait, its check reading through us. */
+static int sh_wait(void *ctx, const char *app, int64_t timeout_ns, int (*check)(void *payload),
+		   void *payload)
+{
+	return INNER(ctx)->wait(INNER_CTX(ctx), app, timeout_ns, check, payload);
 }
 
 static const char *sh_errmsg(void *ctx)
@@ -397,10 +483,15 @@ void shared_backend_read(struct shared_backend *b, const char *app, int kind, co
 
 struct shared_backend *shared_backend_new(void)
 {
+	return shared_backend_new_uri(test_store_uri());
+}
+
+struct shared_backend *shared_backend_new_uri(const char *uri)
+{
 	struct shared_backend *b = calloc(1, sizeof *b);
 
 	assert_non_null(b);
-	assert_ok(test_storage_open(&b->inner, &b->inner_ctx, test_store_uri()));
+	assert_ok(test_storage_open(&b->inner, &b->inner_ctx, uri));
 	/* as new as the inner backend: a version-1 one gets no later method */
 	b->vt.version = b->inner->version < RELEASE_STORAGE_VERSION ? b->inner->version
 								    : RELEASE_STORAGE_VERSION;
@@ -420,8 +511,32 @@ struct shared_backend *shared_backend_new(void)
 		b->vt.unhold = sh_unhold;
 		b->vt.held = sh_held;
 	}
+	if (b->inner->version >= 3 && b->inner->wait)
+		b->vt.wait = sh_wait;
 	b->refs = 1;
 	return b;
+}
+
+int shared_backend_version(const struct shared_backend *b)
+{
+	return b->vt.version;
+}
+
+const release_storage *shared_backend_inner(const struct shared_backend *b, void **ctx)
+{
+	*ctx = b->inner_ctx;
+	return b->inner;
+}
+
+void shared_backend_counts(const struct shared_backend *b, struct write_counts *out)
+{
+	*out = b->counts;
+}
+
+void shared_backend_fail_write(struct shared_backend *b, unsigned after, int code)
+{
+	b->fail_after = after;
+	b->fail_code = code;
 }
 
 release_store *shared_backend_open(struct shared_backend *b, const release_store_opts *opts)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 /* A clock the test moves by hand; starts at 2019-01-01T00:00:00Z. */
@@ -43,6 +44,17 @@ const char *test_store_uri(void);
 int test_storage_open(const release_storage **storage, void **ctx, const char *uri);
 int test_store_open(release_store **out, const char *uri, const release_store_opts *opts);
 
+/* A URI for a fresh store on the backend base names, as test_store_uri()
+ * makes one of $RELEASE_TEST_STORE ("file:": a new directory; a
+ * "postgresql://" URI: a new schema; else base itself). Static buffer. */
+const char *test_fresh_uri(const char *base);
+/* Whether the backend under test is behind a version-1 vtable ("v1:"). */
+int test_store_is_v1(void);
+/* Whether two stores opened on one URI of the backend under test share
+ * their records (file, PostgreSQL), as two processes' handles do; a
+ * "memory:" store is private to its handle. */
+int test_store_is_shared(void);
+
 /* Whether backend st has method m, which version 2 added: version first,
  * as the core checks it (a version-1 vtable ends before m). */
 #define test_storage_has(st, m) ((st)->version >= 2 && (st)->m != NULL)
@@ -55,6 +67,13 @@ int test_store_open(release_store **out, const char *uri, const release_store_op
  */
 struct shared_backend;
 struct shared_backend *shared_backend_new(void);
+/* The same over the raw backend of uri (a fresh one: see test_fresh_uri()). */
+struct shared_backend *shared_backend_new_uri(const char *uri);
+/* The version of the vtable the handles get (the raw backend's, at most
+ * RELEASE_STORAGE_VERSION). A version-3 raw backend's wait() is passed on. */
+int shared_backend_version(const struct shared_backend *b);
+/* The raw backend and its ctx, to read records behind the core's back. */
+const release_storage *shared_backend_inner(const struct shared_backend *b, void **ctx);
 /* Opens one more handle; asserts success. */
 release_store *shared_backend_open(struct shared_backend *b, const release_store_opts *opts);
 void shared_backend_unref(struct shared_backend *b);
@@ -62,6 +81,19 @@ void shared_backend_unref(struct shared_backend *b);
  * reaches the backend: a hook for simulating another writer racing in
  * between a read and a write. */
 void shared_backend_before_put(struct shared_backend *b, void (*fn)(void *), void *arg);
+/* Records written through the backend's handles, as they reached it: one
+ * per put() and per operation of a commit() that succeeded; a cas() that
+ * deletes counts as a deletion, a CHECK as nothing. calls: the write
+ * methods' calls that succeeded (a commit is one). */
+struct write_counts {
+	uint64_t put, cas, del;
+	uint64_t calls;
+};
+void shared_backend_counts(const struct shared_backend *b, struct write_counts *out);
+/* After `after` more write calls (put, cas, del, commit) pass, every later
+ * one fails with code and writes nothing, as a store gone away would, until
+ * a call with code 0 cancels. */
+void shared_backend_fail_write(struct shared_backend *b, unsigned after, int code);
 
 /*
  * Damage a shared backend serves on reads, as a broken or hostile backend
@@ -124,6 +156,17 @@ size_t count_releases(release_store *s, const char *app);
 		if (rc_ != 0)                                                          \
 			fail_msg("%s -> %d (%s): %s", #expr, rc_, release_strerror(rc_), \
 				 release_store_errmsg(s));                             \
+	} while (0)
+
+/* As assert_string_equal(), and a NULL on either side fails with both
+ * named, rather than crashing. */
+#define assert_text_equal(got, want)                                                       \
+	do {                                                                           \
+		const char *g_ = (got), *w_ = (want);                                  \
+		if (!g_ || !w_ || strcmp(g_, w_) != 0)                                 \
+			fail_msg("%s is %s%s%s, want %s%s%s", #got, g_ ? "\"" : "",   \
+				 g_ ? g_ : "NULL", g_ ? "\"" : "", w_ ? "\"" : "",     \
+				 w_ ? w_ : "NULL", w_ ? "\"" : "");                    \
 	} while (0)
 
 #endif
