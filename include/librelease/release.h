@@ -846,7 +846,11 @@ typedef struct release_diff release_diff;
  * added, removed and changed (sorted by key), the build, description and
  * manifest. Values of keys the app's settings mask (release_settings_masked())
  * are NULL unless flags has RELEASE_DIFF_REVEAL; whether they changed is
- * still told. Other flag bits are RELEASE_EINVAL. Since 1.4.
+ * still told; when the mask list cannot be read (a damaged settings
+ * record) every value is hidden. When to is the app's first release, from
+ * is nothing: every key is added, the old build and release_diff_from()
+ * are NULL and the manifest diff starts "--- /dev/null". Other flag bits
+ * are RELEASE_EINVAL. Since 1.4.
  */
 RELEASE_API int release_diff_get(release_store *store, const char *app, const char *from,
 				 const char *to, unsigned int flags, release_diff **out);
@@ -866,9 +870,10 @@ RELEASE_API const char *release_diff_build_new(const release_diff *d);
 RELEASE_API int release_diff_description_changed(const release_diff *d);
 /*
  * The manifests' difference as a unified diff of lines ("--- FROM\n+++ TO\n"
- * then hunks with 3 lines of context); "" when they are equal. Manifests
- * too different to compare within bounded work give one hunk replacing
- * all of from's lines with all of to's.
+ * then hunks with 3 lines of context, as diff -u writes them, "\ No newline
+ * at end of file" included); "" when they are equal. Manifests too
+ * different to compare within bounded work give one hunk replacing the
+ * lines between their common first and last lines.
  */
 RELEASE_API const char *release_diff_manifest(const release_diff *d);
 RELEASE_API void release_diff_free(release_diff *d);
