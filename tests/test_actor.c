@@ -585,6 +585,61 @@ static void promoting_keeps_the_releases_maker(void **state)
 	release_free(r);
 }
 
+static void a_failed_promotion_keeps_the_releases_maker(void **state)
+{
+	struct fixture *f = *state;
+	release_promote_opts o;
+	release *r, *got = NULL;
+
+	make_app(f->s, "myapp");
+	set_actor(f->s, "maker");
+	r = make_build_release(f->s, "myapp", "b");
+	set_actor(f->s, "promoter");
+	release_promote_opts_init(&o);
+	o.deploy = deploy_fails;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r), &o), RELEASE_EDEPLOY);
+	assert_store_ok(f->s, release_get(f->s, "myapp", release_id(r), &got));
+	assert_true(release_failed(got) > 0);
+	assert_text_equal(release_actor(got), "maker");
+	release_free(got);
+	release_free(r);
+}
+
+static void completing_a_build_keeps_its_creator(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b = NULL, *got = NULL;
+
+	make_app(f->s, "myapp");
+	set_actor(f->s, "creator");
+	assert_store_ok(f->s, release_build_create(f->s, "myapp", NULL, &b));
+	set_actor(f->s, "completer");
+	assert_store_ok(f->s, release_build_complete(f->s, "myapp", release_build_id(b), NULL));
+	assert_store_ok(f->s, release_build_get(f->s, "myapp", release_build_id(b), &got));
+	assert_text_equal(release_build_actor(got), "creator");
+	release_build_free(got);
+	release_build_free(b);
+}
+
+static void making_a_release_keeps_the_builds_creator(void **state)
+{
+	struct fixture *f = *state;
+	release_build *b, *got = NULL;
+	release *r = NULL;
+
+	make_app(f->s, "myapp");
+	set_actor(f->s, "creator");
+	b = complete_build(f->s, "myapp");
+	set_actor(f->s, "releaser");
+	assert_store_ok(f->s, release_create(f->s, "myapp", release_build_id(b), &r));
+	assert_store_ok(f->s, release_build_get(f->s, "myapp", release_build_id(b), &got));
+	assert_text_equal(release_build_release(got), release_id(r));
+	assert_text_equal(release_build_actor(got), "creator");
+	release_build_free(got);
+	release_build_free(b);
+	release_free(r);
+}
+
 static void each_write_records_the_actor_of_its_call(void **state)
 {
 	struct fixture *f = *state;
@@ -740,6 +795,9 @@ int main(void)
 		T(a_rollback_copy_records_the_rollers_actor),
 		T(a_failed_rollbacks_copy_records_the_rollers_actor),
 		T(promoting_keeps_the_releases_maker),
+		T(a_failed_promotion_keeps_the_releases_maker),
+		T(completing_a_build_keeps_its_creator),
+		T(making_a_release_keeps_the_builds_creator),
 		T(each_write_records_the_actor_of_its_call),
 		T(two_handles_record_their_own_actors),
 		T(a_release_listing_returns_the_actor),

@@ -370,6 +370,27 @@ static void a_build_alone_is_not_reported(void **state)
 	release_free(r2);
 }
 
+static void a_prune_alone_is_not_reported(void **state)
+{
+	struct fixture *f = *state;
+	release *r2 = seeded(f->s), *r4;
+	release_watch *w;
+	size_t removed = 0;
+
+	promote(f->s, "myapp", release_id(r2));
+	release_free(make_build_release(f->s, "myapp", "three"));
+	r4 = make_build_release(f->s, "myapp", "four");
+	promote(f->s, "myapp", release_id(r4));
+	release_free(r4);
+	w = watch(f->s, "myapp");
+	/* keeps the active and the previous release: the first and third go */
+	assert_store_ok(f->s, release_prune(f->s, "myapp", 0, &removed));
+	assert_int_equal(removed, 2);
+	assert_unchanged(w);
+	release_watch_free(w);
+	release_free(r2);
+}
+
 static void a_refused_promotion_is_not_reported(void **state)
 {
 	struct fixture *f = *state;
@@ -606,6 +627,7 @@ int main(void)
 		T(a_change_already_made_returns_at_once_from_an_unlimited_wait),
 		T(another_apps_change_is_not_reported),
 		T(a_build_alone_is_not_reported),
+		T(a_prune_alone_is_not_reported),
 		T(a_refused_promotion_is_not_reported),
 		T(a_change_through_another_handle_is_seen),
 		cmocka_unit_test(a_change_through_a_store_opened_apart_is_seen),
