@@ -1,6 +1,9 @@
 /* Reading the deployment log: newest first, paged like release_list(),
- * with each entry's end of life (until), and what was live at a time. */
+ * with each entry's end of life (until), past damaged entries, and what
+ * was live at a time. */
 #include "deploy_log_util.h"
+
+#include <stdlib.h>
 
 /* ------------------------------------------------------ listing, paging */
 
@@ -189,6 +192,96 @@ static void a_listing_of_an_unknown_app_is_enotfound(void **state)
 	assert_null(it);
 }
 
+/* --------------------------------------------------------- damage */
+
+/* The log of "myapp" with three successes, the second entry as t serves it. */
+static void damaged_second_entry(struct fixture *f, struct tamper *t)
+{
+	release *r[3];
+
+	three_releases(f->s, r);
+	for (int i = 0; i < 3; i++)
+		promote(f->s, "myapp", release_id(r[i]));
+	memset(t, 0, sizeof *t);
+	t->app = "myapp";
+	t->kind = RELEASE_KIND_DEPLOY;
+	t->seq = 2;
+	shared_backend_tamper(f->backend, t);
+	free3(r);
+}
+
+static void a_damaged_entry_is_ecorrupt_and_the_listing_goes_on(void **state)
+{
+	struct fixture *f = *state;
+	release_deploy_iter *it = NULL;
+	const release_deploy *d = NULL;
+	static const char junk[] = "not an entry";
+	struct tamper t;
+
+	NEEDS_LOG();
+	damaged_second_entry(f, &t);
+	t.data = junk;
+	t.len = sizeof junk - 1;
+	shared_backend_tamper(f->backend, &t);
+	assert_store_ok(f->s, release_deploy_list(f->s, "myapp", NULL, &it));
+	assert_store_ok(f->s, release_deploy_iter_next(it, &d));
+	assert_int_equal(release_deploy_seq(d), 3);
+	assert_int_equal(release_deploy_iter_next(it, &d), RELEASE_ECORRUPT);
+	assert_null(d);
+	assert_store_ok(f->s, release_deploy_iter_next(it, &d));
+	assert_int_equal(release_deploy_seq(d), 1);
+	assert_int_equal(release_deploy_iter_next(it, &d), RELEASE_ITEROVER);
+	release_deploy_iter_free(it);
+}
+
+static void an_entry_the_backend_fails_to_read_is_ecorrupt_and_the_listing_goes_on(void **state)
+{
+	struct fixture *f = *state;
+	release_deploy_iter *it = NULL;
+	const release_deploy *d = NULL;
+	struct tamper t;
+
+	NEEDS_LOG();
+	damaged_second_entry(f, &t);
+	t.code = RELEASE_ECORRUPT;
+	shared_backend_tamper(f->backend, &t);
+	assert_store_ok(f->s, release_deploy_list(f->s, "myapp", NULL, &it));
+	assert_store_ok(f->s, release_deploy_iter_next(it, &d));
+	assert_int_equal(release_deploy_seq(d), 3);
+	assert_int_equal(release_deploy_iter_next(it, &d), RELEASE_ECORRUPT);
+	assert_non_null(strstr(release_store_errmsg(f->s), "2"));
+	release_deploy_iter_free(it);
+}
+
+static void another_apps_entry_served_is_ecorrupt(void **state)
+{
+	struct fixture *f = *state;
+	release_deploy_iter *it = NULL;
+	const release_deploy *d = NULL;
+	struct tamper t;
+	void *other = NULL;
+	size_t len = 0;
+	release *o;
+
+	NEEDS_LOG();
+	make_app(f->s, "other");
+	o = make_build_release(f->s, "other", "o");
+	promote(f->s, "other", release_id(o));
+	promote(f->s, "other", release_id(o));
+	release_free(o);
+	shared_backend_read(f->backend, "other", RELEASE_KIND_DEPLOY, "2", &other, &len);
+	damaged_second_entry(f, &t);
+	t.data = other;
+	t.len = len;
+	shared_backend_tamper(f->backend, &t);
+	assert_store_ok(f->s, release_deploy_list(f->s, "myapp", NULL, &it));
+	assert_store_ok(f->s, release_deploy_iter_next(it, &d));
+	assert_int_equal(release_deploy_iter_next(it, &d), RELEASE_ECORRUPT);
+	release_deploy_iter_free(it);
+	shared_backend_tamper(f->backend, NULL);
+	free(other);
+}
+
 /* --------------------------------------------------------- release_deploy_at */
 
 static void deploy_at_before_the_first_promotion_is_enotfound(void **state)
@@ -347,6 +440,9 @@ int main(void)
 		T(deploy_at_a_first_failure_is_enotfound),
 		T(deploy_at_gives_until_as_the_listing_does),
 		T(deploy_at_equal_end_times_is_the_newest),
+		T(a_damaged_entry_is_ecorrupt_and_the_listing_goes_on),
+		T(an_entry_the_backend_fails_to_read_is_ecorrupt_and_the_listing_goes_on),
+		T(another_apps_entry_served_is_ecorrupt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
