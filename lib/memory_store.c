@@ -10,6 +10,10 @@
  * Version 2: a commit is checked whole, then applied by steps that cannot
  * fail; holds are a list per store. Like the rest, none of it is locked: a
  * store (ctx) is used by one thread at a time, as its handles are.
+ *
+ * Version 3: the deployment log is one more ordered kind, kept as builds and
+ * releases are. There is no wait(): only this process's handles can change
+ * the records, so the core's polling of a waiting handle sees every change.
  */
 #include <librelease/storage.h>
 
@@ -17,6 +21,7 @@
 #include <string.h>
 
 #define KEY_MAX 64 /* the longest key the vtable promises */
+#define NKINDS RELEASE_KIND_DEPLOY /* META, then the ordered kinds */
 
 /* The core's entry points into this backend (store.c). */
 extern const release_storage memory_storage;
@@ -50,7 +55,7 @@ struct mlist {
 
 struct mapp {
 	char name[64];
-	struct mlist kinds[3]; /* META, BUILD, RELEASE */
+	struct mlist kinds[NKINDS]; /* by kind - 1 */
 };
 
 /* An app's hold (version 2): one per app, in a list per store. */
@@ -95,11 +100,20 @@ static struct mapp *add_app(struct mem *m, const char *name)
 	return a;
 }
 
+static int valid_kind(int kind)
+{
+	return kind >= RELEASE_KIND_META && kind <= NKINDS;
+}
+
+/* Builds, releases and the deployment log: kept alike, by seq. */
+static int ordered(int kind)
+{
+	return kind > RELEASE_KIND_META && kind <= NKINDS;
+}
+
 static struct mlist *list_of(struct mapp *a, int kind)
 {
-	if (!a || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
-		return NULL;
-	return &a->kinds[kind - 1];
+	return a && valid_kind(kind) ? &a->kinds[kind - 1] : NULL;
 }
 
 static size_t hash(const char *s)
@@ -214,11 +228,6 @@ static struct mrec *find_rec(struct mlist *l, int kind, const char *key)
 		pos = seq_pos(l, sl->seq, &found);
 		return found ? &l->v[pos] : NULL;
 	}
-}
-
-static int valid_kind(int kind)
-{
-	return kind >= RELEASE_KIND_META && kind <= RELEASE_KIND_RELEASE;
 }
 
 /* The vtable promises valid names and keys, but this backend is also
@@ -363,8 +372,7 @@ static int mem_get_seq(void *ctx, const char *app, int kind, uint64_t seq,
 	size_t pos;
 	int found;
 
-	if ((kind != RELEASE_KIND_BUILD && kind != RELEASE_KIND_RELEASE) ||
-	    !valid_record(app, kind, NULL) || !fn)
+	if (!ordered(kind) || !valid_record(app, kind, NULL) || !fn)
 		return RELEASE_EINVAL;
 	if (!(l = list_of(find_app(ctx, app), kind)))
 		return RELEASE_ENOTFOUND;
@@ -381,8 +389,7 @@ static int mem_scan(void *ctx, const char *app, int kind, uint64_t before, size_
 	size_t pos;
 	int found;
 
-	if ((kind != RELEASE_KIND_BUILD && kind != RELEASE_KIND_RELEASE) ||
-	    !valid_record(app, kind, NULL) || !fn)
+	if (!ordered(kind) || !valid_record(app, kind, NULL) || !fn)
 		return RELEASE_EINVAL;
 	if (!(l = list_of(find_app(ctx, app), kind)))
 		return 0;
@@ -470,7 +477,7 @@ static int mem_list_apps(void *ctx, release_name_fn fn, void *payload)
 		struct mapp *a = m->apps[i];
 		int any = 0;
 
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < NKINDS; k++)
 			any |= a->kinds[k].end > a->kinds[k].start;
 		if (any) {
 			int rc = fn(payload, a->name);
@@ -631,17 +638,19 @@ static int op_inserts(const release_storage_op *o)
 /* Allocates all the commit needs: the app, room in its lists, copies. */
 static int prepare(struct mem *m, const char *app, struct commit_plan *c)
 {
-	size_t inserts[3] = {0, 0, 0};
+	size_t inserts[NKINDS] = {0}, any = 0;
 	int rc;
 
 	for (size_t i = 0; i < c->n; i++)
-		if (op_inserts(&c->ops[i]))
+		if (op_inserts(&c->ops[i])) {
 			inserts[c->ops[i].kind - 1]++;
-	if (!inserts[0] && !inserts[1] && !inserts[2] && !c->a)
+			any++;
+		}
+	if (!any && !c->a)
 		return 0; /* nothing to create, so nothing to change */
 	if (!c->a && !(c->a = add_app(m, app)))
 		return RELEASE_ENOMEM;
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < NKINDS; k++)
 		if (inserts[k] && (rc = reserve(&c->a->kinds[k], k + 1, inserts[k])) != 0)
 			return rc;
 	for (size_t i = 0; i < c->n; i++) {
@@ -783,7 +792,7 @@ static void mem_close(void *ctx)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->n; i++) {
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < NKINDS; k++) {
 			struct mlist *l = &m->apps[i]->kinds[k];
 
 			for (size_t j = l->start; j < l->end; j++)
@@ -806,7 +815,7 @@ static void mem_close(void *ctx)
 }
 
 const release_storage memory_storage = {
-	.version = RELEASE_STORAGE_VERSION,
+	.version = 3, /* the deployment log; wait() is left to the core */
 	.close = mem_close,
 	.put = mem_put,
 	.get = mem_get,
