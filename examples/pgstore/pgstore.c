@@ -16,7 +16,7 @@
  *
  * The statements and the connection are session.c's; the tables, their
  * migrations and the functions version 2 calls schema.c's; commit() is
- * commit.c's, holds hold.c's.
+ * commit.c's, holds hold.c's, wait() notify.c's.
  */
 #include "pgstore_internal.h"
 
@@ -63,9 +63,11 @@ static int deliver(struct pg *p, PGresult *res, int seq_col, uint64_t seq, int k
  * refuse, and says what it refused. Names and keys are not echoed: what was
  * refused may be anything. */
 
+/* Version 3's deployment log is one more ordered kind, kept as builds and
+ * releases are: the table and its statements know no kind but META. */
 static int valid_kind(int kind)
 {
-	return kind >= RELEASE_KIND_META && kind <= RELEASE_KIND_RELEASE;
+	return kind >= RELEASE_KIND_META && kind <= RELEASE_KIND_DEPLOY;
 }
 
 /* 1-64 bytes of [A-Za-z0-9_.-] (storage.h). */
@@ -114,12 +116,15 @@ int pgs_too_big(size_t len)
 
 /* ---- the vtable */
 
-/* Every method starts here: errmsg speaks of the latest call only. */
+/* Every method starts here: errmsg speaks of the latest call only, and
+ * the notifications a listening connection received meanwhile are taken
+ * from libpq's queue (notify.c), which would otherwise only grow. */
 struct pg *pgs_begin(void *ctx)
 {
 	struct pg *p = ctx;
 
 	p->err[0] = '\0';
+	pgs_take_notifies(p);
 	return p;
 }
 
@@ -314,7 +319,7 @@ static const char *pg_errmsg(void *ctx)
 }
 
 static const release_storage pg_storage = {
-	.version = RELEASE_STORAGE_VERSION,
+	.version = 3, /* the deployment log, and wait() */
 	.close = pg_close,
 	.put = pg_put,
 	.get = pg_get,
@@ -328,6 +333,7 @@ static const release_storage pg_storage = {
 	.hold = pgs_hold,
 	.unhold = pgs_unhold,
 	.held = pgs_held,
+	.wait = pgs_wait,
 };
 
 

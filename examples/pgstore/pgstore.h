@@ -34,6 +34,15 @@
  * tcp_keepalives_* settings), which for a hold is how long it outlives its
  * holder.
  *
+ * Version 3: the deployment log (records of RELEASE_KIND_DEPLOY), stored as
+ * builds and releases are, and wait() through LISTEN/NOTIFY. Schema version
+ * 3 adds a trigger on the records table that notifies channel "librelease",
+ * with the app's name as payload, whenever a transaction that changed an
+ * app's records commits, whoever wrote them. A handle LISTENs from its first
+ * wait() with a timeout until it is closed; the notifications it receives
+ * meanwhile are read, and dropped, by its next call. A waiter wakes on a
+ * notification for its app and, in any case, checks again every second.
+ *
  * A handle is used by one thread at a time, as a store handle is.
  */
 #ifndef PGSTORE_H
@@ -49,7 +58,7 @@ extern "C" {
 #endif
 
 /* The newest table layout this code creates and reads. */
-#define PGSTORE_SCHEMA_VERSION 2
+#define PGSTORE_SCHEMA_VERSION 3
 
 /* Non-zero if uri is a PostgreSQL connection URI ("postgresql://..." or
  * "postgres://..."), the form relctl and RELEASE_STORE accept. */

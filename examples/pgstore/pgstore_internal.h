@@ -46,6 +46,7 @@ enum stmt {
 	S_UNHOLD,
 	S_UNLOCK,
 	S_HELD,
+	S_LISTEN,
 	N_STMT
 };
 
@@ -57,6 +58,11 @@ struct pg {
 	unsigned long epoch; /* counts the connections made: a new one has no holds */
 	struct pgs_hold *holds; /* this handle's holds, so it takes each at most once */
 	char *search_path;   /* the schema found at open, quoted, then pg_catalog */
+	/* version 3: wait() (notify.c) */
+	int listening;              /* LISTEN ran on the connection of listen_epoch */
+	unsigned long listen_epoch;
+	const char *wait_for;       /* the app a wait() in progress is for, or NULL */
+	int woken;                  /* a notification for it came since its last check */
 	char err[ERR_MAX];
 };
 
@@ -104,5 +110,11 @@ int pgs_hold(void *ctx, const char *app, const void *info, size_t len, void **ho
 void pgs_unhold(void *ctx, void *hold);
 int pgs_held(void *ctx, const char *app, release_record_fn fn, void *payload);
 void pgs_free_holds(struct pg *p);
+
+/* notify.c: version 3 */
+#define PGS_CHANNEL "librelease" /* the channel the records' trigger notifies */
+int pgs_wait(void *ctx, const char *app, int64_t timeout_ns, int (*check)(void *payload),
+	     void *payload);
+void pgs_take_notifies(struct pg *p);
 
 #endif

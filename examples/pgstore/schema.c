@@ -132,6 +132,34 @@ static const struct migration migrations[] = {
 	 "   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 	 "   AND l.classid::bigint = (librelease_lock_key('hold', p_app) >> 32) & 4294967295"
 	 "   AND l.objid::bigint = librelease_lock_key('hold', p_app) & 4294967295 $$;"},
+
+	/*
+	 * Version 3 of the vtable: wait(). Every change to an app's records
+	 * notifies channel 'librelease' with the app's name, from a trigger on
+	 * the table rather than from pgstore's statements, so that every writer
+	 * notifies: a program of an earlier version still connected when this
+	 * migration runs (its statements know nothing of notifying), and SQL a
+	 * person runs by hand. NOTIFY is transactional: the notification goes
+	 * out when the change commits, and not at all when it rolls back, and
+	 * the many rows of one commit make one notification per app, as the
+	 * server folds equal ones of a transaction together.
+	 */
+	{3, "every change to an app's records notifies channel librelease",
+	 "CREATE FUNCTION librelease_notify() RETURNS trigger"
+	 " LANGUAGE plpgsql AS $$"
+	 " BEGIN"
+	 "  IF TG_OP <> 'INSERT' THEN"
+	 "   PERFORM pg_notify('" PGS_CHANNEL "', OLD.app);"
+	 "  END IF;"
+	 "  IF TG_OP <> 'DELETE' THEN"
+	 "   PERFORM pg_notify('" PGS_CHANNEL "', NEW.app);"
+	 "  END IF;"
+	 "  RETURN NULL;"
+	 " END $$;"
+
+	 "CREATE TRIGGER librelease_records_notify"
+	 " AFTER INSERT OR UPDATE OR DELETE ON librelease_records"
+	 " FOR EACH ROW EXECUTE FUNCTION librelease_notify();"},
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -55,6 +55,8 @@ static const struct {
 	[S_UNLOCK] = {"librelease_unlock", 0, 1, {OID_TEXT},
 		      "SELECT pg_advisory_unlock(librelease_lock_key('hold', $1))"},
 	[S_HELD] = {"librelease_held", 0, 1, {OID_TEXT}, "SELECT librelease_held($1)"},
+	/* version 3: wait() */
+	[S_LISTEN] = {"librelease_listen", 0, 0, {0}, "LISTEN " PGS_CHANNEL},
 };
 
 int pgs_failf(struct pg *p, int code, const char *fmt, ...)

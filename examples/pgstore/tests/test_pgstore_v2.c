@@ -66,7 +66,7 @@ static long count_records(const char *uri)
 static void open_raw(const char *uri, const release_storage **st, void **ctx)
 {
 	assert_ok(test_storage_open(st, ctx, uri));
-	assert_int_equal((*st)->version, 2);
+	assert_int_equal((*st)->version, 3);
 	assert_non_null((*st)->commit);
 	assert_non_null((*st)->hold);
 }
@@ -380,8 +380,9 @@ static void a_store_of_the_first_layout_is_upgraded_in_place(void **state)
 	make_app(s, "myapp");
 	release_free(make_build_release(s, "myapp", "first"));
 	release_store_close(s);
-	sql_value(uri, "DROP FUNCTION librelease_held, librelease_unhold, librelease_hold,"
-		       " librelease_commit, librelease_lock_key;"
+	sql_value(uri, "DROP TRIGGER librelease_records_notify ON librelease_records;"
+		       "DROP FUNCTION librelease_notify, librelease_held, librelease_unhold,"
+		       " librelease_hold, librelease_commit, librelease_lock_key;"
 		       "DROP TABLE librelease_holds;"
 		       "DELETE FROM librelease_schema WHERE version > 1");
 	assert_int_equal(sql_value(uri, "SELECT count(*) FROM pg_class c JOIN pg_namespace n"
