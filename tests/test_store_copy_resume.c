@@ -118,6 +118,26 @@ static void a_copy_again_deletes_what_src_pruned(void **state)
 	side_close(dst);
 }
 
+/* A deletion is a write: counted. */
+static void a_copy_again_counts_the_records_it_deletes(void **state)
+{
+	struct side *src, *dst;
+	uint64_t before, copied;
+	size_t changed;
+
+	(void)state;
+	copied_pair(&src, &dst);
+	assert_store_ok(src->s, release_prune(src->s, "alpha", 0, NULL));
+	changed = differences(src, dst);
+	before = side_writes(dst);
+	copied = copy(src, dst);
+	if (copied != changed || side_writes(dst) - before != changed)
+		fail_msg("%zu records differ; copied %llu, %llu written", changed,
+			 (unsigned long long)copied, (unsigned long long)(side_writes(dst) - before));
+	side_close(src);
+	side_close(dst);
+}
+
 static void a_copy_again_after_changes_and_a_prune_is_identical(void **state)
 {
 	struct side *src, *dst;
@@ -335,6 +355,7 @@ int main(void)
 		cmocka_unit_test(a_copy_again_brings_over_what_changed),
 		cmocka_unit_test(a_copy_again_counts_only_the_records_it_writes),
 		cmocka_unit_test(a_copy_again_deletes_what_src_pruned),
+		cmocka_unit_test(a_copy_again_counts_the_records_it_deletes),
 		cmocka_unit_test(a_copy_again_after_changes_and_a_prune_is_identical),
 		cmocka_unit_test(an_interrupted_copy_resumes_without_duplicates),
 		cmocka_unit_test(an_interrupted_copy_again_resumes),
