@@ -300,6 +300,30 @@ static void the_other_apps_are_copied_despite_a_same_named_one(void **state)
 	side_close(dst);
 }
 
+static void count_progress(void *payload, const char *app, uint64_t records)
+{
+	(void)records;
+	assert_string_not_equal(app, "beta");
+	++*(int *)payload;
+}
+
+static void progress_is_not_told_of_an_app_not_copied(void **state)
+{
+	struct side *src = side_open("memory:", T0), *dst = dst_with_own_beta();
+	release_copy_opts o;
+	int n = 0;
+
+	(void)state;
+	populate(src->s);
+	release_copy_opts_init(&o);
+	o.progress = count_progress;
+	o.progress_payload = &n;
+	assert_int_equal(release_store_copy(src->s, dst->s, &o, NULL), RELEASE_EEXIST);
+	assert_int_equal(n, 2);
+	side_close(src);
+	side_close(dst);
+}
+
 static void a_same_named_app_deleted_in_dst_is_copied(void **state)
 {
 	struct side *src = side_open("memory:", T0), *dst = dst_with_own_beta();
@@ -363,6 +387,7 @@ int main(void)
 		cmocka_unit_test(a_same_named_app_made_apart_is_eexist),
 		cmocka_unit_test(a_same_named_app_made_apart_is_left_alone),
 		cmocka_unit_test(the_other_apps_are_copied_despite_a_same_named_one),
+		cmocka_unit_test(progress_is_not_told_of_an_app_not_copied),
 		cmocka_unit_test(a_same_named_app_deleted_in_dst_is_copied),
 		cmocka_unit_test(an_app_only_in_dst_is_left_alone),
 		cmocka_unit_test(an_app_created_again_in_src_is_eexist_in_dst),
