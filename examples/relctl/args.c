@@ -39,9 +39,15 @@ static const struct {
 	[OPT_ACTIVE_BUILD] = {"use-active-release-build", 0, 0},
 	[OPT_ACTIVE_ENV] = {"use-active-release-env", 0, 0},
 	[OPT_KEEP] = {"keep", 0, 1},
+	[OPT_ACTOR] = {"actor", 0, 1},
+	[OPT_AT] = {"at", 0, 1},
+	[OPT_WATCH] = {"watch", 0, 0},
+	[OPT_TIMEOUT] = {"timeout", 0, 1},
+	[OPT_FOR] = {"for", 0, 1},
+	[OPT_SINCE] = {"since", 0, 1},
 };
 
-_Static_assert(OPT_COUNT <= 32, "struct command's opts holds a bit per option");
+_Static_assert(OPT_COUNT <= 64, "struct command's opts holds a bit per option");
 
 const char *opt_name(enum opt o)
 {

@@ -8,6 +8,7 @@
 #define RELCTL_ARGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum opt {
 	OPT_APP,
@@ -37,17 +38,23 @@ enum opt {
 	OPT_ACTIVE_BUILD,
 	OPT_ACTIVE_ENV,
 	OPT_KEEP,
+	OPT_ACTOR,
+	OPT_AT,
+	OPT_WATCH,
+	OPT_TIMEOUT,
+	OPT_FOR,
+	OPT_SINCE,
 	OPT_COUNT
 };
 
-/* The options fit the bits of an unsigned (struct command's opts). */
-#define OPT_BIT(o) (1u << (o))
+/* The options fit the bits of a uint64_t (struct command's opts). */
+#define OPT_BIT(o) (UINT64_C(1) << (o))
 
 struct args {
 	/* An option's value (the last one given), "" for a flag that was given,
 	 * NULL for an option that was not. Borrowed from argv. */
 	const char *value[OPT_COUNT];
-	unsigned seen;     /* OPT_BIT of every option given */
+	uint64_t seen;     /* OPT_BIT of every option given */
 	const char **pos;  /* the words that are not options, in order */
 	size_t npos;
 };

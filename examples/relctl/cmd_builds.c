@@ -36,6 +36,8 @@ static void build_json(struct json *j, const release_build *b, int with_manifest
 		json_key(j, "manifest");
 		json_string(j, release_build_manifest(b));
 	}
+	json_key(j, "actor");
+	json_string(j, release_build_actor(b));
 	json_end_object(j);
 }
 
@@ -269,6 +271,7 @@ int cmd_builds_info(struct relctl *c)
 	    info_add(in, "Elapsed",
 		     format_elapsed(elapsed, sizeof elapsed, release_build_started(b),
 				    release_build_ended(b))) == 0 &&
+	    info_add(in, "Actor", actor_shown(release_build_actor(b))) == 0 &&
 	    info_print(in, c->out) == 0)
 		rc = 0;
 	info_free(in);

@@ -44,6 +44,7 @@ static void promotion_init(struct relctl *c, struct promotion *p)
 		p->hook.stored = c->hook_stored;
 		p->hook.timeout_s = c->hook_timeout_s;
 		p->hook.store_uri = c->store_uri;
+		p->hook.actor = c->store ? release_store_actor(c->store) : NULL;
 		p->opts.deploy = hook_deploy;
 		p->opts.deploy_payload = &p->hook;
 	}

@@ -5,8 +5,8 @@
 
 #include "common/format.h"
 #include "output.h"
+#include "cmd_releases.h"
 #include "release_json.h"
-#include "relctl.h"
 
 #define DEFAULT_LIMIT 10
 
@@ -72,31 +72,16 @@ static int before_version(struct relctl *c, release_store *s, const char *arg, u
 	return 0;
 }
 
-int cmd_releases(struct relctl *c)
+int releases_print(struct relctl *c, release_store *s, const release_list_opts *opts)
 {
 	static const char *const headers[] = {"ID", "STATUS", "BUILD", "CREATED", "DESCRIPTION"};
-	const char *before = c->args.value[OPT_BEFORE];
-	uint64_t limit = DEFAULT_LIMIT;
-	release_list_opts opts;
-	release_store *s;
 	release_iter *it = NULL;
 	const release *r;
 	format_table *t = NULL;
 	struct json j;
-	int rc, status, damaged = RELCTL_EXIT_OK;
+	int rc, damaged = RELCTL_EXIT_OK;
 
-	release_list_opts_init(&opts);
-	if (c->args.value[OPT_LIMIT] &&
-	    (status = relctl_option_uint(c, OPT_LIMIT, SIZE_MAX, "", &limit)) != 0)
-		return status;
-	opts.limit = (size_t)limit;
-	if (before && relctl_parse_ref(before, &opts.before) == RELCTL_REF_BAD_VERSION)
-		return bad_before(before); /* before the store is opened */
-	if (!(s = relctl_store(c, &status)))
-		return status;
-	if (before && (status = before_version(c, s, before, &opts.before)) != 0)
-		return status;
-	if ((rc = release_list(s, c->app, &opts, &it)) != 0)
+	if ((rc = release_list(s, c->app, opts, &it)) != 0)
 		return relctl_fail(c, rc);
 	json_init(&j, c->out);
 	if (c->args.value[OPT_JSON]) {
@@ -134,6 +119,32 @@ out:
 	format_table_free(t);
 	release_iter_free(it);
 	return rc ? relctl_fail(c, rc) : damaged;
+}
+
+int cmd_releases(struct relctl *c)
+{
+	const char *before = c->args.value[OPT_BEFORE];
+	uint64_t limit = DEFAULT_LIMIT;
+	release_list_opts opts;
+	release_store *s;
+	int status;
+
+	if (c->args.value[OPT_WATCH] && c->args.value[OPT_JSON])
+		return relctl_error(RELCTL_EXIT_USAGE, "--watch and --json do not go together");
+	release_list_opts_init(&opts);
+	if (c->args.value[OPT_LIMIT] &&
+	    (status = relctl_option_uint(c, OPT_LIMIT, SIZE_MAX, "", &limit)) != 0)
+		return status;
+	opts.limit = (size_t)limit;
+	if (before && relctl_parse_ref(before, &opts.before) == RELCTL_REF_BAD_VERSION)
+		return bad_before(before); /* before the store is opened */
+	if (!(s = relctl_store(c, &status)))
+		return status;
+	if (before && (status = before_version(c, s, before, &opts.before)) != 0)
+		return status;
+	if (c->args.value[OPT_WATCH])
+		return releases_watch(c, s, &opts);
+	return releases_print(c, s, &opts);
 }
 
 /* The env as KEY=VALUE lines, one string, each pair on its line
@@ -207,6 +218,7 @@ int cmd_releases_info(struct relctl *c)
 	    info_add(in, "Build", release_build_of(r)) == 0 &&
 	    info_add(in, "Created",
 		     format_rfc3339(created, sizeof created, release_created(r))) == 0 &&
+	    info_add(in, "Actor", actor_shown(release_actor(r))) == 0 &&
 	    info_add(in, "Description", release_description(r)) == 0 &&
 	    info_add_lines(in, "Env", env) == 0 && info_print(in, c->out) == 0)
 		rc = 0;

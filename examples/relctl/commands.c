@@ -1,5 +1,5 @@
-/* The command table of releases and env: what each command accepts, and its
- * help (apps and builds: commands_apps.c). */
+/* The command table of releases, env and store: what each command accepts,
+ * and its help (apps and builds: commands_apps.c). */
 #include <stdint.h>
 
 #include "relctl.h"
@@ -10,16 +10,20 @@
 #define HOOK_USAGE "[--hook CMD] [--hook-timeout SECONDS]"
 
 const struct command relctl_release_commands[] = {
-	{"releases", cmd_releases, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_LIMIT) | OPT_BIT(OPT_BEFORE), 1, 0,
-	 0,
-	 "releases -a APP [--limit N] [--before VERSION|RID] [--json]",
+	{"releases", cmd_releases,
+	 OPT_BIT(OPT_JSON) | OPT_BIT(OPT_LIMIT) | OPT_BIT(OPT_BEFORE) | OPT_BIT(OPT_WATCH), 1, 0, 0,
+	 "releases -a APP [--limit N] [--before VERSION|RID] [--json] [--watch]",
 	 "list releases",
 	 "Newest first, at most N (default 10; 0: all). --before lists the releases\n"
 	 "older than a version or a release id, to page through all of history: pass\n"
 	 "the last id shown as the next --before.\n"
 	 "\n"
 	 "STATUS is \"active\" for the app's active release and \"failed\" for one whose\n"
-	 "last promotion failed.", 0},
+	 "last promotion failed.\n"
+	 "\n"
+	 "--watch prints the table again, after a blank line, each time the app\n"
+	 "changes (a new release, a promotion, a rollback, a failed promotion), until\n"
+	 "SIGINT (Ctrl-C) or SIGTERM, which end it with exit status 0.", 0},
 	{"releases info", cmd_releases_info, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL), 1, 1, 1,
 	 "releases info RID|VERSION -a APP [--json] [--reveal]",
 	 "show a release and its env",
@@ -68,6 +72,50 @@ const struct command relctl_release_commands[] = {
 	 "before it, and the N newest releases older than it; deletes the others,\n"
 	 "with the builds no kept release uses, and says how many releases went.\n"
 	 "An app without an active release keeps everything.", 0},
+	{"releases history", cmd_releases_history,
+	 OPT_BIT(OPT_JSON) | OPT_BIT(OPT_LIMIT) | OPT_BIT(OPT_BEFORE) | OPT_BIT(OPT_AT), 0, 0, 1,
+	 "releases history [APP] [--limit N] [--before SEQ] [--at TIME] [--json]",
+	 "show the deployment log: who promoted what, when",
+	 "Every promotion, rollback and failed promotion, newest first, at most N\n"
+	 "(default 10; 0: all): its number (#), when it ended, FROM the release\n"
+	 "active before, TO the release made active (a rollback's new copy), RESULT\n"
+	 "ok, forced (--force) or failed (the hook's status), how long it took, and\n"
+	 "who ran it. --before SEQ lists the entries older than #SEQ.\n"
+	 "\n"
+	 "--at TIME shows what was live then: the release, the entry that made it\n"
+	 "live, since and until when. TIME is RFC 3339 (2026-11-24T14:32:00Z, or with\n"
+	 "an offset, +02:00), a local time ('2026-11-24 14:32', seconds optional), or\n"
+	 "a time ago ('2h ago', '30m ago', '1h30m ago', '5 minutes ago').\n"
+	 "Without APP, the app of -a or RELEASE_APP.", 0},
+	{"releases diff", cmd_releases_diff, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL), 1, 0, 2,
+	 "releases diff [A [B]] -a APP [--reveal] [--json]",
+	 "show what changed from release A to release B",
+	 "A and B are ids or versions (12 or v12). B left out is the active release;\n"
+	 "A left out is the release before B. So `releases diff` shows what the\n"
+	 "active release changed, and `releases diff A` what changed since A (what a\n"
+	 "rollback to A would undo).\n"
+	 "\n"
+	 "Prints the build and description when they changed, the env (+ KEY=VALUE\n"
+	 "added, - KEY=VALUE removed, ~ KEY: OLD -> NEW changed) and the manifest's\n"
+	 "unified diff. The values of the keys in the app's mask list show as ****,\n"
+	 "on a terminal or not: --reveal shows them.", 0},
+	{"releases wait", cmd_releases_wait,
+	 OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_FOR) | OPT_BIT(OPT_SINCE), 0, 0, 1,
+	 "releases wait [APP] [--for promotion|release|any] [--since RID|VERSION] "
+	 "[--timeout DURATION]",
+	 "wait for the app's next promotion, or release, and print it",
+	 "Blocks until the app changes, then prints the id of its active release\n"
+	 "(--for promotion, the default: a promotion, rollback or failed promotion)\n"
+	 "or of its new release (--for release), and exits 0. --for any wakes on\n"
+	 "either, and on the app's creation or deletion. --since RID waits for an\n"
+	 "active release (or with --for release, a release newer) other than RID,\n"
+	 "and returns at once when there is one already: an agent passes the\n"
+	 "release it deployed last, so that nothing promoted meanwhile is missed.\n"
+	 "\n"
+	 "--timeout DURATION (30s, 5m, 1h30m; a number alone is seconds) ends the\n"
+	 "wait with exit status 3 when nothing came. The file store and PostgreSQL\n"
+	 "wake it at once; other stores are polled every 100 ms.\n"
+	 "Without APP, the app of -a or RELEASE_APP.", 0},
 	{"env", cmd_env, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL) | OPT_BIT(OPT_RELEASE), 1, 0, 0,
 	 "env -a APP [--release RID|VERSION] [--json] [--reveal]",
 	 "show the env of the newest release",
@@ -131,6 +179,19 @@ const struct command relctl_release_commands[] = {
 	 "env mask unset KEY... -a APP",
 	 "stop masking env keys",
 	 "Keys that are not masked are ignored.", 0},
+	{"store copy", cmd_store_copy, 0, 0, 2, 2,
+	 "store copy SRC DST [--app APP]",
+	 "copy apps, with all their history, from one store into another",
+	 "SRC and DST are paths or URIs, as --store takes them (file:PATH,\n"
+	 "postgresql://...); DST is made when it is a file store that is not there.\n"
+	 "Every app of SRC, or only --app's ($RELEASE_APP does not count here), is\n"
+	 "copied exactly: ids, versions, times, sources, failures, actors, builds\n"
+	 "with their logs, settings, the active and previous release, the\n"
+	 "deployment log. Each app prints a line with the records it wrote; an app\n"
+	 "appears in DST only once it is whole. Run it again to resume a copy that\n"
+	 "was interrupted, or to bring DST up to date: records already there are\n"
+	 "not written again. An app of DST that is another app of the same name is\n"
+	 "refused (exit 4) and the others are still copied.", 0},
 	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0},
 };
 

@@ -2,51 +2,67 @@
 #include "help.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #ifndef RELCTL_VERSION
 #define RELCTL_VERSION "unknown"
 #endif
 
+/* An option's line; words, when set, names the one command it is for (an
+ * option's first line that fits the command is shown). */
 static const struct {
 	enum opt opt;
 	const char *text;
+	const char *words;
 } option_help[] = {
 	{OPT_RELEASE, "      --release RID|VERSION   the release whose env to read or change\n"
-		      "                              (default: the newest)"},
+		      "                              (default: the newest)", NULL},
 	{OPT_BUILD_FROM, "      --build-from RID|VERSION\n"
-			 "                              the release whose build and manifest to take"},
+			 "                              the release whose build and manifest to take", NULL},
 	{OPT_ACTIVE_BUILD, "      --use-active-release-build\n"
-			   "                              take the active release's build (the default)"},
-	{OPT_ENV_FROM, "      --env-from RID|VERSION  the release whose env to take"},
+			   "                              take the active release's build (the default)", NULL},
+	{OPT_ENV_FROM, "      --env-from RID|VERSION  the release whose env to take", NULL},
 	{OPT_ACTIVE_ENV, "      --use-active-release-env\n"
-			 "                              take the active release's env (the default)"},
-	{OPT_KEEP, "      --keep N                keep N releases older than the active one"},
-	{OPT_JSON, "      --json                  print JSON (README.md: \"JSON output\")"},
-	{OPT_ID, "      --id                    print only the new id(s) on standard output"},
-	{OPT_LIMIT, "      --limit N               at most N (default 10; 0: no limit)"},
-	{OPT_BEFORE, "      --before VERSION|RID    only releases older than this one"},
-	{OPT_DESCRIPTION, "  -d, --description D         the build's description"},
-	{OPT_MANIFEST, "  -m, --manifest FILE         read the manifest from FILE ('-': stdin)"},
-	{OPT_STATUS, "      --status S              created, running, complete (default) or failed"},
+			 "                              take the active release's env (the default)", NULL},
+	{OPT_KEEP, "      --keep N                keep N releases older than the active one", NULL},
+	{OPT_JSON, "      --json                  print JSON (README.md: \"JSON output\")", NULL},
+	{OPT_ID, "      --id                    print only the new id(s) on standard output", NULL},
+	{OPT_LIMIT, "      --limit N               at most N (default 10; 0: no limit)", NULL},
+	{OPT_BEFORE, "      --before SEQ            only entries older than #SEQ", "releases history"},
+	{OPT_BEFORE, "      --before VERSION|RID    only releases older than this one", NULL},
+	{OPT_AT, "      --at TIME               what was live at TIME (RFC 3339, a local\n"
+		 "                              'YYYY-MM-DD HH:MM[:SS]', or '2h ago')", NULL},
+	{OPT_WATCH, "      --watch                 print the table again at every change, until\n"
+		    "                              SIGINT or SIGTERM", NULL},
+	{OPT_FOR, "      --for promotion|release|any\n"
+		  "                              what to wait for (default: promotion)", NULL},
+	{OPT_SINCE, "      --since RID|VERSION     the release the caller has: return at once\n"
+		    "                              when another is active (or newer)", NULL},
+	{OPT_TIMEOUT, "      --timeout DURATION      give up after DURATION (30s, 5m, 1h30m):\n"
+		      "                              exit 3", NULL},
+	{OPT_DESCRIPTION, "  -d, --description D         the build's description", NULL},
+	{OPT_MANIFEST, "  -m, --manifest FILE         read the manifest from FILE ('-': stdin)", NULL},
+	{OPT_STATUS, "      --status S              created, running, complete (default) or failed", NULL},
 	{OPT_FILE, "  -f, --file FILE             the file to write or read ('-': standard\n"
-		   "                              output or input)"},
+		   "                              output or input)", NULL},
 	{OPT_STDIN, "      --stdin                 read the value of the one KEY given from\n"
-		    "                              standard input, less one final newline"},
-	{OPT_REPLACE, "      --replace               the env becomes exactly the pairs given"},
-	{OPT_PROMOTE, "  -p, --promote               promote the new release"},
+		    "                              standard input, less one final newline", NULL},
+	{OPT_REPLACE, "      --replace               the env becomes exactly the pairs given", NULL},
+	{OPT_PROMOTE, "  -p, --promote               promote the new release", NULL},
 	{OPT_HOOK, "      --hook CMD              deploy hook, run by /bin/sh -c (default: the\n"
 		   "                              app's stored hook, else $RELEASE_DEPLOY_HOOK;\n"
-		   "                              '': none)"},
+		   "                              '': none)", NULL},
 	{OPT_HOOK_TIMEOUT, "      --hook-timeout SECONDS  kill a hook that runs longer (default 600;\n"
-			   "                              0: no limit)"},
-	{OPT_REVEAL, "      --reveal                show masked env values on a terminal too"},
+			   "                              0: no limit)", NULL},
+	{OPT_REVEAL, "      --reveal                show masked env values", "releases diff"},
+	{OPT_REVEAL, "      --reveal                show masked env values on a terminal too", NULL},
 	{OPT_FORCE, "      --force                 take the app over from a promotion that holds\n"
 		    "                              it (one whose relctl died); also promotes an\n"
-		    "                              older release"},
+		    "                              older release", NULL},
 	{OPT_FOLLOW, "      --follow                keep printing what is appended until the\n"
-		     "                              build ends"},
-	{OPT_LOG, "      --log FILE              read the build's log from FILE ('-': stdin)"},
+		     "                              build ends", NULL},
+	{OPT_LOG, "      --log FILE              read the build's log from FILE ('-': stdin)", NULL},
 };
 
 static const char global_help[] =
@@ -55,6 +71,8 @@ static const char global_help[] =
 	"                              store in $XDG_DATA_HOME/librelease or\n"
 	"                              ~/.local/share/librelease); PATH?mode=ro\n"
 	"                              opens it read-only\n"
+	"      --actor NAME            who is recorded with what this command writes\n"
+	"                              (default: $RELEASE_ACTOR, else login@host)\n"
 	"  -h, --help                  show help\n";
 
 /* The width of the command column: the longest words, and a space. */
@@ -89,10 +107,10 @@ void help_overview(FILE *out)
 		"%s"
 		"      --version               show the versions of relctl and librelease\n"
 		"\n"
-		"Environment: RELEASE_APP, RELEASE_STORE, RELEASE_DEPLOY_HOOK; VISUAL or\n"
-		"EDITOR (env edit).\n"
-		"Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 refused, 5 busy,\n"
-		"6 deploy failed, 7 store unusable.\n"
+		"Environment: RELEASE_APP, RELEASE_STORE, RELEASE_ACTOR,\n"
+		"RELEASE_DEPLOY_HOOK; VISUAL or EDITOR (env edit).\n"
+		"Exit status: 0 ok, 1 failure, 2 usage, 3 not found (or a wait timed out),\n"
+		"4 refused, 5 busy, 6 deploy failed, 7 store unusable.\n"
 		"\n"
 		"Run 'relctl COMMAND --help' for a command's options.\n",
 		global_help);
@@ -102,15 +120,22 @@ void help_command(FILE *out, const struct command *cmd)
 {
 	const struct command *other;
 	size_t first = strcspn(cmd->words, " "), n = 0;
+	uint64_t shown = 0;
 
 	fprintf(out, "Usage: relctl %s\n\n%c%s.\n", cmd->synopsis,
 		toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
 	if (cmd->help)
 		fprintf(out, "\n%s\n", cmd->help);
 	fputs("\nOptions:\n", out);
-	for (size_t i = 0; i < sizeof option_help / sizeof option_help[0]; i++)
-		if (cmd->opts & OPT_BIT(option_help[i].opt))
-			fprintf(out, "%s\n", option_help[i].text);
+	for (size_t i = 0; i < sizeof option_help / sizeof option_help[0]; i++) {
+		uint64_t bit = OPT_BIT(option_help[i].opt);
+
+		if (!(cmd->opts & bit & ~shown) ||
+		    (option_help[i].words && strcmp(option_help[i].words, cmd->words) != 0))
+			continue;
+		fprintf(out, "%s\n", option_help[i].text);
+		shown |= bit;
+	}
 	fputs(global_help, out);
 	for (size_t k = 0; (other = relctl_command_at(k)); k++) {
 		if (other == cmd || strncmp(other->words, cmd->words, first) != 0 ||

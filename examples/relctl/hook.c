@@ -289,7 +289,7 @@ int hook_deploy(void *payload, const release *r, release_events *events)
 	hook->failure[0] = '\0';
 	if (hook->stored)
 		say_stored(events, hook->cmd);
-	if (hook_env_make(&env, r, hook->store_uri, err, sizeof err) != 0) {
+	if (hook_env_make(&env, r, hook->store_uri, hook->actor, err, sizeof err) != 0) {
 		snprintf(hook->failure, sizeof hook->failure, "hook not run: %.200s", err);
 		goto out;
 	}

@@ -12,6 +12,8 @@
  *   RELEASE_MANIFEST     a file holding its manifest
  *   RELEASE_ENV_FILE     a file of its env, one KEY=VALUE a line, by key
  *   RELEASE_STORE        the store relctl uses, as a URI
+ *   RELEASE_ACTOR        who promotes (the store's actor), so that a relctl
+ *                        the hook runs records the same one
  *
  * Both files are private (0600) and have no name: the paths are /dev/fd/N,
  * descriptors the hook inherits, so nothing is left behind even when relctl
@@ -38,6 +40,7 @@ struct hook {
 	int stored;            /* the app's stored hook: an event says so first */
 	int64_t timeout_s;     /* 0: no limit */
 	const char *store_uri; /* for RELEASE_STORE */
+	const char *actor;     /* for RELEASE_ACTOR */
 	char failure[256];     /* after a failure: what happened, for the error */
 };
 

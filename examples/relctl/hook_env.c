@@ -18,7 +18,7 @@ extern char **environ;
 static const char *const var_names[HOOK_ENV_VARS] = {
 	"RELEASE_APP",    "RELEASE_ID",       "RELEASE_VERSION",
 	"RELEASE_BUILD",  "RELEASE_DESCRIPTION", "RELEASE_SOURCE",
-	"RELEASE_MANIFEST", "RELEASE_ENV_FILE", "RELEASE_STORE",
+	"RELEASE_MANIFEST", "RELEASE_ENV_FILE", "RELEASE_STORE", "RELEASE_ACTOR",
 };
 
 /* A file with no name: a memfd, else a file in $TMPDIR (or /tmp) that is
@@ -127,8 +127,8 @@ static int is_ours(const char *entry)
 	return 0;
 }
 
-int hook_env_make(struct hook_env *e, const release *r, const char *store_uri, char *err,
-		  size_t errlen)
+int hook_env_make(struct hook_env *e, const release *r, const char *store_uri,
+		  const char *actor, char *err, size_t errlen)
 {
 	const char *manifest = release_manifest(r);
 	const char *values[HOOK_ENV_VARS];
@@ -151,6 +151,7 @@ int hook_env_make(struct hook_env *e, const release *r, const char *store_uri, c
 	values[6] = e->manifest;
 	values[7] = e->env_file;
 	values[8] = store_uri;
+	values[9] = actor ? actor : "";
 	for (i = 0; i < HOOK_ENV_VARS; i++)
 		if (!(e->vars[i] = make_var(var_names[i], values[i])))
 			goto nomem;

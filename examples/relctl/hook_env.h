@@ -7,7 +7,7 @@
 
 #include <librelease/release.h>
 
-#define HOOK_ENV_VARS 9
+#define HOOK_ENV_VARS 10
 
 struct hook_env {
 	int manifest_fd;     /* -1 when not made */
@@ -25,8 +25,8 @@ struct hook_env {
  * and that hook_env_inherit() hands down to the hook. Returns 0, or -1 with
  * a message in err; hook_env_free() either way.
  */
-int hook_env_make(struct hook_env *e, const release *r, const char *store_uri, char *err,
-		  size_t errlen);
+int hook_env_make(struct hook_env *e, const release *r, const char *store_uri,
+		  const char *actor, char *err, size_t errlen);
 
 /* In the hook's process, before exec: lets it inherit the files. */
 void hook_env_inherit(const struct hook_env *e);

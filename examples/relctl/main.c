@@ -15,7 +15,9 @@
 #include "hook.h"
 #include "relctl.h"
 
-#define GLOBAL_OPTS (OPT_BIT(OPT_APP) | OPT_BIT(OPT_STORE) | OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION))
+#define GLOBAL_OPTS                                                                       \
+	(OPT_BIT(OPT_APP) | OPT_BIT(OPT_STORE) | OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION) |       \
+	 OPT_BIT(OPT_ACTOR))
 
 static size_t word_count(const char *words)
 {
@@ -123,6 +125,16 @@ int relctl_check_app(const char *name)
 			    relctl_shown(name));
 }
 
+int relctl_app_word(struct relctl *c)
+{
+	if (relctl_nargs(c) > 0)
+		c->app = relctl_arg(c, 0);
+	if (!c->app)
+		return relctl_error(RELCTL_EXIT_USAGE,
+				    "no app given: name it, use -a APP or set RELEASE_APP");
+	return relctl_check_app(c->app);
+}
+
 /* The environment variable's value, or NULL when unset or empty. */
 static const char *env_value(const char *name)
 {
@@ -136,7 +148,7 @@ static const char *env_value(const char *name)
 static int check_usage(const struct relctl *c)
 {
 	const struct command *cmd = c->cmd;
-	unsigned extra = c->args.seen & ~(GLOBAL_OPTS | cmd->opts);
+	uint64_t extra = c->args.seen & ~(GLOBAL_OPTS | cmd->opts);
 	size_t n = relctl_nargs(c);
 
 	for (int o = 0; o < OPT_COUNT; o++)
@@ -220,6 +232,9 @@ static int run(struct relctl *c, int argc, char **argv)
 		return RELCTL_EXIT_OK;
 	}
 	c->app = c->args.value[OPT_APP] ? c->args.value[OPT_APP] : env_value("RELEASE_APP");
+	/* An empty --actor is given, and refused by the library; an empty
+	 * variable is unset. */
+	c->actor = c->args.value[OPT_ACTOR] ? c->args.value[OPT_ACTOR] : env_value("RELEASE_ACTOR");
 	if ((rc = check_usage(c)) != 0 || (rc = load_hook(c)) != 0)
 		return rc;
 	if (testenv_load(&c->test, err, sizeof err) != 0)

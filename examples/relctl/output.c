@@ -160,6 +160,21 @@ char *format_elapsed(char *buf, size_t size, int64_t started, int64_t ended)
 	return buf;
 }
 
+char *format_duration(char *buf, size_t size, int64_t ns)
+{
+	int64_t s = ns > 0 ? ns / FORMAT_SECOND : 0;
+
+	if (s < 60)
+		snprintf(buf, size, "%" PRId64 "s", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%" PRId64 "m%" PRId64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%" PRId64 "h%" PRId64 "m", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, size, "%" PRId64 "d%" PRId64 "h", s / 86400, s % 86400 / 3600);
+	return buf;
+}
+
 const char *release_status_word(const release *r)
 {
 	if (release_is_active(r))
@@ -168,6 +183,11 @@ const char *release_status_word(const release *r)
 	if (release_failed(r) > 0 && release_failed(r) > release_promoted(r))
 		return "failed";
 	return "";
+}
+
+const char *actor_shown(const char *actor)
+{
+	return actor ? actor : "-";
 }
 
 const char *env_shown(const release_settings *mask, const char *key, const char *value)

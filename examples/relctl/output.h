@@ -46,8 +46,17 @@ int listing_end(struct json *j, format_table *t, FILE *out, int rc);
  * has not ended. Returns buf. */
 char *format_elapsed(char *buf, size_t size, int64_t started, int64_t ended);
 
+/* A span of time as people read it, in at most two units: "42s", "1m5s",
+ * "2h3m", "3d4h" ("0s" for none, or a span that ends before it starts).
+ * The same as format_elapsed() under an hour. Returns buf. */
+char *format_duration(char *buf, size_t size, int64_t ns);
+
 /* "active", "failed" (its last promotion failed and it is not active), or "". */
 const char *release_status_word(const release *r);
+
+/* Who made a record, as `info` shows it: "-" for a record written before
+ * librelease 1.4, which kept no actor. */
+const char *actor_shown(const char *actor);
 
 /* How a masked env value is shown: Convox's. */
 #define ENV_MASKED "****"

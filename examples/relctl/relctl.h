@@ -29,6 +29,8 @@ enum {
 struct relctl {
 	struct args args;
 	const char *app;        /* -a, else $RELEASE_APP, else NULL */
+	const char *actor;      /* --actor, else $RELEASE_ACTOR; NULL: the library's
+				 * default, <login>@<host> */
 	char *store_uri;        /* --store, else $RELEASE_STORE, as a URI */
 	release_store *store;   /* opened by relctl_store() */
 	const char *hook;       /* the deploy hook (relctl_hook()); NULL: none */
@@ -49,7 +51,7 @@ struct relctl {
 struct command {
 	const char *words;   /* "releases rollback" */
 	int (*run)(struct relctl *c);
-	unsigned opts;       /* OPT_BITs it accepts besides the global ones */
+	uint64_t opts;       /* OPT_BITs it accepts besides the global ones */
 	int needs_app;
 	size_t min_pos, max_pos; /* words after the command's own */
 	const char *synopsis; /* after "relctl " */
@@ -77,6 +79,11 @@ char *relctl_store_uri(const char *given);
 /* Opens the store on first use. Returns it, or NULL after reporting why;
  * *status is then the exit status. */
 release_store *relctl_store(struct relctl *c, int *status);
+/* Opens another store, by URI (relctl_store_uri()'s), with the same
+ * options and actor as relctl_store(); must_exist refuses a file store
+ * that is not there yet, as commands that do not make one do. 0 with the
+ * store in *out, or the exit status after reporting. */
+int relctl_open_store(struct relctl *c, const char *uri, int must_exist, release_store **out);
 /* 0 when c's store can be written, as far as can be told before writing;
  * else the exit status after saying it cannot, as a write would. For a
  * command that must know before it asks the user for anything. */
@@ -103,6 +110,11 @@ int relctl_status_of(int rc);
 
 /* 0 for a valid app name, else the exit status after reporting. */
 int relctl_check_app(const char *name);
+
+/* For a command of an optional APP word: sets c->app to the word, when
+ * given, and checks that there is an app and that its name is valid. 0, or
+ * the exit status after reporting. */
+int relctl_app_word(struct relctl *c);
 
 /* Parses a whole decimal number from 0 to max (digits only): 0; -1 when s
  * is not one; -2 when it is one out of range (negative, or above max). */
@@ -140,6 +152,10 @@ int cmd_releases_promote(struct relctl *c);
 int cmd_releases_rollback(struct relctl *c);
 int cmd_releases_create_from(struct relctl *c);
 int cmd_releases_prune(struct relctl *c);
+int cmd_releases_history(struct relctl *c);
+int cmd_releases_diff(struct relctl *c);
+int cmd_releases_wait(struct relctl *c);
+int cmd_store_copy(struct relctl *c);
 int cmd_env(struct relctl *c);
 int cmd_env_get(struct relctl *c);
 int cmd_env_set(struct relctl *c);

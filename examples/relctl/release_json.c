@@ -39,5 +39,8 @@ void release_json(struct json *j, const release *r, int details, const release_s
 		json_key(j, "manifest");
 		json_string(j, release_manifest(r));
 	}
+	/* Last: keys are only ever added at an object's end. */
+	json_key(j, "actor");
+	json_string(j, release_actor(r));
 	json_end_object(j);
 }

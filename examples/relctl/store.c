@@ -115,12 +115,11 @@ static int no_store_at(const char *path)
 /* A command that cannot make a store must not make one by opening a
  * mistyped path (release_store_open() creates what is missing). 0, or the
  * exit status after reporting. */
-static int check_exists(const struct relctl *c)
+static int check_exists(const char *uri)
 {
 	char path[4096];
 
-	if (c->cmd->creates_store || file_store_path(c->store_uri, path, sizeof path) != 0 ||
-	    !no_store_at(path))
+	if (file_store_path(uri, path, sizeof path) != 0 || !no_store_at(path))
 		return 0;
 	return relctl_error(RELCTL_EXIT_STORE, "no store at %s (relctl apps create makes one)",
 			    relctl_shown(path));
@@ -133,16 +132,18 @@ static int is_postgresql(const char *uri)
 
 /* A PostgreSQL URI goes to the pgstore backend, when relctl was built with
  * it; the message is pgstore's, as the library has none for it. */
-static int open_postgresql(struct relctl *c, const release_store_opts *opts)
+static int open_postgresql(release_store **out, const char *uri, const release_store_opts *opts)
 {
 #ifdef HAVE_PGSTORE
 	char err[512];
-	int rc = pgstore_open(&c->store, c->store_uri, opts, err, sizeof err);
+	int rc = pgstore_open(out, uri, opts, err, sizeof err);
 
 	if (rc != 0)
 		relctl_error(relctl_status_of(rc), "%s", err);
 	return rc;
 #else
+	(void)out;
+	(void)uri;
 	(void)opts;
 	relctl_error(RELCTL_EXIT_STORE, "this relctl was built without PostgreSQL support "
 					"(libpq was not found when it was built)");
@@ -150,15 +151,15 @@ static int open_postgresql(struct relctl *c, const release_store_opts *opts)
 #endif
 }
 
-release_store *relctl_store(struct relctl *c, int *status)
+int relctl_open_store(struct relctl *c, const char *uri, int must_exist, release_store **out)
 {
 	release_store_opts opts;
-	int rc;
+	release_store *s = NULL;
+	int rc, status;
 
-	if (c->store)
-		return c->store;
-	if ((*status = check_exists(c)) != 0)
-		return NULL;
+	*out = NULL;
+	if (must_exist && (status = check_exists(uri)) != 0)
+		return status;
 	release_store_opts_init(&opts);
 	testenv_apply(&c->test, &opts);
 	/* The lease must outlast the longest hook, or another promoter could
@@ -166,12 +167,35 @@ release_store *relctl_store(struct relctl *c, int *status)
 	 * promote may find a hook stored with the app, read later. */
 	if (c->hook || (!c->hook_given && (c->cmd->opts & OPT_BIT(OPT_HOOK))))
 		opts.lease_ns = hook_lease_ns(c->hook_timeout_s);
-	if (is_postgresql(c->store_uri))
-		rc = open_postgresql(c, &opts);
-	else if ((rc = release_store_open(&c->store, c->store_uri, &opts)) != 0)
-		relctl_fail(c, rc);
+	if (is_postgresql(uri)) {
+		rc = open_postgresql(&s, uri, &opts);
+	} else if ((rc = release_store_open(&s, uri, &opts)) != 0) {
+		const char *msg = release_store_errmsg(NULL);
+
+		relctl_error(relctl_status_of(rc), "%s", *msg ? msg : release_strerror(rc));
+	}
 	if (rc != 0) /* whatever the reason, the store cannot be used */
-		*status = rc == RELEASE_ENOMEM ? relctl_status_of(rc) : RELCTL_EXIT_STORE;
+		return rc == RELEASE_ENOMEM ? relctl_status_of(rc) : RELCTL_EXIT_STORE;
+	/* Set apart from the open, so that an actor refused says the
+	 * library's reason with the status of what was typed. */
+	if (c->actor && (rc = release_store_set_actor(s, c->actor)) != 0) {
+		const char *msg = release_store_errmsg(s);
+
+		status = relctl_error(relctl_status_of(rc), "%s: %s",
+				      c->args.value[OPT_ACTOR] ? "--actor" : "RELEASE_ACTOR",
+				      *msg ? msg : release_strerror(rc));
+		release_store_close(s);
+		return status;
+	}
+	*out = s;
+	return 0;
+}
+
+release_store *relctl_store(struct relctl *c, int *status)
+{
+	if (c->store)
+		return c->store;
+	*status = relctl_open_store(c, c->store_uri, !c->cmd->creates_store, &c->store);
 	return c->store;
 }
 

@@ -251,6 +251,8 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   $ relctl apps hook --help | sed '/show help$/q'
   Usage: relctl apps hook [APP] [--json]
@@ -269,6 +271,8 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   $ relctl apps hook set --help | sed '/show help$/q'
   Usage: relctl apps hook set CMD|--file FILE -a APP
@@ -288,6 +292,8 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   $ relctl apps hook unset --help | sed '/show help$/q'
   Usage: relctl apps hook unset -a APP
@@ -300,4 +306,6 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help

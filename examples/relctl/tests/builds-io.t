@@ -40,7 +40,8 @@ description, manifest, log, start and end, and its release (not promoted).
     "description": "build 0a1b2c3d4e my commit",
     "started": "2019-01-01T00:00:00.000000000Z",
     "ended": "2019-01-01T00:00:00.000000000Z",
-    "manifest": "web: image nginx\n"
+    "manifest": "web: image nginx\n",
+    "actor": "alice@example.com"
   }
   $ relctl builds logs "$(cat b2)" -a staging
   Building: .
@@ -227,6 +228,8 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   $ relctl builds import --help | sed '/show help$/q'
   Usage: relctl builds import -a APP [--file FILE] [--id]
@@ -248,4 +251,6 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help

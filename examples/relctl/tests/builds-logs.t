@@ -32,6 +32,7 @@ A build may be recorded with its log (--log FILE, '-': standard input).
   Description  with a log
   Started      now
   Elapsed      0s
+  Actor        alice@example.com
   $ relctl builds info "$(cat b1)" -a myapp --json
   {
     "id": "BDXASDGITV",
@@ -41,7 +42,8 @@ A build may be recorded with its log (--log FILE, '-': standard input).
     "description": "with a log",
     "started": "2019-01-01T00:00:00.000000000Z",
     "ended": "2019-01-01T00:00:00.000000000Z",
-    "manifest": ""
+    "manifest": "",
+    "actor": "alice@example.com"
   }
 
 A build without a log prints nothing.
@@ -81,6 +83,7 @@ nothing on standard output but its transcript.
   Description  building
   Started      now
   Elapsed
+  Actor        alice@example.com
 
 @advance 17
   $ relctl builds set-status "$(cat b2)" complete -a myapp
@@ -93,6 +96,7 @@ nothing on standard output but its transcript.
   Description  building
   Started      17 seconds ago
   Elapsed      17s
+  Actor        alice@example.com
   $ relctl builds -a myapp
   ID          STATUS    RELEASE     STARTED         ELAPSED  DESCRIPTION
   BCPHZQLZRJ  complete  RYWGFEUILG  17 seconds ago  17s      building
@@ -145,6 +149,7 @@ release's id, and only when there is one.
   Description  queued
   Started      now
   Elapsed      0s
+  Actor        alice@example.com
   $ relctl builds create -a myapp --status running -d "another" --id > b4
   $ relctl builds set-status "$(cat b4)" complete -a myapp --id
   RWUBOGYFRX
@@ -328,6 +333,8 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   $ relctl builds logs append --help | sed '/show help$/q'
   Usage: relctl builds logs append BID -a APP [--log FILE]
@@ -350,6 +357,8 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   $ relctl builds set-status --help | sed '/show help$/q'
   Usage: relctl builds set-status BID STATUS -a APP [--id]
@@ -370,6 +379,8 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   $ relctl builds create --help | sed '/show help$/q'
   Usage: relctl builds create -a APP [--description D] [--manifest FILE] [--status S] [--log FILE] [--id]
@@ -400,6 +411,8 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   $ relctl builds info --help | sed '/show help$/q'
   Usage: relctl builds info BID -a APP [--json]
@@ -415,4 +428,6 @@ What the commands say of themselves.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help

@@ -94,7 +94,8 @@ The table: newest first, padded to the widest cell, a long description last.
       "release": "RHRZGMONYP",
       "description": "a long description that goes on and on past the edge of the other rows, as commit subjects sometimes do",
       "started": "2019-01-02T01:01:36.000000000Z",
-      "ended": "2019-01-02T01:01:36.000000000Z"
+      "ended": "2019-01-02T01:01:36.000000000Z",
+      "actor": "alice@example.com"
     }
   ]
 
@@ -107,6 +108,7 @@ Info, by id.
   Description  with a manifest
   Started      30 seconds ago
   Elapsed      0s
+  Actor        alice@example.com
 
   $ relctl builds info BIFHHLTSXJ -a myapp --json
   {
@@ -117,7 +119,8 @@ Info, by id.
     "description": "with a manifest",
     "started": "2019-01-02T01:01:06.000000000Z",
     "ended": "2019-01-02T01:01:06.000000000Z",
-    "manifest": "web: image nginx\nworker: \"quoted\"\n"
+    "manifest": "web: image nginx\nworker: \"quoted\"\n",
+    "actor": "alice@example.com"
   }
 
   $ relctl builds info BVKHZWTAFY -a myapp
@@ -127,6 +130,7 @@ Info, by id.
   Description  still building
   Started      1 day ago
   Elapsed
+  Actor        alice@example.com
 
   $ relctl builds info BNOSUCHONE -a myapp
   ! ERROR: app 'myapp': build BNOSUCHONE not found

@@ -16,9 +16,14 @@ import tempfile
 NOW = 1546300800
 NOW_TEXT = "2019-01-01T00:00:00.000000000Z"
 TRICKY = 'tab\there "quotes" back\\slash \x01\x1f\x7f é ü — 日本 😀 </script>'
+ACTOR = "zoë <zoe@example.com>"
 RELEASE_KEYS = ["id", "app", "version", "status", "active", "build", "description",
-                "created", "source", "promoted", "failed"]
-BUILD_KEYS = ["id", "app", "status", "release", "description", "started", "ended"]
+                "created", "source", "promoted", "failed", "actor"]
+BUILD_KEYS = ["id", "app", "status", "release", "description", "started", "ended", "actor"]
+DEPLOY_KEYS = ["seq", "app", "action", "result", "failed", "forced", "from", "from_version",
+               "to", "to_version", "target", "actor", "started", "ended", "until"]
+DIFF_KEYS = ["app", "from", "from_version", "to", "to_version", "build", "description", "env",
+             "manifest"]
 APP_KEYS = ["name", "status", "active", "previous", "created", "lease_owner",
             "lease_expires", "lease_started"]
 
@@ -31,7 +36,8 @@ class Checker:
         self.seed += 1
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RELEASE_", "RELCTL_"))}
         env.update(RELEASE_STORE=os.path.join(self.tmp, "store"), RELEASE_APP="myapp",
-                   RELCTL_TEST_NOW=str(NOW), RELCTL_TEST_SEED=str(self.seed))
+                   RELEASE_ACTOR=ACTOR, RELCTL_TEST_NOW=str(NOW),
+                   RELCTL_TEST_SEED=str(self.seed))
         proc = subprocess.run([self.relctl] + list(args), env=env, input=stdin,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         if proc.returncode != 0:
@@ -94,10 +100,11 @@ def check(c, tmp):
     c.expect("builds keys", list(builds[0]), BUILD_KEYS)
     c.expect("builds", builds, [{"id": build, "app": "myapp", "status": "complete",
                                  "release": first, "description": TRICKY,
-                                 "started": NOW_TEXT, "ended": NOW_TEXT}])
+                                 "started": NOW_TEXT, "ended": NOW_TEXT, "actor": ACTOR}])
     info = c.json("builds", "info", build)
     c.expect("builds info", info, dict(builds[0], manifest=manifest))
-    c.expect("builds info keys", list(info), BUILD_KEYS + ["manifest"])
+    # Keys are only ever added at an object's end.
+    c.expect("builds info keys", list(info), BUILD_KEYS[:-1] + ["manifest", "actor"])
 
     env = {"PLAIN": "value", "TRICKY": TRICKY, "NEWLINE": "one\ntwo", "EMPTY": "",
            "EQUALS": "a=b=c"}
@@ -126,7 +133,8 @@ def check(c, tmp):
     c.expect("table ids", [row.split()[0] for row in table], [r["id"] for r in releases])
 
     info = c.json("releases", "info", second)
-    c.expect("releases info keys", list(info), RELEASE_KEYS + ["env", "manifest"])
+    c.expect("releases info keys", list(info), RELEASE_KEYS[:-1] + ["env", "manifest", "actor"])
+    c.expect("actors", {r["actor"] for r in releases}, {ACTOR})
     c.expect("releases info env", info["env"], env)
     c.expect("env sorted", list(info["env"]), sorted(env))
     c.expect("releases info manifest", info["manifest"], manifest)
@@ -200,6 +208,47 @@ def check(c, tmp):
     c.expect("failed release", (failed["status"], failed["active"], failed["failed"],
                                 failed["promoted"]),
              ("failed", False, "2019-01-01T00:00:01.000000000Z", None))
+    check_history(c, first, second, third, failed["id"])
+    check_diff(c, first, second, env)
+
+
+def check_history(c, first, second, third, failed):
+    """The deployment log: every promotion, the failed one too, newest first."""
+    log = c.json("releases", "history", "--limit", "0")
+    c.expect("history keys", [list(e) for e in log], [DEPLOY_KEYS] * len(log))
+    c.expect("history seqs", [e["seq"] for e in log], [4, 3, 2, 1])
+    c.expect("history actions", [e["action"] for e in log],
+             ["promote", "rollback", "promote", "promote"])
+    c.expect("history results", [(e["result"], e["failed"], e["forced"]) for e in log],
+             [("failed", 1, False)] + [("ok", 0, False)] * 3)
+    c.expect("history from", [e["from"] for e in log], [third, second, first, None])
+    c.expect("history from_version", [e["from_version"] for e in log], [3, 2, 1, None])
+    c.expect("history to", [e["to"] for e in log], [failed, third, second, first])
+    c.expect("history target", [e["target"] for e in log], [None, first, None, None])
+    c.expect("history actors", [e["actor"] for e in log][1:], [ACTOR] * 3)
+    c.expect("history until", [e["until"] for e in log], [None, None, NOW_TEXT, NOW_TEXT])
+    at = c.json("releases", "history", "--at", "now")
+    c.expect("history --at keys", list(at), DEPLOY_KEYS + ["at"])
+    c.expect("history --at", (at["seq"], at["to"], at["at"]), (3, third, NOW_TEXT))
+
+
+def check_diff(c, first, second, env):
+    """A diff: the env change in key order, masked values hidden unless
+    --reveal, piped or not."""
+    diff = c.json("releases", "diff", first, second)
+    c.expect("diff keys", list(diff), DIFF_KEYS)
+    c.expect("diff releases", (diff["from"], diff["from_version"], diff["to"],
+                               diff["to_version"]), (first, 1, second, 2))
+    c.expect("diff build", diff["build"]["from"], diff["build"]["to"])
+    c.expect("diff description", diff["description"]["changed"], True)
+    c.expect("diff env keys", [e["key"] for e in diff["env"]], sorted(env))
+    c.expect("diff env", {e["key"]: (e["change"], e["masked"], e["from"], e["to"])
+                          for e in diff["env"]},
+             {k: ("added", k in ("TRICKY", "EMPTY"), None,
+                  "****" if k in ("TRICKY", "EMPTY") else v) for k, v in env.items()})
+    revealed = c.json("releases", "diff", first, second, "--reveal")
+    c.expect("diff --reveal", {e["key"]: e["to"] for e in revealed["env"]}, env)
+    c.expect("diff manifest", diff["manifest"], "")
 
 
 if __name__ == "__main__":

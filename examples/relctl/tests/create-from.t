@@ -36,6 +36,7 @@ Build two with the active release's env: Convox's transcript.
   Id           RVEWTLLPFI
   Build        BVKHZWTAFY
   Created      2019-01-01T00:00:00Z
+  Actor        alice@example.com
   Description  build two
   Env          STAGE=prod
 

@@ -13,7 +13,7 @@ Usage errors (2).
   [2]
 
   $ relctl releases frobnicate -a myapp
-  ! ERROR: unexpected argument 'frobnicate' (usage: relctl releases -a APP [--limit N] [--before VERSION|RID] [--json])
+  ! ERROR: unexpected argument 'frobnicate' (usage: relctl releases -a APP [--limit N] [--before VERSION|RID] [--json] [--watch])
   [2]
 
   $ relctl apps create a b

@@ -40,6 +40,7 @@ would forge a row.
   Description  one\nBFORGEDXXX  complete  RFORGEDXXX  now  0s  forged
   Started      now
   Elapsed      0s
+  Actor        alice@example.com
 
 Env values: `env` and `releases info` keep one pair a line.
 
@@ -53,6 +54,7 @@ Env values: `env` and `releases info` keep one pair a line.
   Id           RCAUHQRNUH
   Build        BGULVXUKUH
   Created      2019-01-01T00:00:00Z
+  Actor        alice@example.com
   Description  env add:RED add:TWO
   Env          RED=\e[31mred
                TWO=one\nFAKE=two

@@ -26,8 +26,9 @@ line; one ending in " (no-eol)" is a last line without a newline.
 
 Every transcript gets a fresh directory ($TESTTMP, also the working
 directory) and store ($RELEASE_STORE), a fixed clock starting at
-2019-01-01T00:00:00Z, and ids seeded with the command's ordinal
-(RELCTL_TEST_SEED), so ids and times are the same on every run. $TESTTMP
+2019-01-01T00:00:00Z, ids seeded with the command's ordinal
+(RELCTL_TEST_SEED) and one actor (RELEASE_ACTOR=alice@example.com, which
+@env or @unenv change), so ids, times and actors are the same on every run. $TESTTMP
 in the output is written as such. $HOOKS is examples/relctl, where the
 example hook lives; $TESTHOOKS is examples/relctl/tests/hooks.
 
@@ -96,7 +97,7 @@ def parse(path):
                 name, _, value = words[1].partition("=")
                 env[name] = value
             elif raw.startswith("@unenv "):
-                env.pop(words[1], None)
+                env[words[1]] = None  # unset, even what run() sets by default
             elif raw.startswith("@require-ok "):
                 probe = subprocess.run(["/bin/sh", "-c", words[1]],
                                        stdin=subprocess.DEVNULL,
@@ -138,6 +139,7 @@ def run(cmd, relctl, tmp, store):
         "RELEASE_STORE": store or os.path.join(tmp, "store"),
         "RELCTL_TEST_NOW": str(cmd.now),
         "RELCTL_TEST_SEED": str(cmd.seed),
+        "RELEASE_ACTOR": "alice@example.com",
         "HOOKS": os.path.dirname(HERE),
         "TESTHOOKS": os.path.join(HERE, "hooks"),
         "ROLLING_UPDATE_PAUSE": "0",
@@ -151,6 +153,7 @@ def run(cmd, relctl, tmp, store):
         "GIT_COMMITTER_DATE": "2019-01-01T00:00:00Z",
     })
     env.update(cmd.env)
+    env = {k: v for k, v in env.items() if v is not None}
     proc = subprocess.run(["/bin/sh", "-c", cmd.text], cwd=tmp, env=env,
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=120)

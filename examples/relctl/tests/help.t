@@ -29,6 +29,9 @@ Help and version: exit 0, on standard output.
     releases rollback     roll back to a release (default: the previously active one)
     releases create-from  create a release of a build and an env from releases
     releases prune        delete old releases
+    releases history      show the deployment log: who promoted what, when
+    releases diff         show what changed from release A to release B
+    releases wait         wait for the app's next promotion, or release, and print it
     env                   show the env of the newest release
     env get               print one env value
     env set               create a release with env changed
@@ -37,6 +40,7 @@ Help and version: exit 0, on standard output.
     env mask              list the env keys whose values are masked
     env mask set          mask the values of env keys on a terminal
     env mask unset        stop masking env keys
+    store copy            copy apps, with all their history, from one store into another
   
   Global options:
     -a, --app APP               the app (default: $RELEASE_APP)
@@ -44,13 +48,15 @@ Help and version: exit 0, on standard output.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
         --version               show the versions of relctl and librelease
   
-  Environment: RELEASE_APP, RELEASE_STORE, RELEASE_DEPLOY_HOOK; VISUAL or
-  EDITOR (env edit).
-  Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 refused, 5 busy,
-  6 deploy failed, 7 store unusable.
+  Environment: RELEASE_APP, RELEASE_STORE, RELEASE_ACTOR,
+  RELEASE_DEPLOY_HOOK; VISUAL or EDITOR (env edit).
+  Exit status: 0 ok, 1 failure, 2 usage, 3 not found (or a wait timed out),
+  4 refused, 5 busy, 6 deploy failed, 7 store unusable.
   
   Run 'relctl COMMAND --help' for a command's options.
 
@@ -84,6 +90,8 @@ Help and version: exit 0, on standard output.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   
   See also:
@@ -93,6 +101,9 @@ Help and version: exit 0, on standard output.
     relctl releases promote      make a release active (default: the newest)
     relctl releases create-from  create a release of a build and an env from releases
     relctl releases prune        delete old releases
+    relctl releases history      show the deployment log: who promoted what, when
+    relctl releases diff         show what changed from release A to release B
+    relctl releases wait         wait for the app's next promotion, or release, and print it
 
   $ relctl help env set
   Usage: relctl env set KEY=VALUE... [KEY --stdin] [-f FILE] -a APP [--release RID|VERSION] [--replace] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]
@@ -133,6 +144,8 @@ Help and version: exit 0, on standard output.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   
   See also:
@@ -145,7 +158,7 @@ Help and version: exit 0, on standard output.
     relctl env mask unset        stop masking env keys
 
   $ relctl releases -h
-  Usage: relctl releases -a APP [--limit N] [--before VERSION|RID] [--json]
+  Usage: relctl releases -a APP [--limit N] [--before VERSION|RID] [--json] [--watch]
   
   List releases.
   
@@ -156,15 +169,23 @@ Help and version: exit 0, on standard output.
   STATUS is "active" for the app's active release and "failed" for one whose
   last promotion failed.
   
+  --watch prints the table again, after a blank line, each time the app
+  changes (a new release, a promotion, a rollback, a failed promotion), until
+  SIGINT (Ctrl-C) or SIGTERM, which end it with exit status 0.
+  
   Options:
         --json                  print JSON (README.md: "JSON output")
         --limit N               at most N (default 10; 0: no limit)
         --before VERSION|RID    only releases older than this one
+        --watch                 print the table again at every change, until
+                                SIGINT or SIGTERM
     -a, --app APP               the app (default: $RELEASE_APP)
         --store PATH|URI        the store (default: $RELEASE_STORE, else the file
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   
   See also:
@@ -174,6 +195,9 @@ Help and version: exit 0, on standard output.
     relctl releases rollback     roll back to a release (default: the previously active one)
     relctl releases create-from  create a release of a build and an env from releases
     relctl releases prune        delete old releases
+    relctl releases history      show the deployment log: who promoted what, when
+    relctl releases diff         show what changed from release A to release B
+    relctl releases wait         wait for the app's next promotion, or release, and print it
 
 The commands of the Convox parity: their words, flags and formats.
 
@@ -207,6 +231,8 @@ The commands of the Convox parity: their words, flags and formats.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   
   See also:
@@ -248,6 +274,8 @@ The commands of the Convox parity: their words, flags and formats.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   
   See also:
@@ -257,6 +285,9 @@ The commands of the Convox parity: their words, flags and formats.
     relctl releases promote      make a release active (default: the newest)
     relctl releases rollback     roll back to a release (default: the previously active one)
     relctl releases prune        delete old releases
+    relctl releases history      show the deployment log: who promoted what, when
+    relctl releases diff         show what changed from release A to release B
+    relctl releases wait         wait for the app's next promotion, or release, and print it
 
   $ relctl env mask set --help
   Usage: relctl env mask set KEY... -a APP
@@ -273,6 +304,8 @@ The commands of the Convox parity: their words, flags and formats.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   
   See also:
@@ -288,7 +321,7 @@ Every command of the overview has its help, and every option a command's
 usage names is in its Options (the loop prints only what is missing).
 
   $ relctl --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z -]*[a-z]\)  .*/\1/p' > commands && wc -l < commands
-  30
+  34
   $ while read -r c; do relctl $c --help > help || exit 1; head -1 help; for o in $(head -1 help | grep -o -- '--[a-z-]*' | sort -u); do sed -n '/^Options:/,$p' help | grep -q -- "^ *\(-., \)\?$o\b" || echo "  relctl $c --help: no $o under Options"; done; done < commands
   Usage: relctl apps [--json]
   Usage: relctl apps create APP [--id]
@@ -305,13 +338,16 @@ usage names is in its Options (the loop prints only what is missing).
   Usage: relctl builds set-status BID STATUS -a APP [--id]
   Usage: relctl builds export BID -a APP [--file FILE]
   Usage: relctl builds import -a APP [--file FILE] [--id]
-  Usage: relctl releases -a APP [--limit N] [--before VERSION|RID] [--json]
+  Usage: relctl releases -a APP [--limit N] [--before VERSION|RID] [--json] [--watch]
   Usage: relctl releases info RID|VERSION -a APP [--json] [--reveal]
   Usage: relctl releases manifest RID|VERSION -a APP [--json]
   Usage: relctl releases promote [RID|VERSION] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]
   Usage: relctl releases rollback [RID|VERSION] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]
   Usage: relctl releases create-from -a APP [--build-from RID|--use-active-release-build] [--env-from RID|--use-active-release-env] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]
   Usage: relctl releases prune --keep N -a APP
+  Usage: relctl releases history [APP] [--limit N] [--before SEQ] [--at TIME] [--json]
+  Usage: relctl releases diff [A [B]] -a APP [--reveal] [--json]
+  Usage: relctl releases wait [APP] [--for promotion|release|any] [--since RID|VERSION] [--timeout DURATION]
   Usage: relctl env -a APP [--release RID|VERSION] [--json] [--reveal]
   Usage: relctl env get KEY -a APP [--release RID|VERSION] [--json]
   Usage: relctl env set KEY=VALUE... [KEY --stdin] [-f FILE] -a APP [--release RID|VERSION] [--replace] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]
@@ -320,6 +356,7 @@ usage names is in its Options (the loop prints only what is missing).
   Usage: relctl env mask -a APP [--json]
   Usage: relctl env mask set KEY... -a APP
   Usage: relctl env mask unset KEY... -a APP
+  Usage: relctl store copy SRC DST [--app APP]
 
 Help wins over everything else on the line.
 
@@ -340,6 +377,8 @@ Help wins over everything else on the line.
                                 store in $XDG_DATA_HOME/librelease or
                                 ~/.local/share/librelease); PATH?mode=ro
                                 opens it read-only
+        --actor NAME            who is recorded with what this command writes
+                                (default: $RELEASE_ACTOR, else login@host)
     -h, --help                  show help
   
   See also:
@@ -349,3 +388,6 @@ Help wins over everything else on the line.
     relctl releases rollback     roll back to a release (default: the previously active one)
     relctl releases create-from  create a release of a build and an env from releases
     relctl releases prune        delete old releases
+    relctl releases history      show the deployment log: who promoted what, when
+    relctl releases diff         show what changed from release A to release B
+    relctl releases wait         wait for the app's next promotion, or release, and print it

@@ -53,6 +53,7 @@ Reads see what was written.
   Id           RVJWNBKDHM
   Build        BPIJJNQDVV
   Created      2019-01-01T00:00:00Z
+  Actor        alice@example.com
   Description  env add:FOO
   Env          FOO=bar
 
@@ -72,6 +73,7 @@ Reads see what was written.
   Description  build 2
   Started      1 minute ago
   Elapsed      0s
+  Actor        alice@example.com
 
   $ relctl env
   FOO=bar

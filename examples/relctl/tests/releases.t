@@ -127,6 +127,7 @@ Info: Convox's key/value lines, Created in RFC 3339, the env a line a key.
   Id           RGEKXMIVNV
   Build        BVKHZWTAFY
   Created      2019-01-01T00:09:00Z
+  Actor        alice@example.com
   Description  env add:BAZ add:EMPTY
   Env          BAZ=two words
                EMPTY=
@@ -147,7 +148,8 @@ Info: Convox's key/value lines, Created in RFC 3339, the env a line a key.
     "promoted": "2019-01-01T00:00:00.000000000Z",
     "failed": null,
     "env": {},
-    "manifest": ""
+    "manifest": "",
+    "actor": "alice@example.com"
   }
 
 The manifest, byte for byte, and as JSON.
@@ -224,7 +226,8 @@ Paging: --limit (default 10, 0 for all) and --before a version or an id.
       "created": "2019-01-01T00:09:00.000000000Z",
       "source": null,
       "promoted": null,
-      "failed": null
+      "failed": null,
+      "actor": "alice@example.com"
     },
     {
       "id": "ROSMSXIJYI",
@@ -237,7 +240,8 @@ Paging: --limit (default 10, 0 for all) and --before a version or an id.
       "created": "2019-01-01T00:09:00.000000000Z",
       "source": null,
       "promoted": null,
-      "failed": null
+      "failed": null,
+      "actor": "alice@example.com"
     }
   ]
 
