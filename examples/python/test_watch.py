@@ -7,13 +7,16 @@ Run by hand: LIBRELEASE_PATH=build/lib/librelease.so.1 \
 """
 
 import datetime
+import os
+import signal
 import subprocess
 import sys
 import threading
 import time
 import unittest
 
-from librelease import DeployFailed, Invalid, Watch, WatchState
+import librelease
+from librelease import DeployFailed, Invalid, TimedOut, Watch, WatchState
 from test_librelease import APP, Case
 
 
@@ -132,6 +135,19 @@ class Watching:
         self.assertFalse(thread.is_alive())
         self.assertEqual(result, {"woke": False})
 
+    def test_ctrl_c_interrupts_a_wait_without_a_timeout(self):
+        timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+        start = time.monotonic()
+        timer.start()
+        try:
+            with self.assertRaises(KeyboardInterrupt):
+                self.watch.wait()
+        finally:
+            timer.cancel()
+        self.assertLess(time.monotonic() - start, 3)
+        self.store.env_set(APP, {"FOO": "bar"})  # the store and the watch go on
+        self.assertTrue(self.watch.wait(5))
+
     def test_closing_the_store_closes_its_watches(self):
         store = self.open(self.uri())
         watch = store.watch(APP)
@@ -165,6 +181,12 @@ class Watching:
             self.store.watch("Not An App")
         with self.assertRaises(TypeError):
             self.store.watch(None)
+
+    def test_a_timeout_from_the_library_is_timed_out(self):
+        err = librelease._errors._error(librelease.RELEASE_ETIMEDOUT, "nothing changed")
+        self.assertIsInstance(err, TimedOut)
+        self.assertIsInstance(err, TimeoutError)
+        self.assertEqual((err.code, err.name), (-14, "RELEASE_ETIMEDOUT"))
 
     def test_a_watch_is_a_watch(self):
         self.assertIsInstance(self.watch, Watch)
