@@ -93,6 +93,15 @@ class Diffing:
         self.assertEqual(self.store.diff(APP, to=self.v3),
                          self.store.diff(APP, self.v2, self.v3))
 
+    def test_the_first_release_is_diffed_from_nothing(self):
+        diff = self.store.diff(APP, to=self.v2)
+        self.assertEqual(diff.from_id, self.v1.id)
+        first = self.store.diff(APP, to=self.v1)
+        self.assertEqual((first.from_id, first.to_id), (None, self.v1.id))
+        self.assertEqual((first.build_old, first.build_new), (None, self.build1.id))
+        self.assertIn("+web: 1", first.manifest.splitlines())
+        self.assertNotIn("-", "".join(line[0] for line in first.manifest.splitlines()[2:]))
+
     def test_ids_and_releases_are_both_taken(self):
         self.assertEqual(self.store.diff(APP, self.v2.id, self.v3.id),
                          self.store.diff(APP, self.v2, self.v3))

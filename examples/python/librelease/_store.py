@@ -535,9 +535,10 @@ class Store:
         keys added, removed and changed (the values of keys the app's
         settings mask are None, unless reveal=True; that they changed is
         still told), the builds, whether the description changed, and the
-        manifests' unified diff. NotFound for an unknown release or
-        another app's, or None on an app with no active release (or no
-        release before to)."""
+        manifests' unified diff. The first release, which has none
+        before it, is diffed from nothing (from_id None): its env keys are
+        all added. NotFound for an unknown release or another app's, or
+        for to None on an app with no active release."""
         lib = _library()
         get = _since(lib, "release_diff_get")
         _since(lib, "release_diff_free")

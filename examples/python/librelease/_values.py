@@ -304,7 +304,8 @@ class EnvChange(typing.NamedTuple):
 class Diff:
     """What changed from one release of an app to another (librelease 1.4).
 
-    from_id, to_id        the releases compared
+    from_id, to_id        the releases compared (from_id None: the first
+                          release, diffed from nothing)
     env                   a tuple of EnvChange, sorted by key
     build_old, build_new  the builds of from and to (equal when the build
                           did not change; None for a release without one)
