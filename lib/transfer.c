@@ -229,7 +229,9 @@ RELEASE_API int release_build_import(release_store *store, const char *app, cons
 		return rc;
 	}
 	free(b->app);
-	if (!(b->app = dup_str(app))) {
+	/* the importer made this build record */
+	b->actor = dup_str(store_actor(store));
+	if (!(b->app = dup_str(app)) || !b->actor) {
 		release_build_free(b);
 		return fail(store, RELEASE_ENOMEM, "out of memory");
 	}
