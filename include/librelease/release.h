@@ -821,7 +821,8 @@ RELEASE_API uint64_t release_deploy_to_version(const release_deploy *d);
 RELEASE_API const char *release_deploy_target(const release_deploy *d);
 RELEASE_API const char *release_deploy_actor(const release_deploy *d);
 /* When the promotion began (its lease taken) and ended (its commit: for a
- * success, when to became active) */
+ * success, when to became active, release_promoted(); for a failure,
+ * release_failed()) */
 RELEASE_API int64_t release_deploy_started(const release_deploy *d);
 RELEASE_API int64_t release_deploy_ended(const release_deploy *d);
 /* When to stopped being live: the end of the next successful entry; 0
@@ -885,7 +886,8 @@ typedef struct release_watch release_watch;
 /*
  * Watches app for change: a new release (and so an env change), a
  * promotion, a rollback, a failed promotion (on a backend with a
- * deployment log), the app's creation and deletion. What is
+ * deployment log), the app's creation and deletion; nothing else (a build,
+ * a prune, a refused promotion) is a change. What is
  * there when the watch opens is its baseline; each change reported
  * becomes the next. The watch uses store (which must outlive it) under
  * the store's one-thread-at-a-time rule. An app that does not exist yet
@@ -932,12 +934,14 @@ RELEASE_API void release_copy_opts_init_sized(release_copy_opts *opts, size_t si
  * only once its records are all there (its app record is written last).
  * A copy that was interrupted is resumed by running it again: records
  * already in dst and equal are skipped, so nothing is duplicated; records
- * changed in src since are brought up to date, and those deleted from src
- * are deleted from dst. An app in dst that is another app of the same name
- * (created separately) is RELEASE_EEXIST and is left alone; the other apps
- * are still copied and the first error is returned. Copying from or to a
+ * changed in src since are brought up to date, and records deleted from
+ * src are deleted from dst (an app only dst has is left alone). An app in
+ * dst that is another app of the same name (created separately, or
+ * deleted and created again in src since the last copy) is
+ * RELEASE_EEXIST and is left alone; the other apps are still copied and
+ * the first error is returned. Copying from or to a
  * backend older than storage version 3 leaves the log out. copied (may be
- * NULL) receives the number of records written. src is only read; copy
+ * NULL) receives the number of records written or deleted in dst. src is only read; copy
  * from a store nobody writes meanwhile for a snapshot of one moment.
  * Failures are told in release_store_errmsg(dst). src and dst the same
  * handle is RELEASE_EINVAL. Since 1.4.
