@@ -23,6 +23,7 @@ static const char *change_word(int change)
 	}
 }
 
+/* from is NULL when to is the first release. */
 static void diff_json(struct relctl *c, const release_diff *d, const release *from,
 		      const release *to)
 {
@@ -33,9 +34,12 @@ static void diff_json(struct relctl *c, const release_diff *d, const release *fr
 	json_key(&j, "app");
 	json_string(&j, c->app);
 	json_key(&j, "from");
-	json_string(&j, release_id(from));
+	json_string(&j, from ? release_id(from) : NULL);
 	json_key(&j, "from_version");
-	json_uint(&j, release_version(from));
+	if (from)
+		json_uint(&j, release_version(from));
+	else
+		json_null(&j);
 	json_key(&j, "to");
 	json_string(&j, release_id(to));
 	json_key(&j, "to_version");
@@ -50,7 +54,7 @@ static void diff_json(struct relctl *c, const release_diff *d, const release *fr
 	json_key(&j, "description");
 	json_begin_object(&j);
 	json_key(&j, "from");
-	json_string(&j, release_description(from));
+	json_string(&j, from ? release_description(from) : NULL);
 	json_key(&j, "to");
 	json_string(&j, release_description(to));
 	json_key(&j, "changed");
@@ -142,8 +146,11 @@ static int diff_text(struct relctl *c, const release_diff *d, const release *fro
 	const char *manifest = release_diff_manifest(d);
 	char *safe;
 
-	fprintf(c->out, "From: %s (v%" PRIu64 ")\nTo:   %s (v%" PRIu64 ")\n", release_id(from),
-		release_version(from), release_id(to), release_version(to));
+	if (from)
+		fprintf(c->out, "From: %s (v%" PRIu64 ")\n", release_id(from), release_version(from));
+	else
+		fputs("From: nothing (the first release)\n", c->out);
+	fprintf(c->out, "To:   %s (v%" PRIu64 ")\n", release_id(to), release_version(to));
 	if ((!old_build && !new_build) ||
 	    (old_build && new_build && strcmp(old_build, new_build) == 0))
 		fprintf(c->out, "Build: %s (unchanged)\n", old_build ? old_build : "none");
@@ -152,8 +159,9 @@ static int diff_text(struct relctl *c, const release_diff *d, const release *fro
 			new_build ? new_build : "none");
 	if (!release_diff_description_changed(d))
 		fputs("Description: unchanged\n", c->out);
-	else if (PUT(c->out, "Description: ", release_description(from), " -> ",
-		     release_description(to), "\n") != 0)
+	else if (from ? PUT(c->out, "Description: ", release_description(from), " -> ",
+			    release_description(to), "\n")
+		      : PUT(c->out, "Description: ", release_description(to), "\n"))
 		return RELEASE_ENOMEM;
 	if (env_lines(c->out, d) != 0)
 		return RELEASE_ENOMEM;
@@ -174,9 +182,10 @@ static int diff_text(struct relctl *c, const release_diff *d, const release *fro
 
 /*
  * releases diff [A [B]]: from A to B. B left out is the active release; A
- * left out is the release before B (by version), so `releases diff` shows
- * what the active release changed, and `releases diff A` what changed from
- * A to the active release (what a rollback to A would undo).
+ * left out, or "-", is the release before B (by version), so `releases
+ * diff` shows what the active release changed, `releases diff A` what
+ * changed from A to the active release (what a rollback to A would undo),
+ * and `releases diff - B` what B changed.
  */
 int cmd_releases_diff(struct relctl *c)
 {
@@ -188,7 +197,8 @@ int cmd_releases_diff(struct relctl *c)
 
 	if (!(s = relctl_store(c, &status)))
 		return status;
-	if ((n > 0 && (status = relctl_get_release(c, s, relctl_arg(c, 0), &from)) != 0) ||
+	if ((n > 0 && strcmp(relctl_arg(c, 0), "-") != 0 &&
+	     (status = relctl_get_release(c, s, relctl_arg(c, 0), &from)) != 0) ||
 	    (n > 1 && (status = relctl_get_release(c, s, relctl_arg(c, 1), &to)) != 0))
 		goto out;
 	if ((rc = release_diff_get(s, c->app, from ? release_id(from) : NULL,
@@ -197,8 +207,10 @@ int cmd_releases_diff(struct relctl *c)
 		status = relctl_fail(c, rc);
 		goto out;
 	}
-	/* The releases the library chose, for their versions and descriptions. */
-	if ((!from && (rc = release_get(s, c->app, release_diff_from(d), &from)) != 0) ||
+	/* The releases the library chose, for their versions and descriptions
+	 * (from none: the first release is compared with nothing). */
+	if ((!from && release_diff_from(d) &&
+	     (rc = release_get(s, c->app, release_diff_from(d), &from)) != 0) ||
 	    (!to && (rc = release_get(s, c->app, release_diff_to(d), &to)) != 0)) {
 		status = relctl_fail(c, rc);
 		goto out;

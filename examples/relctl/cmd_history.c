@@ -170,6 +170,16 @@ static int at_time(const struct relctl *c, int64_t *out)
 	return 0;
 }
 
+static int app_exists(release_store *s, const char *app)
+{
+	release_app *a;
+
+	if (release_app_get(s, app, &a) != 0)
+		return 0;
+	release_app_free(a);
+	return 1;
+}
+
 /* The entry's one-line account: "#2 promote by A", "#3 rollback to RID
  * (forced) by A". */
 static void entry_text(char *buf, size_t size, const release_deploy *d)
@@ -191,7 +201,13 @@ static int history_at(struct relctl *c, release_store *s, int64_t at)
 	int64_t end;
 	int rc;
 
-	if ((rc = release_deploy_at(s, c->app, at, &d)) != 0)
+	rc = release_deploy_at(s, c->app, at, &d);
+	if (rc == RELEASE_ENOTFOUND && app_exists(s, c->app))
+		return relctl_error(RELCTL_EXIT_NOTFOUND,
+				    "app '%s': nothing was live at %s (nothing had been promoted by "
+				    "then)",
+				    c->app, format_rfc3339(at_text, sizeof at_text, at));
+	if (rc != 0)
 		return history_fail(c, rc);
 	if (c->args.value[OPT_JSON]) {
 		struct json j;

@@ -46,10 +46,46 @@ static void restore_stop(const struct sigaction old[NSTOP])
 		sigaction(stop_signals[i], &old[i], NULL);
 }
 
+/* Prints the table when it differs from *last (the text printed last,
+ * ours), so that a change the table does not show (a promotion's lease
+ * taken, then let go) prints nothing. A listing that fails says so on
+ * standard error. Returns the listing's exit status. */
+static int print_changed(struct relctl *c, release_store *s, const release_list_opts *opts,
+			 char **last)
+{
+	FILE *out = c->out, *mem;
+	char *text = NULL;
+	size_t len = 0;
+	int status;
+
+	if (!(mem = open_memstream(&text, &len)))
+		return releases_print(c, s, opts);
+	c->out = mem;
+	status = releases_print(c, s, opts);
+	c->out = out;
+	if (fclose(mem) != 0 || !text) {
+		free(text);
+		return relctl_fail(c, RELEASE_ENOMEM);
+	}
+	if (!*text) { /* the listing failed, and said so */
+		free(text);
+	} else if (!*last || strcmp(text, *last) != 0) {
+		if (*last)
+			fputc('\n', out);
+		fputs(text, out);
+		free(*last);
+		*last = text;
+	} else {
+		free(text);
+	}
+	return status;
+}
+
 int releases_watch(struct relctl *c, release_store *s, const release_list_opts *opts)
 {
 	struct sigaction old[NSTOP];
 	release_watch *w = NULL;
+	char *last = NULL;
 	int rc, status;
 
 	catch_stop(old);
@@ -59,7 +95,7 @@ int releases_watch(struct relctl *c, release_store *s, const release_list_opts *
 		status = relctl_fail(c, rc);
 		goto out;
 	}
-	if ((status = releases_print(c, s, opts)) != 0)
+	if ((status = print_changed(c, s, opts, &last)) != 0)
 		goto out;
 	while (!stopped && fflush(c->out) == 0 && !ferror(c->out)) {
 		rc = release_watch_wait(w, WATCH_SLICE_NS);
@@ -74,10 +110,10 @@ int releases_watch(struct relctl *c, release_store *s, const release_list_opts *
 		/* A listing that fails (the app deleted) says so, and the watch
 		 * goes on: the app may come back. */
 		c->now = testenv_now(&c->test);
-		fputc('\n', c->out);
-		releases_print(c, s, opts);
+		print_changed(c, s, opts, &last);
 	}
 out:
+	free(last);
 	release_watch_free(w);
 	restore_stop(old);
 	return status;

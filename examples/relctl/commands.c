@@ -91,9 +91,9 @@ const struct command relctl_release_commands[] = {
 	 "releases diff [A [B]] -a APP [--reveal] [--json]",
 	 "show what changed from release A to release B",
 	 "A and B are ids or versions (12 or v12). B left out is the active release;\n"
-	 "A left out is the release before B. So `releases diff` shows what the\n"
-	 "active release changed, and `releases diff A` what changed since A (what a\n"
-	 "rollback to A would undo).\n"
+	 "A left out, or -, is the release before B. So `releases diff` shows what\n"
+	 "the active release changed, `releases diff A` what changed since A (what a\n"
+	 "rollback to A would undo), and `releases diff - B` what B changed.\n"
 	 "\n"
 	 "Prints the build and description when they changed, the env (+ KEY=VALUE\n"
 	 "added, - KEY=VALUE removed, ~ KEY: OLD -> NEW changed) and the manifest's\n"
