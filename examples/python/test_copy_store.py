@@ -127,6 +127,23 @@ class Copying(Case):
         self.assertEqual(list(dst.releases(APP)), [])
         self.assertEqual(snapshot(dst)["other"], snapshot(self.src)["other"])
 
+    def test_an_app_deleted_and_created_again_in_src_is_another_app(self):
+        dst = self.open("memory:")
+        copy_store(self.src, dst)
+        before = snapshot(dst)["other"]
+        self.src.delete_app("other")
+        self.src.create_app("other")
+        with self.assertRaises(Exists):
+            copy_store(self.src, dst)
+        self.assertEqual(snapshot(dst)["other"], before)
+
+    def test_an_app_only_dst_has_is_left_alone(self):
+        dst = self.open("memory:")
+        dst.create_app("mine")
+        mine = dst.env_set("mine", {"KEEP": "1"})
+        copy_store(self.src, dst)
+        self.assertEqual(list(dst.releases("mine")), [mine])
+
     def test_a_store_copied_to_itself_is_invalid(self):
         with self.assertRaises(Invalid):
             copy_store(self.src, self.src)

@@ -83,6 +83,7 @@ class DeploymentLog:
         self.assertEqual((failed.seq, failed.to_id, failed.from_id), (4, fourth.id, self.third.id))
         self.assertNotEqual(failed.failed, 0)
         self.assertEqual((failed.until, live.until), (None, None))
+        self.assertEqual(failed.ended_ns, self.store.release(APP, fourth.id).failed_ns)
 
     def test_a_forced_promotion_says_so(self):
         self.store.promote(APP, self.second, force=True)  # older than the active one

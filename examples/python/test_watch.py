@@ -16,7 +16,7 @@ import time
 import unittest
 
 import librelease
-from librelease import DeployFailed, Invalid, TimedOut, Watch, WatchState
+from librelease import DeployFailed, Invalid, Older, TimedOut, Watch, WatchState
 from test_librelease import APP, Case
 
 
@@ -74,6 +74,17 @@ class Watching:
             self.store.promote(APP, second, deploy=lambda release, emit: False)
         self.assertTrue(self.watch.wait(5))
         self.assertEqual((self.watch.active, self.watch.deploy), (self.first.id, 2))
+
+    def test_a_build_a_prune_and_a_refused_promotion_are_no_change(self):
+        second = self.store.env_set(APP, {"FOO": "bar"})
+        self.store.promote(APP, second)
+        self.store.promote(APP, self.store.env_set(APP, {"FOO": "baz"}))
+        self.watch.wait(0)
+        self.store.create_build(APP, "another build")
+        self.assertEqual(self.store.prune(APP, 0), 1)  # the first
+        with self.assertRaises(Older):
+            self.store.promote(APP, second)
+        self.assertFalse(self.watch.wait(0))
 
     def test_a_change_reported_becomes_the_baseline(self):
         self.store.env_set(APP, {"FOO": "bar"})

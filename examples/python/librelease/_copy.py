@@ -12,14 +12,15 @@ from ._store import Store
 
 def copy_store(src, dst, app=None, progress=None):
     """Copies apps from src to dst exactly (librelease 1.4) and returns the
-    number of records written.
+    number of records written or deleted in dst.
 
     src, dst  a Store, or a URI or os.PathLike opened for the copy (and
               closed after it)
     app       only this app; None: every app of src
     progress  None, or a callable progress(app, records) called after each
-              app is copied whole, with the number of records written for
-              it (0 when it was up to date)
+              app is copied whole, with the number of records written or
+              deleted for it (0 when it was up to date; an app that could
+              not be copied is not told)
 
     Every build, release and deployment log entry is copied with its id,
     version, times, source, failure, actor, manifest and log, and so are
@@ -27,10 +28,11 @@ def copy_store(src, dst, app=None, progress=None):
     read the same. An app appears in dst only once all its records are
     there. An interrupted copy is resumed by running it again: records
     already in dst and equal are skipped, records changed in src since are
-    brought up to date, and those deleted from src are deleted from dst.
-    An app of dst that is another app of the same name (created apart) is
-    Exists and is left alone; the other apps are still copied and the
-    first error is raised. A Store copied to itself is Invalid. src is only
+    brought up to date, and those deleted from src are deleted from dst (an
+    app only dst has is left alone). An app of dst that is another app of
+    the same name (created apart, or deleted and created again in src
+    since the last copy) is Exists and is left alone; the other apps are
+    still copied and the first error is raised. A Store copied to itself is Invalid. src is only
     read: copy from a store nobody writes meanwhile for a snapshot of one
     moment.
 

@@ -225,7 +225,8 @@ class Deployment:
     target      a rollback's target (the release copied); None for a promotion
     actor       who did it
     started     when it began (its lease taken)
-    ended       when it ended: for a success, when to_id became active
+    ended       when it ended: for a success, when to_id became active (its
+                Release.promoted); for a failure, its Release.failed
     until       when to_id stopped being live (the next success's ended);
                 None while it is live, and for a failed entry
     """

@@ -36,7 +36,8 @@ class WatchState(typing.NamedTuple):
 class Watch:
     """Waits for an app to change: a new release (an env change too), a
     promotion, a rollback, a failed promotion, the app's creation or
-    deletion. Made by Store.watch(app).
+    deletion; nothing else (a build, a prune, a refused promotion) is a
+    change. Made by Store.watch(app).
 
     What is there when it opens is its baseline (its state); each change
     wait() reports becomes the next. The file store wakes a wait at once
