@@ -327,7 +327,7 @@ int cmd_releases_wait(struct relctl *c)
 
 		rc = release_watch_wait(w, left > 0 ? left : 0);
 		if (rc == RELEASE_ETIMEDOUT) {
-			status = relctl_error(RELCTL_EXIT_NOTFOUND, "%s of app '%s' within %s",
+			status = relctl_error(relctl_status_of(rc), "%s of app '%s' within %s",
 					      wait_for_nothing[kind], c->app,
 					      relctl_shown(c->args.value[OPT_TIMEOUT]));
 			goto out;

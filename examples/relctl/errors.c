@@ -16,7 +16,8 @@ int relctl_status_of(int rc)
 	switch (rc) {
 	case 0: return RELCTL_EXIT_OK;
 	case RELEASE_EINVAL: return RELCTL_EXIT_USAGE;
-	case RELEASE_ENOTFOUND: return RELCTL_EXIT_NOTFOUND;
+	case RELEASE_ENOTFOUND:
+	case RELEASE_ETIMEDOUT: return RELCTL_EXIT_NOTFOUND; /* nothing came in time */
 	case RELEASE_EEXIST:
 	case RELEASE_EOLDER:
 	case RELEASE_ECONFLICT: return RELCTL_EXIT_REFUSED;

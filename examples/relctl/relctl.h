@@ -19,7 +19,7 @@ enum {
 	RELCTL_EXIT_OK = 0,
 	RELCTL_EXIT_FAILURE = 1,  /* anything not below: out of memory, output failed */
 	RELCTL_EXIT_USAGE = 2,    /* bad command line or invalid input */
-	RELCTL_EXIT_NOTFOUND = 3, /* no such app, build or release */
+	RELCTL_EXIT_NOTFOUND = 3, /* no such app, build or release; a wait timed out */
 	RELCTL_EXIT_REFUSED = 4,  /* the state says no: exists, older, conflict */
 	RELCTL_EXIT_BUSY = 5,     /* the app is being promoted by someone else */
 	RELCTL_EXIT_DEPLOY = 6,   /* the deploy hook failed; the previous release stays */
