@@ -16,6 +16,8 @@
 #include "records_input.h"
 #include "seeds.h"
 
+#include "internal.h" /* F_VERSION, for a seed with a gap in its log */
+
 #include <librelease/storage.h>
 
 #include <errno.h>
@@ -193,11 +195,54 @@ struct records_gen {
 	int n;
 };
 
-/* One seed: the parameters, the META records, then the ordered ones by seq. */
-static void emit(struct records_gen *g, const char *what, const unsigned char *params)
+/* The place of the field tagged tag in record d, or NULL. */
+static unsigned char *field(unsigned char *d, size_t len, int tag, size_t *flen)
+{
+	size_t p = 4;
+
+	while (p + 5 <= len) {
+		size_t n = (size_t)d[p + 1] | (size_t)d[p + 2] << 8 | (size_t)d[p + 3] << 16 |
+			   (size_t)d[p + 4] << 24;
+
+		if (n > len - p - 5)
+			return NULL;
+		if (d[p] == tag) {
+			*flen = n;
+			return d + p + 5;
+		}
+		p += 5 + n;
+	}
+	return NULL;
+}
+
+/* One ordered chunk: flags, seq (8 bytes with RECORD_SEQ64, else 1), bytes. */
+static void put_chunk(struct seed_buf *b, int flags, uint64_t seq, const void *data, size_t len)
+{
+	unsigned char h[9];
+	size_t n = flags & RECORD_SEQ64 ? 9 : 2;
+
+	h[0] = (unsigned char)flags;
+	for (size_t i = 1; i < n; i++)
+		h[i] = (unsigned char)(seq >> (8 * (i - 1)));
+	seed_buf_put(b, RECORDS_SEP, RECORDS_SEP_LEN);
+	seed_buf_put(b, h, n);
+	seed_buf_put(b, data, len);
+}
+
+/*
+ * One seed: the parameters, the META records, the settings, then the
+ * ordered ones by seq. gap: the deployment log's newest entry is moved up
+ * to seq gap (its own number rewritten), as a damaged or foreign log might
+ * have it.
+ */
+static void emit(struct records_gen *g, const char *what, const unsigned char *params,
+		 uint64_t gap)
 {
 	static const char *const meta[] = {"app", "active", "lease"};
+	static const int flags_of[] = {0, 0, RECORD_IS_BUILD, 0, RECORD_IS_DEPLOY};
 	static struct seed_buf b;
+	struct rrec *settings = rfind(g->rc, RELEASE_KIND_META, "settings");
+	uint64_t top = 0;
 	char name[128];
 
 	b.len = 0;
@@ -209,38 +254,59 @@ static void emit(struct records_gen *g, const char *what, const unsigned char *p
 		if (r)
 			seed_buf_put(&b, r->data, r->len);
 	}
-	for (int kind = RELEASE_KIND_BUILD; kind <= RELEASE_KIND_RELEASE; kind++)
+	if (settings)
+		put_chunk(&b, RECORD_IS_SETTINGS, 0, settings->data, settings->len);
+	for (size_t i = 0; i < g->rc->n; i++)
+		if (g->rc->r[i].kind == RELEASE_KIND_DEPLOY && g->rc->r[i].seq > top)
+			top = g->rc->r[i].seq;
+	for (int kind = RELEASE_KIND_BUILD; kind <= RELEASE_KIND_DEPLOY; kind++)
 		for (uint64_t seq = 1; seq < 256; seq++)
 			for (size_t i = 0; i < g->rc->n; i++) {
 				struct rrec *r = &g->rc->r[i];
-				unsigned char h[2] = {kind == RELEASE_KIND_BUILD ? RECORD_IS_BUILD : 0,
-						      (unsigned char)seq};
+				unsigned char *v;
+				size_t vlen;
 
 				if (r->kind != kind || r->seq != seq)
 					continue;
-				seed_buf_put(&b, RECORDS_SEP, RECORDS_SEP_LEN);
-				seed_buf_put(&b, h, 2);
-				seed_buf_put(&b, r->data, r->len);
+				if (!(gap && kind == RELEASE_KIND_DEPLOY && seq == top)) {
+					put_chunk(&b, flags_of[kind], seq, r->data, r->len);
+					continue;
+				}
+				if (!(v = field(r->data, r->len, F_VERSION, &vlen)) || vlen != 8)
+					fz_finding("a deployment log entry without its number");
+				for (int k = 0; k < 8; k++)
+					v[k] = (unsigned char)(gap >> (8 * k));
+				put_chunk(&b, flags_of[kind] | RECORD_SEQ64, gap, r->data, r->len);
+				for (int k = 0; k < 8; k++)
+					v[k] = (unsigned char)(seq >> (8 * k));
 			}
 	snprintf(name, sizeof name, "seed-%02d-%s", g->n++, what);
 	seed_write(g->dir, "records", name, b.d, b.len);
 }
 
 /* The same records under a few sets of parameters. */
-static void emit_variants(struct records_gen *g, const char *what)
+static void emit_gap(struct records_gen *g, const char *what, uint64_t gap)
 {
 	static const unsigned char variants[][P_COUNT] = {
-		{0, 0, 0, 0, 0, 0, 0},
-		{P_F_WRITES | P_F_DEPLOYER | P_F_GET_SEQ, 1, 2, 1, 0, 3, 8},
-		{P_F_ROLLBACK_TARGET | P_F_FORCE | P_F_DEPLOYER | P_F_DEPLOY_FAILS, 0, 1, 2, 1, 1, 0},
-		{P_F_WRITES | P_F_DELETE | P_F_OVERSCAN, 2, 3, 0, 2, 0, 200},
+		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		{P_F_WRITES | P_F_DEPLOYER | P_F_GET_SEQ, 1, 2, 1, 0, 3, 8, P_F2_COMMIT | P_F2_WAIT,
+		 0x10, 5},
+		{P_F_ROLLBACK_TARGET | P_F_FORCE | P_F_DEPLOYER | P_F_DEPLOY_FAILS, 0, 1, 2, 1, 1, 0,
+		 P_F2_COMMIT | P_F2_COPY_APP | P_F2_REVEAL, 0x21, 20},
+		{P_F_WRITES | P_F_DELETE | P_F_OVERSCAN, 2, 3, 0, 2, 0, 200, 0, 0x01, 0},
+		{P_F_WRITES | P_F_DEPLOYER, 0, 1, 0, 0, 0, 0, P_F2_OLDER | P_F2_WAIT, 0x10, 2},
 	};
 	char name[96];
 
 	for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
 		snprintf(name, sizeof name, "%s-p%zu", what, i);
-		emit(g, name, variants[i]);
+		emit(g, name, variants[i], gap);
 	}
+}
+
+static void emit_variants(struct records_gen *g, const char *what)
+{
+	emit_gap(g, what, 0);
 }
 
 static struct records_gen *deploying; /* for the deployer's snapshot */
@@ -283,6 +349,8 @@ static void records_seeds(const char *dir)
 	release *r1, *r2, *r3, *r4;
 	const char *set[] = {"DATABASE_URL=postgres://db/app", "MODE=blue", "EMPTY="};
 	const char *unset[] = {"MODE"};
+	const char *masked[] = {"DATABASE_URL"};
+	release_settings_opts so;
 	size_t removed;
 	void *ctx;
 
@@ -292,6 +360,7 @@ static void records_seeds(const char *dir)
 		fz_finding("opening memory: %s", release_store_errmsg(NULL));
 	ctx = g.rc;
 	fz_opts(&opts, &clock, &rnd);
+	opts.actor = "alice@example.com";
 	if (release_store_open_backend(&s, &recorder_storage, ctx, &opts) != 0)
 		fz_finding("opening the recorder: %s", release_store_errmsg(NULL));
 
@@ -310,6 +379,10 @@ static void records_seeds(const char *dir)
 	emit_variants(&g, "builds");
 
 	OK(release_create(s, RECORDS_APP, release_build_id(b1), &r1));
+	release_settings_opts_init(&so);
+	so.mask_add = masked;
+	so.mask_add_n = 1;
+	OK(release_settings_update(s, RECORDS_APP, &so, NULL));
 	OK(release_env_set(s, RECORDS_APP, set, 3, &r2));
 	emit_variants(&g, "releases");
 
@@ -327,6 +400,7 @@ static void records_seeds(const char *dir)
 	OK(release_build_create(s, RECORDS_APP, &bo, &b3));
 	OK(release_create(s, RECORDS_APP, release_build_id(b3), &r3));
 	OK(release_promote(s, RECORDS_APP, release_id(r3), &po));
+	OK(release_store_set_actor(s, "zo\xc3\xab@ops")); /* not ASCII */
 	OK(release_rollback(s, RECORDS_APP, NULL, &po, &r4));
 	emit_variants(&g, "rolled-back");
 
@@ -344,6 +418,11 @@ static void records_seeds(const char *dir)
 	OK(release_env_unset(s, RECORDS_APP, unset, 1, NULL));
 	OK(release_prune(s, RECORDS_APP, 0, &removed));
 	emit_variants(&g, "pruned");
+	/* The log as only damage or another writer leaves it: its newest
+	 * entry far above the others, and at the highest seq the core
+	 * numbers. */
+	emit_gap(&g, "gapped", (uint64_t)1 << 40);
+	emit_gap(&g, "full", UINT64_MAX - 1);
 
 	release_build_free(b1);
 	release_build_free(b2);
