@@ -2,11 +2,14 @@
  * Copying apps from one store to another, record by record through the
  * two backends: the bytes are copied as they are, so both stores read the
  * same. Each ordered kind is walked newest first in both stores at once,
- * as a merge by seq: a record only the source has is put, one that differs
- * is replaced, one only the destination has is deleted, an equal one is
- * left. So running a copy again finishes an interrupted one, and writes
- * nothing once the stores agree. The app record comes last: a reader of
- * the destination sees the app only once the rest is there.
+ * as a merge by seq: a record that differs is replaced, one only the
+ * destination has is deleted, an equal one is left, and the seqs only the
+ * source has are noted, as runs of consecutive seqs. Those are put
+ * afterwards oldest first, a window of seqs at a time, so a destination
+ * that bounds how far past its newest record a put may land (the file
+ * store) takes them. So running a copy again finishes an interrupted one,
+ * and writes nothing once the stores agree. The app record comes last: a
+ * reader of the destination sees the app only once the rest is there.
  */
 #include "internal.h"
 
@@ -37,6 +40,8 @@ struct stream {
 	const char *app;
 	int kind;
 	uint64_t before; /* the next page is below this seq */
+	uint64_t floor;  /* the walk ends below this seq */
+	int floored;     /* it did: a record below floor was offered */
 	struct rec v[PAGE_RECS];
 	size_t n, i, bytes;
 	int end, cb_rc;
@@ -55,6 +60,10 @@ static int take_rec(void *payload, uint64_t seq, const char *key, const void *da
 	struct rec *r;
 	uint64_t below = st->n ? st->v[st->n - 1].seq : st->before;
 
+	if (seq < st->floor) {
+		st->floored = 1;
+		return STOP;
+	}
 	if (st->n == PAGE_RECS || (st->n && st->bytes >= PAGE_BYTES))
 		return STOP;
 	/* The backend is not trusted: order, range and keys are checked. */
@@ -90,7 +99,7 @@ static int peek(struct stream *st, struct rec **out)
 		return 0;
 	}
 	page_free(st);
-	if (st->end || st->before <= 1) {
+	if (st->end || st->floored || st->before <= 1) {
 		st->end = 1;
 		return 0;
 	}
@@ -189,32 +198,51 @@ static int same(const struct rec *a, const struct rec *b)
 	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
 }
 
-/* Makes dst's records of kind those of src. */
-static int sync_kind(release_store *src, struct batch *b, int kind)
-{
-	struct stream *s = calloc(1, sizeof *s), *d = calloc(1, sizeof *d);
-	int rc = 0;
+/* Seqs only the source has: runs of consecutive seqs, newest first. */
+struct runs {
+	struct run {
+		uint64_t lo, hi;
+	} *v;
+	size_t n, cap;
+};
 
-	if (!s || !d) {
-		free(s);
-		free(d);
-		return fail(b->dst, RELEASE_ENOMEM, "out of memory");
+static int note_missing(struct runs *m, uint64_t seq)
+{
+	if (m->n && m->v[m->n - 1].lo == seq + 1) {
+		m->v[m->n - 1].lo = seq;
+		return 0;
 	}
-	*s = (struct stream){.s = src, .app = b->app, .kind = kind, .before = UINT64_MAX};
-	*d = (struct stream){.s = b->dst, .app = b->app, .kind = kind, .before = UINT64_MAX};
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct run *v = realloc(m->v, cap * sizeof *v);
+
+		if (!v)
+			return RELEASE_ENOMEM;
+		m->v = v;
+		m->cap = cap;
+	}
+	m->v[m->n++] = (struct run){seq, seq};
+	return 0;
+}
+
+/* The merge: replaces and deletes in dst, notes what dst lacks in m. */
+static int merge_kind(struct stream *s, struct stream *d, struct batch *b, struct runs *m)
+{
+	int kind = s->kind, rc = 0;
+
 	for (;;) {
 		struct rec *x, *y;
 
 		/* a page about to be dropped may be borrowed by the batch */
 		if (((s->i == s->n && !s->end) || (d->i == d->n && !d->end)) &&
 		    (rc = flush(b)) != 0)
-			break;
+			return rc;
 		if ((rc = peek(s, &x)) != 0 || (rc = peek(d, &y)) != 0)
-			break;
+			return rc;
 		if (!x && !y)
-			break;
+			return flush(b);
 		if (x && (!y || x->seq > y->seq)) { /* only in src */
-			rc = write_op(b, RELEASE_OP_PUT, kind, x->key, x->seq, NULL, x);
+			rc = note_missing(m, x->seq);
 			s->i++;
 		} else if (!x || y->seq > x->seq) { /* only in dst */
 			rc = write_op(b, RELEASE_OP_DEL, kind, y->key, 0, NULL, NULL);
@@ -222,7 +250,7 @@ static int sync_kind(release_store *src, struct batch *b, int kind)
 		} else if (strcmp(x->key, y->key) != 0) { /* another record at the seq */
 			rc = write_op(b, RELEASE_OP_DEL, kind, y->key, 0, NULL, NULL);
 			if (rc == 0)
-				rc = write_op(b, RELEASE_OP_PUT, kind, x->key, x->seq, NULL, x);
+				rc = note_missing(m, x->seq);
 			s->i++;
 			d->i++;
 		} else {
@@ -231,14 +259,75 @@ static int sync_kind(release_store *src, struct batch *b, int kind)
 			s->i++;
 			d->i++;
 		}
+		if (rc == RELEASE_ENOMEM)
+			return fail(b->dst, rc, "out of memory");
 		if (rc != 0)
-			break;
+			return rc;
 	}
+}
+
+/* Puts src's records of the runs in m into dst, oldest first: a window of
+ * at most PAGE_RECS seqs is read (newest first, as scans go) and written
+ * from its oldest. */
+static int put_missing(struct stream *s, struct batch *b, const struct runs *m)
+{
+	for (size_t r = m->n; r-- > 0;) {
+		for (uint64_t lo = m->v[r].lo;;) {
+			uint64_t span = m->v[r].hi - lo, hi = span < PAGE_RECS ? m->v[r].hi :
+								lo + PAGE_RECS - 1;
+			struct rec *x;
+			int rc;
+
+			page_free(s);
+			s->end = s->floored = 0;
+			s->before = hi + 1;
+			s->floor = lo;
+			/* A window is a page unless its records are large; its pages
+			 * may go in any order (each lands within PAGE_RECS of the
+			 * last window's). Records gone from src since the merge are
+			 * simply not there. */
+			while ((rc = peek(s, &x)) == 0 && x) {
+				for (size_t i = s->n; i-- > 0;) {
+					x = &s->v[i];
+					if ((rc = write_op(b, RELEASE_OP_PUT, s->kind, x->key, x->seq,
+							   NULL, x)) != 0)
+						return rc;
+				}
+				s->i = s->n;
+				if ((rc = flush(b)) != 0)
+					return rc;
+			}
+			if (rc != 0)
+				return rc;
+			if (hi == m->v[r].hi)
+				break;
+			lo = hi + 1;
+		}
+	}
+	return 0;
+}
+
+/* Makes dst's records of kind those of src. */
+static int sync_kind(release_store *src, struct batch *b, int kind)
+{
+	struct stream *s = calloc(1, sizeof *s), *d = calloc(1, sizeof *d);
+	struct runs m = {0};
+	int rc;
+
+	if (!s || !d) {
+		free(s);
+		free(d);
+		return fail(b->dst, RELEASE_ENOMEM, "out of memory");
+	}
+	*s = (struct stream){.s = src, .app = b->app, .kind = kind, .before = UINT64_MAX};
+	*d = (struct stream){.s = b->dst, .app = b->app, .kind = kind, .before = UINT64_MAX};
+	rc = merge_kind(s, d, b, &m);
+	page_free(d);
 	if (rc == 0)
-		rc = flush(b);
+		rc = put_missing(s, b, &m);
 	b->n = b->bytes = 0;
 	page_free(s);
-	page_free(d);
+	free(m.v);
 	free(s);
 	free(d);
 	return rc;
