@@ -13,6 +13,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -440,6 +441,7 @@ RELEASE_API int release_store_copy(release_store *src, release_store *dst,
 	struct names ns = {0};
 	uint64_t written = 0;
 	int rc, first = 0;
+	char stopped[64] = ""; /* the app after which progress stopped the copy */
 	char first_msg[ERRMSG_MAX] = "";
 
 	if (copied)
@@ -483,15 +485,23 @@ RELEASE_API int release_store_copy(release_store *src, release_store *dst,
 		 * cannot be copied does not stop the others */
 		if (app_rc == RELEASE_ENOMEM || app_rc == RELEASE_ENOSPC)
 			break;
-		if (app_rc == 0 && o.progress)
-			o.progress(o.progress_payload, ns.v[i], written - before);
+		if (app_rc == 0 && o.progress &&
+		    (rc = o.progress(o.progress_payload, ns.v[i], written - before)) != 0) {
+			snprintf(stopped, sizeof stopped, "%s", ns.v[i]);
+			break;
+		}
 	}
 	for (size_t i = 0; i < ns.n; i++)
 		free(ns.v[i]);
 	free(ns.v);
 	if (copied)
 		*copied = written;
-	if (!rc && first)
+	if (first) {
 		memcpy(dst->errmsg, first_msg, sizeof dst->errmsg);
-	return rc ? rc : first;
+		return first;
+	}
+	if (stopped[0])
+		return fail(dst, rc, "the copy was stopped by its progress callback after app '%s'",
+			    stopped);
+	return rc;
 }

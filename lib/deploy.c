@@ -361,6 +361,11 @@ RELEASE_API int release_deploy_at(release_store *store, const char *app, int64_t
 
 /* ---- accessors */
 
+RELEASE_API const char *release_deploy_app(const release_deploy *d)
+{
+	return d ? d->app : NULL;
+}
+
 RELEASE_API uint64_t release_deploy_seq(const release_deploy *d)
 {
 	return d ? d->seq : 0;

@@ -292,13 +292,44 @@ struct progress {
 	int n;
 };
 
-static void on_progress(void *payload, const char *app, uint64_t records)
+static int on_progress(void *payload, const char *app, uint64_t records)
 {
 	struct progress *p = payload;
 
 	assert_true(p->n < 8);
 	snprintf(p->apps[p->n], sizeof p->apps[0], "%s", app);
 	p->records[p->n++] = records;
+	return 0;
+}
+
+static int stop_at_first(void *payload, const char *app, uint64_t records)
+{
+	(void)app;
+	(void)records;
+	++*(int *)payload;
+	return 7;
+}
+
+static void a_progress_that_returns_non_zero_stops_the_copy(void **state)
+{
+	struct side *src = populated(), *dst = side_open(test_store_uri(), T1);
+	release_copy_opts o;
+	int calls = 0;
+	uint64_t n = 0;
+
+	(void)state;
+	release_copy_opts_init(&o);
+	o.progress = stop_at_first;
+	o.progress_payload = &calls;
+	assert_int_equal(release_store_copy(src->s, dst->s, &o, &n), 7);
+	assert_int_equal(calls, 1);
+	assert_true(n > 0);
+	assert_non_null(strstr(release_store_errmsg(dst->s), "stopped by its progress callback"));
+	/* the other apps were not copied; a copy without it finishes */
+	copy(src, dst, NULL);
+	assert_same_stores(src->s, dst->s, side_keeps_log(src) && side_keeps_log(dst));
+	side_close(src);
+	side_close(dst);
 }
 
 static void progress_is_told_once_per_app_copied(void **state)
@@ -456,6 +487,7 @@ int main(void)
 		cmocka_unit_test(opts_app_unknown_is_enotfound),
 		cmocka_unit_test(opts_app_invalid_is_einval),
 		cmocka_unit_test(progress_is_told_once_per_app_copied),
+		cmocka_unit_test(a_progress_that_returns_non_zero_stops_the_copy),
 		cmocka_unit_test(a_copy_into_a_version_1_backend_leaves_the_log_out),
 		cmocka_unit_test(a_copy_from_a_version_1_backend_has_an_empty_log),
 		cmocka_unit_test(a_store_copied_onto_its_own_handle_is_einval),

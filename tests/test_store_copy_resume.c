@@ -300,11 +300,12 @@ static void the_other_apps_are_copied_despite_a_same_named_one(void **state)
 	side_close(dst);
 }
 
-static void count_progress(void *payload, const char *app, uint64_t records)
+static int count_progress(void *payload, const char *app, uint64_t records)
 {
 	(void)records;
 	assert_string_not_equal(app, "beta");
 	++*(int *)payload;
+	return 0;
 }
 
 static void progress_is_not_told_of_an_app_not_copied(void **state)

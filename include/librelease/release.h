@@ -807,6 +807,7 @@ RELEASE_API void release_deploy_iter_free(release_deploy_iter *iter);
 RELEASE_API int release_deploy_at(release_store *store, const char *app, int64_t t,
 				  release_deploy **out);
 
+RELEASE_API const char *release_deploy_app(const release_deploy *d);
 RELEASE_API uint64_t release_deploy_seq(const release_deploy *d);
 RELEASE_API int release_deploy_kind(const release_deploy *d); /* RELEASE_DEPLOY_* */
 /* 0 when it succeeded; else the deployer's non-zero return */
@@ -917,8 +918,9 @@ RELEASE_API void release_watch_free(release_watch *w);
 typedef struct release_copy_opts {
 	size_t size;     /* set by release_copy_opts_init() */
 	const char *app; /* only this app; NULL: every app */
-	/* called after each app is copied whole (may be NULL) */
-	void (*progress)(void *payload, const char *app, uint64_t records);
+	/* called after each app is copied whole, with the records written or
+	 * deleted for it (may be NULL); a non-zero return stops the copy */
+	int (*progress)(void *payload, const char *app, uint64_t records);
 	void *progress_payload;
 } release_copy_opts;
 
@@ -944,7 +946,9 @@ RELEASE_API void release_copy_opts_init_sized(release_copy_opts *opts, size_t si
  * NULL) receives the number of records written or deleted in dst. src is only read; copy
  * from a store nobody writes meanwhile for a snapshot of one moment.
  * Failures are told in release_store_errmsg(dst). src and dst the same
- * handle is RELEASE_EINVAL. Since 1.4.
+ * handle is RELEASE_EINVAL. A progress callback that returns non-zero
+ * stops the copy after that app: the call returns the first app's error
+ * if one failed before, else the callback's value. Since 1.4.
  */
 RELEASE_API int release_store_copy(release_store *src, release_store *dst,
 				   const release_copy_opts *opts, uint64_t *copied);

@@ -97,8 +97,8 @@ _RANDOM_FN = ctypes.CFUNCTYPE(_c_int, _c_void, _P(ctypes.c_ubyte), _c_size)
 _EVENT_FN = ctypes.CFUNCTYPE(None, _c_void, _c_i64, _c_str, _c_str)
 # typedef int (*release_deploy_fn)(void *payload, const release *r, release_events *events);
 _DEPLOY_FN = ctypes.CFUNCTYPE(_c_int, _c_void, _RELEASE, _EVENTS)
-# void (*progress)(void *payload, const char *app, uint64_t records);  (1.4)
-_PROGRESS_FN = ctypes.CFUNCTYPE(None, _c_void, _c_str, _c_u64)
+# int (*progress)(void *payload, const char *app, uint64_t records);  (1.4)
+_PROGRESS_FN = ctypes.CFUNCTYPE(_c_int, _c_void, _c_str, _c_u64)
 
 
 class _StoreOpts(ctypes.Structure):

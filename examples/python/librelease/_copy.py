@@ -36,10 +36,11 @@ def copy_store(src, dst, app=None, progress=None):
     read: copy from a store nobody writes meanwhile for a snapshot of one
     moment.
 
-    An exception raised by progress cannot stop the copy, which is in C:
-    it is kept, progress is not called again, and once the copy has ended
-    the exception is raised (a failed copy raises its ReleaseError from
-    it). progress must not use src or dst (RuntimeError).
+    An exception raised by progress (KeyboardInterrupt included) stops the
+    copy after the app just copied and is raised; when an app had already
+    failed, its ReleaseError is raised from the exception. Running the
+    copy again finishes it. progress must not use src or dst
+    (RuntimeError).
     """
     lib = _library()
     copy = _since(lib, "release_store_copy")
@@ -76,10 +77,10 @@ def _store(stack, store, what):
 
 def _progress_thunk(progress, deferred):
     def thunk(_payload, app, records):
-        if deferred.exc is not None:  # it raised once: the copy goes on without it
-            return
         try:
             progress(_dec(app), records)
         except BaseException as e:  # noqa: B902 - raised after the C call
             deferred.keep(e)
+            return 1  # stops the copy
+        return 0
     return thunk
