@@ -214,12 +214,16 @@ static void same_app(release_store *src, release_store *dst)
 
 /* ------------------------------------------------------------ the copy */
 
+/* What a progress callback that stops a copy returns, and the copy then. */
+#define STOP 42
+
 struct progress {
 	size_t calls;
 	uint64_t records;
+	int stop;
 };
 
-static void on_progress(void *payload, const char *app, uint64_t records)
+static int on_progress(void *payload, const char *app, uint64_t records)
 {
 	struct progress *p = payload;
 
@@ -227,12 +231,13 @@ static void on_progress(void *payload, const char *app, uint64_t records)
 		fz_finding("a copy's progress names the app '%s'", app ? app : "(null)");
 	p->calls++;
 	p->records += records;
+	return p->stop ? STOP : 0;
 }
 
 static int copy(release_store *s, release_store *d, const unsigned char *params, uint64_t *copied)
 {
 	release_copy_opts co;
-	struct progress pg = {0, 0};
+	struct progress pg = {0, 0, (params[P_FLAGS2] & P_F2_COPY_STOP) != 0};
 	int rc;
 
 	release_copy_opts_init(&co);
@@ -241,7 +246,14 @@ static int copy(release_store *s, release_store *d, const unsigned char *params,
 	co.progress = on_progress;
 	co.progress_payload = &pg;
 	*copied = UINT64_MAX;
-	rc = fz_rc(release_store_copy(s, d, &co, copied), "release_store_copy");
+	rc = release_store_copy(s, d, &co, copied);
+	/* a copy stopped by its callback, and with nothing else to copy */
+	if (pg.stop && pg.calls && rc != STOP)
+		fz_finding("a copy its progress stopped returned %d, not the callback's %d", rc,
+			   STOP);
+	if (rc == STOP && pg.stop && pg.calls)
+		rc = 0;
+	fz_rc(rc, "release_store_copy");
 	if (*copied == UINT64_MAX)
 		fz_finding("release_store_copy left *copied unset");
 	if (pg.calls > 1)

@@ -39,6 +39,9 @@ void records_dent_take(struct dent *e, const release_deploy *d)
 	e->until = release_deploy_until(d);
 	if (e->seq == 0)
 		fz_finding("a deployment log entry numbered 0");
+	if (!release_deploy_app(d) || strcmp(release_deploy_app(d), RECORDS_APP) != 0)
+		fz_finding("deployment log entry %llu names the app '%s'", (unsigned long long)e->seq,
+			   release_deploy_app(d) ? release_deploy_app(d) : "(null)");
 	if (e->kind != RELEASE_DEPLOY_PROMOTE && e->kind != RELEASE_DEPLOY_ROLLBACK)
 		fz_finding("deployment log entry %llu is of kind %d", (unsigned long long)e->seq,
 			   e->kind);
@@ -54,6 +57,9 @@ void records_dent_take(struct dent *e, const release_deploy *d)
 	if (target && e->kind == RELEASE_DEPLOY_PROMOTE)
 		fz_finding("deployment log entry %llu is a promotion with the target %s",
 			   (unsigned long long)e->seq, target);
+	if (!target && e->kind == RELEASE_DEPLOY_ROLLBACK)
+		fz_finding("deployment log entry %llu is a rollback without a target",
+			   (unsigned long long)e->seq);
 	if (e->failed && e->until != 0)
 		fz_finding("failed deployment log entry %llu has until %lld",
 			   (unsigned long long)e->seq, (long long)e->until);

@@ -72,5 +72,6 @@ enum {
 #define P_F2_COMMIT 0x04 /* the backend has commit() */
 #define P_F2_COPY_APP 0x08 /* release_store_copy names the app (else: every app) */
 #define P_F2_REVEAL 0x10   /* the diffs with from or to NULL reveal masked values */
+#define P_F2_COPY_STOP 0x20 /* the copy's progress callback stops it (after the app) */
 
 #endif
