@@ -288,13 +288,14 @@ static void emit(struct records_gen *g, const char *what, const unsigned char *p
 static void emit_gap(struct records_gen *g, const char *what, uint64_t gap)
 {
 	static const unsigned char variants[][P_COUNT] = {
-		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
 		{P_F_WRITES | P_F_DEPLOYER | P_F_GET_SEQ, 1, 2, 1, 0, 3, 8, P_F2_COMMIT | P_F2_WAIT,
-		 0x10, 5},
+		 0x10, 5, 3},
 		{P_F_ROLLBACK_TARGET | P_F_FORCE | P_F_DEPLOYER | P_F_DEPLOY_FAILS, 0, 1, 2, 1, 1, 0,
-		 P_F2_COMMIT | P_F2_COPY_APP | P_F2_REVEAL, 0x21, 20},
-		{P_F_WRITES | P_F_DELETE | P_F_OVERSCAN, 2, 3, 0, 2, 0, 200, 0, 0x01, 0},
-		{P_F_WRITES | P_F_DEPLOYER, 0, 1, 0, 0, 0, 0, P_F2_OLDER | P_F2_WAIT, 0x10, 2},
+		 P_F2_COMMIT | P_F2_COPY_APP | P_F2_REVEAL, 0x21, 20, 64 | 5},
+		{P_F_WRITES | P_F_DELETE | P_F_OVERSCAN, 2, 3, 0, 2, 0, 200, P_F2_COPY_STOP, 0x01, 0,
+		 0},
+		{P_F_WRITES | P_F_DEPLOYER, 0, 1, 0, 0, 0, 0, P_F2_OLDER | P_F2_WAIT, 0x10, 2, 1},
 	};
 	char name[96];
 

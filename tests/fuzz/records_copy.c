@@ -4,10 +4,13 @@
  * record comes last); one that succeeds must read back as the source
  * reads, wherever the source read cleanly: the app, its settings, every
  * release, build and deployment log entry with all they tell; and a
- * second copy must find nothing to write.
+ * second copy must find nothing to write. When the input asks, a copy is
+ * also made into a memory store whose n-th write fails (before or after
+ * it takes effect), then resumed: it must end as the fresh copy did.
  */
 #include "records.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int str_same(const char *a, const char *b)
@@ -212,6 +215,147 @@ static void same_app(release_store *src, release_store *dst)
 	release_settings_free(y);
 }
 
+/* ------------------------------------------------------------ a faulty store */
+
+/* A "memory:" backend whose n-th write (put, cas, del, commit) fails
+ * with RELEASE_EIO, before it takes effect or after. */
+struct faulty {
+	const release_storage *in;
+	void *ctx;
+	int countdown; /* writes until the failing one; 0: none */
+	int after;
+};
+
+static int fault(struct faulty *f, int *after)
+{
+	if (f->countdown == 0 || --f->countdown != 0)
+		return 0;
+	*after = f->after;
+	return 1;
+}
+
+static void ft_close(void *ctx)
+{
+	struct faulty *f = ctx;
+
+	f->in->close(f->ctx);
+	free(f);
+}
+
+static int ft_put(void *ctx, const char *app, int kind, const char *key, uint64_t seq,
+		  const void *data, size_t len)
+{
+	struct faulty *f = ctx;
+	int after = 0, rc;
+
+	if (fault(f, &after) && !after)
+		return RELEASE_EIO;
+	rc = f->in->put(f->ctx, app, kind, key, seq, data, len);
+	return after && rc == 0 ? RELEASE_EIO : rc;
+}
+
+static int ft_get(void *ctx, const char *app, int kind, const char *key, release_record_fn fn,
+		  void *payload)
+{
+	struct faulty *f = ctx;
+
+	return f->in->get(f->ctx, app, kind, key, fn, payload);
+}
+
+static int ft_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
+		   release_record_fn fn, void *payload)
+{
+	struct faulty *f = ctx;
+
+	return f->in->scan(f->ctx, app, kind, before, limit, fn, payload);
+}
+
+static int ft_cas(void *ctx, const char *app, int kind, const char *key, const void *old,
+		  size_t old_len, const void *data, size_t len)
+{
+	struct faulty *f = ctx;
+	int after = 0, rc;
+
+	if (fault(f, &after) && !after)
+		return RELEASE_EIO;
+	rc = f->in->cas(f->ctx, app, kind, key, old, old_len, data, len);
+	return after && rc == 0 ? RELEASE_EIO : rc;
+}
+
+static int ft_del(void *ctx, const char *app, int kind, const char *key)
+{
+	struct faulty *f = ctx;
+	int after = 0, rc;
+
+	if (fault(f, &after) && !after)
+		return RELEASE_EIO;
+	rc = f->in->del(f->ctx, app, kind, key);
+	return after && rc == 0 ? RELEASE_EIO : rc;
+}
+
+static int ft_list_apps(void *ctx, release_name_fn fn, void *payload)
+{
+	struct faulty *f = ctx;
+
+	return f->in->list_apps(f->ctx, fn, payload);
+}
+
+static int ft_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_record_fn fn,
+		      void *payload)
+{
+	struct faulty *f = ctx;
+
+	return f->in->get_seq(f->ctx, app, kind, seq, fn, payload);
+}
+
+static int ft_commit(void *ctx, const char *app, const release_storage_op *ops, size_t n,
+		     size_t *failed)
+{
+	struct faulty *f = ctx;
+	int after = 0, rc;
+
+	if (fault(f, &after) && !after)
+		return RELEASE_EIO;
+	rc = f->in->commit(f->ctx, app, ops, n, failed);
+	return after && rc == 0 ? RELEASE_EIO : rc;
+}
+
+/* A store over it (the method table is made once, from memory's). */
+static release_store *open_faulty(struct faulty **out)
+{
+	static release_storage vt;
+	struct fz_clock clock = {RECORDS_T0, 1000000000};
+	struct fz_random rnd = {0xfa17u};
+	release_store_opts o;
+	release_store *s = NULL;
+	struct faulty *f = calloc(1, sizeof *f);
+
+	if (!f || release_storage_open(&f->in, &f->ctx, "memory:") != 0)
+		fz_finding("opening a memory backend: %s", release_store_errmsg(NULL));
+	if (!vt.close) {
+		vt = *f->in; /* its version; the methods that write are wrapped */
+		vt.close = ft_close;
+		vt.put = ft_put;
+		vt.get = ft_get;
+		vt.scan = ft_scan;
+		vt.cas = ft_cas;
+		vt.del = ft_del;
+		vt.list_apps = ft_list_apps;
+		vt.get_seq = f->in->get_seq ? ft_get_seq : NULL;
+		vt.commit = f->in->commit ? ft_commit : NULL;
+		vt.errmsg = NULL;
+		vt.hold = NULL; /* holds go together or not at all: none */
+		vt.unhold = NULL;
+		vt.held = NULL;
+		vt.wait = NULL;
+	}
+	fz_opts(&o, &clock, &rnd);
+	if (release_store_open_backend(&s, &vt, f, &o) != 0)
+		fz_finding("opening the faulty store: %s", release_store_errmsg(NULL));
+	*out = f;
+	return s;
+}
+
 /* ------------------------------------------------------------ the copy */
 
 /* What a progress callback that stops a copy returns, and the copy then. */
@@ -264,6 +408,23 @@ static int copy(release_store *s, release_store *d, const unsigned char *params,
 	return rc;
 }
 
+/* d, which a copy from s ended in: it reads as s, and a copy made again
+ * writes nothing. */
+static void check_copy(release_store *s, release_store *d, const unsigned char *params)
+{
+	uint64_t again;
+	int rc;
+
+	same_app(s, d);
+	same_releases(s, d);
+	same_builds(s, d);
+	same_log(s, d, (params[P_FLAGS2] & P_F2_OLDER) != 0);
+	rc = copy(s, d, params, &again);
+	if (rc != 0 || again != 0)
+		fz_finding("a copy made again to a store that has it wrote %llu records (%s)",
+			   (unsigned long long)again, release_strerror(rc));
+}
+
 void records_copy(release_store *s, const unsigned char *params)
 {
 	struct fz_clock clock = {RECORDS_T0, 1000000000};
@@ -271,7 +432,8 @@ void records_copy(release_store *s, const unsigned char *params)
 	release_store_opts o;
 	release_store *d = NULL;
 	release_app *a = NULL;
-	uint64_t copied, again;
+	struct faulty *f;
+	uint64_t copied;
 	int rc;
 
 	if (release_store_copy(s, s, NULL, NULL) != RELEASE_EINVAL)
@@ -287,13 +449,26 @@ void records_copy(release_store *s, const unsigned char *params)
 		release_store_close(d);
 		return;
 	}
-	same_app(s, d);
-	same_releases(s, d);
-	same_builds(s, d);
-	same_log(s, d, (params[P_FLAGS2] & P_F2_OLDER) != 0);
-	rc = copy(s, d, params, &again);
-	if (rc != 0 || again != 0)
-		fz_finding("a copy made again to a store that has it wrote %llu records (%s)",
-			   (unsigned long long)again, release_strerror(rc));
+	check_copy(s, d, params);
+	release_store_close(d);
+	if ((params[P_COPY_FAULT] & 63) == 0)
+		return;
+	/* the same copy interrupted by a failed write, then made again */
+	d = open_faulty(&f);
+	f->countdown = params[P_COPY_FAULT] & 63;
+	f->after = (params[P_COPY_FAULT] & 64) != 0;
+	if (copy(s, d, params, &copied) != 0 && release_app_get(d, RECORDS_APP, &a) == 0) {
+		/* the write of the app record took effect after all: the
+		 * rest must be there */
+		same_releases(s, d);
+		same_builds(s, d);
+		same_log(s, d, (params[P_FLAGS2] & P_F2_OLDER) != 0);
+	}
+	release_app_free(a);
+	f->countdown = 0;
+	if ((rc = copy(s, d, params, &copied)) != 0)
+		fz_finding("a copy resumed after a failed write failed (%s: %s); a fresh one did not",
+			   release_strerror(rc), release_store_errmsg(d));
+	check_copy(s, d, params);
 	release_store_close(d);
 }

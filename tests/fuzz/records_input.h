@@ -55,6 +55,8 @@ enum {
 	P_FLAGS2,      /* P_F2_* */
 	P_DIFF,        /* diff listed releases: from (low 4 bits), to (high 4 bits) */
 	P_AT,          /* release_deploy_at also at this many seconds after RECORDS_T0 */
+	P_COPY_FAULT,  /* a copy into a store whose n-th write fails (low 6 bits: n,
+			* 0: none; bit 6: the write took effect), then again */
 	P_COUNT
 };
 
