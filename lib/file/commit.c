@@ -33,12 +33,12 @@ struct plan {
 	struct wrec *w; /* the records to append, in order */
 	size_t nw;
 	uint32_t meta_n;  /* META records, as the operations leave them */
-	uint64_t top[2];  /* highest seq of builds and releases, likewise */
+	uint64_t top[SEQ_KINDS]; /* highest seq of each ordered kind, likewise */
 	size_t indexed;   /* ordered records the run puts or replaces */
 };
 
 static const char *const op_names[] = {"?", "put", "compare-and-swap", "delete", "check"};
-static const char *const kind_names[] = {"?", "META", "build", "release"};
+static const char *const kind_names[] = {"?", "META", "build", "release", "deployment"};
 
 static void plan_free(struct plan *p)
 {
@@ -67,15 +67,13 @@ static int load_pending(struct plan *p)
 			     (unsigned long long)(file_size(p->a->log) - p->pend.end));
 	for (size_t i = 0; i < p->pend.n; i++) {
 		const struct prec *q = &p->pend.r[i];
-		int which = q->kind == RELEASE_KIND_RELEASE;
-
 		/* (a forged tail may delete what is absent: never below 0) */
 		if (q->kind == RELEASE_KIND_META)
 			p->meta_n = p->meta_n + (q->op == OP_PUT) - (q->op == OP_DELETE && p->meta_n);
 		else if (q->op != OP_DELETE)
 			p->pend_indexed++;
-		if (ordered(q->kind) && q->seq > p->top[which])
-			p->top[which] = q->seq;
+		if (ordered(q->kind) && q->seq > p->top[seq_index(q->kind)])
+			p->top[seq_index(q->kind)] = q->seq;
 	}
 	return 0;
 }
@@ -99,8 +97,8 @@ static int plan_init(struct plan *p, struct fstore *fs, const char *app, struct 
 		int rc;
 
 		p->meta_n = a->st.meta_n;
-		p->top[0] = max_seq(a, 0);
-		p->top[1] = max_seq(a, 1);
+		for (int w = 0; w < SEQ_KINDS; w++)
+			p->top[w] = max_seq(a, w);
 		if ((rc = load_pending(p)) != 0) {
 			plan_free(p);
 			return rc;
@@ -172,7 +170,7 @@ static int holds_seq(const struct plan *p, int kind, const char *key, uint64_t s
  * the operations planned so far leave it: 1, 0, or an error. */
 static int seq_taken(struct plan *p, int kind, uint64_t seq)
 {
-	int which = kind == RELEASE_KIND_RELEASE, rc;
+	int which = seq_index(kind), rc;
 	struct ent e;
 	struct rec r;
 
@@ -245,12 +243,11 @@ static int plan_op(struct plan *p, size_t i)
 {
 	const char *app = p->app;
 	const release_storage_op *o = &p->ops[i];
-	int which = o->kind == RELEASE_KIND_RELEASE, rc;
+	int which = seq_index(o->kind), rc;
 	struct vrec *v;
 
-	if (o->op < RELEASE_OP_PUT || o->op > RELEASE_OP_CHECK || o->kind < RELEASE_KIND_META ||
-	    o->kind > RELEASE_KIND_RELEASE || !valid_key(o->key) || (!o->old && o->old_len) ||
-	    (!o->data && o->len))
+	if (o->op < RELEASE_OP_PUT || o->op > RELEASE_OP_CHECK || !valid_kind(o->kind) ||
+	    !valid_key(o->key) || (!o->old && o->old_len) || (!o->data && o->len))
 		return invalid(p, i, "is malformed (operation, kind, key or bytes)");
 	if (o->op == RELEASE_OP_PUT &&
 	    (ordered(o->kind) ? o->seq == 0 || o->seq >= SEQ_LIMIT : o->seq != 0))
@@ -269,6 +266,8 @@ static int plan_op(struct plan *p, size_t i)
 		if (ordered(o->kind)) {
 			if (o->seq > p->top[which] + SEQ_GAP_MAX)
 				return invalid(p, i, "puts a seq too far past the newest");
+			if (p->a && (rc = need_index(p->fs, p->a, o->kind)) != 0)
+				return rc;
 			if ((rc = seq_taken(p, o->kind, o->seq)) < 0)
 				return rc;
 			if (rc)
@@ -352,8 +351,6 @@ static int write_run(struct fstore *fs, struct fapp *a, struct plan *p, struct t
 	if ((a->st.keys_used + p->pend_indexed + p->indexed) * 4 > a->st.keys_cap * 3)
 		return failf(fs, RELEASE_EIO, "app '%s': the key index has no room for the commit",
 			     a->name);
-	if (p->nw > 1 && (rc = format_move(fs)) != 0)
-		return rc;
 	if (!(lens = calloc(p->nw, sizeof *lens)))
 		return failf(fs, RELEASE_ENOMEM, "out of memory");
 	if ((rc = append_run(fs, a, p->pend.end, p->w, p->nw, lens, 0)) == 0) {

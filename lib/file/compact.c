@@ -55,20 +55,21 @@ int compact_log(struct fstore *fs, struct fapp *a)
 {
 	struct state st = a->st;
 	uint64_t gen_log = next_gen(st.log_gen), gen_idx = next_gen(st.idx_gen), end = LOG_HDR;
-	int logfd = -1, idx[2] = {-1, -1}, rc, state_tried = 0;
+	int logfd = -1, idx[SEQ_KINDS] = {-1, -1, -1}, rc, state_tried = 0;
 
 	/* Pending runs (group commit) are in no index: they would be lost. */
 	if (file_size(a->log) != st.indexed_len)
 		return 0;
-	if ((rc = create_gen_file(fs, a, "log", gen_log, "LRLOG001", 0, 0, &logfd)) != 0 ||
-	    (rc = create_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, &idx[0])) != 0 ||
-	    (rc = create_gen_file(fs, a, "rel", gen_idx, "LRIDX001", 0, 0, &idx[1])) != 0)
+	rc = create_gen_file(fs, a, "log", gen_log, "LRLOG001", 0, 0, &logfd);
+	for (int w = 0; w < SEQ_KINDS && rc == 0; w++)
+		rc = create_gen_file(fs, a, idx_names[w], gen_idx, "LRIDX001", 0, 0, &idx[w]);
+	if (rc != 0)
 		goto out;
 	for (uint32_t i = 0; i < st.meta_n && rc == 0; i++)
 		rc = copy_rec(fs, a, logfd, &end, a->st.meta[i].off, RELEASE_KIND_META,
 			      a->st.meta[i].key, 0, &st.meta[i].off);
-	for (int w = 0; w < 2 && rc == 0; w++) {
-		int kind = w ? RELEASE_KIND_RELEASE : RELEASE_KIND_BUILD;
+	for (int w = 0; w < SEQ_KINDS && rc == 0; w++) {
+		int kind = index_kind(w);
 		uint64_t top = max_seq(a, w), absent = 1; /* first seq of the run to mark */
 
 		for (uint64_t s = 1; s <= top && rc == 0; s++) {
@@ -86,8 +87,10 @@ int compact_log(struct fstore *fs, struct fapp *a)
 		if (rc == 0 && absent <= top)
 			rc = write_absent(fs, a, idx[w], absent, top);
 	}
-	if (rc == 0 && (fsync_retry(logfd) != 0 || fsync_retry(idx[0]) != 0 ||
-			fsync_retry(idx[1]) != 0 || fsync_retry(a->keys) != 0 ||
+	for (int w = 0; w < SEQ_KINDS && rc == 0; w++)
+		if (fsync_retry(idx[w]) != 0)
+			rc = sys_fail(fs, a->name, "syncing compacted files");
+	if (rc == 0 && (fsync_retry(logfd) != 0 || fsync_retry(a->keys) != 0 ||
 			fsync_retry(a->dir) != 0))
 		rc = sys_fail(fs, a->name, "syncing compacted files");
 	if (rc == 0) {
@@ -107,27 +110,29 @@ int compact_log(struct fstore *fs, struct fapp *a)
 		a->st = st;
 		close_data_files(a);
 		a->log = logfd;
-		a->idx[0] = idx[0];
-		a->idx[1] = idx[1];
+		logfd = -1;
+		for (int w = 0; w < SEQ_KINDS; w++) {
+			a->idx[w] = idx[w];
+			idx[w] = -1;
+		}
 		a->log_gen = gen_log;
 		a->idx_gen = gen_idx;
 		a->keys_gen = 0;
-		logfd = idx[0] = idx[1] = -1;
 		rc = open_generation(fs, a, &a->st);
 		unlink_gen(a, "log", old_log);
-		unlink_gen(a, "bld", old_idx);
-		unlink_gen(a, "rel", old_idx);
+		for (int w = 0; w < SEQ_KINDS; w++)
+			unlink_gen(a, idx_names[w], old_idx);
 		/* The key index still holds the deleted keys' tombstones. */
 		return rc ? rc : rebuild_keys(fs, a);
 	}
 out:
 	close_fd(&logfd);
-	close_fd(&idx[0]);
-	close_fd(&idx[1]);
+	for (int w = 0; w < SEQ_KINDS; w++)
+		close_fd(&idx[w]);
 	if (!state_tried) { /* else the state on disk may name them already */
 		unlink_gen(a, "log", gen_log);
-		unlink_gen(a, "bld", gen_idx);
-		unlink_gen(a, "rel", gen_idx);
+		for (int w = 0; w < SEQ_KINDS; w++)
+			unlink_gen(a, idx_names[w], gen_idx);
 	}
 	return rc;
 }

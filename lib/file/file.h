@@ -10,7 +10,7 @@
  * read-write or read-only). Group commit is in commit.c, group.c and
  * pending.c, holds in hold.c. This header is their private interface.
  *
- * On-disk format (version 2)
+ * On-disk format (version 3)
  * ==========================
  *
  * <root>/FORMAT             "librelease-file-store <version>\n"
@@ -21,14 +21,16 @@
  *   hold                    the app's hold: its holder's OFD lock and info
  *   state                   two copies of the app's state
  *   log.<g>                 the records, append-only; the truth
- *   rel.<g>, bld.<g>        release and build index: seq -> record
+ *   bld.<g>, rel.<g>, dep.<g>  seq indexes of builds, releases and the
+ *                           deployment log: seq -> record
  *   keys.<g>                hash index: (kind, key) -> seq
  *
  * log: a 64-byte header ("LRLOG001") then records:
  *   magic u32 | crc32c u32 | op u8 | kind u8 | keylen u8 | flags u8 |
  *   datalen u32 | seq u64 | key | data
  * (integers little-endian; the CRC covers everything after itself). op is
- * put, replace (the new bytes of a compare-and-swap) or delete. A record is
+ * put, replace (the new bytes of a compare-and-swap) or delete; kind is the
+ * storage kind (1 META, 2 build, 3 release, 4 deployment). A record is
  * acknowledged only after fdatasync; the indexes are written after that.
  *
  * Group commit: a commit appends its run under the append lock (byte 0 of
@@ -81,6 +83,18 @@
  * a damaged record (its flags byte was zero), and neither applies part of
  * it nor cuts it off (its last record is intact).
  *
+ * FORMAT says 3 once a deployment record (kind 4) may be in a log: a store
+ * is moved to 3 before its first one is appended (from 1 or 2: 3 allows
+ * runs too), and one of version 1 or 2 is read as it is. Libraries before
+ * 1.4 refuse FORMAT 3. A process of one that opened the store before the
+ * move reads a deployment record as a damaged one, and the state of an
+ * app that has any as damaged in both copies (its magic is LRSTATE2, see
+ * state), so it neither reads nor writes that app: no compaction or
+ * rebuild of its own can drop the records it does not know. A run with a
+ * deployment record still pending (not acknowledged) such a process may
+ * take for a torn one and cut off: that commit then fails, and nothing
+ * acknowledged is lost.
+ *
  * hold: a 24-byte header ("LRHOLD01" | nonce u64 | length u32 | crc32c
  * u32 over the header's first 20 bytes and the info) then the info. A
  * holder locks byte 0 (F_OFD_SETLK), and byte HOLD_NONCE_BASE + nonce,
@@ -91,12 +105,15 @@
  * which shares the lock, does not keep the app held; a child closing its
  * copy of the handle leaves its parent's hold.
  *
- * rel/bld: a 64-byte header, then for seq s at 64 + (s-1)*24:
+ * bld/rel/dep: a 64-byte header, then for seq s at 64 + (s-1)*24:
  *   log offset u64 | key hash u64 | record length u32 | crc32c u32
  * (the CRC covers the first 20 bytes and s). Offset 0 with hash 1 marks a
  * seq without a record (deleted, or never written below the top). Every seq
  * up to the state's top has an entry, so all-zero bytes there are damage,
- * never "no record".
+ * never "no record". A generation made before 1.4 has no dep file; it is
+ * read as empty while the state's deployment top is 0, and the indexes are
+ * rebuilt as a new generation (reindex) before the app's first deployment
+ * record is written.
  *
  * keys: a 64-byte header, then open-addressing slots of 24 bytes:
  *   tag u64 (0 empty, 1 deleted, else the key hash) | kind<<56 | seq u64 |
@@ -104,8 +121,9 @@
  * Empty slots are written out with their CRC too. A hit is always confirmed
  * against the record's own key.
  *
- * Headers: magic (8) | format version u32 | 0 u32 | slots u64 (keys) |
- * flags u32 | 0 u32 | owner u64 | gen u64. Flag 1 says absent entries and
+ * Headers: magic (8: "LRLOG001", "LRIDX001" for bld/rel/dep, "LRKEY001") |
+ * format version u32 | 0 u32 | slots u64 (keys) | flags u32 | 0 u32 |
+ * owner u64 | gen u64. Flag 1 says absent entries and
  * empty slots are marked as above; owner (a hash of the app's name) and gen
  * tie a file to its app and generation, so a file copied or swapped in from
  * elsewhere is seen. Index and key files without them (written by 1.0.0)
@@ -121,6 +139,14 @@
  * commit), and a CRC. Writers overwrite
  * both copies, the older first, so a torn write leaves one intact and damage
  * to one later leaves the other; readers take the newer valid copy.
+ * Layout: magic (8) | counter | log, index, key generations | indexed_len |
+ * synced_len | dead | key slots | keys used (u64 each, at 8..79) | boot id
+ * (40) | META count u32 at 120 | 16 META slots of 80 at 128 (key (65), len
+ * u32 at 68, offset u64 at 72) | tops of bld, rel at 1408, 1416 | owner |
+ * cuts | durable_len | top of dep at 1448 | zeros | crc32c at 2044. The
+ * magic is "LRSTATE2" when the deployment top is above 0, else "LRSTATE1"
+ * (and the top 0, as in every copy written before 1.4): a library that
+ * knows no deployment records cannot read an app that has them.
  *
  * Recovery rules
  * --------------
@@ -176,8 +202,10 @@
 #include <unistd.h>
 
 #define FORMAT_NAME "librelease-file-store"
-#define FORMAT_VERSION 2 /* FORMAT: runs of several records may be in a log */
 #define FORMAT_PLAIN 1   /* FORMAT: every run is one record (version 1) */
+#define FORMAT_RUNS 2    /* FORMAT: runs of several records may be in a log */
+#define FORMAT_DEPLOY 3  /* FORMAT: deployment records may be in a log */
+#define FORMAT_VERSION FORMAT_DEPLOY /* the newest this code reads */
 #define HDR_VERSION 1    /* the version field of the files' headers */
 
 #define OP_PUT 1
@@ -234,6 +262,20 @@ int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_recor
 int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
 	    release_record_fn fn, void *payload);
 
+/* The ordered kinds, each with a seq index: 0 builds, 1 releases, 2 the
+ * deployment log. */
+#define SEQ_KINDS 3
+
+static inline int seq_index(int kind)
+{
+	return kind - RELEASE_KIND_BUILD;
+}
+
+static inline int index_kind(int which)
+{
+	return which + RELEASE_KIND_BUILD;
+}
+
 struct meta_slot {
 	char key[KEY_MAX + 1];
 	uint32_t len;
@@ -245,7 +287,7 @@ struct state {
 	uint64_t log_gen, idx_gen, keys_gen;
 	uint64_t indexed_len, synced_len, dead;
 	uint64_t keys_cap, keys_used;
-	uint64_t top[2]; /* highest seq indexed: builds, releases */
+	uint64_t top[SEQ_KINDS]; /* highest seq indexed, per seq_index() */
 	uint64_t owner;  /* hash of the app's name; 0 in states written by 1.0.0 */
 	uint64_t cuts;   /* times the log was cut past indexed_len (group commit) */
 	uint64_t durable_len; /* the log is synced up to here, whole runs (or 0) */
@@ -256,14 +298,15 @@ struct state {
 
 struct fapp {
 	char name[64];
-	int dir, lock, statefd, log, idx[2], keys; /* idx[0]: builds, idx[1]: releases */
+	int dir, lock, statefd, log, keys;
+	int idx[SEQ_KINDS]; /* per seq_index(); dep -1 in a generation without one */
 	uint64_t log_gen, idx_gen, keys_gen;
 	struct state st;
 	uint64_t used; /* LRU tick */
 	int locked;
 	int replaying;        /* the index is mid-replay: nothing may call it synced */
 	int rebuilding;       /* mid-reindex: the state is published at its end */
-	uint64_t known_top[2]; /* during a rebuild, the top the state had before */
+	uint64_t known_top[SEQ_KINDS]; /* during a rebuild, the tops the state had before */
 	/* A log found damaged where a rebuild cannot pass: not tried again
 	 * until the log changes. */
 	uint64_t bad_log_gen, bad_log_size;
@@ -394,6 +437,7 @@ uint64_t file_size(int fd);
 uint64_t key_hash(int kind, const char *key);
 int valid_key(const char *key);
 int valid_app_name(const char *name);
+int valid_kind(int kind);
 int ordered(int kind);
 
 /* files.c */
@@ -457,7 +501,8 @@ int key_find(struct fstore *fs, struct fapp *a, int kind, const char *key, uint6
 int rebuild_keys(struct fstore *fs, struct fapp *a);
 int key_insert(struct fstore *fs, struct fapp *a, int kind, const char *key, uint64_t seq);
 int key_remove(struct fstore *fs, struct fapp *a, int kind, const char *key);
-extern const char *const idx_names[2];
+extern const char *const idx_names[SEQ_KINDS];
+int need_index(struct fstore *fs, struct fapp *a, int kind);
 
 /* recover.c */
 int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r);
@@ -534,7 +579,7 @@ void holds_close(struct fstore *fs);
 
 /* open.c */
 #define MADE_UP_BOOT_ID "pid-"
-int format_move(struct fstore *fs);
+int format_move(struct fstore *fs, int want);
 int made_up_boot_id(const struct fstore *fs);
 
 #endif

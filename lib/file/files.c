@@ -88,8 +88,8 @@ void close_fd(int *fd)
 void close_data_files(struct fapp *a)
 {
 	close_fd(&a->log);
-	close_fd(&a->idx[0]);
-	close_fd(&a->idx[1]);
+	for (int w = 0; w < SEQ_KINDS; w++)
+		close_fd(&a->idx[w]);
 	close_fd(&a->keys);
 	a->log_gen = a->idx_gen = a->keys_gen = 0;
 }
@@ -120,9 +120,10 @@ int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
 }
 
 /* Opens a derived file and checks its header: a missing, foreign or
- * pre-marker file is FS_DAMAGED, to be rebuilt from the log. */
+ * pre-marker file is FS_DAMAGED, to be rebuilt from the log; but a missing
+ * one that may be (optional) leaves *fd -1. */
 static int open_derived(struct fstore *fs, struct fapp *a, const char *base, uint64_t gen,
-			const char *magic, int *fd)
+			const char *magic, int optional, int *fd)
 {
 	unsigned char hdr[IDX_HDR];
 	char name[48];
@@ -130,7 +131,7 @@ static int open_derived(struct fstore *fs, struct fapp *a, const char *base, uin
 
 	gen_name(name, sizeof name, base, gen);
 	if (faccessat(a->dir, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
-		return damaged(fs, a, "%s is missing", name);
+		return optional ? 0 : damaged(fs, a, "%s is missing", name);
 	if ((rc = open_file(fs, a, name, 0, fd)) != 0)
 		return rc;
 	/* A file of another app or generation (copied or swapped in) would
@@ -183,17 +184,22 @@ int open_generation(struct fstore *fs, struct fapp *a, const struct state *st)
 		a->log_gen = st->log_gen;
 	}
 	if (a->idx_gen != st->idx_gen) {
-		close_fd(&a->idx[0]);
-		close_fd(&a->idx[1]);
 		a->idx_gen = 0;
-		if ((rc = open_derived(fs, a, "bld", st->idx_gen, "LRIDX001", &a->idx[0])) != 0 ||
-		    (rc = open_derived(fs, a, "rel", st->idx_gen, "LRIDX001", &a->idx[1])) != 0)
-			return rc;
+		/* A generation made before 1.4 has no dep file: no deployment
+		 * records while its top is 0 (need_index() has it rebuilt
+		 * before the first). */
+		for (int w = 0; w < SEQ_KINDS; w++) {
+			close_fd(&a->idx[w]);
+			if ((rc = open_derived(fs, a, idx_names[w], st->idx_gen, "LRIDX001",
+					       index_kind(w) == RELEASE_KIND_DEPLOY && !st->top[w],
+					       &a->idx[w])) != 0)
+				return rc;
+		}
 		a->idx_gen = st->idx_gen;
 	}
 	if (a->keys_gen != st->keys_gen) {
 		close_fd(&a->keys);
-		if ((rc = open_derived(fs, a, "keys", st->keys_gen, "LRKEY001", &a->keys)) != 0)
+		if ((rc = open_derived(fs, a, "keys", st->keys_gen, "LRKEY001", 0, &a->keys)) != 0)
 			return rc;
 		a->keys_gen = st->keys_gen;
 	}
@@ -307,10 +313,12 @@ int init_app(struct fstore *fs, struct fapp *a)
 	st.indexed_len = st.synced_len = LOG_HDR;
 	memcpy(st.boot_id, fs->boot_id, sizeof st.boot_id);
 	close_data_files(a);
-	if ((rc = create_gen_file(fs, a, "log", 1, "LRLOG001", 0, 0, &a->log)) != 0 ||
-	    (rc = create_gen_file(fs, a, "bld", 1, "LRIDX001", 0, 0, &a->idx[0])) != 0 ||
-	    (rc = create_gen_file(fs, a, "rel", 1, "LRIDX001", 0, 0, &a->idx[1])) != 0 ||
-	    (rc = create_gen_file(fs, a, "keys", 1, "LRKEY001", KEYS_MIN_CAP,
+	if ((rc = create_gen_file(fs, a, "log", 1, "LRLOG001", 0, 0, &a->log)) != 0)
+		return rc;
+	for (int w = 0; w < SEQ_KINDS; w++)
+		if ((rc = create_gen_file(fs, a, idx_names[w], 1, "LRIDX001", 0, 0, &a->idx[w])) != 0)
+			return rc;
+	if ((rc = create_gen_file(fs, a, "keys", 1, "LRKEY001", KEYS_MIN_CAP,
 				  IDX_HDR + (uint64_t)KEYS_MIN_CAP * KEY_SLOT, &a->keys)) != 0)
 		return rc;
 	a->log_gen = a->idx_gen = a->keys_gen = 1;
@@ -343,7 +351,9 @@ int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
 	if (!(a = calloc(1, sizeof *a)))
 		return failf(fs, RELEASE_ENOMEM, "out of memory");
 	strcpy(a->name, name);
-	a->lock = a->statefd = a->log = a->idx[0] = a->idx[1] = a->keys = -1;
+	a->lock = a->statefd = a->log = a->keys = -1;
+	for (int w = 0; w < SEQ_KINDS; w++)
+		a->idx[w] = -1;
 	a->dir = openat(fs->root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (a->dir < 0 && errno == ENOENT && create) {
 		if (mkdirat(fs->root, name, 0700) != 0 && errno != EEXIST) {

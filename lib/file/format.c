@@ -5,10 +5,15 @@
  */
 #include "file.h"
 
+#define STATE_MAGIC "LRSTATE1"        /* no deployment records indexed */
+#define STATE_MAGIC_DEPLOY "LRSTATE2" /* some: unreadable before 1.4 (file.h) */
+#define STATE_TOP_DEP 1448
+#define DEP_TOP(s) ((s)->top[seq_index(RELEASE_KIND_DEPLOY)])
+
 static void encode_state(const struct state *s, unsigned char *b)
 {
 	memset(b, 0, STATE_COPY);
-	memcpy(b, "LRSTATE1", 8);
+	memcpy(b, DEP_TOP(s) ? STATE_MAGIC_DEPLOY : STATE_MAGIC, 8);
 	put_u64(b + 8, s->counter);
 	put_u64(b + 16, s->log_gen);
 	put_u64(b + 24, s->idx_gen);
@@ -32,12 +37,15 @@ static void encode_state(const struct state *s, unsigned char *b)
 	put_u64(b + 1424, s->owner);
 	put_u64(b + 1432, s->cuts);
 	put_u64(b + 1440, s->durable_len);
+	put_u64(b + STATE_TOP_DEP, DEP_TOP(s));
 	put_u32(b + STATE_COPY - 4, crc32c(0, b, STATE_COPY - 4));
 }
 
 static int decode_state(const unsigned char *b, struct state *s)
 {
-	if (memcmp(b, "LRSTATE1", 8) != 0 ||
+	int deploy = memcmp(b, STATE_MAGIC_DEPLOY, 8) == 0;
+
+	if ((!deploy && memcmp(b, STATE_MAGIC, 8) != 0) ||
 	    get_u32(b + STATE_COPY - 4) != crc32c(0, b, STATE_COPY - 4))
 		return -1;
 	memset(s, 0, sizeof *s);
@@ -68,12 +76,15 @@ static int decode_state(const unsigned char *b, struct state *s)
 	s->owner = get_u64(b + 1424);
 	s->cuts = get_u64(b + 1432);
 	s->durable_len = get_u64(b + 1440);
+	/* 0 in every copy written before 1.4 */
+	DEP_TOP(s) = get_u64(b + STATE_TOP_DEP);
 	/* A copy that passes its checksum may still have been written by
 	 * something else: refuse what this code would never have written. */
 	if (!s->log_gen || !s->idx_gen || !s->keys_gen || s->indexed_len < LOG_HDR ||
 	    s->synced_len < LOG_HDR || s->synced_len > s->indexed_len ||
 	    s->dead > s->indexed_len || s->keys_cap > (UINT64_C(1) << 40) ||
-	    s->keys_used > s->keys_cap || s->top[0] >= SEQ_LIMIT || s->top[1] >= SEQ_LIMIT)
+	    s->keys_used > s->keys_cap || s->top[0] >= SEQ_LIMIT || s->top[1] >= SEQ_LIMIT ||
+	    DEP_TOP(s) >= SEQ_LIMIT || deploy != (DEP_TOP(s) != 0))
 		return -1;
 	for (uint32_t i = 0; i < s->meta_n; i++) {
 		if (s->meta[i].off < LOG_HDR || s->meta[i].off >= s->indexed_len ||
@@ -129,7 +140,8 @@ static int has_records(struct fapp *a)
 	}
 	while (!found && (e = readdir(d))) {
 		int log = strncmp(e->d_name, "log.", 4) == 0;
-		int idx = strncmp(e->d_name, "rel.", 4) == 0 || strncmp(e->d_name, "bld.", 4) == 0;
+		int idx = strncmp(e->d_name, "rel.", 4) == 0 || strncmp(e->d_name, "bld.", 4) == 0 ||
+			  strncmp(e->d_name, "dep.", 4) == 0;
 		struct stat st;
 
 		if ((log || idx) && fstatat(a->dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&

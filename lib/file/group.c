@@ -137,8 +137,7 @@ static int rec_intact(struct fapp *a, uint64_t off, const unsigned char *h)
 	unsigned char b[4096];
 
 	if (keylen < 1 || keylen > KEY_MAX || datalen > DATA_MAX || h[8] < OP_PUT ||
-	    h[8] > OP_DELETE || h[9] < RELEASE_KIND_META || h[9] > RELEASE_KIND_RELEASE ||
-	    (h[11] & ~REC_MORE) != 0 ||
+	    h[8] > OP_DELETE || !valid_kind(h[9]) || (h[11] & ~REC_MORE) != 0 ||
 	    (ordered(h[9]) ? seq == 0 || seq >= SEQ_LIMIT : seq != 0))
 		return 0;
 	while (left > 0) {

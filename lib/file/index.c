@@ -13,7 +13,18 @@ uint32_t ent_crc(const unsigned char *e, uint64_t seq)
 	return crc32c(crc32c(0, e, 20), s, 8);
 }
 
-const char *const idx_names[2] = {"bld", "rel"};
+const char *const idx_names[SEQ_KINDS] = {"bld", "rel", "dep"};
+
+/* FS_DAMAGED when the generation has no seq index for kind (one made
+ * before 1.4 has no dep file): a rebuild of the indexes makes one, before
+ * a record of the kind is written. */
+int need_index(struct fstore *fs, struct fapp *a, int kind)
+{
+	if (a->idx[seq_index(kind)] >= 0)
+		return 0;
+	return damaged(fs, a, "%s.%llu is missing (its generation was made before it)",
+		       idx_names[seq_index(kind)], (unsigned long long)a->idx_gen);
+}
 
 /* An entry's bytes: a record's place, or (e NULL) the marker of a seq with no
  * record. The marker is never all zero, so zeroed bytes read as damage. */
@@ -34,7 +45,10 @@ int read_ent(struct fstore *fs, struct fapp *a, int which, uint64_t seq, struct 
 	int below = seq <= a->st.top[which];
 
 	memset(e, 0, sizeof *e);
-	for (int attempt = 0; attempt < RETRIES; attempt++) {
+	/* No index file: no records of the kind (the state's top is 0). */
+	if (a->idx[which] < 0 && !below)
+		return 0;
+	for (int attempt = 0; attempt < RETRIES && a->idx[which] >= 0; attempt++) {
 		n = pread_full(a->idx[which], b, sizeof b, IDX_HDR + (seq - 1) * IDX_ENT);
 		if (n < 0)
 			return sys_fail(fs, a->name, "reading index");
@@ -114,8 +128,9 @@ int check_sizes(struct fstore *fs, struct fapp *a)
 			     "app '%s': log.%llu ends at byte %llu, but %llu bytes were acknowledged",
 			     a->name, (unsigned long long)a->log_gen, (unsigned long long)log,
 			     (unsigned long long)acked_len(&a->st));
-	for (int w = 0; w < 2; w++)
-		if (file_size(a->idx[w]) < IDX_HDR + a->st.top[w] * IDX_ENT)
+	for (int w = 0; w < SEQ_KINDS; w++)
+		if ((a->idx[w] >= 0 || a->st.top[w]) &&
+		    file_size(a->idx[w]) < IDX_HDR + a->st.top[w] * IDX_ENT)
 			return damaged(fs, a, "%s.%llu ends at byte %llu, before its entry %llu",
 				       idx_names[w], (unsigned long long)a->idx_gen,
 				       (unsigned long long)file_size(a->idx[w]),
@@ -190,7 +205,7 @@ int key_find(struct fstore *fs, struct fapp *a, int kind, const char *key, uint6
 	uint64_t free_slot = UINT64_MAX, base = 0;
 	unsigned char b[SLOT_BLOCK * KEY_SLOT];
 	size_t have = 0;
-	int which = kind == RELEASE_KIND_RELEASE;
+	int which = seq_index(kind);
 
 	*seq = 0;
 	for (uint64_t probes = 0; probes <= mask; probes++, i = (i + 1) & mask) {
@@ -284,7 +299,7 @@ int rebuild_keys(struct fstore *fs, struct fapp *a)
 	char name[48];
 	int fd = -1, rc = 0, state_tried = 0;
 
-	for (int w = 0; w < 2 && rc == 0; w++) {
+	for (int w = 0; w < SEQ_KINDS && rc == 0; w++) {
 		uint64_t top = max_seq(a, w);
 
 		for (uint64_t s = 1; s <= top && rc == 0; s++) {
@@ -302,8 +317,8 @@ int rebuild_keys(struct fstore *fs, struct fapp *a)
 				  IDX_HDR + cap * KEY_SLOT, &fd)) != 0)
 		return rc;
 	live = 0;
-	for (int w = 0; w < 2 && rc == 0; w++) {
-		int kind = w ? RELEASE_KIND_RELEASE : RELEASE_KIND_BUILD;
+	for (int w = 0; w < SEQ_KINDS && rc == 0; w++) {
+		int kind = index_kind(w);
 		uint64_t top = max_seq(a, w);
 
 		for (uint64_t s = 1; s <= top && rc == 0; s++) {
@@ -333,8 +348,8 @@ int rebuild_keys(struct fstore *fs, struct fapp *a)
 		rc = sys_fail(fs, a->name, "syncing key index");
 	if (rc == 0) {
 		/* The indexes must be durable before the state names the new file. */
-		for (int w = 0; w < 2 && rc == 0; w++)
-			if (fsync_retry(a->idx[w]) != 0)
+		for (int w = 0; w < SEQ_KINDS && rc == 0; w++)
+			if (a->idx[w] >= 0 && fsync_retry(a->idx[w]) != 0)
 				rc = sys_fail(fs, a->name, "syncing index");
 	}
 	if (rc == 0) {

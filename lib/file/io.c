@@ -158,7 +158,14 @@ int valid_app_name(const char *name)
 	return 1;
 }
 
+/* A storage kind this store keeps: META or an ordered one. */
+int valid_kind(int kind)
+{
+	return kind == RELEASE_KIND_META || ordered(kind);
+}
+
+/* A kind with a seq index (seq_index()). */
 int ordered(int kind)
 {
-	return kind == RELEASE_KIND_BUILD || kind == RELEASE_KIND_RELEASE;
+	return kind >= RELEASE_KIND_BUILD && kind <= RELEASE_KIND_DEPLOY;
 }

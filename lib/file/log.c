@@ -22,8 +22,8 @@ static int rec_head(struct fstore *fs, struct fapp *a, uint64_t off, const unsig
 	*keylen = h[10];
 	*datalen = get_u32(h + 12);
 	if ((magic != REC_MAGIC && magic != REC_CONT) || *keylen < 1 || *keylen > KEY_MAX ||
-	    *datalen > DATA_MAX || h[8] < OP_PUT || h[8] > OP_DELETE || h[9] < RELEASE_KIND_META ||
-	    h[9] > RELEASE_KIND_RELEASE || (h[11] & ~REC_MORE) != 0)
+	    *datalen > DATA_MAX || h[8] < OP_PUT || h[8] > OP_DELETE || !valid_kind(h[9]) ||
+	    (h[11] & ~REC_MORE) != 0)
 		return failf(fs, RELEASE_ECORRUPT, "app '%s': log.%llu has a corrupt record header at byte %llu",
 			     a->name, (unsigned long long)a->log_gen, (unsigned long long)off);
 	return 0;
@@ -249,7 +249,8 @@ void encode_rec(unsigned char *b, const struct wrec *w, int first, int more)
 
 /*
  * Appends the run v[0..n) at the end of the log, from start (indexed_len,
- * or past the pending runs), and with sync makes it durable with one
+ * or past the pending runs), the store's FORMAT first moved to what the
+ * run needs (file.h), and with sync makes it durable with one
  * fdatasync (without, a commit waits for a group's: group.c); lens[i] gets
  * the length of record i. On failure the log is cut back to start: nothing
  * of the run stays but what a failed cut leaves, which recovery cuts off
@@ -261,14 +262,19 @@ int append_run(struct fstore *fs, struct fapp *a, uint64_t start, const struct w
 	uint64_t end = start;
 	size_t cap = 0, used = 0;
 	unsigned char *b = NULL;
-	int rc = 0, wrote = 0;
+	int rc = 0, wrote = 0, format = n > 1 ? FORMAT_RUNS : FORMAT_PLAIN;
 
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].len > DATA_MAX)
 			return failf(fs, RELEASE_EINVAL, "app '%s': record of %zu bytes is too large",
 				     a->name, v[i].len);
 		lens[i] = (uint32_t)(REC_HDR + strlen(v[i].key) + v[i].len);
+		if (v[i].kind == RELEASE_KIND_DEPLOY)
+			format = FORMAT_DEPLOY;
 	}
+	/* FORMAT says what the log may hold before the log holds it. */
+	if ((rc = format_move(fs, format)) != 0)
+		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		/* Records are gathered into one buffer, written when the next
 		 * would overflow it: a run of small records is one write. */

@@ -210,17 +210,23 @@ static int read_format(struct fstore *fs, unsigned long long *version, char *err
 		snprintf(err, errlen, "not a librelease file store (FORMAT unreadable)");
 		return RELEASE_ECORRUPT;
 	}
-	if (*version != FORMAT_PLAIN && *version != FORMAT_VERSION) {
-		snprintf(err, errlen, "store format %.20s is not supported (this library reads formats "
-			 "%d and %d)", buf + prefix, FORMAT_PLAIN, FORMAT_VERSION);
+	if (*version > FORMAT_VERSION) {
+		snprintf(err, errlen, "store format %llu is newer than this library reads (formats "
+			 "%d to %d): the store was written by a later librelease", *version,
+			 FORMAT_PLAIN, FORMAT_VERSION);
+		return RELEASE_EUNSUPPORTED;
+	}
+	if (*version < FORMAT_PLAIN) {
+		snprintf(err, errlen, "store format %llu is not supported (this library reads formats "
+			 "%d to %d)", *version, FORMAT_PLAIN, FORMAT_VERSION);
 		return RELEASE_EUNSUPPORTED;
 	}
 	return 0;
 }
 
 /* Checks, or writes, the FORMAT file of the store directory. A new store
- * is of format 1 until it needs 2 (format_move), so that version 1 of the
- * library reads it until then. */
+ * is of format 1 until it needs a later one (format_move), so that older
+ * versions of the library read it until then. */
 static int check_format(struct fstore *fs, char *err, size_t errlen)
 {
 	unsigned long long version = 0;
@@ -254,23 +260,26 @@ static int check_format(struct fstore *fs, char *err, size_t errlen)
 	}
 }
 
-int format_move(struct fstore *fs)
+/* Moves the store's FORMAT up to want (file.h: before the log holds what
+ * needs it), unless it says that much already. */
+int format_move(struct fstore *fs, int want)
 {
 	unsigned long long version = 0;
-	char want[64];
+	char text[64];
 	int rc;
 
-	if (fs->format == FORMAT_VERSION)
+	if (fs->format >= want)
 		return 0;
 	/* Another process may have moved it already (or removed it). */
 	if ((rc = read_format(fs, &version, fs->errmsg, sizeof fs->errmsg)) == 1)
 		return failf(fs, RELEASE_ECORRUPT, "the store's FORMAT file is gone");
-	if (rc == 0 && version == FORMAT_PLAIN) {
-		snprintf(want, sizeof want, "%s %d\n", FORMAT_NAME, FORMAT_VERSION);
-		rc = write_format(fs, want, fs->errmsg, sizeof fs->errmsg);
+	if (rc == 0 && version < (unsigned long long)want) {
+		snprintf(text, sizeof text, "%s %d\n", FORMAT_NAME, want);
+		rc = write_format(fs, text, fs->errmsg, sizeof fs->errmsg);
+		version = (unsigned long long)want;
 	}
 	if (rc == 0)
-		fs->format = FORMAT_VERSION;
+		fs->format = (int)version;
 	return rc;
 }
 

@@ -78,15 +78,16 @@ static int check_put(struct fstore *fs, struct fapp *a, int kind, const char *ke
 			return failf(fs, RELEASE_EINVAL, "app '%s': too many META records", a->name);
 		return 0;
 	}
-	if (seq > max_seq(a, kind == RELEASE_KIND_RELEASE) + SEQ_GAP_MAX)
+	if (seq > max_seq(a, seq_index(kind)) + SEQ_GAP_MAX)
 		return failf(fs, RELEASE_EINVAL, "app '%s': seq %llu is too far past the newest (%llu)",
 			     a->name, (unsigned long long)seq,
-			     (unsigned long long)max_seq(a, kind == RELEASE_KIND_RELEASE));
-	if ((rc = key_lookup(fs, a, kind, key, &found, &slot)) != 0)
+			     (unsigned long long)max_seq(a, seq_index(kind)));
+	if ((rc = need_index(fs, a, kind)) != 0 ||
+	    (rc = key_lookup(fs, a, kind, key, &found, &slot)) != 0)
 		return rc;
 	if (found)
 		return RELEASE_ECONFLICT;
-	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+	if ((rc = read_ent(fs, a, seq_index(kind), seq, &e)) != 0)
 		return rc;
 	return e.off ? RELEASE_ECONFLICT : 0;
 }
@@ -118,9 +119,8 @@ static int fs_put(void *ctx, const char *app, int kind, const char *key, uint64_
 	struct fapp *a;
 	int rc, committed = 0;
 
-	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META ||
-	    kind > RELEASE_KIND_RELEASE || (ordered(kind) ? seq == 0 || seq >= SEQ_LIMIT : seq != 0) ||
-	    (!data && len))
+	if (!valid_app_name(app) || !valid_key(key) || !valid_kind(kind) ||
+	    (ordered(kind) ? seq == 0 || seq >= SEQ_LIMIT : seq != 0) || (!data && len))
 		return failf(fs, RELEASE_EINVAL, "invalid put");
 	if ((rc = begin_write(fs, app, 1, &a)) != 0)
 		return rc;
@@ -150,7 +150,7 @@ int current_rec(struct fstore *fs, struct fapp *a, int kind, const char *key, st
 
 		if ((rc = key_lookup(fs, a, kind, key, &seq, &slot)) != 0)
 			return rc;
-		if (seq && (rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+		if (seq && (rc = read_ent(fs, a, seq_index(kind), seq, &e)) != 0)
 			return rc;
 		off = seq ? e.off : 0;
 	}
@@ -190,9 +190,8 @@ static int fs_cas(void *ctx, const char *app, int kind, const char *key, const v
 	struct rec cur;
 	int found, rc, committed = 0;
 
-	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META ||
-	    kind > RELEASE_KIND_RELEASE || (!data && len) || (!old && old_len) ||
-	    (ordered(kind) && (!old || !data)))
+	if (!valid_app_name(app) || !valid_key(key) || !valid_kind(kind) || (!data && len) ||
+	    (!old && old_len) || (ordered(kind) && (!old || !data)))
 		return failf(fs, RELEASE_EINVAL, "invalid compare-and-swap");
 	if ((rc = begin_write(fs, app, old == NULL, &a)) != 0)
 		return rc;
@@ -218,7 +217,7 @@ static int fs_del(void *ctx, const char *app, int kind, const char *key)
 	struct rec cur;
 	int found, rc, committed = 0;
 
-	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
+	if (!valid_app_name(app) || !valid_key(key) || !valid_kind(kind))
 		return failf(fs, RELEASE_EINVAL, "invalid delete");
 	if ((rc = begin_write(fs, app, 0, &a)) != 0)
 		return rc;

@@ -329,7 +329,7 @@ static int get_once(struct fstore *fs, const char *app, int kind, const char *ke
 	 * there, and no repair will come from here). */
 	if (!seq)
 		return RELEASE_ENOTFOUND;
-	if (store_readonly(fs) && seq > max_seq(a, kind == RELEASE_KIND_RELEASE)) {
+	if (store_readonly(fs) && seq > max_seq(a, seq_index(kind))) {
 		rec_free(&r);
 		return RELEASE_ENOTFOUND;
 	}
@@ -342,7 +342,7 @@ int fs_get(void *ctx, const char *app, int kind, const char *key, release_record
 	struct fstore *fs = ctx;
 	int rc;
 
-	if (!valid_app_name(app) || !valid_key(key) || kind < RELEASE_KIND_META || kind > RELEASE_KIND_RELEASE)
+	if (!valid_app_name(app) || !valid_key(key) || !valid_kind(kind))
 		return failf(fs, RELEASE_EINVAL, "invalid app, kind or key");
 	fs->damage = 0;
 	rc = get_once(fs, app, kind, key, fn, payload);
@@ -364,9 +364,9 @@ static int get_seq_once(struct fstore *fs, const char *app, int kind, uint64_t s
 		return rc ? rc : RELEASE_ENOTFOUND;
 	if ((rc = tail_check(fs, a, kind, NULL, seq)) != 0)
 		return rc;
-	if (seq > max_seq(a, kind == RELEASE_KIND_RELEASE))
+	if (seq > max_seq(a, seq_index(kind)))
 		return RELEASE_ENOTFOUND;
-	if ((rc = read_ent(fs, a, kind == RELEASE_KIND_RELEASE, seq, &e)) != 0)
+	if ((rc = read_ent(fs, a, seq_index(kind), seq, &e)) != 0)
 		return rc;
 	if (!e.off)
 		return RELEASE_ENOTFOUND;
@@ -398,7 +398,7 @@ static int scan_once(struct fstore *fs, const char *app, int kind, uint64_t *bef
 {
 	struct fapp *a;
 	uint64_t s;
-	int which = kind == RELEASE_KIND_RELEASE, rc;
+	int which = seq_index(kind), rc;
 
 	if ((rc = begin_read(fs, app, &a)) != 0 || !a || !a->log_gen)
 		return rc;
@@ -533,3 +533,4 @@ void file_see_pending(void *ctx, int on)
 {
 	((struct fstore *)ctx)->see_pending = on;
 }
+

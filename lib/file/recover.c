@@ -56,12 +56,15 @@ int apply_rec(struct fstore *fs, struct fapp *a, const struct rec *r)
 		return 0;
 	}
 	{
-		int which = r->kind == RELEASE_KIND_RELEASE;
+		int which = seq_index(r->kind);
 		struct ent e = {r->off, key_hash(r->kind, r->key), r->len};
 		int rc;
 
 		uint64_t base = a->st.top[which] > a->known_top[which] ? a->st.top[which] :
 									     a->known_top[which];
+
+		if ((rc = need_index(fs, a, r->kind)) != 0)
+			return rc;
 
 		if (r->seq > base + SEQ_GAP_MAX)
 			return failf(fs, RELEASE_ECORRUPT,
@@ -171,7 +174,7 @@ static int intact_after(struct fstore *fs, struct fapp *a, uint64_t off, uint64_
  * log: the record there was synced before the entry was written. */
 static int indexed_past(struct fstore *fs, struct fapp *a, uint64_t off)
 {
-	for (int w = 0; w < 2; w++) {
+	for (int w = 0; w < SEQ_KINDS; w++) {
 		if (a->idx[w] < 0 || a->idx_gen != a->st.idx_gen)
 			continue;
 		for (uint64_t s = a->st.top[w] + 1, n = 0; n < 4096; s++, n++) {
@@ -386,7 +389,10 @@ int apply_upto(struct fstore *fs, struct fapp *a, uint64_t limit)
 /* Makes the indexes durable up to the log's length. */
 int checkpoint_app(struct fstore *fs, struct fapp *a)
 {
-	if (fsync_retry(a->idx[0]) != 0 || fsync_retry(a->idx[1]) != 0 || fsync_retry(a->keys) != 0)
+	for (int w = 0; w < SEQ_KINDS; w++)
+		if (a->idx[w] >= 0 && fsync_retry(a->idx[w]) != 0)
+			return sys_fail(fs, a->name, "syncing indexes");
+	if (fsync_retry(a->keys) != 0)
 		return sys_fail(fs, a->name, "syncing indexes");
 	a->st.synced_len = a->st.indexed_len;
 	memcpy(a->st.boot_id, fs->boot_id, sizeof a->st.boot_id);
@@ -399,7 +405,7 @@ static int live_bytes(struct fstore *fs, struct fapp *a, uint64_t *live)
 	*live = 0;
 	for (uint32_t i = 0; i < a->st.meta_n; i++)
 		*live += a->st.meta[i].len;
-	for (int w = 0; w < 2; w++)
+	for (int w = 0; w < SEQ_KINDS; w++)
 		for (uint64_t s = 1; s <= a->st.top[w]; s++) {
 			struct ent e;
 			int rc = read_ent(fs, a, w, s, &e);
@@ -419,7 +425,7 @@ static int live_bytes(struct fstore *fs, struct fapp *a, uint64_t *live)
  */
 static int lost_past_top(struct fstore *fs, struct fapp *a, const int *fds)
 {
-	for (int w = 0; w < 2; w++) {
+	for (int w = 0; w < SEQ_KINDS; w++) {
 		uint64_t size = fds[w] >= 0 ? file_size(fds[w]) : 0;
 		uint64_t old_top = size > IDX_HDR ? (size - IDX_HDR) / IDX_ENT : 0;
 
@@ -452,7 +458,8 @@ int reindex(struct fstore *fs, struct fapp *a)
 {
 	int synced = sync_pending(fs, a); /* the rebuild applies the whole log */
 	struct state old = a->st;
-	int saved[3] = {a->idx[0], a->idx[1], a->keys}, fds[3] = {-1, -1, -1}, rc;
+	/* [0, SEQ_KINDS): the seq indexes; [SEQ_KINDS]: the key index */
+	int saved[SEQ_KINDS + 1], fds[SEQ_KINDS + 1], rc = 0;
 	uint64_t saved_gens[2] = {a->idx_gen, a->keys_gen};
 	uint64_t gen_idx = next_gen(old.idx_gen), gen_keys = next_gen(old.keys_gen);
 	uint64_t end = file_size(a->log), puts = 0, cap = KEYS_MIN_CAP, live;
@@ -480,26 +487,33 @@ int reindex(struct fstore *fs, struct fapp *a)
 	}
 	while (cap < 2 * (puts + 1))
 		cap *= 2;
-	if ((rc = make_gen_file(fs, a, "bld", gen_idx, "LRIDX001", 0, 0, 0, &fds[0])) != 0 ||
-	    (rc = make_gen_file(fs, a, "rel", gen_idx, "LRIDX001", 0, 0, 0, &fds[1])) != 0 ||
-	    (rc = make_gen_file(fs, a, "keys", gen_keys, "LRKEY001", cap, 0, 0, &fds[2])) != 0)
+	for (int i = 0; i < SEQ_KINDS; i++) {
+		saved[i] = a->idx[i];
+		fds[i] = -1;
+	}
+	saved[SEQ_KINDS] = a->keys;
+	fds[SEQ_KINDS] = -1;
+	for (int w = 0; w < SEQ_KINDS && rc == 0; w++)
+		rc = make_gen_file(fs, a, idx_names[w], gen_idx, "LRIDX001", 0, 0, 0, &fds[w]);
+	if (rc != 0 ||
+	    (rc = make_gen_file(fs, a, "keys", gen_keys, "LRKEY001", cap, 0, 0, &fds[SEQ_KINDS])) != 0)
 		goto fail;
-	a->idx[0] = fds[0];
-	a->idx[1] = fds[1];
-	a->keys = fds[2];
+	for (int w = 0; w < SEQ_KINDS; w++) {
+		a->idx[w] = fds[w];
+		a->st.top[w] = 0;
+		/* A compacted log may start far above seq 1. */
+		a->known_top[w] = old.top[w];
+	}
+	a->keys = fds[SEQ_KINDS];
 	a->idx_gen = a->st.idx_gen = gen_idx;
 	a->keys_gen = a->st.keys_gen = gen_keys;
-	a->st.top[0] = a->st.top[1] = 0;
 	a->st.meta_n = 0;
 	a->st.keys_cap = cap;
 	a->st.keys_used = 0;
-	/* A compacted log may start far above seq 1. */
-	a->known_top[0] = old.top[0];
-	a->known_top[1] = old.top[1];
 	a->rebuilding = 1;
 	rc = replay(fs, a, LOG_HDR, 1, UINT64_MAX);
 	a->rebuilding = 0;
-	a->known_top[0] = a->known_top[1] = 0;
+	memset(a->known_top, 0, sizeof a->known_top);
 	if (rc == RELEASE_ECORRUPT) {
 		a->bad_log_gen = a->log_gen;
 		a->bad_log_size = file_size(a->log);
@@ -519,23 +533,23 @@ int reindex(struct fstore *fs, struct fapp *a)
 	state_tried = 1;
 	if ((rc = write_state(fs, a, &a->st, 0)) != 0)
 		goto fail;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i <= SEQ_KINDS; i++)
 		close_fd(&saved[i]);
-	unlink_gen(a, "bld", old.idx_gen);
-	unlink_gen(a, "rel", old.idx_gen);
+	for (int w = 0; w < SEQ_KINDS; w++)
+		unlink_gen(a, idx_names[w], old.idx_gen);
 	unlink_gen(a, "keys", old.keys_gen);
 	return 0;
 fail:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i <= SEQ_KINDS; i++)
 		close_fd(&fds[i]);
 	if (!state_tried) { /* else the state on disk may name them already */
-		unlink_gen(a, "bld", gen_idx);
-		unlink_gen(a, "rel", gen_idx);
+		for (int w = 0; w < SEQ_KINDS; w++)
+			unlink_gen(a, idx_names[w], gen_idx);
 		unlink_gen(a, "keys", gen_keys);
 	}
-	a->idx[0] = saved[0];
-	a->idx[1] = saved[1];
-	a->keys = saved[2];
+	for (int w = 0; w < SEQ_KINDS; w++)
+		a->idx[w] = saved[w];
+	a->keys = saved[SEQ_KINDS];
 	a->idx_gen = saved_gens[0];
 	a->keys_gen = saved_gens[1];
 	a->st = old;
@@ -550,8 +564,8 @@ fail:
  * even when the entries past the top were damaged too. */
 int check_top(struct fstore *fs, struct fapp *a)
 {
-	for (int w = 0; w < 2; w++)
-		if (file_size(a->idx[w]) > IDX_HDR + a->st.top[w] * IDX_ENT)
+	for (int w = 0; w < SEQ_KINDS; w++)
+		if (a->idx[w] >= 0 && file_size(a->idx[w]) > IDX_HDR + a->st.top[w] * IDX_ENT)
 			return damaged(fs, a, "%s.%llu holds entries past the state's top %llu",
 				       idx_names[w], (unsigned long long)a->idx_gen,
 				       (unsigned long long)a->st.top[w]);

@@ -536,7 +536,7 @@ static void format_file(void **state)
 		size_t len;
 		int rc;
 	} cases[] = {
-		{"librelease-file-store 3\n", 24, RELEASE_EUNSUPPORTED},
+		{"librelease-file-store 4\n", 24, RELEASE_EUNSUPPORTED},
 		{"librelease-file-store 999\n", 26, RELEASE_EUNSUPPORTED},
 		{"librelease-file-store 4294967297\n", 33, RELEASE_EUNSUPPORTED},
 		{"librelease-file-store 0\n", 24, RELEASE_EUNSUPPORTED},
