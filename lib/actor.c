@@ -82,8 +82,9 @@ static void put_clean(char *dst, size_t *at, const char *src)
 	dst[*at] = '\0';
 }
 
-/* "<login name>@<host name>" of this process, cleaned to be a valid actor. */
-static void make_default(char out[RELEASE_ACTOR_MAX + 1])
+/* "<login name>@<host name>" of this process, cleaned to be a valid actor;
+ * 1 when the user's name was found. */
+static int make_default(char out[RELEASE_ACTOR_MAX + 1])
 {
 	char host[256] = "", name[64], buf[4096];
 	struct passwd pw, *found = NULL;
@@ -92,7 +93,9 @@ static void make_default(char out[RELEASE_ACTOR_MAX + 1])
 	if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &found) == 0 && found && pw.pw_name &&
 	    pw.pw_name[0])
 		put_clean(out, &at, pw.pw_name);
-	if (at == 0) {
+	int named = at > 0;
+
+	if (!named) {
 		snprintf(name, sizeof name, "uid %lu", (unsigned long)geteuid());
 		put_clean(out, &at, name);
 	}
@@ -101,14 +104,17 @@ static void make_default(char out[RELEASE_ACTOR_MAX + 1])
 	host[sizeof host - 1] = '\0';
 	put_clean(out, &at, "@");
 	put_clean(out, &at, host);
+	return named;
 }
 
 const char *store_actor(release_store *s)
 {
 	if (s->actor)
 		return s->actor;
-	if (!s->default_actor[0])
-		make_default(s->default_actor);
+	/* Kept once the user's name was found; a lookup that failed (the
+	 * user database unreachable for a moment) is tried again next time. */
+	if (!s->default_named)
+		s->default_named = make_default(s->default_actor);
 	return s->default_actor;
 }
 

@@ -55,6 +55,21 @@ static void page_free(struct stream *st)
 	st->n = st->i = st->bytes = 0;
 }
 
+/* A key storage.h lets the core give a backend: 1-64 of [A-Za-z0-9_.-]. */
+static int key_ok(const char *key)
+{
+	size_t n = 0;
+
+	for (; key[n]; n++) {
+		char c = key[n];
+
+		if (n == KEY_MAX || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return n > 0;
+}
+
 static int take_rec(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
 {
 	struct stream *st = payload;
@@ -68,10 +83,9 @@ static int take_rec(void *payload, uint64_t seq, const char *key, const void *da
 	if (st->n == PAGE_RECS || (st->n && st->bytes >= PAGE_BYTES))
 		return STOP;
 	/* The backend is not trusted: order, range and keys are checked. */
-	if (seq == 0 || seq >= below || !key || !*key || strlen(key) > KEY_MAX ||
-	    (!data && len)) {
+	if (seq == 0 || seq >= below || !key || !key_ok(key) || (!data && len)) {
 		st->cb_rc = fail(st->s, RELEASE_ECORRUPT,
-				 "app '%s': storage returned records out of order", st->app);
+				 "app '%s': storage returned records out of order or with invalid keys", st->app);
 		return st->cb_rc;
 	}
 	r = &st->v[st->n];
@@ -124,20 +138,39 @@ static int peek(struct stream *st, struct rec **out)
 struct batch {
 	release_store *dst;
 	const char *app;
+	/* ops[0] checks dst's app record is the one the copy works under */
 	release_storage_op ops[RELEASE_COMMIT_MAX];
-	size_t n, bytes;
+	size_t n, bytes; /* operations after ops[0] */
 	uint64_t written;
+	struct buf expect; /* that record's bytes */
 };
+
+static int changed_under_us(struct batch *b)
+{
+	return fail(b->dst, RELEASE_EEXIST,
+		    "app '%s': another app of that name was made in the destination during the "
+		    "copy; not copied",
+		    b->app);
+}
 
 static int flush(struct batch *b)
 {
-	size_t failed;
+	size_t failed = 0;
 	int rc;
 
 	if (b->n == 0)
 		return 0;
-	rc = commit_ops(b->dst, b->app, b->ops, b->n, NO_PROBE, "copying records", &failed, NULL);
-	if (rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND)
+	memset(&b->ops[0], 0, sizeof b->ops[0]);
+	b->ops[0].op = RELEASE_OP_CHECK;
+	b->ops[0].kind = RELEASE_KIND_META;
+	b->ops[0].key = "app";
+	b->ops[0].old = b->expect.p;
+	b->ops[0].old_len = b->expect.len;
+	rc = commit_ops(b->dst, b->app, b->ops, b->n + 1, NO_PROBE, "copying records", &failed,
+			NULL);
+	if ((rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND) && failed == 0)
+		rc = changed_under_us(b);
+	else if (rc == RELEASE_ECONFLICT || rc == RELEASE_ENOTFOUND)
 		rc = fail(b->dst, RELEASE_ECONFLICT,
 			  "app '%s': the destination changed while it was copied to", b->app);
 	if (rc == 0)
@@ -173,12 +206,12 @@ static int write_op(struct batch *b, int op, int kind, const char *key, uint64_t
 			b->written++;
 		return rc;
 	}
-	if (b->n == RELEASE_COMMIT_MAX || b->bytes >= BATCH_BYTES) {
+	if (b->n + 1 == RELEASE_COMMIT_MAX || b->bytes >= BATCH_BYTES) {
 		if ((rc = flush(b)) != 0)
 			return rc;
 	}
 	{
-		release_storage_op *o = &b->ops[b->n++];
+		release_storage_op *o = &b->ops[1 + b->n++];
 
 		memset(o, 0, sizeof *o);
 		o->op = op;
@@ -360,11 +393,87 @@ static int sync_meta(release_store *src, struct batch *b, const char *key)
 	return rc;
 }
 
+/* The app record src's would be as a tombstone: what dst holds while the
+ * copy runs. Invisible to readers, it is also what release_app_create()
+ * clears away should the copy never finish; a copy run again knows it as
+ * its own (it carries the source app's token). */
+static int tomb_of(const struct raw *app_rec, struct buf *out)
+{
+	struct dec d;
+	int rc = dec_begin(&d, app_rec->data, app_rec->len, REC_APP);
+
+	enc_begin(out, REC_APP);
+	while (rc == 0 && (rc = dec_next(&d)) == 1) {
+		if (d.tag != F_STATUS)
+			enc_bytes(out, d.tag, d.val, d.len);
+		rc = 0;
+	}
+	enc_u64(out, F_STATUS, 1);
+	return rc ? rc : out->err;
+}
+
+static int raw_is(const struct raw *r, const void *p, size_t len)
+{
+	return r->found && r->len == len && memcmp(r->data, p, len) == 0;
+}
+
+/* Decides the app record dst is copied under (b->expect): src's when dst
+ * has the app already, else our tombstone, written now when dst has no
+ * record. A deletion left unfinished in dst is finished first. */
+static int claim(struct batch *b, const struct raw *from, const struct buf *tomb)
+{
+	release_store *dst = b->dst;
+	int rc = 0;
+
+	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+		struct raw to;
+		release_app a = {0};
+		int deleting = 0;
+
+		if ((rc = read_record(dst, b->app, RELEASE_KIND_META, "app", &to)) != 0)
+			return rc;
+		if (raw_is(&to, from->data, from->len) || raw_is(&to, tomb->p, tomb->len)) {
+			buf_put(&b->expect, to.data, to.len);
+			raw_free(&to);
+			return b->expect.err ? fail(dst, RELEASE_ENOMEM, "out of memory") : 0;
+		}
+		if (!to.found) {
+			rc = dst->st->cas(dst->ctx, b->app, RELEASE_KIND_META, "app", NULL, 0, tomb->p,
+					  tomb->len);
+			rc = settle_write(dst, rc, "copying records", b->app, RELEASE_KIND_META, "app",
+					  tomb->p, tomb->len, NULL);
+			if (rc == RELEASE_ECONFLICT)
+				continue; /* made meanwhile: decide again */
+			if (rc == 0) {
+				b->written++;
+				buf_put(&b->expect, tomb->p, tomb->len);
+				rc = b->expect.err ? fail(dst, RELEASE_ENOMEM, "out of memory") : 0;
+			}
+			return rc;
+		}
+		rc = decode_app(to.data, to.len, &a, &deleting);
+		free(a.name);
+		raw_free(&to);
+		if (rc != 0 || !deleting)
+			return fail(dst, RELEASE_EEXIST,
+				    "app '%s': the destination has another app of that name; not "
+				    "copied",
+				    b->app);
+		/* another app's deletion, interrupted: finish it */
+		if ((rc = release_app_delete(dst, b->app)) != 0 && rc != RELEASE_ENOTFOUND)
+			return rc;
+		clear_error(dst);
+	}
+	return fail(dst, RELEASE_ECONFLICT, "app '%s': the destination's app kept changing",
+		    b->app);
+}
+
 static int copy_app(release_store *src, release_store *dst, const char *app, uint64_t *written)
 {
 	static const int kinds[] = {RELEASE_KIND_BUILD, RELEASE_KIND_RELEASE, RELEASE_KIND_DEPLOY};
 	struct batch *b;
-	struct raw from, to;
+	struct raw from, again;
+	struct buf tomb = {0};
 	int rc;
 
 	/* an app being deleted (or gone since it was listed) is not copied */
@@ -375,21 +484,17 @@ static int copy_app(release_store *src, release_store *dst, const char *app, uin
 	}
 	if (rc != 0)
 		return rc;
-	if ((rc = read_record(dst, app, RELEASE_KIND_META, "app", &to)) != 0) {
+	if (!(b = calloc(1, sizeof *b))) {
 		raw_free(&from);
-		return rc;
-	}
-	if (to.found && (to.len != from.len || memcmp(to.data, from.data, to.len) != 0))
-		rc = fail(dst, RELEASE_EEXIST,
-			  "app '%s': the destination has another app of that name; not copied", app);
-	raw_free(&to);
-	raw_free(&from);
-	if (rc != 0)
-		return rc;
-	if (!(b = calloc(1, sizeof *b)))
 		return fail(dst, RELEASE_ENOMEM, "out of memory");
+	}
 	b->dst = dst;
 	b->app = app;
+	if ((rc = tomb_of(&from, &tomb)) != 0)
+		rc = rc == RELEASE_ENOMEM ? fail(dst, rc, "out of memory") :
+		     fail(dst, rc, "app '%s': app record is corrupt", app);
+	if (rc == 0)
+		rc = claim(b, &from, &tomb);
 	for (size_t i = 0; rc == 0 && i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (kinds[i] == RELEASE_KIND_DEPLOY && (!has_deploy_log(src) || !has_deploy_log(dst)))
 			continue;
@@ -399,9 +504,27 @@ static int copy_app(release_store *src, release_store *dst, const char *app, uin
 		rc = sync_meta(src, b, "settings");
 	if (rc == 0)
 		rc = sync_meta(src, b, "active");
-	if (rc == 0)
-		rc = sync_meta(src, b, "app");
+	/* What was copied is of the app read first only if src still has it:
+	 * deleted and made again meanwhile, its records may be of both. */
+	if (rc == 0 && (rc = read_record(src, app, RELEASE_KIND_META, "app", &again)) == 0) {
+		if (!raw_is(&again, from.data, from.len))
+			rc = fail(dst, RELEASE_ECONFLICT,
+				  "app '%s' changed in the source during the copy; run it again", app);
+		raw_free(&again);
+	}
+	/* last, the app itself: from our tombstone to the app */
+	if (rc == 0 && !raw_is(&from, b->expect.p, b->expect.len)) {
+		struct rec old = {.data = b->expect.p, .len = b->expect.len};
+		struct rec now = {.data = from.data, .len = from.len};
+
+		rc = write_op(b, RELEASE_OP_CAS, RELEASE_KIND_META, "app", 0, &old, &now);
+		if (rc == 0)
+			rc = flush(b);
+	}
 	*written += b->written;
+	buf_free(&b->expect);
+	buf_free(&tomb);
+	raw_free(&from);
 	free(b);
 	return rc;
 }

@@ -207,46 +207,80 @@ static void free_item(void *item)
 	release_deploy_free(item);
 }
 
-/* The ended time of the first successful entry above seq (0: none), for
- * a listing that starts below the top. */
+/* A window of entries above seq, newest first, for next_success(). */
+#define WINDOW_END 1
+struct window {
+	release_store *s;
+	const char *app;
+	uint64_t floor;  /* entries at or below it are not wanted */
+	int64_t ended;   /* of the lowest successful entry seen */
+	int found, cb_rc;
+	uint64_t lowest; /* the lowest seq seen */
+};
+
+static int window_take(void *payload, uint64_t seq, const char *key, const void *data,
+		       size_t len)
+{
+	struct window *w = payload;
+	struct raw raw = {(unsigned char *)(uintptr_t)data, len, seq, 1};
+	release_deploy *d;
+	int rc;
+
+	(void)key;
+	if (seq <= w->floor)
+		return WINDOW_END; /* below the window: the scan goes no further */
+	if (w->lowest && seq >= w->lowest)
+		return w->cb_rc = fail(w->s, RELEASE_ECORRUPT,
+				       "app '%s': storage returned log entries out of order", w->app);
+	w->lowest = seq;
+	rc = decode_raw_deploy(w->s, w->app, &raw, &d);
+	if (rc == RELEASE_ECORRUPT) { /* what follows a damaged entry is unknown */
+		clear_error(w->s);
+		return 0;
+	}
+	if (rc != 0)
+		return w->cb_rc = rc;
+	if (!d->failed) {
+		w->ended = d->ended;
+		w->found = 1;
+	}
+	release_deploy_free(d);
+	return 0;
+}
+
+/* The ended time of the first successful entry above seq (0: none), for a
+ * listing that starts below the top: windows of entries above seq, each
+ * twice the last, until one holds a success or the top is passed. */
 static int next_success(release_store *s, const char *app, uint64_t seq, int64_t *ended)
 {
+	struct raw newest;
+	uint64_t span = 16, top;
+	int rc;
+
 	*ended = 0;
-	for (;;) {
-		struct raw raw;
-		release_deploy *d;
-		int rc;
+	if ((rc = read_newest(s, app, RELEASE_KIND_DEPLOY, &newest)) != 0)
+		return rc;
+	top = newest.found ? newest.seq : 0;
+	raw_free(&newest);
+	while (seq < top) {
+		uint64_t hi = top - seq > span ? seq + span : top;
+		struct window w = {s, app, seq, 0, 0, 0, 0};
 
-		if (seq >= UINT64_MAX - 1)
-			return 0;
-		if ((rc = read_seq(s, app, RELEASE_KIND_DEPLOY, ++seq, &raw)) != 0)
-			return rc;
-		if (!raw.found) {
-			struct raw top;
-
-			/* a gap (never in a log we wrote) or the end */
-			if ((rc = read_newest(s, app, RELEASE_KIND_DEPLOY, &top)) != 0)
-				return rc;
-			raw_free(&top);
-			if (!top.found || top.seq <= seq)
-				return 0;
-			continue;
-		}
-		rc = decode_raw_deploy(s, app, &raw, &d);
-		raw_free(&raw);
-		if (rc == RELEASE_ECORRUPT) {
-			clear_error(s);
-			continue;
-		}
-		if (rc != 0)
-			return rc;
-		if (!d->failed) {
-			*ended = d->ended;
-			release_deploy_free(d);
+		rc = s->st->scan(s->ctx, app, RELEASE_KIND_DEPLOY, hi == UINT64_MAX ? hi : hi + 1,
+				 hi - seq > SIZE_MAX ? SIZE_MAX : (size_t)(hi - seq), window_take, &w);
+		if (w.cb_rc)
+			return w.cb_rc;
+		if (rc != 0 && rc != WINDOW_END)
+			return fail_backend(s, rc < 0 ? rc : RELEASE_EIO, "reading the deployment log");
+		if (w.found) {
+			*ended = w.ended;
 			return 0;
 		}
-		release_deploy_free(d);
+		seq = hi;
+		if (span < UINT64_MAX / 2)
+			span *= 2;
 	}
+	return 0;
 }
 
 RELEASE_API int release_deploy_list(release_store *store, const char *app,

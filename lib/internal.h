@@ -29,6 +29,7 @@ struct release_store {
 	char errmsg[ERRMSG_MAX];
 	char *actor; /* set by the caller, or NULL: default_actor */
 	char default_actor[RELEASE_ACTOR_MAX + 1];
+	int default_named; /* default_actor holds the user's name: kept */
 	struct dcache *dcache; /* releases decoded lately (dcache.c), or NULL */
 };
 

@@ -16,7 +16,9 @@
 
 static const char *what_of(const struct pager *p)
 {
-	return p->kind == RELEASE_KIND_RELEASE ? "release version" : "build at sequence";
+	return p->kind == RELEASE_KIND_RELEASE ? "release version" :
+	       p->kind == RELEASE_KIND_DEPLOY  ? "deployment log entry" :
+						 "build at sequence";
 }
 
 /* An entry for a record that cannot be read; takes the message. */

@@ -37,8 +37,12 @@ static int keep_raw(void *payload, uint64_t seq, const char *key, const void *da
 
 static const char *kind_name(int kind)
 {
-	return kind == RELEASE_KIND_RELEASE ? "release" : kind == RELEASE_KIND_BUILD ? "build"
-										    : "app record";
+	switch (kind) {
+	case RELEASE_KIND_RELEASE: return "release";
+	case RELEASE_KIND_BUILD: return "build";
+	case RELEASE_KIND_DEPLOY: return "deployment log entry";
+	default: return "app record";
+	}
 }
 
 /* The end of a read into raw: on failure raw is emptied and the failure

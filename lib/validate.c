@@ -101,6 +101,14 @@ int take_opts(release_store *s, void *dst, size_t ours, size_t min, const void *
 			    "%s.size is %zu, smaller than any %s (%zu bytes): initialise the "
 			    "struct with %s_init()",
 			    type, size, type, min, type);
+	/* A struct's size is a multiple of its alignment, at least a
+	 * pointer's here, or the oldest struct's exact end: any other size
+	 * may end inside a pointer, and half of one must not be taken. */
+	if (size < ours && size != min && size % sizeof(void *) != 0)
+		return fail(s, RELEASE_EINVAL,
+			    "%s.size is %zu, which is no struct's size: initialise the struct with "
+			    "%s_init()",
+			    type, size, type);
 	for (size_t i = ours; i < size; i++)
 		if (p[i] != 0)
 			return fail(s, RELEASE_EINVAL,

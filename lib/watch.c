@@ -24,6 +24,7 @@ struct release_watch {
 	char app[64];
 	struct state seen;
 	int check_rc; /* check()'s error, with the store's message */
+	int changed;  /* check() saw a change: only this is trusted */
 };
 
 static void state_free(struct state *st)
@@ -89,6 +90,7 @@ static int check(void *payload)
 	}
 	state_free(&w->seen);
 	w->seen = now;
+	w->changed = 1;
 	return 1;
 }
 
@@ -155,17 +157,20 @@ RELEASE_API int release_watch_wait(release_watch *w, int64_t timeout_ns)
 	if (timeout_ns < 0)
 		return fail(s, RELEASE_EINVAL, "timeout_ns is negative");
 	w->check_rc = 0;
+	w->changed = 0;
 	if (s->st->version >= 3 && s->st->wait)
 		rc = s->st->wait(s->ctx, w->app, timeout_ns, check, w);
 	else
 		rc = poll_wait(w, timeout_ns);
-	if (rc == 1)
+	/* What check() saw is the answer, whatever the backend returned: a
+	 * change it saw is never lost, nor one it did not see made up. */
+	if (w->changed)
 		return 0;
-	if (rc == 0)
-		return fail(s, RELEASE_ETIMEDOUT, "app '%s': nothing changed in time", w->app);
-	if (w->check_rc == rc)
+	if (w->check_rc && w->check_rc == rc)
 		return rc; /* worded by the read that failed */
-	return fail_backend(s, rc < 0 ? rc : RELEASE_EIO, "waiting for a change");
+	if (rc < 0)
+		return fail_backend(s, rc, "waiting for a change");
+	return fail(s, RELEASE_ETIMEDOUT, "app '%s': nothing changed in time", w->app);
 }
 
 RELEASE_API uint64_t release_watch_newest(const release_watch *w)

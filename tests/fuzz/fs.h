@@ -56,7 +56,7 @@ enum fs_opcode {
 	FS_OP_UNLINK,     /* file */
 	FS_OP_EXTEND,     /* file, length u16, byte: append */
 	FS_OP_COPY,       /* file, file: the second gets the first's contents */
-	FS_OP_ZERO_ENTRY, /* app, index (0 bld, 1 rel), seq u8: zero an entry */
+	FS_OP_ZERO_ENTRY, /* app, index (mod 3: bld, rel, dep), seq u8: zero an entry */
 	FS_OP_ZERO_SLOT,  /* app, n u16: zero the n-th used slot of keys */
 	FS_OP_CUT_LOG,    /* app, back u8, delta i8: cut the log at the start of the
 			   * back-th record from its end (0: the end), moved by delta */
@@ -80,6 +80,7 @@ enum fs_field {
 	FS_FIELD_KEYS_USED, FS_FIELD_TOP_BLD, FS_FIELD_TOP_REL, FS_FIELD_META_N,
 	FS_FIELD_META_OFF, /* value's high byte picks the slot */
 	FS_FIELD_META_LEN,
+	FS_FIELD_TOP_DEP, /* the deployment log's top (format 3) */
 	FS_FIELDS
 };
 enum { FS_MODE_SET, FS_MODE_ADD, FS_MODE_FROM_OTHER, FS_MODE_XOR_BIT, FS_MODES };
@@ -126,6 +127,13 @@ struct fs_bld {
 	char *dump;
 };
 
+/* An entry of the deployment log (all it tells but until, which the
+ * entries above it decide). */
+struct fs_dep {
+	uint64_t seq;
+	char *dump;
+};
+
 #define FS_MAX_ACTIVE 4
 
 struct fs_app {
@@ -135,6 +143,10 @@ struct fs_app {
 	size_t nrel;
 	struct fs_bld *bld;
 	size_t nbld;
+	struct fs_dep *dep; /* by seq, descending */
+	size_t ndep;
+	uint64_t dep_top;  /* the newest entry the history wrote */
+	int dep_more;      /* promotions tried since: entries above dep_top */
 	char active[FS_MAX_ACTIVE][16]; /* what app_get may say ("" none) */
 	int nactive;
 	uint64_t max_version; /* the highest version acknowledged */
@@ -163,6 +175,7 @@ uint64_t fs_hash(const char *s);
 char *fs_dump_release(const release *r);
 char *fs_dump_env(const release *r);
 char *fs_dump_build(const release_build *b);
+char *fs_dump_deploy(const release_deploy *d);
 
 /* ------------------------------------------------------------ templates */
 

@@ -44,6 +44,7 @@ static int is_rec_magic(uint64_t m)
 #define ST_META_SLOTS 16
 #define ST_TOP_BLD 1408
 #define ST_TOP_REL 1416
+#define ST_TOP_DEP 1448 /* format 3: the deployment log's top */
 #define ST_CRC (STATE_COPY - 4)
 
 #define LOG_HDR 64
@@ -205,7 +206,8 @@ static int pick_app(const char *root, unsigned k, char *path, size_t len)
 
 static int copy_valid(const unsigned char *c)
 {
-	return memcmp(c, "LRSTATE1", 8) == 0 &&
+	/* LRSTATE2: an app with deployment records (format 3) */
+	return (memcmp(c, "LRSTATE1", 8) == 0 || memcmp(c, "LRSTATE2", 8) == 0) &&
 	       get_le(c + ST_CRC, 4) == crc32c(0, c, ST_CRC);
 }
 
@@ -294,12 +296,13 @@ static void forge_copy(const char *dir, unsigned char *c, const unsigned char *o
 	case FS_FIELD_KEYS_USED: at = ST_KEYS_USED; break;
 	case FS_FIELD_TOP_BLD: at = ST_TOP_BLD; break;
 	case FS_FIELD_TOP_REL: at = ST_TOP_REL; break;
+	case FS_FIELD_TOP_DEP: at = ST_TOP_DEP; break;
 	case FS_FIELD_META_N: at = ST_META_N; width = 4; break;
 	case FS_FIELD_META_OFF:
 		at = ST_META + (int)(value >> 56) % ST_META_SLOTS * ST_META_SLOT + 72;
 		value &= (UINT64_C(1) << 56) - 1;
 		break;
-	default:
+	default: /* FS_FIELD_META_LEN */
 		at = ST_META + (int)(value >> 56) % ST_META_SLOTS * ST_META_SLOT + 68;
 		value &= (UINT64_C(1) << 56) - 1;
 		width = 4;
@@ -403,7 +406,9 @@ static void zero_entry(const char *dir, const unsigned char *a)
 	struct blob b;
 	size_t n;
 
-	gen_path(path, sizeof path, dir, a[0] & 1 ? "rel" : "bld", ST_IDX_GEN);
+	static const char *const names[] = {"bld", "rel", "dep"};
+
+	gen_path(path, sizeof path, dir, names[a[0] % 3], ST_IDX_GEN);
 	if (load(path, &b) != 0 || b.len < IDX_HDR + IDX_ENT) {
 		free(b.d);
 		return;

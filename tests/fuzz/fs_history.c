@@ -204,6 +204,7 @@ char *fs_dump_release(const release *r)
 	field(&t, "description", release_description(r));
 	num(&t, "created", release_created(r));
 	field(&t, "source", release_source(r));
+	field(&t, "actor", release_actor(r));
 	field(&t, "env", env);
 	free(env);
 	return t.p;
@@ -221,6 +222,26 @@ char *fs_dump_build(const release_build *b)
 	num(&t, "started", release_build_started(b));
 	num(&t, "ended", release_build_ended(b));
 	field(&t, "release", release_build_release(b));
+	field(&t, "actor", release_build_actor(b));
+	return t.p;
+}
+
+char *fs_dump_deploy(const release_deploy *d)
+{
+	struct text t = {0};
+
+	num(&t, "seq", (int64_t)release_deploy_seq(d));
+	num(&t, "kind", release_deploy_kind(d));
+	num(&t, "failed", release_deploy_failed(d));
+	num(&t, "forced", release_deploy_forced(d));
+	field(&t, "from", release_deploy_from(d));
+	num(&t, "from version", (int64_t)release_deploy_from_version(d));
+	field(&t, "to", release_deploy_to(d));
+	num(&t, "to version", (int64_t)release_deploy_to_version(d));
+	field(&t, "target", release_deploy_target(d));
+	field(&t, "actor", release_deploy_actor(d));
+	num(&t, "started", release_deploy_started(d));
+	num(&t, "ended", release_deploy_ended(d));
 	return t.p;
 }
 
@@ -270,8 +291,13 @@ void fs_model_copy(struct fs_model *dst, const struct fs_model *src)
 
 		d->rel = malloc((s->nrel ? s->nrel : 1) * sizeof *d->rel);
 		d->bld = malloc((s->nbld ? s->nbld : 1) * sizeof *d->bld);
-		if (!d->rel || !d->bld)
+		d->dep = malloc((s->ndep ? s->ndep : 1) * sizeof *d->dep);
+		if (!d->rel || !d->bld || !d->dep)
 			fz_finding("out of memory");
+		for (size_t j = 0; j < s->ndep; j++) {
+			d->dep[j] = s->dep[j];
+			d->dep[j].dump = dup_or_die(s->dep[j].dump);
+		}
 		for (size_t j = 0; j < s->nrel; j++) {
 			d->rel[j] = s->rel[j];
 			d->rel[j].dump = dup_or_die(s->rel[j].dump);
@@ -295,10 +321,39 @@ void fs_model_free(struct fs_model *m)
 		}
 		for (size_t j = 0; j < a->nbld; j++)
 			free(a->bld[j].dump);
+		for (size_t j = 0; j < a->ndep; j++)
+			free(a->dep[j].dump);
 		free(a->rel);
 		free(a->bld);
+		free(a->dep);
 	}
 	memset(m, 0, sizeof *m);
+}
+
+/* The app's deployment log, read from an undamaged store. */
+static void read_log(release_store *s, struct fs_app *a)
+{
+	release_deploy_iter *it;
+	const release_deploy *d;
+	int rc;
+
+	if (release_deploy_list(s, a->name, NULL, &it) != 0)
+		fz_finding("history: deploy_list %s: %s", a->name, release_store_errmsg(s));
+	while ((rc = release_deploy_iter_next(it, &d)) == 0) {
+		struct fs_dep *x = realloc(a->dep, (a->ndep + 1) * sizeof *x);
+
+		if (!x)
+			fz_finding("out of memory");
+		a->dep = x;
+		x = &a->dep[a->ndep++];
+		x->seq = release_deploy_seq(d);
+		x->dump = fs_dump_deploy(d);
+		if (x->seq > a->dep_top)
+			a->dep_top = x->seq;
+	}
+	if (rc != RELEASE_ITEROVER)
+		fz_finding("history: listing the log of %s: %s", a->name, release_store_errmsg(s));
+	release_deploy_iter_free(it);
 }
 
 /* The model of app name, read from an undamaged store. */
@@ -345,6 +400,7 @@ static void read_model(release_store *s, struct fs_model *m, const char *name, i
 	if (rc != RELEASE_ITEROVER)
 		fz_finding("history: listing builds of %s: %s", name, release_store_errmsg(s));
 	release_build_iter_free(bit);
+	read_log(s, a);
 }
 
 /* ------------------------------------------------------------ histories */
@@ -392,6 +448,14 @@ static void build(int variant, release_store *s, const char *app, const char *de
 	H(release_build_create(s, app, &o, out));
 }
 
+static int deploy_fails(void *payload, const release *r, release_events *events)
+{
+	(void)payload;
+	(void)r;
+	(void)events;
+	return 1;
+}
+
 static void history_basic(int variant, release_store *s)
 {
 	const char *ab[] = {"A=1", "B=2"}, *c[] = {"C=3"}, *un[] = {"A"}, *d[] = {"D=4"};
@@ -418,6 +482,10 @@ static void history_basic(int variant, release_store *s)
 	H(release_env_set(s, "web", c, 1, NULL));
 	H(release_env_unset(s, "web", un, 1, &r6));
 	H(release_promote(s, "web", release_id(r6), &po));
+	po.deploy = deploy_fails; /* a failure in the deployment log */
+	if (release_promote(s, "web", release_id(r6), &po) != RELEASE_EDEPLOY)
+		fz_finding("history %d: a failing deployer did not fail the promotion", variant);
+	po.deploy = NULL;
 	H(release_prune(s, "web", 1, &removed));
 	H(release_env_set(s, "web", d, 1, NULL));
 

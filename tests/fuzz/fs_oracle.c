@@ -232,6 +232,66 @@ static void check_builds(struct fs_app *a, release_store *s, int evidence)
 	}
 }
 
+/*
+ * The deployment log: a successful listing holds every entry the history
+ * wrote, as it wrote it, newest first, each until the end of the next
+ * successful one above it; above the history's newest, no more entries
+ * than promotions were tried since.
+ */
+static void check_log(struct fs_app *a, release_store *s, int evidence)
+{
+	release_deploy_iter *it = NULL;
+	const release_deploy *d;
+	uint64_t last = UINT64_MAX;
+	int64_t next_ok = 0;
+	size_t found = 0, above = 0, m = 0;
+	int rc = fz_rc(release_deploy_list(s, a->name, NULL, &it), "release_deploy_list");
+
+	if (rc != 0) {
+		failed_read(a, rc, evidence, "release_deploy_list", s);
+		return;
+	}
+	while ((rc = fz_iter_rc(release_deploy_iter_next(it, &d), "release_deploy_iter_next")) == 0) {
+		uint64_t seq = release_deploy_seq(d);
+		int64_t want = release_deploy_failed(d) ? 0 : next_ok;
+		char *dump = fs_dump_deploy(d);
+
+		if (seq >= last)
+			fz_finding("%s: app %s: the deployment log gave entry %" PRIu64 " after %" PRIu64,
+				   when_now, a->name, seq, last);
+		last = seq;
+		if (release_deploy_until(d) != want)
+			fz_finding("%s: app %s: entry %" PRIu64 " has until %" PRId64 ", the next "
+				   "successful entry ended at %" PRId64,
+				   when_now, a->name, seq, release_deploy_until(d), want);
+		if (!release_deploy_failed(d))
+			next_ok = release_deploy_ended(d);
+		while (m < a->ndep && a->dep[m].seq > seq)
+			m++;
+		if (seq > a->dep_top && ++above > (size_t)a->dep_more)
+			fz_finding("%s: app %s: the deployment log has %zu entries above %" PRIu64
+				   " after %d promotions",
+				   when_now, a->name, above, a->dep_top, a->dep_more);
+		if (seq <= a->dep_top && (m == a->ndep || a->dep[m].seq != seq))
+			fz_finding("%s: app %s: the deployment log has entry %" PRIu64
+				   ", which was never acknowledged",
+				   when_now, a->name, seq);
+		if (seq <= a->dep_top && strcmp(dump, a->dep[m].dump) != 0)
+			fz_finding("%s: app %s: deployment log entry %" PRIu64 " changed:\n"
+				   "--- acknowledged\n%s--- read\n%s",
+				   when_now, a->name, seq, a->dep[m].dump, dump);
+		found += seq <= a->dep_top;
+		free(dump);
+	}
+	release_deploy_iter_free(it);
+	if (rc != RELEASE_ITEROVER)
+		failed_read(a, rc, evidence, "release_deploy_iter_next", s);
+	else if (found != a->ndep && evidence)
+		fz_finding("%s: app %s: a successful listing of the deployment log gave %zu of its "
+			   "%zu acknowledged entries",
+			   when_now, a->name, found, a->ndep);
+}
+
 static void check_app_list(struct fs_run *run, release_store *s)
 {
 	release_app_iter *it = NULL;
@@ -264,6 +324,7 @@ void fs_check(struct fs_run *run, release_store *s, const char *when)
 		check_listing(a, s, run->evidence[i]);
 		check_gets(a, s, run->evidence[i]);
 		check_builds(a, s, run->evidence[i]);
+		check_log(a, s, run->evidence[i]);
 	}
 	check_app_list(run, s);
 }
@@ -346,6 +407,7 @@ static void promote_probe(struct fs_run *run, struct fs_app *a, int evidence, re
 	int64_t c0 = run->clock->now, c1;
 	int rc = fz_rc(release_promote(s, a->name, id, NULL), "release_promote");
 
+	a->dep_more++; /* its entry, if it wrote one */
 	c1 = run->clock->now;
 	for (size_t i = 0; i < a->nrel; i++)
 		if (strcmp(a->rel[i].id, id) == 0)

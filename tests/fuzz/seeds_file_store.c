@@ -54,12 +54,14 @@ void file_store_seeds(const char *dir)
 		/* the pruned history fails while compaction after a prune or an
 		 * app delete does: its seeds name no file by number */
 		const struct fs_template *t = v == FS_V_PRUNED ? NULL : fs_template(v);
-		char state[96], rel[96], keys[96], other_state[96], log[96];
-		unsigned char fs, fr, fk, fo, fl;
+		char state[96], rel[96], bld[96], dep[96], keys[96], other_state[96], log[96];
+		unsigned char fs, fr, fb, fd, fk, fo, fl;
 		int n = 0;
 
 		snprintf(state, sizeof state, "%s/state", first_app[v]);
 		snprintf(rel, sizeof rel, "%s/rel.%d", first_app[v], v == FS_V_COMPACTED ? 2 : 1);
+		snprintf(bld, sizeof bld, "%s/bld.%d", first_app[v], v == FS_V_COMPACTED ? 2 : 1);
+		snprintf(dep, sizeof dep, "%s/dep.%d", first_app[v], v == FS_V_COMPACTED ? 2 : 1);
 		snprintf(keys, sizeof keys, "%s/keys.1", first_app[v]);
 		snprintf(log, sizeof log, "%s/log.%d", first_app[v], v == FS_V_COMPACTED ? 2 : 1);
 		snprintf(other_state, sizeof other_state, "%s/state",
@@ -67,6 +69,8 @@ void file_store_seeds(const char *dir)
 			 v == FS_V_PRUNED ? "pruned" : "small");
 		fs = file_index(t, state);
 		fr = file_index(t, rel);
+		fb = file_index(t, bld);
+		fd = file_index(t, dep);
 		fk = file_index(t, keys);
 		fo = file_index(t, other_state);
 		fl = file_index(t, log);
@@ -80,9 +84,13 @@ void file_store_seeds(const char *dir)
 				{"zero-rel-last", 0, {FS_OP_ZERO_ENTRY, 0, 1, 0}, 4},
 				{"zero-rel-first", FS_F_PROBE_APP, {FS_OP_ZERO_ENTRY, 0, 1, 1}, 4},
 				{"zero-bld", 0, {FS_OP_ZERO_ENTRY, 0, 0, 1}, 4},
+				{"zero-dep-last", FS_F_PROMOTE, {FS_OP_ZERO_ENTRY, 0, 2, 0}, 4},
+				{"zero-dep-first", 0, {FS_OP_ZERO_ENTRY, 0, 2, 1}, 4},
 				{"zero-slot", FS_F_PROMOTE, {FS_OP_ZERO_SLOT, 0, 3, 0}, 4},
 				{"forge-top-rel", 0,
 				 {FS_OP_FORGE, 0, FS_COPY_BOTH, FS_FIELD_TOP_REL, FS_MODE_ADD, 0xff, 0xff}, 13},
+				{"forge-top-dep", FS_F_PROMOTE,
+				 {FS_OP_FORGE, 0, FS_COPY_BOTH, FS_FIELD_TOP_DEP, FS_MODE_ADD, 0xff, 0xff}, 13},
 				{"forge-indexed-len", 0,
 				 {FS_OP_FORGE, 0, FS_COPY_NEWER, FS_FIELD_INDEXED_LEN, FS_MODE_ADD, 0xe8, 0xff},
 				 13},
@@ -92,8 +100,10 @@ void file_store_seeds(const char *dir)
 				{"forge-counter", 0,
 				 {FS_OP_FORGE, 0, FS_COPY_OLDER, FS_FIELD_COUNTER, FS_MODE_ADD, 2}, 13},
 				{"reboot", FS_F_NO_FIRST, {FS_OP_REBOOT, 0}, 2},
-				{"swap-rel-bld", 0, {FS_OP_SWAP, fr, (unsigned char)(fr - 1)}, 3},
+				{"swap-rel-bld", 0, {FS_OP_SWAP, fr, fb}, 3},
+				{"swap-dep-rel", 0, {FS_OP_SWAP, fd, fr}, 3},
 				{"truncate-rel", 0, {FS_OP_TRUNCATE, fr, 64}, 6},
+				{"truncate-dep", FS_F_PROMOTE, {FS_OP_TRUNCATE, fd, 64}, 6},
 				{"zero-keys", 0, {FS_OP_ZERO, fk, 64, 0, 0, 0, 0, 0x10}, 8},
 				{"unlink-keys", 0, {FS_OP_UNLINK, fk}, 2},
 				{"copy-state", 0, {FS_OP_COPY, fo, fs}, 3},
