@@ -34,7 +34,8 @@ static int read_app(release_store *s, const char *name, release_app *a, struct r
 	if (rc != 0) {
 		raw_free(raw);
 		free(a->name);
-		a->name = NULL;
+		free(a->actor);
+		a->name = a->actor = NULL;
 		return rc == RELEASE_ENOMEM ? fail(s, rc, "out of memory") :
 		       fail(s, RELEASE_ECORRUPT, "app '%s': app record is corrupt", name);
 	}
@@ -48,6 +49,7 @@ int require_app_raw(release_store *s, const char *app, struct raw *raw)
 	int found, deleting, rc = read_app(s, app, &a, raw, &found, &deleting);
 
 	free(a.name);
+	free(a.actor);
 	if (rc == 0 && (!found || deleting))
 		rc = fail(s, RELEASE_ENOTFOUND, "app '%s' not found", app);
 	if (rc != 0)
@@ -247,7 +249,8 @@ RELEASE_API int release_app_create(release_store *store, const char *name, relea
 		if ((rc = read_app(store, name, &a, &raw, &found, &deleting)) != 0)
 			goto out;
 		free(a.name);
-		a.name = NULL;
+		free(a.actor);
+		a.name = a.actor = NULL;
 		if (found && !deleting) {
 			rc = fail(store, RELEASE_EEXIST, "app '%s' already exists", name);
 			goto out_raw;
@@ -259,7 +262,7 @@ RELEASE_API int release_app_create(release_store *store, const char *name, relea
 			created = store_now(store);
 			if ((rc = make_token(store, token)) != 0)
 				goto out_raw;
-			encode_app(&b, name, created, token, 0);
+			encode_app(&b, name, created, token, store_actor(store), 0);
 			if (b.err) {
 				rc = fail(store, b.err, "encoding app");
 			} else {
@@ -322,6 +325,7 @@ RELEASE_API int release_app_delete(release_store *store, const char *name)
 	if ((rc = read_app(store, name, &a, &raw, &found, &deleting)) != 0)
 		return rc;
 	free(a.name);
+	free(a.actor);
 	if (!found)
 		return fail(store, RELEASE_ENOTFOUND, "app '%s' not found", name);
 	if (deleting) {
@@ -339,7 +343,7 @@ RELEASE_API int release_app_delete(release_store *store, const char *name)
 		raw_free(&raw);
 		return rc;
 	}
-	encode_app(&b, name, a.created, token, 1);
+	encode_app(&b, name, a.created, token, NULL, 1);
 	if (b.err) {
 		rc = fail(store, b.err, "encoding app");
 	} else {
@@ -618,6 +622,11 @@ RELEASE_API int64_t release_app_created(const release_app *app)
 	return app ? app->created : 0;
 }
 
+RELEASE_API const char *release_app_actor(const release_app *app)
+{
+	return app ? app->actor : NULL;
+}
+
 RELEASE_API const char *release_app_active(const release_app *app)
 {
 	return app && app->active[0] ? app->active : NULL;
@@ -659,5 +668,6 @@ RELEASE_API void release_app_free(release_app *app)
 		return;
 	free(app->name);
 	free(app->lease_owner);
+	free(app->actor);
 	free(app);
 }

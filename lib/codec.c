@@ -594,13 +594,15 @@ int decode_lease(const void *data, size_t len, struct lease *l)
 }
 
 void encode_app(struct buf *b, const char *name, int64_t created, const char *token,
-		int deleting)
+		const char *actor, int deleting)
 {
 	enc_begin(b, REC_APP);
 	enc_str(b, F_APP, name);
 	enc_i64(b, F_CREATED, created);
 	if (token && token[0])
 		enc_str(b, F_TOKEN, token);
+	if (actor)
+		enc_str(b, F_ACTOR, actor);
 	if (deleting)
 		enc_u64(b, F_STATUS, 1);
 }
@@ -616,10 +618,12 @@ int decode_app(const void *data, size_t len, release_app *a, int *deleting)
 		case F_APP: rc = dec_str(&d, &a->name); break;
 		case F_CREATED: rc = dec_i64(&d, &a->created); break;
 		case F_STATUS: rc = dec_u64(&d, &state); break;
+		case F_ACTOR: rc = dec_str(&d, &a->actor); break;
 		default: rc = 0; break;
 		}
 	}
-	if (rc == 0 && (!a->name || !valid_app(a->name) || state > 1))
+	if (rc == 0 && (!a->name || !valid_app(a->name) || state > 1 ||
+			(a->actor && !valid_actor(a->actor, strlen(a->actor)))))
 		rc = RELEASE_ECORRUPT;
 	*deleting = state == 1;
 	return rc;

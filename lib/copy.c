@@ -453,6 +453,7 @@ static int claim(struct batch *b, const struct raw *from, const struct buf *tomb
 		}
 		rc = decode_app(to.data, to.len, &a, &deleting);
 		free(a.name);
+		free(a.actor);
 		raw_free(&to);
 		if (rc != 0 || !deleting)
 			return fail(dst, RELEASE_EEXIST,

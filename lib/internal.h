@@ -230,6 +230,7 @@ struct release_app {
 	char *lease_owner;
 	int64_t lease_expires;
 	int64_t lease_started;
+	char *actor; /* who created it; NULL: before 1.4 */
 };
 
 void encode_release(struct buf *b, const struct release *r);
@@ -248,7 +249,7 @@ int decode_lease(const void *data, size_t len, struct lease *l);
 /* token: this incarnation of the app, so that a record of an app deleted
  * and created again never equals one of the app before. */
 void encode_app(struct buf *b, const char *name, int64_t created, const char *token,
-		int deleting);
+		const char *actor, int deleting);
 int decode_app(const void *data, size_t len, release_app *a, int *deleting);
 
 /* Clears what the decoders allocated, leaving the struct reusable. */

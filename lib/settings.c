@@ -12,6 +12,7 @@ struct release_settings {
 	size_t n;
 	char **keys; /* sorted, in the same block */
 	char *hook;  /* NULL: none */
+	char *actor; /* who changed them last; NULL: before 1.4, or never */
 };
 
 /* The settings as decoded, before they are packed. */
@@ -20,6 +21,7 @@ struct draft {
 	size_t n;
 	char **keys;
 	char *hook;
+	char *actor;
 };
 
 static void draft_free(struct draft *d)
@@ -28,6 +30,7 @@ static void draft_free(struct draft *d)
 		free(d->keys[i]);
 	free(d->keys);
 	free(d->hook);
+	free(d->actor);
 	memset(d, 0, sizeof *d);
 }
 
@@ -56,6 +59,8 @@ static void encode_settings(struct buf *b, const struct draft *d, const struct r
 		enc_str(b, F_MASK, d->keys[i]);
 	if (d->hook)
 		enc_str(b, F_HOOK, d->hook);
+	if (d->actor)
+		enc_str(b, F_ACTOR, d->actor);
 }
 
 /* 0 with d filled (empty, revision 1, when the record is another
@@ -106,6 +111,11 @@ static int decode_settings(const struct raw *raw, const struct raw *app_raw, str
 			if (rc == 0 && (!d->hook[0] || strlen(d->hook) > HOOK_MAX))
 				rc = RELEASE_ECORRUPT;
 			break;
+		case F_ACTOR:
+			rc = dec_str(&dc, &d->actor);
+			if (rc == 0 && !valid_actor(d->actor, strlen(d->actor)))
+				rc = RELEASE_ECORRUPT;
+			break;
 		default: rc = 0; break;
 		}
 	}
@@ -127,13 +137,14 @@ static int decode_settings(const struct raw *raw, const struct raw *app_raw, str
 static release_settings *pack(const struct draft *d)
 {
 	size_t size = sizeof(release_settings), hook = d->hook ? strlen(d->hook) + 1 : 0;
+	size_t actor = d->actor ? strlen(d->actor) + 1 : 0;
 	release_settings *s;
 	char *at;
 
 	size += d->n * sizeof(char *);
 	for (size_t i = 0; i < d->n; i++)
 		size += strlen(d->keys[i]) + 1;
-	size += hook;
+	size += hook + actor;
 	if (!(s = malloc(size)))
 		return NULL;
 	s->revision = d->revision;
@@ -147,6 +158,8 @@ static release_settings *pack(const struct draft *d)
 		at += len;
 	}
 	s->hook = hook ? memcpy(at, d->hook, hook) : NULL;
+	at += hook;
+	s->actor = actor ? memcpy(at, d->actor, actor) : NULL;
 	return s;
 }
 
@@ -382,7 +395,11 @@ RELEASE_API int release_settings_update(release_store *store, const char *app,
 					  app);
 			} else {
 				d.revision = was + 1;
-				encode_settings(&enc, &d, &app_raw);
+				free(d.actor);
+				if (!(d.actor = dup_str(store_actor(store))))
+					enc.err = RELEASE_ENOMEM;
+				else
+					encode_settings(&enc, &d, &app_raw);
 				rc = enc.err ? fail(store, enc.err, "encoding settings") :
 				     write_one(store, app, &app_raw, RELEASE_OP_CAS, RELEASE_KIND_META,
 					       "settings", 0, raw.found ? raw.data : NULL,
@@ -411,6 +428,11 @@ RELEASE_API int release_settings_update(release_store *store, const char *app,
 RELEASE_API uint64_t release_settings_revision(const release_settings *s)
 {
 	return s ? s->revision : 0;
+}
+
+RELEASE_API const char *release_settings_actor(const release_settings *s)
+{
+	return s ? s->actor : NULL;
 }
 
 RELEASE_API size_t release_settings_mask_count(const release_settings *s)

@@ -499,6 +499,55 @@ static void a_promotion_records_the_promoters_actor(void **state)
 	release_free(r);
 }
 
+/* ------------------------------------------- apps and settings record it */
+
+static void a_created_app_records_its_creator(void **state)
+{
+	struct fixture *f = *state;
+	release_app *a = NULL, *got = NULL;
+	release_app_iter *it;
+	const release_app *listed;
+
+	set_actor(f->s, "founder");
+	assert_store_ok(f->s, release_app_create(f->s, "myapp", &a));
+	set_actor(f->s, "someone else");
+	assert_store_ok(f->s, release_app_get(f->s, "myapp", &got));
+	assert_text_equal(release_app_actor(got), "founder");
+	assert_store_ok(f->s, release_app_list(f->s, &it));
+	assert_store_ok(f->s, release_app_iter_next(it, &listed));
+	assert_text_equal(release_app_actor(listed), "founder");
+	release_app_iter_free(it);
+	release_app_free(got);
+	release_app_free(a);
+}
+
+static void a_settings_change_records_who_made_it(void **state)
+{
+	struct fixture *f = *state;
+	release_settings_opts o;
+	release_settings *got = NULL;
+	const char *keys[] = {"TOKEN"};
+
+	make_app(f->s, "myapp");
+	assert_store_ok(f->s, release_settings_get(f->s, "myapp", &got));
+	assert_null(release_settings_actor(got)); /* never changed */
+	release_settings_free(got);
+	set_actor(f->s, "security@corp");
+	release_settings_opts_init(&o);
+	o.mask_add = keys;
+	o.mask_add_n = 1;
+	assert_store_ok(f->s, release_settings_update(f->s, "myapp", &o, &got));
+	assert_text_equal(release_settings_actor(got), "security@corp");
+	release_settings_free(got);
+	set_actor(f->s, "ops");
+	release_settings_opts_init(&o);
+	o.hook = "./deploy.sh";
+	assert_store_ok(f->s, release_settings_update(f->s, "myapp", &o, NULL));
+	assert_store_ok(f->s, release_settings_get(f->s, "myapp", &got));
+	assert_text_equal(release_settings_actor(got), "ops");
+	release_settings_free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +579,8 @@ int main(void)
 		T(release_dup_keeps_the_actor),
 		T(a_refused_actor_records_the_previous_one),
 		T(a_promotion_records_the_promoters_actor),
+		T(a_created_app_records_its_creator),
+		T(a_settings_change_records_who_made_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -752,8 +752,9 @@ RELEASE_API int release_settings_update(release_store *store, const char *app,
 
 /*
  * Sets who writes through store from now on: recorded with every build,
- * release and deployment the handle writes (release_actor(),
- * release_build_actor(), release_deploy_actor()). An actor is 1 to
+ * release, deployment, app and settings change the handle writes
+ * (release_actor(), release_build_actor(), release_deploy_actor(),
+ * release_app_actor(), release_settings_actor()). An actor is 1 to
  * RELEASE_ACTOR_MAX bytes of UTF-8 without control characters; anything
  * else is RELEASE_EINVAL and keeps the actor as it was. NULL restores the
  * default: "<login name>@<host name>" of the calling process ("uid <n>@<host>"
@@ -763,11 +764,14 @@ RELEASE_API int release_settings_update(release_store *store, const char *app,
 RELEASE_API int release_store_set_actor(release_store *store, const char *actor);
 /* The actor the handle records now (borrowed until the next set). */
 RELEASE_API const char *release_store_actor(const release_store *store);
-/* Who made the release or build; NULL when it was written by a librelease
- * before 1.4 (which also drops the actor of a record it rewrites, as when
- * it stamps a release promoted). Since 1.4. */
+/* Who made the release or build, created the app, or changed the
+ * settings last; NULL when it was written by a librelease before 1.4
+ * (which also drops the actor of a record it rewrites, as when it stamps a
+ * release promoted). Since 1.4. */
 RELEASE_API const char *release_actor(const release *r);
 RELEASE_API const char *release_build_actor(const release_build *build);
+RELEASE_API const char *release_app_actor(const release_app *app);
+RELEASE_API const char *release_settings_actor(const release_settings *s);
 
 /* --------------------------------------------- the deployment log (1.4) */
 
