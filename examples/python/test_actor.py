@@ -55,6 +55,15 @@ class Actors:
             made.append(self.store.env_set(APP, {"WHO": who}).actor)
         self.assertEqual(made, ["carol", "dave"])
 
+    def test_apps_and_settings_record_who_made_them(self):
+        self.store.create_app(APP)
+        self.assertEqual(self.store.app(APP).actor, "alice@example.com")
+        self.assertIsNone(self.store.settings(APP).actor)
+        self.store.actor = "security"
+        self.store.update_settings(APP, mask_add="TOKEN")
+        self.assertEqual(self.store.settings(APP).actor, "security")
+        self.assertEqual(self.store.app(APP).actor, "alice@example.com")
+
     def test_none_restores_the_default(self):
         self.store.actor = None
         self.assertEqual(self.store.actor, default_actor())

@@ -319,6 +319,8 @@ _NEWER_FUNCTIONS = {
     "release_store_actor": (_c_str, [_STORE], "1.4"),
     "release_actor": (_c_str, [_RELEASE], "1.4"),
     "release_build_actor": (_c_str, [_BUILD], "1.4"),
+    "release_app_actor": (_c_str, [_APP], "1.4"),
+    "release_settings_actor": (_c_str, [_SETTINGS], "1.4"),
     # the deployment log
     "release_deploy_list": (_c_int, [_STORE, _c_str, _P(_ListOpts), _P(_DEPLOY_ITER)], "1.4"),
     "release_deploy_iter_next": (_c_int, [_DEPLOY_ITER, _P(_DEPLOY)], "1.4"),

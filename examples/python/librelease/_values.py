@@ -32,6 +32,7 @@ class App:
     lease_started: datetime.datetime = None  # when the running promotion began
     created_ns: int = field(default=0, repr=False)
     lease_expires_ns: int = field(default=0, repr=False)
+    actor: str = None           # who created it (1.4); None before 1.4
 
     @classmethod
     def _from_c(cls, lib, p):
@@ -49,6 +50,7 @@ class App:
             lease_started=_maybe_datetime(started),
             created_ns=created,
             lease_expires_ns=expires,
+            actor=_actor(lib, "release_app_actor", p),
         )
 
 
@@ -182,11 +184,14 @@ class Settings:
     mask      the env keys a frontend masks when it shows values, in byte order
     hook      the deploy hook a frontend runs to promote the app (a command
               the library stores but never runs), or None
+    actor     who changed them last (1.4); None when never changed, or
+              changed before 1.4
     """
     app: str
     revision: int = 1
     mask: tuple = ()
     hook: str = None
+    actor: str = None
 
     def masked(self, key):
         """True if key is in the mask list (as release_settings_masked())."""
@@ -201,6 +206,7 @@ class Settings:
             revision=_since(lib, "release_settings_revision")(p),
             mask=tuple(_dec(key(p, i)) for i in range(count)),
             hook=_dec(_since(lib, "release_settings_hook")(p)),
+            actor=_actor(lib, "release_settings_actor", p),
         )
 
 
