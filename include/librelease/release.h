@@ -783,9 +783,14 @@ RELEASE_API const char *release_settings_actor(const release_settings *s);
  * (their seq), are never changed, and outlive the releases they name
  * (release_prune() keeps the log; release_app_delete() deletes it).
  * A backend older than storage version 3 keeps no log: the calls below
- * are RELEASE_EUNSUPPORTED there and promotions go on without one.
+ * are RELEASE_EUNSUPPORTED there and promotions go on without one. On a
+ * backend of version 3 without commits the entry is written after the
+ * promotion, alone: a crash between them loses the entry, and a forced
+ * promotion between them can order the log unlike the promotions.
  * A refused promotion (RELEASE_EBUSY, RELEASE_EOLDER, a conflict before
- * the deployer ran) writes no entry.
+ * the deployer ran) writes no entry, nor does a promotion whose deployer
+ * succeeded but whose pointer was moved meanwhile by a forced one
+ * (RELEASE_ECONFLICT: the forced promotion has the entry).
  */
 typedef struct release_deploy release_deploy;
 typedef struct release_deploy_iter release_deploy_iter;
@@ -806,7 +811,9 @@ RELEASE_API void release_deploy_iter_free(release_deploy_iter *iter);
 
 /*
  * What was live at time t: the newest successful entry made at or before
- * t. RELEASE_ENOTFOUND when nothing had been promoted by then. Since 1.4.
+ * t. RELEASE_ENOTFOUND when nothing had been promoted by then. A damaged
+ * entry newer than the answer is RELEASE_ECORRUPT (what was live may be
+ * in it). Since 1.4.
  */
 RELEASE_API int release_deploy_at(release_store *store, const char *app, int64_t t,
 				  release_deploy **out);
@@ -949,8 +956,12 @@ RELEASE_API void release_copy_opts_init_sized(release_copy_opts *opts, size_t si
  * backend older than storage version 3 leaves the log out. copied (may be
  * NULL) receives the number of records written or deleted in dst. src is only read; copy
  * from a store nobody writes meanwhile for a snapshot of one moment.
- * Failures are told in release_store_errmsg(dst). src and dst the same
- * handle is RELEASE_EINVAL. A progress callback that returns non-zero
+ * Failures are told in release_store_errmsg(dst). Unlike other writes, a
+ * copy that fails may have written part of its work, whatever the code:
+ * dst's apps stay whole for every reader (an app being copied is a
+ * tombstone to them, which release_app_create() clears away), and running
+ * the copy again finishes it. src and dst the same handle is
+ * RELEASE_EINVAL. A progress callback that returns non-zero
  * stops the copy after that app: the call returns the first app's error
  * if one failed before, else the callback's value. Since 1.4.
  */
