@@ -134,6 +134,8 @@ static void check_app_object(const release_app *a)
 		fz_finding("previous release '%s'", release_app_previous(a));
 	if (!release_app_status_name(release_app_status(a)))
 		fz_finding("app status %d", release_app_status(a));
+	if (release_app_actor(a) && !records_actor_ok(release_app_actor(a)))
+		fz_finding("the app has the actor '%s'", release_app_actor(a));
 	(void)release_app_lease_owner(a);
 	(void)release_app_lease_expires(a);
 	(void)release_app_created(a);

@@ -189,10 +189,11 @@ static void same_app(release_store *src, release_store *dst)
 		fz_finding("release_app_get: %s in the source, %s in the copy", release_strerror(rc),
 			   release_strerror(rd));
 	if (rc == 0 && (release_app_created(a) != release_app_created(b) ||
+			!str_same(release_app_actor(a), release_app_actor(b)) ||
 			!str_same(release_app_active(a), release_app_active(b)) ||
 			!str_same(release_app_previous(a), release_app_previous(b))))
-		fz_finding("the app reads another creation time, active or previous release in the "
-			   "copy");
+		fz_finding("the app reads another creation time, actor, active or previous release "
+			   "in the copy");
 	release_app_free(a);
 	release_app_free(b);
 	rc = release_settings_get(src, RECORDS_APP, &x);
@@ -203,10 +204,14 @@ static void same_app(release_store *src, release_store *dst)
 	if (rc == 0) {
 		size_t n = release_settings_mask_count(x);
 
+		if (release_settings_actor(x) && !records_actor_ok(release_settings_actor(x)))
+			fz_finding("the settings have the actor '%s'", release_settings_actor(x));
 		if (release_settings_revision(x) != release_settings_revision(y) ||
 		    release_settings_mask_count(y) != n ||
-		    !str_same(release_settings_hook(x), release_settings_hook(y)))
-			fz_finding("the settings read another revision, mask list or hook in the copy");
+		    !str_same(release_settings_hook(x), release_settings_hook(y)) ||
+		    !str_same(release_settings_actor(x), release_settings_actor(y)))
+			fz_finding("the settings read another revision, mask list, hook or actor in "
+				   "the copy");
 		for (size_t i = 0; i < n; i++)
 			if (!str_same(release_settings_mask_key(x, i), release_settings_mask_key(y, i)))
 				fz_finding("the settings' mask key %zu reads another in the copy", i);
