@@ -157,10 +157,30 @@ static int diff_env(release_diff *d, const struct env *a, const struct env *b,
 
 /* ---- the diff */
 
-static int make_diff(const release *from, const release *to, const release_settings *masks,
-		     int mask_all, unsigned int flags, release_diff **out)
+/*
+ * A key for the hash of the manifests' lines, from the store's random
+ * source, so that no manifest can be made whose lines collide in it. A
+ * failed source gives a fixed key: the diff is the same, and its work stays
+ * bounded, but lines made to collide then make it one hunk.
+ */
+static void line_key(release_store *s, uint64_t key[2])
+{
+	unsigned char b[16];
+
+	if (s->random(s->random_payload, b, sizeof b) != 0)
+		memset(b, 0, sizeof b);
+	key[0] = key[1] = 0;
+	for (size_t i = 0; i < sizeof b; i++)
+		key[i / 8] |= (uint64_t)b[i] << (8 * (i % 8));
+}
+
+static int make_diff(release_store *s, const release *from, const release *to,
+		     const release_settings *masks, int mask_all, unsigned int flags,
+		     release_diff **out)
 {
 	const release *a = from ? from : &nothing;
+	size_t alen = strlen(a->manifest), blen = strlen(to->manifest);
+	uint64_t key[2] = {0, 0};
 	struct buf m = {0};
 	release_diff *d = calloc(1, sizeof *d);
 	int rc;
@@ -179,9 +199,11 @@ static int make_diff(const release *from, const release *to, const release_setti
 	}
 	rc = diff_env(d, &a->env, &to->env, masks, mask_all, flags & RELEASE_DIFF_REVEAL);
 	/* A first release's manifest is a new file's, as diff -N has it. */
+	if (rc == 0 && (alen != blen || memcmp(a->manifest, to->manifest, alen) != 0))
+		line_key(s, key);
 	if (rc == 0)
-		rc = line_diff(&m, a->manifest, strlen(a->manifest), to->manifest,
-			       strlen(to->manifest), from ? from->id : "/dev/null", to->id);
+		rc = line_diff(&m, a->manifest, alen, to->manifest, blen,
+			       from ? from->id : "/dev/null", to->id, key);
 	buf_put(&m, "", 1);
 	if (rc == 0 && (rc = m.err) == 0) {
 		d->manifest = (char *)m.p;
@@ -220,7 +242,7 @@ RELEASE_API int release_diff_get(release_store *store, const char *app, const ch
 		rc = load_before(store, app, r_to->version, &r_from);
 	if (rc == 0)
 		rc = read_masks(store, app, &masks, &mask_all);
-	if (rc == 0 && (rc = make_diff(r_from, r_to, masks, mask_all, flags, out)) != 0)
+	if (rc == 0 && (rc = make_diff(store, r_from, r_to, masks, mask_all, flags, out)) != 0)
 		rc = fail(store, rc, "out of memory");
 	release_settings_free(masks);
 	release_free(r_from);

@@ -6,8 +6,9 @@
  *
  * Manifests are large (up to 16 MiB) and usually change little: the common
  * leading and trailing lines are passed over first, and only the lines
- * between them are indexed and compared, within bounds of memory and time.
- * Past the bounds those lines make one hunk, which is still a correct patch.
+ * between them are indexed and compared, within bounds of memory and time
+ * that hold for any text. Past the bounds those lines make one hunk, which
+ * is still a correct patch.
  */
 #include "linediff.h"
 
@@ -21,7 +22,8 @@
 #define LINES_MAX 131072
 /* The edit distance (lines deleted plus lines inserted) searched for. */
 #define COST_MAX 2000
-/* Steps of the search: diagonals tried and lines compared. */
+/* Steps of the work: slots of the line table probed, diagonals tried and
+ * lines compared. */
 #define WORK_MAX 50000000L
 /* Too different to compare within the bounds (not an error). */
 #define TOO_HARD 1
@@ -177,20 +179,71 @@ static const char *line_of(const struct side *sd, size_t i, size_t *len)
 	return sd->text + sd->off[i];
 }
 
-static size_t hash_line(const char *p, size_t len)
+/* SipHash-2-4 (J.-P. Aumasson and D. J. Bernstein, "SipHash: a fast
+ * short-input PRF", 2012), keyed per diff: lines that collide in the table
+ * cannot be chosen without the key. */
+static uint64_t rotl(uint64_t x, int b)
 {
-	uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)p[i]) * UINT64_C(1099511628211);
-	return (size_t)(h ^ (h >> 32));
+	return (x << b) | (x >> (64 - b));
 }
 
-/* Gives every line of both windows its content's id. */
-static int number_lines(struct side *s0, struct side *s1)
+static void sip_rounds(uint64_t v[4], int n)
+{
+	while (n-- > 0) {
+		v[0] += v[1];
+		v[1] = rotl(v[1], 13) ^ v[0];
+		v[0] = rotl(v[0], 32);
+		v[2] += v[3];
+		v[3] = rotl(v[3], 16) ^ v[2];
+		v[0] += v[3];
+		v[3] = rotl(v[3], 21) ^ v[0];
+		v[2] += v[1];
+		v[1] = rotl(v[1], 17) ^ v[2];
+		v[2] = rotl(v[2], 32);
+	}
+}
+
+static uint64_t hash_line(const uint64_t key[2], const char *p, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	uint64_t v[4] = {
+		key[0] ^ UINT64_C(0x736f6d6570736575), key[1] ^ UINT64_C(0x646f72616e646f6d),
+		key[0] ^ UINT64_C(0x6c7967656e657261), key[1] ^ UINT64_C(0x7465646279746573)};
+	uint64_t m;
+	size_t i = 0;
+
+	for (;; i += 8) {
+		m = 0;
+		if (len - i < 8) { /* the last word: the bytes left and len's low byte */
+			for (size_t j = 0; i + j < len; j++)
+				m |= (uint64_t)u[i + j] << (8 * j);
+			m |= (uint64_t)(len & 0xff) << 56;
+		} else {
+			for (int j = 0; j < 8; j++)
+				m |= (uint64_t)u[i + j] << (8 * j);
+		}
+		v[3] ^= m;
+		sip_rounds(v, 2);
+		v[0] ^= m;
+		if (len - i < 8)
+			break;
+	}
+	v[2] ^= 0xff;
+	sip_rounds(v, 4);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/*
+ * Gives every line of both windows its content's id, probing a table of
+ * slots from each line's hash. A known key could still make lines collide:
+ * each slot probed, and each 16 bytes compared, is a step of *work, and
+ * past WORK_MAX the windows are TOO_HARD. 0, TOO_HARD or RELEASE_ENOMEM.
+ */
+static int number_lines(struct side *s0, struct side *s1, const uint64_t key[2], long *work)
 {
 	size_t total = s0->n + s1->n, cap = 16, mask;
 	uint32_t *slot, *rep, ids = 0;
+	int rc = 0;
 
 	while (cap < 2 * total)
 		cap *= 2;
@@ -202,17 +255,21 @@ static int number_lines(struct side *s0, struct side *s1)
 		free(rep);
 		return RELEASE_ENOMEM;
 	}
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < 2 && rc == 0; s++) {
 		struct side *sd = s ? s1 : s0;
 
-		for (size_t i = 0; i < sd->n; i++) {
+		for (size_t i = 0; i < sd->n && rc == 0; i++) {
 			size_t len, rlen;
 			const char *p = line_of(sd, i, &len), *r;
-			size_t h = hash_line(p, len) & mask;
+			size_t h = (size_t)hash_line(key, p, len) & mask;
 
 			for (;; h = (h + 1) & mask) {
 				uint32_t e = slot[h];
 
+				if (++*work > WORK_MAX) {
+					rc = TOO_HARD;
+					break;
+				}
 				if (!e) {
 					rep[ids] = (uint32_t)(s ? s0->n + i : i);
 					slot[h] = ++ids;
@@ -221,7 +278,10 @@ static int number_lines(struct side *s0, struct side *s1)
 				}
 				r = rep[e - 1] < s0->n ? line_of(s0, rep[e - 1], &rlen) :
 							 line_of(s1, rep[e - 1] - s0->n, &rlen);
-				if (rlen == len && memcmp(r, p, len) == 0) {
+				if (rlen != len)
+					continue;
+				*work += (long)(len / 16);
+				if (memcmp(r, p, len) == 0) {
 					sd->id[i] = e - 1;
 					break;
 				}
@@ -230,7 +290,7 @@ static int number_lines(struct side *s0, struct side *s1)
 	}
 	free(slot);
 	free(rep);
-	return 0;
+	return rc;
 }
 
 struct myers {
@@ -407,14 +467,15 @@ static void put_hunks(struct buf *out, const struct side *A, const struct side *
 /* Compares the windows line by line into A's and B's chg: 0, TOO_HARD or
  * RELEASE_ENOMEM. */
 static int compare_windows(struct side *A, struct side *B, const struct span *sp, size_t na,
-			   size_t nb)
+			   size_t nb, const uint64_t key[2])
 {
 	struct myers m;
 	int32_t *fd, *bd;
 	size_t diagonals = A->n + B->n + 3;
 	int rc;
 
-	if ((rc = number_lines(A, B)) != 0)
+	m.work = 0;
+	if ((rc = number_lines(A, B, key, &m.work)) != 0)
 		return rc;
 	fd = malloc(diagonals * sizeof *fd);
 	bd = malloc(diagonals * sizeof *bd);
@@ -429,7 +490,6 @@ static int compare_windows(struct side *A, struct side *B, const struct span *sp
 	m.cb = B->chg;
 	m.fd = fd + B->n + 1; /* diagonals from -(B->n + 1) */
 	m.bd = bd + B->n + 1;
-	m.work = 0;
 	rc = compare(&m, (long)sp->before, (long)(sp->before + na), (long)sp->before,
 		     (long)(sp->before + nb));
 	free(fd);
@@ -438,7 +498,7 @@ static int compare_windows(struct side *A, struct side *B, const struct span *sp
 }
 
 int line_diff(struct buf *out, const char *a, size_t alen, const char *b, size_t blen,
-	      const char *a_name, const char *b_name)
+	      const char *a_name, const char *b_name, const uint64_t key[2])
 {
 	struct side A = {0}, B = {0};
 	struct span sp;
@@ -459,7 +519,7 @@ int line_diff(struct buf *out, const char *a, size_t alen, const char *b, size_t
 	    sp.b_to - sp.from <= UINT32_MAX) {
 		if ((rc = side_index(&A, a, sp.from, sp.a_to, sp.before + na + sp.after)) == 0 &&
 		    (rc = side_index(&B, b, sp.from, sp.b_to, sp.before + nb + sp.after)) == 0 &&
-		    (rc = compare_windows(&A, &B, &sp, na, nb)) == 0)
+		    (rc = compare_windows(&A, &B, &sp, na, nb, key)) == 0)
 			put_hunks(out, &A, &B, sp.lines - sp.before);
 		side_free(&A);
 		side_free(&B);

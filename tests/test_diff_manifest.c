@@ -2,9 +2,11 @@
  * checked by reading it strictly and by patch(1). */
 #include "harness.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define APP "web"
 
@@ -391,6 +393,215 @@ static void one_change_in_a_large_manifest_is_one_small_hunk(void **state)
 	free(b);
 }
 
+/* ---- lines chosen to collide in the table that numbers them */
+
+/* The lines between a first and a last line that both change: 65,534 of
+ * them, so that both windows hold 131,072 lines, the most indexed. The
+ * table has 262,144 slots; lines are picked whose slot, under the hash
+ * given, is in its first eighth: they pile up in one run of slots, and
+ * each line put in the table would probe the whole run. */
+#define COLLIDING 65534
+#define SLOTS 262144
+
+typedef uint64_t (*line_hash)(const char *line, size_t len);
+
+/* FNV-1a folded to a word: no key, so lines colliding in it are easily
+ * found. */
+static uint64_t unkeyed_hash(const char *p, size_t len)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * UINT64_C(1099511628211);
+	return h ^ (h >> 32);
+}
+
+static uint64_t rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static void sip_rounds(uint64_t v[4], int n)
+{
+	while (n-- > 0) {
+		v[0] += v[1];
+		v[1] = rotl(v[1], 13) ^ v[0];
+		v[0] = rotl(v[0], 32);
+		v[2] += v[3];
+		v[3] = rotl(v[3], 16) ^ v[2];
+		v[0] += v[3];
+		v[3] = rotl(v[3], 21) ^ v[0];
+		v[2] += v[1];
+		v[1] = rotl(v[1], 17) ^ v[2];
+		v[2] = rotl(v[2], 32);
+	}
+}
+
+/* SipHash-2-4 under the key of sixteen zero bytes: the key of the table a
+ * diff makes when the store's random source gives zeros. */
+static uint64_t zero_key_hash(const char *p, size_t len)
+{
+	uint64_t v[4] = {UINT64_C(0x736f6d6570736575), UINT64_C(0x646f72616e646f6d),
+			 UINT64_C(0x6c7967656e657261), UINT64_C(0x7465646279746573)};
+
+	for (size_t i = 0;; i += 8) {
+		uint64_t m = 0;
+		size_t n = len - i < 8 ? len - i : 8;
+
+		for (size_t j = 0; j < n; j++)
+			m |= (uint64_t)(unsigned char)p[i + j] << (8 * j);
+		if (n < 8)
+			m |= (uint64_t)(len & 0xff) << 56;
+		v[3] ^= m;
+		sip_rounds(v, 2);
+		v[0] ^= m;
+		if (n < 8)
+			break;
+	}
+	v[2] ^= 0xff;
+	sip_rounds(v, 4);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+/* Manifests a and b: a first line, COLLIDING distinct lines of 16
+ * characters (whose slot under hash is in the first eighth; any, for
+ * NULL), a last line; a's and b's first and last lines differ. */
+static void collide(line_hash hash, char **a, char **b)
+{
+	size_t cap = COLLIDING * 17 + 64, used;
+	char *m = malloc(cap);
+	uint64_t c = 0;
+
+	assert_non_null(m);
+	used = (size_t)snprintf(m, cap, "first a\n");
+	for (size_t i = 0; i < COLLIDING; c++) {
+		snprintf(m + used, 18, "line%012" PRIx64 "\n", c);
+		if (hash && (hash(m + used, 17) & (SLOTS - 1)) >= SLOTS / 8)
+			continue;
+		used += 17;
+		i++;
+	}
+	snprintf(m + used, cap - used, "last a\n");
+	*a = m;
+	assert_non_null(*b = strdup(m));
+	memcpy(*b + strlen("first "), "b", 1);
+	memcpy(*b + strlen(*b) - strlen("a\n"), "b", 1);
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts), 0);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The manifest diff from a to b on store s, and the CPU time it took. */
+static char *timed_diff(release_store *s, const release *a, const release *b, double *took)
+{
+	release_diff *d = NULL;
+	double t0 = cpu_seconds();
+	char *text;
+
+	assert_store_ok(s, release_diff_get(s, APP, release_id(a), release_id(b), 0, &d));
+	*took = cpu_seconds() - t0;
+	assert_non_null(text = strdup(release_diff_manifest(d)));
+	release_diff_free(d);
+	return text;
+}
+
+/* The two hunks of the first and last lines' change, with their ids. */
+static void expect_first_and_last(const char *text, const char *ids[2], const char *b)
+{
+	char want[512];
+	const char *tail = b + strlen(b) - 3 * 17 - strlen("last b\n");
+
+	snprintf(want, sizeof want,
+		 "--- %s\n+++ %s\n@@ -1,4 +1,4 @@\n-first a\n+first b\n %.17s %.17s %.17s"
+		 "@@ -%d,4 +%d,4 @@\n %.17s %.17s %.17s-last a\n+last b\n",
+		 ids[0], ids[1], b + 8, b + 25, b + 42, COLLIDING - 1, COLLIDING - 1, tail,
+		 tail + 17, tail + 34);
+	if (strlen(text) > strlen(want))
+		fail_msg("a diff of %zu bytes where two small hunks were due", strlen(text));
+	assert_string_equal(text, want);
+}
+
+/* Lines a hash without a key would pile up in the table diff as fast as
+ * any lines, and give the same two small hunks. */
+static void lines_made_to_collide_without_a_key_diff_as_fast_as_others(void **state)
+{
+	struct fixture *f = *state;
+	char *m[2][2], *text[2];
+	double took[2];
+
+	make_app(f->s, APP);
+	collide(NULL, &m[0][0], &m[0][1]);
+	collide(unkeyed_hash, &m[1][0], &m[1][1]);
+	for (int k = 0; k < 2; k++) {
+		release *a = build_release(f->s, "a", m[k][0]);
+		release *b = build_release(f->s, "b", m[k][1]);
+		const char *ids[2] = {release_id(a), release_id(b)};
+
+		text[k] = timed_diff(f->s, a, b, &took[k]);
+		expect_first_and_last(text[k], ids, m[k][1]);
+		release_free(a);
+		release_free(b);
+	}
+	if (took[1] > 10 * took[0] + 1.0)
+		fail_msg("colliding lines: %.3f s of CPU; others: %.3f s", took[1], took[0]);
+	for (int k = 0; k < 2; k++) {
+		free(text[k]);
+		free(m[k][0]);
+		free(m[k][1]);
+	}
+}
+
+static int zero_random(void *payload, unsigned char *buf, size_t len)
+{
+	(void)payload;
+	memset(buf, 0, len);
+	return 0;
+}
+
+/* With the key known (a random source of zeros), lines can be made to
+ * collide under it; the diff's work is bounded all the same: it takes
+ * about as long as the worst comparison of lines, and is a patch that
+ * applies. */
+static void lines_colliding_under_a_known_key_diff_in_bounded_time(void **state)
+{
+	struct fixture *f = *state;
+	release_store_opts o;
+	release_store *known;
+	release *a, *b;
+	char *m[2], *text[2], *got;
+	double took[2];
+
+	release_store_opts_init(&o);
+	o.random = zero_random;
+	known = shared_backend_open(f->backend, &o);
+	make_app(f->s, APP);
+	collide(zero_key_hash, &m[0], &m[1]);
+	a = build_release(f->s, "a", m[0]);
+	b = build_release(f->s, "b", m[1]);
+	text[0] = timed_diff(f->s, a, b, &took[0]); /* the fixture's key: no collisions */
+	text[1] = timed_diff(known, a, b, &took[1]);
+	if (took[1] > 100 * took[0] + 1.0)
+		fail_msg("under the known key: %.3f s of CPU; under another: %.3f s", took[1],
+			 took[0]);
+	for (int k = 0; k < 2; k++) {
+		if (!(got = apply_strictly(m[0], text[k])))
+			fail_msg("diff %d has no strict reading", k);
+		assert_string_equal(got, m[1]);
+		free(got);
+		free(text[k]);
+	}
+	release_free(a);
+	release_free(b);
+	free(m[0]);
+	free(m[1]);
+	release_store_close(known);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +612,8 @@ int main(void)
 		T(many_small_changes_give_one_hunk_each),
 		T(manifests_too_different_give_one_hunk),
 		T(one_change_in_a_large_manifest_is_one_small_hunk),
+		T(lines_made_to_collide_without_a_key_diff_as_fast_as_others),
+		T(lines_colliding_under_a_known_key_diff_in_bounded_time),
 #undef T
 	};
 
