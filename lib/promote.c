@@ -220,7 +220,7 @@ static int commit_promotion(struct promotion *p, const release *r, const struct 
 		struct txn t = {0};
 		struct active_ptr next;
 		struct buf enc = {0};
-		size_t failed = TXN_OPS, lease_op = TXN_OPS; /* a read's conflict names no op */
+		size_t failed = SIZE_MAX, lease_op = TXN_OPS; /* a read's conflict names no op */
 		release_deploy d;
 		char key[DEPLOY_KEY_MAX];
 

@@ -87,6 +87,15 @@ static void a_log_read_that_conflicts_during_a_leased_promotion_moves_nothing(vo
 	promote_over_conflicting_log_reads(*state, NO_HOLDS);
 }
 
+/* With the backend's holds, no lease record is in the commit: the read's
+ * conflict is no takeover of the app either. */
+static void a_log_read_that_conflicts_during_a_held_promotion_moves_nothing(void **state)
+{
+	NEEDS_LOG();
+	need_hold(*state);
+	promote_over_conflicting_log_reads(*state, 0);
+}
+
 /* ------------------------------------------------------------- options */
 
 /* A release_store_opts.size between librelease 1.0's struct and ours that
@@ -437,6 +446,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(a_log_read_that_conflicts_during_a_leased_promotion_moves_nothing),
+		T(a_log_read_that_conflicts_during_a_held_promotion_moves_nothing),
 		T(a_store_opts_size_ending_inside_the_actor_is_refused),
 		T(a_paged_listing_finds_the_next_success_across_a_gap_in_seqs),
 		T(a_wait_that_reports_a_change_it_never_checked_is_no_change),

@@ -117,7 +117,7 @@ typedef struct release_store_opts {
 	size_t size;                  /* set by release_store_opts_init() */
 	release_clock_fn clock;       /* NULL: the system's UTC clock */
 	void *clock_payload;
-	release_random_fn random;     /* NULL: getrandom(2); ids and lease tokens */
+	release_random_fn random;     /* NULL: getrandom(2); ids, lease tokens, diff keys */
 	void *random_payload;         /* payloads must outlive the store */
 	int64_t lease_ns;             /* promotion lease length; 0: 10 minutes;
 				       * negative: RELEASE_EINVAL; a lease that would
