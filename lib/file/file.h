@@ -460,6 +460,7 @@ int try_lock_app(struct fstore *fs, struct fapp *a);
 void unlock_app(struct fstore *fs, struct fapp *a);
 int init_app(struct fstore *fs, struct fapp *a);
 int get_app(struct fstore *fs, const char *name, int create, struct fapp **out);
+int open_late_files(struct fstore *fs, struct fapp *a);
 
 /* format.c */
 int read_state(struct fstore *fs, struct fapp *a, struct state *out);

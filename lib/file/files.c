@@ -331,6 +331,19 @@ int init_app(struct fstore *fs, struct fapp *a)
 	return 0;
 }
 
+/* A read-only handle that opened the app while it was being made may have
+ * found no lock or state file yet (open_file): it looks again. */
+int open_late_files(struct fstore *fs, struct fapp *a)
+{
+	int rc = 0;
+
+	if (a->lock < 0)
+		rc = open_file(fs, a, "lock", 1, &a->lock);
+	if (rc == 0 && a->statefd < 0)
+		rc = open_file(fs, a, "state", 1, &a->statefd);
+	return rc;
+}
+
 /* Finds or opens an app's directory. With create, makes it; without, a
  * missing app gives *out = NULL and 0. */
 int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)

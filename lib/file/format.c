@@ -203,8 +203,13 @@ int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 	 * found: a reader racing the app's creation may have read the state
 	 * before it was written. */
 	for (int pass = 0; pass < 2 && !ok0 && !ok1; pass++) {
+		int rc;
+
 		a->seen_ok = 0;
-		/* A read-only handle finds no state file where none was made. */
+		/* A read-only handle finds no state file where none was made
+		 * (yet: it looks again each time). */
+		if (a->statefd < 0 && (rc = open_late_files(fs, a)) != 0)
+			return rc;
 		if ((n = a->statefd < 0 ? 0 : pread_full(a->statefd, b, sizeof b, 0)) < 0)
 			return sys_fail(fs, a->name, "reading state");
 		/* Kept for the next read only when whole (see seen_fresh). */

@@ -15,6 +15,7 @@
  *   with RELEASE_EIO saying a read-write open recovers them; it never
  *   answers wrong. A dead writer's unacknowledged run is not shown.
  * - A store that does not exist is not created.
+ * - An app read while a writer was making it is read once it is made.
  */
 #include "damage.h"
 
@@ -233,6 +234,33 @@ static void test_reads_follow_a_writer(void **state)
 	assert_int_equal(b.nrel, a.nrel + (n1 - n0));
 	view_free(&a);
 	view_free(&b);
+	release_store_close(ro);
+	release_store_close(rw);
+}
+
+/* An app read while a writer was making it (its directory there, its
+ * state file not yet) is read once made. */
+static void test_an_app_read_while_being_made_is_read_once_made(void **state)
+{
+	const char *dir = temp_dir();
+	release_store *rw, *ro;
+	release_app *app = NULL;
+	char path[600];
+	int fd;
+
+	(void)state;
+	tree_store(&H.t[0], dir);
+	snprintf(path, sizeof path, "%s/late", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/late/lock", dir);
+	assert_true((fd = open(path, O_CREAT | O_WRONLY, 0600)) >= 0);
+	close(fd);
+	ro = open_ro(dir);
+	assert_int_equal(release_app_get(ro, "late", &app), RELEASE_ENOTFOUND);
+	rw = open_store(dir);
+	assert_int_equal(release_app_create(rw, "late", NULL), 0);
+	assert_int_equal(release_app_get(ro, "late", &app), 0);
+	release_app_free(app);
 	release_store_close(ro);
 	release_store_close(rw);
 }
@@ -730,6 +758,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_reads_follow_a_writer, test_setup),
+		cmocka_unit_test_setup(test_an_app_read_while_being_made_is_read_once_made,
+				       test_setup),
 		cmocka_unit_test_setup(test_held_reads_a_holder, test_setup),
 		cmocka_unit_test_setup(test_every_write_is_refused_and_nothing_changes, test_setup),
 		cmocka_unit_test_setup(test_no_store_is_created, test_setup),
