@@ -8,6 +8,8 @@
  *   relctl_parse_ref()   a release word: an id, or a version (12, v12)
  *   testenv_load()       RELCTL_TEST_NOW and RELCTL_TEST_SEED
  *   relctl_store_uri()   --store
+ *   time_parse()         --at, and every word (relctl_times.c)
+ *   duration_parse()     --timeout, and every word
  *
  * and the words that `env set` and `env unset` would send go to
  * release_env_set() and release_env_unset() on a memory store, the parser of
@@ -16,12 +18,14 @@
  * Findings: a crash or sanitizer report; a parsed option or word that does
  * not point into argv; a number accepted that does not read back as the
  * same number, or refused though it is one; pairs accepted whose env is not
- * what they say, or refused though valid.
+ * what they say, or refused though valid; times and durations as
+ * relctl_times.c tells.
  */
 #include "fuzz_util.h"
 
 #include "args.h"
 #include "relctl.h"
+#include "relctl_times.h"
 #include "testenv.h"
 
 #include <ctype.h>
@@ -320,6 +324,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int argc = 1, rc;
 	struct args a;
 
+	static int once;
+
+	if (!once++)
+		relctl_times_init();
 	argv[0] = "relctl";
 	/* Each word in its own allocation, so reading past one is caught. */
 	while (start < size && argc <= MAX_WORDS) {
@@ -350,11 +358,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_store_uri(a.value[OPT_STORE]);
 		if (a.value[OPT_BEFORE])
 			check_ref(a.value[OPT_BEFORE]);
+		if (a.value[OPT_AT])
+			relctl_check_time(a.value[OPT_AT]);
+		if (a.value[OPT_TIMEOUT])
+			relctl_check_duration(a.value[OPT_TIMEOUT]);
 		for (size_t i = 0; i < a.npos; i++) {
 			check_uint(a.pos[i]);
 			check_ref(a.pos[i]);
-			if (i < 4)
+			if (i < 4) {
 				check_testenv(a.pos[i]);
+				relctl_check_time(a.pos[i]);
+				relctl_check_duration(a.pos[i]);
+			}
+			if (i > 0 && i < 4)
+				relctl_check_durations(a.pos[i - 1], a.pos[i]);
 			if (strchr(a.pos[i], '='))
 				sets[nset++] = a.pos[i];
 			else

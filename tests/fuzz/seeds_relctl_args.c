@@ -26,6 +26,11 @@ void relctl_args_seeds(const char *dir)
 		"releases|-aweb|-d|-x",
 		"releases|--nope|--limit|",
 		" +12|-0|007|9223372036",
+		"releases|history|-a|web|--at|2026-11-24T14:32:00.5+02:00|--json",
+		"releases|history|--at|2 hours ago|-a|web",
+		"releases|wait|-a|web|--timeout|1h 30m|--for|promotion",
+		"2024-02-29 23:59:60|2261-12-31T23:59:59Z|1970-01-01t00:00:00z|now",
+		"90|5 minutes|2 weeks 3d|9223372036854775807ms",
 	};
 
 	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
