@@ -3,8 +3,8 @@
  * the target mends the export's length and checksum first (so mutations
  * reach the decoder behind them) or leaves them as the input has them. An
  * import must fail with a RELEASE_E* code and write nothing, or make a
- * complete build with a release naming it, whose export imports again to
- * the same build.
+ * complete build with a release naming it, both written by the importer
+ * (their actor), whose export imports again to the same build.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put_le(in + len - 4, crc32c(0, in, len - 4), 4);
 	}
 	fz_opts(&opts, &clock, &rnd);
+	opts.actor = "fuzz@import";
 	if (release_store_open(&s, "memory:", &opts) != 0)
 		fz_finding("no memory store");
 	if (release_app_create(s, APP, NULL) != 0 || release_app_create(s, "other", NULL) != 0)
@@ -86,6 +87,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (release_get(s, APP, release_build_release(b), &r) != 0 || !release_build_of(r) ||
 	    strcmp(release_build_of(r), release_build_id(b)) != 0 || release_is_active(r))
 		fz_finding("an import's release does not name its build, or is active");
+	/* the importer wrote them (the export carries no actor) */
+	if (!release_build_actor(b) || strcmp(release_build_actor(b), "fuzz@import") != 0 ||
+	    !release_actor(r) || strcmp(release_actor(r), "fuzz@import") != 0)
+		fz_finding("an imported build or its release has the actor '%s', '%s'",
+			   release_build_actor(b) ? release_build_actor(b) : "(null)",
+			   release_actor(r) ? release_actor(r) : "(null)");
 	if (release_build_export(b, &exlen, &ex) != 0)
 		fz_finding("an imported build cannot be exported: %s", release_store_errmsg(NULL));
 	if (release_build_import(s, "other", ex, exlen, &again) != 0)
