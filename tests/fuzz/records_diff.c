@@ -303,18 +303,16 @@ static void check_shape(const release_diff *d, unsigned flags)
 
 /* ------------------------------------------------------------ diffs */
 
-/* The release listed after to (the one before it by version) in *before
- * (NULL: none); 0 when the listing cannot tell. */
-static int listed_before(const struct seen *seen, const char *to, const char **before)
+/* The place in the listing of the release listed after version v (the
+ * one before it), nrel for none; -1 when the listing cannot tell. */
+static long listed_before(const struct seen *seen, uint64_t v)
 {
 	if (!seen->rel_clean || seen->rel_count >= MAX_IDS)
-		return 0;
+		return -1;
 	for (size_t i = 0; i < seen->nrel; i++)
-		if (strcmp(seen->rel[i], to) == 0) {
-			*before = i + 1 < seen->nrel ? seen->rel[i + 1] : NULL;
-			return 1;
-		}
-	return 0;
+		if (seen->ver[i] == v)
+			return (long)i + 1;
+	return -1;
 }
 
 static void one_diff(release_store *s, const struct seen *seen, const char *from, const char *to,
@@ -323,7 +321,7 @@ static void one_diff(release_store *s, const struct seen *seen, const char *from
 	release_diff *d = NULL;
 	release *rf = NULL, *rt = NULL;
 	release_settings *masks = NULL;
-	const char *want_from;
+	long at = -1;
 	int rc = fz_rc(release_diff_get(s, RECORDS_APP, from, to, flags, &d), "release_diff_get");
 
 	if (rc != 0) {
@@ -347,17 +345,23 @@ static void one_diff(release_store *s, const struct seen *seen, const char *from
 	if (from && !str_same(release_diff_from(d), from))
 		fz_finding("a diff from %s is from %s", from,
 			   release_diff_from(d) ? release_diff_from(d) : "(none)");
-	if (!from && listed_before(seen, release_diff_to(d), &want_from) &&
-	    !str_same(release_diff_from(d), want_from))
-		fz_finding("a diff to %s is from %s; the release listed before it is %s",
-			   release_diff_to(d), release_diff_from(d) ? release_diff_from(d) : "(none)",
-			   want_from);
-	/* from NULL: to is the first release, diffed from nothing */
-	if ((release_diff_from(d) && release_get(s, RECORDS_APP, release_diff_from(d), &rf) != 0) ||
-	    release_get(s, RECORDS_APP, release_diff_to(d), &rt) != 0) {
-		release_free(rf);
+	if (release_get(s, RECORDS_APP, release_diff_to(d), &rt) != 0) {
 		release_diff_free(d);
 		return; /* nothing to compare it with */
+	}
+	/* from NULL: the release before to by version (as the listing has it:
+	 * damaged records may give two releases one id), or nothing */
+	if (!from && (at = listed_before(seen, release_version(rt))) >= 0 &&
+	    !str_same(release_diff_from(d), (size_t)at < seen->nrel ? seen->rel[at] : NULL))
+		fz_finding("a diff to %s is from %s; the release listed before it is %s",
+			   release_diff_to(d), release_diff_from(d) ? release_diff_from(d) : "(none)",
+			   (size_t)at < seen->nrel ? seen->rel[at] : "(none)");
+	if (release_diff_from(d) &&
+	    (from ? release_get(s, RECORDS_APP, from, &rf)
+		  : at >= 0 ? release_get_version(s, RECORDS_APP, seen->ver[at], &rf) : -1) != 0) {
+		release_free(rt);
+		release_diff_free(d);
+		return;
 	}
 	if ((rc = release_settings_get(s, RECORDS_APP, &masks)) != 0)
 		masks = NULL;
