@@ -129,6 +129,18 @@ out:
 	close_fd(&logfd);
 	for (int w = 0; w < SEQ_KINDS; w++)
 		close_fd(&idx[w]);
+	if (state_tried) {
+		/* The state naming the new files may have reached the file but
+		 * not the disk: a writer taking it up would append to a log that
+		 * a power loss takes the state back from, and the records it
+		 * acknowledged would be lost. The old state is made durable
+		 * again; after that the new files are nobody's. */
+		char msg[sizeof fs->errmsg];
+
+		memcpy(msg, fs->errmsg, sizeof msg);
+		state_tried = write_state(fs, a, &a->st, 1) != 0;
+		memcpy(fs->errmsg, msg, sizeof msg);
+	}
 	if (!state_tried) { /* else the state on disk may name them already */
 		unlink_gen(a, "log", gen_log);
 		for (int w = 0; w < SEQ_KINDS; w++)
