@@ -79,6 +79,8 @@ static int decode_deploy(const void *data, size_t len, release_deploy *d)
 	}
 	if (rc == 0 && (!d->app || !valid_app(d->app) || d->seq == 0 ||
 			kind > RELEASE_DEPLOY_ROLLBACK || failed < INT32_MIN || failed > INT32_MAX ||
+			/* a rollback names its target, a promotion none */
+			(kind == RELEASE_DEPLOY_ROLLBACK) != (d->target[0] != 0) ||
 			forced > 1 || !valid_id(d->to, 'R') || d->to_version == 0 ||
 			(d->from[0] && (!valid_id(d->from, 'R') || d->from_version == 0)) ||
 			(d->target[0] && !valid_id(d->target, 'R')) ||
