@@ -926,9 +926,13 @@ RELEASE_API void release_watch_free(release_watch *w);
 
 /* ------------------------------------------------ copying a store (1.4) */
 
+#define RELEASE_COPY_MIRROR 1 /* make dst's apps exactly src's, replacing and
+			       * deleting what dst changed since an earlier copy */
+
 typedef struct release_copy_opts {
 	size_t size;     /* set by release_copy_opts_init() */
 	const char *app; /* only this app; NULL: every app */
+	unsigned int flags; /* RELEASE_COPY_*; other bits: RELEASE_EINVAL */
 	/* called after each app is copied whole, with the records written or
 	 * deleted for it (may be NULL); a non-zero return stops the copy */
 	int (*progress)(void *payload, const char *app, uint64_t records);
@@ -946,9 +950,14 @@ RELEASE_API void release_copy_opts_init_sized(release_copy_opts *opts, size_t si
  * copied as stored, so both stores read the same. An app appears in dst
  * only once its records are all there (its app record is written last).
  * A copy that was interrupted is resumed by running it again: records
- * already in dst and equal are skipped, so nothing is duplicated; records
- * changed in src since are brought up to date, and records deleted from
- * src are deleted from dst (an app only dst has is left alone). An app in
+ * already in dst and equal are skipped, so nothing is duplicated. An app
+ * copied whole before is brought up to date with what src added since;
+ * but where dst's copy differs from src (a record src changed or deleted
+ * since, or dst was written to: a release made there after moving to it)
+ * that app is RELEASE_ECONFLICT and nothing of dst's is replaced or
+ * deleted, unless flags has RELEASE_COPY_MIRROR, which makes dst's app
+ * exactly src's. An app only dst has is always left alone. Two handles on
+ * one file store are RELEASE_EINVAL. An app in
  * dst that is another app of the same name (created separately, or
  * deleted and created again in src since the last copy) is
  * RELEASE_EEXIST and is left alone; the other apps are still copied and
