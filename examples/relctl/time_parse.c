@@ -117,6 +117,7 @@ struct parts {
 	int64_t frac_ns;
 	int zone;           /* an offset or Z was given: the time is not local */
 	int64_t offset_s;   /* east of UTC */
+	char offset[7];     /* the offset as given, "+HH:MM", when it is out of range */
 };
 
 /* "YYYY-MM-DD[(T| )HH:MM[:SS[.F]][Z|+HH:MM|-HH:MM]]". 0, or -1. */
@@ -151,15 +152,28 @@ static int split(const char *p, struct parts *t)
 		t->zone = 1;
 		p++;
 	} else if (*p == '+' || *p == '-') {
+		const char *given = p;
 		int sign = *p++ == '-' ? -1 : 1, h, m;
 
-		if ((h = digits(&p, 2)) < 0 || *p++ != ':' || (m = digits(&p, 2)) < 0 || h > 23 ||
-		    m > 59)
+		if ((h = digits(&p, 2)) < 0 || *p++ != ':' || (m = digits(&p, 2)) < 0)
 			return -1;
+		if (h > 23 || m > 59) /* an offset, out of range: to_seconds() says so */
+			memcpy(t->offset, given, 6);
 		t->zone = 1;
 		t->offset_s = sign * (h * 3600 + m * 60);
 	}
 	return *p ? -1 : 0;
+}
+
+/* A leap second is 23:59:60 UTC, at the end of June or December (RFC
+ * 3339, 5.7); secs is the second before it. */
+static int may_be_leap_second(time_t secs)
+{
+	struct tm utc;
+
+	return gmtime_r(&secs, &utc) && utc.tm_hour == 23 && utc.tm_min == 59 &&
+	       utc.tm_sec == 59 && ((utc.tm_mon == 5 && utc.tm_mday == 30) ||
+				    (utc.tm_mon == 11 && utc.tm_mday == 31));
 }
 
 /* t, checked, as seconds since the epoch (the local zone's when t has
@@ -180,6 +194,9 @@ static int to_seconds(const struct parts *t, int64_t *out, char *err, size_t err
 			 t->year);
 	else if (t->hour > 23 || t->min > 59 || t->sec > 60) /* 60: a leap second */
 		snprintf(err, errlen, "there is no time %02d:%02d:%02d", t->hour, t->min, t->sec);
+	else if (t->offset[0])
+		snprintf(err, errlen, "there is no offset %s (hours 00 to 23, minutes 00 to 59)",
+			 t->offset);
 	else
 		bad = 0;
 	if (bad)
@@ -190,15 +207,28 @@ static int to_seconds(const struct parts *t, int64_t *out, char *err, size_t err
 	tm.tm_mday = t->day;
 	tm.tm_hour = t->hour;
 	tm.tm_min = t->min;
-	tm.tm_sec = t->sec;
+	tm.tm_sec = t->sec == 60 ? 59 : t->sec; /* a leap second: checked below */
 	if (t->zone) {
 		secs = timegm(&tm);
 	} else {
 		tm.tm_isdst = -1; /* the zone's rules say whether summer time applies */
 		secs = mktime(&tm);
 	}
+	if (t->zone)
+		secs -= (time_t)t->offset_s;
+	if (t->sec == 60) {
+		/* Unix time has no leap second: it reads as the next one. */
+		if (!may_be_leap_second(secs)) {
+			snprintf(err, errlen,
+				 "there is no time %02d:%02d:60 then (a leap second is 23:59:60 "
+				 "UTC on June 30 or December 31)",
+				 t->hour, t->min);
+			return -2;
+		}
+		secs++;
+	}
 	/* -1 is also a second before the epoch: refused below either way. */
-	*out = (int64_t)secs - (t->zone ? t->offset_s : 0);
+	*out = (int64_t)secs;
 	return 0;
 }
 

@@ -136,6 +136,10 @@ static void impossible_times_are_out_of_range_saying_why(void **state)
 		{"2262-01-01T00:00:00Z", "the year 2262 is out of range (1970 to 2261)"},
 		{"1970-01-01T00:00:00+01:00", "that is before 1970"},
 		{"500000h ago", "that is before 1970"},
+		{"2019-01-01T00:00:00+99:99",
+		 "there is no offset +99:99 (hours 00 to 23, minutes 00 to 59)"},
+		{"2019-01-01T00:00:00-24:00",
+		 "there is no offset -24:00 (hours 00 to 23, minutes 00 to 59)"},
 	};
 	char err[128];
 	int64_t v;
@@ -145,6 +149,32 @@ static void impossible_times_are_out_of_range_saying_why(void **state)
 		assert_int_equal(time_parse(cases[i].in, NEW_YEAR_2019, &v, err, sizeof err), -2);
 		assert_string_equal(err, cases[i].why);
 	}
+}
+
+/* Second 60 is a leap second's, which only ever ends June or December. */
+static void a_second_60_is_taken_only_as_a_leap_second(void **state)
+{
+	static const char *const not_leap[] = {
+		"2023-11-14T22:13:60Z",      /* any minute */
+		"2016-12-31T23:58:60Z",      /* the last day, another minute */
+		"2016-11-30T23:59:60Z",      /* the end of another month */
+		"2016-12-31T23:59:60+01:00", /* 22:59:60 UTC */
+	};
+	char err[160];
+	int64_t v, end_2016 = INT64_C(1483228800) * S; /* 2017-01-01T00:00:00Z */
+
+	(void)state;
+	/* Unix time has no leap second: it reads as the second after it. */
+	assert_int_equal(at("2016-12-31T23:59:60Z", 0), end_2016);
+	assert_int_equal(at("2017-01-01T00:59:60+01:00", 0), end_2016);
+	assert_int_equal(at("2015-06-30T23:59:60.5Z", 0), INT64_C(1435708800) * S + S / 2);
+	for (size_t i = 0; i < sizeof not_leap / sizeof not_leap[0]; i++) {
+		assert_int_equal(time_parse(not_leap[i], NEW_YEAR_2019, &v, err, sizeof err), -2);
+		assert_non_null(strstr(err, "a leap second is 23:59:60 UTC on June 30 or December 31"));
+	}
+	assert_int_equal(time_parse("2023-11-14T22:13:60Z", 0, &v, err, sizeof err), -2);
+	assert_string_equal(err, "there is no time 22:13:60 then (a leap second is 23:59:60 UTC "
+				 "on June 30 or December 31)");
 }
 
 static void what_is_not_a_time_is_refused(void **state)
@@ -206,6 +236,7 @@ int main(void)
 		cmocka_unit_test(local_times_read_in_the_time_zone),
 		cmocka_unit_test(times_ago_count_back_from_now),
 		cmocka_unit_test(impossible_times_are_out_of_range_saying_why),
+		cmocka_unit_test(a_second_60_is_taken_only_as_a_leap_second),
 		cmocka_unit_test(what_is_not_a_time_is_refused),
 		cmocka_unit_test(durations_print_in_two_units_at_most),
 	};
