@@ -89,7 +89,13 @@ static int before_seq(const struct relctl *c, uint64_t *out)
 {
 	const char *s = c->args.value[OPT_BEFORE];
 
-	if (relctl_parse_number(s, UINT64_MAX, out) != 0 || *out == 0)
+	int rc = relctl_parse_number(s, UINT64_MAX, out);
+
+	if (rc == -2)
+		return relctl_error(RELCTL_EXIT_USAGE,
+				    "--before %s is out of range (1 to %" PRIu64 ")", relctl_shown(s),
+				    UINT64_MAX);
+	if (rc != 0 || *out == 0)
 		return relctl_error(RELCTL_EXIT_USAGE,
 				    "--before wants an entry's number (the # column: 1 or more), "
 				    "not '%s'",
@@ -209,6 +215,11 @@ static int history_at(struct relctl *c, release_store *s, int64_t at)
 				    c->app, format_rfc3339(at_text, sizeof at_text, at));
 	if (rc != 0)
 		return history_fail(c, rc);
+	/* Nobody knows yet what will be live then: what is live now is told,
+	 * and said to be that. */
+	if (at > c->now)
+		fprintf(stderr, "relctl: note: %s is in the future: this is what is live now\n",
+			format_rfc3339(at_text, sizeof at_text, at));
 	if (c->args.value[OPT_JSON]) {
 		struct json j;
 

@@ -114,6 +114,18 @@ What was live at a time: the newest successful entry made at or before it
     "at": "2019-01-01T00:13:00.000000000Z"
   }
 
+A time still to come is answered with what is live now, and said to be that.
+
+  $ relctl releases history --at 2019-01-01T01:00:00Z
+  At       2019-01-01T01:00:00Z
+  Release  RVKHZWTAFY
+  Version  3
+  Entry    #5 promote (forced) by alice@example.com
+  Since    2019-01-01T00:12:00Z
+  Until    live now
+  Live     1m0s so far
+  ! relctl: note: 2019-01-01T01:00:00Z is in the future: this is what is live now
+
 A local time is the time zone's (TZ): here an hour east of UTC.
 
 @env TZ=XYZ-1
@@ -146,7 +158,10 @@ Times that do not read, and options that do not go together.
   ! ERROR: --at '2019-02-30 00:00': there is no day 30 in month 2 of 2019
   [2]
   $ relctl releases history --at '2019-01-01T00:00:00+25:00'
-  ! ERROR: --at wants a time: RFC 3339 (2026-11-24T14:32:00Z, or with an offset: +02:00), a local 'YYYY-MM-DD HH:MM[:SS]', or '2h ago', not '2019-01-01T00:00:00+25:00'
+  ! ERROR: --at '2019-01-01T00:00:00+25:00': there is no offset +25:00 (hours 00 to 23, minutes 00 to 59)
+  [2]
+  $ relctl releases history --at 2019-01-01T00:05:60Z
+  ! ERROR: --at '2019-01-01T00:05:60Z': there is no time 00:05:60 then (a leap second is 23:59:60 UTC on June 30 or December 31)
   [2]
   $ relctl releases history --at now --limit 2
   ! ERROR: --at shows one entry: it does not go with --limit or --before
@@ -156,6 +171,9 @@ Times that do not read, and options that do not go together.
   [2]
   $ relctl releases history --before v3
   ! ERROR: --before wants an entry's number (the # column: 1 or more), not 'v3'
+  [2]
+  $ relctl releases history --before 18446744073709551616
+  ! ERROR: --before 18446744073709551616 is out of range (1 to 18446744073709551615)
   [2]
   $ relctl releases history --limit x
   ! ERROR: --limit wants a whole number, not 'x'
