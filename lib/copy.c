@@ -143,7 +143,27 @@ struct batch {
 	size_t n, bytes; /* operations after ops[0] */
 	uint64_t written;
 	struct buf expect; /* that record's bytes */
+	int mirror;        /* dst's app may be replaced and deleted in: ours
+			    * (a tombstone) or RELEASE_COPY_MIRROR */
+	int refused;       /* a difference refused (not a race to retry) */
 };
+
+/* dst's app differs from src where only a mirror may change it. */
+static int refuse(struct batch *b, const char *what, uint64_t seq)
+{
+	b->refused = 1;
+	return fail(b->dst, RELEASE_ECONFLICT,
+		    "app '%s': the destination's copy differs from the source (%s %llu): it changed "
+		    "in one of them since it was copied; nothing of it was replaced (copy with "
+		    "RELEASE_COPY_MIRROR to make it the source's again)",
+		    b->app, what, (unsigned long long)seq);
+}
+
+static const char *kind_word(int kind)
+{
+	return kind == RELEASE_KIND_BUILD ? "build at sequence" :
+	       kind == RELEASE_KIND_RELEASE ? "release version" : "deployment log entry";
+}
 
 static int changed_under_us(struct batch *b)
 {
@@ -279,17 +299,20 @@ static int merge_kind(struct stream *s, struct stream *d, struct batch *b, struc
 			rc = note_missing(m, x->seq);
 			s->i++;
 		} else if (!x || y->seq > x->seq) { /* only in dst */
-			rc = write_op(b, RELEASE_OP_DEL, kind, y->key, 0, NULL, NULL);
+			rc = b->mirror ? write_op(b, RELEASE_OP_DEL, kind, y->key, 0, NULL, NULL) :
+					 refuse(b, kind_word(kind), y->seq);
 			d->i++;
 		} else if (strcmp(x->key, y->key) != 0) { /* another record at the seq */
-			rc = write_op(b, RELEASE_OP_DEL, kind, y->key, 0, NULL, NULL);
+			rc = b->mirror ? write_op(b, RELEASE_OP_DEL, kind, y->key, 0, NULL, NULL) :
+					 refuse(b, kind_word(kind), y->seq);
 			if (rc == 0)
 				rc = note_missing(m, x->seq);
 			s->i++;
 			d->i++;
 		} else {
 			if (!same(x, y))
-				rc = write_op(b, RELEASE_OP_CAS, kind, x->key, 0, y, x);
+				rc = b->mirror ? write_op(b, RELEASE_OP_CAS, kind, x->key, 0, y, x) :
+						 refuse(b, kind_word(kind), y->seq);
 			s->i++;
 			d->i++;
 		}
@@ -382,7 +405,14 @@ static int sync_meta(release_store *src, struct batch *b, const char *key)
 	}
 	rx = (struct rec){.data = x.data, .len = x.len};
 	ry = (struct rec){.data = y.data, .len = y.len};
-	if (x.found != y.found || (x.found && !same(&rx, &ry))) {
+	if ((x.found != y.found || (x.found && !same(&rx, &ry))) && !b->mirror) {
+		b->refused = 1;
+		rc = fail(b->dst, RELEASE_ECONFLICT,
+			  "app '%s': the destination's copy differs from the source (its %s): it "
+			  "changed in one of them since it was copied; nothing of it was replaced "
+			  "(copy with RELEASE_COPY_MIRROR to make it the source's again)",
+			  b->app, strcmp(key, "active") == 0 ? "active release" : key);
+	} else if (x.found != y.found || (x.found && !same(&rx, &ry))) {
 		rc = write_op(b, RELEASE_OP_CAS, RELEASE_KIND_META, key, 0, y.found ? &ry : NULL,
 			      x.found ? &rx : NULL);
 		if (rc == 0)
@@ -444,8 +474,7 @@ static int claim(struct batch *b, const struct raw *from, const struct buf *tomb
 					  tomb->p, tomb->len, NULL);
 			if (rc == RELEASE_ECONFLICT)
 				continue; /* made meanwhile: decide again */
-			if (rc == 0) {
-				b->written++;
+			if (rc == 0) { /* not counted: the app record replaces it */
 				buf_put(&b->expect, tomb->p, tomb->len);
 				rc = b->expect.err ? fail(dst, RELEASE_ENOMEM, "out of memory") : 0;
 			}
@@ -469,7 +498,9 @@ static int claim(struct batch *b, const struct raw *from, const struct buf *tomb
 		    b->app);
 }
 
-static int copy_app(release_store *src, release_store *dst, const char *app, uint64_t *written)
+/* Copies app; *refused says a conflict was a refusal, not a race. */
+static int copy_app(release_store *src, release_store *dst, const char *app,
+		    unsigned int flags, uint64_t *written, int *refused)
 {
 	static const int kinds[] = {RELEASE_KIND_BUILD, RELEASE_KIND_RELEASE, RELEASE_KIND_DEPLOY};
 	struct batch *b;
@@ -496,14 +527,20 @@ static int copy_app(release_store *src, release_store *dst, const char *app, uin
 		     fail(dst, rc, "app '%s': app record is corrupt", app);
 	if (rc == 0)
 		rc = claim(b, &from, &tomb);
+	/* Our tombstone: nobody else can have written the app since (it is
+	 * invisible), so it is made exactly src's. A visible app is changed
+	 * only with RELEASE_COPY_MIRROR; otherwise its pointers are compared
+	 * first, so that a refusal writes nothing. */
+	b->mirror = (flags & RELEASE_COPY_MIRROR) ||
+		    (b->expect.len == tomb.len && memcmp(b->expect.p, tomb.p, tomb.len) == 0);
+	if (rc == 0 && !b->mirror && (rc = sync_meta(src, b, "settings")) == 0)
+		rc = sync_meta(src, b, "active");
 	for (size_t i = 0; rc == 0 && i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (kinds[i] == RELEASE_KIND_DEPLOY && (!has_deploy_log(src) || !has_deploy_log(dst)))
 			continue;
 		rc = sync_kind(src, b, kinds[i]);
 	}
-	if (rc == 0)
-		rc = sync_meta(src, b, "settings");
-	if (rc == 0)
+	if (rc == 0 && b->mirror && (rc = sync_meta(src, b, "settings")) == 0)
 		rc = sync_meta(src, b, "active");
 	/* What was copied is of the app read first only if src still has it:
 	 * deleted and made again meanwhile, its records may be of both. */
@@ -523,6 +560,7 @@ static int copy_app(release_store *src, release_store *dst, const char *app, uin
 			rc = flush(b);
 	}
 	*written += b->written;
+	*refused = b->refused;
 	buf_free(&b->expect);
 	buf_free(&tomb);
 	raw_free(&from);
@@ -574,11 +612,14 @@ RELEASE_API int release_store_copy(release_store *src, release_store *dst,
 		return RELEASE_EINVAL;
 	clear_error(src);
 	clear_error(dst);
-	if (src == dst)
+	if (same_store(src, dst))
 		return fail(dst, RELEASE_EINVAL, "a store cannot be copied to itself");
 	release_copy_opts_init(&o);
 	if ((rc = TAKE_OPTS(dst, &o, opts, COPY_OPTS_1_4, "release_copy_opts")) != 0)
 		return rc;
+	if (o.flags & ~(unsigned)RELEASE_COPY_MIRROR)
+		return fail(dst, RELEASE_EINVAL, "release_copy_opts.flags has unknown bits 0x%x",
+			    o.flags & ~(unsigned)RELEASE_COPY_MIRROR);
 	if (o.app) {
 		if ((rc = check_app(dst, o.app)) != 0)
 			return rc;
@@ -596,9 +637,18 @@ RELEASE_API int release_store_copy(release_store *src, release_store *dst,
 		uint64_t before = written;
 		int app_rc;
 
-		clear_error(src);
-		clear_error(dst);
-		app_rc = copy_app(src, dst, ns.v[i], &written);
+		/* A conflict that is no refusal is a race (a write the
+		 * destination had pending when its writer died, say): the
+		 * app is copied again, picking up where it stopped. */
+		for (int attempt = 0; attempt < 3; attempt++) {
+			int refused = 0;
+
+			clear_error(src);
+			clear_error(dst);
+			app_rc = copy_app(src, dst, ns.v[i], o.flags, &written, &refused);
+			if (app_rc != RELEASE_ECONFLICT || refused)
+				break;
+		}
 		if (app_rc != 0 && !first) {
 			/* a read of src that failed left its message there */
 			first = app_rc;

@@ -298,6 +298,7 @@ int require_app_raw(release_store *s, const char *app, struct raw *raw);
  */
 int has_commit(const release_store *s);
 int store_sees_pending(const release_store *s);
+int same_store(const release_store *a, const release_store *b);
 void store_see_pending(release_store *s, int on);
 int has_hold(const release_store *s);
 

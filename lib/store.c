@@ -18,6 +18,15 @@ extern const release_storage file_storage;
 int file_open(void **ctx, const char *path, char *err, size_t errlen);
 int file_uri_readonly(const char *path);
 void file_see_pending(void *ctx, int on);
+int file_same_store(void *a, void *b);
+
+/* Whether two handles are on one store (as far as can be told: the file
+ * store knows its directory; other backends are taken as different). */
+int same_store(const release_store *a, const release_store *b)
+{
+	return a == b || (a->st == &file_storage && b->st == &file_storage &&
+			  file_same_store(a->ctx, b->ctx));
+}
 
 /* Whether the store's backend lets a write read what other writes have
  * committed but not yet made durable (the file store's pending runs): a

@@ -1,18 +1,28 @@
 /* Copying a store again: what changed since is brought over and nothing
  * else is written; an interrupted copy is finished by the next; an app of
- * the same name made apart is left alone. */
+ * the same name made apart is left alone. copy() mirrors (the copy again
+ * makes dst src's); without RELEASE_COPY_MIRROR an app copied before is
+ * only added to, and one that differs is refused. */
 #include "copy_util.h"
 
 #define T0 (INT64_C(1546300800) * SEC) /* 2019-01-01 */
 #define T1 (INT64_C(1577836800) * SEC) /* 2020-01-01 */
 
-static uint64_t copy(struct side *src, struct side *dst)
+static uint64_t copy_with(struct side *src, struct side *dst, unsigned int flags)
 {
 	uint64_t copied = UINT64_MAX;
+	release_copy_opts o;
 
-	assert_store_ok(dst->s, release_store_copy(src->s, dst->s, NULL, &copied));
+	release_copy_opts_init(&o);
+	o.flags = flags;
+	assert_store_ok(dst->s, release_store_copy(src->s, dst->s, &o, &copied));
 	assert_true(copied != UINT64_MAX);
 	return copied;
+}
+
+static uint64_t copy(struct side *src, struct side *dst)
+{
+	return copy_with(src, dst, RELEASE_COPY_MIRROR);
 }
 
 static size_t differences(struct side *src, struct side *dst)
@@ -64,6 +74,65 @@ static void a_second_copy_writes_nothing(void **state)
 	before = side_writes(dst);
 	assert_int_equal(copy(src, dst), 0);
 	assert_int_equal(side_writes(dst), before);
+	side_close(src);
+	side_close(dst);
+}
+
+/* Only releases added in src: a plain copy adds them. */
+static void without_mirror_a_copy_again_adds_what_src_added(void **state)
+{
+	struct side *src, *dst;
+	release *r;
+
+	(void)state;
+	copied_pair(&src, &dst);
+	r = set_env(src->s, "beta", "ADDED=1");
+	release_free(r);
+	assert_true(copy_with(src, dst, 0) > 0);
+	assert_same_stores(src->s, dst->s, side_keeps_log(dst));
+	side_close(src);
+	side_close(dst);
+}
+
+/* src promoted, changed settings...: a plain copy refuses the app and
+ * writes nothing to it. */
+static void without_mirror_an_app_that_differs_is_refused_and_left_alone(void **state)
+{
+	struct side *src, *dst;
+	uint64_t before, copied = 0;
+	release_copy_opts o;
+
+	(void)state;
+	copied_pair(&src, &dst);
+	change_src(src->s);
+	before = side_writes(dst);
+	release_copy_opts_init(&o);
+	o.app = "alpha";
+	assert_int_equal(release_store_copy(src->s, dst->s, &o, &copied), RELEASE_ECONFLICT);
+	assert_non_null(strstr(release_store_errmsg(dst->s), "RELEASE_COPY_MIRROR"));
+	assert_int_equal(copied, 0);
+	assert_int_equal(side_writes(dst), before);
+	side_close(src);
+	side_close(dst);
+}
+
+/* Moved to dst, a hotfix made and promoted there: copying again from the
+ * old store keeps it (and its log entry, and dst's active release). */
+static void a_release_made_in_dst_after_moving_survives_a_plain_copy(void **state)
+{
+	struct side *src, *dst;
+	release *fix;
+	release *active = NULL;
+
+	(void)state;
+	copied_pair(&src, &dst);
+	fix = set_env(dst->s, "alpha", "HOTFIX=1");
+	promote(dst->s, "alpha", release_id(fix));
+	assert_int_equal(release_store_copy(src->s, dst->s, NULL, NULL), RELEASE_ECONFLICT);
+	assert_store_ok(dst->s, release_get_active(dst->s, "alpha", &active));
+	assert_string_equal(release_id(active), release_id(fix));
+	release_free(active);
+	release_free(fix);
 	side_close(src);
 	side_close(dst);
 }
@@ -212,13 +281,16 @@ static void an_interrupted_copy_resumes_without_duplicates(void **state)
 static void an_interrupted_copy_again_resumes(void **state)
 {
 	struct side *src, *dst;
+	release_copy_opts o;
 	int rc;
 
 	(void)state;
 	copied_pair(&src, &dst);
 	change_src(src->s);
 	shared_backend_fail_write(dst->b, 1, RELEASE_EIO);
-	rc = release_store_copy(src->s, dst->s, NULL, NULL);
+	release_copy_opts_init(&o);
+	o.flags = RELEASE_COPY_MIRROR;
+	rc = release_store_copy(src->s, dst->s, &o, NULL);
 	assert_int_equal(rc, RELEASE_EIO);
 	shared_backend_fail_write(dst->b, 0, 0);
 	copy(src, dst);
@@ -377,6 +449,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_second_copy_writes_nothing),
+		cmocka_unit_test(without_mirror_a_copy_again_adds_what_src_added),
+		cmocka_unit_test(without_mirror_an_app_that_differs_is_refused_and_left_alone),
+		cmocka_unit_test(a_release_made_in_dst_after_moving_survives_a_plain_copy),
 		cmocka_unit_test(a_copy_again_brings_over_what_changed),
 		cmocka_unit_test(a_copy_again_counts_only_the_records_it_writes),
 		cmocka_unit_test(a_copy_again_deletes_what_src_pruned),
