@@ -110,6 +110,42 @@ static int put(FILE *out, const char *const *parts)
 
 #define PUT(out, ...) put((out), (const char *const[]){__VA_ARGS__, NULL})
 
+/* 1 when text as it is could be misread on a diff's line: empty, a space
+ * at either end, a leading '"' (a quoted one's), " -> " in it (which arrow
+ * is the change's?) or "****" (a hidden value's). */
+static int misreadable(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n == 0 || v[0] == ' ' || v[n - 1] == ' ' || v[0] == '"' || strstr(v, " -> ") ||
+	       strcmp(v, ENV_MASKED) == 0;
+}
+
+/* A stored text (an env value, a description) as a diff's line shows it:
+ * as it is, or, when it could be misread, in double quotes with '"' and
+ * '\\' escaped; NULL (a hidden value) is ****. Ours to free (the text is
+ * made safe when written); NULL when out of memory. */
+static char *diff_text_of(const char *v)
+{
+	char *q, *p;
+
+	if (!v)
+		return strdup(ENV_MASKED);
+	if (!misreadable(v))
+		return strdup(v);
+	if (!(q = p = malloc(2 * strlen(v) + 3)))
+		return NULL;
+	*p++ = '"';
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			*p++ = '\\';
+		*p++ = *v;
+	}
+	*p++ = '"';
+	*p = '\0';
+	return q;
+}
+
 static int env_lines(FILE *out, const release_diff *d)
 {
 	size_t n = release_diff_env_count(d);
@@ -122,20 +158,36 @@ static int env_lines(FILE *out, const release_diff *d)
 	fputs("Env:\n", out);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *key = release_diff_env_key(d, i);
-		const char *old = shown_value(release_diff_env_old(d, i));
-		const char *new = shown_value(release_diff_env_new(d, i));
+		char *old = diff_text_of(release_diff_env_old(d, i));
+		char *new = diff_text_of(release_diff_env_new(d, i));
 
-		switch (release_diff_env_change(d, i)) {
-		case RELEASE_DIFF_ADDED:
+		if (!old || !new)
+			rc = -1;
+		else if (release_diff_env_change(d, i) == RELEASE_DIFF_ADDED)
 			rc = PUT(out, "+ ", key, "=", new, "\n");
-			break;
-		case RELEASE_DIFF_REMOVED:
+		else if (release_diff_env_change(d, i) == RELEASE_DIFF_REMOVED)
 			rc = PUT(out, "- ", key, "=", old, "\n");
-			break;
-		default:
+		else
 			rc = PUT(out, "~ ", key, ": ", old, " -> ", new, "\n");
-		}
+		free(old);
+		free(new);
 	}
+	return rc;
+}
+
+/* "Description: FROM -> TO", or TO alone (from none). 0, or -1 when out of
+ * memory. */
+static int description_line(FILE *out, const release *from, const release *to)
+{
+	char *old = from ? diff_text_of(release_description(from)) : NULL;
+	char *new = diff_text_of(release_description(to));
+	int rc = -1;
+
+	if (new && (old || !from))
+		rc = old ? PUT(out, "Description: ", old, " -> ", new, "\n")
+			 : PUT(out, "Description: ", new, "\n");
+	free(old);
+	free(new);
 	return rc;
 }
 
@@ -148,7 +200,7 @@ static int diff_text(struct relctl *c, const release_diff *d, const release *fro
 
 	if (from)
 		fprintf(c->out, "From: %s (v%" PRIu64 ")\n", release_id(from), release_version(from));
-	else
+	else /* version 1: releases_diff() refuses a later one with none before it */
 		fputs("From: nothing (the first release)\n", c->out);
 	fprintf(c->out, "To:   %s (v%" PRIu64 ")\n", release_id(to), release_version(to));
 	if ((!old_build && !new_build) ||
@@ -159,9 +211,7 @@ static int diff_text(struct relctl *c, const release_diff *d, const release *fro
 			new_build ? new_build : "none");
 	if (!release_diff_description_changed(d))
 		fputs("Description: unchanged\n", c->out);
-	else if (from ? PUT(c->out, "Description: ", release_description(from), " -> ",
-			    release_description(to), "\n")
-		      : PUT(c->out, "Description: ", release_description(to), "\n"))
+	else if (description_line(c->out, from, to) != 0)
 		return RELEASE_ENOMEM;
 	if (env_lines(c->out, d) != 0)
 		return RELEASE_ENOMEM;
@@ -213,6 +263,16 @@ int cmd_releases_diff(struct relctl *c)
 	     (rc = release_get(s, c->app, release_diff_from(d), &from)) != 0) ||
 	    (!to && (rc = release_get(s, c->app, release_diff_to(d), &to)) != 0)) {
 		status = relctl_fail(c, rc);
+		goto out;
+	}
+	/* No release below B: B is the first, or the ones before it were
+	 * pruned, and comparing with nothing would call B's whole env new. */
+	if (!from && release_version(to) > 1) {
+		status = relctl_error(RELCTL_EXIT_NOTFOUND,
+				      "app '%s': no release before %s (v%" PRIu64 ") is kept (the "
+				      "ones before it were pruned); to compare it with another, "
+				      "name both: releases diff A %s",
+				      c->app, release_id(to), release_version(to), release_id(to));
 		goto out;
 	}
 	if (c->args.value[OPT_JSON])

@@ -98,7 +98,10 @@ const struct command relctl_release_commands[] = {
 	 "Prints the build and description when they changed, the env (+ KEY=VALUE\n"
 	 "added, - KEY=VALUE removed, ~ KEY: OLD -> NEW changed) and the manifest's\n"
 	 "unified diff. The values of the keys in the app's mask list show as ****,\n"
-	 "on a terminal or not: --reveal shows them.", 0},
+	 "on a terminal or not: --reveal shows them. A value that could be misread\n"
+	 "(empty, spaces at an end, holding \" -> \") is shown quoted. B with no\n"
+	 "release before it kept (pruned) is compared with nothing only when it is\n"
+	 "the first release (exit 3 otherwise).", 0},
 	{"releases wait", cmd_releases_wait,
 	 OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_FOR) | OPT_BIT(OPT_SINCE), 0, 0, 1,
 	 "releases wait [APP] [--for promotion|release|any] [--since RID|VERSION] "

@@ -274,3 +274,49 @@ escaped.
   -  worker:
   -    image: worker:1
   +evil: \e[2J
+
+A value that could be misread is quoted, with '"' and '\' escaped: empty,
+a space at either end, a leading quote, " -> " in it (which arrow is the
+change?), or ****, which reads as a hidden value. So is a description.
+
+  $ relctl env set -a other 'A=x -> y' B= C=' padded ' D='"q"\x' E='****' > /dev/null
+  $ relctl env set -a other A=z > /dev/null
+  $ relctl releases diff -a other 2 3
+  From: RHGZIWFWBS (v2)
+  To:   RRAEHDYJGE (v3)
+  Build: BMCBDVSDWU (unchanged)
+  Description: env add:A -> env add:B add:C add:D add:E change:A
+  Env:
+  ~ A: 1 -> "x -> y"
+  + B=""
+  + C=" padded "
+  + D="\"q\"\\x"
+  + E="****"
+  Manifest: unchanged
+  $ relctl releases diff -a other - 4
+  From: RRAEHDYJGE (v3)
+  To:   RBUEFFVNID (v4)
+  Build: BMCBDVSDWU (unchanged)
+  Description: env add:B add:C add:D add:E change:A -> env change:A
+  Env:
+  ~ A: "x -> y" -> z
+  Manifest: unchanged
+  $ relctl builds create -a other -d 'a -> b' > /dev/null
+  $ relctl releases diff -a other - 5 | grep Description
+  Description: env change:A -> "a -> b"
+
+After a prune the releases before B may all be gone: B is not the first
+release, so there is nothing to compare it with (exit 3); the first release
+is still compared with nothing (above).
+
+  $ relctl apps create third > /dev/null && relctl builds create -a third -d b1 > /dev/null
+  $ relctl env set -a third A=1 > /dev/null && relctl env set -a third B=2 > /dev/null
+  $ relctl releases promote -a third > /dev/null && relctl releases prune -a third --keep 0
+  Pruning releases... OK
+  Removed 2 releases
+  $ relctl releases diff -a third
+  ! ERROR: app 'third': no release before RKHAJXLAJX (v3) is kept (the ones before it were pruned); to compare it with another, name both: releases diff A RKHAJXLAJX
+  [3]
+  $ relctl releases diff -a third - 3 --json
+  ! ERROR: app 'third': no release before RKHAJXLAJX (v3) is kept (the ones before it were pruned); to compare it with another, name both: releases diff A RKHAJXLAJX
+  [3]
