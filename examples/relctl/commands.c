@@ -23,17 +23,17 @@ const struct command relctl_release_commands[] = {
 	 "\n"
 	 "--watch prints the table again, after a blank line, each time the app\n"
 	 "changes (a new release, a promotion, a rollback, a failed promotion), until\n"
-	 "SIGINT (Ctrl-C) or SIGTERM, which end it with exit status 0.", 0},
+	 "SIGINT (Ctrl-C) or SIGTERM, which end it with exit status 0.", RELCTL_READS},
 	{"releases info", cmd_releases_info, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL), 1, 1, 1,
 	 "releases info RID|VERSION -a APP [--json] [--reveal]",
 	 "show a release and its env",
 	 "A release is named by its id or its version (12 or v12). On a terminal\n"
 	 "the values of the keys in the app's mask list (relctl env mask) show as\n"
-	 "****; --reveal shows them. Piped, values are always plain.", 0},
+	 "****; --reveal shows them. Piped, values are always plain.", RELCTL_READS},
 	{"releases manifest", cmd_releases_manifest, OPT_BIT(OPT_JSON), 1, 1, 1,
 	 "releases manifest RID|VERSION -a APP [--json]",
 	 "print a release's manifest as it was stored",
-	 NULL, 0},
+	 NULL, RELCTL_READS},
 	{"releases promote", cmd_releases_promote, HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE),
 	 1, 0, 1,
 	 "releases promote [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--id]",
@@ -43,7 +43,7 @@ const struct command relctl_release_commands[] = {
 	 "\n"
 	 "An app another promotion holds is refused (exit 5), naming the holder and\n"
 	 "when its lease ends. --force takes the app over: use it only when that\n"
-	 "holder is gone (its relctl was killed), or two deployments run at once.", 0},
+	 "holder is gone (its relctl was killed), or two deployments run at once.", RELCTL_WRITES},
 	{"releases rollback", cmd_releases_rollback,
 	 HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE), 1, 0, 1,
 	 "releases rollback [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--id]",
@@ -53,7 +53,7 @@ const struct command relctl_release_commands[] = {
 	 "\"OK, RNEW\", or \"FAILED, RNEW\" when the promotion failed (the copy stays in\n"
 	 "the history). --id prints only the new release's id on standard output,\n"
 	 "failed or not (the transcript goes to standard error). --force takes the\n"
-	 "app over from another promotion, as for `releases promote`.", 0},
+	 "app over from another promotion, as for `releases promote`.", RELCTL_WRITES},
 	{"releases create-from", cmd_releases_create_from,
 	 PROMOTE_OPTS | OPT_BIT(OPT_BUILD_FROM) | OPT_BIT(OPT_ENV_FROM) | OPT_BIT(OPT_ACTIVE_BUILD) |
 		 OPT_BIT(OPT_ACTIVE_ENV),
@@ -64,14 +64,14 @@ const struct command relctl_release_commands[] = {
 	 "The new release takes the build, manifest and description of --build-from\n"
 	 "and the env of --env-from (ids or versions); each left out, or given as\n"
 	 "--use-active-release-build or --use-active-release-env, is the active\n"
-	 "release's. It is not promoted unless --promote is given.", 0},
+	 "release's. It is not promoted unless --promote is given.", RELCTL_WRITES},
 	{"releases prune", cmd_releases_prune, OPT_BIT(OPT_KEEP), 1, 0, 0,
 	 "releases prune --keep N -a APP",
 	 "delete old releases",
 	 "Keeps the active release, every release newer than it, the release active\n"
 	 "before it, and the N newest releases older than it; deletes the others,\n"
 	 "with the builds no kept release uses, and says how many releases went.\n"
-	 "An app without an active release keeps everything.", 0},
+	 "An app without an active release keeps everything.", RELCTL_WRITES},
 	{"releases history", cmd_releases_history,
 	 OPT_BIT(OPT_JSON) | OPT_BIT(OPT_LIMIT) | OPT_BIT(OPT_BEFORE) | OPT_BIT(OPT_AT), 0, 0, 1,
 	 "releases history [APP] [--limit N] [--before SEQ] [--at TIME] [--json]",
@@ -86,7 +86,7 @@ const struct command relctl_release_commands[] = {
 	 "live, since and until when. TIME is RFC 3339 (2026-11-24T14:32:00Z, or with\n"
 	 "an offset, +02:00), a local time ('2026-11-24 14:32', seconds optional), or\n"
 	 "a time ago ('2h ago', '30m ago', '1h30m ago', '5 minutes ago').\n"
-	 "Without APP, the app of -a or RELEASE_APP.", 0},
+	 "Without APP, the app of -a or RELEASE_APP.", RELCTL_READS},
 	{"releases diff", cmd_releases_diff, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL), 1, 0, 2,
 	 "releases diff [A [B]] -a APP [--reveal] [--json]",
 	 "show what changed from release A to release B",
@@ -101,7 +101,7 @@ const struct command relctl_release_commands[] = {
 	 "on a terminal or not: --reveal shows them. A value that could be misread\n"
 	 "(empty, spaces at an end, holding \" -> \") is shown quoted. B with no\n"
 	 "release before it kept (pruned) is compared with nothing only when it is\n"
-	 "the first release (exit 3 otherwise).", 0},
+	 "the first release (exit 3 otherwise).", RELCTL_READS},
 	{"releases wait", cmd_releases_wait,
 	 OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_FOR) | OPT_BIT(OPT_SINCE), 0, 0, 1,
 	 "releases wait [APP] [--for promotion|release|any] [--since RID|VERSION] "
@@ -118,18 +118,18 @@ const struct command relctl_release_commands[] = {
 	 "--timeout DURATION (30s, 5m, 1h30m; a number alone is seconds) ends the\n"
 	 "wait with exit status 3 when nothing came. The file store and PostgreSQL\n"
 	 "wake it at once; other stores are polled every 100 ms.\n"
-	 "Without APP, the app of -a or RELEASE_APP.", 0},
+	 "Without APP, the app of -a or RELEASE_APP.", RELCTL_READS},
 	{"env", cmd_env, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_REVEAL) | OPT_BIT(OPT_RELEASE), 1, 0, 0,
 	 "env -a APP [--release RID|VERSION] [--json] [--reveal]",
 	 "show the env of the newest release",
 	 "On a terminal the values of the keys in the app's mask list (relctl env\n"
-	 "mask) show as ****; --reveal shows them. Piped, values are always plain.", 0},
+	 "mask) show as ****; --reveal shows them. Piped, values are always plain.", RELCTL_READS},
 	{"env get", cmd_env_get, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_RELEASE), 1, 1, 1,
 	 "env get KEY -a APP [--release RID|VERSION] [--json]",
 	 "print one env value",
 	 "Prints the value of KEY in the newest release (or --release's) and a\n"
 	 "newline: byte for byte to a file or a pipe, made safe on a terminal. A key\n"
-	 "that is not set is an error (exit 3).", 0},
+	 "that is not set is an error (exit 3).", RELCTL_READS},
 	{"env set", cmd_env_set,
 	 PROMOTE_OPTS | OPT_BIT(OPT_RELEASE) | OPT_BIT(OPT_REPLACE) | OPT_BIT(OPT_FILE) |
 		 OPT_BIT(OPT_STDIN),
@@ -149,12 +149,12 @@ const struct command relctl_release_commands[] = {
 	 "byte for byte, or a quoted string when it starts with '\"' (README.md:\n"
 	 "\"Env files\"). KEY --stdin sets KEY to all of standard input, less\n"
 	 "exactly one final newline: for a value too big for the command line (a\n"
-	 "certificate, a key).", 0},
+	 "certificate, a key).", RELCTL_WRITES},
 	{"env unset", cmd_env_unset, PROMOTE_OPTS | OPT_BIT(OPT_RELEASE), 1, 1, SIZE_MAX,
 	 "env unset KEY... -a APP [--release RID|VERSION] [--promote] " HOOK_USAGE " [--id]",
 	 "create a release with env keys removed",
 	 "Keys that are not set are ignored; when none is set no release is created.\n"
-	 "--release changes that release's env instead of the newest's.", 0},
+	 "--release changes that release's env instead of the newest's.", RELCTL_WRITES},
 	{"env edit", cmd_env_edit, PROMOTE_OPTS | OPT_BIT(OPT_RELEASE), 1, 0, 0,
 	 "env edit -a APP [--release RID|VERSION] [--promote] " HOOK_USAGE " [--id]",
 	 "edit the env in an editor and create a release with it",
@@ -166,22 +166,22 @@ const struct command relctl_release_commands[] = {
 	 "they are (newlines, control characters, a leading '\"' or space, a\n"
 	 "trailing space) are written quoted, with escapes, and read back exactly\n"
 	 "(README.md: \"Env files\"). The file is removed afterwards; an editor\n"
-	 "that exits with an error sets nothing.", 0},
+	 "that exits with an error sets nothing.", RELCTL_WRITES},
 	{"env mask", cmd_env_mask, OPT_BIT(OPT_JSON), 1, 0, 0,
 	 "env mask -a APP [--json]",
 	 "list the env keys whose values are masked",
 	 "One key a line, sorted; nothing when the mask list is empty. The list is\n"
-	 "kept with the app, not in a release: changing it promotes nothing.", 0},
+	 "kept with the app, not in a release: changing it promotes nothing.", RELCTL_READS},
 	{"env mask set", cmd_env_mask_set, 0, 1, 1, SIZE_MAX,
 	 "env mask set KEY... -a APP",
 	 "mask the values of env keys on a terminal",
 	 "`relctl env` and `relctl releases info` show the values of masked keys as\n"
 	 "**** on a terminal, unless --reveal is given; piped, values are plain. A\n"
-	 "key need not be set to be masked. A list holds at most 500 keys.", 0},
+	 "key need not be set to be masked. A list holds at most 500 keys.", RELCTL_WRITES},
 	{"env mask unset", cmd_env_mask_unset, 0, 1, 1, SIZE_MAX,
 	 "env mask unset KEY... -a APP",
 	 "stop masking env keys",
-	 "Keys that are not masked are ignored.", 0},
+	 "Keys that are not masked are ignored.", RELCTL_WRITES},
 	{"store copy", cmd_store_copy, 0, 0, 2, 2,
 	 "store copy SRC DST [--app APP]",
 	 "copy apps, with all their history, from one store into another",
@@ -194,8 +194,8 @@ const struct command relctl_release_commands[] = {
 	 "appears in DST only once it is whole. Run it again to resume a copy that\n"
 	 "was interrupted, or to bring DST up to date: records already there are\n"
 	 "not written again. An app of DST that is another app of the same name is\n"
-	 "refused (exit 4) and the others are still copied.", 0},
-	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0},
+	 "refused (exit 4) and the others are still copied.", RELCTL_READS},
+	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, RELCTL_READS},
 };
 
 /* The tables in the order help lists them. */

@@ -10,45 +10,45 @@ const struct command relctl_app_commands[] = {
 	 "apps [--json]",
 	 "list apps",
 	 "Lists every app of the store with its status (running, or updating while\n"
-	 "a promotion runs) and its active release.", 0},
+	 "a promotion runs) and its active release.", RELCTL_READS},
 	{"apps create", cmd_apps_create, OPT_BIT(OPT_ID), 0, 0, 1,
 	 "apps create APP [--id]",
 	 "create an app",
 	 "APP is 1-63 of a-z, 0-9 and '-', starting and ending with a letter or\n"
-	 "digit. Without APP, the app of -a or RELEASE_APP is created.", 1},
+	 "digit. Without APP, the app of -a or RELEASE_APP is created.", RELCTL_CREATES},
 	{"apps delete", cmd_apps_delete, 0, 0, 0, 1,
 	 "apps delete APP",
 	 "delete an app with all its builds and releases",
-	 NULL, 0},
+	 NULL, RELCTL_WRITES},
 	{"apps info", cmd_apps_info, OPT_BIT(OPT_JSON), 0, 0, 1,
 	 "apps info [APP] [--json]",
 	 "show an app",
 	 "Without APP, the app of -a or RELEASE_APP. Release is the active release,\n"
 	 "Previous the one active before it; Lease, while a promotion holds the app,\n"
 	 "who holds it. Hook is the app's deploy hook, Masked the env keys whose\n"
-	 "values are masked.", 0},
+	 "values are masked.", RELCTL_READS},
 	{"apps hook", cmd_apps_hook, OPT_BIT(OPT_JSON), 0, 0, 1,
 	 "apps hook [APP] [--json]",
 	 "show an app's deploy hook",
 	 "Prints the deploy hook kept with the app: byte for byte to a file or a\n"
 	 "pipe, with control characters escaped on a terminal. An app without one\n"
 	 "prints nothing (a note on stderr says so). Without APP, the app of -a or\n"
-	 "RELEASE_APP.", 0},
+	 "RELEASE_APP.", RELCTL_READS},
 	{"apps hook set", cmd_apps_hook_set, OPT_BIT(OPT_FILE), 1, 0, 1,
 	 "apps hook set CMD|--file FILE -a APP",
 	 "keep a deploy hook with the app",
 	 "Promotions of the app run CMD (/bin/sh -c CMD) as their deploy hook\n"
 	 "(README.md: \"The deploy hook\"). CMD is one word: quote it. --file reads\n"
 	 "the hook from FILE ('-': standard input), for a script too long for the\n"
-	 "command line (at most 65536 bytes). Changing the hook makes no release.", 0},
+	 "command line (at most 65536 bytes). Changing the hook makes no release.", RELCTL_WRITES},
 	{"apps hook unset", cmd_apps_hook_unset, 0, 1, 0, 0,
 	 "apps hook unset -a APP",
 	 "remove the app's deploy hook",
-	 NULL, 0},
+	 NULL, RELCTL_WRITES},
 	{"builds", cmd_builds, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_LIMIT), 1, 0, 0,
 	 "builds -a APP [--limit N] [--json]",
 	 "list builds",
-	 "Newest first, at most N (default 10; 0: all).", 0},
+	 "Newest first, at most N (default 10; 0: all).", RELCTL_READS},
 	{"builds create", cmd_builds_create,
 	 OPT_BIT(OPT_DESCRIPTION) | OPT_BIT(OPT_MANIFEST) | OPT_BIT(OPT_STATUS) | OPT_BIT(OPT_LOG) |
 		 OPT_BIT(OPT_ID),
@@ -67,18 +67,18 @@ const struct command relctl_app_commands[] = {
 	 "\n"
 	 "--manifest FILE reads the manifest from FILE ('-': standard input);\n"
 	 "without it the manifest is empty. --log FILE records the build with its\n"
-	 "log so far, read from FILE ('-': standard input).", 0},
+	 "log so far, read from FILE ('-': standard input).", RELCTL_WRITES},
 	{"builds info", cmd_builds_info, OPT_BIT(OPT_JSON), 1, 1, 1,
 	 "builds info BID -a APP [--json]",
 	 "show a build",
-	 "The log is not shown: `relctl builds logs BID` prints it.", 0},
+	 "The log is not shown: `relctl builds logs BID` prints it.", RELCTL_READS},
 	{"builds logs", cmd_builds_logs, OPT_BIT(OPT_FOLLOW) | OPT_BIT(OPT_JSON), 1, 1, 1,
 	 "builds logs BID -a APP [--follow] [--json]",
 	 "print a build's log",
 	 "Byte for byte to a file or a pipe; on a terminal, its lines and tabs are\n"
 	 "kept and other control characters shown escaped. --follow keeps printing\n"
 	 "what is appended (it looks every 200 ms) until the build is complete or\n"
-	 "failed.", 0},
+	 "failed.", RELCTL_READS},
 	{"builds logs append", cmd_builds_logs_append, OPT_BIT(OPT_LOG), 1, 1, 1,
 	 "builds logs append BID -a APP [--log FILE]",
 	 "append to the log of a created or running build",
@@ -89,7 +89,7 @@ const struct command relctl_app_commands[] = {
 	 "with a line saying the log was cut. The input is always read to its end\n"
 	 "(a builder piping in is never killed); when it could not all be appended\n"
 	 "(the log full, the build ended) relctl says so and exits 4. The log of a\n"
-	 "complete or failed build is final.", 0},
+	 "complete or failed build is final.", RELCTL_WRITES},
 	{"builds set-status", cmd_builds_set_status, OPT_BIT(OPT_ID), 1, 2, 2,
 	 "builds set-status BID STATUS -a APP [--id]",
 	 "set a build's status; a complete build gets its release",
@@ -98,7 +98,7 @@ const struct command relctl_app_commands[] = {
 	 "its id is printed; --id prints only that id. The release is made once:\n"
 	 "setting a complete build complete again (a retry, or several callers at\n"
 	 "once) prints the same release, and makes it if it is missing. Otherwise a\n"
-	 "complete or failed build is final (exit 4).", 0},
+	 "complete or failed build is final (exit 4).", RELCTL_WRITES},
 	{"builds export", cmd_builds_export, OPT_BIT(OPT_FILE), 1, 1, 1,
 	 "builds export BID -a APP [--file FILE]",
 	 "export a complete build to a file",
@@ -107,7 +107,7 @@ const struct command relctl_app_commands[] = {
 	 "which must not be a terminal; the transcript then goes to standard error.\n"
 	 "FILE is replaced whole or not at all (a symbolic link at FILE is replaced,\n"
 	 "not followed), as a file of mode 0600: an export holds the manifest and\n"
-	 "the log.", 0},
+	 "the log.", RELCTL_READS},
 	{"builds import", cmd_builds_import, OPT_BIT(OPT_FILE) | OPT_BIT(OPT_ID), 1, 0, 0,
 	 "builds import -a APP [--file FILE] [--id]",
 	 "import an exported build into an app, with its release",
@@ -115,6 +115,6 @@ const struct command relctl_app_commands[] = {
 	 "without --file (or with '-'), into a new build of APP, which may be another\n"
 	 "app or in another store, and creates its release (not promoted). A file\n"
 	 "that is truncated, altered or of a newer format is refused (exit 2) and\n"
-	 "nothing is written. --id prints the new build's and release's ids.", 0},
-	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, 0},
+	 "nothing is written. --id prints the new build's and release's ids.", RELCTL_WRITES},
+	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, RELCTL_READS},
 };

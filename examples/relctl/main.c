@@ -233,8 +233,13 @@ static int run(struct relctl *c, int argc, char **argv)
 	}
 	c->app = c->args.value[OPT_APP] ? c->args.value[OPT_APP] : env_value("RELEASE_APP");
 	/* An empty --actor is given, and refused by the library; an empty
-	 * variable is unset. */
-	c->actor = c->args.value[OPT_ACTOR] ? c->args.value[OPT_ACTOR] : env_value("RELEASE_ACTOR");
+	 * variable is unset. $RELEASE_ACTOR is for what is written: a command
+	 * that only reads does not look at it, so that one the library refuses
+	 * (a CI job's over-long name) fails the writes, not every listing and
+	 * wait. An --actor given is checked whatever the command. */
+	c->actor = c->args.value[OPT_ACTOR]           ? c->args.value[OPT_ACTOR]
+		   : c->cmd->use != RELCTL_READS ? env_value("RELEASE_ACTOR")
+						 : NULL;
 	if ((rc = check_usage(c)) != 0 || (rc = load_hook(c)) != 0)
 		return rc;
 	if (testenv_load(&c->test, err, sizeof err) != 0)

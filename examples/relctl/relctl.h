@@ -47,6 +47,13 @@ struct relctl {
 	const struct command *cmd;
 };
 
+/* What a command does with its store (--store's). */
+enum store_use {
+	RELCTL_READS,   /* only reads: the actor is not its business */
+	RELCTL_WRITES,  /* writes, and records the actor with what it writes */
+	RELCTL_CREATES, /* writes, and may make a new store; others need one to exist */
+};
+
 /* A command: its words, what it accepts, and its help. */
 struct command {
 	const char *words;   /* "releases rollback" */
@@ -57,7 +64,7 @@ struct command {
 	const char *synopsis; /* after "relctl " */
 	const char *summary;  /* one line */
 	const char *help;     /* paragraphs after the synopsis; may be NULL */
-	int creates_store;    /* may make a new store; others need one to exist */
+	enum store_use use;
 };
 
 /* The tables of commands, each ended by a NULL words: apps and builds

@@ -195,7 +195,7 @@ release_store *relctl_store(struct relctl *c, int *status)
 {
 	if (c->store)
 		return c->store;
-	*status = relctl_open_store(c, c->store_uri, !c->cmd->creates_store, &c->store);
+	*status = relctl_open_store(c, c->store_uri, c->cmd->use != RELCTL_CREATES, &c->store);
 	return c->store;
 }
 

@@ -98,3 +98,28 @@ is refused (exit 2), and nothing is written (the next release is version 5).
   1
   $ relctl env set C=4 --actor 'zoë' > /dev/null && relctl releases info 6 | grep Actor
   Actor        zoë
+
+$RELEASE_ACTOR is for what is written: a command that only reads does not
+look at it, so that one the library refuses fails the writes alone, not the
+listings and waits of the same job. --actor is checked on every command.
+
+  $ export RELEASE_ACTOR="$(printf '%0257d' 0)"
+  > for cmd in apps "apps info" "releases --limit 1" "releases info 1" "env" "builds" \
+  >            "releases history --limit 1" "releases diff" "releases wait --since 1"; do
+  >   relctl $cmd > /dev/null && echo "ok: $cmd"
+  > done
+  > relctl env set C=5
+  ok: apps
+  ok: apps info
+  ok: releases --limit 1
+  ok: releases info 1
+  ok: env
+  ok: builds
+  ok: releases history --limit 1
+  ok: releases diff
+  ok: releases wait --since 1
+  ! ERROR: RELEASE_ACTOR: an actor is 1 to 256 bytes of UTF-8 without control characters
+  [2]
+  $ relctl apps --actor ''
+  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control characters
+  [2]
