@@ -10,7 +10,7 @@ import pathlib
 import unittest
 
 import librelease
-from librelease import DeployFailed, Exists, Invalid, NotFound, Store, copy_store
+from librelease import Conflict, DeployFailed, Exists, Invalid, NotFound, Store, copy_store
 from test_librelease import APP, BUILD_DESCRIPTION, Case, FakeClock, seeded
 
 
@@ -93,7 +93,9 @@ class Copying(Case):
         self.assertEqual(self.src.prune(APP, 0), 2)  # v1 and v3: neither active nor previous
         self.src.update_settings(APP, mask_remove="TOKEN")
         self.src.create_app("third")
-        self.assertGreater(copy_store(self.src, dst), 0)
+        with self.assertRaises(Conflict):  # changed since: only a mirror replaces
+            copy_store(self.src, dst)
+        self.assertGreater(copy_store(self.src, dst, mirror=True), 0)
         want = snapshot(self.src)
         self.assertEqual(sorted(want), [APP, "other", "third"])
         self.assertEqual(snapshot(dst), want)

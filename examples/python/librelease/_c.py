@@ -195,6 +195,7 @@ class _CopyOpts(ctypes.Structure):  # 1.4
     _fields_ = [
         ("size", _c_size),
         ("app", _c_str),
+        ("flags", ctypes.c_uint),
         ("progress", _PROGRESS_FN),
         ("progress_payload", _c_void),
     ]

@@ -10,13 +10,19 @@ from ._convert import _callable, _dec, _enc_opt, _new_opts
 from ._store import Store
 
 
-def copy_store(src, dst, app=None, progress=None):
+COPY_MIRROR = 1  # RELEASE_COPY_MIRROR
+
+
+def copy_store(src, dst, app=None, progress=None, mirror=False):
     """Copies apps from src to dst exactly (librelease 1.4) and returns the
     number of records written or deleted in dst.
 
     src, dst  a Store, or a URI or os.PathLike opened for the copy (and
               closed after it)
     app       only this app; None: every app of src
+    mirror    make dst's apps exactly src's, replacing and deleting what
+              differs (without it, an app dst had whole before is only
+              added to, and one that differs raises Conflict untouched)
     progress  None, or a callable progress(app, records) called after each
               app is copied whole, with the number of records written or
               deleted for it (0 when it was up to date; an app that could
@@ -27,9 +33,12 @@ def copy_store(src, dst, app=None, progress=None):
     the settings and the active and previous release: both stores then
     read the same. An app appears in dst only once all its records are
     there. An interrupted copy is resumed by running it again: records
-    already in dst and equal are skipped, records changed in src since are
-    brought up to date, and those deleted from src are deleted from dst (an
-    app only dst has is left alone). An app of dst that is another app of
+    already in dst and equal are skipped. An app dst had whole before gets
+    what src added since; where it differs (src changed or deleted records
+    since, or dst was written to) it raises Conflict and is left as it is,
+    unless mirror=True, which makes it exactly src's (an app only dst has
+    is always left alone). Two handles on one file store are Invalid. An
+    app of dst that is another app of
     the same name (created apart, or deleted and created again in src
     since the last copy) is Exists and is left alone; the other apps are
     still copied and the first error is raised. A Store copied to itself is Invalid. src is only
@@ -46,6 +55,7 @@ def copy_store(src, dst, app=None, progress=None):
     copy = _since(lib, "release_store_copy")
     opts = _new_opts(_CopyOpts, _since(lib, "release_copy_opts_init_sized"))
     opts.app = _enc_opt(app, "app name")
+    opts.flags = COPY_MIRROR if mirror else 0
     deferred = _Deferred()
     if progress is not None:
         opts.progress = _PROGRESS_FN(_progress_thunk(_callable(progress, "progress"), deferred))

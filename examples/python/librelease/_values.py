@@ -191,7 +191,7 @@ class Settings:
     revision: int = 1
     mask: tuple = ()
     hook: str = None
-    actor: str = None
+    actor: str = field(default=None, compare=False)  # who, not what: not compared
 
     def masked(self, key):
         """True if key is in the mask list (as release_settings_masked())."""
