@@ -7,8 +7,19 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Invisible characters that change how the text around them shows:
+ * bidi controls, zero-width ones, separators. An actor shown in an audit
+ * must read as what it is. */
+static int format_char(uint32_t cp)
+{
+	return cp == 0xad || cp == 0x61c || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
+	       cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
 /* The length of the UTF-8 sequence at s (at most left bytes), or 0 when it
- * is malformed: overlong, a surrogate, beyond U+10FFFF, cut short. */
+ * is malformed (overlong, a surrogate, beyond U+10FFFF, cut short) or a
+ * character an actor may not hold (C1 controls, format characters). */
 static size_t utf8_seq(const unsigned char *s, size_t left)
 {
 	unsigned char c = s[0];
@@ -36,7 +47,7 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	/* C1 control characters */
-	if (n == 2 && cp < 0xa0)
+	if ((n == 2 && cp < 0xa0) || format_char(cp))
 		return 0;
 	return n;
 }
@@ -45,7 +56,7 @@ int valid_actor(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	if (!s || len == 0 || len > RELEASE_ACTOR_MAX)
+	if (!s || len == 0 || len > RELEASE_ACTOR_MAX || s[0] == ' ' || s[len - 1] == ' ')
 		return 0;
 	for (size_t i = 0; i < len;) {
 		size_t n;
@@ -132,7 +143,7 @@ RELEASE_API int release_store_set_actor(release_store *store, const char *actor)
 	}
 	if (!valid_actor(actor, strnlen(actor, RELEASE_ACTOR_MAX + 1)))
 		return fail(store, RELEASE_EINVAL,
-			    "an actor is 1 to %d bytes of UTF-8 without control characters",
+			    ACTOR_RULE,
 			    RELEASE_ACTOR_MAX);
 	if (!(copy = dup_str(actor)))
 		return fail(store, RELEASE_ENOMEM, "out of memory");

@@ -99,6 +99,10 @@ int check_id(release_store *s, const char *id, char prefix, const char *what);
 /* 1 when s (len bytes) is a valid actor: 1 to RELEASE_ACTOR_MAX bytes of
  * UTF-8 without control characters. */
 int valid_actor(const char *s, size_t len);
+/* What an invalid actor is told, with RELEASE_ACTOR_MAX for its %d. */
+#define ACTOR_RULE                                                                      \
+	"an actor is 1 to %d bytes of UTF-8 without control or format characters, not " \
+	"beginning or ending with a space"
 /* The actor the store records now (never NULL). */
 const char *store_actor(release_store *s);
 

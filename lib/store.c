@@ -63,7 +63,7 @@ static int read_store_opts(release_store_opts *o, const release_store_opts *opts
 		return fail(NULL, RELEASE_EINVAL, "lease_ns is negative");
 	if (o->actor && !valid_actor(o->actor, strnlen(o->actor, RELEASE_ACTOR_MAX + 1)))
 		return fail(NULL, RELEASE_EINVAL,
-			    "an actor is 1 to %d bytes of UTF-8 without control characters",
+			    ACTOR_RULE,
 			    RELEASE_ACTOR_MAX);
 	return 0;
 }

@@ -183,6 +183,24 @@ static void control_characters_are_einval_and_unchanged(void **state)
 		assert_refused(f->s, bad[i]);
 }
 
+/* What would make an actor read as another in an audit: bidi overrides
+ * and isolates, zero-width characters, separators, a soft hyphen, a
+ * byte-order mark, padding spaces. */
+static void format_characters_and_padding_are_einval_and_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad[] = {"eve\xe2\x80\xae" "ecila" /* U+202E RLO */,
+			     "a\xe2\x81\xa6" "b" /* U+2066 LRI */, "a\xe2\x80\x8b" "b" /* ZWSP */,
+			     "a\xe2\x80\x8f" "b" /* RLM */, "a\xe2\x80\xa8" "b" /* LINE SEP */,
+			     "a\xc2\xad" "b" /* SHY */, "\xef\xbb\xbf" "a" /* BOM */,
+			     " alice", "alice ", " "};
+
+	set_actor(f->s, "before");
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_refused(f->s, bad[i]);
+	set_actor(f->s, "alice smith");
+}
+
 static void invalid_utf8_is_einval_and_unchanged(void **state)
 {
 	struct fixture *f = *state;
@@ -254,6 +272,7 @@ int main(void)
 		T(an_actor_longer_than_actor_max_is_einval_and_unchanged),
 		T(an_actor_over_actor_max_in_multibyte_characters_is_einval),
 		T(control_characters_are_einval_and_unchanged),
+		T(format_characters_and_padding_are_einval_and_unchanged),
 		T(invalid_utf8_is_einval_and_unchanged),
 		T(multibyte_utf8_is_accepted),
 		T(set_actor_on_a_null_store_is_einval),

@@ -755,8 +755,10 @@ RELEASE_API int release_settings_update(release_store *store, const char *app,
  * release, deployment, app and settings change the handle writes
  * (release_actor(), release_build_actor(), release_deploy_actor(),
  * release_app_actor(), release_settings_actor()). An actor is 1 to
- * RELEASE_ACTOR_MAX bytes of UTF-8 without control characters; anything
- * else is RELEASE_EINVAL and keeps the actor as it was. NULL restores the
+ * RELEASE_ACTOR_MAX bytes of UTF-8 without control or format characters
+ * (bidi controls, zero-width characters, line separators), not beginning
+ * or ending with a space; anything else is RELEASE_EINVAL and keeps the
+ * actor as it was. NULL restores the
  * default: "<login name>@<host name>" of the calling process ("uid <n>@<host>"
  * when the user has no name). A server acting for many users sets it before
  * each call. Since 1.4.
