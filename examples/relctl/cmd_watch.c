@@ -266,23 +266,60 @@ static int parse_timeout(const struct relctl *c, int64_t *out)
 	}
 }
 
-/* --since RID|VERSION: the release the caller has, as the baseline's active
- * release and newest version. 0, or the exit status after reporting. */
-static int since_state(struct relctl *c, release_store *s, struct state *base)
+/* The baseline --since sets: the caller has release r (NULL: none). 0, or
+ * -1 when out of memory. */
+static int since_set(struct state *base, const release *r, uint64_t newest)
 {
-	release *r;
-	int status;
-
-	if ((status = relctl_get_release(c, s, c->args.value[OPT_SINCE], &r)) != 0)
-		return status;
 	free(base->active);
-	if (!(base->active = strdup(release_id(r)))) {
-		release_free(r);
-		return relctl_fail(c, RELEASE_ENOMEM);
+	base->active = r ? strdup(release_id(r)) : NULL;
+	base->newest = r ? release_version(r) : newest;
+	return r && !base->active ? -1 : 0;
+}
+
+/*
+ * --since RID|VERSION|none: the release the caller has, as the baseline's
+ * active release and newest version. A release that is not there (pruned
+ * while the caller was away) is not the active one: the caller has none
+ * that is, as with "none", and a version given still bounds --for release.
+ * A version above the newest is one the caller cannot have: not found. 0,
+ * or the exit status after reporting.
+ */
+static int since_state(struct relctl *c, release_store *s, const release_watch *w,
+		       struct state *base)
+{
+	const char *ref = c->args.value[OPT_SINCE];
+	enum relctl_ref kind;
+	uint64_t version = 0;
+	release *r = NULL;
+	int rc, status;
+
+	if (strcmp(ref, "none") == 0)
+		return since_set(base, NULL, 0);
+	kind = relctl_parse_ref(ref, &version);
+	if (kind == RELCTL_REF_BAD_VERSION ||
+	    (kind == RELCTL_REF_VERSION && release_watch_exists(w) &&
+	     version > release_watch_newest(w))) {
+		/* It says why; a release made since the watch opened is found. */
+		if ((status = relctl_get_release(c, s, ref, &r)) != 0)
+			return status;
+		rc = 0;
+	} else {
+		rc = kind == RELCTL_REF_VERSION ? release_get_version(s, c->app, version, &r)
+						: release_get(s, c->app, ref, &r);
 	}
-	base->newest = release_version(r);
+	if (rc == RELEASE_EINVAL) /* not an id: say what a release word may be */
+		return relctl_get_release(c, s, ref, &r);
+	if (rc != 0 && rc != RELEASE_ENOTFOUND)
+		return relctl_fail(c, rc);
+	if (rc == RELEASE_ENOTFOUND && release_watch_exists(w))
+		fprintf(stderr,
+			"relctl: note: app '%s' has no release %s%s (pruned?): it is not the "
+			"active release\n",
+			c->app, kind == RELCTL_REF_VERSION ? "version " : "",
+			relctl_shown(kind == RELCTL_REF_VERSION && ref[0] == 'v' ? ref + 1 : ref));
+	rc = since_set(base, r, kind == RELCTL_REF_VERSION ? version : 0);
 	release_free(r);
-	return 0;
+	return rc == 0 ? 0 : relctl_fail(c, RELEASE_ENOMEM);
 }
 
 static int is_news(enum wait_for kind, const struct state *base, const release_watch *w,
@@ -319,7 +356,11 @@ int cmd_releases_wait(struct relctl *c)
 		status = relctl_fail(c, RELEASE_ENOMEM);
 		goto out;
 	}
-	if (since && (status = since_state(c, s, &base)) != 0)
+	/* A mistyped name would wait for ever in silence. */
+	if (!base.exists)
+		fprintf(stderr, "relctl: note: app '%s' does not exist: waiting for it to be created\n",
+			c->app);
+	if (since && (status = since_state(c, s, w, &base)) != 0)
 		goto out;
 	/* With --since, what is there already may be the news. */
 	while (!(since && is_news(kind, &base, w, since))) {

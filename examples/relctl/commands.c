@@ -104,7 +104,7 @@ const struct command relctl_release_commands[] = {
 	 "the first release (exit 3 otherwise).", RELCTL_READS},
 	{"releases wait", cmd_releases_wait,
 	 OPT_BIT(OPT_TIMEOUT) | OPT_BIT(OPT_FOR) | OPT_BIT(OPT_SINCE), 0, 0, 1,
-	 "releases wait [APP] [--for promotion|release|any] [--since RID|VERSION] "
+	 "releases wait [APP] [--for promotion|release|any] [--since RID|VERSION|none] "
 	 "[--timeout DURATION]",
 	 "wait for the app's next promotion, or release, and print it",
 	 "Blocks until the app changes, then prints the id of its active release\n"
@@ -114,6 +114,9 @@ const struct command relctl_release_commands[] = {
 	 "active release (or with --for release, a release newer) other than RID,\n"
 	 "and returns at once when there is one already: an agent passes the\n"
 	 "release it deployed last, so that nothing promoted meanwhile is missed.\n"
+	 "A RID no longer there (pruned) is not the active release either; --since\n"
+	 "none is a caller that has none yet. An app that does not exist is waited\n"
+	 "for, after a note saying so.\n"
 	 "\n"
 	 "--timeout DURATION (30s, 5m, 1h30m; a number alone is seconds) ends the\n"
 	 "wait with exit status 3 when nothing came. The file store and PostgreSQL\n"

@@ -37,7 +37,8 @@ static const struct {
 		    "                              SIGINT or SIGTERM", NULL},
 	{OPT_FOR, "      --for promotion|release|any\n"
 		  "                              what to wait for (default: promotion)", NULL},
-	{OPT_SINCE, "      --since RID|VERSION     the release the caller has: return at once\n"
+	{OPT_SINCE, "      --since RID|VERSION|none\n"
+		    "                              the release the caller has: return at once\n"
 		    "                              when another is active (or newer)", NULL},
 	{OPT_TIMEOUT, "      --timeout DURATION      give up after DURATION (30s, 5m, 1h30m):\n"
 		      "                              exit 3", NULL},

@@ -347,7 +347,7 @@ usage names is in its Options (the loop prints only what is missing).
   Usage: relctl releases prune --keep N -a APP
   Usage: relctl releases history [APP] [--limit N] [--before SEQ] [--at TIME] [--json]
   Usage: relctl releases diff [A [B]] -a APP [--reveal] [--json]
-  Usage: relctl releases wait [APP] [--for promotion|release|any] [--since RID|VERSION] [--timeout DURATION]
+  Usage: relctl releases wait [APP] [--for promotion|release|any] [--since RID|VERSION|none] [--timeout DURATION]
   Usage: relctl env -a APP [--release RID|VERSION] [--json] [--reveal]
   Usage: relctl env get KEY -a APP [--release RID|VERSION] [--json]
   Usage: relctl env set KEY=VALUE... [KEY --stdin] [-f FILE] -a APP [--release RID|VERSION] [--replace] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]

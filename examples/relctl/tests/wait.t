@@ -62,10 +62,49 @@ failed promotion, which leaves RID active, is no news.
   ! ERROR: no new release of app 'myapp' within 0
   [3]
 
+A release the caller has that is gone (pruned while it was away) is not the
+active one: the active release is printed at once, by version or id, with a
+note. --since none says the caller has nothing yet.
+
+  $ relctl apps create pruned > /dev/null && relctl builds create -a pruned -d b1 > /dev/null
+  $ relctl releases promote -a pruned > /dev/null
+  $ relctl releases info 1 -a pruned --json | grep '"id"' | cut -d'"' -f4 > v1
+  $ relctl env set -a pruned A=1 --promote > /dev/null && relctl env set -a pruned B=2 --promote > /dev/null
+  $ relctl releases prune -a pruned --keep 0 | tail -1
+  Removed 1 release
+  $ relctl releases wait pruned --since 1 --timeout 0
+  RJKOEDOVEK
+  ! relctl: note: app 'pruned' has no release version 1 (pruned?): it is not the active release
+  $ relctl releases wait pruned --since "$(cat v1)" --timeout 0
+  RJKOEDOVEK
+  ! relctl: note: app 'pruned' has no release RZPRFVZKBS (pruned?): it is not the active release
+  $ relctl releases wait pruned --for release --since 1 --timeout 0
+  RJKOEDOVEK
+  ! relctl: note: app 'pruned' has no release version 1 (pruned?): it is not the active release
+  $ relctl releases wait pruned --since none --timeout 0
+  RJKOEDOVEK
+  $ relctl apps create fresh > /dev/null && relctl builds create -a fresh -d f1 > /dev/null
+  $ (sleep 1; RELCTL_TEST_SEED=1010 relctl releases promote -a fresh > /dev/null) &
+  > relctl releases wait fresh --since none --timeout 60s; s=$?; wait; exit $s
+  RWCNQDMOVL
+
+An app that does not exist (a typo, or one still to come) is waited for, and
+said to be missing.
+
+  $ relctl releases wait mypap --timeout 0
+  ! relctl: note: app 'mypap' does not exist: waiting for it to be created
+  ! ERROR: no promotion of app 'mypap' within 0
+  [3]
+  $ relctl releases wait mypap --since none --timeout 1s
+  ! relctl: note: app 'mypap' does not exist: waiting for it to be created
+  ! ERROR: no promotion of app 'mypap' within 1s
+  [3]
+
 --for any: any change, the app's creation too (nothing to print then).
 
   $ (sleep 1; RELCTL_TEST_SEED=1006 relctl apps create later > /dev/null) &
   > relctl releases wait later --for any --timeout 60s; s=$?; wait; exit $s
+  ! relctl: note: app 'later' does not exist: waiting for it to be created
   $ (sleep 1; RELCTL_TEST_SEED=1007 relctl apps delete later > /dev/null) &
   > relctl releases wait later --timeout 60s; s=$?; wait; exit $s
   ! ERROR: app 'later' was deleted
