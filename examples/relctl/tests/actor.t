@@ -79,20 +79,34 @@ library's default, the user's login name and the host's name.
   $ relctl releases info 4 --json | grep '"actor"'
     "actor": ".+@.+" (re)
 
-An actor is 1 to 256 bytes of UTF-8 without control characters: anything else
-is refused (exit 2), and nothing is written (the next release is version 5).
+An actor is 1 to 256 bytes of UTF-8 without control or format characters
+(bidi controls, zero-width ones), not beginning or ending with a space:
+anything else is refused (exit 2), and nothing is written (the next release
+is version 5).
 
   $ relctl env set C=3 --actor ''
-  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control characters
+  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
   [2]
   $ relctl env set C=3 --actor "$(printf 'eve\tx')"
-  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control characters
+  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
   [2]
   $ RELEASE_ACTOR="$(printf 'eve\033[2J')" relctl env set C=3
-  ! ERROR: RELEASE_ACTOR: an actor is 1 to 256 bytes of UTF-8 without control characters
+  ! ERROR: RELEASE_ACTOR: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
   [2]
   $ relctl env set C=3 --actor "$(printf '%0257d' 0)"
-  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control characters
+  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
+  [2]
+  $ relctl env set C=3 --actor ' '
+  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
+  [2]
+  $ relctl env set C=3 --actor ' alice '
+  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
+  [2]
+  $ relctl env set C=3 --actor "$(printf 'al\342\200\213ice')"
+  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
+  [2]
+  $ relctl env set C=3 --actor "$(printf '\342\200\256moc.elpmaxe@ecila')"
+  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
   [2]
   $ relctl env set C=3 --actor "$(printf '%0256d' 0)" > /dev/null && relctl releases info 5 | grep -c Actor
   1
@@ -118,8 +132,8 @@ listings and waits of the same job. --actor is checked on every command.
   ok: releases history --limit 1
   ok: releases diff
   ok: releases wait --since 1
-  ! ERROR: RELEASE_ACTOR: an actor is 1 to 256 bytes of UTF-8 without control characters
+  ! ERROR: RELEASE_ACTOR: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
   [2]
   $ relctl apps --actor ''
-  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control characters
+  ! ERROR: --actor: an actor is 1 to 256 bytes of UTF-8 without control or format characters, not beginning or ending with a space
   [2]
