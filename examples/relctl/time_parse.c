@@ -211,8 +211,20 @@ static int to_seconds(const struct parts *t, int64_t *out, char *err, size_t err
 	if (t->zone) {
 		secs = timegm(&tm);
 	} else {
+		struct tm asked = tm;
+
 		tm.tm_isdst = -1; /* the zone's rules say whether summer time applies */
 		secs = mktime(&tm);
+		/* A time the clocks skipped (moved forward past it) comes back
+		 * moved: it never was. */
+		if (tm.tm_hour != asked.tm_hour || tm.tm_min != asked.tm_min ||
+		    tm.tm_mday != asked.tm_mday) {
+			snprintf(err, errlen,
+				 "there is no time %02d:%02d on %04d-%02d-%02d here: the clocks "
+				 "skipped it (TZ's summer time)",
+				 t->hour, t->min, t->year, t->month, t->day);
+			return -2;
+		}
 	}
 	if (t->zone)
 		secs -= (time_t)t->offset_s;

@@ -111,6 +111,27 @@ static void local_times_read_in_the_time_zone(void **state)
 	tzset();
 }
 
+/* A local time the clocks skipped never was; one they passed twice is read
+ * as the C library chooses. */
+static void a_local_time_the_clocks_skipped_is_refused(void **state)
+{
+	char err[160];
+	int64_t v;
+
+	(void)state;
+	/* Central European rules, without zone files: forward at 02:00 on the
+	 * last Sunday of March (2023-03-26). */
+	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+	tzset();
+	assert_int_equal(time_parse("2023-03-26 02:30", 0, &v, err, sizeof err), -2);
+	assert_string_equal(err, "there is no time 02:30 on 2023-03-26 here: the clocks skipped "
+				 "it (TZ's summer time)");
+	assert_int_equal(at("2023-03-26 01:59", 0), INT64_C(1679792340) * S);
+	assert_int_equal(at("2023-03-26 03:00", 0), INT64_C(1679792400) * S);
+	unsetenv("TZ");
+	tzset();
+}
+
 static void times_ago_count_back_from_now(void **state)
 {
 	int64_t now = NEW_YEAR_2019;
@@ -234,6 +255,7 @@ int main(void)
 		cmocka_unit_test(a_duration_past_64_bits_is_out_of_range),
 		cmocka_unit_test(rfc3339_times_read_with_their_offsets),
 		cmocka_unit_test(local_times_read_in_the_time_zone),
+		cmocka_unit_test(a_local_time_the_clocks_skipped_is_refused),
 		cmocka_unit_test(times_ago_count_back_from_now),
 		cmocka_unit_test(impossible_times_are_out_of_range_saying_why),
 		cmocka_unit_test(a_second_60_is_taken_only_as_a_leap_second),
