@@ -8,7 +8,8 @@
  * (replay, repair), compact.c, read.c (the storage methods that read),
  * ops.c (those that write, and the vtable) and open.c (opening a store,
  * read-write or read-only). Group commit is in commit.c, group.c and
- * pending.c, holds in hold.c. This header is their private interface.
+ * pending.c, holds in hold.c; waiting for a change (wait()) ends read.c.
+ * This header is their private interface.
  *
  * On-disk format (version 3)
  * ==========================
@@ -261,6 +262,8 @@ int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_recor
 	       void *payload);
 int fs_scan(void *ctx, const char *app, int kind, uint64_t before, size_t limit,
 	    release_record_fn fn, void *payload);
+int fs_wait(void *ctx, const char *app, int64_t timeout_ns, int (*check)(void *payload),
+	    void *payload);
 
 /* The ordered kinds, each with a seq index: 0 builds, 1 releases, 2 the
  * deployment log. */
@@ -466,6 +469,7 @@ int open_late_files(struct fstore *fs, struct fapp *a);
 int read_state(struct fstore *fs, struct fapp *a, struct state *out);
 int state_unchanged(struct fstore *fs, struct fapp *a);
 int write_state(struct fstore *fs, struct fapp *a, struct state *st, int sync);
+void state_published(struct fstore *fs, const char *app, uint64_t out[2]);
 struct meta_slot *meta_find(struct state *st, const char *key);
 
 /* log.c */

@@ -174,6 +174,38 @@ static int state_newer(const struct state *a, const struct state *b)
 	return a->counter > b->counter;
 }
 
+/*
+ * What the app's state publishes, as far as a wait needs to tell: the
+ * newer intact copy's log generation and indexed length, which every
+ * record applied moves (out[0] 0 when there is no state; UINT64_MAX when no
+ * copy is intact). Read without the app's handle or lock. A state written
+ * only to record a sync's durable length publishes nothing new.
+ */
+void state_published(struct fstore *fs, const char *app, uint64_t out[2])
+{
+	unsigned char b[2 * STATE_COPY];
+	char name[80];
+	struct state s[2];
+	ssize_t n = -1;
+	int fd, ok0, ok1;
+
+	snprintf(name, sizeof name, "%s/state", app);
+	if ((fd = openat(fs->root, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) >= 0) {
+		n = pread_full(fd, b, sizeof b, 0);
+		close(fd);
+	}
+	ok0 = n >= STATE_COPY && decode_state(b, &s[0]) == 0;
+	ok1 = n >= 2 * STATE_COPY && decode_state(b + STATE_COPY, &s[1]) == 0;
+	out[0] = n <= 0 ? 0 : UINT64_MAX;
+	out[1] = 0;
+	if (ok0 || ok1) {
+		const struct state *t = ok0 && (!ok1 || state_newer(&s[0], &s[1])) ? &s[0] : &s[1];
+
+		out[0] = t->log_gen;
+		out[1] = t->indexed_len;
+	}
+}
+
 /* 1 when the state file holds the bytes a read last found in order (the
  * state is then a->seen_st), 0 when not (or unknown), or an error. */
 int state_unchanged(struct fstore *fs, struct fapp *a)

@@ -292,4 +292,5 @@ const release_storage file_storage = {
 	.hold = fs_hold,
 	.unhold = fs_unhold,
 	.held = fs_held,
+	.wait = fs_wait,
 };

@@ -2,10 +2,16 @@
  * The file store's reads: without a lock, from the state last published
  * (checked at every call: one pread and one fstat while it is unchanged),
  * repairing the derived files when they are found damaged; and on a
- * read-only handle, without ever writing. Writes and the vtable: ops.c.
+ * read-only handle, without ever writing. At its end, wait(): sleeping
+ * until what the reads would see changes. Writes and the vtable: ops.c.
  * The on-disk format and the rules of recovery: file.h.
  */
 #include "file.h"
+
+#include <poll.h>
+#include <stdalign.h>
+#include <sys/inotify.h>
+#include <time.h>
 
 /* Repairs an app whose derived files a read found damaged. When the log
  * itself is damaged the message says what the repair met there, then what
@@ -534,3 +540,198 @@ void file_see_pending(void *ctx, int on)
 	((struct fstore *)ctx)->see_pending = on;
 }
 
+/* ------------------------------------------------------------ wait() */
+
+/*
+ * wait() (storage version 3): sleeping until an app's records may have
+ * changed. Every change a writer publishes rewrites the app's state file,
+ * so an inotify watch on the app's directory wakes the wait on events
+ * naming "state", when what the state publishes moved (state_published():
+ * a sync's note of its durable length, written before the records are
+ * applied, wakes nobody); a watch on the store's directory sees the app's
+ * directory appear (it is then watched in turn and checked again) or go. The watches
+ * are armed before the first check, and events queue while a check runs,
+ * so no change committed after the arming is missed. A sleep lasts a second
+ * at most even so (a notification missed costs no more than that); where
+ * inotify cannot be used (no instance or watch left to this user, no such
+ * call, no /proc to name the directory by) the wait checks every 100 ms
+ * instead. Nothing is created or written: a read-only handle waits the same
+ * way.
+ */
+
+#define NAP_WATCHED_NS INT64_C(1000000000) /* longest sleep between checks, watched */
+#define NAP_POLLED_NS INT64_C(100000000)   /* the sleep between checks, unwatched */
+
+#define DIR_EVENTS (IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | \
+		    IN_DELETE_SELF | IN_MOVE_SELF)
+
+/* The watches of one wait. */
+struct watch {
+	int fd;   /* the inotify instance; -1: polling */
+	int root; /* the watch of the store's directory */
+	int dir;  /* the watch of the app's directory; -1 while it has none */
+	const char *app;
+	uint64_t published[2]; /* what the state published at the last check */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Watches the app's directory if there is one: 0 (w->dir -1 when there is
+ * none), or -1 when inotify cannot (the wait polls). */
+static int watch_app(struct fstore *fs, struct watch *w)
+{
+	char path[128];
+
+	if (w->dir >= 0)
+		inotify_rm_watch(w->fd, w->dir); /* it may be gone already */
+	snprintf(path, sizeof path, "/proc/self/fd/%d/%s", fs->root, w->app);
+	w->dir = inotify_add_watch(w->fd, path, DIR_EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW);
+	return w->dir >= 0 || errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
+/* Arms the watches; w->fd stays -1 when inotify cannot be used. */
+static void watch_arm(struct fstore *fs, const char *app, struct watch *w)
+{
+	char path[64];
+
+	w->app = app;
+	w->root = w->dir = -1;
+	if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return;
+	/* The store's directory by its descriptor: the path it was opened by
+	 * may be relative, or name another directory by now. */
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fs->root);
+	w->root = inotify_add_watch(w->fd, path, IN_CREATE | IN_DELETE | IN_MOVED_TO |
+					       IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF |
+					       IN_ONLYDIR);
+	if (w->root < 0 || watch_app(fs, w) != 0)
+		close_fd(&w->fd);
+	state_published(fs, app, w->published);
+}
+
+/* Whether the state publishes something else than at the last check. */
+static int published_moved(struct fstore *fs, struct watch *w)
+{
+	uint64_t now[2];
+
+	state_published(fs, w->app, now);
+	if (now[0] == w->published[0] && now[1] == w->published[1])
+		return 0;
+	w->published[0] = now[0];
+	w->published[1] = now[1];
+	return 1;
+}
+
+/* Reads the queued events: 1 when one may concern the app's records, 0 when
+ * none does, -1 when inotify failed. The app's directory, come or gone, is
+ * watched again. */
+static int watch_read(struct fstore *fs, struct watch *w)
+{
+	alignas(struct inotify_event) char buf[4096];
+	int hit = 0, again = 0, state = 0;
+
+	for (;;) {
+		ssize_t n = read(w->fd, buf, sizeof buf);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0)
+			return -1;
+		for (ssize_t at = 0; at + (ssize_t)sizeof(struct inotify_event) <= n;) {
+			const struct inotify_event *ev = (const void *)(buf + at);
+			int named = ev->len && strcmp(ev->name, ev->wd == w->root ? w->app : "state") == 0;
+
+			at += (ssize_t)(sizeof *ev + ev->len);
+			if (ev->mask & IN_Q_OVERFLOW) {
+				hit = 1; /* events were lost: anything may have changed */
+			} else if (ev->wd == w->root) {
+				hit |= named || (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF));
+				again |= named;
+			} else if (ev->wd == w->dir && w->dir >= 0) {
+				int self = (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) != 0;
+
+				hit |= self;
+				state |= named;
+				again |= self;
+			}
+		}
+	}
+	if (again && watch_app(fs, w) != 0)
+		return -1;
+	/* read after the events: every write of the state comes with one */
+	if (state && published_moved(fs, w))
+		hit = 1;
+	return hit;
+}
+
+/* Sleeps nap ns, or less when an event concerns the app (or a signal
+ * comes): 0, or -1 when inotify failed. */
+static int nap_watched(struct fstore *fs, struct watch *w, int64_t nap)
+{
+	int64_t until = mono_ns() + nap;
+
+	for (;;) {
+		int64_t left = until - mono_ns();
+		struct pollfd p = {w->fd, POLLIN, 0};
+		int n;
+
+		if (left <= 0)
+			return 0;
+		/* rounded up: a sleep never ends before it should */
+		n = poll(&p, 1, (int)((left + 999999) / 1000000));
+		if (n < 0 && errno == EINTR)
+			return 0; /* a spurious wake-up: one check */
+		if (n < 0)
+			return -1;
+		if (n > 0 && (n = watch_read(fs, w)) != 0)
+			return n < 0 ? -1 : 0;
+	}
+}
+
+static void nap_polled(int64_t nap)
+{
+	struct timespec ts = {(time_t)(nap / 1000000000), (long)(nap % 1000000000)};
+
+	nanosleep(&ts, NULL); /* a signal ends it early: one more check */
+}
+
+int fs_wait(void *ctx, const char *app, int64_t timeout_ns, int (*check)(void *payload),
+	    void *payload)
+{
+	struct fstore *fs = ctx;
+	struct watch w = {-1, -1, -1, NULL, {0, 0}};
+	int64_t start = mono_ns();
+	int rc;
+
+	if (!valid_app_name(app) || timeout_ns < 0 || !check)
+		return failf(fs, RELEASE_EINVAL, "invalid wait (app name, timeout or check)");
+	/* A wait that checks once needs no watch. */
+	if (timeout_ns > 0)
+		watch_arm(fs, app, &w);
+	for (;;) {
+		int64_t left, nap;
+
+		if ((rc = check(payload)) != 0)
+			break;
+		left = timeout_ns == INT64_MAX ? INT64_MAX : timeout_ns - (mono_ns() - start);
+		if (left <= 0)
+			break;
+		nap = w.fd >= 0 ? NAP_WATCHED_NS : NAP_POLLED_NS;
+		if (nap > left)
+			nap = left;
+		if (w.fd < 0)
+			nap_polled(nap);
+		else if (nap_watched(fs, &w, nap) != 0)
+			close_fd(&w.fd); /* inotify failed: polling from now on */
+	}
+	close_fd(&w.fd);
+	return rc;
+}
