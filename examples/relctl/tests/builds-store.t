@@ -83,11 +83,11 @@ good export is imported into it; a damaged app or build cannot be shown.
   ! Creating damaged... OK
   $ python3 "$HOOKS/tests/damage.py" store/damaged "$(head -1 d1)"
   $ relctl builds logs "$(head -1 d1)" -a damaged
-  ! ERROR: build: app 'damaged': record at byte 454 of log.1 fails its checksum
+  ! ERROR: build: app 'damaged': record at byte 476 of log.1 fails its checksum
   [7]
   $ relctl builds export "$(head -1 d1)" -a damaged -f x.tgz
   Exporting build...  (no-eol)
-  ! ERROR: build: app 'damaged': record at byte 454 of log.1 fails its checksum
+  ! ERROR: build: app 'damaged': record at byte 476 of log.1 fails its checksum
   [7]
   $ python3 "$HOOKS/tests/damage.py" store/damaged app
   $ relctl builds import -a damaged -f build.tgz
@@ -113,7 +113,7 @@ release.
   $ python3 "$HOOKS/tests/damage.py" store/rescue "$(sed -n 2p r1)"
   $ relctl builds set-status "$(cat r2)" complete -a rescue
   Setting BMQMKSEUTS to complete...  (no-eol)
-  ! ERROR: release: app 'rescue': record at byte 294 of log.1 fails its checksum
+  ! ERROR: release: app 'rescue': record at byte 316 of log.1 fails its checksum
   [7]
   $ relctl builds info "$(cat r2)" -a rescue | sed -n 2,3p
   Status       running
@@ -125,7 +125,7 @@ relctl says how to make it.
 
   $ relctl builds create -a rescue -d three --id
   BSTYOTTMSO
-  ! ERROR: release: app 'rescue': record at byte 294 of log.1 fails its checksum
+  ! ERROR: release: app 'rescue': record at byte 316 of log.1 fails its checksum
   ! relctl: note: build BSTYOTTMSO is complete without its release; `relctl builds set-status BSTYOTTMSO complete -a rescue` makes it
   [7]
   $ python3 "$HOOKS/tests/damage.py" store/rescue "$(sed -n 2p r1)"
