@@ -14,7 +14,8 @@
  *   Each warm read (read_ops) also counts its system calls (sys_count.c).
  * - Durable-op rows (create, env set, promote, rollback, prune) and the fsync
  *   floor run on --dir (default $TMPDIR, else /tmp), so fsync costs are real.
- *   Each counts the sync calls its operations make (sync_count.c).
+ *   Each counts the sync calls its operations make (sync_count.c). So do the
+ *   rows of the deployment log's cost on promote (deploy_cost.c).
  * - Writer rows fork 1 and 4 processes that change one app at once; the
  *   crashed-promoter row kills a promoter mid-deploy and times how long until
  *   the app can be promoted again (procs.c). Both run on --dir.
@@ -619,6 +620,11 @@ int main(int argc, char **argv)
 			continue;
 		progress("%s: durable ops on %s", store_names[k], k == S_PG ? "the server" : cfg.dir);
 		durable_ops(k);
+		if (k == S_FILE) {
+			progress("file: promotions with and without the deployment log on %s",
+				 cfg.dir);
+			deploy_log_cost();
+		}
 		progress("%s: writer processes and a crashed promoter on %s", store_names[k],
 			 k == S_PG ? "the server" : cfg.dir);
 		process_rows(k);

@@ -234,6 +234,10 @@ double writers_run(int kind, const char *where, int n, int64_t dur_ns, double *s
 #define R_TIMEOUT (-2.0)
 double crashed_promoter(int kind, const char *where, int64_t cap_ns);
 
+/* The cost of the deployment log on promote, on the file store: fills
+ * res.deploy* (deploy_cost.c). */
+void deploy_log_cost(void);
+
 /* ------------------------------------------------- results and settings */
 
 enum { OP_CREATE, OP_ENV, OP_PROMOTE, OP_ROLLBACK, OP_PRUNE, OP_COUNT };
@@ -275,6 +279,12 @@ struct results {
 	 * of any cold run, and the store's size then. */
 	uint64_t cold_resident, cold_total;
 	double rss[MAXN][S_COUNT], rss_growth[MAXN][S_COUNT], bytes[MAXN][S_COUNT];
+	/* The file store's promotions with its deployment log ([0]) and
+	 * through a version-2 vtable, without ([1]): median ns, sync calls,
+	 * and the deployment records each store held afterwards. */
+	double deploy[2];
+	struct syncs deploy_syncs[2];
+	uint64_t deploy_records[2];
 };
 
 struct config {

@@ -220,6 +220,37 @@ static void writer_rows(void)
 	emit("4 writers / 1 writer, throughput", a, " ", " ", " ", " ", " ", " ", " ", " ");
 }
 
+/*
+ * The deployment log's cost on promote, on the file store: with it, through
+ * a version-2 vtable without it, and the ratio of the two (the sync calls'
+ * column: how many more the log costs per promotion).
+ */
+static void deploy_rows(void)
+{
+	static const char *const labels[2] = {
+		"promote, file store with its deployment log (storage version 3), durable (disk)",
+		"promote, file store through a version-2 vtable: no deployment log, durable (disk)",
+	};
+	char a[S_COUNT][32], q[32], sf[48];
+	struct syncs y[S_COUNT];
+	double v[S_COUNT];
+
+	memset(y, 0, sizeof y);
+	for (int w = 0; w < 2; w++) {
+		for (int k = 0; k < S_COUNT; k++)
+			v[k] = k == S_FILE ? res.deploy[w] : -1;
+		y[S_FILE] = res.deploy_syncs[w];
+		row(labels[w], v, 1, 1, y, NULL);
+	}
+	for (int k = 0; k < S_COUNT; k++)
+		snprintf(a[k], sizeof a[k], "—");
+	fmt_ratio(a[S_FILE], sizeof a[S_FILE], res.deploy[0], res.deploy[1]);
+	snprintf(q, sizeof q, " ");
+	snprintf(sf, sizeof sf, "%+.2f", res.deploy_syncs[0].mean - res.deploy_syncs[1].mean);
+	emit("deployment log on promote: with / without (file column); sync calls more per "
+	     "promotion (file fsyncs/op)", a, q, " ", " ", " ", " ", sf, " ", " ");
+}
+
 /* How long until a promotion succeeds after a promoter was killed. */
 static void crash_row(void)
 {
@@ -306,6 +337,12 @@ void print_table(void)
 		       "cannot drop: no cold figure.\n",
 		       cfg.dir, fs_name(cfg.dir),
 		       res.cold_total ? 100.0 * (double)res.cold_resident / (double)res.cold_total : 0.0);
+	printf("Deployment log: the file store promoting as it is (storage version 3) and through "
+	       "a copy of its vtable that says version 2, in turn, %zu promotions each on %s; "
+	       "afterwards the first held %llu deployment records and the second %llu.%s\n",
+	       cfg.reps_durable, cfg.dir, (unsigned long long)res.deploy_records[0],
+	       (unsigned long long)res.deploy_records[1],
+	       res.deploy_records[0] ? "" : " (The library wrote no log: the two did the same work.)");
 	printf("Writers: %zu run%s of %.1f s per row, median; crashed promoter: median of up to %zu "
 	       "run%s, each waiting at most %.0f ms.\n",
 	       cfg.reps_writers, cfg.reps_writers == 1 ? "" : "s", (double)cfg.writers_ns / 1e9,
@@ -322,6 +359,7 @@ void print_table(void)
 	    res.floor_syncs, NULL);
 	for (int op = 0; op < OP_COUNT; op++)
 		row(op_labels[op], res.op[op], 1, 1, res.op_syncs[op], &res.op_sends[op]);
+	deploy_rows();
 	writer_rows();
 	crash_row();
 	for (int op = 0; op < RD_COUNT; op++) {
