@@ -44,6 +44,7 @@ enum opt {
 	OPT_TIMEOUT,
 	OPT_FOR,
 	OPT_SINCE,
+	OPT_MIRROR,
 	OPT_COUNT
 };
 

@@ -185,8 +185,8 @@ const struct command relctl_release_commands[] = {
 	 "env mask unset KEY... -a APP",
 	 "stop masking env keys",
 	 "Keys that are not masked are ignored.", RELCTL_WRITES},
-	{"store copy", cmd_store_copy, 0, 0, 2, 2,
-	 "store copy SRC DST [--app APP]",
+	{"store copy", cmd_store_copy, OPT_BIT(OPT_APP) | OPT_BIT(OPT_MIRROR), 0, 2, 2,
+	 "store copy SRC DST [--app APP] [--mirror]",
 	 "copy apps, with all their history, from one store into another",
 	 "SRC and DST are paths or URIs, as --store takes them (file:PATH,\n"
 	 "postgresql://...); DST is made when it is a file store that is not there.\n"
@@ -195,9 +195,21 @@ const struct command relctl_release_commands[] = {
 	 "with their logs, settings, the active and previous release, the\n"
 	 "deployment log. Each app prints a line with the records it wrote; an app\n"
 	 "appears in DST only once it is whole. Run it again to resume a copy that\n"
-	 "was interrupted, or to bring DST up to date: records already there are\n"
-	 "not written again. An app of DST that is another app of the same name is\n"
-	 "refused (exit 4) and the others are still copied.", RELCTL_READS},
+	 "was interrupted, or to add what SRC made since: records already there are\n"
+	 "not written again.\n"
+	 "\n"
+	 "Nothing of DST is replaced or deleted unless --mirror is given: an app\n"
+	 "whose copy in DST differs from SRC (a release made in DST after moving\n"
+	 "to it, or one SRC changed or pruned since) is refused (exit 4) and left\n"
+	 "as it is, and the others are still copied. --mirror makes DST's apps\n"
+	 "exactly SRC's, replacing and deleting what DST changed since. An app of\n"
+	 "DST that is another app of the same name is refused (exit 4); a damaged\n"
+	 "app of SRC is reported (exit 7); the others are still copied.\n"
+	 "\n"
+	 "SRC and DST may not be the same store, nor one's directory inside the\n"
+	 "other's; DST may not be memory:, which would vanish with relctl. The\n"
+	 "stores are the words: --store and --actor do not apply (each record\n"
+	 "keeps the actor it was written by).", RELCTL_READS},
 	{NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, RELCTL_READS},
 };
 

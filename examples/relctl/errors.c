@@ -71,9 +71,35 @@ int relctl_error(int status, const char *fmt, ...)
 	return status;
 }
 
+const char *relctl_store_text(const char *uri, const char *msg)
+{
+	static char line[MESSAGE_MAX + 1];
+	size_t n = 0;
+
+	if (!uri || !relctl_is_postgresql(uri) || !strchr(msg, '\n'))
+		return msg;
+	/* libpq's lines: a hint's indented with a tab, each host's of its own */
+	for (const char *p = msg; *p && n + 2 < sizeof line; p++) {
+		if (*p != '\n') {
+			line[n++] = *p;
+			continue;
+		}
+		while (p[1] == '\n' || p[1] == '\t' || p[1] == ' ')
+			p++;
+		if (!p[1])
+			break;
+		if (*p == '\n') /* a line of its own */
+			line[n++] = ';';
+		line[n++] = ' ';
+	}
+	line[n] = '\0';
+	return line;
+}
+
 int relctl_fail(struct relctl *c, int rc)
 {
 	const char *msg = release_store_errmsg(c->store);
 
-	return relctl_error(relctl_status_of(rc), "%s", *msg ? msg : release_strerror(rc));
+	return relctl_error(relctl_status_of(rc), "%s",
+			    *msg ? relctl_store_text(c->store_uri, msg) : release_strerror(rc));
 }

@@ -64,17 +64,34 @@ static const struct {
 	{OPT_FOLLOW, "      --follow                keep printing what is appended until the\n"
 		     "                              build ends", NULL},
 	{OPT_LOG, "      --log FILE              read the build's log from FILE ('-': stdin)", NULL},
+	{OPT_MIRROR, "      --mirror                make DST's apps exactly SRC's, replacing and\n"
+		     "                              deleting what DST changed since", NULL},
+	{OPT_APP, "  -a, --app APP               only this app of SRC (default: every app;\n"
+		  "                              $RELEASE_APP does not count here)", "store copy"},
 };
 
-static const char global_help[] =
-	"  -a, --app APP               the app (default: $RELEASE_APP)\n"
-	"      --store PATH|URI        the store (default: $RELEASE_STORE, else the file\n"
-	"                              store in $XDG_DATA_HOME/librelease or\n"
-	"                              ~/.local/share/librelease); PATH?mode=ro\n"
-	"                              opens it read-only\n"
-	"      --actor NAME            who is recorded with what this command writes\n"
-	"                              (default: $RELEASE_ACTOR, else login@host)\n"
-	"  -h, --help                  show help\n";
+/* The global options' lines, in help's order. */
+static const struct {
+	enum opt opt;
+	const char *text;
+} global_help[] = {
+	{OPT_APP, "  -a, --app APP               the app (default: $RELEASE_APP)\n"},
+	{OPT_STORE, "      --store PATH|URI        the store (default: $RELEASE_STORE, else the file\n"
+		    "                              store in $XDG_DATA_HOME/librelease or\n"
+		    "                              ~/.local/share/librelease); PATH?mode=ro\n"
+		    "                              opens it read-only\n"},
+	{OPT_ACTOR, "      --actor NAME            who is recorded with what this command writes\n"
+		    "                              (default: $RELEASE_ACTOR, else login@host)\n"},
+	{OPT_HELP, "  -h, --help                  show help\n"},
+};
+
+/* The lines of the global options in opts. */
+static void print_globals(FILE *out, uint64_t opts)
+{
+	for (size_t i = 0; i < sizeof global_help / sizeof global_help[0]; i++)
+		if (opts & OPT_BIT(global_help[i].opt))
+			fputs(global_help[i].text, out);
+}
 
 /* The width of the command column: the longest words, and a space. */
 static int words_width(void)
@@ -102,19 +119,17 @@ void help_overview(FILE *out)
 	      out);
 	for (size_t k = 0; (cmd = relctl_command_at(k)); k++)
 		fprintf(out, "  %-*s %s\n", w, cmd->words, cmd->summary);
-	fprintf(out,
-		"\n"
-		"Global options:\n"
-		"%s"
-		"      --version               show the versions of relctl and librelease\n"
-		"\n"
-		"Environment: RELEASE_APP, RELEASE_STORE, RELEASE_ACTOR,\n"
-		"RELEASE_DEPLOY_HOOK; VISUAL or EDITOR (env edit).\n"
-		"Exit status: 0 ok, 1 failure, 2 usage, 3 not found (or a wait timed out),\n"
-		"4 refused, 5 busy, 6 deploy failed, 7 store unusable.\n"
-		"\n"
-		"Run 'relctl COMMAND --help' for a command's options.\n",
-		global_help);
+	fputs("\nGlobal options:\n", out);
+	print_globals(out, UINT64_MAX);
+	fputs("      --version               show the versions of relctl and librelease\n"
+	      "\n"
+	      "Environment: RELEASE_APP, RELEASE_STORE, RELEASE_ACTOR,\n"
+	      "RELEASE_DEPLOY_HOOK; VISUAL or EDITOR (env edit).\n"
+	      "Exit status: 0 ok, 1 failure, 2 usage, 3 not found (or a wait timed out),\n"
+	      "4 refused, 5 busy, 6 deploy failed, 7 store unusable.\n"
+	      "\n"
+	      "Run 'relctl COMMAND --help' for a command's options.\n",
+	      out);
 }
 
 void help_command(FILE *out, const struct command *cmd)
@@ -137,7 +152,7 @@ void help_command(FILE *out, const struct command *cmd)
 		fprintf(out, "%s\n", option_help[i].text);
 		shown |= bit;
 	}
-	fputs(global_help, out);
+	print_globals(out, relctl_global_opts(cmd) & ~shown);
 	for (size_t k = 0; (other = relctl_command_at(k)); k++) {
 		if (other == cmd || strncmp(other->words, cmd->words, first) != 0 ||
 		    (other->words[first] != ' ' && other->words[first] != '\0'))

@@ -19,6 +19,16 @@
 	(OPT_BIT(OPT_APP) | OPT_BIT(OPT_STORE) | OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION) |       \
 	 OPT_BIT(OPT_ACTOR))
 
+uint64_t relctl_global_opts(const struct command *cmd)
+{
+	/* store copy's stores are its words, and it records no actor of its
+	 * own (each record keeps its own): --store and --actor would be
+	 * ignored, so they are refused. Its --app is its own option. */
+	if (cmd->run == cmd_store_copy)
+		return OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION);
+	return GLOBAL_OPTS;
+}
+
 static size_t word_count(const char *words)
 {
 	size_t n = 1;
@@ -148,7 +158,7 @@ static const char *env_value(const char *name)
 static int check_usage(const struct relctl *c)
 {
 	const struct command *cmd = c->cmd;
-	uint64_t extra = c->args.seen & ~(GLOBAL_OPTS | cmd->opts);
+	uint64_t extra = c->args.seen & ~(relctl_global_opts(cmd) | cmd->opts);
 	size_t n = relctl_nargs(c);
 
 	for (int o = 0; o < OPT_COUNT; o++)

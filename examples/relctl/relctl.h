@@ -71,6 +71,9 @@ struct command {
  * (commands_apps.c), releases and env (commands.c). */
 extern const struct command relctl_app_commands[];
 extern const struct command relctl_release_commands[];
+/* The options cmd takes besides its own (cmd->opts): -a, --store, --actor,
+ * --help, --version, but for a command they would mean nothing to. */
+uint64_t relctl_global_opts(const struct command *cmd);
 /* The i-th command of all, in help's order; NULL past the last. */
 const struct command *relctl_command_at(size_t i);
 
@@ -82,6 +85,13 @@ size_t relctl_nargs(const struct relctl *c);
  * default store); a plain path becomes "file:" and the absolute path.
  * NULL when out of memory. */
 char *relctl_store_uri(const char *given);
+
+/* The directory of a file: store URI (the default store's for "file:"),
+ * without its options. 0, or -1 for another scheme or a path the library
+ * would refuse. */
+int relctl_file_store_dir(const char *uri, char *path, size_t size);
+/* 1 for a postgresql:// (or postgres://) URI. */
+int relctl_is_postgresql(const char *uri);
 
 /* Opens the store on first use. Returns it, or NULL after reporting why;
  * *status is then the exit status. */
@@ -95,6 +105,11 @@ int relctl_open_store(struct relctl *c, const char *uri, int must_exist, release
  * else the exit status after saying it cannot, as a write would. For a
  * command that must know before it asks the user for anything. */
 int relctl_store_writable(const struct relctl *c);
+
+/* A store's message as one line: a PostgreSQL store's (libpq's lines, the
+ * later ones indented) joined; others' as they are. The text lives until
+ * the next call. */
+const char *relctl_store_text(const char *uri, const char *msg);
 
 /* Prints "ERROR: <message>" for a failed library call on stderr, the store's
  * detailed message when it has one, and returns the exit status for rc. */

@@ -125,9 +125,19 @@ static int check_exists(const char *uri)
 			    relctl_shown(path));
 }
 
+int relctl_file_store_dir(const char *uri, char *path, size_t size)
+{
+	return file_store_path(uri, path, size);
+}
+
 static int is_postgresql(const char *uri)
 {
 	return strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
+}
+
+int relctl_is_postgresql(const char *uri)
+{
+	return is_postgresql(uri);
 }
 
 /* A PostgreSQL URI goes to the pgstore backend, when relctl was built with
@@ -139,7 +149,7 @@ static int open_postgresql(release_store **out, const char *uri, const release_s
 	int rc = pgstore_open(out, uri, opts, err, sizeof err);
 
 	if (rc != 0)
-		relctl_error(relctl_status_of(rc), "%s", err);
+		relctl_error(relctl_status_of(rc), "%s", relctl_store_text(uri, err));
 	return rc;
 #else
 	(void)out;

@@ -356,7 +356,7 @@ usage names is in its Options (the loop prints only what is missing).
   Usage: relctl env mask -a APP [--json]
   Usage: relctl env mask set KEY... -a APP
   Usage: relctl env mask unset KEY... -a APP
-  Usage: relctl store copy SRC DST [--app APP]
+  Usage: relctl store copy SRC DST [--app APP] [--mirror]
 
 Help wins over everything else on the line.
 

@@ -112,3 +112,10 @@ RELEASE_STORE is, as an empty variable is unset.
   $ relctl apps --store=
   ! ERROR: --store is empty: give a path or a URI, or leave it out for the default store
   [2]
+
+A PostgreSQL store that cannot be reached says libpq's reason on one line
+(its hint, on a line of its own indented in libpq's text, follows a space).
+
+  $ relctl apps --store postgresql://nobody@127.0.0.1:1/x
+  ! ERROR: (connecting to PostgreSQL: connection to server at "127\.0\.0\.1", port 1 failed: Connection refused Is the server running on that host and accepting TCP/IP connections\?|this relctl was built without PostgreSQL support .*) (re)
+  [7]
