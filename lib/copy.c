@@ -146,6 +146,8 @@ struct batch {
 	int mirror;        /* dst's app may be replaced and deleted in: ours
 			    * (a tombstone) or RELEASE_COPY_MIRROR */
 	int refused;       /* a difference refused (not a race to retry) */
+	const struct raw *from; /* src's app record, and its tombstone: what */
+	const struct buf *tomb; /* dst's may be while it is this copy's */
 };
 
 /* dst's app differs from src where only a mirror may change it. */
@@ -165,8 +167,25 @@ static const char *kind_word(int kind)
 	       kind == RELEASE_KIND_RELEASE ? "release version" : "deployment log entry";
 }
 
+static int raw_is(const struct raw *r, const void *p, size_t len);
+
+/* The app record checked by a commit was not what the copy expected. If
+ * it is still this app's (the copy's own write, pending in the store when
+ * its writer died, or another copy of the same app finishing first), that
+ * is a race: the app is copied again. Else another app took the name. */
 static int changed_under_us(struct batch *b)
 {
+	struct raw now;
+
+	if (read_record(b->dst, b->app, RELEASE_KIND_META, "app", &now) == 0) {
+		int ours = raw_is(&now, b->from->data, b->from->len) ||
+			   raw_is(&now, b->tomb->p, b->tomb->len);
+
+		raw_free(&now);
+		if (ours)
+			return fail(b->dst, RELEASE_ECONFLICT,
+				    "app '%s': the destination's app changed under the copy", b->app);
+	}
 	return fail(b->dst, RELEASE_EEXIST,
 		    "app '%s': another app of that name was made in the destination during the "
 		    "copy; not copied",
@@ -522,6 +541,8 @@ static int copy_app(release_store *src, release_store *dst, const char *app,
 	}
 	b->dst = dst;
 	b->app = app;
+	b->from = &from;
+	b->tomb = &tomb;
 	if ((rc = tomb_of(&from, &tomb)) != 0)
 		rc = rc == RELEASE_ENOMEM ? fail(dst, rc, "out of memory") :
 		     fail(dst, rc, "app '%s': app record is corrupt", app);

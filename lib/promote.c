@@ -118,13 +118,17 @@ static void entry_of(const struct promotion *p, const release *r, const struct a
 /*
  * Marks r failed after its deployer returned drc: on a version-2 backend in
  * one commit with the deployment log's entry (and the app record checked),
- * else the stamp then the entry, each alone.
+ * else the stamp then the entry, each alone. A read of the log that fails
+ * is tried again (twice): 2 when that made it, the first failure in the
+ * store's message. When the log still cannot be read, r is marked failed
+ * alone: 1, the cause in the message.
  */
 static int record_failure(struct promotion *p, const release *r, const struct active_ptr *cur,
 			  int drc)
 {
 	release_store *s = p->s;
-	int rc = 0;
+	int rc = 0, unread = 0;
+	char first[ERRMSG_MAX] = "";
 
 	if (!has_commit(s) || !has_deploy_log(s)) {
 		release_deploy d;
@@ -135,6 +139,8 @@ static int record_failure(struct promotion *p, const release *r, const struct ac
 		entry_of(p, r, cur, now, drc, &d);
 		return deploy_entry_put(s, p->app, &d);
 	}
+	int64_t when = 0; /* the failure's time: once, whatever is tried again */
+
 	for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
 		struct raw app_raw = {0}, raw = {0};
 		struct txn t = {0};
@@ -145,16 +151,38 @@ static int record_failure(struct promotion *p, const release *r, const struct ac
 
 		if ((rc = require_app_raw(s, p->app, &app_raw)) == 0 &&
 		    (rc = load_release(s, p->app, r->id, &cur_r, &raw)) == 0) {
-			cur_r->failed = store_now(s);
+			if (!when)
+				when = store_now(s);
+			cur_r->failed = when;
 			encode_release(&b, cur_r);
 			txn_check_app(&t, &app_raw);
 			txn_add_buf(&t, RELEASE_OP_CAS, RELEASE_KIND_RELEASE, r->id, 0, raw.data,
 				    raw.len, &b);
 			entry_of(p, r, cur, cur_r->failed, drc, &d);
-			rc = deploy_entry_op(s, p->app, &d, &t, key);
+			if ((rc = deploy_entry_op(s, p->app, &d, &t, key)) != 0) {
+				char why[ERRMSG_MAX];
+
+				memcpy(why, s->errmsg, sizeof why);
+				if (!unread)
+					memcpy(first, why, sizeof first);
+				release_free(cur_r);
+				txn_free(&t);
+				raw_free(&app_raw);
+				raw_free(&raw);
+				if (++unread < 3)
+					continue; /* a read that failed once may not again */
+				if ((rc = stamp_release(s, p->app, r->id, 1, 0)) != 0)
+					return rc;
+				memcpy(s->errmsg, why, sizeof why);
+				return 1;
+			}
 		}
 		if (rc == 0)
 			rc = txn_commit(s, p->app, &t, 1, "recording the failure", NULL, NULL);
+		if (rc == 0 && unread) {
+			memcpy(s->errmsg, first, sizeof first);
+			rc = 2;
+		}
 		release_free(cur_r);
 		txn_free(&t);
 		raw_free(&app_raw);
@@ -313,10 +341,22 @@ static int promote(struct promotion *p, release *r)
 
 		if (drc != 0) {
 			char why[ERRMSG_MAX / 2] = "";
+			int frc;
 
 			status_event(p, "updating", "rollback");
-			if (record_failure(p, r, &cur, drc) != 0)
-				snprintf(why, sizeof why, " (marking it failed failed too: %.200s)", s->errmsg);
+			frc = record_failure(p, r, &cur, drc);
+
+			if (frc == 2)
+				snprintf(why, sizeof why,
+					 " (recorded after reading the deployment log failed: %.200s)",
+					 s->errmsg);
+			else if (frc == 1)
+				snprintf(why, sizeof why,
+					 " (its deployment log entry could not be written: %.200s)",
+					 s->errmsg);
+			else if (frc != 0)
+				snprintf(why, sizeof why, " (marking it failed failed too: %.200s)",
+					 s->errmsg);
 			status_event(p, "rollback", "running");
 			drop_lease(p);
 			rc = fail(s, RELEASE_EDEPLOY,

@@ -73,12 +73,36 @@ static int state_same(const struct state *a, const struct state *b)
 	       a->newest == b->newest && a->deploy == b->deploy;
 }
 
+/* The state as of one moment: its four reads are apart, so a commit
+ * applied between them (a new log entry read with the old pointer) would
+ * mix two states; reading until two reads in a row agree does not. */
+static int state_settled(release_store *s, const char *app, struct state *out)
+{
+	struct state again;
+	int rc = state_read(s, app, out);
+
+	for (int i = 0; rc == 0 && i < WRITE_ATTEMPTS; i++) {
+		if ((rc = state_read(s, app, &again)) != 0)
+			break;
+		if (state_same(out, &again)) {
+			state_free(&again);
+			return 0;
+		}
+		state_free(out);
+		*out = again;
+	}
+	if (rc == 0)
+		rc = fail(s, RELEASE_ECONFLICT, "app '%s' kept changing while it was read", app);
+	state_free(out);
+	return rc;
+}
+
 /* The backend's check: 1 (and the new state kept) on a change. */
 static int check(void *payload)
 {
 	release_watch *w = payload;
 	struct state now;
-	int rc = state_read(w->s, w->app, &now);
+	int rc = state_settled(w->s, w->app, &now);
 
 	if (rc != 0) {
 		w->check_rc = rc;
@@ -107,7 +131,7 @@ RELEASE_API int release_watch_open(release_store *store, const char *app, releas
 		return fail(store, RELEASE_ENOMEM, "out of memory");
 	w->s = store;
 	strcpy(w->app, app);
-	if ((rc = state_read(store, app, &w->seen)) != 0) {
+	if ((rc = state_settled(store, app, &w->seen)) != 0) {
 		free(w);
 		return rc;
 	}
