@@ -132,9 +132,9 @@ releases --watch: the table, then again after every change it shows, until
 SIGTERM (or SIGINT), which ends it with exit status 0.
 
   $ relctl releases --watch --limit 2 > watch.out 2> watch.err & pid=$!
-  > for i in $(seq 300); do grep -q '^ID' watch.out && break; sleep 0.1; done
+  > for i in $(seq 300); do grep -qs '^ID' watch.out && break; sleep 0.1; done
   > RELCTL_TEST_SEED=1008 relctl releases promote 4 --force > /dev/null
-  > for i in $(seq 300); do grep -q 'RYCGTNRKGY  active' watch.out && break; sleep 0.1; done
+  > for i in $(seq 300); do grep -qs 'RYCGTNRKGY  active' watch.out && break; sleep 0.1; done
   > kill -TERM $pid; wait $pid; echo "exit $?"; cat watch.out watch.err
   exit 0
   ID          STATUS  BUILD       CREATED  DESCRIPTION
