@@ -17,6 +17,7 @@
  * that nanoseconds in an int64_t reach (they end in April 2262). */
 #define YEAR_MIN 1970
 #define YEAR_MAX 2261
+#define SECS_END INT64_C(9214646400) /* 2262-01-01T00:00:00Z: after YEAR_MAX, UTC */
 
 static const struct {
 	const char *name;
@@ -276,7 +277,9 @@ int time_parse(const char *s, int64_t now, int64_t *out, char *err, size_t errle
 		return -1;
 	if ((rc = to_seconds(&t, &secs, err, errlen)) != 0)
 		return rc;
-	if (secs < 0 || secs >= INT64_MAX / NS_S) {
+	/* in UTC too (an offset or a leap second can carry 2261 past its end),
+	 * so that every time read back is one a reader takes */
+	if (secs < 0 || secs >= SECS_END) {
 		snprintf(err, errlen, "that is %s", secs < 0 ? "before 1970" : "after 2261");
 		return -2;
 	}

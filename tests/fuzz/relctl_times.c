@@ -107,9 +107,10 @@ static int ref_time(const char *s, int64_t *ns)
 		} else if (s[i] == '+' || s[i] == '-') {
 			int neg = s[i++] == '-', oh, om;
 
-			if ((oh = num(s, &i, 2)) < 0 || s[i++] != ':' || (om = num(s, &i, 2)) < 0 ||
-			    oh > 23 || om > 59)
+			if ((oh = num(s, &i, 2)) < 0 || s[i++] != ':' || (om = num(s, &i, 2)) < 0)
 				return -1;
+			if (oh > 23 || om > 59) /* shaped as an offset, but none is */
+				return -2;
 			off = (neg ? -1 : 1) * ((int64_t)oh * 3600 + om * 60);
 		}
 		if (s[i])
@@ -119,8 +120,17 @@ static int ref_time(const char *s, int64_t *ns)
 	    h > 23 || mi > 59 || sec > 60)
 		return -2;
 	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
-	if (secs < 0 || secs >= INT64_MAX / NS_S)
+	if (secs < 0 || secs >= INT64_C(9214646400)) /* from 2262-01-01T00:00:00Z, UTC */
 		return -2;
+	if (sec == 60) { /* a leap second: 23:59:60 UTC on June 30 or December 31 */
+		time_t before = (time_t)(secs - 1);
+		struct tm utc;
+
+		if (!gmtime_r(&before, &utc) || utc.tm_hour != 23 || utc.tm_min != 59 ||
+		    utc.tm_sec != 59 ||
+		    !((utc.tm_mon == 5 && utc.tm_mday == 30) || (utc.tm_mon == 11 && utc.tm_mday == 31)))
+			return -2;
+	}
 	*ns = secs * NS_S + frac;
 	return 0;
 }
