@@ -1,0 +1,3 @@
+module librelease
+
+go 1.19

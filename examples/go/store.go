@@ -1,0 +1,286 @@
+package librelease
+
+/*
+#include <stdlib.h>
+#include <librelease/release.h>
+*/
+import "C"
+
+import (
+	"bytes"
+	"runtime"
+	"runtime/cgo"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// Store is an open store: the file store, the memory store, or any store
+// the library can open by URI. A Store may be used by many goroutines at
+// once: every method takes the Store's lock for the duration of its C call
+// (an iterator, for each step). See the package documentation for what
+// callbacks may do.
+type Store struct {
+	mu sync.Mutex
+	c  *C.release_store // nil once closed
+
+	// cbg is the id of the goroutine running a C call that may call back
+	// into Go (a promotion's deployer and event sink, a copy's progress),
+	// 0 when none: a callback that asks for the lock again is told so
+	// instead of waiting forever. Read and written atomically.
+	cbg int64
+
+	res     map[resource]struct{} // C objects that need the store: freed first by Close
+	handles []cgo.Handle          // payloads given to the store at Open, deleted by Close
+}
+
+// resource is a C object that depends on the open store (an iterator, a
+// watch). Close frees every one still tracked, before it closes the
+// store; freeC is called with s.mu held and must leave the resource
+// unusable (its methods then report ErrClosed).
+type resource interface{ freeC() }
+
+// Option configures Open.
+type Option func(*openConfig)
+
+type openConfig struct {
+	actor    string
+	hasActor bool
+	lease    time.Duration
+	hasLease bool
+	clock    func() time.Time
+	random   func([]byte) error
+}
+
+// WithActor sets who writes through the Store: recorded with every build,
+// release, deployment, app and settings change it writes. The default is
+// "<login name>@<host name>". An actor is 1 to 256 bytes of UTF-8 without
+// control or format characters, not beginning or ending with a space:
+// anything else makes Open fail with ErrInvalid.
+func WithActor(actor string) Option {
+	return func(c *openConfig) { c.actor, c.hasActor = actor, true }
+}
+
+// WithLease sets the length of a promotion's lease on stores whose leases
+// are records that expire (the memory store); the default is 10 minutes.
+// A negative duration makes Open fail with ErrInvalid; 0 is the default.
+func WithLease(d time.Duration) Option {
+	return func(c *openConfig) { c.lease, c.hasLease = d, true }
+}
+
+// Open opens a store by URI:
+//
+//	"memory:"              a private in-memory store, gone at Close
+//	"file:/var/lib/rel"    the file store in that directory (created when absent)
+//	"file:/var/lib/rel?mode=ro"  the same, read-only: writes are ErrUnsupported
+//	"file:"                the default file store ($XDG_DATA_HOME/librelease)
+//
+// An unknown scheme is ErrUnsupported; a directory that is not a store,
+// ErrCorrupt. Close the Store when done.
+func Open(uri string, options ...Option) (*Store, error) {
+	const op = "Open"
+	var cfg openConfig
+	for _, o := range options {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	curi, err := cString(uri)
+	if err != nil {
+		return nil, withOp(op, err)
+	}
+	defer C.free(unsafe.Pointer(curi))
+
+	// The options live in C memory: they hold C pointers and payloads.
+	o := (*C.release_store_opts)(C.calloc(1, C.size_t(unsafe.Sizeof(C.release_store_opts{}))))
+	if o == nil {
+		return nil, newError(op, C.RELEASE_ENOMEM, "")
+	}
+	defer C.free(unsafe.Pointer(o))
+	C.release_store_opts_init_sized(o, C.size_t(unsafe.Sizeof(*o)))
+	if cfg.hasActor {
+		if cfg.actor == "" {
+			return nil, invalid(op, "actor is empty")
+		}
+		a, err := cString(cfg.actor)
+		if err != nil {
+			return nil, withOp(op, err)
+		}
+		defer C.free(unsafe.Pointer(a))
+		o.actor = a
+	}
+	if cfg.hasLease {
+		ns, err := durationNs("lease", cfg.lease)
+		if err != nil {
+			return nil, withOp(op, err)
+		}
+		o.lease_ns = ns
+	}
+	s := &Store{res: make(map[resource]struct{})}
+	s.setCallbacks(o, &cfg)
+
+	// release_store_errmsg(NULL) is per thread: read it on the thread
+	// that failed.
+	runtime.LockOSThread()
+	var cs *C.release_store
+	rc := C.release_store_open(&cs, curi, o)
+	var msg string
+	if rc < 0 {
+		msg = goString(C.release_store_errmsg(nil))
+	}
+	runtime.UnlockOSThread()
+	if rc < 0 {
+		s.deleteHandles()
+		return nil, newError(op, int(rc), msg)
+	}
+	s.c = cs
+	return s, nil
+}
+
+// Close closes the store, first ending every iterator and watch still
+// open on it (they then report ErrClosed). Closing a closed Store does
+// nothing and returns nil. Values read from the store stay valid: they
+// are plain Go values.
+func (s *Store) Close() error {
+	if s == nil {
+		return nil
+	}
+	if err := s.acquire("Close"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if s.c == nil {
+		return nil
+	}
+	for r := range s.res {
+		r.freeC()
+		delete(s.res, r)
+	}
+	C.release_store_close(s.c)
+	s.c = nil
+	s.deleteHandles()
+	return nil
+}
+
+func (s *Store) deleteHandles() {
+	for _, h := range s.handles {
+		h.Delete()
+	}
+	s.handles = nil
+}
+
+// lock takes s.mu and returns the C handle, or an error (ErrClosed, an
+// *Error) when the store is closed; on success the caller must call
+// s.mu.Unlock(). Called from inside one of the store's own callbacks it
+// returns an ErrReentrant *Error instead of waiting forever.
+func (s *Store) lock(op string) (*C.release_store, error) {
+	if s == nil {
+		return nil, &Error{Op: op, Message: "nil Store", Err: ErrClosed}
+	}
+	if err := s.acquire(op); err != nil {
+		return nil, err
+	}
+	if s.c == nil {
+		s.mu.Unlock()
+		return nil, &Error{Op: op, Message: "store is closed", Err: ErrClosed}
+	}
+	return s.c, nil
+}
+
+// acquire takes s.mu. Only when the lock is contended does it look at who
+// holds it: the goroutine running one of the store's callbacks would wait
+// for itself.
+func (s *Store) acquire(op string) error {
+	if s.mu.TryLock() {
+		return nil
+	}
+	if g := atomic.LoadInt64(&s.cbg); g != 0 && g == goid() {
+		return &Error{Op: op, Code: C.RELEASE_EINVAL, Err: ErrReentrant,
+			Message: "a deployer, event sink or progress callback must not use the store that called it; open another Store"}
+	}
+	s.mu.Lock()
+	return nil
+}
+
+// fail converts a negative rc into an *Error {Op: op, Code, Message:
+// release_store_errmsg}; called with s.mu held.
+func (s *Store) fail(op string, rc C.int) error {
+	var msg string
+	if s.c != nil {
+		msg = goString(C.release_store_errmsg(s.c))
+	}
+	return newError(op, int(rc), msg)
+}
+
+// calling runs f, a C call on s that may call back into Go, with s.mu
+// held by the caller: while it runs, a callback on this goroutine that
+// uses s gets ErrReentrant instead of a deadlock. Calls nest (a copy marks
+// both of its stores).
+func (s *Store) calling(f func()) {
+	prev := atomic.SwapInt64(&s.cbg, goid())
+	defer atomic.StoreInt64(&s.cbg, prev)
+	f()
+}
+
+// track records a resource that Close must free first; s.mu held.
+func (s *Store) track(r resource) { s.res[r] = struct{}{} }
+
+// untrack forgets a resource freed by its own Close; s.mu held.
+func (s *Store) untrack(r resource) { delete(s.res, r) }
+
+// goid returns the current goroutine's id, read from its stack header
+// ("goroutine 18 [running]:"). Used only on the lock's contention path.
+func goid() int64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return id
+}
+
+// Actor returns who writes through the Store now (see WithActor).
+func (s *Store) Actor() (string, error) {
+	if _, err := s.lock("Actor"); err != nil {
+		return "", err
+	}
+	defer s.mu.Unlock()
+	return goString(C.release_store_actor(s.c)), nil
+}
+
+// SetActor sets who writes through the Store from now on: a server acting
+// for many users sets it before each call. "" restores the default,
+// "<login name>@<host name>". An invalid actor is ErrInvalid and keeps the
+// actor as it was.
+func (s *Store) SetActor(actor string) error {
+	const op = "SetActor"
+	var ca *C.char
+	if actor != "" {
+		var err error
+		if ca, err = cString(actor); err != nil {
+			return withOp(op, err)
+		}
+		defer C.free(unsafe.Pointer(ca))
+	}
+	c, err := s.lock(op)
+	if err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if rc := C.release_store_set_actor(c, ca); rc < 0 {
+		return s.fail(op, rc)
+	}
+	return nil
+}
+
+// Version returns the version of the librelease library in use, e.g. "1.4.0".
+func Version() string {
+	return goString(C.release_version_string())
+}
