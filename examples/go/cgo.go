@@ -152,3 +152,22 @@ func sizeT(what string, n int) (C.size_t, error) {
 	}
 	return C.size_t(n), nil
 }
+
+// itoa formats n in decimal.
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// slice returns the C strings, in order.
+func (cs *cStrings) slice() []*C.char {
+	if cs == nil || cs.p == nil {
+		return nil
+	}
+	return unsafe.Slice((**C.char)(unsafe.Pointer(cs.p)), cs.n)
+}
+
+// goBytes copies n bytes of C memory; NULL or 0 is nil.
+func goBytes(p unsafe.Pointer, n C.size_t) []byte {
+	if p == nil || n == 0 {
+		return nil
+	}
+	return append([]byte(nil), unsafe.Slice((*byte)(p), int(n))...)
+}

@@ -9,7 +9,6 @@ import "C"
 import (
 	"bytes"
 	"runtime"
-	"runtime/cgo"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -32,8 +31,7 @@ type Store struct {
 	// instead of waiting forever. Read and written atomically.
 	cbg int64
 
-	res     map[resource]struct{} // C objects that need the store: freed first by Close
-	handles []cgo.Handle          // payloads given to the store at Open, deleted by Close
+	res map[resource]struct{} // C objects that need the store: freed first by Close
 }
 
 // resource is a C object that depends on the open store (an iterator, a
@@ -50,8 +48,6 @@ type openConfig struct {
 	hasActor bool
 	lease    time.Duration
 	hasLease bool
-	clock    func() time.Time
-	random   func([]byte) error
 }
 
 // WithActor sets who writes through the Store: recorded with every build,
@@ -119,7 +115,6 @@ func Open(uri string, options ...Option) (*Store, error) {
 		o.lease_ns = ns
 	}
 	s := &Store{res: make(map[resource]struct{})}
-	s.setCallbacks(o, &cfg)
 
 	// release_store_errmsg(NULL) is per thread: read it on the thread
 	// that failed.
@@ -132,7 +127,6 @@ func Open(uri string, options ...Option) (*Store, error) {
 	}
 	runtime.UnlockOSThread()
 	if rc < 0 {
-		s.deleteHandles()
 		return nil, newError(op, int(rc), msg)
 	}
 	s.c = cs
@@ -160,15 +154,7 @@ func (s *Store) Close() error {
 	}
 	C.release_store_close(s.c)
 	s.c = nil
-	s.deleteHandles()
 	return nil
-}
-
-func (s *Store) deleteHandles() {
-	for _, h := range s.handles {
-		h.Delete()
-	}
-	s.handles = nil
 }
 
 // lock takes s.mu and returns the C handle, or an error (ErrClosed, an
