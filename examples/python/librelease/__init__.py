@@ -44,10 +44,13 @@ Conventions (see README.md next to this package for the whole API):
   (Release.actor and Build.actor are None there, as for records written
   before 1.4).
 
-The shared library is found, in order: the path given to ``load()``, the
-``LIBRELEASE_PATH`` environment variable (meson's test sets it to the build
-tree's library), ``ctypes.util.find_library("release")``, then the soname
-``librelease.so.1`` on the loader's default path.
+The shared library is loaded when first needed, from: the path given to
+``load()``; else exactly the file the ``LIBRELEASE_PATH`` environment
+variable names (meson's tests set it to the build tree's library); else the
+installed library by its soname ``librelease.so.1`` (ldconfig's cache,
+``LD_LIBRARY_PATH``), then ``ctypes.util.find_library("release")``. When
+none loads, LibraryNotLoaded (an OSError) says what was tried and how to
+fix it.
 
 The package's modules, by idea: _errors (codes and exceptions), _c (the C
 declarations and the loading of the library), _convert (checking Python
@@ -67,7 +70,8 @@ from ._errors import (
     RELEASE_EOLDER, RELEASE_EDEPLOY, RELEASE_ECORRUPT, RELEASE_EIO, RELEASE_ENOSPC,
     RELEASE_ENOMEM, RELEASE_EUNSUPPORTED, RELEASE_ITEROVER, RELEASE_ETIMEDOUT,
     ReleaseError, Invalid, NotFound, Exists, Conflict, Busy, Older, DeployFailed, Corrupt,
-    StorageIOError, NoSpace, OutOfMemory, Unsupported, TimedOut, LibraryTooOld)
+    StorageIOError, NoSpace, OutOfMemory, Unsupported, TimedOut, LibraryTooOld,
+    LibraryNotLoaded)
 from ._store import Store, app_name_valid
 from ._copy import copy_store
 from ._values import App, Build, Release, Settings, Deployment, Diff, EnvChange
@@ -79,6 +83,6 @@ __all__ = [
     "Deployment", "Diff", "EnvChange", "Watch", "WatchState",
     "ReleaseError", "Invalid", "NotFound", "Exists", "Conflict", "Busy",
     "Older", "DeployFailed", "Corrupt", "StorageIOError", "NoSpace",
-    "OutOfMemory", "Unsupported", "TimedOut", "LibraryTooOld",
+    "OutOfMemory", "Unsupported", "TimedOut", "LibraryTooOld", "LibraryNotLoaded",
     "BUILD_STATUSES",
 ]

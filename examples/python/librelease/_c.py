@@ -9,7 +9,7 @@ import threading
 import weakref
 
 from ._convert import _dec
-from ._errors import RELEASE_EUNSUPPORTED, LibraryTooOld
+from ._errors import RELEASE_EUNSUPPORTED, LibraryNotLoaded, LibraryTooOld
 
 SONAME = "librelease.so.1"
 
@@ -377,27 +377,81 @@ _lib_lock = threading.Lock()
 _live = collections.Counter()
 
 
-def _candidates(path):
-    if path:
-        yield os.fspath(path)
-        return
-    env = os.environ.get("LIBRELEASE_PATH")
-    if env:
-        yield env
-        return
-    found = ctypes.util.find_library("release")
-    if found:
-        yield found
-    yield SONAME
+# How to get a library once nothing loaded.
+_FIX = ("Install librelease (meson install -C build, then ldconfig), or set "
+        "LIBRELEASE_PATH to the library's file (build/lib/librelease.so.1 in a build tree).")
+
+
+def _open(path=None, environ=os.environ, cdll=ctypes.CDLL,
+          find_library=ctypes.util.find_library):
+    """The ctypes.CDLL of librelease, from path if given, else exactly the
+    file $LIBRELEASE_PATH names if set, else the installed library: its
+    soname, then what find_library("release") finds. LibraryNotLoaded when
+    none loads, naming each one tried and why it failed."""
+    tried = []
+    if path or environ.get("LIBRELEASE_PATH"):
+        given = os.fspath(path) if path else environ["LIBRELEASE_PATH"]
+        try:
+            return _declare(cdll(given), given)
+        except OSError as e:
+            tried.append((given, str(e)))
+            if path:
+                where, fix = ("%s, given to librelease.load()" % given,
+                              "Pass load() the library's file")
+            else:
+                where, fix = ("LIBRELEASE_PATH=%s" % given,
+                              "Set LIBRELEASE_PATH to the library's file")
+            raise LibraryNotLoaded(
+                "cannot load librelease from %s (%s). %s (build/lib/librelease.so.1 in a "
+                "build tree)%s." % (where, e, fix, "" if path else
+                                    ", or unset it to load the installed librelease.so.1"),
+                tried) from None
+    try:
+        return _declare(cdll(SONAME), SONAME)
+    except LibraryNotLoaded:
+        raise
+    except OSError as e:
+        tried.append((SONAME, str(e)))
+    found = find_library("release")
+    if not found:
+        tried.append(('ctypes.util.find_library("release")', "found nothing"))
+    elif found != SONAME:
+        try:
+            return _declare(cdll(found), found)
+        except LibraryNotLoaded:
+            raise
+        except OSError as e:
+            tried.append((found, str(e)))
+    raise LibraryNotLoaded("cannot load librelease: tried %s. %s"
+                           % (" and ".join("%s (%s)" % t for t in tried), _FIX), tried)
+
+
+def _declare(lib, name):
+    """lib, with the functions of librelease 1.2 declared; LibraryNotLoaded
+    when lib lacks one (not librelease, or older than 1.2)."""
+    for fname, (restype, argtypes) in _FUNCTIONS.items():
+        try:
+            fn = getattr(lib, fname)
+        except AttributeError:
+            raise LibraryNotLoaded("%s has no %s: this binding needs librelease 1.2 or later"
+                                   % (name, fname), [(name, "no " + fname)]) from None
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
 
 
 def load(path=None):
     """Loads the shared library and returns the ctypes.CDLL.
 
-    path (or else $LIBRELEASE_PATH) names the file exactly; without either,
-    ctypes.util.find_library("release") and then "librelease.so.1" are tried.
-    Called implicitly by the first Store; call it first to choose the file.
-    Loading a different file once one is loaded raises RuntimeError.
+    The library is, in order: path, if given; else exactly the file
+    $LIBRELEASE_PATH names, if set; else the installed one, by its soname
+    "librelease.so.1" (the loader's path: ldconfig's cache,
+    LD_LIBRARY_PATH), then whatever ctypes.util.find_library("release")
+    finds. Raises LibraryNotLoaded (an OSError) saying what was tried and
+    how to fix it when none loads.
+    Called implicitly by the first call that needs the library; call it
+    first to choose the file. Loading a different file once one is loaded
+    raises RuntimeError.
     """
     global _lib
     with _lib_lock:
@@ -405,24 +459,8 @@ def load(path=None):
             if path and os.path.realpath(os.fspath(path)) != os.path.realpath(_lib._name):
                 raise RuntimeError("librelease is already loaded from %s" % _lib._name)
             return _lib
-        errors = []
-        for candidate in _candidates(path):
-            try:
-                lib = ctypes.CDLL(candidate)
-            except OSError as e:
-                errors.append("%s: %s" % (candidate, e))
-                continue
-            for name, (restype, argtypes) in _FUNCTIONS.items():
-                try:
-                    fn = getattr(lib, name)
-                except AttributeError:
-                    raise OSError("%s has no %s: this binding needs librelease 1.2 or later"
-                                  % (candidate, name)) from None
-                fn.restype = restype
-                fn.argtypes = argtypes
-            _lib = lib
-            return lib
-        raise OSError("cannot load librelease (set LIBRELEASE_PATH): " + "; ".join(errors))
+        _lib = _open(path)
+        return _lib
 
 
 def _library():

@@ -155,6 +155,19 @@ class LibraryTooOld(Unsupported):
     loaded = None
 
 
+class LibraryNotLoaded(OSError):
+    """The shared library could not be loaded (raised by load(), so by the
+    first call that needs the library). Its message says what was tried,
+    why each failed, and how to fix it.
+
+    tried  [(what was passed to ctypes.CDLL, why it failed), ...] in order
+    """
+
+    def __init__(self, message, tried):
+        super().__init__(message)
+        self.tried = tried
+
+
 _ERRORS = {cls.code: cls for cls in (
     Invalid, NotFound, Exists, Conflict, Busy, Older, DeployFailed, Corrupt,
     StorageIOError, NoSpace, OutOfMemory, Unsupported, TimedOut)}
