@@ -1,0 +1,202 @@
+package librelease
+
+/*
+#include <stdlib.h>
+#include <librelease/release.h>
+*/
+import "C"
+
+import (
+	"context"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// watchSlice is the longest one C wait lasts. Wait waits in slices of
+// it: the C call cannot be interrupted, so this bounds how late a
+// cancelled context is noticed, and how long the Store's other users
+// wait for its lock. A slice that ends with nothing changed leaves the
+// baseline as it was, so nothing is missed between two.
+const watchSlice = 50 * time.Millisecond
+
+// WatchState is what a Watcher saw last.
+type WatchState struct {
+	Newest uint64 // the newest release's version; 0: the app has none
+	Active string // the active release's id; "": none
+	Deploy uint64 // the newest deployment log entry's seq; 0: none
+	Exists bool   // the app exists
+}
+
+// Watcher waits for an app to change: a new release (an env change too),
+// a promotion, a rollback, a failed promotion, the app's creation or
+// deletion, by any Store handle or process. Nothing else (a build, a
+// prune, a refused promotion) is a change. What is there when it is made
+// is its baseline; each change Wait reports becomes the next.
+//
+// A Watcher uses its Store: each slice of a Wait holds the Store's lock
+// for at most 50 ms, so the Store's other users (other goroutines) wait
+// that long at most. Its methods may be called from any goroutine.
+// Close it when done; closing its Store closes it.
+type Watcher struct {
+	s   *Store
+	app string
+	w   *C.release_watch // guarded by s.mu; nil once freed
+
+	mu    sync.Mutex // guards state
+	state WatchState
+}
+
+// Watch makes a Watcher on app, whose current state is the baseline. The
+// app need not exist yet: its creation is a change.
+func (s *Store) Watch(app string) (*Watcher, error) {
+	const op = "Watch"
+	ca, err := cString(app)
+	if err != nil {
+		return nil, withOp(op, err)
+	}
+	defer C.free(unsafe.Pointer(ca))
+	c, err := s.lock(op)
+	if err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var cw *C.release_watch
+	if rc := C.release_watch_open(c, ca, &cw); rc < 0 {
+		return nil, s.fail(op, rc)
+	}
+	w := &Watcher{s: s, app: app, w: cw}
+	w.readState()
+	s.track(w)
+	return w, nil
+}
+
+// readState copies the C watch's state; s.mu held.
+func (w *Watcher) readState() {
+	st := WatchState{
+		Newest: uint64(C.release_watch_newest(w.w)),
+		Active: goString(C.release_watch_active(w.w)),
+		Deploy: uint64(C.release_watch_deploy(w.w)),
+		Exists: C.release_watch_exists(w.w) != 0,
+	}
+	w.mu.Lock()
+	w.state = st
+	w.mu.Unlock()
+}
+
+// freeC frees the C watch; s.mu held (the Store's Close, or Close).
+func (w *Watcher) freeC() {
+	if w.w != nil {
+		C.release_watch_free(w.w)
+		w.w = nil
+	}
+}
+
+// Wait blocks until the app changes from the state last seen (nil: State
+// now tells the new one), or until ctx is done. When ctx's deadline
+// passes first, the error matches both ErrTimedOut and
+// context.DeadlineExceeded; when ctx is cancelled, it is ctx.Err()
+// (context.Canceled). Either is noticed within 50 ms. Wait always looks
+// at least once, so a ctx that is already done makes it a poll: nil if a
+// change is there. A nil ctx waits as long as it takes. A closed Watcher,
+// or one whose Store was closed, is ErrClosed.
+func (w *Watcher) Wait(ctx context.Context) error {
+	const op = "Watcher.Wait"
+	if w == nil {
+		return &Error{Op: op, Message: "nil Watcher", Err: ErrClosed}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	deadline, hasDeadline := ctx.Deadline()
+	for {
+		slice := watchSlice
+		if hasDeadline {
+			if left := time.Until(deadline); left < slice {
+				slice = left
+			}
+		}
+		if slice < 0 || ctx.Err() != nil {
+			slice = 0 // only look
+		}
+		changed, err := w.waitSlice(op, slice)
+		if changed || err != nil {
+			return err
+		}
+		err = ctx.Err()
+		if err == nil && hasDeadline && !time.Now().Before(deadline) {
+			err = context.DeadlineExceeded // ctx's timer has yet to fire
+		}
+		switch err {
+		case nil:
+		case context.DeadlineExceeded:
+			return &Error{Op: op, Code: C.RELEASE_ETIMEDOUT, Err: err,
+				Message: "app " + quoteShort(w.app) + ": nothing changed before the deadline"}
+		default:
+			return err
+		}
+	}
+}
+
+// waitSlice waits up to d with the Store's lock held: true when a change
+// came (the state is then updated), false when none did.
+func (w *Watcher) waitSlice(op string, d time.Duration) (bool, error) {
+	if _, err := w.s.lock(op); err != nil {
+		return false, err
+	}
+	defer w.s.mu.Unlock()
+	if w.w == nil {
+		return false, &Error{Op: op, Message: "watcher is closed", Err: ErrClosed}
+	}
+	switch rc := C.release_watch_wait(w.w, C.int64_t(d)); rc {
+	case 0:
+		w.readState()
+		return true, nil
+	case C.RELEASE_ETIMEDOUT:
+		return false, nil
+	default:
+		return false, w.s.fail(op, rc)
+	}
+}
+
+// State returns the state last seen: the baseline, until Wait reports a
+// change. It does not wait for the Store.
+func (w *Watcher) State() WatchState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.state
+}
+
+// App returns the name of the app watched.
+func (w *Watcher) App() string { return w.app }
+
+// Newest returns the newest release's version last seen (0: none).
+func (w *Watcher) Newest() uint64 { return w.State().Newest }
+
+// Active returns the active release's id last seen ("": none).
+func (w *Watcher) Active() string { return w.State().Active }
+
+// Deploy returns the newest deployment log entry's seq last seen (0:
+// none, or a store that keeps no log).
+func (w *Watcher) Deploy() uint64 { return w.State().Deploy }
+
+// Exists reports whether the app existed when last seen.
+func (w *Watcher) Exists() bool { return w.State().Exists }
+
+// Close frees the Watcher; a Wait in another goroutine then returns
+// ErrClosed within 50 ms. Safe to call twice, and after the Store was
+// closed.
+func (w *Watcher) Close() error {
+	if w == nil || w.s == nil {
+		return nil
+	}
+	if err := w.s.acquire("Watcher.Close"); err != nil {
+		return err
+	}
+	defer w.s.mu.Unlock()
+	if w.w != nil {
+		w.s.untrack(w)
+		w.freeC()
+	}
+	return nil
+}
