@@ -1,0 +1,154 @@
+package librelease
+
+/*
+#include <stdint.h>
+#include <stdlib.h>
+#include <librelease/release.h>
+
+extern int goCopyProgress(void *payload, char *app, uint64_t records);
+
+static int lr_copy_progress(void *payload, const char *app, uint64_t records)
+{
+	return goCopyProgress(payload, (char *)app, records);
+}
+
+// The payload is a runtime/cgo.Handle: an integer, never a Go pointer.
+static void lr_copy_callbacks(release_copy_opts *o, uintptr_t handle)
+{
+	o->progress = lr_copy_progress;
+	o->progress_payload = (void *)handle;
+}
+*/
+import "C"
+
+import (
+	"context"
+	"runtime/cgo"
+	"sync"
+	"unsafe"
+)
+
+// CopyOptions are the options of CopyStore; the zero value copies every
+// app, adding to what dst has.
+type CopyOptions struct {
+	// App copies only this app; "": every app of src.
+	App string
+	// Mirror makes dst's apps exactly src's, replacing and deleting what
+	// differs. Without it, an app dst had whole before is only added to,
+	// and one that differs (src changed or deleted records since, or dst
+	// was written to) is ErrConflict and left as it is.
+	Mirror bool
+	// Progress, when not nil, is called after each app is copied whole,
+	// with the records written or deleted for it (0 when it was up to
+	// date). An error from it stops the copy after that app. It runs with
+	// both Stores locked: it must not use them (ErrReentrant).
+	Progress func(app string, records uint64) error
+}
+
+// copyCall is the state of one copy shared with its progress callback
+// through a cgo.Handle.
+type copyCall struct {
+	ctx      context.Context
+	progress func(string, uint64) error
+	stop     error // what stopped the copy: the progress error or ctx.Err()
+
+	mu       sync.Mutex
+	hasPanic bool
+	panicVal interface{}
+}
+
+// CopyStore copies apps from src to dst exactly (librelease 1.4): every
+// build, release and deployment log entry with its id, version, times,
+// source, failure, actor, manifest and log, the settings, the active and
+// the previous release, so that both stores read the same. It returns the
+// number of records written or deleted in dst, also when it fails.
+//
+// An app appears in dst only once all its records are there. A copy that
+// was interrupted is resumed by running it again: records already in dst
+// and equal are skipped. An app only dst has is left alone; an app of dst
+// that is another app of the same name is ErrExists and left alone, the
+// other apps are still copied and the first error is returned. A failed
+// copy may have written part of its work (dst's apps stay whole for every
+// reader). src is only read.
+//
+// ctx is looked at before the copy and after each app: once it is done
+// the copy stops there and the error matches ctx.Err(); so does a
+// Progress error stop it (errors.Is finds it through the *Error, which
+// also matches the error of an app that failed before). src and dst the
+// same Store, or two Stores on one file store, is ErrInvalid. Two copies
+// in opposite directions may run at once: the Stores are locked in one
+// order.
+func CopyStore(ctx context.Context, src, dst *Store, opts CopyOptions) (uint64, error) {
+	const op = "CopyStore"
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if src != nil && src == dst {
+		return 0, invalid(op, "a store cannot be copied to itself")
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, &Error{Op: op, Message: "context ended before the copy", Err: err}
+	}
+	capp, err := cStringOrNil(opts.App)
+	if err != nil {
+		return 0, withOp(op, err)
+	}
+	defer C.free(unsafe.Pointer(capp))
+	var o C.release_copy_opts // C pointers and a handle only: may live in Go memory
+	C.release_copy_opts_init_sized(&o, C.size_t(unsafe.Sizeof(o)))
+	o.app = capp
+	if opts.Mirror {
+		o.flags = C.RELEASE_COPY_MIRROR
+	}
+	call := &copyCall{ctx: ctx, progress: opts.Progress}
+	if opts.Progress != nil || ctx.Done() != nil {
+		h := cgo.NewHandle(call)
+		defer h.Delete()
+		C.lr_copy_callbacks(&o, C.uintptr_t(h))
+	}
+	copied, err := copyLocked(op, src, dst, &o, call)
+	call.mu.Lock()
+	hasPanic, v := call.hasPanic, call.panicVal
+	call.mu.Unlock()
+	if hasPanic {
+		panic(v)
+	}
+	return copied, err
+}
+
+// copyLocked runs the copy with both Stores locked, the one at the lower
+// address first: two copies in opposite directions take the locks in the
+// same order, so neither waits for the other forever.
+func copyLocked(op string, src, dst *Store, o *C.release_copy_opts, call *copyCall) (uint64, error) {
+	first, second := src, dst
+	if uintptr(unsafe.Pointer(dst)) < uintptr(unsafe.Pointer(src)) {
+		first, second = dst, src
+	}
+	if _, err := first.lock(op); err != nil {
+		return 0, err
+	}
+	defer first.mu.Unlock()
+	if _, err := second.lock(op); err != nil {
+		return 0, err
+	}
+	defer second.mu.Unlock()
+	var copied C.uint64_t
+	var rc C.int
+	src.calling(func() {
+		dst.calling(func() {
+			rc = C.release_store_copy(src.c, dst.c, o, &copied)
+		})
+	})
+	switch {
+	case rc < 0:
+		err := dst.fail(op, rc)
+		if call.stop != nil {
+			err.(*Error).Err = call.stop // an app failed, then the copy was stopped
+		}
+		return uint64(copied), err
+	case rc > 0: // the progress callback's own value: it stopped the copy
+		return uint64(copied), &Error{Op: op, Err: call.stop,
+			Message: goString(C.release_store_errmsg(dst.c))}
+	}
+	return uint64(copied), nil
+}
