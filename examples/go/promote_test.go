@@ -1,0 +1,320 @@
+package librelease
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestPromoteMakesActive(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		r := seedApp(t, s, "web")
+		var deployed *Release
+		err := s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+			Deploy: func(_ context.Context, r *Release, _ *Events) error { deployed = r; return nil },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if deployed == nil || deployed.ID != r.ID {
+			t.Errorf("deployer got %+v", deployed)
+		}
+		if a := mustActive(t, s, "web"); a.ID != r.ID {
+			t.Errorf("active %s, want %s", a.ID, r.ID)
+		}
+	})
+}
+
+func TestPromoteUnknownReleaseIsNotFound(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		seedApp(t, s, "web")
+		wantErr(t, s.Promote(context.Background(), "web", "RNOSUCHREL", nil), ErrNotFound)
+	})
+}
+
+func TestPromoteOlderIsOlderUnlessForced(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		first := seedApp(t, s, "web")
+		second := newRelease(t, s, "web", "second")
+		mustPromote(t, s, "web", second.ID)
+		wantErr(t, s.Promote(context.Background(), "web", first.ID, nil), ErrOlder)
+		if err := s.Promote(context.Background(), "web", first.ID, &PromoteOptions{Force: true}); err != nil {
+			t.Fatalf("forced: %v", err)
+		}
+		if a := mustActive(t, s, "web"); a.ID != first.ID {
+			t.Errorf("active %s after a forced promotion of %s", a.ID, first.ID)
+		}
+	})
+}
+
+func TestPromoteNegativeWaitIsInvalid(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	wantErr(t, s.Promote(context.Background(), "web", r.ID, &PromoteOptions{Wait: -1}), ErrInvalid)
+}
+
+func TestPromoteWithEndedContextWritesNothing(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := false
+	err := s.Promote(ctx, "web", r.ID, &PromoteOptions{Deploy: func(context.Context, *Release, *Events) error { ran = true; return nil }})
+	if !errors.Is(err, context.Canceled) || ran {
+		t.Fatalf("error %v, deployer ran: %v", err, ran)
+	}
+	if a, _ := s.App("web"); a.Active != "" {
+		t.Errorf("promoted anyway: %+v", a)
+	}
+}
+
+func TestPromoteNilContextIsBackground(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	var none context.Context
+	if err := s.Promote(none, "web", r.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type rolloutError struct{ code int }
+
+func (e *rolloutError) Error() string { return "rollout failed with " + itoa(int64(e.code)) }
+
+func TestDeployerFailureKeepsPreviousActive(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		first := seedApp(t, s, "web")
+		mustPromote(t, s, "web", first.ID)
+		second := newRelease(t, s, "web", "second")
+		cause := &rolloutError{code: 3}
+		err := s.Promote(context.Background(), "web", second.ID, &PromoteOptions{
+			Deploy: func(context.Context, *Release, *Events) error { return cause },
+		})
+		wantErr(t, err, ErrDeploy)
+		var re *rolloutError
+		if !errors.As(err, &re) || re != cause {
+			t.Errorf("errors.As does not find the deployer's error in %v", err)
+		}
+		if failed, _ := s.Release("web", second.ID); failed.Failed.IsZero() || failed.Active {
+			t.Errorf("the failed release %+v", failed)
+		}
+		if a := mustActive(t, s, "web"); a.ID != first.ID {
+			t.Errorf("active %s, want %s", a.ID, first.ID)
+		}
+	})
+}
+
+// promotePanicking promotes with a deployer that panics with v and returns
+// what the call panicked with.
+func promotePanicking(s *Store, app, id string, v interface{}) (got interface{}) {
+	defer func() { got = recover() }()
+	s.Promote(context.Background(), app, id, &PromoteOptions{
+		Deploy: func(context.Context, *Release, *Events) error { panic(v) },
+	})
+	return nil
+}
+
+func TestDeployerPanicGivesTheLeaseBack(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		first := seedApp(t, s, "web")
+		mustPromote(t, s, "web", first.ID)
+		second := newRelease(t, s, "web", "second")
+		value := &rolloutError{code: 7}
+		if got := promotePanicking(s, "web", second.ID, value); got != value {
+			t.Fatalf("panicked with %v, want the deployer's value", got)
+		}
+		if r, _ := s.Release("web", second.ID); r.Failed.IsZero() {
+			t.Errorf("release not marked failed: %+v", r)
+		}
+		if a := mustActive(t, s, "web"); a.ID != first.ID {
+			t.Errorf("active %s", a.ID)
+		}
+		start := time.Now()
+		if err := s.Promote(context.Background(), "web", second.ID, &PromoteOptions{Wait: 0}); err != nil {
+			t.Fatalf("promotion after the panic: %v", err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("promotion after the panic took %v", d)
+		}
+	})
+}
+
+func TestDeployerPanicOnOtherHandleLeavesAppFree(t *testing.T) {
+	s, uri := fileStore(t)
+	r := seedApp(t, s, "web")
+	if got := promotePanicking(s, "web", r.ID, "boom"); got != "boom" {
+		t.Fatalf("panicked with %v", got)
+	}
+	other := mustOpen(t, uri)
+	if err := other.Promote(context.Background(), "web", r.ID, nil); err != nil {
+		t.Fatalf("another handle's promotion after the panic: %v", err)
+	}
+}
+
+func TestEventSinkPanicIsRaisedAfterThePromotion(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	deployed := false
+	got := func() (v interface{}) {
+		defer func() { v = recover() }()
+		s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+			Deploy:  func(context.Context, *Release, *Events) error { deployed = true; return nil },
+			OnEvent: func(Event) { panic("sink") },
+		})
+		return nil
+	}()
+	if got != "sink" || deployed {
+		t.Fatalf("panic %v, deployer ran %v", got, deployed)
+	}
+	if a, _ := s.App("web"); a.Active != "" || a.Status != AppRunning {
+		t.Errorf("app after the sink's panic %+v", a)
+	}
+}
+
+func TestEventSinkReceivesLibraryAndDeployerEvents(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		r := seedApp(t, s, "web")
+		var events []Event
+		err := s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+			Deploy: func(_ context.Context, r *Release, ev *Events) error {
+				return ev.Emit("kubectl", "applied "+r.ID)
+			},
+			OnEvent: func(e Event) { events = append(events, e) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lib, dep int
+		for _, e := range events {
+			if e.Time.IsZero() {
+				t.Errorf("event without a time: %+v", e)
+			}
+			switch {
+			case e.Source == "librelease":
+				lib++
+			case e.Source == "kubectl" && e.Message == "applied "+r.ID:
+				dep++
+			}
+		}
+		if lib == 0 || dep != 1 {
+			t.Errorf("events %+v", events)
+		}
+	})
+}
+
+func TestEventsEmitWithNULIsInvalid(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	var emitErr error
+	s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+		Deploy: func(_ context.Context, _ *Release, ev *Events) error {
+			emitErr = ev.Emit("src", "a\x00b")
+			return nil
+		},
+	})
+	wantErr(t, emitErr, ErrInvalid)
+}
+
+func TestEventsAfterTheDeployerReturnedAreInvalid(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	var kept *Events
+	s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+		Deploy: func(_ context.Context, _ *Release, ev *Events) error { kept = ev; return nil },
+	})
+	wantErr(t, kept.Emit("late", "too late"), ErrInvalid)
+	wantErr(t, kept.Keepalive(), ErrInvalid)
+	var none *Events
+	wantErr(t, none.Emit("x", "y"), ErrInvalid)
+}
+
+func TestEventsFromDeployerGoroutines(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	count := 0
+	err := s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+		Deploy: func(_ context.Context, _ *Release, ev *Events) error {
+			done := make(chan error)
+			for i := 0; i < 4; i++ {
+				go func() { done <- ev.Emit("worker", "step") }()
+			}
+			for i := 0; i < 4; i++ {
+				if err := <-done; err != nil {
+					return err
+				}
+			}
+			return ev.Keepalive()
+		},
+		OnEvent: func(e Event) {
+			if e.Source == "worker" {
+				count++
+			}
+		},
+	})
+	if err != nil || count != 4 {
+		t.Fatalf("%d worker events: %v", count, err)
+	}
+}
+
+func TestDeployerUsingItsOwnStoreIsReentrant(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		r := seedApp(t, s, "web")
+		var appErr, iterErr, closeErr error
+		err := s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+			Deploy: func(context.Context, *Release, *Events) error {
+				_, appErr = s.App("web")
+				iterErr = s.Releases("web", nil).Err()
+				closeErr = s.Close()
+				return nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, e := range map[string]error{"App": appErr, "Releases": iterErr, "Close": closeErr} {
+			if !errors.Is(e, ErrReentrant) || !errors.Is(e, ErrInvalid) {
+				t.Errorf("%s inside the deployer: %v", name, e)
+			}
+		}
+		if _, err := s.App("web"); err != nil {
+			t.Errorf("the store after the promotion: %v", err)
+		}
+	})
+}
+
+func TestDeployerMayUseAnotherStore(t *testing.T) {
+	s, uri := fileStore(t)
+	r := seedApp(t, s, "web")
+	other := mustOpen(t, uri)
+	var seen *App
+	err := s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+		Owner: "agent 7",
+		Deploy: func(context.Context, *Release, *Events) error {
+			var err error
+			seen, err = other.App("web")
+			return err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen.Status != AppUpdating || seen.LeaseOwner != "agent 7" || seen.LeaseStarted.IsZero() {
+		t.Errorf("the app seen during the promotion %+v", seen)
+	}
+}
+
+type ctxKey struct{}
+
+func TestDeployerReceivesTheContext(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	ctx := context.WithValue(context.Background(), ctxKey{}, "mine")
+	var got interface{}
+	s.Promote(ctx, "web", r.ID, &PromoteOptions{
+		Deploy: func(ctx context.Context, _ *Release, _ *Events) error { got = ctx.Value(ctxKey{}); return nil },
+	})
+	if got != "mine" {
+		t.Errorf("deployer's context value %v", got)
+	}
+}
