@@ -3,17 +3,23 @@
 
 subproject: builds subproject-user/ (a tiny meson project) with the source
   tree as its subprojects/librelease, which proves declare_dependency() and
-  meson.override_dependency() in lib/meson.build, and runs the program.
-install: configures a fresh build of the source tree, `meson install
-  --destdir`s it, checks the installed files, and builds the same program
+  meson.override_dependency() in lib/meson.build, and runs the program; the
+  project would install the library, not relctl.
+install: configures a fresh build of the source tree (-Dtests=disabled), and
+  builds the README's example (examples/example.c) against the build tree
+  with the uninstalled .pc meson writes (PKG_CONFIG_PATH=meson-uninstalled)
+  and runs it with LD_LIBRARY_PATH=<build>/lib, as the README says. Then
+  `meson install --destdir`s it, checks the installed files (library,
+  headers, .pc, relctl, relctl(1), relctl's bash completion), runs the
+  installed relctl, and builds the same program as the subproject check
   against the installed copy with pkg-config alone, then runs it.
 
-Both configure a separate build of their own (tests off, not sanitized) in
+Both configure a separate build of their own (not sanitized) in
 WORKDIR/<mode>, removed again when the check passes. They need no network.
 
 usage: check_consumers.py subproject|install --meson MESON --source-root DIR
            --user-dir DIR --workdir DIR [--pkg-config PKGCONFIG]
-           [--version V] -- CC...
+           [--readelf READELF] [--version V] -- CC...
 """
 import argparse
 import filecmp
@@ -64,13 +70,91 @@ def check_subproject(args, work):
     run(args.meson + ['setup', '--force-fallback-for=librelease', build, src], env=env)
     run(args.meson + ['compile', '-C', build], env=env)
     run([os.path.join(build, 'release-user')])
+    # The embedding project installs the library, not librelease's tools.
+    installed = json.loads(run(args.meson + ['introspect', '--installed', build],
+                               quiet=True, env=env))
+    tools = [to for to in installed.values()
+             if os.path.basename(to) in ('relctl', 'relctl.1')]
+    if tools:
+        raise Failed('a project using librelease as a subproject installs %s' % tools)
+
+
+def pkg_config_flags(args, env):
+    """pkg-config's flags for librelease: (cflags, libs)."""
+    flags = shlex.split(run([args.pkg_config, '--cflags', '--libs', 'librelease'], env=env))
+    return ([f for f in flags if not f.startswith(('-L', '-l'))],
+            [f for f in flags if f.startswith(('-L', '-l'))])
+
+
+def check_uninstalled(args, work, build):
+    """The README's example, built against the build tree and run from it."""
+    pcdir = os.path.join(build, 'meson-uninstalled')
+    if not os.path.isfile(os.path.join(pcdir, 'librelease-uninstalled.pc')):
+        raise Failed('meson wrote no %s/librelease-uninstalled.pc' % pcdir)
+    # PKG_CONFIG_LIBDIR too, so that no installed librelease.pc can stand in.
+    pc_env = dict(os.environ, PKG_CONFIG_PATH=pcdir, PKG_CONFIG_LIBDIR=pcdir)
+    version = run([args.pkg_config, '--modversion', 'librelease'], env=pc_env).strip()
+    if args.version and version != args.version:
+        raise Failed('librelease-uninstalled.pc says version %s, the project is %s'
+                     % (version, args.version))
+    cflags, libs = pkg_config_flags(args, pc_env)
+    prog = os.path.join(work, 'example-uninstalled')
+    run(args.cc + ['-Wall', '-Wextra', '-Werror'] + cflags
+        + [os.path.join(args.source_root, 'examples', 'example.c'), '-o', prog] + libs)
+    run([prog], env=dict(os.environ, LD_LIBRARY_PATH=os.path.join(build, 'lib')))
+    print('the README example builds against the build tree and runs from it')
+
+
+def installed_paths(args, build, dest, env):
+    """{what meson installs (a path in the source or build tree): where, under
+    DEST}."""
+    installed = json.loads(run(args.meson + ['introspect', '--installed', build],
+                               quiet=True, env=env))
+    return {src: dest + to for src, to in installed.items()}
+
+
+def check_relctl(args, build, dest, bindir, mandir, libdir, env):
+    """relctl, its manual page and its completion are installed, and relctl runs."""
+    installed = installed_paths(args, build, dest, env)
+    relctl = os.path.join(bindir, 'relctl')
+    man = os.path.join(mandir, 'man1', 'relctl.1')
+    for path in (relctl, man):
+        if not os.path.isfile(path):
+            raise Failed('not installed: ' + path)
+    completion = [to for src, to in installed.items()
+                  if src.endswith(os.path.join('completion', 'relctl.bash'))]
+    if len(completion) != 1 or not os.path.isfile(completion[0]):
+        raise Failed('relctl\'s bash completion is not installed (%s)' % completion)
+    if not completion[0].endswith(os.path.join('bash-completion', 'completions', 'relctl')):
+        raise Failed('relctl\'s completion is installed as %s, where bash-completion does '
+                     'not load it for relctl' % completion[0])
+    with open(man, encoding='utf-8') as f:
+        th = [l for l in f if l.startswith('.TH ')]
+    if len(th) != 1 or '@' in th[0] or (args.version and args.version not in th[0]):
+        raise Failed('the installed relctl.1 does not name version %s: %s' % (args.version, th))
+    # The installed relctl loads the installed library, not the build tree's.
+    if args.readelf:
+        dynamic = run([args.readelf, '-d', relctl], quiet=True)
+        for line in dynamic.splitlines():
+            if ('RPATH' in line or 'RUNPATH' in line) and build in line:
+                raise Failed('the installed relctl still looks in the build tree: ' + line)
+    out = run([relctl, '--version'], env=dict(os.environ, LD_LIBRARY_PATH=libdir)).strip()
+    want = 'relctl %s (librelease %s)' % (args.version, args.version)
+    if args.version and out != want:
+        raise Failed('the installed relctl --version says %r, want %r' % (out, want))
+    print('installed: relctl, %s, %s; relctl runs'
+          % (os.path.relpath(man, dest), os.path.relpath(completion[0], dest)))
 
 
 def check_install(args, work):
     build = os.path.join(work, 'build')
     dest = os.path.join(work, 'dest')
     env = build_env(args.cc)
-    run(args.meson + ['setup', '-Dtests=false', build, args.source_root], env=env)
+    if not args.pkg_config:
+        raise Failed('pkg-config not found')
+    run(args.meson + ['setup', '-Dtests=disabled', build, args.source_root], env=env)
+    run(args.meson + ['compile', '-C', build], env=env)
+    check_uninstalled(args, work, build)
     run(args.meson + ['install', '-C', build, '--destdir', dest], env=env)
 
     options = json.loads(run(args.meson + ['introspect', '--buildoptions', build],
@@ -80,6 +164,8 @@ def check_install(args, work):
     libdir = os.path.join(root, option['libdir'])
     includedir = os.path.join(root, option['includedir'])
     pcdir = os.path.join(libdir, 'pkgconfig')
+    check_relctl(args, build, dest, os.path.join(root, option['bindir']),
+                 os.path.join(root, option['mandir']), libdir, env)
 
     # Every public header, and nothing else, lands in include/librelease.
     source_dir = os.path.join(args.source_root, 'include', 'librelease')
@@ -99,20 +185,18 @@ def check_install(args, work):
             raise Failed('not installed: ' + path)
     print('installed: %s, librelease.so.1, librelease.so, librelease.pc' % ', '.join(public))
 
-    if not args.pkg_config:
-        raise Failed('pkg-config not found')
     pc_env = dict(os.environ, PKG_CONFIG_PATH=pcdir, PKG_CONFIG_LIBDIR=pcdir,
                   PKG_CONFIG_SYSROOT_DIR=dest)
     version = run([args.pkg_config, '--modversion', 'librelease'], env=pc_env).strip()
     if args.version and version != args.version:
         raise Failed('librelease.pc says version %s, the project is %s' % (version, args.version))
-    flags = shlex.split(run([args.pkg_config, '--cflags', '--libs', 'librelease'], env=pc_env))
-    if '-I' + includedir not in flags:
+    cflags, libs = pkg_config_flags(args, pc_env)
+    if '-I' + includedir not in cflags:
         raise Failed('pkg-config --cflags does not point at %s' % includedir)
+    if libs != ['-L' + libdir, '-lrelease']:
+        raise Failed('pkg-config --libs says %s, want -L%s -lrelease' % (libs, libdir))
 
     prog = os.path.join(work, 'release-user')
-    cflags = [f for f in flags if not f.startswith(('-L', '-l'))]
-    libs = [f for f in flags if f.startswith(('-L', '-l'))]
     run(args.cc + STRICT_C99 + cflags + [os.path.join(args.user_dir, 'main.c'), '-o', prog]
         + libs)
     run([prog], env=dict(os.environ, LD_LIBRARY_PATH=libdir))
@@ -126,6 +210,7 @@ def main():
     ap.add_argument('--user-dir', required=True)
     ap.add_argument('--workdir', required=True)
     ap.add_argument('--pkg-config', default='')
+    ap.add_argument('--readelf', default='')
     ap.add_argument('--version', default='')
     argv = sys.argv[1:]
     split = argv.index('--') if '--' in argv else len(argv)
