@@ -378,21 +378,28 @@ static void log_flip_unindexed_tail(void **state)
 
 /* ------------------------------------------------------------ indexes */
 
-static void index_flip(const char *file)
+/* Flips a bit in each byte of file's header and of its first 'whole' used
+ * entries; in later used entries, in the first and last byte of each of
+ * their three 8-byte words; in a sample of the empty entries. (Every byte
+ * of the keys index's 200-odd used entries took 40 s, for nothing the
+ * first entries and the words' ends do not reach.) */
+static void index_flip(const char *file, size_t whole)
 {
 	const struct tfile *f = tree_get(&H.t[2], file);
 	struct expect e = {&H.v[2], NULL, 0, 0};
-	size_t detected = 0;
+	size_t detected = 0, used_seen = 0;
 
 	tree_store(&H.t[2], work);
 	for (uint64_t off = 0; off < f->len; off++) {
-		uint64_t slot = off < 64 ? 0 : (off - 64) / 24;
+		uint64_t slot = off < 64 ? 0 : (off - 64) / 24, in = off < 64 ? 0 : (off - 64) % 24;
 		int used = 0, bit = (int)(off % 8);
 
 		for (uint64_t k = 64 + slot * 24; off >= 64 && k < 64 + slot * 24 + 24 && k < f->len; k++)
 			used |= f->data[k] != 0;
-		/* the header, every byte of a used entry, a sample of the empty */
+		used_seen += used && in == 0;
 		if (off >= 64 && !used && off % 997 != 0)
+			continue;
+		if (off >= 64 && used && used_seen > whole && in % 8 != 0 && in % 8 != 7)
 			continue;
 		set_ctx("%s byte %llu bit %d flipped (%s)", file, (unsigned long long)off, bit,
 			off < 64 ? "header" : used ? "used entry" : "empty entry");
@@ -410,21 +417,21 @@ static void index_flip(const char *file)
 static void rel_index_flip(void **state)
 {
 	(void)state;
-	index_flip("web/rel.1");
+	index_flip("web/rel.1", SIZE_MAX);
 	check_soft("bit flips in rel.1");
 }
 
 static void bld_index_flip(void **state)
 {
 	(void)state;
-	index_flip("web/bld.1");
+	index_flip("web/bld.1", SIZE_MAX);
 	check_soft("bit flips in bld.1");
 }
 
 static void keys_index_flip(void **state)
 {
 	(void)state;
-	index_flip("web/keys.1");
+	index_flip("web/keys.1", 16);
 	check_soft("bit flips in keys.1");
 }
 
