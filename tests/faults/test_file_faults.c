@@ -631,14 +631,18 @@ static void expect(const struct op *op, struct expected *e)
 }
 
 /* Fails each call worth failing in turn; then checks call calls + 1 never
- * comes. Returns the runs made. */
+ * comes. Returns the runs made. Under valgrind, where a run costs fifty
+ * times as much, only every other call is failed (and the last): the gcc
+ * and sanitizer builds fail them all, and valgrind's own finding, a read
+ * of uninitialised memory, lies on paths that neighbouring calls share. */
 static unsigned long fail_each(const struct op *op, struct expected *e, unsigned mask, int torn,
 			       unsigned long calls, const unsigned char *worth)
 {
 	unsigned long runs = 0;
+	int halve = fi_under_valgrind();
 
 	for (unsigned long n = 1; n <= calls; n++) {
-		if (!worth[n - 1]) {
+		if (!worth[n - 1] || (halve && n % 2 == 0 && n != calls)) {
 			e->skipped++;
 			continue;
 		}
@@ -672,13 +676,14 @@ static void sweep(void **state)
 	runs = fail_each(op, &e, FI_ALL, 0, e.calls, e.worth);
 	runs += fail_each(op, &e, FI_WRITE, 1, e.writes, e.worth_torn);
 	print_message("%s: %lu calls (%lu writes)%s; %lu faulted runs (%lu like their "
-		      "neighbours left out) in %lds (+%lds for the template): %zu kinds of "
+		      "neighbours%s left out) in %lds (+%lds for the template): %zu kinds of "
 		      "failure\n",
 		      op->test_name, e.calls, e.writes,
 		      fi_allocs_interposed() ? ""
 					     : ", allocations not failed (the allocator is a "
 					       "sanitizer's or valgrind's)",
-		      runs, e.skipped, (long)(time(NULL) - built), (long)(built - start),
+		      runs, e.skipped, fi_under_valgrind() ? " or, under valgrind, every other" : "",
+		      (long)(time(NULL) - built), (long)(built - start),
 		      n_groups - first);
 	for (size_t i = first; i < n_groups; i++)
 		print_message("  FAIL %s (%s) %s\n      runs %s\n    e.g. %s\n\n", op->test_name,
