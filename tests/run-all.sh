@@ -4,7 +4,9 @@
 #   tests/run-all.sh
 #
 # Four passes, in two build directories under build-ci/:
-#   gcc       gcc, -Dwerror=true, warning_level=3: every suite
+#   gcc       gcc, -Dwerror=true, warning_level=3: every suite, the Go
+#             binding's go test -race and the pip install into a venv
+#             included
 #   clang     clang with AddressSanitizer and UBSan, -Dwerror=true: every
 #             suite but 'fuzz', any sanitizer report fatal
 #   fuzz      the clang build's libFuzzer targets (tests/fuzz), all at once,
@@ -32,12 +34,17 @@ missing_packages() {
 	local pkgs=() tool pkg probe
 	for pair in meson:meson ninja:ninja-build gcc:gcc g++:g++ clang:clang \
 		valgrind:valgrind python3:python3 pkg-config:pkg-config \
-		abidw:abigail-tools abidiff:abigail-tools; do
+		abidw:abigail-tools abidiff:abigail-tools go:golang-go groff:groff-base; do
 		tool=${pair%%:*} pkg=${pair#*:}
 		command -v "$tool" >/dev/null 2>&1 || pkgs+=("$pkg")
 	done
 	if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists cmocka; then
 		pkgs+=(libcmocka-dev)
+	fi
+	# The Python package's install test makes a venv, which needs ensurepip.
+	if command -v python3 >/dev/null 2>&1 &&
+		! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+		pkgs+=(python3-venv)
 	fi
 	# The PostgreSQL backend's build (libpq) and its tests' private servers.
 	if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libpq; then
