@@ -37,7 +37,7 @@ if [ -z "${RELCTL:-}" ]; then
 	# The demo needs neither the test suite nor cmocka.
 	if [ ! -f "$dir/build.ninja" ]; then
 		echo "demo: building in $dir/ ..." >&2
-		meson setup "$dir" -Dtests=false >"$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
+		meson setup "$dir" -Dtests=disabled >"$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
 	fi
 	ninja -C "$dir" examples/relctl/relctl >"$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
 	rm -f "$dir.log"
