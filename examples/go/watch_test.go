@@ -61,7 +61,7 @@ func TestWatchWakesOnPromotionByAnotherGoroutine(t *testing.T) {
 		w := mustWatch(t, s, "web")
 		done := waitAsync(w, context.Background())
 		time.Sleep(100 * time.Millisecond) // let the wait start
-		mustPromote(t, s, "web", r1.ID)     // the same Store, between the wait's slices
+		mustPromote(t, s, "web", r1.ID)    // the same Store, between the wait's slices
 		if err := waitResult(t, done, prompt); err != nil {
 			t.Fatalf("Wait: %v", err)
 		}
