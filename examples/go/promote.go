@@ -248,10 +248,10 @@ func (s *Store) promote(ctx context.Context, op string, kind promoteKind, app, i
 	if wait > 0 {
 		deadline = time.Now().Add(time.Duration(wait)) // the largest: 292 years
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: op, Message: "context ended before the promotion", Err: err}
+	}
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, &Error{Op: op, Message: "context ended before the promotion", Err: err}
-		}
 		o.wait_ns = 0
 		if left := time.Until(deadline); left > 0 {
 			o.wait_ns = C.int64_t(minDuration(left, waitSlice))
