@@ -1,0 +1,275 @@
+package librelease
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// agentRun is one run of the deploy agent.
+type agentRun struct {
+	code   int
+	stderr string
+	took   time.Duration
+}
+
+// buildAgent builds cmd/deploy-agent into dir.
+func buildAgent(t *testing.T, dir string) string {
+	t.Helper()
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goTool); err != nil {
+		goTool = "go"
+	}
+	bin := filepath.Join(dir, "deploy-agent")
+	out, err := exec.Command(goTool, "build", "-o", bin, "./cmd/deploy-agent").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build ./cmd/deploy-agent: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func startAgent(t *testing.T, bin string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stderr
+}
+
+func finishAgent(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer, start time.Time) agentRun {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the agent did not exit; it said:\n%s", stderr)
+	}
+	run := agentRun{stderr: stderr.String(), took: time.Since(start)}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		run.code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func runAgent(t *testing.T, bin string, args ...string) agentRun {
+	t.Helper()
+	start := time.Now()
+	cmd, stderr := startAgent(t, bin, args...)
+	return finishAgent(t, cmd, stderr, start)
+}
+
+func wantExit(t *testing.T, run agentRun, code int) {
+	t.Helper()
+	if run.code != code {
+		t.Fatalf("exit status %d, want %d; the agent said:\n%s", run.code, code, run.stderr)
+	}
+}
+
+// waitActive polls until app's active release is id.
+func waitActive(t *testing.T, s *Store, app, id string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if a, err := s.App(app); err == nil && a.Active == id {
+			return
+		}
+	}
+	t.Fatalf("%s never became active", id)
+}
+
+func TestDeployAgent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the agent")
+	}
+	bin := buildAgent(t, t.TempDir())
+
+	t.Run("once promotes the newest release", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		out := filepath.Join(t.TempDir(), "live")
+		args := []string{"-store", uri, "-app", "web", "-once", "-write", out, "-actor", "agent-7"}
+		wantExit(t, runAgent(t, bin, args...), 0)
+		if got, err := os.ReadFile(out); err != nil || string(got) != r1.Manifest {
+			t.Errorf("deployed file = %q, %v; want %q", got, err, r1.Manifest)
+		}
+		if mustActive(t, s, "web").ID != r1.ID {
+			t.Error("the release was not promoted")
+		}
+		ds, err := deployLog(t, s.Deployments("web", nil))
+		if err != nil || len(ds) != 1 || ds[0].Actor != "agent-7" {
+			t.Fatalf("log = %+v, %v", ds, err)
+		}
+		// In step: a second run has nothing to do.
+		os.Remove(out)
+		wantExit(t, runAgent(t, bin, args...), 0)
+		if _, err := os.Stat(out); err == nil {
+			t.Error("a run with nothing to deploy deployed")
+		}
+	})
+
+	t.Run("exec gets the manifest and env", func(t *testing.T) {
+		s, uri := fileStore(t)
+		seedApp(t, s, "web")
+		r, err := s.SetEnv("web", map[string]string{"GREETING": "hello"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		command := `cat > manifest; echo "$RELEASE_APP $RELEASE_VERSION $RELEASE_ID $GREETING" > env; echo rolled out`
+		run := runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-exec", "cd "+dir+" && "+command)
+		wantExit(t, run, 0)
+		env, _ := os.ReadFile(filepath.Join(dir, "env"))
+		manifest, _ := os.ReadFile(filepath.Join(dir, "manifest"))
+		if string(env) != "web 2 "+r.ID+" hello\n" || string(manifest) != r.Manifest {
+			t.Errorf("the command saw env %q, manifest %q", env, manifest)
+		}
+		if !strings.Contains(run.stderr, "[exec] rolled out") {
+			t.Errorf("the command's output is not an event:\n%s", run.stderr)
+		}
+	})
+
+	t.Run("a failing command is recorded and rolled back", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		args := []string{"-store", uri, "-app", "web", "-once", "-exec", `test "$RELEASE_VERSION" != 2`}
+		wantExit(t, runAgent(t, bin, args...), 0)
+		r2 := newRelease(t, s, "web", "broken")
+		run := runAgent(t, bin, args...)
+		wantExit(t, run, 1)
+		if got, _ := s.Release("web", r2.ID); got == nil || got.Failed.IsZero() {
+			t.Errorf("release 2 is not marked failed: %+v", got)
+		}
+		ds, err := deployLog(t, s.Deployments("web", nil))
+		if err != nil || len(ds) != 3 {
+			t.Fatalf("log = %v, %v", seqs(ds), err)
+		}
+		if ds[1].To != r2.ID || ds[1].Failed == 0 || ds[0].Kind != DeployRollback || ds[0].Target != r1.ID {
+			t.Errorf("log: %+v\n%+v", ds[0], ds[1])
+		}
+		if a := mustActive(t, s, "web"); a.Source != r1.ID {
+			t.Errorf("active %s (source %q), want a copy of %s", a.ID, a.Source, r1.ID)
+		}
+		if !strings.Contains(run.stderr, "rolled back to "+r1.ID) {
+			t.Errorf("the agent did not say it rolled back:\n%s", run.stderr)
+		}
+		// The failed release is not tried again.
+		wantExit(t, runAgent(t, bin, args...), 0)
+		if n, _ := deployLog(t, s.Deployments("web", nil)); len(n) != 3 {
+			t.Errorf("a later run deployed again: %v", seqs(n))
+		}
+	})
+
+	t.Run("a failing first deployment has nothing to roll back to", func(t *testing.T) {
+		s, uri := fileStore(t)
+		seedApp(t, s, "web")
+		wantExit(t, runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-exec", "exit 3"), 1)
+		ds, err := deployLog(t, s.Deployments("web", nil))
+		if err != nil || len(ds) != 1 || ds[0].Failed != 1 {
+			t.Fatalf("log = %+v, %v", ds, err)
+		}
+	})
+
+	t.Run("once with a timeout and nothing to deploy exits 4", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		mustPromote(t, s, "web", r1.ID)
+		run := runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-timeout", "300ms", "-exec", "true")
+		wantExit(t, run, 4)
+		if run.took < 300*time.Millisecond {
+			t.Errorf("gave up after %v", run.took)
+		}
+	})
+
+	t.Run("once with a timeout deploys what comes meanwhile", func(t *testing.T) {
+		s, uri := fileStore(t)
+		start := time.Now()
+		cmd, stderr := startAgent(t, bin, "-store", uri, "-app", "web", "-once", "-timeout", "30s", "-exec", "true")
+		time.Sleep(200 * time.Millisecond)
+		r1 := seedApp(t, s, "web") // the app is created after the agent started
+		wantExit(t, finishAgent(t, cmd, stderr, start), 0)
+		if mustActive(t, s, "web").ID != r1.ID {
+			t.Error("the release that came was not deployed")
+		}
+	})
+
+	t.Run("runs until stopped, deploying each release", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		start := time.Now()
+		cmd, stderr := startAgent(t, bin, "-store", uri, "-app", "web", "-timeout", "60s", "-exec", "true")
+		waitActive(t, s, "web", r1.ID)
+		r2 := newRelease(t, s, "web", "second")
+		waitActive(t, s, "web", r2.ID)
+		cmd.Process.Signal(syscall.SIGTERM)
+		run := finishAgent(t, cmd, stderr, start)
+		wantExit(t, run, 0)
+		if !strings.Contains(run.stderr, "stopping") {
+			t.Errorf("the agent did not say it stopped:\n%s", run.stderr)
+		}
+	})
+
+	t.Run("a timeout ends a long run", func(t *testing.T) {
+		_, uri := fileStore(t)
+		run := runAgent(t, bin, "-store", uri, "-app", "web", "-timeout", "200ms", "-exec", "true")
+		wantExit(t, run, 0)
+	})
+
+	t.Run("hook runs the app's deploy hook", func(t *testing.T) {
+		s, uri := fileStore(t)
+		seedApp(t, s, "web")
+		args := []string{"-store", uri, "-app", "web", "-once", "-hook"}
+		wantExit(t, runAgent(t, bin, args...), 3) // no hook yet
+		out := filepath.Join(t.TempDir(), "hooked")
+		if _, err := s.UpdateSettings("web", SettingsUpdate{Hook: "echo $RELEASE_VERSION > " + out}); err != nil {
+			t.Fatal(err)
+		}
+		wantExit(t, runAgent(t, bin, args...), 0)
+		if got, _ := os.ReadFile(out); string(got) != "1\n" {
+			t.Errorf("the hook wrote %q", got)
+		}
+	})
+
+	t.Run("bad usage exits 2", func(t *testing.T) {
+		_, uri := fileStore(t)
+		for _, args := range [][]string{
+			{"-store", uri, "-exec", "true"},                                    // no app
+			{"-store", uri, "-app", "Web!", "-exec", "true"},                    // not an app name
+			{"-store", uri, "-app", "web"},                                      // no deployer
+			{"-store", uri, "-app", "web", "-exec", "true", "-write", "f"},      // two
+			{"-store", uri, "-app", "web", "-exec", "true", "-timeout", "-1s"},  // negative
+			{"-store", uri, "-app", "web", "-exec", "true", "-timeout", "soon"}, // not a duration
+			{"-store", uri, "-app", "web", "-exec", "true", "extra"},
+			{"-no-such-flag"},
+		} {
+			run := runAgent(t, bin, args...)
+			if run.code != 2 || !strings.Contains(run.stderr, "Usage") {
+				t.Errorf("%q: exit %d:\n%s", args, run.code, run.stderr)
+			}
+		}
+		wantExit(t, runAgent(t, bin, "-h"), 0)
+	})
+
+	t.Run("a store that cannot be opened exits 3", func(t *testing.T) {
+		run := runAgent(t, bin, "-store", "nosuch:", "-app", "web", "-exec", "true")
+		wantExit(t, run, 3)
+		if !strings.Contains(run.stderr, "nosuch:") && !strings.Contains(run.stderr, "unsupported") {
+			t.Errorf("the error does not say what failed:\n%s", run.stderr)
+		}
+	})
+
+}
