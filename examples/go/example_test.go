@@ -130,7 +130,7 @@ func ExampleStore_Diff() {
 
 	first, _ := s.ReleaseByVersion("web", 1)
 	d, _ = s.Diff("web", "", first.ID, false)               // the first release: from nothing
-	fmt.Print(strings.SplitN(d.Manifest, "\n", 2)[0], "\n") // "+++ " and the id follow
+	fmt.Println(strings.SplitN(d.Manifest, "\n", 2)[0])     // "+++ " and the id follow
 	fmt.Print(d.Manifest[strings.Index(d.Manifest, "@@"):]) // the hunks
 	// Output:
 	// MODE added "fast"
