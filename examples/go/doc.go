@@ -61,24 +61,26 @@
 // Open several Stores on the same file store for calls that should run in
 // parallel; the file store is safe for many handles and processes.
 //
-// A Deployer and an EventSink run on the goroutine that called Promote,
-// Rollback or RollbackCopy (a copy's progress function, on the goroutine
-// that called CopyStore), while the Store's lock is held. They must not use
-// the Store that called them: the library forbids it, and the call would
-// wait for its own lock. The binding detects it when the callback calls the
-// Store on its own goroutine, and that call fails at once with an error
-// matching ErrReentrant (and ErrInvalid). It cannot detect a callback that
-// hands the call to another goroutine and waits for it: that deadlocks. A
-// callback that needs the store opens a Store of its own. A Deployer may
-// start goroutines that report through its Events; Events are valid only
-// until the Deployer returns.
+// A Deployer and an EventSink run while the Store's lock is held (a
+// Deployer on a goroutine of its own, which the calling goroutine waits
+// for; a copy's progress function likewise while CopyStore holds both of
+// its Stores). They must not use the Store that called them: the library
+// forbids it, and the call would wait for its own lock. The binding
+// detects a callback calling that Store on the callback's own goroutine:
+// the call fails at once with an error matching ErrReentrant (and
+// ErrInvalid). It cannot tell a goroutine the callback started and waits
+// for from any other goroutine: such a call deadlocks. A callback that
+// needs the store opens a Store of its own. A Deployer may start
+// goroutines that report through its Events; Events are valid only until
+// the Deployer returns.
 //
 // A panic in a Deployer or an EventSink never unwinds through C: it is
-// recovered in the callback, the callback reports failure to the library,
-// which marks the release failed and gives the app's lease back, and the
-// method panics again with the same value once the library has returned
-// and the Store's lock is released. A callback must not call
-// runtime.Goexit (t.FailNow, t.Fatal in a test).
+// recovered, the library is told the callback failed, so it marks the
+// release failed and gives the app's lease back, and the method panics
+// again with the same value once the library has returned and the Store's
+// lock is released. A runtime.Goexit in a Deployer (t.FailNow or t.Fatal
+// in a test) is handled the same way: the promotion fails, the lease is
+// given back, and the goroutine that called the method then exits too.
 //
 // # Building
 //

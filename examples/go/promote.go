@@ -49,10 +49,11 @@ import (
 // fails the promotion too, then goes on in the caller once the library has
 // given the app's lease back.
 //
-// ctx is the context given to Promote or Rollback. The Deployer runs on
-// the calling goroutine with the Store locked: it must not use that Store
-// (it gets ErrReentrant) — open another Store if it needs one — nor call
-// runtime.Goexit (t.FailNow in a test).
+// ctx is the context given to Promote or Rollback. The Deployer runs on a
+// goroutine of its own, which the caller waits for, with the Store locked:
+// it must not use that Store (it gets ErrReentrant); it opens another
+// Store if it needs one. A runtime.Goexit in it (t.FailNow in a test)
+// fails the promotion, then ends the caller's goroutine too.
 type Deployer func(ctx context.Context, r *Release, ev *Events) error
 
 // Event is something that happened during a promotion: the library's own
@@ -64,10 +65,10 @@ type Event struct {
 	Message string
 }
 
-// EventSink receives a promotion's events, on the goroutine that emits
-// them, with the Store locked (it must not use the Store). A panic in it
-// drops the later events and fails the promotion if the deployer has not
-// run yet; it goes on in the caller once the C call has returned.
+// EventSink receives a promotion's events, one at a time, with the Store
+// locked (it must not use the Store). A panic in it drops the later events
+// and fails the promotion if the deployer has not run yet; it is raised
+// again in the caller once the C call has returned.
 type EventSink func(Event)
 
 // PromoteOptions are the options of Promote, Rollback and RollbackCopy;
@@ -140,28 +141,12 @@ func (e *Events) do(op string, f func(*C.release_events) C.int) error {
 // promoteCall is the state of one promotion shared with its callbacks
 // through a cgo.Handle.
 type promoteCall struct {
+	store     *Store
 	ctx       context.Context
 	deploy    Deployer
 	onEvent   EventSink
 	deployErr error
-
-	mu       sync.Mutex // the sink may run on a goroutine the deployer started
-	hasPanic bool
-	panicVal interface{}
-}
-
-func (p *promoteCall) keepPanic(v interface{}) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.hasPanic {
-		p.hasPanic, p.panicVal = true, v
-	}
-}
-
-func (p *promoteCall) panicked() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.hasPanic
+	cb        callbackState
 }
 
 // waitSlice is the longest a single C call waits for a busy app: the
@@ -239,7 +224,7 @@ func (s *Store) promote(ctx context.Context, op string, kind promoteKind, app, i
 	if kind != kindPromote && id == "" {
 		target = nil // the release active before the current one
 	}
-	call := &promoteCall{ctx: ctx, deploy: opts.Deploy, onEvent: opts.OnEvent}
+	call := &promoteCall{store: s, ctx: ctx, deploy: opts.Deploy, onEvent: opts.OnEvent}
 	h := cgo.NewHandle(call)
 	defer h.Delete()
 	C.lr_promote_callbacks(o, C.uintptr_t(h), cbool(opts.Deploy != nil), cbool(opts.OnEvent != nil))
@@ -269,7 +254,7 @@ func (s *Store) promote(ctx context.Context, op string, kind promoteKind, app, i
 }
 
 // promoteOnce makes one attempt; busy reports ErrBusy (nothing written).
-// A panic kept from a callback is raised again here, once the lock is
+// A callback's panic or Goexit is raised again here, once the lock is
 // released.
 func (s *Store) promoteOnce(op string, kind promoteKind, o *C.release_promote_opts, app, target *C.char, call *promoteCall) (*Release, bool, error) {
 	c, err := s.lock(op)
@@ -300,12 +285,7 @@ func (s *Store) promoteOnce(op string, kind promoteKind, o *C.release_promote_op
 		}
 	}
 	s.mu.Unlock()
-	call.mu.Lock()
-	hasPanic, v := call.hasPanic, call.panicVal
-	call.mu.Unlock()
-	if hasPanic {
-		panic(v)
-	}
+	call.cb.reraise()
 	return r, rc == C.RELEASE_EBUSY, err
 }
 

@@ -3,6 +3,7 @@ package librelease
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -316,5 +317,48 @@ func TestDeployerReceivesTheContext(t *testing.T) {
 	})
 	if got != "mine" {
 		t.Errorf("deployer's context value %v", got)
+	}
+}
+
+func TestDeployerGoexitGivesTheLeaseBackAndEndsTheCaller(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		r := seedApp(t, s, "web")
+		returned := make(chan bool, 1)
+		go func() {
+			ok := false
+			defer func() { returned <- ok }()
+			s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+				Deploy: func(context.Context, *Release, *Events) error { runtime.Goexit(); return nil },
+			})
+			ok = true
+		}()
+		if <-returned {
+			t.Fatal("Promote returned after its deployer called runtime.Goexit")
+		}
+		if got, _ := s.Release("web", r.ID); got.Failed.IsZero() {
+			t.Errorf("release not marked failed: %+v", got)
+		}
+		if err := s.Promote(context.Background(), "web", r.ID, nil); err != nil {
+			t.Fatalf("promotion after the Goexit: %v", err)
+		}
+	})
+}
+
+func TestEventSinkUsingItsOwnStoreIsReentrant(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	var sinkErr error
+	err := s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+		OnEvent: func(Event) {
+			if sinkErr == nil {
+				_, sinkErr = s.Settings("web")
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(sinkErr, ErrReentrant) {
+		t.Errorf("Settings inside the event sink: %v", sinkErr)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -25,11 +24,13 @@ type Store struct {
 	mu sync.Mutex
 	c  *C.release_store // nil once closed
 
-	// cbg is the id of the goroutine running a C call that may call back
-	// into Go (a promotion's deployer and event sink, a copy's progress),
-	// 0 when none: a callback that asks for the lock again is told so
-	// instead of waiting forever. Read and written atomically.
-	cbg int64
+	// The goroutines running a C call on this store that may call back
+	// into Go (a promotion, a copy), and those running the callbacks (a
+	// deployer, an event sink, a copy's progress), by id, with a count:
+	// one of them that asks for the lock again is told so instead of
+	// waiting forever.
+	cbMu sync.Mutex
+	cbGs map[int64]int
 
 	res map[resource]struct{} // C objects that need the store: freed first by Close
 }
@@ -182,7 +183,7 @@ func (s *Store) acquire(op string) error {
 	if s.mu.TryLock() {
 		return nil
 	}
-	if g := atomic.LoadInt64(&s.cbg); g != 0 && g == goid() {
+	if s.inCallback(goid()) {
 		return &Error{Op: op, Code: C.RELEASE_EINVAL, Err: ErrReentrant,
 			Message: "a deployer, event sink or progress callback must not use the store that called it; open another Store"}
 	}
@@ -203,11 +204,32 @@ func (s *Store) fail(op string, rc C.int) error {
 // calling runs f, a C call on s that may call back into Go, with s.mu
 // held by the caller: while it runs, a callback on this goroutine that
 // uses s gets ErrReentrant instead of a deadlock. Calls nest (a copy marks
-// both of its stores).
+// both of its stores). runCallback marks the goroutines it starts.
 func (s *Store) calling(f func()) {
-	prev := atomic.SwapInt64(&s.cbg, goid())
-	defer atomic.StoreInt64(&s.cbg, prev)
+	id := goid()
+	s.markCallback(id, 1)
+	defer s.markCallback(id, -1)
 	f()
+}
+
+// markCallback counts goroutine id in (1) or out (-1) of s's callbacks.
+func (s *Store) markCallback(id int64, n int) {
+	s.cbMu.Lock()
+	defer s.cbMu.Unlock()
+	if s.cbGs == nil {
+		s.cbGs = make(map[int64]int)
+	}
+	if s.cbGs[id] += n; s.cbGs[id] <= 0 {
+		delete(s.cbGs, id)
+	}
+}
+
+// inCallback reports whether goroutine id is inside a call of s's that may
+// call back, or inside one of its callbacks.
+func (s *Store) inCallback(id int64) bool {
+	s.cbMu.Lock()
+	defer s.cbMu.Unlock()
+	return s.cbGs[id] > 0
 }
 
 // track records a resource that Close must free first; s.mu held.
