@@ -24,7 +24,6 @@ import "C"
 import (
 	"context"
 	"runtime/cgo"
-	"sync"
 	"unsafe"
 )
 
@@ -41,7 +40,8 @@ type CopyOptions struct {
 	// Progress, when not nil, is called after each app is copied whole,
 	// with the records written or deleted for it (0 when it was up to
 	// date). An error from it stops the copy after that app. It runs with
-	// both Stores locked: it must not use them (ErrReentrant).
+	// both Stores locked: it must not use them (ErrReentrant). A panic in
+	// it stops the copy too, then goes on in CopyStore's caller.
 	Progress func(app string, records uint64) error
 }
 
@@ -49,12 +49,10 @@ type CopyOptions struct {
 // through a cgo.Handle.
 type copyCall struct {
 	ctx      context.Context
+	src, dst *Store
 	progress func(string, uint64) error
-	stop     error // what stopped the copy: the progress error or ctx.Err()
-
-	mu       sync.Mutex
-	hasPanic bool
-	panicVal interface{}
+	stop     error         // what stopped the copy: the progress error or ctx.Err()
+	cb       callbackState // a panic or runtime.Goexit in progress
 }
 
 // CopyStore copies apps from src to dst exactly (librelease 1.4): every
@@ -100,19 +98,14 @@ func CopyStore(ctx context.Context, src, dst *Store, opts CopyOptions) (uint64, 
 	if opts.Mirror {
 		o.flags = C.RELEASE_COPY_MIRROR
 	}
-	call := &copyCall{ctx: ctx, progress: opts.Progress}
+	call := &copyCall{ctx: ctx, src: src, dst: dst, progress: opts.Progress}
 	if opts.Progress != nil || ctx.Done() != nil {
 		h := cgo.NewHandle(call)
 		defer h.Delete()
 		C.lr_copy_callbacks(&o, C.uintptr_t(h))
 	}
 	copied, err := copyLocked(op, src, dst, &o, call)
-	call.mu.Lock()
-	hasPanic, v := call.hasPanic, call.panicVal
-	call.mu.Unlock()
-	if hasPanic {
-		panic(v)
-	}
+	call.cb.reraise()
 	return copied, err
 }
 

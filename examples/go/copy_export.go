@@ -14,35 +14,30 @@ import (
 	"unsafe"
 )
 
-// goCopyProgress runs a copy's Progress function and looks at its
-// context; non-zero stops the copy. A panic is kept and raised again by
-// CopyStore once the C call has returned and the Stores are unlocked.
+// goCopyProgress runs a copy's Progress function (on a goroutine of its
+// own, as every callback, so that a panic or runtime.Goexit there never
+// unwinds through C) and looks at the copy's context; non-zero stops the
+// copy. CopyStore raises a panic again, or exits its goroutine, once the C
+// call has returned and the Stores are unlocked.
 //
 //export goCopyProgress
-func goCopyProgress(payload unsafe.Pointer, app *C.char, records C.uint64_t) (rc C.int) {
+func goCopyProgress(payload unsafe.Pointer, app *C.char, records C.uint64_t) C.int {
 	call := cgo.Handle(uintptr(payload)).Value().(*copyCall)
-	returned := false
-	defer func() {
-		if !returned {
-			v := recover()
-			call.mu.Lock()
-			call.hasPanic, call.panicVal = true, v
-			call.mu.Unlock()
-			rc = 1
-		}
-	}()
 	if call.progress != nil {
-		if err := call.progress(goString(app), uint64(records)); err != nil {
+		name, n := goString(app), uint64(records)
+		var err error
+		out := runCallback(func() { err = call.progress(name, n) }, call.src, call.dst)
+		if call.cb.keep(out) {
+			return 1
+		}
+		if err != nil {
 			call.stop = err
-			returned = true
 			return 1
 		}
 	}
 	if err := call.ctx.Err(); err != nil {
 		call.stop = err
-		returned = true
 		return 1
 	}
-	returned = true
 	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"sort"
 	"sync"
 	"testing"
@@ -456,6 +457,29 @@ func TestCopyStorePanicInProgressIsRaisedAfterUnlocking(t *testing.T) {
 		}()
 		if names := appNames(t, dst); !reflect.DeepEqual(names, []string{first}) {
 			t.Errorf("after the panic dst has %v", names)
+		}
+		mustCopy(t, s, dst, CopyOptions{}) // both Stores are usable again
+	})
+}
+
+func TestCopyStoreGoexitInProgressEndsTheCaller(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		fillStore(t, s)
+		dst := otherKind(t, uri)
+		returned := make(chan bool, 1)
+		go func() {
+			ok := false
+			defer func() { returned <- ok }()
+			CopyStore(context.Background(), s, dst, CopyOptions{
+				Progress: func(string, uint64) error { runtime.Goexit(); return nil },
+			})
+			ok = true
+		}()
+		if <-returned {
+			t.Fatal("CopyStore returned after its progress called runtime.Goexit")
+		}
+		if names := appNames(t, dst); len(names) != 1 {
+			t.Errorf("the copy went on after the Goexit: dst has %v", names)
 		}
 		mustCopy(t, s, dst, CopyOptions{}) // both Stores are usable again
 	})
