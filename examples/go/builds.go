@@ -34,6 +34,10 @@ func (st BuildStatus) String() string {
 	return "BuildStatus(" + itoa(int64(st)) + ")"
 }
 
+// fitsC reports whether st survives the conversion to a C int (else a
+// huge value could wrap to a valid status).
+func (st BuildStatus) fitsC() bool { return BuildStatus(C.int(st)) == st }
+
 // Build is a build as read from the store: a plain value.
 type Build struct {
 	ID          string
@@ -91,6 +95,9 @@ func (s *Store) CreateBuild(app string, opts *BuildOptions) (*Build, error) {
 	}
 	if len(opts.Log) > BuildLogMax {
 		return nil, invalid(op, "log is longer than BuildLogMax")
+	}
+	if !opts.Status.fitsC() {
+		return nil, invalid(op, "build status out of range: "+opts.Status.String())
 	}
 	o := (*C.release_build_opts)(C.calloc(1, C.size_t(unsafe.Sizeof(C.release_build_opts{}))))
 	if o == nil {
@@ -155,6 +162,9 @@ func (s *Store) Build(app, id string) (*Build, error) {
 // complete or failed. Changing a complete or failed build is ErrInvalid.
 // (CompleteBuild completes a build and makes its release at once.)
 func (s *Store) SetBuildStatus(app, id string, status BuildStatus) (*Build, error) {
+	if !status.fitsC() {
+		return nil, invalid("SetBuildStatus", "build status out of range: "+status.String())
+	}
 	return s.buildCall("SetBuildStatus", app, id, func(c *C.release_store, a, i *C.char, out **C.release_build) C.int {
 		return C.release_build_set_status(c, a, i, C.int(status), out)
 	})

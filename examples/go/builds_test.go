@@ -76,7 +76,12 @@ func TestBuildFinalStatusChangeIsInvalid(t *testing.T) {
 func TestBuildUnknownStatusIsInvalid(t *testing.T) {
 	s := mustOpen(t, "memory:")
 	s.CreateApp("web")
-	_, err := s.CreateBuild("web", &BuildOptions{Status: BuildStatus(42)})
+	for _, st := range []BuildStatus{42, -1, 1<<32 + BuildComplete} {
+		_, err := s.CreateBuild("web", &BuildOptions{Status: st})
+		wantErr(t, err, ErrInvalid)
+	}
+	b, _ := s.CreateBuild("web", &BuildOptions{Status: BuildRunning})
+	_, err := s.SetBuildStatus("web", b.ID, 1<<32+BuildComplete)
 	wantErr(t, err, ErrInvalid)
 	if BuildStatus(42).String() != "BuildStatus(42)" {
 		t.Error(BuildStatus(42).String())
