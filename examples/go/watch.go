@@ -96,7 +96,8 @@ func (w *Watcher) freeC() {
 // now tells the new one), or until ctx is done. When ctx's deadline
 // passes first, the error matches both ErrTimedOut and
 // context.DeadlineExceeded; when ctx is cancelled, it is ctx.Err()
-// (context.Canceled). Either is noticed within 50 ms. Wait always looks
+// (context.Canceled). Either is noticed within 50 ms, and ctx.Err() tells
+// the same once Wait has returned. Wait always looks
 // at least once, so a ctx that is already done makes it a poll: nil if a
 // change is there. A nil ctx waits as long as it takes. A closed Watcher,
 // or one whose Store was closed, is ErrClosed.
@@ -125,7 +126,14 @@ func (w *Watcher) Wait(ctx context.Context) error {
 		}
 		err = ctx.Err()
 		if err == nil && hasDeadline && !time.Now().Before(deadline) {
-			err = context.DeadlineExceeded // ctx's timer has yet to fire
+			// The deadline passed, ctx's timer has yet to fire: wait for
+			// it, so that a caller asking ctx.Err() hears the same.
+			select {
+			case <-ctx.Done():
+				err = ctx.Err()
+			case <-time.After(watchSlice):
+				err = context.DeadlineExceeded
+			}
 		}
 		switch err {
 		case nil:

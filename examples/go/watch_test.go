@@ -127,6 +127,20 @@ func TestWatchDeadlineIsTimedOut(t *testing.T) {
 	})
 }
 
+func TestWatchDeadlineIsAlsoCtxErr(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		w := mustWatch(t, s, "web")
+		for i := 0; i < 20; i++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+			err := w.Wait(ctx)
+			if !errors.Is(err, ErrTimedOut) || ctx.Err() != context.DeadlineExceeded {
+				t.Fatalf("Wait = %v with ctx.Err() = %v", err, ctx.Err())
+			}
+			cancel()
+		}
+	})
+}
+
 func TestWatchCancelIsCanceledPromptly(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store, uri string) {
 		seedApp(t, s, "web")
