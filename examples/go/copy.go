@@ -69,7 +69,8 @@ type copyCall struct {
 // copy may have written part of its work (dst's apps stay whole for every
 // reader). src is only read.
 //
-// ctx is looked at before the copy and after each app: once it is done
+// ctx (nil: context.Background()) is looked at before the copy and
+// after each app: once it is done
 // the copy stops there and the error matches ctx.Err(); so does a
 // Progress error stop it (errors.Is finds it through the *Error, which
 // also matches the error of an app that failed before). src and dst the

@@ -484,3 +484,13 @@ func TestCopyStoreGoexitInProgressEndsTheCaller(t *testing.T) {
 		mustCopy(t, s, dst, CopyOptions{}) // both Stores are usable again
 	})
 }
+
+func TestCopyStoreNilContextIsBackground(t *testing.T) {
+	src := mustOpen(t, "memory:")
+	fillStore(t, src)
+	dst, _ := fileStore(t)
+	if _, err := CopyStore(nil, src, dst, CopyOptions{}); err != nil { // documented: Background
+		t.Fatal(err)
+	}
+	sameDump(t, "copy with a nil context", dumpStore(t, src), dumpStore(t, dst))
+}

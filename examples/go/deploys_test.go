@@ -3,6 +3,7 @@ package librelease
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -325,6 +326,16 @@ func TestDeploymentAtRefusesBadArguments(t *testing.T) {
 		wantErr(t, err, ErrInvalid)
 		if err != nil && !strings.Contains(err.Error(), "DeploymentAt") {
 			t.Errorf("error does not name its method: %v", err)
+		}
+	})
+}
+
+func TestDeploymentsExtremeLimitAndBefore(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		historyWithLog(t, s)
+		ds, err := deployLog(t, s.Deployments("web", &ListOptions{Limit: math.MaxInt, Before: math.MaxUint64}))
+		if err != nil || !equalSeqs(seqs(ds), []uint64{4, 3, 2, 1}) {
+			t.Fatalf("Deployments = %v, %v", seqs(ds), err)
 		}
 	})
 }
