@@ -69,14 +69,13 @@ type copyCall struct {
 // copy may have written part of its work (dst's apps stay whole for every
 // reader). src is only read.
 //
-// ctx (nil: context.Background()) is looked at before the copy and
-// after each app: once it is done
-// the copy stops there and the error matches ctx.Err(); so does a
-// Progress error stop it (errors.Is finds it through the *Error, which
-// also matches the error of an app that failed before). src and dst the
-// same Store, or two Stores on one file store, is ErrInvalid. Two copies
-// in opposite directions may run at once: the Stores are locked in one
-// order.
+// ctx (nil: context.Background()) is looked at before the copy and after
+// each app: once it is done the copy stops there and the error matches
+// ctx.Err(); so does a Progress error stop it (errors.Is finds it through
+// the *Error, which also matches the error of an app that failed before).
+// src and dst the same Store, or two Stores on one file store, is
+// ErrInvalid. Two copies in opposite directions may run at once: the
+// Stores are locked in one order.
 func CopyStore(ctx context.Context, src, dst *Store, opts CopyOptions) (uint64, error) {
 	const op = "CopyStore"
 	if ctx == nil {
