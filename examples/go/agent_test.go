@@ -2,6 +2,7 @@ package librelease
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -223,6 +224,35 @@ func TestDeployAgent(t *testing.T) {
 		}
 	})
 
+	t.Run("another promotion holding the app is waited out", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		r2 := newRelease(t, s, "web", "second")
+		release, held := make(chan struct{}), make(chan struct{})
+		promoted := make(chan error, 1)
+		go func() { // this process promotes r1, and holds the app meanwhile
+			promoted <- s.Promote(context.Background(), "web", r1.ID, &PromoteOptions{
+				Deploy: func(context.Context, *Release, *Events) error { close(held); <-release; return nil },
+			})
+		}()
+		<-held
+		once := runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-wait", "50ms", "-exec", "true")
+		wantExit(t, once, 3)
+		if !strings.Contains(once.stderr, "held by") {
+			t.Errorf("the agent did not say the app was held:\n%s", once.stderr)
+		}
+		start := time.Now()
+		cmd, stderr := startAgent(t, bin, "-store", uri, "-app", "web", "-wait", "50ms", "-timeout", "60s", "-exec", "true")
+		time.Sleep(300 * time.Millisecond) // it tries, is refused, and waits
+		close(release)
+		if err := <-promoted; err != nil {
+			t.Fatal(err)
+		}
+		waitActive(t, s, "web", r2.ID) // the end of r1's promotion woke it
+		cmd.Process.Signal(syscall.SIGTERM)
+		wantExit(t, finishAgent(t, cmd, stderr, start), 0)
+	})
+
 	t.Run("a timeout ends a long run", func(t *testing.T) {
 		_, uri := fileStore(t)
 		run := runAgent(t, bin, "-store", uri, "-app", "web", "-timeout", "200ms", "-exec", "true")
@@ -252,6 +282,7 @@ func TestDeployAgent(t *testing.T) {
 			{"-store", uri, "-app", "web"},                                      // no deployer
 			{"-store", uri, "-app", "web", "-exec", "true", "-write", "f"},      // two
 			{"-store", uri, "-app", "web", "-exec", "true", "-timeout", "-1s"},  // negative
+			{"-store", uri, "-app", "web", "-exec", "true", "-wait", "-1ns"},    // negative
 			{"-store", uri, "-app", "web", "-exec", "true", "-timeout", "soon"}, // not a duration
 			{"-store", uri, "-app", "web", "-exec", "true", "extra"},
 			{"-no-such-flag"},

@@ -1,20 +1,20 @@
-// Command deploy-agent keeps an app deployed at its newest release. It
-// watches the app in a librelease store and promotes each new release
-// (one never promoted nor failed) through a deployer: a shell command
-// (-exec, or the app's deploy hook with -hook), run by /bin/sh -c with the
-// manifest on its standard input and the release's env plus RELEASE_APP,
-// RELEASE_ID, RELEASE_VERSION and RELEASE_BUILD in its environment, each
-// line it prints an event; or the manifest written to a file (-write).
-// When the deployer fails, the release is marked failed (never tried
-// again) and the agent rolls back to the release that was active,
-// deploying it again to undo what the failed attempt changed.
+// Command deploy-agent keeps an app deployed at its newest release: it
+// watches the app in a librelease store and promotes each release never
+// promoted nor failed through a deployer, a shell command (-exec, or the
+// app's deploy hook with -hook) run by /bin/sh -c with the manifest on its
+// standard input, the release's env and RELEASE_APP, RELEASE_ID,
+// RELEASE_VERSION, RELEASE_BUILD in its environment and each line it
+// prints an event, or the manifest written to a file (-write). When the
+// deployer fails it rolls back to the release that was active, deploying
+// it again to undo what the failed attempt changed.
 //
-//	deploy-agent -store URI -app APP (-exec CMD | -hook | -write FILE) [-once] [-timeout D] [-actor NAME]
+//	deploy-agent -store URI -app APP (-exec CMD | -hook | -write FILE)
+//	             [-once] [-timeout D] [-wait D] [-actor NAME]
 //
 // Exit status: 0 in step (deployed, or nothing to deploy); 1 the last
-// deployment failed (the release active before stays active); 2 bad
-// usage; 3 the store failed, or -hook on an app without a hook; 4 with
-// -once -timeout D, nothing to deploy came within D.
+// deployment failed; 2 bad usage; 3 the store failed, another promotion
+// held the app (with -once), or -hook without a hook; 4 with -once
+// -timeout D, nothing to deploy came within D.
 package main
 
 import (
@@ -52,6 +52,7 @@ type agent struct {
 	exec   string // the command to run
 	write  string // the file to write the manifest to
 	hook   bool   // run the app's deploy hook
+	wait   time.Duration
 	logger *log.Logger
 }
 
@@ -68,6 +69,7 @@ func run(args []string, stderr io.Writer) int {
 	once := fl.Bool("once", false, "deploy what is pending, then exit (with -timeout: wait that long for it)")
 	timeout := fl.Duration("timeout", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	actor := fl.String("actor", "", "who the deployment log records (default: user@host)")
+	busyWait := fl.Duration("wait", 30*time.Second, "how long to wait for another promotion of the app")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -88,8 +90,8 @@ func run(args []string, stderr io.Writer) int {
 		bad = "-app must name an app (1-63 of a-z, 0-9 and -)"
 	case modes != 1:
 		bad = "give exactly one of -exec, -hook and -write"
-	case *timeout < 0:
-		bad = "-timeout must not be negative"
+	case *timeout < 0 || *busyWait < 0:
+		bad = "-timeout and -wait must not be negative"
 	}
 	if bad != "" {
 		fmt.Fprintf(stderr, "deploy-agent: %s\n", bad)
@@ -122,11 +124,14 @@ func run(args []string, stderr io.Writer) int {
 		return fail(err)
 	}
 	defer w.Close()
-	a := &agent{s: s, w: w, app: *app, exec: *command, hook: *hook, write: *write, logger: logger}
+	a := &agent{s: s, w: w, app: *app, exec: *command, hook: *hook, write: *write, wait: *busyWait, logger: logger}
 	status := exitOK
 	for {
 		outcome, err := a.converge(ctx)
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case !*once && (errors.Is(err, librelease.ErrBusy) || errors.Is(err, librelease.ErrConflict)):
+			logger.Print(err) // another promotion of the app: its end wakes the agent
+		case err != nil && ctx.Err() == nil:
 			return fail(err)
 		}
 		if outcome != idle {
@@ -166,7 +171,7 @@ func (a *agent) converge(ctx context.Context) (int, error) {
 		Deploy:  a.deployer(),
 		OnEvent: func(e librelease.Event) { a.logger.Printf("%s: [%s] %s", a.app, e.Source, e.Message) },
 		Owner:   "deploy-agent pid " + strconv.Itoa(os.Getpid()),
-		Wait:    30 * time.Second, // for another promotion of the app to end
+		Wait:    a.wait, // for another promotion of the app to end
 	}
 	if a.hook {
 		st, err := a.s.Settings(a.app)
