@@ -92,8 +92,14 @@ func CopyStore(ctx context.Context, src, dst *Store, opts CopyOptions) (uint64, 
 		return 0, withOp(op, err)
 	}
 	defer C.free(unsafe.Pointer(capp))
-	var o C.release_copy_opts // C pointers and a handle only: may live in Go memory
-	C.release_copy_opts_init_sized(&o, C.size_t(unsafe.Sizeof(o)))
+	// In C memory: the payload is a cgo.Handle, an integer in a pointer
+	// field, which the Go garbage collector must never see.
+	o := (*C.release_copy_opts)(C.calloc(1, C.size_t(unsafe.Sizeof(C.release_copy_opts{}))))
+	if o == nil {
+		return 0, newError(op, C.RELEASE_ENOMEM, "")
+	}
+	defer C.free(unsafe.Pointer(o))
+	C.release_copy_opts_init_sized(o, C.size_t(unsafe.Sizeof(*o)))
 	o.app = capp
 	if opts.Mirror {
 		o.flags = C.RELEASE_COPY_MIRROR
@@ -102,9 +108,9 @@ func CopyStore(ctx context.Context, src, dst *Store, opts CopyOptions) (uint64, 
 	if opts.Progress != nil || ctx.Done() != nil {
 		h := cgo.NewHandle(call)
 		defer h.Delete()
-		C.lr_copy_callbacks(&o, C.uintptr_t(h))
+		C.lr_copy_callbacks(o, C.uintptr_t(h))
 	}
-	copied, err := copyLocked(op, src, dst, &o, call)
+	copied, err := copyLocked(op, src, dst, o, call)
 	call.cb.reraise()
 	return copied, err
 }
