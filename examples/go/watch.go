@@ -97,10 +97,10 @@ func (w *Watcher) freeC() {
 // passes first, the error matches both ErrTimedOut and
 // context.DeadlineExceeded; when ctx is cancelled, it is ctx.Err()
 // (context.Canceled). Either is noticed within 50 ms, and ctx.Err() tells
-// the same once Wait has returned. Wait always looks
-// at least once, so a ctx that is already done makes it a poll: nil if a
-// change is there. A nil ctx waits as long as it takes. A closed Watcher,
-// or one whose Store was closed, is ErrClosed.
+// the same once Wait has returned. Wait always looks at least once, so a
+// ctx that is already done makes it a poll: nil if a change is there. A
+// nil ctx waits as long as it takes. A closed Watcher, or one whose Store
+// was closed, is ErrClosed.
 func (w *Watcher) Wait(ctx context.Context) error {
 	const op = "Watcher.Wait"
 	if w == nil {
