@@ -43,8 +43,9 @@ type Watcher struct {
 	app string
 	w   *C.release_watch // guarded by s.mu; nil once freed
 
-	mu    sync.Mutex // guards state
+	mu    sync.Mutex // guards state and seen
 	state WatchState
+	seen  uint64 // changes seen so far: a Wait returns at the first one after its start
 }
 
 // Watch makes a Watcher on app, whose current state is the baseline. The
@@ -67,6 +68,7 @@ func (s *Store) Watch(app string) (*Watcher, error) {
 	}
 	w := &Watcher{s: s, app: app, w: cw}
 	w.readState()
+	w.seen = 0
 	s.track(w)
 	return w, nil
 }
@@ -81,6 +83,7 @@ func (w *Watcher) readState() {
 	}
 	w.mu.Lock()
 	w.state = st
+	w.seen++
 	w.mu.Unlock()
 }
 
@@ -96,11 +99,14 @@ func (w *Watcher) freeC() {
 // now tells the new one), or until ctx is done. When ctx's deadline
 // passes first, the error matches both ErrTimedOut and
 // context.DeadlineExceeded; when ctx is cancelled, it is ctx.Err()
-// (context.Canceled). Either is noticed within 50 ms, and ctx.Err() tells
-// the same once Wait has returned. Wait always looks at least once, so a
-// ctx that is already done makes it a poll: nil if a change is there. A
-// nil ctx waits as long as it takes. A closed Watcher, or one whose Store
-// was closed, is ErrClosed.
+// (context.Canceled). Either is noticed within 50 ms, also while another
+// call holds the Store (a promotion whose deployer runs for minutes), and
+// ctx.Err() tells the same once Wait has returned. A ctx already done
+// when Wait is called makes it a poll: it looks once (waiting for the
+// Store like any call) and returns nil if a change is there. A nil ctx
+// waits as long as it takes. A closed Watcher, or one whose Store was
+// closed, is ErrClosed. Waits in several goroutines at once share the
+// Watcher's state: a change ends all of them.
 func (w *Watcher) Wait(ctx context.Context) error {
 	const op = "Watcher.Wait"
 	if w == nil {
@@ -109,7 +115,14 @@ func (w *Watcher) Wait(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	w.mu.Lock()
+	start := w.seen
+	w.mu.Unlock()
 	deadline, hasDeadline := ctx.Deadline()
+	lockCtx := ctx // the first look of a poll waits for the Store
+	if ctx.Err() != nil {
+		lockCtx = nil
+	}
 	for {
 		slice := watchSlice
 		if hasDeadline {
@@ -120,20 +133,22 @@ func (w *Watcher) Wait(ctx context.Context) error {
 		if slice < 0 || ctx.Err() != nil {
 			slice = 0 // only look
 		}
-		changed, err := w.waitSlice(op, slice)
+		changed, err := w.waitSlice(lockCtx, op, start, slice)
 		if changed || err != nil {
 			return err
 		}
-		err = ctx.Err()
-		if err == nil && hasDeadline && !time.Now().Before(deadline) {
+		lockCtx = ctx
+		if err = ctx.Err(); err == nil && hasDeadline && !time.Now().Before(deadline) {
 			// The deadline passed, ctx's timer has yet to fire: wait for
 			// it, so that a caller asking ctx.Err() hears the same.
+			t := time.NewTimer(watchSlice)
 			select {
 			case <-ctx.Done():
 				err = ctx.Err()
-			case <-time.After(watchSlice):
+			case <-t.C:
 				err = context.DeadlineExceeded
 			}
+			t.Stop()
 		}
 		switch err {
 		case nil:
@@ -147,14 +162,22 @@ func (w *Watcher) Wait(ctx context.Context) error {
 }
 
 // waitSlice waits up to d with the Store's lock held: true when a change
-// came (the state is then updated), false when none did.
-func (w *Watcher) waitSlice(op string, d time.Duration) (bool, error) {
-	if _, err := w.s.lock(op); err != nil {
+// came since the Wait that saw start changes began (the state is then
+// updated; another Wait may have seen it), false when none did, or when
+// ctx ended before the Store's lock was free (nil ctx: wait for it).
+func (w *Watcher) waitSlice(ctx context.Context, op string, start uint64, d time.Duration) (bool, error) {
+	if ok, err := w.lock(ctx, op); !ok || err != nil {
 		return false, err
 	}
 	defer w.s.mu.Unlock()
 	if w.w == nil {
 		return false, &Error{Op: op, Message: "watcher is closed", Err: ErrClosed}
+	}
+	w.mu.Lock()
+	seen := w.seen
+	w.mu.Unlock()
+	if seen != start {
+		return true, nil
 	}
 	switch rc := C.release_watch_wait(w.w, C.int64_t(d)); rc {
 	case 0:
@@ -165,6 +188,42 @@ func (w *Watcher) waitSlice(op string, d time.Duration) (bool, error) {
 	default:
 		return false, w.s.fail(op, rc)
 	}
+}
+
+// lock takes the Store's lock as Store.lock does (ok true, err nil: the
+// caller unlocks), unless ctx (not nil) ends first: ok false, err nil. A
+// Lock that lost to ctx hands the lock back once it gets it.
+func (w *Watcher) lock(ctx context.Context, op string) (ok bool, err error) {
+	s := w.s
+	if ctx == nil {
+		_, err := s.lock(op)
+		return err == nil, err
+	}
+	if !s.mu.TryLock() {
+		if s.inCallback(goid()) {
+			_, err := s.lock(op) // ErrReentrant, unless the lock came free
+			return err == nil, err
+		}
+		got := make(chan struct{})
+		go func() {
+			s.mu.Lock()
+			close(got)
+		}()
+		select {
+		case <-got:
+		case <-ctx.Done():
+			go func() {
+				<-got
+				s.mu.Unlock()
+			}()
+			return false, nil
+		}
+	}
+	if s.c == nil {
+		s.mu.Unlock()
+		return false, &Error{Op: op, Message: "store is closed", Err: ErrClosed}
+	}
+	return true, nil
 }
 
 // State returns the state last seen: the baseline, until Wait reports a

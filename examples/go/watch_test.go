@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -305,5 +306,109 @@ func TestWatchManyChangesEachWakeOnce(t *testing.T) {
 		short, cancel2 := context.WithTimeout(context.Background(), 120*time.Millisecond)
 		defer cancel2()
 		wantErr(t, w.Wait(short), ErrTimedOut)
+	})
+}
+
+func TestWatchTwoWaitsOnOneWatcherBothWake(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		r1 := seedApp(t, s, "web")
+		w := mustWatch(t, s, "web")
+		ctx, cancel := context.WithTimeout(context.Background(), 3*prompt)
+		defer cancel()
+		a, b := waitAsync(w, ctx), waitAsync(w, ctx)
+		time.Sleep(100 * time.Millisecond) // both are waiting
+		mustPromote(t, s, "web", r1.ID)
+		for _, done := range []<-chan error{a, b} {
+			if err := waitResult(t, done, 2*prompt); err != nil {
+				t.Errorf("Wait = %v, want nil: the app changed while it waited", err)
+			}
+		}
+		if w.Active() != r1.ID {
+			t.Errorf("state = %+v", w.State())
+		}
+	})
+}
+
+func TestWatchSeesAppDeletedAndCreatedAgain(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		if _, err := s.CreateApp("web"); err != nil {
+			t.Fatal(err)
+		}
+		w := mustWatch(t, s, "web")
+		// Gone and back between two looks: the same name, counts and
+		// active release, yet another app.
+		if err := s.DeleteApp("web"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateApp("web"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), prompt)
+		defer cancel()
+		if err := w.Wait(ctx); err != nil {
+			t.Fatalf("Wait = %v, want the app's deletion and creation", err)
+		}
+		if !w.Exists() {
+			t.Errorf("state = %+v", w.State())
+		}
+	})
+}
+
+func TestWatchLeavesNoGoroutineBehind(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		seedApp(t, s, "web")
+		w := mustWatch(t, s, "web")
+		before := runtime.NumGoroutine()
+		for i := 0; i < 5; i++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+			w.Wait(ctx)
+			cancel()
+			ctx, cancel = context.WithCancel(context.Background())
+			cancel()
+			w.Wait(ctx)
+		}
+		deadline := time.Now().Add(prompt)
+		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := runtime.NumGoroutine(); n > before {
+			t.Errorf("%d goroutines after the waits, %d before", n, before)
+		}
+	})
+}
+
+func TestWatchCancelIsNoticedWhileAnotherCallHoldsTheStore(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		r1 := seedApp(t, s, "web")
+		w := mustWatch(t, s, "other")
+		held, release := make(chan struct{}), make(chan struct{})
+		promoted := make(chan error, 1)
+		go func() { // holds the Store for as long as its deployer runs
+			promoted <- s.Promote(context.Background(), "web", r1.ID, &PromoteOptions{
+				Deploy: func(context.Context, *Release, *Events) error { close(held); <-release; return nil },
+			})
+		}()
+		<-held
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		done := waitAsync(w, ctx)
+		select {
+		case err := <-done:
+			wantErr(t, err, ErrTimedOut)
+			if took := time.Since(start); took > 600*time.Millisecond {
+				t.Errorf("a 100ms deadline ended the Wait after %v", took)
+			}
+		case <-time.After(prompt):
+			t.Errorf("the deadline was not noticed while the Store was held")
+			defer waitResult(t, done, prompt)
+		}
+		close(release)
+		if err := <-promoted; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.App("web"); err != nil { // the Store's lock is free again
+			t.Fatal(err)
+		}
 	})
 }
