@@ -34,8 +34,10 @@ type callbackOutcome struct {
 // runCallback runs f on a goroutine of its own, counted inside the
 // callbacks of stores (a call on one of them fails with ErrReentrant
 // instead of waiting for the lock its caller holds), and waits for it.
-// A recover() of nil is taken for runtime.Goexit: in Go before 1.21 it
-// may also be panic(nil), which is then raised again as a Goexit.
+// A panic is told from runtime.Goexit by whether the function that
+// recovers it returns: a Goexit ends the goroutine through the deferred
+// calls, a recovered panic returns, even panic(nil), whose recover()
+// gives nil before Go 1.21 as a Goexit does.
 func runCallback(f func(), stores ...*Store) (out callbackOutcome) {
 	done := make(chan struct{})
 	go func() {
@@ -49,14 +51,17 @@ func runCallback(f func(), stores ...*Store) (out callbackOutcome) {
 				s.markCallback(id, -1)
 			}
 		}()
-		defer func() {
-			if !out.returned {
-				out.value = recover()
-				out.panicked = out.value != nil
-			}
+		func() {
+			defer func() {
+				if !out.returned {
+					out.value = recover()
+				}
+			}()
+			f()
+			out.returned = true
 		}()
-		f()
-		out.returned = true
+		// Reached when f returned or panicked; never after a Goexit.
+		out.panicked = !out.returned
 	}()
 	<-done
 	return out
@@ -120,12 +125,18 @@ func goDeploy(payload unsafe.Pointer, r *C.release, ev *C.release_events) C.int 
 	if call.cb.ended() {
 		return 1 // an event sink ended abnormally before: fail the promotion
 	}
+	if call.deploy == nil {
+		return 0 // there only for an event sink's end, above
+	}
 	rel := goRelease(r)
 	events := &Events{c: ev}
 	var err error
 	out := runCallback(func() { err = call.deploy(call.ctx, rel, events) }, call.store)
 	events.end()
-	if call.cb.keep(out) {
+	if call.cb.keep(out) || call.cb.ended() {
+		// The deployer, or an event sink while it ran, panicked or
+		// exited: the caller will panic (or exit), so the promotion must
+		// not take effect.
 		return 1
 	}
 	if err != nil {

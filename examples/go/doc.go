@@ -77,10 +77,14 @@
 // A panic in a Deployer or an EventSink never unwinds through C: it is
 // recovered, the library is told the callback failed, so it marks the
 // release failed and gives the app's lease back, and the method panics
-// again with the same value once the library has returned and the Store's
-// lock is released. A runtime.Goexit in a Deployer (t.FailNow or t.Fatal
-// in a test) is handled the same way: the promotion fails, the lease is
-// given back, and the goroutine that called the method then exits too.
+// again with the same value (panic(nil) too) once the library has returned
+// and the Store's lock is released. Only an EventSink's panic on the
+// library's last event, after the deployer returned, comes too late to
+// fail the promotion: the method then panics after a promotion that took
+// effect. A runtime.Goexit in a Deployer or an EventSink (t.FailNow or
+// t.Fatal in a test) is handled the same way: the promotion fails, the
+// lease is given back, and the goroutine that called the method then
+// exits too.
 //
 // # Building
 //

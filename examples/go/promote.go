@@ -66,9 +66,12 @@ type Event struct {
 }
 
 // EventSink receives a promotion's events, one at a time, with the Store
-// locked (it must not use the Store). A panic in it drops the later events
-// and fails the promotion if the deployer has not run yet; it is raised
-// again in the caller once the C call has returned.
+// locked (it must not use the Store). A panic (or runtime.Goexit) in it
+// drops the later events and fails the promotion, as a deployer's would,
+// unless the deployer had returned already: only the library's last event
+// ("updating => running", once the promotion took effect, or the events of
+// a failure) comes after that. The panic is raised again in the caller
+// once the C call has returned.
 type EventSink func(Event)
 
 // PromoteOptions are the options of Promote, Rollback and RollbackCopy;
@@ -227,7 +230,9 @@ func (s *Store) promote(ctx context.Context, op string, kind promoteKind, app, i
 	call := &promoteCall{store: s, ctx: ctx, deploy: opts.Deploy, onEvent: opts.OnEvent}
 	h := cgo.NewHandle(call)
 	defer h.Delete()
-	C.lr_promote_callbacks(o, C.uintptr_t(h), cbool(opts.Deploy != nil), cbool(opts.OnEvent != nil))
+	// With an event sink and no deployer, goDeploy still runs: it fails
+	// the promotion when the sink panicked before it.
+	C.lr_promote_callbacks(o, C.uintptr_t(h), cbool(opts.Deploy != nil || opts.OnEvent != nil), cbool(opts.OnEvent != nil))
 
 	var deadline time.Time // zero: no waiting beyond the first attempt's
 	if wait > 0 {

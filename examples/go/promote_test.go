@@ -362,3 +362,91 @@ func TestEventSinkUsingItsOwnStoreIsReentrant(t *testing.T) {
 		t.Errorf("Settings inside the event sink: %v", sinkErr)
 	}
 }
+
+func TestDeployerPanicNilIsRaisedAgainNotTakenForGoexit(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		r := seedApp(t, s, "web")
+		// Before Go 1.21, recover() gives nil for panic(nil) as for a
+		// Goexit; the caller must still see a panic, which it can recover
+		// and go on from, not have its goroutine ended.
+		outcome := make(chan string, 1)
+		go func() {
+			end := "goroutine ended"
+			defer func() { outcome <- end }()
+			panicked := true
+			func() {
+				defer func() { recover() }()
+				s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+					Deploy: func(context.Context, *Release, *Events) error { panic(nil) },
+				})
+				panicked = false
+			}()
+			end = "returned"
+			if panicked {
+				end = "panicked"
+			}
+		}()
+		if got := <-outcome; got != "panicked" {
+			t.Fatalf("after a deployer's panic(nil), Promote %s", got)
+		}
+		if got, _ := s.Release("web", r.ID); got.Failed.IsZero() {
+			t.Errorf("release not marked failed: %+v", got)
+		}
+		if err := s.Promote(context.Background(), "web", r.ID, nil); err != nil {
+			t.Fatalf("promotion after the panic: %v", err)
+		}
+	})
+}
+
+func TestEventSinkPanicWhileTheDeployerRunsFailsThePromotion(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		first := seedApp(t, s, "web")
+		mustPromote(t, s, "web", first.ID)
+		second := newRelease(t, s, "web", "second")
+		got := func() (v interface{}) {
+			defer func() { v = recover() }()
+			s.Promote(context.Background(), "web", second.ID, &PromoteOptions{
+				Deploy: func(_ context.Context, _ *Release, ev *Events) error {
+					ev.Emit("deployer", "boom")
+					return nil
+				},
+				OnEvent: func(e Event) {
+					if e.Source == "deployer" {
+						panic("sink")
+					}
+				},
+			})
+			return nil
+		}()
+		if got != "sink" {
+			t.Fatalf("panic %v, want the sink's", got)
+		}
+		// The caller saw a panic: the promotion did not take effect.
+		if a := mustActive(t, s, "web"); a.ID != first.ID {
+			t.Errorf("active %s after the sink's panic, want %s", a.ID, first.ID)
+		}
+		if r, _ := s.Release("web", second.ID); r.Failed.IsZero() {
+			t.Errorf("release not marked failed: %+v", r)
+		}
+	})
+}
+
+func TestEventSinkPanicWithoutADeployerFailsThePromotion(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	first := seedApp(t, s, "web")
+	mustPromote(t, s, "web", first.ID)
+	second := newRelease(t, s, "web", "second")
+	got := func() (v interface{}) {
+		defer func() { v = recover() }()
+		s.Promote(context.Background(), "web", second.ID, &PromoteOptions{
+			OnEvent: func(Event) { panic("sink") },
+		})
+		return nil
+	}()
+	if got != "sink" {
+		t.Fatalf("panic %v, want the sink's", got)
+	}
+	if a := mustActive(t, s, "web"); a.ID != first.ID {
+		t.Errorf("active %s after the sink's panic, want %s", a.ID, first.ID)
+	}
+}
