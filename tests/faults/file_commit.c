@@ -657,9 +657,11 @@ static unsigned long each(const struct scenario *sc, struct expected *e, unsigne
 			  int arg)
 {
 	unsigned long runs = 0;
+	int halve = fi_under_valgrind(); /* as in test_file_faults.c: the other
+					  * builds fail every call */
 
 	for (unsigned long n = 1; n <= calls; n++) {
-		if (!worth[n - 1])
+		if (!worth[n - 1] || (halve && n % 2 == 0 && n != calls))
 			continue;
 		if (!one(sc, e, n, arg))
 			fail_msg("%s: %lu calls without a fault, but call %lu never came", sc->name,
