@@ -4,12 +4,22 @@
 # `relctl help COMMAND`), option values with a fixed set of choices, files
 # and directories where an option or a word takes one, and the names of
 # existing apps. App names come from `relctl apps` on the store the command
-# line names (--store, else $RELEASE_STORE, else the default store), opened
-# read-only when it is a file store and given 2 seconds; only words that are
-# valid app names are offered, and nothing read from the store is evaluated.
-# It needs bash alone, not the bash-completion package.
+# line names (--store, else $RELEASE_STORE, else the default store), given 2
+# seconds (3 for one that ignores SIGTERM) and never written: a file store is
+# opened read-only whatever options its URI gives, and PostgreSQL in a
+# read-only session (PGOPTIONS). Only words that are valid app names are
+# offered, and nothing read from the store is evaluated.
 #
-# tests/check_completion.py checks these lists against relctl's help.
+# Bash splits the words it passes at the characters of COMP_WORDBREAKS
+# (':', '=' and '@' among them): a store URI, a time and --opt=VALUE are put
+# together again, and what is offered is cut to what readline replaces.
+# Shell options (set -u, failglob, nocasematch...), IFS, and aliases or
+# functions named like the commands it runs do not change what it does.
+# It needs bash alone, not the bash-completion package; every name it
+# defines starts with _relctl.
+#
+# tests/check_completion.py checks these lists against relctl's help, on
+# command lines as an interactive bash splits them.
 
 # Each command's words, '|', its own options. A command whose options end
 # with '|-' takes no global option (store copy: its stores are its words).
@@ -52,36 +62,40 @@ _relctl_commands=(
 # The options every other command takes, and those alone on the command line.
 _relctl_globals='--app --store --actor --help'
 _relctl_top='--app --store --actor --help --version'
-# The options that take a value (the next word, or after '=').
+# The options that take a value: the next word, or after '=' (a short one's
+# right after its letter).
 _relctl_valued=' --app -a --store --actor --limit --before --description -d --manifest -m '
 _relctl_valued+='--status --hook --hook-timeout --file -f --log --release --build-from '
 _relctl_valued+='--env-from --keep --at --timeout --for --since '
 # Commands whose first word after the command is an existing app.
 _relctl_app_word='|apps delete|apps info|apps hook|releases history|releases wait|'
 
-# Adds to COMPREPLY each argument that starts with $cur (compared as text:
-# nothing here is expanded).
+# Adds to _relctl_found each argument that starts with $_relctl_cur
+# (compared as text: nothing here is expanded).
 _relctl_offer() {
 	local w
 	for w; do
-		[[ $w == "$cur"* ]] && COMPREPLY+=("$w")
+		[[ $w == "$_relctl_cur"* ]] && _relctl_found+=("$w")
 	done
 }
 
-# The store a word names, as relctl would open it to list apps: a file store
-# read-only. Fails for a word that would need the shell to read it (quotes,
-# escapes, expansions).
+# The store a word names, opened so that listing its apps writes nothing:
+# a file store read-only, its own options (after the last '?', when what
+# follows is empty or holds a '=', as the library reads them) replaced. Fails
+# for a word that would need the shell to read it (quotes, escapes,
+# expansions), and for a PostgreSQL URI that sets libpq's options or a
+# service, which would override the read-only session PGOPTIONS asks for.
 _relctl_store_ro() {
-	local s=$1
-	[[ $s == "~/"* ]] && s=$HOME/${s#"~/"}
+	local s=$1 q
+	[[ $s == '~' || $s == '~/'* ]] && s=${HOME-}${s#'~'}
 	[[ $s == *[\'\"\\\$\`]* ]] && return 1
-	case $s in
-	'') s='file:?mode=ro' ;;
-	*'?'*) ;;
-	file:*) s+='?mode=ro' ;;
-	[A-Za-z]*:*) ;;
-	*) s+='?mode=ro' ;;
-	esac
+	if [[ -z $s || $s == file:* || ! $s =~ ^[A-Za-z][A-Za-z0-9+.-]*: ]]; then
+		q=${s##*\?}
+		[[ $s == *\?* && ( -z $q || $q == *=* ) ]] && s=${s%\?*}
+		s=${s:-file:}?mode=ro
+	elif [[ $s == postgres*://* && ( $s == *[?\&]options=* || $s == *[?\&]service=* ) ]]; then
+		return 1
+	fi
 	printf '%s' "$s"
 }
 
@@ -89,30 +103,81 @@ _relctl_store_ro() {
 _relctl_offer_apps() {
 	local relctl=$1 store name rest
 	command -v timeout >/dev/null 2>&1 || return 0
-	store=$(_relctl_store_ro "${2:-${RELEASE_STORE:-}}") || return 0
+	store=$(_relctl_store_ro "${2:-${RELEASE_STORE-}}") || return 0
 	while read -r name rest; do
 		[[ $name =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ ]] && _relctl_offer "$name"
-	done < <(timeout 2 "$relctl" apps --store "$store" 2>/dev/null)
+	done < <(PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c default_transaction_read_only=on" \
+		command timeout -k 1 2 "$relctl" apps --store "$store" 2>/dev/null)
 }
 
-_relctl() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local i w opt='' store='' help=0 ended=0
+# Offers the directories a store word may name: DIR, or file:DIR.
+_relctl_offer_dirs() {
+	local prefix='' d
+	[[ $_relctl_cur == file:* ]] && prefix=file:
+	_relctl_filenames=1
+	while IFS= read -r d; do
+		_relctl_found+=("$prefix$d")
+	done < <(compgen -d -- "${_relctl_cur#"$prefix"}")
+}
+
+# The words of the command line up to the cursor, in _relctl_words, as
+# relctl will get them: bash splits COMP_WORDS at ':', '=' and '@' too
+# (file:/x is 'file', ':', '/x'), so a piece of those characters alone is
+# joined to the word before it, and the piece after it to it, when no blank
+# separates them on the line. The last word is the one completed, up to the
+# cursor.
+_relctl_split() {
+	local line=${COMP_LINE:0:COMP_POINT} rest w i n glue=0 blank
+	_relctl_words=()
+	for ((i = 0; i <= COMP_CWORD; i++)); do
+		rest=${line#"${line%%[![:space:]]*}"}
+		blank=$((${#rest} < ${#line}))
+		w=${COMP_WORDS[i]-}
+		if ((i == COMP_CWORD)); then
+			w=$rest
+		elif [[ $rest != "$w"* ]]; then
+			# COMP_LINE does not read as COMP_WORDS: take them as they are.
+			_relctl_words=("${COMP_WORDS[@]:1:COMP_CWORD}")
+			return
+		fi
+		line=${rest:${#w}}
+		((i == 0)) && continue
+		n=${#_relctl_words[@]}
+		if ((n && !blank)) && [[ $glue == 1 || ( -n $w && $w != *[!:=@]* ) ]]; then
+			_relctl_words[n-1]+=$w
+		else
+			_relctl_words+=("$w")
+		fi
+		glue=0
+		[[ -n $w && $w != *[!:=@]* ]] && glue=1
+	done
+}
+
+# What to offer for the command line: _relctl_found (whole words, or the
+# value after _relctl_lead, e.g. '--store='), from _relctl_cur.
+_relctl_find() {
+	local i w n opt='' store='' help=0 ended=0
 	local -a words=()
-	COMPREPLY=()
 
 	# The words before the one completed: options (and their values) aside.
-	for ((i = 1; i < COMP_CWORD; i++)); do
-		w=${COMP_WORDS[i]}
-		if ((ended)) || [[ $w != -* ]]; then
+	n=${#_relctl_words[@]}
+	_relctl_cur=${_relctl_words[n-1]}
+	for ((i = 0; i < n - 1; i++)); do
+		w=${_relctl_words[i]}
+		if ((ended)) || [[ $w != -?* ]]; then
 			words+=("$w")
 		elif [[ $w == -- ]]; then
 			ended=1
+		elif [[ $w == --*=* ]]; then
+			[[ ${w%%=*} == --store ]] && store=${w#*=}
 		elif [[ $_relctl_valued == *" $w "* ]]; then
-			# --opt VALUE, or --opt = VALUE as bash splits --opt=VALUE
-			((i + 1 < COMP_CWORD)) && [[ ${COMP_WORDS[i+1]} == = ]] && ((i++))
-			((i + 1 < COMP_CWORD)) && [[ $w == --store ]] && store=${COMP_WORDS[i+1]}
-			((i++))
+			# its value is the next word: the one completed, or one before
+			if ((i + 1 == n - 1)); then
+				opt=$w
+			else
+				[[ $w == --store ]] && store=${_relctl_words[i+1]}
+				((++i))
+			fi
 		fi
 	done
 	if [[ ${words[0]-} == help ]]; then
@@ -120,35 +185,32 @@ _relctl() {
 		words=("${words[@]:1}")
 	fi
 
-	# An option's value.
-	if ((!ended)); then
-		if [[ $cur == = && $_relctl_valued == *" $prev "* ]]; then
-			opt=$prev
-			cur=''
-		elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
-			opt=${COMP_WORDS[COMP_CWORD-2]}
-		elif [[ $_relctl_valued == *" $prev "* ]]; then
-			opt=$prev
+	# An option's value: after the option, after its '=', or after a short
+	# option's letter.
+	if ((!ended)) && [[ -z $opt ]]; then
+		if [[ $_relctl_cur == --*=* && $_relctl_valued == *" ${_relctl_cur%%=*} "* ]]; then
+			opt=${_relctl_cur%%=*}
+		elif [[ $_relctl_cur == -[!-]?* && $_relctl_valued == *" ${_relctl_cur:0:2} "* ]]; then
+			opt=${_relctl_cur:0:2}
 		fi
-		[[ $opt != -* || $_relctl_valued != *" $opt "* ]] && opt=''
+		if [[ -n $opt ]]; then
+			_relctl_lead=${_relctl_cur:0:${#opt}}
+			[[ $_relctl_cur == --*=* ]] && _relctl_lead+='='
+			_relctl_cur=${_relctl_cur:${#_relctl_lead}}
+		fi
 	fi
 	case $opt in
 	'') ;;
-	--store)
-		compopt -o filenames 2>/dev/null
-		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
-		return 0 ;;
+	--store) _relctl_offer_dirs; return ;;
 	--file | -f | --manifest | -m | --log)
-		compopt -o filenames 2>/dev/null
-		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-		return 0 ;;
-	--app | -a)
-		_relctl_offer_apps "$1" "$store"
-		return 0 ;;
-	--status) _relctl_offer created running complete failed; return 0 ;;
-	--for) _relctl_offer promotion release any; return 0 ;;
-	--since) _relctl_offer none; return 0 ;;
-	*) return 0 ;;
+		_relctl_filenames=1
+		mapfile -t _relctl_found < <(compgen -f -- "$_relctl_cur")
+		return ;;
+	--app | -a) _relctl_offer_apps "$1" "$store"; return ;;
+	--status) _relctl_offer created running complete failed; return ;;
+	--for) _relctl_offer promotion release any; return ;;
+	--since) _relctl_offer none; return ;;
+	*) return ;;
 	esac
 
 	# The command the words name (the longest), and the words that may come
@@ -168,10 +230,10 @@ _relctl() {
 		else
 			continue
 		fi
-		[[ " ${next[*]} " == *" ${rest%% *} "* ]] || next+=("${rest%% *}")
+		[[ " ${next[*]-} " == *" ${rest%% *} "* ]] || next+=("${rest%% *}")
 	done
 
-	if [[ $cur == -* ]] && ((!ended)); then
+	if [[ $_relctl_cur == -* ]] && ((!ended)); then
 		if [[ -z $cmd ]]; then
 			_relctl_offer $_relctl_top
 		elif [[ $cmdopts == *'|-' ]]; then
@@ -179,11 +241,11 @@ _relctl() {
 		else
 			_relctl_offer $cmdopts $_relctl_globals
 		fi
-		return 0
+		return
 	fi
 	if ((help)); then
 		_relctl_offer "${next[@]}"
-		return 0
+		return
 	fi
 	((${#words[@]} == 0)) && _relctl_offer help
 	_relctl_offer "${next[@]}"
@@ -193,9 +255,35 @@ _relctl() {
 	if [[ -n $cmd && $nargs -eq 0 && $_relctl_app_word == *"|$cmd|"* ]]; then
 		_relctl_offer_apps "$1" "$store"
 	elif [[ $cmd == 'store copy' && $nargs -lt 2 ]]; then
-		compopt -o filenames 2>/dev/null
-		mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -d -- "$cur")
+		_relctl_offer_dirs
 	fi
+}
+
+# The completion function: the shell's options that change how words match
+# or split are set as _relctl_find needs them, and put back after.
+_relctl() {
+	local IFS=$' \t\n' _relctl_cur='' _relctl_lead='' _relctl_filenames=0 pre='' brk='' w
+	local -a _relctl_words=() _relctl_found=()
+	local nocase=0 nounset=0
+	shopt -q nocasematch && nocase=1 && shopt -u nocasematch
+	[[ $- == *u* ]] && nounset=1 && set +u
+	COMPREPLY=()
+	_relctl_split
+	((${#_relctl_words[@]})) && _relctl_find "$1"
+	((_relctl_filenames)) && compopt -o filenames 2>/dev/null
+	# Readline replaces the text after the word's last character of
+	# COMP_WORDBREAKS among ':', '=' and '@': the rest is cut off.
+	[[ $COMP_WORDBREAKS == *:* ]] && brk+=':'
+	[[ $COMP_WORDBREAKS == *=* ]] && brk+='='
+	[[ $COMP_WORDBREAKS == *@* ]] && brk+='@'
+	w=$_relctl_lead$_relctl_cur
+	[[ -n $brk && $w == *[$brk]* ]] && pre=${w%"${w##*[$brk]}"}
+	for w in "${_relctl_found[@]}"; do
+		w=$_relctl_lead$w
+		[[ $w == "$pre"* ]] && COMPREPLY+=("${w#"$pre"}")
+	done
+	((nocase)) && shopt -s nocasematch
+	((nounset)) && set -u
 	return 0
 }
 complete -F _relctl relctl
