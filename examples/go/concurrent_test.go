@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestOneStoreSharedByManyGoroutines(t *testing.T) {
@@ -25,10 +26,13 @@ func TestOneStoreSharedByManyGoroutines(t *testing.T) {
 						errs <- err
 						continue
 					}
-					// Promotions race: an older one is refused, nothing else.
+					// Promotions race: each waits for the others (the
+					// app is busy while one runs, as on other handles);
+					// an older one is refused, nothing else.
 					err = s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
 						Deploy:  func(context.Context, *Release, *Events) error { return nil },
 						OnEvent: func(Event) {},
+						Wait:    time.Minute,
 					})
 					if err != nil && !errors.Is(err, ErrOlder) {
 						errs <- err

@@ -58,8 +58,12 @@
 // The binding locks: a Store may be used by any number of goroutines at
 // once, and each call (each step of an iterator) holds the Store's lock
 // while it is in the library, so calls on one Store run one at a time.
-// Open several Stores on the same file store for calls that should run in
-// parallel; the file store is safe for many handles and processes.
+// Promote and Rollback wait for the Store only as long as their context
+// allows, and a promotion of an app that another goroutine is promoting
+// through the same Store finds it busy, as on another handle (see
+// PromoteOptions.Wait). Open several Stores on the same file store for
+// calls that should run in parallel; the file store is safe for many
+// handles and processes.
 //
 // A Deployer and an EventSink run while the Store's lock is held (a
 // Deployer on a goroutine of its own, which the calling goroutine waits

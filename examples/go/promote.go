@@ -85,9 +85,12 @@ type PromoteOptions struct {
 	Force bool
 	// Owner labels the lease; "": "pid <pid> on <host>".
 	Owner string
-	// Wait is how long to wait for a busy app (held by another promotion)
-	// before failing with ErrBusy: 0 fails at once; negative is ErrInvalid;
-	// the context's cancellation or deadline ends the wait too.
+	// Wait is how long to wait for a busy app (held by another promotion,
+	// through another handle or process, or through this Store by another
+	// goroutine) before failing with ErrBusy: 0 fails at once; negative is
+	// ErrInvalid; the context's cancellation or deadline ends the wait
+	// too, as it ends waiting for the Store while another goroutine's call
+	// holds it.
 	Wait time.Duration
 }
 
@@ -246,7 +249,7 @@ func (s *Store) promote(ctx context.Context, op string, kind promoteKind, app, i
 		if left := time.Until(deadline); left > 0 {
 			o.wait_ns = C.int64_t(minDuration(left, waitSlice))
 		}
-		r, busy, err := s.promoteOnce(op, kind, o, sv[0], target, call)
+		r, busy, err := s.promoteOnce(ctx, op, kind, o, app, sv[0], target, call, deadline, opts.Force)
 		if !busy || time.Until(deadline) <= 0 {
 			return r, err
 		}
@@ -258,16 +261,20 @@ func (s *Store) promote(ctx context.Context, op string, kind promoteKind, app, i
 	}
 }
 
-// promoteOnce makes one attempt; busy reports ErrBusy (nothing written).
-// A callback's panic or Goexit is raised again here, once the lock is
-// released.
-func (s *Store) promoteOnce(op string, kind promoteKind, o *C.release_promote_opts, app, target *C.char, call *promoteCall) (*Release, bool, error) {
-	c, err := s.lock(op)
+// promoteOnce makes one attempt; busy reports the library's ErrBusy
+// (nothing written), after which the caller may try again. Waiting for
+// the Store ends with ctx, and with busyUntil when a promotion through
+// this Store holds the app (lockContext). A callback's panic or Goexit is
+// raised again here, once the lock is released.
+func (s *Store) promoteOnce(ctx context.Context, op string, kind promoteKind, o *C.release_promote_opts, appName string, app, target *C.char, call *promoteCall, busyUntil time.Time, force bool) (*Release, bool, error) {
+	c, err := s.lockContext(ctx, op, appName, busyUntil, force)
 	if err != nil {
 		return nil, false, err
 	}
 	var out *C.release
 	var rc C.int
+	s.markPromoting(appName, 1)
+	defer s.markPromoting(appName, -1)
 	s.calling(func() {
 		switch kind {
 		case kindPromote:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -429,6 +430,100 @@ func TestEventSinkPanicWhileTheDeployerRunsFailsThePromotion(t *testing.T) {
 			t.Errorf("release not marked failed: %+v", r)
 		}
 	})
+}
+
+// promoteHeld starts a promotion of id on s whose deployer waits until the
+// returned function is called (which then waits for the promotion).
+func promoteHeld(t *testing.T, s *Store, app, id string) (release func()) {
+	t.Helper()
+	started, proceed, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- s.Promote(context.Background(), app, id, &PromoteOptions{
+			Deploy: func(context.Context, *Release, *Events) error {
+				close(started)
+				<-proceed
+				return nil
+			},
+		})
+	}()
+	<-started
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			close(proceed)
+			if err := <-done; err != nil {
+				t.Errorf("the holding promotion: %v", err)
+			}
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// within runs f and returns its error, failing the test when f is still
+// waiting after 3 seconds (it is left to end in the test's clean-up).
+func within(t *testing.T, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(3 * time.Second):
+		t.Fatal("still waiting after 3 s")
+		return nil
+	}
+}
+
+func TestPromoteOnASharedStoreWhileItPromotesTheAppIsBusyAtOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		first := seedApp(t, s, "web")
+		second := newRelease(t, s, "web", "second")
+		promoteHeld(t, s, "web", first.ID)
+		// Another goroutine's promotion holds the app through this very
+		// Store: Wait 0 fails at once, as it would on another handle.
+		wantErr(t, within(t, func() error {
+			return s.Promote(context.Background(), "web", second.ID, nil)
+		}), ErrBusy)
+		wantErr(t, within(t, func() error {
+			_, err := s.Rollback(context.Background(), "web", first.ID, &PromoteOptions{Wait: 200 * time.Millisecond})
+			return err
+		}), ErrBusy)
+	})
+}
+
+func TestPromoteWaitingForASharedStoreEndsWithTheContext(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	first := seedApp(t, s, "web")
+	seedApp(t, s, "api")
+	api := newRelease(t, s, "api", "api two")
+	release := promoteHeld(t, s, "web", first.ID)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	// Another app's promotion holds the Store: this one waits for the
+	// Store, as long as ctx allows.
+	err := within(t, func() error { return s.Promote(ctx, "api", api.ID, &PromoteOptions{Wait: time.Hour}) })
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v, want one matching context.DeadlineExceeded", err)
+	}
+	release()
+	if a, _ := s.App("api"); a != nil && a.Active != "" {
+		t.Errorf("promoted anyway: %+v", a)
+	}
+}
+
+func TestPromoteWaitsForASharedStoreThatPromotesTheApp(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	first := seedApp(t, s, "web")
+	second := newRelease(t, s, "web", "second")
+	release := promoteHeld(t, s, "web", first.ID)
+	time.AfterFunc(300*time.Millisecond, release)
+	if err := s.Promote(context.Background(), "web", second.ID, &PromoteOptions{Wait: time.Minute}); err != nil {
+		t.Fatalf("waiting promotion: %v", err)
+	}
+	if a := mustActive(t, s, "web"); a.ID != second.ID {
+		t.Errorf("active %s", a.ID)
+	}
 }
 
 func TestEventSinkPanicWithoutADeployerFailsThePromotion(t *testing.T) {

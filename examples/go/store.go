@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"bytes"
+	"context"
 	"runtime"
 	"strconv"
 	"sync"
@@ -21,7 +22,7 @@ import (
 // (an iterator, for each step). See the package documentation for what
 // callbacks may do.
 type Store struct {
-	mu sync.Mutex
+	mu storeLock
 	c  *C.release_store // nil once closed
 
 	// The goroutines running a C call on this store that may call back
@@ -31,6 +32,10 @@ type Store struct {
 	// waiting forever.
 	cbMu sync.Mutex
 	cbGs map[int64]int
+	// The apps a promotion through this Store holds (in its C call), with
+	// a count: another goroutine's promotion of one of them waits for the
+	// Store as it would wait for the app's lease on another handle.
+	promoting map[string]int
 
 	res map[resource]struct{} // C objects that need the store: freed first by Close
 }
@@ -169,11 +174,7 @@ func (s *Store) lock(op string) (*C.release_store, error) {
 	if err := s.acquire(op); err != nil {
 		return nil, err
 	}
-	if s.c == nil {
-		s.mu.Unlock()
-		return nil, &Error{Op: op, Message: "store is closed", Err: ErrClosed}
-	}
-	return s.c, nil
+	return s.lockedHandle(op)
 }
 
 // acquire takes s.mu. Only when the lock is contended does it look at who
@@ -184,11 +185,143 @@ func (s *Store) acquire(op string) error {
 		return nil
 	}
 	if s.inCallback(goid()) {
-		return &Error{Op: op, Code: C.RELEASE_EINVAL, Err: ErrReentrant,
-			Message: "a deployer, event sink or progress callback must not use the store that called it; open another Store"}
+		return reentrant(op)
 	}
 	s.mu.Lock()
 	return nil
+}
+
+// reentrant is the error of a callback that uses the Store that called it.
+func reentrant(op string) error {
+	return &Error{Op: op, Code: C.RELEASE_EINVAL, Err: ErrReentrant,
+		Message: "a deployer, event sink or progress callback must not use the store that called it; open another Store"}
+}
+
+// storeLock is the Store's lock: a mutex (Lock, TryLock, Unlock) whose
+// waiter may also give up (lockUntil). Its zero value is unlocked, so a
+// Store{} that Open did not make is usable (and closed).
+type storeLock struct {
+	once sync.Once
+	ch   chan struct{} // holds a token while locked
+}
+
+func (l *storeLock) tokens() chan struct{} {
+	l.once.Do(func() { l.ch = make(chan struct{}, 1) })
+	return l.ch
+}
+
+// Lock takes the lock, waiting as long as it takes.
+func (l *storeLock) Lock() { l.tokens() <- struct{}{} }
+
+// TryLock takes the lock if it is free.
+func (l *storeLock) TryLock() bool {
+	select {
+	case l.tokens() <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Unlock releases the lock; unlocking a lock not held is a bug.
+func (l *storeLock) Unlock() {
+	select {
+	case <-l.tokens():
+	default:
+		panic("librelease: unlock of an unlocked Store")
+	}
+}
+
+// lockUntil takes the lock (locked), or gives up when tick fires or done
+// is closed first (ended tells which).
+func (l *storeLock) lockUntil(tick <-chan time.Time, done <-chan struct{}) (locked, ended bool) {
+	select {
+	case l.tokens() <- struct{}{}:
+		return true, false
+	case <-tick:
+		return false, false
+	case <-done:
+		return false, true
+	}
+}
+
+// lockContext is lock for a call that takes a context: waiting for a
+// Store another goroutine holds ends when ctx does, with an error
+// matching ctx.Err(). A promotion also passes the app it promotes and
+// when its wait for a busy app ends (the zero time: at once): while a
+// promotion through this Store holds that app, waiting for the Store is
+// waiting for the app, which fails with ErrBusy once that time has passed,
+// as the library's own wait does on another handle. force: the promotion
+// takes over a live lease, so it only waits for the Store.
+func (s *Store) lockContext(ctx context.Context, op string, app string, busyUntil time.Time, force bool) (*C.release_store, error) {
+	if s == nil {
+		return s.lock(op) // ErrClosed
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if s.mu.TryLock() {
+		return s.lockedHandle(op)
+	}
+	if s.inCallback(goid()) {
+		return nil, reentrant(op)
+	}
+	held := func() bool { return app != "" && !force && s.isPromoting(app) }
+	busy := func(cause error) error {
+		return &Error{Op: op, Code: C.RELEASE_EBUSY, Err: cause,
+			Message: "app " + quoteShort(app) + " is being promoted through this Store by another goroutine"}
+	}
+	for {
+		if held() && !time.Now().Before(busyUntil) {
+			return nil, busy(nil)
+		}
+		slice := waitSlice
+		if left := time.Until(busyUntil); left > 0 && left < slice {
+			slice = left
+		}
+		t := time.NewTimer(slice)
+		locked, ended := s.mu.lockUntil(t.C, ctx.Done())
+		t.Stop()
+		switch {
+		case locked:
+			return s.lockedHandle(op)
+		case ended:
+			if held() {
+				return nil, busy(ctx.Err())
+			}
+			return nil, &Error{Op: op, Message: "context ended while waiting for the Store", Err: ctx.Err()}
+		}
+	}
+}
+
+// lockedHandle ends lock once s.mu is held: the C handle, or ErrClosed
+// (and s.mu released) when the store is closed.
+func (s *Store) lockedHandle(op string) (*C.release_store, error) {
+	if s.c == nil {
+		s.mu.Unlock()
+		return nil, &Error{Op: op, Message: "store is closed", Err: ErrClosed}
+	}
+	return s.c, nil
+}
+
+// markPromoting counts app in (1) or out (-1) of the apps this Store's
+// promotions hold.
+func (s *Store) markPromoting(app string, n int) {
+	s.cbMu.Lock()
+	defer s.cbMu.Unlock()
+	if s.promoting == nil {
+		s.promoting = make(map[string]int)
+	}
+	if s.promoting[app] += n; s.promoting[app] <= 0 {
+		delete(s.promoting, app)
+	}
+}
+
+// isPromoting reports whether a promotion through this Store holds app.
+func (s *Store) isPromoting(app string) bool {
+	s.cbMu.Lock()
+	defer s.cbMu.Unlock()
+	return s.promoting[app] > 0
 }
 
 // fail converts a negative rc into an *Error {Op: op, Code, Message:

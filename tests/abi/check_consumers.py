@@ -4,7 +4,8 @@
 subproject: builds subproject-user/ (a tiny meson project) with the source
   tree as its subprojects/librelease, which proves declare_dependency() and
   meson.override_dependency() in lib/meson.build, and runs the program; the
-  project would install the library, not relctl.
+  project builds and would install the library alone: not relctl or the
+  other examples, and none of librelease's tests is registered as its own.
 install: configures a fresh build of the source tree (-Dtests=disabled), and
   builds the README's example (examples/example.c) against the build tree
   with the uninstalled .pc meson writes (PKG_CONFIG_PATH=meson-uninstalled)
@@ -77,6 +78,20 @@ def check_subproject(args, work):
              if os.path.basename(to) in ('relctl', 'relctl.1')]
     if tools:
         raise Failed('a project using librelease as a subproject installs %s' % tools)
+    # Nor does it build librelease's examples, or run librelease's tests as
+    # its own (relctl's transcripts, PostgreSQL servers, venvs, go test).
+    targets = json.loads(run(args.meson + ['introspect', '--targets', build],
+                             quiet=True, env=env))
+    built = sorted(t['name'] for t in targets
+                   if t['subproject'] == 'librelease' and t['name'] != 'release')
+    if built:
+        raise Failed('a project using librelease as a subproject builds %s'
+                     % ', '.join(built))
+    tests = json.loads(run(args.meson + ['introspect', '--tests', build],
+                           quiet=True, env=env))
+    if tests:
+        raise Failed('a project using librelease as a subproject runs %d of its tests: %s...'
+                     % (len(tests), ', '.join(t['name'] for t in tests[:5])))
 
 
 def pkg_config_flags(args, env):
