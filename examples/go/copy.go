@@ -74,8 +74,10 @@ type copyCall struct {
 // ctx.Err(); so does a Progress error stop it (errors.Is finds it through
 // the *Error, which also matches the error of an app that failed before).
 // src and dst the same Store, or two Stores on one file store, is
-// ErrInvalid. Two copies in opposite directions may run at once: the
-// Stores are locked in one order.
+// ErrInvalid. CopyStore holds both Stores' locks while it copies, but
+// never one while it waits for the other: copies in opposite directions
+// may run at once, and so may a copy and a deployer of one Store that
+// uses the other.
 func CopyStore(ctx context.Context, src, dst *Store, opts CopyOptions) (uint64, error) {
 	const op = "CopyStore"
 	if ctx == nil {
@@ -115,22 +117,13 @@ func CopyStore(ctx context.Context, src, dst *Store, opts CopyOptions) (uint64, 
 	return copied, err
 }
 
-// copyLocked runs the copy with both Stores locked, the one at the lower
-// address first: two copies in opposite directions take the locks in the
-// same order, so neither waits for the other forever.
+// copyLocked runs the copy with both Stores locked.
 func copyLocked(op string, src, dst *Store, o *C.release_copy_opts, call *copyCall) (uint64, error) {
-	first, second := src, dst
-	if uintptr(unsafe.Pointer(dst)) < uintptr(unsafe.Pointer(src)) {
-		first, second = dst, src
-	}
-	if _, err := first.lock(op); err != nil {
+	if err := lockBoth(op, src, dst); err != nil {
 		return 0, err
 	}
-	defer first.mu.Unlock()
-	if _, err := second.lock(op); err != nil {
-		return 0, err
-	}
-	defer second.mu.Unlock()
+	defer src.mu.Unlock()
+	defer dst.mu.Unlock()
 	var copied C.uint64_t
 	var rc C.int
 	src.calling(func() {
@@ -150,4 +143,30 @@ func copyLocked(op string, src, dst *Store, o *C.release_copy_opts, call *copyCa
 			Message: goString(C.release_store_errmsg(dst.c))}
 	}
 	return uint64(copied), nil
+}
+
+// lockBoth locks a and b without ever holding one while it waits for the
+// other: it waits for one, then takes the other only if it is free, else
+// lets go and waits for that one. So two copies in opposite directions,
+// or a copy and a callback of one Store that uses the other, never wait
+// for each other forever.
+func lockBoth(op string, a, b *Store) error {
+	if b == nil {
+		a, b = b, a // a nil Store is ErrClosed at once
+	}
+	for {
+		if _, err := a.lock(op); err != nil {
+			return err
+		}
+		if b.mu.TryLock() {
+			if b.c == nil {
+				b.mu.Unlock()
+				a.mu.Unlock()
+				return &Error{Op: op, Message: "store is closed", Err: ErrClosed}
+			}
+			return nil
+		}
+		a.mu.Unlock()
+		a, b = b, a
+	}
 }

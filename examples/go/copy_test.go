@@ -494,3 +494,88 @@ func TestCopyStoreNilContextIsBackground(t *testing.T) {
 	}
 	sameDump(t, "copy with a nil context", dumpStore(t, src), dumpStore(t, dst))
 }
+
+func TestCopyStoreWhileACallbackUsesTheOtherStoreDoesNotDeadlock(t *testing.T) {
+	// A deployer of one Store may use another Store; a copy between the
+	// two at that moment must not hold the one the deployer waits for
+	// while it waits for the one the promotion holds. Either order of
+	// the Stores' addresses is tried.
+	for _, promoteOnA := range []bool{true, false} {
+		a := mustOpen(t, "memory:")
+		b, _ := fileStore(t)
+		ps, other := a, b
+		if !promoteOnA {
+			ps, other = b, a
+		}
+		fillStore(t, other)
+		mustPromote(t, ps, "api", seedApp(t, ps, "api").ID)
+		r := newRelease(t, ps, "api", "next")
+		holding, goOn := make(chan struct{}), make(chan struct{})
+		results := make(chan error, 2)
+		go func() {
+			results <- ps.Promote(context.Background(), "api", r.ID, &PromoteOptions{
+				Deploy: func(context.Context, *Release, *Events) error {
+					close(holding)
+					<-goOn
+					_, err := other.App("web")
+					return err
+				},
+			})
+		}()
+		<-holding
+		go func() {
+			_, err := CopyStore(context.Background(), other, ps, CopyOptions{App: "web", Mirror: true})
+			results <- err
+		}()
+		time.Sleep(100 * time.Millisecond) // the copy waits for the Store the promotion holds
+		close(goOn)
+		for i := 0; i < 2; i++ {
+			select {
+			case err := <-results:
+				if err != nil {
+					t.Errorf("promote on a: %v: %v", promoteOnA, err)
+				}
+			case <-time.After(30 * time.Second):
+				panic("a copy and a deployer using the other Store deadlocked")
+			}
+		}
+	}
+}
+
+func TestCopyStoreCloseDuringACopyWaitsForIt(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		fillStore(t, s)
+		for _, closing := range []string{"src", "dst"} {
+			src, dst := s, otherKind(t, uri)
+			if closing == "src" {
+				src = mustOpen(t, "memory:")
+				fillStore(t, src)
+			}
+			victim := map[string]*Store{"src": src, "dst": dst}[closing]
+			closed := make(chan error, 1)
+			var once sync.Once
+			n, err := CopyStore(context.Background(), src, dst, CopyOptions{
+				Progress: func(string, uint64) error {
+					once.Do(func() {
+						go func() { closed <- victim.Close() }()
+						select {
+						case err := <-closed:
+							t.Errorf("%s closed during the copy: %v", closing, err)
+							closed <- err
+						case <-time.After(100 * time.Millisecond):
+						}
+					})
+					return nil
+				},
+			})
+			if err != nil || n == 0 {
+				t.Errorf("closing %s: CopyStore = %d, %v", closing, n, err)
+			}
+			if err := <-closed; err != nil {
+				t.Error(err)
+			}
+			_, err = CopyStore(context.Background(), src, dst, CopyOptions{})
+			wantErr(t, err, ErrClosed)
+		}
+	})
+}
