@@ -113,6 +113,15 @@ def check_uninstalled(args, work, build):
         raise Failed('librelease-uninstalled.pc says version %s, the project is %s'
                      % (version, args.version))
     cflags, libs = pkg_config_flags(args, pc_env)
+    # Only the public headers are on the include path: lib/'s private ones
+    # (crc32c.h, internal.h...) would shadow a program's own of that name,
+    # and build against the tree what the installed copy does not have.
+    public = os.path.realpath(os.path.join(args.source_root, 'include'))
+    dirs = [os.path.realpath(f[2:]) for f in cflags if f.startswith('-I')]
+    others = [d for d in dirs if os.path.isdir(d) and d != public]
+    if public not in dirs or others:
+        raise Failed('librelease-uninstalled.pc puts %s on the include path, want %s alone'
+                     % (', '.join(dirs), public))
     prog = os.path.join(work, 'example-uninstalled')
     run(args.cc + ['-Wall', '-Wextra', '-Werror'] + cflags
         + [os.path.join(args.source_root, 'examples', 'example.c'), '-o', prog] + libs)
