@@ -92,19 +92,19 @@ func (c *cursor[T]) next() bool {
 	}
 }
 
+// close frees the C iterator. Refused (ErrReentrant, inside one of the
+// Store's callbacks) it changes nothing: the iterator may be closed, or
+// stepped, later.
 func (c *cursor[T]) close() error {
-	if c.closed || c.ended {
+	if c.closed || c.ended || c.s == nil {
 		c.closed = true
-		return nil
-	}
-	c.closed = true
-	if c.s == nil {
 		return nil
 	}
 	if err := c.s.acquire(c.op); err != nil {
 		return err
 	}
 	defer c.s.mu.Unlock()
+	c.closed = true
 	c.s.untrack(c)
 	c.freeC()
 	return nil

@@ -1,6 +1,7 @@
 package librelease
 
 import (
+	"context"
 	"errors"
 	"math"
 	"reflect"
@@ -324,4 +325,27 @@ func TestPruneKeepsActiveAndPrevious(t *testing.T) {
 		_, err = s.Prune("web", -1)
 		wantErr(t, err, ErrInvalid)
 	})
+}
+
+func TestIteratorCloseRefusedInsideACallbackCanBeDoneAfter(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	it := s.Releases("web", nil)
+	var inside error
+	err := s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
+		Deploy: func(context.Context, *Release, *Events) error { inside = it.Close(); return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(inside, ErrReentrant) {
+		t.Fatalf("Close inside the deployer: %v", inside)
+	}
+	// The refused Close freed nothing: a Close afterwards does.
+	if err := it.Close(); err != nil {
+		t.Fatalf("Close after the promotion: %v", err)
+	}
+	if len(s.res) != 0 {
+		t.Errorf("%d C iterators still held after Close", len(s.res))
+	}
 }
