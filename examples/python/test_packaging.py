@@ -177,6 +177,81 @@ class Wheel(Case):
         self.assertEqual(_tree(HERE), before)
 
 
+class SourceTree(Case):
+    """What in the package's directory goes into the archives."""
+
+    def copy(self):
+        root = os.path.join(self.tmp, "src")
+        shutil.copytree(HERE, root, ignore=shutil.ignore_patterns("__pycache__"))
+        return root
+
+    def names(self, root):
+        wheel, _ = self.wheel(root)
+        return sorted(n for n in wheel.namelist() if n.startswith(NAME + "/"))
+
+    def test_an_editors_lock_and_backup_files_are_left_out(self):
+        root = self.copy()
+        clean = self.names(root)
+        package = os.path.join(root, NAME)
+        os.symlink("root@host.1234:1700000000", os.path.join(package, ".#_c.py"))  # Emacs
+        for name in ("_c.py~", "#_c.py#", "._c.py.swp", ".hidden.py", "_c copy.py",
+                     "a,b.py", "_c.py.orig"):
+            with open(os.path.join(package, name), "w") as f:
+                f.write("raise SystemExit('not the package')\n")
+        os.mkdir(os.path.join(package, "__pycache__"))
+        with open(os.path.join(package, "__pycache__", "_c.cpython-311.pyc"), "wb") as f:
+            f.write(b"\0")
+        self.assertEqual(self.names(root), clean)
+        out = tempfile.mkdtemp(dir=self.tmp)
+        with tarfile.open(os.path.join(out, _backend(root).build_sdist(out))) as tar:
+            packaged = sorted(n.split("/", 1)[1] for n in tar.getnames()
+                              if n.split("/")[1:2] == [NAME])
+        self.assertEqual(packaged, clean)
+
+    def test_a_symlink_in_the_package_is_refused(self):
+        root = self.copy()
+        secret = os.path.join(self.tmp, "secret")
+        with open(secret, "w") as f:
+            f.write("SECRET = 'outside the package'\n")
+        os.symlink(secret, os.path.join(root, NAME, "linked.py"))
+        backend = _backend(root)
+        out = tempfile.mkdtemp(dir=self.tmp)
+        for build in (backend.build_wheel, backend.build_sdist):
+            with self.assertRaisesRegex(ValueError, r"linked\.py.*symbolic link"):
+                build(out)
+        self.assertEqual(os.listdir(out), [])
+
+
+class Timestamps(Case):
+    """SOURCE_DATE_EPOCH, as the reproducible-builds convention defines it."""
+
+    def build(self, epoch):
+        os.environ["SOURCE_DATE_EPOCH"] = epoch
+        try:
+            out = tempfile.mkdtemp(dir=self.tmp)
+            backend = _backend()
+            wheel = zipfile.ZipFile(os.path.join(out, backend.build_wheel(out)))
+            self.addCleanup(wheel.close)
+            with tarfile.open(os.path.join(out, backend.build_sdist(out))) as tar:
+                mtimes = {m.mtime for m in tar.getmembers()}
+            return {i.date_time for i in wheel.infolist()}, mtimes
+        finally:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+    def test_the_epoch_dates_the_files(self):
+        self.assertEqual(self.build("1700000000"), ({(2023, 11, 14, 22, 13, 20)}, {1700000000}))
+
+    def test_a_date_a_zip_cannot_hold_is_the_nearest_it_can(self):
+        self.assertEqual(self.build("0")[0], {(1980, 1, 1, 0, 0, 0)})
+        self.assertEqual(self.build("99999999999")[0], {(2107, 12, 31, 23, 59, 58)})
+        self.assertEqual(self.build("99999999999")[1], {99999999999})
+
+    def test_an_epoch_that_is_not_a_number_is_refused(self):
+        for epoch in ("1.5", "soon", "-1", "0x10"):
+            with self.assertRaisesRegex(ValueError, "SOURCE_DATE_EPOCH"):
+                self.build(epoch)
+
+
 class Sdist(Case):
     def test_the_sdist_builds_the_same_wheel(self):
         out = tempfile.mkdtemp(dir=self.tmp)

@@ -193,11 +193,27 @@ def _license_path():
     return None
 
 
+# A module's file name: what `import` can name. Editors' locks and backups
+# (.#_c.py, _c.py~, "_c copy.py") and bytecode are not.
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
+
+
 def _sources():
-    """The package's files: (path in the archive, path on disk), sorted."""
+    """The package's modules: (path in the archive, path on disk), sorted.
+    A symbolic link among them is refused: whatever it points to, outside
+    the package too, would be packaged as if it were the package's."""
     directory = os.path.join(ROOT, PACKAGE)
-    return [(PACKAGE + "/" + name, os.path.join(directory, name))
-            for name in sorted(os.listdir(directory)) if name.endswith(".py")]
+    found = []
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if not _MODULE.fullmatch(name):
+            continue
+        if os.path.islink(path):
+            raise ValueError("%s/%s is a symbolic link: the package holds files only"
+                             % (PACKAGE, name))
+        if os.path.isfile(path):
+            found.append((PACKAGE + "/" + name, path))
+    return found
 
 
 def _dist_info(project):
@@ -217,11 +233,27 @@ def _dist_info_files(project):
     return files
 
 
+# The first and last times a zip entry can hold: 1980-01-01 and
+# 2107-12-31 23:59:58 (it counts years from 1980 in 7 bits, seconds by two).
+_ZIP_FIRST, _ZIP_LAST = 315532800, 4354819198
+
+
 def _timestamp():
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else 1980-01-01,
-    the earliest a zip can say: the same sources give the same archive."""
+    """SOURCE_DATE_EPOCH when set (reproducible builds: a whole number of
+    seconds since 1970), else 1980-01-01, the earliest a zip can say: the
+    same sources give the same archive."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    return max(int(epoch), 315532800) if epoch else 315532800
+    if not epoch:
+        return _ZIP_FIRST
+    if not re.fullmatch(r"[0-9]+", epoch.strip()):
+        raise ValueError("SOURCE_DATE_EPOCH=%r is not a whole number of seconds since 1970"
+                         % epoch)
+    return int(epoch)
+
+
+def _zip_time():
+    """The wheel's entries' time: _timestamp(), within what a zip holds."""
+    return time.gmtime(min(max(_timestamp(), _ZIP_FIRST), _ZIP_LAST))[:6]
 
 
 # ---------------------------------------------------------------- hooks
@@ -247,7 +279,7 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     project = _project()
     name = "%s-%s-%s.whl" % (project["name"], project["version"], TAG)
-    stamp = time.gmtime(_timestamp())[:6]
+    stamp = _zip_time()
     entries = []
     for arcname, path in _sources():
         with open(path, "rb") as f:
@@ -288,7 +320,8 @@ def build_sdist(sdist_directory, config_settings=None):
     name = base + ".tar.gz"
     path = os.path.join(sdist_directory, name)
     with open(path + ".part", "wb") as raw:
-        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=_timestamp()) as gz:
+        # gzip's header holds 32 bits of time; the tar's pax headers any.
+        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=min(_timestamp(), 2**32 - 1)) as gz:
             with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 for arcname, data in sorted(members):
                     entry = tarfile.TarInfo(base + "/" + arcname)
