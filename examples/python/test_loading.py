@@ -8,8 +8,10 @@ Run by hand: LIBRELEASE_PATH=build/lib/librelease.so.1 \
     PYTHONPATH=examples/python python3 examples/python/test_loading.py
 """
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 import librelease
@@ -84,6 +86,13 @@ class Order(unittest.TestCase):
         self.assertEqual(loader.tried, [SONAME])
         self.assertFalse(loader.searched)
 
+    def test_a_librelease_path_without_a_slash_is_a_file_in_the_current_directory(self):
+        # Not a name for the loader to search its path for: a file.
+        loader = _Loader(loadable=("./librelease.so.1", SONAME))
+        lib = loader.open(environ={"LIBRELEASE_PATH": "librelease.so.1"})
+        self.assertEqual(loader.tried, ["./librelease.so.1"])
+        self.assertEqual(lib._name, "./librelease.so.1")
+
     def test_an_empty_librelease_path_is_unset(self):
         loader = _Loader(loadable=(SONAME,))
         self.assertEqual(loader.open(environ={"LIBRELEASE_PATH": ""})._name, SONAME)
@@ -135,16 +144,19 @@ class Failure(unittest.TestCase):
         self.assertIn("librelease 1.2 or later", str(caught.exception))
 
 
-def _child(code, **env):
-    """Runs code in a new interpreter with env changed (None: unset);
-    returns the CompletedProcess."""
+def _child(code, cwd=None, **env):
+    """Runs code in a new interpreter (in cwd) with env changed (None:
+    unset); returns the CompletedProcess."""
     environ = dict(os.environ)
     for key, value in env.items():
         environ.pop(key, None)
         if value is not None:
             environ[key] = value
+    if environ.get("PYTHONPATH"):  # the package, wherever the child runs
+        environ["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in
+                                                environ["PYTHONPATH"].split(os.pathsep))
     return subprocess.run([sys.executable, "-c", code], env=environ, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=60, cwd=cwd)
 
 
 class Process(unittest.TestCase):
@@ -156,6 +168,24 @@ class Process(unittest.TestCase):
         self.assertRegex(last, r"^librelease\.(_errors\.)?LibraryNotLoaded: cannot load "
                          r"librelease from LIBRELEASE_PATH=/nonexistent \(/nonexistent: ")
         self.assertIn("Set LIBRELEASE_PATH to the library's file", last)
+
+    def test_a_bare_librelease_path_is_not_looked_for_on_the_loaders_path(self):
+        built = os.environ.get("LIBRELEASE_PATH")
+        if not built:
+            self.skipTest("LIBRELEASE_PATH names no library")
+        directory = os.path.dirname(os.path.realpath(built))
+        name = os.path.basename(os.path.realpath(built))
+        with tempfile.TemporaryDirectory() as here:
+            done = _child("import librelease\nlibrelease.version()", cwd=here,
+                          LIBRELEASE_PATH=name, LD_LIBRARY_PATH=directory)
+            self.assertNotEqual(done.returncode, 0, "loaded %s from %s" % (name, directory))
+            self.assertIn("LibraryNotLoaded: cannot load librelease from LIBRELEASE_PATH=" + name,
+                          done.stderr)
+            shutil.copy(os.path.realpath(built), os.path.join(here, name))
+            done = _child("import librelease\nprint(librelease.load()._name)", cwd=here,
+                          LIBRELEASE_PATH=name, LD_LIBRARY_PATH=None)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(done.stdout.strip(), "./" + name)
 
     def test_the_soname_is_found_on_ld_library_path(self):
         built = os.environ.get("LIBRELEASE_PATH")

@@ -391,10 +391,13 @@ def _open(path=None, environ=os.environ, cdll=ctypes.CDLL,
     tried = []
     if path or environ.get("LIBRELEASE_PATH"):
         given = os.fspath(path) if path else environ["LIBRELEASE_PATH"]
+        # LIBRELEASE_PATH names a file: without a '/', one in the current
+        # directory, not a name for the loader to look for on its path.
+        name = given if path or "/" in given else "./" + given
         try:
-            return _declare(cdll(given), given)
+            return _declare(cdll(name), name)
         except OSError as e:
-            tried.append((given, str(e)))
+            tried.append((name, str(e)))
             if path:
                 where, fix = ("%s, given to librelease.load()" % given,
                               "Pass load() the library's file")
@@ -444,7 +447,8 @@ def load(path=None):
     """Loads the shared library and returns the ctypes.CDLL.
 
     The library is, in order: path, if given; else exactly the file
-    $LIBRELEASE_PATH names, if set; else the installed one, by its soname
+    $LIBRELEASE_PATH names, if set (without a '/', a file in the current
+    directory); else the installed one, by its soname
     "librelease.so.1" (the loader's path: ldconfig's cache,
     LD_LIBRARY_PATH), then whatever ctypes.util.find_library("release")
     finds. Raises LibraryNotLoaded (an OSError) saying what was tried and
