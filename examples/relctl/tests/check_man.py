@@ -14,6 +14,7 @@ truth; the manual page (relctl.1, as meson configured it) must agree:
 - ENVIRONMENT names every variable relctl's sources read (and TZ, read by
   libc) and those the help names, and nothing else; the test-only
   RELCTL_TEST_* variables appear nowhere.
+- FILES names the default store's two places, and when the second is used.
 - EXIT STATUS has exactly the statuses of relctl.h.
 - .TH names the project's version.
 
@@ -227,6 +228,14 @@ def check_content(page, help_, source_dir, version, problems):
         problems.append('ENVIRONMENT: the page lists %s, which relctl does not read' % var)
     if 'RELCTL_TEST' in '\n'.join(page.lines):
         problems.append('the page names a RELCTL_TEST_* variable: those are for tests only')
+
+    # FILES: the default store where the library puts it, which takes
+    # XDG_DATA_HOME only when it is an absolute path (the XDG rules).
+    files = page.text('FILES')
+    for want in ('$XDG_DATA_HOME/librelease', '~/.local/share/librelease',
+                 'not an absolute path'):
+        if want not in files:
+            problems.append('FILES does not say %r' % want)
 
     # Exit statuses: relctl.h's.
     with open(os.path.join(source_dir, 'relctl.h'), encoding='utf-8') as f:
