@@ -139,7 +139,7 @@ type AppIter struct{ c cursor[*App] }
 
 // Apps iterates over all apps in name order; each app is read when its
 // step comes. An app that cannot be read is skipped and reported by Err
-// (ErrCorrupt) at the end.
+// (ErrCorrupt) at the end, or after Close.
 func (s *Store) Apps() *AppIter {
 	const op = "Apps"
 	c, err := s.lock(op)

@@ -268,7 +268,7 @@ type BuildIter struct{ c cursor[*Build] }
 // Builds iterates over app's builds newest first, at most limit of them
 // (0: all; negative: ErrInvalid). Listed builds leave their logs out (see
 // Build.LogOmitted). A build that cannot be read is skipped and reported
-// by Err (ErrCorrupt) at the end.
+// by Err (ErrCorrupt) at the end, or after Close.
 func (s *Store) Builds(app string, limit int) *BuildIter {
 	const op = "Builds"
 	n, err := sizeT("limit", limit)

@@ -10,8 +10,8 @@ import "strings"
 // cursor is the engine of the exported iterators (AppIter, BuildIter,
 // ReleaseIter): a C iterator stepped under the Store's lock, one step per
 // Next. An item that cannot be read (ErrCorrupt) is skipped, as the
-// library does, and reported by Err once the iteration ends; any other
-// failure ends the iteration at once. The C iterator is freed when the
+// library does, and reported by Err once the iteration ends or is closed;
+// any other failure ends the iteration at once. The C iterator is freed when the
 // iteration ends, by Close, or by the Store's Close, whichever comes first.
 type cursor[T any] struct {
 	s  *Store
@@ -54,7 +54,9 @@ func (c *cursor[T]) next() bool {
 		return false
 	}
 	if c.closed {
-		c.err = &Error{Op: c.op, Message: "iterator used after Close", Err: ErrClosed}
+		if c.err == nil {
+			c.err = &Error{Op: c.op, Message: "iterator used after Close", Err: ErrClosed}
+		}
 		c.ended = true
 		return false
 	}
@@ -78,10 +80,7 @@ func (c *cursor[T]) next() bool {
 			c.corrupt = append(c.corrupt, goString(C.release_store_errmsg(c.s.c)))
 			continue
 		case rc == C.RELEASE_ITEROVER:
-			if len(c.corrupt) > 0 {
-				c.err = newError(c.op, C.RELEASE_ECORRUPT,
-					"items that could not be read were skipped: "+strings.Join(c.corrupt, "; "))
-			}
+			c.err = c.skipped()
 		default:
 			c.err = c.s.fail(c.op, rc)
 		}
@@ -92,7 +91,17 @@ func (c *cursor[T]) next() bool {
 	}
 }
 
-// close frees the C iterator. Refused (ErrReentrant, inside one of the
+// skipped is the ErrCorrupt error naming the items skipped so far, or nil.
+func (c *cursor[T]) skipped() error {
+	if len(c.corrupt) == 0 {
+		return nil
+	}
+	return newError(c.op, C.RELEASE_ECORRUPT,
+		"items that could not be read were skipped: "+strings.Join(c.corrupt, "; "))
+}
+
+// close frees the C iterator; items skipped before are reported by Err
+// as they are at the end. Refused (ErrReentrant, inside one of the
 // Store's callbacks) it changes nothing: the iterator may be closed, or
 // stepped, later.
 func (c *cursor[T]) close() error {
@@ -105,6 +114,7 @@ func (c *cursor[T]) close() error {
 	}
 	defer c.s.mu.Unlock()
 	c.closed = true
+	c.err = c.skipped()
 	c.s.untrack(c)
 	c.freeC()
 	return nil

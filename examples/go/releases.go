@@ -283,7 +283,7 @@ type ReleaseIter struct{ c cursor[*Release] }
 // Releases iterates over app's releases newest first (highest version
 // first), reading pages lazily. opts may be nil: all releases. A release
 // that cannot be read is skipped and reported by Err (ErrCorrupt) at the
-// end.
+// end, or after Close.
 func (s *Store) Releases(app string, opts *ListOptions) *ReleaseIter {
 	const op = "Releases"
 	if opts == nil {
