@@ -3,7 +3,11 @@ package librelease
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -543,5 +547,54 @@ func TestEventSinkPanicWithoutADeployerFailsThePromotion(t *testing.T) {
 	}
 	if a := mustActive(t, s, "web"); a.ID != first.ID {
 		t.Errorf("active %s after the sink's panic, want %s", a.ID, first.ID)
+	}
+}
+
+// The test binary run as another process: it promotes
+// LIBRELEASE_TEST_PROMOTE ("URI APP ID") at once (Wait 0) and exits 0 on
+// success, 3 when the app is busy.
+func TestMain(m *testing.M) {
+	if spec := os.Getenv("LIBRELEASE_TEST_PROMOTE"); spec != "" {
+		os.Exit(promoteFromAnotherProcess(spec))
+	}
+	os.Exit(m.Run())
+}
+
+func promoteFromAnotherProcess(spec string) int {
+	f := strings.Fields(spec)
+	s, err := Open(f[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer s.Close()
+	err = s.Promote(context.Background(), f[1], f[2], nil)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, ErrBusy):
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	fmt.Fprintln(os.Stderr, err)
+	return 1
+}
+
+func TestDeployerPanicWithAnErrorLeavesTheAppFreeForAnotherProcess(t *testing.T) {
+	s, uri := fileStore(t)
+	r := seedApp(t, s, "web")
+	cause := &rolloutError{code: 9}
+	if got := promotePanicking(s, "web", r.ID, cause); got != cause {
+		t.Fatalf("panicked with %v", got)
+	}
+	// This process and its Store live on; another process must find the
+	// app free at once.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "LIBRELEASE_TEST_PROMOTE="+uri+" web "+r.ID)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promotion by another process: %v: %s", err, out)
+	}
+	if a := mustActive(t, s, "web"); a.ID != r.ID {
+		t.Errorf("active %s", a.ID)
 	}
 }
