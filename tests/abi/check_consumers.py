@@ -11,9 +11,11 @@ install: configures a fresh build of the source tree (-Dtests=disabled), and
   with the uninstalled .pc meson writes (PKG_CONFIG_PATH=meson-uninstalled)
   and runs it with LD_LIBRARY_PATH=<build>/lib, as the README says. Then
   `meson install --destdir`s it, checks the installed files (library,
-  headers, .pc, relctl, relctl(1), relctl's bash completion), runs the
-  installed relctl, and builds the same program as the subproject check
-  against the installed copy with pkg-config alone, then runs it.
+  headers, .pc, relctl, relctl(1), relctl's bash completion, all under the
+  prefix even when bash-completion's .pc names a directory outside it), runs
+  the installed relctl, and builds the same program as the subproject check
+  against the installed copy with pkg-config alone, then runs it. Last,
+  `ninja uninstall` must leave nothing behind.
 
 Both configure a separate build of their own (not sanitized) in
 WORKDIR/<mode>, removed again when the check passes. They need no network.
@@ -137,8 +139,9 @@ def installed_paths(args, build, dest, env):
     return {src: dest + to for src, to in installed.items()}
 
 
-def check_relctl(args, build, dest, bindir, mandir, libdir, env):
-    """relctl, its manual page and its completion are installed, and relctl runs."""
+def check_relctl(args, build, dest, root, bindir, mandir, libdir, env):
+    """relctl, its manual page and its completion are installed (all under
+    the prefix, ROOT in DEST), and relctl runs."""
     installed = installed_paths(args, build, dest, env)
     relctl = os.path.join(bindir, 'relctl')
     man = os.path.join(mandir, 'man1', 'relctl.1')
@@ -152,6 +155,9 @@ def check_relctl(args, build, dest, bindir, mandir, libdir, env):
     if not completion[0].endswith(os.path.join('bash-completion', 'completions', 'relctl')):
         raise Failed('relctl\'s completion is installed as %s, where bash-completion does '
                      'not load it for relctl' % completion[0])
+    if not completion[0].startswith(root + os.sep):
+        raise Failed('relctl\'s completion is installed as %s, outside the prefix %s'
+                     % (completion[0], root))
     with open(man, encoding='utf-8') as f:
         th = [l for l in f if l.startswith('.TH ')]
     if len(th) != 1 or '@' in th[0] or (args.version and args.version not in th[0]):
@@ -176,6 +182,15 @@ def check_install(args, work):
     env = build_env(args.cc)
     if not args.pkg_config:
         raise Failed('pkg-config not found')
+    # A bash-completion whose .pc names a fixed completionsdir, outside the
+    # prefix: relctl's completion must still go under the prefix.
+    fake_pc = os.path.join(work, 'pkgconfig')
+    os.mkdir(fake_pc)
+    with open(os.path.join(fake_pc, 'bash-completion.pc'), 'w') as f:
+        f.write('prefix=/usr\ncompletionsdir=/usr/share/bash-completion/completions\n\n'
+                'Name: bash-completion\nDescription: stand-in\nVersion: 2.11\n')
+    env['PKG_CONFIG_PATH'] = os.pathsep.join(
+        p for p in (fake_pc, os.environ.get('PKG_CONFIG_PATH')) if p)
     run(args.meson + ['setup', '-Dtests=disabled', build, args.source_root], env=env)
     run(args.meson + ['compile', '-C', build], env=env)
     check_uninstalled(args, work, build)
@@ -188,7 +203,7 @@ def check_install(args, work):
     libdir = os.path.join(root, option['libdir'])
     includedir = os.path.join(root, option['includedir'])
     pcdir = os.path.join(libdir, 'pkgconfig')
-    check_relctl(args, build, dest, os.path.join(root, option['bindir']),
+    check_relctl(args, build, dest, root, os.path.join(root, option['bindir']),
                  os.path.join(root, option['mandir']), libdir, env)
 
     # Every public header, and nothing else, lands in include/librelease.
@@ -224,6 +239,16 @@ def check_install(args, work):
     run(args.cc + STRICT_C99 + cflags + [os.path.join(args.user_dir, 'main.c'), '-o', prog]
         + libs)
     run([prog], env=dict(os.environ, LD_LIBRARY_PATH=libdir))
+
+    # `ninja uninstall`, as the README says, takes away everything installed.
+    if not shutil.which('ninja'):
+        print('ninja is not on PATH: uninstalling is not checked')
+        return
+    run(['ninja', '-C', build, 'uninstall'], env=dict(env, DESTDIR=dest))
+    left = [os.path.join(d, n) for d, dirs, files in os.walk(dest) for n in files] \
+        if os.path.isdir(dest) else []
+    if left:
+        raise Failed('ninja uninstall left %s' % ', '.join(sorted(left)))
 
 
 def main():
