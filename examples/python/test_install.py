@@ -11,7 +11,8 @@ the temporary directory and without PYTHONPATH, the first ```python block
 of the README named on the command line runs against the library
 LIBRELEASE_PATH names: once through LIBRELEASE_PATH, once through the
 soname with LD_LIBRARY_PATH set to the library's directory, as an
-installed library would be found.
+installed library would be found. Last, `pip uninstall` must take every
+file of the package away again.
 
 Exit 77 (skip) when python3 cannot make a venv (Debian: python3-venv is
 not installed), unless RELEASE_TEST_REQUIRE_VENV=1, which fails instead.
@@ -172,6 +173,19 @@ class Install(unittest.TestCase):
         if expected:
             self.assertEqual(found["version"], expected)
         return found
+
+
+class Uninstall(unittest.TestCase):
+    """Runs after Install's tests (unittest orders classes by name)."""
+
+    def test_pip_uninstall_leaves_nothing_of_the_package(self):
+        self.assertEqual(INSTALLED.returncode, 0, INSTALLED.stdout + INSTALLED.stderr)
+        code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+        purelib = _run([_venv_python(), "-c", code], _clean_env()).stdout.strip()
+        done = _run([_venv_python(), "-m", "pip", "uninstall", "-y", "librelease"],
+                    _clean_env())
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertEqual([n for n in os.listdir(purelib) if n.startswith("librelease")], [])
 
 
 def _unavailable(reason):
