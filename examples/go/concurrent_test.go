@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -92,4 +93,74 @@ func TestIteratorsRacingTheStoresClose(t *testing.T) {
 			t.Errorf("%d C iterators left", len(s.res))
 		}
 	})
+}
+
+func TestAnotherGoroutineWaitsForTheStoreWhileADeployerRuns(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	release := promoteHeld(t, s, "web", r.ID)
+	// Not the deployer's goroutine: it waits for the Store, and is never
+	// taken for the deployer using its own Store.
+	got := make(chan error, 1)
+	go func() { _, err := s.App("web"); got <- err }()
+	time.AfterFunc(100*time.Millisecond, release)
+	if err := <-got; err != nil {
+		t.Fatalf("App while another goroutine's deployer ran: %v", err)
+	}
+}
+
+// dropped reports whether the object f's finalizer watches was collected.
+func dropped(collected <-chan struct{}) bool {
+	for i := 0; i < 20; i++ {
+		runtime.GC()
+		select {
+		case <-collected:
+			return true
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return false
+}
+
+func TestPromotionsLeaveNoGoroutineOrHandleBehind(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	r := seedApp(t, s, "web")
+	ctx := context.Background()
+	type token struct{ _ [16]byte }
+	collected := make(chan struct{}, 16)
+	before := runtime.NumGoroutine()
+	outcomes := []func(func()) error{
+		func(touch func()) error { touch(); return nil },
+		func(touch func()) error { touch(); return errors.New("failed") },
+		func(touch func()) error { touch(); panic("deployer") },
+		func(touch func()) error { touch(); runtime.Goexit(); return nil },
+	}
+	for _, outcome := range outcomes {
+		outcome := outcome
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer func() { recover() }()
+			tok := &token{}
+			runtime.SetFinalizer(tok, func(*token) { collected <- struct{}{} })
+			s.Promote(ctx, "web", r.ID, &PromoteOptions{
+				Force:   true,
+				Deploy:  func(context.Context, *Release, *Events) error { return outcome(func() { _ = *tok }) },
+				OnEvent: func(Event) {},
+			})
+		}()
+		<-done
+		// The promotion's cgo.Handle holds its deployer, which holds tok:
+		// tok is collected only once the handle is deleted.
+		if !dropped(collected) {
+			t.Errorf("a promotion's handle outlived it")
+		}
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines before the promotions, %d after", before, n)
+	}
 }

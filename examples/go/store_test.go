@@ -182,3 +182,28 @@ func TestVersionIsTheLibrarys(t *testing.T) {
 		t.Errorf("Version() = %q", v)
 	}
 }
+
+func TestZeroStoreIsClosedNotACrash(t *testing.T) {
+	var s Store // not from Open
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"App":      func() error { _, err := s.App("web"); return err },
+		"Apps":     func() error { return s.Apps().Err() },
+		"Releases": func() error { return s.Releases("web", nil).Err() },
+		"Promote":  func() error { return s.Promote(ctx, "web", "RABCDEFGHI", &PromoteOptions{Wait: time.Second}) },
+		"SetActor": func() error { return s.SetActor("alice") },
+		"Settings": func() error { _, err := s.Settings("web"); return err },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s on a zero Store: %v", name, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close of a zero Store: %v", err)
+	}
+	var it ReleaseIter // not from Releases
+	if it.Next() || it.Close() != nil {
+		t.Errorf("a zero iterator: %v", it.Err())
+	}
+}
