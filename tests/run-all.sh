@@ -8,7 +8,9 @@
 #             binding's go test -race and the pip install into a venv
 #             included
 #   clang     clang with AddressSanitizer and UBSan, -Dwerror=true: every
-#             suite but 'fuzz', any sanitizer report fatal
+#             suite but 'fuzz' and 'postgresql-scale' (the 100,000-release
+#             copy, whose code the conformance copies run here), any
+#             sanitizer report fatal
 #   fuzz      the clang build's libFuzzer targets (tests/fuzz), all at once,
 #             each for $FUZZ_SECONDS (60) from its committed corpus; a crash
 #             or sanitizer report fails it, its input kept under
@@ -149,7 +151,7 @@ pass_clang() {
 	ninja -C "$out/clang"
 	env "${sanitizer_env[@]}" \
 		meson test -C "$out/clang" --no-rebuild --print-errorlogs --timeout-multiplier 3 \
-		--no-suite fuzz
+		--no-suite fuzz --no-suite postgresql-scale
 }
 
 pass_fuzz() {
