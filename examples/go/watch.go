@@ -98,7 +98,7 @@ func (w *Watcher) freeC() {
 // Wait blocks until the app changes from the state last seen (nil: State
 // now tells the new one), or until ctx is done. When ctx's deadline
 // passes first, the error matches both ErrTimedOut and
-// context.DeadlineExceeded; when ctx is cancelled, it is ctx.Err()
+// context.DeadlineExceeded; when ctx is cancelled, it matches ctx.Err()
 // (context.Canceled). Either is noticed within 50 ms, also while another
 // call holds the Store (a promotion whose deployer runs for minutes), and
 // ctx.Err() tells the same once Wait has returned. A ctx already done
@@ -156,7 +156,8 @@ func (w *Watcher) Wait(ctx context.Context) error {
 			return &Error{Op: op, Code: C.RELEASE_ETIMEDOUT, Err: err,
 				Message: "app " + quoteShort(w.app) + ": nothing changed before the deadline"}
 		default:
-			return err
+			return &Error{Op: op, Err: err,
+				Message: "app " + quoteShort(w.app) + ": the wait was cancelled"}
 		}
 	}
 }

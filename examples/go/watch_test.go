@@ -412,3 +412,18 @@ func TestWatchCancelIsNoticedWhileAnotherCallHoldsTheStore(t *testing.T) {
 		}
 	})
 }
+
+func TestWatchCancelIsAnErrorOfTheBinding(t *testing.T) {
+	// As Promote's and CopyStore's: an *Error naming the call, whose
+	// cause is ctx.Err().
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		w := mustWatch(t, s, "web")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := w.Wait(ctx)
+		wantErr(t, err, context.Canceled)
+		if e := err.(*Error); e.Op != "Watcher.Wait" || e.Code != 0 {
+			t.Errorf("error %+v", e)
+		}
+	})
+}
