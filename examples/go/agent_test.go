@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -303,4 +304,251 @@ func TestDeployAgent(t *testing.T) {
 		}
 	})
 
+	t.Run("two agents deploy a release once", func(t *testing.T) {
+		s, uri := fileStore(t)
+		seedApp(t, s, "web")
+		dir := t.TempDir()
+		command := `echo "$RELEASE_VERSION" >> ` + filepath.Join(dir, "runs") + `; touch ` + filepath.Join(dir, "started") + `; sleep 1`
+		args := []string{"-store", uri, "-app", "web", "-once", "-exec", command}
+		start := time.Now()
+		first, firstErr := startAgent(t, bin, args...)
+		waitFile(t, filepath.Join(dir, "started"))
+		second := runAgent(t, bin, args...) // waits for the first, then has nothing to do
+		wantExit(t, second, 0)
+		wantExit(t, finishAgent(t, first, firstErr, start), 0)
+		if runs, _ := os.ReadFile(filepath.Join(dir, "runs")); string(runs) != "1\n" {
+			t.Errorf("the command ran for versions %q, want once for 1", runs)
+		}
+		if ds, err := deployLog(t, s.Deployments("web", nil)); err != nil || len(ds) != 1 {
+			t.Errorf("log = %v, %v", seqs(ds), err)
+		}
+	})
+
+	t.Run("a command that leaves a child running ends the deployment", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		pid := filepath.Join(t.TempDir(), "pid")
+		run := runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-exec", "sleep 30 & echo $! > "+pid+"; echo started")
+		defer killPidFile(pid)
+		wantExit(t, run, 0)
+		if run.took > 10*time.Second {
+			t.Errorf("the agent waited %v for the command's child", run.took)
+		}
+		if mustActive(t, s, "web").ID != r1.ID {
+			t.Error("the release was not promoted")
+		}
+	})
+
+	t.Run("a signal lets the deployment in progress finish", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		started := filepath.Join(t.TempDir(), "started")
+		start := time.Now()
+		cmd, stderr := startAgent(t, bin, "-store", uri, "-app", "web", "-exec", "touch "+started+"; sleep 1; echo finished")
+		waitFile(t, started)
+		cmd.Process.Signal(syscall.SIGTERM)
+		run := finishAgent(t, cmd, stderr, start)
+		wantExit(t, run, 0)
+		if a := mustActive(t, s, "web"); a.ID != r1.ID {
+			t.Errorf("active %s, want %s: the deployment did not finish", a.ID, r1.ID)
+		}
+		if r, _ := s.Release("web", r1.ID); r == nil || !r.Failed.IsZero() {
+			t.Errorf("the release was marked failed: %+v", r)
+		}
+		if !strings.Contains(run.stderr, "[exec] finished") {
+			t.Errorf("the command did not finish:\n%s", run.stderr)
+		}
+	})
+
+	t.Run("a second signal stops at once, and the next run deploys again", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		dir := t.TempDir()
+		pid := filepath.Join(dir, "pid")
+		start := time.Now()
+		cmd, stderr := startAgent(t, bin, "-store", uri, "-app", "web", "-exec", "sleep 30 & echo $! > "+pid+"; wait")
+		defer killPidFile(pid)
+		waitFile(t, pid)
+		cmd.Process.Signal(syscall.SIGTERM)
+		time.Sleep(100 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGTERM)
+		run := finishAgent(t, cmd, stderr, start)
+		wantExit(t, run, 1)
+		if run.took > 10*time.Second {
+			t.Errorf("stopping took %v", run.took)
+		}
+		if pidAlive(t, pid) {
+			t.Error("the command's child still runs")
+		}
+		if r, _ := s.Release("web", r1.ID); r == nil || !r.Failed.IsZero() || !r.Promoted.IsZero() {
+			t.Errorf("the interrupted release is %+v; want neither failed nor promoted", r)
+		}
+		wantExit(t, runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-exec", "true"), 0)
+		if mustActive(t, s, "web").ID != r1.ID {
+			t.Error("the next run did not deploy the release")
+		}
+	})
+
+	t.Run("killed mid-deployment, the next run deploys again", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		pid := filepath.Join(t.TempDir(), "pid")
+		start := time.Now()
+		cmd, stderr := startAgent(t, bin, "-store", uri, "-app", "web", "-exec", "sleep 30 & echo $! > "+pid+"; wait")
+		defer killPidFile(pid)
+		waitFile(t, pid)
+		cmd.Process.Kill()
+		finishAgent(t, cmd, stderr, start)
+		wantExit(t, runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-wait", "5s", "-exec", "true"), 0)
+		if mustActive(t, s, "web").ID != r1.ID {
+			t.Error("the next run did not deploy the release")
+		}
+	})
+
+	t.Run("a deployment past -deploy-timeout fails and its command is stopped", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		pid := filepath.Join(t.TempDir(), "pid")
+		run := runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-deploy-timeout", "300ms",
+			"-exec", "trap '' TERM; sleep 30 & echo $! > "+pid+"; wait")
+		defer killPidFile(pid)
+		wantExit(t, run, 1)
+		if run.took > 15*time.Second {
+			t.Errorf("the timeout ended the deployment after %v", run.took)
+		}
+		if pidAlive(t, pid) {
+			t.Error("the command's child still runs")
+		}
+		if r, _ := s.Release("web", r1.ID); r == nil || r.Failed.IsZero() {
+			t.Errorf("the release is not marked failed: %+v", r)
+		}
+	})
+
+	t.Run("long output lines are cut, not the output after them", func(t *testing.T) {
+		s, uri := fileStore(t)
+		seedApp(t, s, "web")
+		run := runAgent(t, bin, "-store", uri, "-app", "web", "-once",
+			"-exec", `head -c 200000 /dev/zero | tr '\0' x; echo; echo after`)
+		wantExit(t, run, 0)
+		if !strings.Contains(run.stderr, "[exec] after") {
+			t.Errorf("the line after a long one was lost:\n%.500s", run.stderr)
+		}
+		if len(run.stderr) > 50000 {
+			t.Errorf("a 200000-byte line made %d bytes of log", len(run.stderr))
+		}
+	})
+
+	t.Run("hostile env and manifest reach the command as data", func(t *testing.T) {
+		s, uri := fileStore(t)
+		if _, err := s.CreateApp("web"); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		hostile := "a\nb $(touch " + dir + "/pwned) `touch " + dir + "/pwned2` ' \" ; & | > x"
+		b, err := s.CreateBuild("web", &BuildOptions{Manifest: hostile + "\n$(touch " + dir + "/pwned3)\n", Status: BuildComplete})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateRelease("web", b.ID); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.SetEnv("web", map[string]string{"HOSTILE": hostile, "RELEASE_ID": "forged"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		command := `cd ` + dir + ` && printf '%s' "$HOSTILE" > env && printf '%s' "$RELEASE_ID" > id && cat > manifest`
+		wantExit(t, runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-exec", command), 0)
+		for file, want := range map[string]string{"env": hostile, "id": r.ID, "manifest": r.Manifest} {
+			if got, _ := os.ReadFile(filepath.Join(dir, file)); string(got) != want {
+				t.Errorf("%s = %q, want %q", file, got, want)
+			}
+		}
+		for _, f := range []string{"pwned", "pwned2", "pwned3"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+				t.Errorf("the release's text was run as a command (%s)", f)
+			}
+		}
+	})
+
+	t.Run("write replaces the file, never through what lies beside it", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		dir := t.TempDir()
+		out, victim := filepath.Join(dir, "live"), filepath.Join(dir, "victim")
+		if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// A link where the agent used to write its temporary file.
+		if err := os.Symlink(victim, out+".new"); err != nil {
+			t.Fatal(err)
+		}
+		wantExit(t, runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-write", out), 0)
+		if got, _ := os.ReadFile(victim); string(got) != "keep" {
+			t.Errorf("the file the link named was overwritten: %q", got)
+		}
+		fi, err := os.Lstat(out)
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o644 {
+			t.Fatalf("%s: %v, %v", out, fi.Mode(), err)
+		}
+		if got, _ := os.ReadFile(out); string(got) != r1.Manifest {
+			t.Errorf("deployed %q", got)
+		}
+		left, _ := filepath.Glob(filepath.Join(dir, "*"))
+		if len(left) != 3 {
+			t.Errorf("files left: %v", left)
+		}
+	})
+
+}
+
+// waitFile polls until path exists.
+func waitFile(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && (filepath.Base(path) != "pid" || len(b) > 0) {
+			return
+		}
+	}
+	t.Fatalf("%s never appeared", path)
+}
+
+// pidOf reads the process id a test command wrote.
+func pidOf(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+// pidAlive reports whether the process a test command wrote the id of
+// still runs, giving it a moment to end.
+func pidAlive(t *testing.T, path string) bool {
+	t.Helper()
+	pid := pidOf(path)
+	if pid <= 0 {
+		t.Fatalf("no process id in %s", path)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if syscall.Kill(pid, 0) != nil {
+			return false
+		}
+		if stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil && strings.Contains(string(stat), ") Z ") {
+			return false // a zombie: ended, not yet reaped
+		}
+	}
+	return true
+}
+
+// killPidFile ends the sleep a test command started and wrote the id of,
+// if it still runs (and the id is still a sleep's).
+func killPidFile(path string) {
+	pid := pidOf(path)
+	if pid <= 0 {
+		return
+	}
+	if cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); err == nil && strings.HasPrefix(string(cmdline), "sleep\x00") {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
 }

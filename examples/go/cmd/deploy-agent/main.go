@@ -1,24 +1,38 @@
 // Command deploy-agent keeps an app deployed at its newest release: it
 // watches the app in a librelease store and promotes each release never
 // promoted nor failed through a deployer, a shell command (-exec, or the
-// app's deploy hook with -hook) run by /bin/sh -c with the manifest on its
-// standard input, the release's env and RELEASE_APP, RELEASE_ID,
-// RELEASE_VERSION, RELEASE_BUILD in its environment and each line it
-// prints an event, or the manifest written to a file (-write). When the
-// deployer fails it rolls back to the release that was active, deploying
-// it again to undo what the failed attempt changed.
+// app's deploy hook with -hook) or the manifest written to a file
+// (-write). When the deployer fails it rolls back to the release that was
+// active, deploying it again to undo what the failed attempt changed.
 //
 //	deploy-agent -store URI -app APP (-exec CMD | -hook | -write FILE)
-//	             [-once] [-timeout D] [-wait D] [-actor NAME]
+//	             [-once] [-timeout D] [-wait D] [-deploy-timeout D] [-actor NAME]
+//
+// The command runs as /bin/sh -c CMD in a process group of its own, with
+// the release's manifest on its standard input and in its environment the
+// agent's own, then the release's env, then RELEASE_APP, RELEASE_ID,
+// RELEASE_VERSION and RELEASE_BUILD: nothing of the release is ever part of
+// a command line. Each line it prints (cut at 4 KiB) is an event of the
+// promotion, which the agent logs. The deployment ends when the shell
+// exits; -deploy-timeout D fails one that runs longer, stopping its process
+// group (SIGTERM, then SIGKILL 5s later). The release's env can change how
+// the command runs (PATH, LD_PRELOAD...), and -hook runs what the app's
+// settings say: whoever may write to the store may run commands as the
+// agent's user.
+//
+// SIGINT or SIGTERM stops the agent once the deployment in progress is
+// over; a second one stops it at once, killing the command's process group
+// and recording nothing: as after SIGKILL, the release is then neither
+// live nor failed, and the next run deploys it again.
 //
 // Exit status: 0 in step (deployed, or nothing to deploy); 1 the last
-// deployment failed; 2 bad usage; 3 the store failed, another promotion
-// held the app (with -once), or -hook without a hook; 4 with -once
-// -timeout D, nothing to deploy came within D.
+// deployment failed, or a second signal cut it short; 2 bad usage; 3 the
+// store failed, another promotion held the app for longer than -wait (with
+// -once), or -hook without a hook; 4 with -once -timeout D, nothing to
+// deploy came within D.
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -26,10 +40,8 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -45,15 +57,21 @@ const (
 	exitNothing = 4
 )
 
+// busyPoll is how often an app another promotion holds is looked at
+// again: a holder that died leaves no change to wake the watch.
+const busyPoll = 250 * time.Millisecond
+
 type agent struct {
-	s      *librelease.Store
-	w      *librelease.Watcher
-	app    string
-	exec   string // the command to run
-	write  string // the file to write the manifest to
-	hook   bool   // run the app's deploy hook
-	wait   time.Duration
-	logger *log.Logger
+	s             *librelease.Store
+	w             *librelease.Watcher
+	app           string
+	exec          string // the command to run
+	write         string // the file to write the manifest to
+	hook          bool   // run the app's deploy hook
+	wait          time.Duration
+	deployTimeout time.Duration
+	logger        *log.Logger
+	running       group // the command's process group
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
@@ -69,7 +87,8 @@ func run(args []string, stderr io.Writer) int {
 	once := fl.Bool("once", false, "deploy what is pending, then exit (with -timeout: wait that long for it)")
 	timeout := fl.Duration("timeout", 0, "stop after this long (0: run until SIGINT or SIGTERM)")
 	actor := fl.String("actor", "", "who the deployment log records (default: user@host)")
-	busyWait := fl.Duration("wait", 30*time.Second, "how long to wait for another promotion of the app")
+	busyWait := fl.Duration("wait", 30*time.Second, "with -once, how long to wait for another promotion of the app")
+	deployTimeout := fl.Duration("deploy-timeout", 0, "fail a deployment that runs longer (0: no limit)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -90,8 +109,8 @@ func run(args []string, stderr io.Writer) int {
 		bad = "-app must name an app (1-63 of a-z, 0-9 and -)"
 	case modes != 1:
 		bad = "give exactly one of -exec, -hook and -write"
-	case *timeout < 0 || *busyWait < 0:
-		bad = "-timeout and -wait must not be negative"
+	case *timeout < 0 || *busyWait < 0 || *deployTimeout < 0:
+		bad = "-timeout, -wait and -deploy-timeout must not be negative"
 	}
 	if bad != "" {
 		fmt.Fprintf(stderr, "deploy-agent: %s\n", bad)
@@ -110,13 +129,6 @@ func run(args []string, stderr io.Writer) int {
 		return fail(err)
 	}
 	defer s.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if *timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *timeout)
-		defer cancel()
-	}
 	// The agent acts on what the watch saw last: its baseline, then each
 	// change, so that nothing happening between two looks is missed.
 	w, err := s.Watch(*app)
@@ -124,34 +136,101 @@ func run(args []string, stderr io.Writer) int {
 		return fail(err)
 	}
 	defer w.Close()
-	a := &agent{s: s, w: w, app: *app, exec: *command, hook: *hook, write: *write, wait: *busyWait, logger: logger}
+	a := &agent{s: s, w: w, app: *app, exec: *command, hook: *hook, write: *write,
+		wait: *busyWait, deployTimeout: *deployTimeout, logger: logger}
+	if !w.Exists() {
+		logger.Printf("%s: no such app (yet)", *app)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	go func() {
+		<-signals
+		logger.Printf("%s: stopping once the deployment in progress is over (signal again to stop at once)", *app)
+		stop()
+		<-signals
+		a.running.signal(syscall.SIGKILL)
+		logger.Printf("%s: stopped at once: a deployment cut short is neither live nor failed, the next run deploys it again", *app)
+		os.Exit(exitFailed)
+	}()
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+	}
+	return a.loop(ctx, *once, *timeout > 0)
+}
+
+// loop deploys what comes until ctx ends (with once, what is pending) and
+// returns the exit status.
+func (a *agent) loop(ctx context.Context, once, timed bool) int {
 	status := exitOK
+	var busySince time.Time // another promotion holds the app since then
 	for {
 		outcome, err := a.converge(ctx)
-		switch {
-		case !*once && (errors.Is(err, librelease.ErrBusy) || errors.Is(err, librelease.ErrConflict)):
-			logger.Print(err) // another promotion of the app: its end wakes the agent
-		case err != nil && ctx.Err() == nil:
-			return fail(err)
-		}
 		if outcome != idle {
 			status = outcome
 		}
-		if *once && (outcome != idle || *timeout == 0) {
+		next := time.Duration(0) // look again at the next change
+		switch {
+		case errors.Is(err, librelease.ErrBusy):
+			if busySince.IsZero() {
+				busySince = time.Now()
+				a.logger.Printf("%v; waiting for it to end", err)
+			}
+			if once && time.Since(busySince) >= a.wait {
+				a.logger.Print(err)
+				return exitStore
+			}
+			next = busyPoll
+		case !once && errors.Is(err, librelease.ErrConflict):
+			a.logger.Print(err) // a forced promotion meanwhile: its change wakes the watch
+		case err != nil && ctx.Err() == nil:
+			a.logger.Print(err)
+			return exitStore
+		}
+		if !errors.Is(err, librelease.ErrBusy) {
+			busySince = time.Time{}
+		}
+		if once && busySince.IsZero() && (outcome != idle || !timed) {
 			return status
 		}
-		if err := w.Wait(ctx); err != nil {
+		if err := a.waitChange(ctx, next); err != nil {
 			if ctx.Err() == nil {
-				return fail(err)
+				a.logger.Print(err)
+				return exitStore
 			}
-			if *once {
-				logger.Printf("%s: nothing to deploy came in time", *app)
+			switch {
+			case once && !busySince.IsZero():
+				a.logger.Printf("%s: another promotion still held the app at the end of -timeout", a.app)
+				return exitStore
+			case once:
+				a.logger.Printf("%s: nothing to deploy came in time", a.app)
 				return exitNothing
 			}
-			logger.Printf("%s: stopping", *app)
+			a.logger.Printf("%s: stopping", a.app)
 			return status
 		}
 	}
+}
+
+// waitChange waits for the app to change, or for d (0: as long as it
+// takes), whichever comes first; the error is ctx's or the store's.
+func (a *agent) waitChange(ctx context.Context, d time.Duration) error {
+	wctx := ctx
+	if d > 0 {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	err := a.w.Wait(wctx)
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		return nil // d passed
+	}
+	return err
 }
 
 // converge promotes the app's newest release if it was never promoted nor
@@ -167,12 +246,7 @@ func (a *agent) converge(ctx context.Context) (int, error) {
 	if err != nil || newest.ID == st.Active || !newest.Promoted.IsZero() || !newest.Failed.IsZero() {
 		return idle, err
 	}
-	opts := &librelease.PromoteOptions{
-		Deploy:  a.deployer(),
-		OnEvent: func(e librelease.Event) { a.logger.Printf("%s: [%s] %s", a.app, e.Source, e.Message) },
-		Owner:   "deploy-agent pid " + strconv.Itoa(os.Getpid()),
-		Wait:    a.wait, // for another promotion of the app to end
-	}
+	command := a.exec
 	if a.hook {
 		st, err := a.s.Settings(a.app)
 		if err != nil {
@@ -181,9 +255,22 @@ func (a *agent) converge(ctx context.Context) (int, error) {
 		if st.Hook == "" {
 			return idle, fmt.Errorf("app %q has no deploy hook: set one, or use -exec or -write", a.app)
 		}
-		a.exec = st.Hook
+		command = st.Hook
 	}
-	a.logger.Printf("%s: deploying version %d (%s)", a.app, newest.Version, newest.ID)
+	deploy := a.writeManifest()
+	if a.write == "" {
+		deploy = a.runCommand(command)
+	}
+	opts := &librelease.PromoteOptions{
+		Deploy: func(ctx context.Context, r *librelease.Release, ev *librelease.Events) error {
+			a.logger.Printf("%s: deploying version %d (%s)", a.app, r.Version, r.ID)
+			return deploy(ctx, r, ev)
+		},
+		OnEvent: func(e librelease.Event) { a.logger.Printf("%s: [%s] %s", a.app, e.Source, e.Message) },
+		Owner:   "deploy-agent pid " + strconv.Itoa(os.Getpid()),
+		// No Wait: a busy app is looked at again (loop), since what
+		// holds it may deploy this very release.
+	}
 	err = a.s.Promote(ctx, a.app, newest.ID, opts)
 	if err == nil {
 		a.logger.Printf("%s: version %d is live", a.app, newest.Version)
@@ -196,7 +283,6 @@ func (a *agent) converge(ctx context.Context) (int, error) {
 	if st.Active == "" {
 		return exitFailed, nil // nothing to go back to
 	}
-	// Put back what was live, even when the failure was a cancellation.
 	back, err := a.s.Rollback(context.Background(), a.app, st.Active, opts)
 	if err != nil {
 		a.logger.Printf("%s: rolling back to %s failed too: %v", a.app, st.Active, err)
@@ -204,46 +290,4 @@ func (a *agent) converge(ctx context.Context) (int, error) {
 		a.logger.Printf("%s: rolled back to %s (version %d)", a.app, st.Active, back.Version)
 	}
 	return exitFailed, nil
-}
-
-// deployer runs the command, or writes the manifest to the file.
-func (a *agent) deployer() librelease.Deployer {
-	if a.write != "" {
-		// Written aside, then renamed: a reader sees the old manifest or
-		// the new one, never part of it.
-		return func(_ context.Context, r *librelease.Release, ev *librelease.Events) error {
-			if err := os.WriteFile(a.write+".new", []byte(r.Manifest), 0o644); err != nil {
-				return err
-			}
-			ev.Emit("write", fmt.Sprintf("%d bytes to %s", len(r.Manifest), a.write))
-			return os.Rename(a.write+".new", a.write)
-		}
-	}
-	return func(ctx context.Context, r *librelease.Release, ev *librelease.Events) error {
-		cmd := exec.CommandContext(ctx, "/bin/sh", "-c", a.exec)
-		cmd.Env = os.Environ()
-		for _, k := range r.EnvKeys() {
-			cmd.Env = append(cmd.Env, k+"="+r.Env[k])
-		}
-		cmd.Env = append(cmd.Env, "RELEASE_APP="+r.App, "RELEASE_ID="+r.ID,
-			"RELEASE_VERSION="+strconv.FormatUint(r.Version, 10), "RELEASE_BUILD="+r.Build)
-		cmd.Stdin = strings.NewReader(r.Manifest)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			return err
-		}
-		cmd.Stderr = cmd.Stdout
-		if err := cmd.Start(); err != nil {
-			return err
-		}
-		lines := bufio.NewScanner(out)
-		for lines.Scan() {
-			ev.Emit("exec", lines.Text())
-		}
-		io.Copy(io.Discard, out) // what a line too long to scan left
-		if err := cmd.Wait(); err != nil {
-			return fmt.Errorf("the command failed: %w", err)
-		}
-		return nil
-	}
 }
