@@ -36,7 +36,8 @@ type WatchState struct {
 //
 // A Watcher uses its Store: each slice of a Wait holds the Store's lock
 // for at most 50 ms, so the Store's other users (other goroutines) wait
-// that long at most. Its methods may be called from any goroutine.
+// that long at most for each Wait in progress. Its methods may be called
+// from any goroutine.
 // Close it when done; closing its Store closes it.
 type Watcher struct {
 	s   *Store
