@@ -99,15 +99,25 @@ _relctl_store_ro() {
 	printf '%s' "$s"
 }
 
-# Offers the apps of the store ($1: relctl, $2: the --store given, if any).
+# Offers the apps of the store ($1: relctl, $2: the --store given, if any):
+# the first word of each line of `relctl apps`, when it is a valid app name
+# (1 to 63 of a-z, 0-9 and '-', a letter or digit at each end). The listing
+# is read whole first, so that a long one is not cut short by the timeout
+# while it is checked; the checks are patterns, not =~, which bash compiles
+# again for every line.
 _relctl_offer_apps() {
-	local relctl=$1 store name rest
+	local relctl=$1 store line name an='abcdefghijklmnopqrstuvwxyz0123456789'
+	local -a lines=()
 	command -v timeout >/dev/null 2>&1 || return 0
 	store=$(_relctl_store_ro "${2:-${RELEASE_STORE-}}") || return 0
-	while read -r name rest; do
-		[[ $name =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ ]] && _relctl_offer "$name"
-	done < <(PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c default_transaction_read_only=on" \
+	mapfile -t lines < <(PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c default_transaction_read_only=on" \
 		command timeout -k 1 2 "$relctl" apps --store "$store" 2>/dev/null)
+	for line in "${lines[@]}"; do
+		line=${line#"${line%%[![:space:]]*}"}
+		name=${line%%[[:space:]]*}
+		[[ $name == "$_relctl_cur"* && ${#name} -le 63 && $name == [$an]* &&
+		   $name == *[$an] && $name != *[!$an-]* ]] && _relctl_found+=("$name")
+	done
 }
 
 # Offers the directories a store word may name: DIR, or file:DIR.

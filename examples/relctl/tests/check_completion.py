@@ -425,7 +425,20 @@ def check_apps(comp, relctl, tmp, problems):
     check(problems, 'apps from a relctl that ignores SIGTERM', got, {'web'})
     if took > 10:
         problems.append('TAB took %.0f s on a relctl that ignores SIGTERM' % took)
-    return len(cases) + 16
+
+    # A long listing, 30,000 apps: offered whole, the last ones too.
+    many = os.path.join(tmp, 'many-relctl')
+    with open(many, 'w') as f:
+        f.write('#!/bin/sh\necho "APP  STATUS  RELEASE"\n'
+                'seq 1 30000 | sed "s/^/app-/; s/$/  running/"\n')
+    os.chmod(many, 0o755)
+    start = time.monotonic()
+    got = comp.one('relctl releases wait app-2999', relctl=many)
+    took = time.monotonic() - start
+    check(problems, 'apps from a listing of 30,000', got,
+          {'app-2999'} | {'app-2999%d' % i for i in range(10)})
+    print('30,000 apps listed and checked in %.1f s' % took)
+    return len(cases) + 17
 
 
 def check_hostile_shell(comp, relctl, tmp, problems):
