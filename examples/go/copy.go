@@ -52,6 +52,7 @@ type copyCall struct {
 	src, dst *Store
 	progress func(string, uint64) error
 	stop     error         // what stopped the copy: the progress error or ctx.Err()
+	stopApp  string        // the app after which it stopped
 	cb       callbackState // a panic or runtime.Goexit in progress
 }
 
@@ -138,9 +139,13 @@ func copyLocked(op string, src, dst *Store, o *C.release_copy_opts, call *copyCa
 			err.(*Error).Err = call.stop // an app failed, then the copy was stopped
 		}
 		return uint64(copied), err
-	case rc > 0: // the progress callback's own value: it stopped the copy
+	case rc > 0: // goCopyProgress's own value: it stopped the copy
+		what := "its Progress function"
+		if call.stop == call.ctx.Err() {
+			what = "its context"
+		}
 		return uint64(copied), &Error{Op: op, Err: call.stop,
-			Message: goString(C.release_store_errmsg(dst.c))}
+			Message: "the copy was stopped by " + what + " after app " + quoteShort(call.stopApp)}
 	}
 	return uint64(copied), nil
 }

@@ -31,12 +31,12 @@ func goCopyProgress(payload unsafe.Pointer, app *C.char, records C.uint64_t) C.i
 			return 1
 		}
 		if err != nil {
-			call.stop = err
+			call.stop, call.stopApp = err, goString(app)
 			return 1
 		}
 	}
 	if err := call.ctx.Err(); err != nil {
-		call.stop = err
+		call.stop, call.stopApp = err, goString(app)
 		return 1
 	}
 	return 0

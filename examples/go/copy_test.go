@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -578,4 +579,21 @@ func TestCopyStoreCloseDuringACopyWaitsForIt(t *testing.T) {
 			wantErr(t, err, ErrClosed)
 		}
 	})
+}
+
+func TestCopyStoreStoppedByItsContextDoesNotBlameProgress(t *testing.T) {
+	s := mustOpen(t, "memory:")
+	fillStore(t, s)
+	dst := mustOpen(t, "memory:")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := CopyStore(ctx, s, dst, CopyOptions{
+		Progress: func(string, uint64) error { cancel(); return nil },
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("CopyStore = %v", err)
+	}
+	if msg := err.Error(); strings.Contains(strings.ToLower(msg), "progress") || !strings.Contains(msg, `after app "api"`) {
+		t.Errorf("message %q: the context stopped the copy, after app api", msg)
+	}
 }
