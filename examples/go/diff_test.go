@@ -205,3 +205,33 @@ func TestEnvChangeKindStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestDiffEmptyValueIsNotHidden(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		seedApp(t, s, "web")
+		if _, err := s.UpdateSettings("web", SettingsUpdate{MaskAdd: []string{"S"}}); err != nil {
+			t.Fatal(err)
+		}
+		r2, err := s.SetEnv("web", map[string]string{"E": "", "S": ""})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r3, err := s.SetEnv("web", map[string]string{"E": "x", "S": "y"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, reveal := range []bool{false, true} {
+			d := mustDiff(t, s, r2.ID, r3.ID, reveal)
+			if len(d.Env) != 2 {
+				t.Fatalf("env = %+v", d.Env)
+			}
+			e, m := d.Env[0], d.Env[1]
+			if e.Key != "E" || e.Hidden || e.Masked || e.Old != "" || e.New != "x" {
+				t.Errorf("reveal %v: %+v", reveal, e)
+			}
+			if m.Key != "S" || !m.Masked || m.Hidden == reveal || (reveal && (m.Old != "" || m.New != "y")) {
+				t.Errorf("reveal %v: %+v", reveal, m)
+			}
+		}
+	})
+}
