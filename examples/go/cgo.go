@@ -129,16 +129,19 @@ func durationNs(what string, d time.Duration) (C.int64_t, error) {
 }
 
 // timeNs converts a time for the library: the zero time is 0, and a time
-// outside what int64 nanoseconds hold is ErrInvalid.
+// outside what int64 nanoseconds hold is ErrInvalid. Every time goTime
+// gives is taken back, the largest (a file store lease's expiry) too.
 func timeNs(what string, t time.Time) (C.int64_t, error) {
 	if t.IsZero() {
 		return 0, nil
 	}
-	s := t.Unix()
-	if s > math.MaxInt64/int64(time.Second)-1 || s < math.MinInt64/int64(time.Second)+1 {
+	// UnixNano wraps past int64: only a value that reads back as t is t.
+	ns := t.UnixNano()
+	if s := t.Unix(); s > math.MaxInt64/int64(time.Second) || s < math.MinInt64/int64(time.Second)-1 ||
+		!time.Unix(0, ns).Equal(t) {
 		return 0, invalid("", what+" is out of range: "+t.String())
 	}
-	return C.int64_t(t.UnixNano()), nil
+	return C.int64_t(ns), nil
 }
 
 // sizeT converts a count for a C size_t: negative is ErrInvalid, and a
