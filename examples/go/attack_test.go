@@ -33,3 +33,9 @@ func TestTimeConversionTakesEveryInt64NanosecondAndNothingBeyond(t *testing.T) {
 		t.Errorf("the zero time: %d, %v", ns, err)
 	}
 }
+
+func TestLimitsAreTheOnesTheirDocumentationSays(t *testing.T) {
+	if MaskMax != 500 || ActorMax != 256 || BuildLogMax != 4<<20 {
+		t.Errorf("MaskMax %d, ActorMax %d, BuildLogMax %d", MaskMax, ActorMax, BuildLogMax)
+	}
+}

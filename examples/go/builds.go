@@ -23,7 +23,7 @@ const (
 	BuildFailed   BuildStatus = C.RELEASE_BUILD_FAILED
 )
 
-// BuildLogMax is the longest log a build keeps, in bytes.
+// BuildLogMax is the longest log a build keeps, in bytes (4 MiB).
 const BuildLogMax = C.RELEASE_BUILD_LOG_MAX
 
 // String returns "created", "running", "complete" or "failed".

@@ -266,19 +266,20 @@ func TestEventsFromDeployerGoroutines(t *testing.T) {
 func TestDeployerUsingItsOwnStoreIsReentrant(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store, _ string) {
 		r := seedApp(t, s, "web")
-		var appErr, iterErr, closeErr error
+		var appErr, iterErr, closeErr, promoteErr error
 		err := s.Promote(context.Background(), "web", r.ID, &PromoteOptions{
-			Deploy: func(context.Context, *Release, *Events) error {
+			Deploy: func(ctx context.Context, r *Release, _ *Events) error {
 				_, appErr = s.App("web")
 				iterErr = s.Releases("web", nil).Err()
 				closeErr = s.Close()
+				promoteErr = s.Promote(ctx, "web", r.ID, &PromoteOptions{Wait: time.Minute})
 				return nil
 			},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for name, e := range map[string]error{"App": appErr, "Releases": iterErr, "Close": closeErr} {
+		for name, e := range map[string]error{"App": appErr, "Releases": iterErr, "Close": closeErr, "Promote": promoteErr} {
 			if !errors.Is(e, ErrReentrant) || !errors.Is(e, ErrInvalid) {
 				t.Errorf("%s inside the deployer: %v", name, e)
 			}

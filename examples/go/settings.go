@@ -8,10 +8,10 @@ import "C"
 
 import "unsafe"
 
-// MaskMax is the most keys a mask list holds.
+// MaskMax is the most keys a mask list holds (500).
 const MaskMax = C.RELEASE_MASK_MAX
 
-// ActorMax is the longest actor, in bytes.
+// ActorMax is the longest actor, in bytes (256).
 const ActorMax = C.RELEASE_ACTOR_MAX
 
 // Settings are an app's settings, kept beside its history: the env keys
