@@ -57,6 +57,7 @@ func finishAgent(t *testing.T, cmd *exec.Cmd, stderr *bytes.Buffer, start time.T
 	case err = <-done:
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
+		<-done
 		t.Fatalf("the agent did not exit; it said:\n%s", stderr)
 	}
 	run := agentRun{stderr: stderr.String(), took: time.Since(start)}
@@ -286,6 +287,7 @@ func TestDeployAgent(t *testing.T) {
 			{"-store", uri, "-app", "web", "-exec", "true", "-wait", "-1ns"},    // negative
 			{"-store", uri, "-app", "web", "-exec", "true", "-timeout", "soon"}, // not a duration
 			{"-store", uri, "-app", "web", "-exec", "true", "extra"},
+			{"-store", uri, "-app", "web", "-write", "/nonexistent/dir/live"}, // would fail every release
 			{"-no-such-flag"},
 		} {
 			run := runAgent(t, bin, args...)

@@ -41,6 +41,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -111,6 +112,8 @@ func run(args []string, stderr io.Writer) int {
 		bad = "give exactly one of -exec, -hook and -write"
 	case *timeout < 0 || *busyWait < 0 || *deployTimeout < 0:
 		bad = "-timeout, -wait and -deploy-timeout must not be negative"
+	case *write != "" && !isDir(filepath.Dir(*write)):
+		bad = "-write: no directory " + strconv.Quote(filepath.Dir(*write)) // every release would fail
 	}
 	if bad != "" {
 		fmt.Fprintf(stderr, "deploy-agent: %s\n", bad)
@@ -290,4 +293,9 @@ func (a *agent) converge(ctx context.Context) (int, error) {
 		a.logger.Printf("%s: rolled back to %s (version %d)", a.app, st.Active, back.Version)
 	}
 	return exitFailed, nil
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
