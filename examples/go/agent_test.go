@@ -407,6 +407,25 @@ func TestDeployAgent(t *testing.T) {
 		}
 	})
 
+	t.Run("an agent waiting for a killed one deploys", func(t *testing.T) {
+		s, uri := fileStore(t)
+		r1 := seedApp(t, s, "web")
+		dir := t.TempDir()
+		pid := filepath.Join(dir, "pid")
+		start := time.Now()
+		first, firstErr := startAgent(t, bin, "-store", uri, "-app", "web", "-exec", "sleep 30 & echo $! > "+pid+"; wait")
+		defer killPidFile(pid)
+		waitFile(t, pid)
+		second, secondErr := startAgent(t, bin, "-store", uri, "-app", "web", "-timeout", "60s", "-exec", "touch "+filepath.Join(dir, "second"))
+		time.Sleep(300 * time.Millisecond) // refused: the first holds the app
+		first.Process.Kill()
+		finishAgent(t, first, firstErr, start)
+		waitFile(t, filepath.Join(dir, "second"))
+		waitActive(t, s, "web", r1.ID)
+		second.Process.Signal(syscall.SIGTERM)
+		wantExit(t, finishAgent(t, second, secondErr, start), 0)
+	})
+
 	t.Run("a deployment past -deploy-timeout fails and its command is stopped", func(t *testing.T) {
 		s, uri := fileStore(t)
 		r1 := seedApp(t, s, "web")
