@@ -348,11 +348,15 @@ func TestDeployAgent(t *testing.T) {
 		start := time.Now()
 		cmd, stderr := startAgent(t, bin, "-store", uri, "-app", "web", "-exec", "touch "+started+"; sleep 1; echo finished")
 		waitFile(t, started)
+		r2 := newRelease(t, s, "web", "second") // comes during the deployment
 		cmd.Process.Signal(syscall.SIGTERM)
 		run := finishAgent(t, cmd, stderr, start)
 		wantExit(t, run, 0)
 		if a := mustActive(t, s, "web"); a.ID != r1.ID {
 			t.Errorf("active %s, want %s: the deployment did not finish", a.ID, r1.ID)
+		}
+		if r, _ := s.Release("web", r2.ID); r == nil || !r.Promoted.IsZero() || !r.Failed.IsZero() {
+			t.Errorf("a release that came meanwhile was tried after the signal: %+v", r)
 		}
 		if r, _ := s.Release("web", r1.ID); r == nil || !r.Failed.IsZero() {
 			t.Errorf("the release was marked failed: %+v", r)

@@ -201,7 +201,11 @@ func (a *agent) loop(ctx context.Context, once, timed bool) int {
 		if once && busySince.IsZero() && (outcome != idle || !timed) {
 			return status
 		}
-		if err := a.waitChange(ctx, next); err != nil {
+		err = ctx.Err() // stopped: no look that could start another deployment
+		if err == nil {
+			err = a.waitChange(ctx, next)
+		}
+		if err != nil {
 			if ctx.Err() == nil {
 				a.logger.Print(err)
 				return exitStore
