@@ -427,3 +427,36 @@ func TestWatchCancelIsAnErrorOfTheBinding(t *testing.T) {
 		}
 	})
 }
+
+func TestWatchCancelAtAnyMomentEndsTheWaitCleanly(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, uri string) {
+		r1 := seedApp(t, s, "web")
+		w := mustWatch(t, s, "web")
+		promoted := make(chan error, 1)
+		go func() { // a change at some moment among the waits
+			time.Sleep(100 * time.Millisecond)
+			promoted <- s.Promote(context.Background(), "web", r1.ID, nil)
+		}()
+		defer func() {
+			if err := <-promoted; err != nil {
+				t.Error(err)
+			}
+		}()
+		changes := 0
+		for i := 0; i < 30; i++ {
+			ctx, cancel := context.WithCancel(context.Background())
+			done := waitAsync(w, ctx)
+			time.Sleep(time.Duration(i) * time.Millisecond) // 0 to 29 ms: before, during and between slices
+			cancel()
+			switch err := waitResult(t, done, prompt); {
+			case err == nil:
+				changes++
+			case !errors.Is(err, context.Canceled):
+				t.Fatalf("wait %d: %v", i, err)
+			}
+		}
+		if changes > 1 {
+			t.Errorf("one change ended %d waits", changes)
+		}
+	})
+}
