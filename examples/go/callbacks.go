@@ -39,6 +39,9 @@ type callbackOutcome struct {
 // calls, a recovered panic returns, even panic(nil), whose recover()
 // gives nil before Go 1.21 as a Goexit does.
 func runCallback(f func(), stores ...*Store) (out callbackOutcome) {
+	// The goroutine that made the C call waits for f: f inherits the
+	// Stores that goroutine holds, if it runs inside a callback itself.
+	stores = append(stores, heldBy(goid())...)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -70,9 +70,10 @@
 // for; a copy's progress function likewise while CopyStore holds both of
 // its Stores). They must not use the Store that called them: the library
 // forbids it, and the call would wait for its own lock. The binding
-// detects a callback calling that Store on the callback's own goroutine:
-// the call fails at once with an error matching ErrReentrant (and
-// ErrInvalid). It cannot tell a goroutine the callback started and waits
+// detects a callback calling that Store on the callback's own goroutine,
+// or in a callback nested in it (the deployer of a promotion the deployer
+// makes through another Store): the call fails at once with an error
+// matching ErrReentrant (and ErrInvalid). It cannot tell a goroutine the callback started and waits
 // for from any other goroutine: such a call deadlocks. A callback that
 // needs the store opens a Store of its own. A Deployer may start
 // goroutines that report through its Events; Events are valid only until

@@ -599,3 +599,41 @@ func TestDeployerPanicWithAnErrorLeavesTheAppFreeForAnotherProcess(t *testing.T)
 		t.Errorf("active %s", a.ID)
 	}
 }
+
+func TestNestedDeployerUsingTheOuterStoreIsReentrant(t *testing.T) {
+	outer, inner := mustOpen(t, "memory:"), mustOpen(t, "memory:")
+	r1, r2 := seedApp(t, outer, "web"), seedApp(t, inner, "api")
+	var innerErr error
+	err := within(t, func() error {
+		return outer.Promote(context.Background(), "web", r1.ID, &PromoteOptions{
+			Deploy: func(ctx context.Context, _ *Release, _ *Events) error {
+				// A deployer may promote through another Store; that
+				// promotion's deployer runs while the outer Store is
+				// still held for the outer promotion.
+				return inner.Promote(ctx, "api", r2.ID, &PromoteOptions{
+					Deploy: func(context.Context, *Release, *Events) error {
+						_, innerErr = outer.App("web")
+						return nil
+					},
+				})
+			},
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(innerErr, ErrReentrant) {
+		t.Errorf("the inner deployer's use of the outer Store: %v", innerErr)
+	}
+}
+
+func TestGoroutineIDsAreReadAndDistinct(t *testing.T) {
+	ids := make(chan int64, 2)
+	for i := 0; i < 2; i++ {
+		go func() { ids <- goid() }()
+	}
+	a, b := <-ids, <-ids
+	if a <= 0 || b <= 0 || a == b || goid() <= 0 {
+		t.Errorf("goroutine ids %d, %d, %d", a, b, goid())
+	}
+}

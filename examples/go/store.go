@@ -25,13 +25,9 @@ type Store struct {
 	mu storeLock
 	c  *C.release_store // nil once closed
 
-	// The goroutines running a C call on this store that may call back
-	// into Go (a promotion, a copy), and those running the callbacks (a
-	// deployer, an event sink, a copy's progress), by id, with a count:
-	// one of them that asks for the lock again is told so instead of
-	// waiting forever.
+	// cbMu guards promoting. The goroutines inside this Store's calls
+	// and callbacks are in the package's callbacks registry.
 	cbMu sync.Mutex
-	cbGs map[int64]int
 	// The apps a promotion through this Store holds (in its C call), with
 	// a count: another goroutine's promotion of one of them waits for the
 	// Store as it would wait for the app's lease on another handle.
@@ -345,24 +341,55 @@ func (s *Store) calling(f func()) {
 	f()
 }
 
+// callbacks registers the goroutines running a C call that may call back
+// into Go (a promotion, a copy) and those running the callbacks (a
+// deployer, an event sink, a copy's progress), by id, with the Stores they
+// hold, counted: one of them that asks for such a Store's lock is told so
+// instead of waiting forever. It is one registry for all Stores, so that
+// a callback started inside another callback (a deployer's promotion
+// through a second Store) inherits what its parent holds.
+var callbacks struct {
+	sync.Mutex
+	gs map[int64]map[*Store]int
+}
+
 // markCallback counts goroutine id in (1) or out (-1) of s's callbacks.
 func (s *Store) markCallback(id int64, n int) {
-	s.cbMu.Lock()
-	defer s.cbMu.Unlock()
-	if s.cbGs == nil {
-		s.cbGs = make(map[int64]int)
+	callbacks.Lock()
+	defer callbacks.Unlock()
+	if callbacks.gs == nil {
+		callbacks.gs = make(map[int64]map[*Store]int)
 	}
-	if s.cbGs[id] += n; s.cbGs[id] <= 0 {
-		delete(s.cbGs, id)
+	held := callbacks.gs[id]
+	if held == nil {
+		held = make(map[*Store]int)
+		callbacks.gs[id] = held
+	}
+	if held[s] += n; held[s] <= 0 {
+		delete(held, s)
+		if len(held) == 0 {
+			delete(callbacks.gs, id)
+		}
 	}
 }
 
 // inCallback reports whether goroutine id is inside a call of s's that may
-// call back, or inside one of its callbacks.
+// call back, or inside one of its callbacks (or one they started).
 func (s *Store) inCallback(id int64) bool {
-	s.cbMu.Lock()
-	defer s.cbMu.Unlock()
-	return s.cbGs[id] > 0
+	callbacks.Lock()
+	defer callbacks.Unlock()
+	return callbacks.gs[id][s] > 0
+}
+
+// heldBy returns the Stores goroutine id is inside a call or callback of.
+func heldBy(id int64) []*Store {
+	callbacks.Lock()
+	defer callbacks.Unlock()
+	var out []*Store
+	for s := range callbacks.gs[id] {
+		out = append(out, s)
+	}
+	return out
 }
 
 // track records a resource that Close must free first; s.mu held.
