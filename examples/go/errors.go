@@ -39,7 +39,10 @@ var (
 	// ErrOlder: promoting a release older than the active one; use Rollback.
 	ErrOlder error = &codeError{C.RELEASE_EOLDER, "release is older than the active one"}
 	// ErrDeploy: the deployer failed; the previous release stays active and
-	// the release is marked failed. The *Error's Err is the deployer's error.
+	// the release is marked failed. The *Error's Err is the deployer's
+	// error, which errors.Is and errors.As look into: test ErrDeploy first,
+	// since a deployer that returned another Store's ErrBusy (say) makes
+	// the failure match ErrBusy too.
 	ErrDeploy error = &codeError{C.RELEASE_EDEPLOY, "deployer failed"}
 	// ErrCorrupt: stored data failed validation.
 	ErrCorrupt error = &codeError{C.RELEASE_ECORRUPT, "stored data is corrupt"}

@@ -107,3 +107,11 @@ func TestSentinelsHaveDistinctTexts(t *testing.T) {
 		seen[text] = true
 	}
 }
+
+func TestDeployFailureMatchesTheSentinelsOfItsCause(t *testing.T) {
+	cause := newError("App", -5, "app 'api' is currently updating")
+	err := error(&Error{Op: "Promote", Code: -7, Message: "deployment failed", Err: cause})
+	if !errors.Is(err, ErrDeploy) || !errors.Is(err, ErrBusy) {
+		t.Errorf("%v: ErrDeploy %v, ErrBusy %v", err, errors.Is(err, ErrDeploy), errors.Is(err, ErrBusy))
+	}
+}
