@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -238,6 +239,9 @@ func TestDeployAgent(t *testing.T) {
 			})
 		}()
 		<-held
+		var freed sync.Once
+		free := func() { freed.Do(func() { close(release) }) }
+		defer free() // also when the test fails: the Store's cleanup needs it
 		once := runAgent(t, bin, "-store", uri, "-app", "web", "-once", "-wait", "50ms", "-exec", "true")
 		wantExit(t, once, 3)
 		if !strings.Contains(once.stderr, "held by") {
@@ -246,7 +250,7 @@ func TestDeployAgent(t *testing.T) {
 		start := time.Now()
 		cmd, stderr := startAgent(t, bin, "-store", uri, "-app", "web", "-wait", "50ms", "-timeout", "60s", "-exec", "true")
 		time.Sleep(300 * time.Millisecond) // it tries, is refused, and waits
-		close(release)
+		free()
 		if err := <-promoted; err != nil {
 			t.Fatal(err)
 		}
