@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 	"unsafe"
@@ -192,40 +193,16 @@ func (w *Watcher) waitSlice(ctx context.Context, op string, start uint64, d time
 	}
 }
 
-// lock takes the Store's lock as Store.lock does (ok true, err nil: the
-// caller unlocks), unless ctx (not nil) ends first: ok false, err nil. A
-// Lock that lost to ctx hands the lock back once it gets it.
+// lock takes the Store's lock (ok true, err nil: the caller unlocks),
+// unless ctx (not nil) ends first: ok false, err nil.
 func (w *Watcher) lock(ctx context.Context, op string) (ok bool, err error) {
-	s := w.s
 	if ctx == nil {
-		_, err := s.lock(op)
-		return err == nil, err
+		_, err = w.s.lock(op)
+	} else if _, err = w.s.lockContext(ctx, op, "", time.Time{}, true); err != nil && ctx.Err() != nil &&
+		(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return false, nil
 	}
-	if !s.mu.TryLock() {
-		if s.inCallback(goid()) {
-			_, err := s.lock(op) // ErrReentrant, unless the lock came free
-			return err == nil, err
-		}
-		got := make(chan struct{})
-		go func() {
-			s.mu.Lock()
-			close(got)
-		}()
-		select {
-		case <-got:
-		case <-ctx.Done():
-			go func() {
-				<-got
-				s.mu.Unlock()
-			}()
-			return false, nil
-		}
-	}
-	if s.c == nil {
-		s.mu.Unlock()
-		return false, &Error{Op: op, Message: "store is closed", Err: ErrClosed}
-	}
-	return true, nil
+	return err == nil, err
 }
 
 // State returns the state last seen: the baseline, until Wait reports a
