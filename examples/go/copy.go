@@ -24,6 +24,7 @@ import "C"
 import (
 	"context"
 	"runtime/cgo"
+	"time"
 	"unsafe"
 )
 
@@ -70,9 +71,9 @@ type copyCall struct {
 // copy may have written part of its work (dst's apps stay whole for every
 // reader). src is only read.
 //
-// ctx (nil: context.Background()) is looked at before the copy and after
-// each app: once it is done the copy stops there and the error matches
-// ctx.Err(); so does a Progress error stop it (errors.Is finds it through
+// ctx (nil: context.Background()) ends the wait for a Store another call
+// holds, and is looked at after each app: once it is done the copy stops
+// there and the error matches ctx.Err(); so does a Progress error stop it (errors.Is finds it through
 // the *Error, which also matches the error of an app that failed before).
 // src and dst the same Store, or two Stores on one file store, is
 // ErrInvalid. CopyStore holds both Stores' locks while it copies, but
@@ -113,14 +114,14 @@ func CopyStore(ctx context.Context, src, dst *Store, opts CopyOptions) (uint64, 
 		defer h.Delete()
 		C.lr_copy_callbacks(o, C.uintptr_t(h))
 	}
-	copied, err := copyLocked(op, src, dst, o, call)
+	copied, err := copyLocked(ctx, op, src, dst, o, call)
 	call.cb.reraise()
 	return copied, err
 }
 
 // copyLocked runs the copy with both Stores locked.
-func copyLocked(op string, src, dst *Store, o *C.release_copy_opts, call *copyCall) (uint64, error) {
-	if err := lockBoth(op, src, dst); err != nil {
+func copyLocked(ctx context.Context, op string, src, dst *Store, o *C.release_copy_opts, call *copyCall) (uint64, error) {
+	if err := lockBoth(ctx, op, src, dst); err != nil {
 		return 0, err
 	}
 	defer src.mu.Unlock()
@@ -154,13 +155,13 @@ func copyLocked(op string, src, dst *Store, o *C.release_copy_opts, call *copyCa
 // other: it waits for one, then takes the other only if it is free, else
 // lets go and waits for that one. So two copies in opposite directions,
 // or a copy and a callback of one Store that uses the other, never wait
-// for each other forever.
-func lockBoth(op string, a, b *Store) error {
+// for each other forever. ctx ends the wait.
+func lockBoth(ctx context.Context, op string, a, b *Store) error {
 	if b == nil {
 		a, b = b, a // a nil Store is ErrClosed at once
 	}
 	for {
-		if _, err := a.lock(op); err != nil {
+		if _, err := a.lockContext(ctx, op, "", time.Time{}, true); err != nil {
 			return err
 		}
 		if b.mu.TryLock() {

@@ -597,3 +597,45 @@ func TestCopyStoreStoppedByItsContextDoesNotBlameProgress(t *testing.T) {
 		t.Errorf("message %q: the context stopped the copy, after app api", msg)
 	}
 }
+
+func TestCopyStoreContextEndsItsWaitForABusyStore(t *testing.T) {
+	src := mustOpen(t, "memory:")
+	fillStore(t, src)
+	dst, _ := fileStore(t)
+	r1 := seedApp(t, dst, "other")
+	held, release := make(chan struct{}), make(chan struct{})
+	var freed sync.Once
+	free := func() { freed.Do(func() { close(release) }) }
+	defer free()
+	promoted := make(chan error, 1)
+	go func() { // holds dst for as long as its deployer runs
+		promoted <- dst.Promote(context.Background(), "other", r1.ID, &PromoteOptions{
+			Deploy: func(context.Context, *Release, *Events) error { close(held); <-release; return nil },
+		})
+	}()
+	<-held
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		_, err := CopyStore(ctx, src, dst, CopyOptions{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("CopyStore = %v, want context.DeadlineExceeded", err)
+		}
+		if took := time.Since(start); took > time.Second {
+			t.Errorf("a 100ms deadline ended the copy's wait after %v", took)
+		}
+	case <-time.After(2 * time.Second):
+		t.Errorf("the copy waited for the busy Store past its context")
+		defer func() { <-done }()
+	}
+	free()
+	if err := <-promoted; err != nil {
+		t.Fatal(err)
+	}
+}
