@@ -440,7 +440,7 @@ func TestWatchCancelAtAnyMomentEndsTheWaitCleanly(t *testing.T) {
 		w := mustWatch(t, s, "web")
 		promoted := make(chan error, 1)
 		go func() { // a change at some moment among the waits
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(50 * time.Millisecond)
 			promoted <- s.Promote(context.Background(), "web", r1.ID, nil)
 		}()
 		defer func() {
@@ -449,10 +449,10 @@ func TestWatchCancelAtAnyMomentEndsTheWaitCleanly(t *testing.T) {
 			}
 		}()
 		changes := 0
-		for i := 0; i < 30; i++ {
+		for i := 0; i < 15; i++ {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := waitAsync(w, ctx)
-			time.Sleep(time.Duration(i) * time.Millisecond) // 0 to 29 ms: before, during and between slices
+			time.Sleep(time.Duration(2*i) * time.Millisecond) // 0 to 28 ms: before, during and between slices
 			cancel()
 			switch err := waitResult(t, done, prompt); {
 			case err == nil:
