@@ -862,7 +862,7 @@ typedef struct release_diff release_diff;
  * manifest. Values of keys the app's settings mask (release_settings_masked())
  * are NULL unless flags has RELEASE_DIFF_REVEAL; whether they changed is
  * still told; when the mask list cannot be read (a damaged settings
- * record) every value is hidden. When to is the app's first release, from
+ * record) every value is hidden, unless flags has RELEASE_DIFF_REVEAL. When to is the app's first release, from
  * is nothing: every key is added, the old build and release_diff_from()
  * are NULL and the manifest diff starts "--- /dev/null". Other flag bits
  * are RELEASE_EINVAL. Since 1.4.
