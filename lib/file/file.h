@@ -302,6 +302,8 @@ struct state {
 struct fapp {
 	char name[64];
 	int dir, lock, statefd, log, keys;
+	dev_t dev; /* the directory dir was opened on, to notice it replaced */
+	ino_t ino;
 	int idx[SEQ_KINDS]; /* per seq_index(); dep -1 in a generation without one */
 	uint64_t log_gen, idx_gen, keys_gen;
 	struct state st;
@@ -340,6 +342,11 @@ struct fstore {
 	char boot_id[40];
 	struct fapp *apps[MAX_OPEN_APPS];
 	uint64_t tick;
+	/* Apps whose directory was found replaced (deleted by hand, made
+	 * again): kept open a while, as a caller up the stack may still use
+	 * one, then closed (get_app). */
+	struct fapp *retired[4];
+	unsigned retired_next;
 	char errmsg[512];
 	int damage; /* FS_DAMAGED came from the store, not from a callback */
 	int format; /* what FORMAT said when opened, or since moved to */
@@ -451,6 +458,7 @@ void unlink_gen(struct fapp *a, const char *base, uint64_t gen);
 void close_fd(int *fd);
 void close_data_files(struct fapp *a);
 void app_close(struct fapp *a);
+void retired_close(struct fstore *fs);
 int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int open_generation(struct fstore *fs, struct fapp *a, const struct state *st);

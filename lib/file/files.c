@@ -344,8 +344,40 @@ int open_late_files(struct fstore *fs, struct fapp *a)
 	return rc;
 }
 
+/* Whether a's directory is no longer <root>/<name>: deleted (by hand: the
+ * library never removes one), or deleted and made again. A failure to look
+ * other than its absence keeps the directory: the next call on it fails
+ * with a message of its own. */
+static int dir_replaced(const struct fstore *fs, const struct fapp *a)
+{
+	struct stat st;
+
+	if (fstatat(fs->root, a->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT || errno == ENOTDIR;
+	return st.st_dev != a->dev || st.st_ino != a->ino;
+}
+
+/* Sets a replaced app aside; closes the one set aside longest ago. */
+static void retire(struct fstore *fs, struct fapp *a)
+{
+	unsigned i = fs->retired_next++ % (sizeof fs->retired / sizeof fs->retired[0]);
+
+	app_close(fs->retired[i]);
+	fs->retired[i] = a;
+}
+
+void retired_close(struct fstore *fs)
+{
+	for (size_t i = 0; i < sizeof fs->retired / sizeof fs->retired[0]; i++) {
+		app_close(fs->retired[i]);
+		fs->retired[i] = NULL;
+	}
+}
+
 /* Finds or opens an app's directory. With create, makes it; without, a
- * missing app gives *out = NULL and 0. */
+ * missing app gives *out = NULL and 0. An app whose directory was replaced
+ * since it was opened is opened anew, so that a handle never reads a
+ * deleted directory's files, nor writes records into them. */
 int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
 {
 	struct fapp *a;
@@ -354,6 +386,12 @@ int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
 	*out = NULL;
 	for (size_t i = 0; i < MAX_OPEN_APPS; i++) {
 		if (fs->apps[i] && strcmp(fs->apps[i]->name, name) == 0) {
+			if (dir_replaced(fs, fs->apps[i])) {
+				retire(fs, fs->apps[i]);
+				fs->apps[i] = NULL;
+				slot = i;
+				break;
+			}
 			fs->apps[i]->used = ++fs->tick;
 			*out = fs->apps[i];
 			return 0;
@@ -391,10 +429,17 @@ int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
 	}
 	{
 		char what[96];
+		struct stat st;
 		int rc;
 
 		snprintf(what, sizeof what, "app directory '%s'", name);
-		rc = check_owned(fs, a->dir, what, 1);
+		if (fstat(a->dir, &st) != 0) {
+			rc = sys_fail(fs, name, "opening app directory");
+		} else {
+			a->dev = st.st_dev;
+			a->ino = st.st_ino;
+			rc = check_owned(fs, a->dir, what, 1);
+		}
 		if (rc == 0)
 			rc = open_file(fs, a, "lock", 1, &a->lock);
 		if (rc == 0)

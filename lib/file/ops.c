@@ -272,6 +272,7 @@ void fs_close(void *ctx)
 	holds_close(fs);
 	for (size_t i = 0; i < MAX_OPEN_APPS; i++)
 		app_close(fs->apps[i]);
+	retired_close(fs);
 	close_fd(&fs->root);
 	window_free(&fs->win);
 	free(fs);

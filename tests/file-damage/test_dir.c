@@ -12,6 +12,9 @@
  * - A FIFO at a name the store opens (FORMAT.tmp, its only fixed temporary
  *   name; FORMAT; an app's lock and state) must not make a call block: an
  *   open of a FIFO for writing waits for a reader, forever.
+ * - An app directory deleted by hand (rm -rf) under an open handle, and
+ *   perhaps made again by another: the handle reads and writes the
+ *   directory that is there now, never the deleted one's files.
  */
 #include "damage.h"
 
@@ -259,6 +262,75 @@ static void fifo_at_a_fixed_name_does_not_block_the_store(void **state)
 	check_soft("FIFOs at the store's file names");
 }
 
+/* ------------------------------------------- an app directory replaced */
+
+static void make_release(release_store *s, const char *value)
+{
+	char pair[64];
+	const char *pairs[] = {pair};
+	release *r = NULL;
+
+	snprintf(pair, sizeof pair, "K=%s", value);
+	assert_int_equal(release_env_set(s, "web", pairs, 1, &r), 0);
+	release_free(r);
+}
+
+/* The newest release's K, or NULL when the app has none. */
+static char *newest_k(release_store *s)
+{
+	release_iter *it = NULL;
+	const release *r = NULL;
+	char *v = NULL;
+	int rc;
+
+	assert_int_equal(release_list(s, "web", NULL, &it), 0);
+	if ((rc = release_iter_next(it, &r)) == 0)
+		v = strdup(release_env_get(r, "K"));
+	else if (rc != RELEASE_ITEROVER)
+		fail_msg("listing: %s: %s", release_strerror(rc), release_store_errmsg(s));
+	release_iter_free(it);
+	return v;
+}
+
+static void app_directory_deleted_by_hand_and_made_again_is_used_anew(void **state)
+{
+	char dir[400], uri[500], app[500];
+	release_store *old = NULL, *other = NULL;
+	release_app *a = NULL;
+	char *v;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/replaced", temp_dir());
+	snprintf(uri, sizeof uri, "file:%s", dir);
+	snprintf(app, sizeof app, "%s/web", dir);
+	assert_int_equal(release_store_open(&old, uri, NULL), 0);
+	assert_int_equal(release_app_create(old, "web", NULL), 0);
+	make_release(old, "first");
+	assert_string_equal(v = newest_k(old), "first");
+	free(v);
+
+	/* deleted: the app is gone for the handle too */
+	rm_rf(app);
+	assert_int_equal(release_app_get(old, "web", &a), RELEASE_ENOTFOUND);
+
+	/* made again by another handle, with a release of its own */
+	assert_int_equal(release_store_open(&other, uri, NULL), 0);
+	assert_int_equal(release_app_create(other, "web", NULL), 0);
+	make_release(other, "second");
+	assert_string_equal(v = newest_k(old), "second");
+	free(v);
+
+	/* deleted and made again with no look in between: the old handle's
+	 * write goes into the new directory, where the other handle reads it */
+	rm_rf(app);
+	assert_int_equal(release_app_create(other, "web", NULL), 0);
+	make_release(old, "third");
+	assert_string_equal(v = newest_k(other), "third");
+	free(v);
+	release_store_close(other);
+	release_store_close(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +340,8 @@ int main(void)
 		cmocka_unit_test_setup(store_directory_writable_by_group_or_others_is_refused,
 				       test_setup),
 		cmocka_unit_test_setup(fifo_at_a_fixed_name_does_not_block_the_store, test_setup),
+		cmocka_unit_test_setup(app_directory_deleted_by_hand_and_made_again_is_used_anew,
+				       test_setup),
 	};
 
 	if (getenv("DAMAGE_FILTER"))
