@@ -459,6 +459,8 @@ void close_fd(int *fd);
 void close_data_files(struct fapp *a);
 void app_close(struct fapp *a);
 void retired_close(struct fstore *fs);
+int recheck_app(struct fstore *fs, struct fapp **a, int create);
+int dir_replaced(const struct fstore *fs, const struct fapp *a);
 int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int open_generation(struct fstore *fs, struct fapp *a, const struct state *st);

@@ -348,7 +348,7 @@ int open_late_files(struct fstore *fs, struct fapp *a)
  * library never removes one), or deleted and made again. A failure to look
  * other than its absence keeps the directory: the next call on it fails
  * with a message of its own. */
-static int dir_replaced(const struct fstore *fs, const struct fapp *a)
+int dir_replaced(const struct fstore *fs, const struct fapp *a)
 {
 	struct stat st;
 
@@ -357,13 +357,33 @@ static int dir_replaced(const struct fstore *fs, const struct fapp *a)
 	return st.st_dev != a->dev || st.st_ino != a->ino;
 }
 
-/* Sets a replaced app aside; closes the one set aside longest ago. */
+/* Sets a replaced app aside, its deleted files closed so their space is
+ * freed; closes the one set aside longest ago. */
 static void retire(struct fstore *fs, struct fapp *a)
 {
 	unsigned i = fs->retired_next++ % (sizeof fs->retired / sizeof fs->retired[0]);
 
+	for (size_t k = 0; k < MAX_OPEN_APPS; k++)
+		if (fs->apps[k] == a)
+			fs->apps[k] = NULL;
+	close_data_files(a);
 	app_close(fs->retired[i]);
 	fs->retired[i] = a;
+}
+
+/* Makes *a the app at its name now: when the directory it holds is no
+ * longer there (deleted by hand, perhaps made again), sets it aside and
+ * opens the one there, made with create, else *a = NULL. One fstatat: the
+ * writes' begin() calls it each time, reads only off their fast path. */
+int recheck_app(struct fstore *fs, struct fapp **a, int create)
+{
+	char name[sizeof (*a)->name];
+
+	if (!dir_replaced(fs, *a))
+		return 0;
+	memcpy(name, (*a)->name, sizeof name);
+	retire(fs, *a);
+	return get_app(fs, name, create, a);
 }
 
 void retired_close(struct fstore *fs)
@@ -375,9 +395,8 @@ void retired_close(struct fstore *fs)
 }
 
 /* Finds or opens an app's directory. With create, makes it; without, a
- * missing app gives *out = NULL and 0. An app whose directory was replaced
- * since it was opened is opened anew, so that a handle never reads a
- * deleted directory's files, nor writes records into them. */
+ * missing app gives *out = NULL and 0. A cached app is returned as it is:
+ * recheck_app() tells whether its directory is still the one there. */
 int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
 {
 	struct fapp *a;
@@ -386,12 +405,6 @@ int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
 	*out = NULL;
 	for (size_t i = 0; i < MAX_OPEN_APPS; i++) {
 		if (fs->apps[i] && strcmp(fs->apps[i]->name, name) == 0) {
-			if (dir_replaced(fs, fs->apps[i])) {
-				retire(fs, fs->apps[i]);
-				fs->apps[i] = NULL;
-				slot = i;
-				break;
-			}
 			fs->apps[i]->used = ++fs->tick;
 			*out = fs->apps[i];
 			return 0;

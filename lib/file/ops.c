@@ -19,10 +19,20 @@ static int begin(struct fstore *fs, const char *app, int create, int keep_pendin
 	rc = get_app(fs, app, create, &a);
 	if (rc == 0 && a && store_readonly(fs))
 		return refuse_write(fs);
-	if (rc != 0 || !a)
-		return rc;
-	if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
-		return rc;
+	/* The directory held open must be the one at the app's name, before
+	 * and once locked: records written into a directory deleted by hand
+	 * would be acknowledged and lost. */
+	for (int attempt = 0;; attempt++) {
+		if (rc == 0 && a)
+			rc = recheck_app(fs, &a, create);
+		if (rc != 0 || !a)
+			return rc;
+		if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
+			return rc;
+		if (attempt == 2 || !dir_replaced(fs, a))
+			break;
+		unlock_app(fs, a);
+	}
 	if ((rc = keep_pending ? recover_pending(fs, a) : recover_app(fs, a, 0)) != 0) {
 		unlock_app(fs, a);
 		return public_rc(rc);

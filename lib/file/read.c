@@ -93,8 +93,10 @@ static void ro_tail(struct fstore *fs, struct fapp *a, uint64_t *from, uint64_t 
  */
 static int begin_read_ro(struct fstore *fs, struct fapp *a, struct fapp **out)
 {
-	int rc = 0;
+	int rc = recheck_app(fs, &a, 0);
 
+	if (rc != 0 || !a)
+		return rc;
 	for (int attempt = 0; attempt < RETRIES; attempt++) {
 		uint64_t from, to;
 
@@ -120,6 +122,17 @@ static int begin_read_ro(struct fstore *fs, struct fapp *a, struct fapp **out)
 	return rc;
 }
 
+/* The log's size, as file_size(); UINT64_MAX when it has been unlinked
+ * (its app's directory deleted by hand), which no state's indexed_len is. */
+static uint64_t linked_log_size(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return 0;
+	return st.st_nlink ? (uint64_t)st.st_size : UINT64_MAX;
+}
+
 /* Starts a read: no lock, unless the indexes need a repair first. */
 static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 {
@@ -142,12 +155,17 @@ static int begin_read(struct fstore *fs, const char *app, struct fapp **out)
 	if ((rc = state_unchanged(fs, a)) < 0)
 		return rc;
 	if (rc && a->log_gen == a->seen_st.log_gen && a->idx_gen == a->seen_st.idx_gen &&
-	    a->keys_gen == a->seen_st.keys_gen && file_size(a->log) == a->seen_st.indexed_len) {
+	    a->keys_gen == a->seen_st.keys_gen &&
+	    linked_log_size(a->log) == a->seen_st.indexed_len) {
 		a->st = a->seen_st;
 		a->stuck = 0;
 		*out = a;
 		return 0;
 	}
+	/* Off the fast path (a change, or a log unlinked with its directory):
+	 * the directory held open must still be the app's. */
+	if ((rc = recheck_app(fs, &a, 0)) != 0 || !a)
+		return rc;
 	for (int attempt = 0; attempt < RETRIES; attempt++) {
 		rc = read_state(fs, a, &a->st);
 		if (rc == 0)

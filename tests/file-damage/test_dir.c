@@ -294,8 +294,8 @@ static char *newest_k(release_store *s)
 
 static void app_directory_deleted_by_hand_and_made_again_is_used_anew(void **state)
 {
-	char dir[400], uri[500], app[500];
-	release_store *old = NULL, *other = NULL;
+	char dir[400], uri[500], app[500], ro_uri[520];
+	release_store *old = NULL, *other = NULL, *ro = NULL;
 	release_app *a = NULL;
 	char *v;
 
@@ -308,6 +308,10 @@ static void app_directory_deleted_by_hand_and_made_again_is_used_anew(void **sta
 	make_release(old, "first");
 	assert_string_equal(v = newest_k(old), "first");
 	free(v);
+	snprintf(ro_uri, sizeof ro_uri, "%s?mode=ro", uri);
+	assert_int_equal(release_store_open(&ro, ro_uri, NULL), 0);
+	assert_string_equal(v = newest_k(ro), "first");
+	free(v);
 
 	/* deleted: the app is gone for the handle too */
 	rm_rf(app);
@@ -319,6 +323,8 @@ static void app_directory_deleted_by_hand_and_made_again_is_used_anew(void **sta
 	make_release(other, "second");
 	assert_string_equal(v = newest_k(old), "second");
 	free(v);
+	assert_string_equal(v = newest_k(ro), "second");
+	free(v);
 
 	/* deleted and made again with no look in between: the old handle's
 	 * write goes into the new directory, where the other handle reads it */
@@ -327,6 +333,7 @@ static void app_directory_deleted_by_hand_and_made_again_is_used_anew(void **sta
 	make_release(old, "third");
 	assert_string_equal(v = newest_k(other), "third");
 	free(v);
+	release_store_close(ro);
 	release_store_close(other);
 	release_store_close(old);
 }
