@@ -77,7 +77,7 @@ static int num(const char *s, size_t *i, int n)
 static int ref_time(const char *s, int64_t *ns)
 {
 	size_t i = 0;
-	int y, mo, d, h = 0, mi = 0, sec = 0;
+	int y, mo, d, h = 0, mi = 0, sec = 0, bad_off = 0;
 	int64_t frac = 0, off = 0, secs;
 
 	if ((y = num(s, &i, 4)) < 0 || s[i++] != '-' || (mo = num(s, &i, 2)) < 0 ||
@@ -109,14 +109,15 @@ static int ref_time(const char *s, int64_t *ns)
 
 			if ((oh = num(s, &i, 2)) < 0 || s[i++] != ':' || (om = num(s, &i, 2)) < 0)
 				return -1;
-			if (oh > 23 || om > 59) /* shaped as an offset, but none is */
-				return -2;
+			/* shaped as an offset, but none is: out of range once
+			 * the whole string is of the form */
+			bad_off = oh > 23 || om > 59;
 			off = (neg ? -1 : 1) * ((int64_t)oh * 3600 + om * 60);
 		}
 		if (s[i])
 			return -1;
 	}
-	if (y < 1970 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||
+	if (bad_off || y < 1970 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||
 	    h > 23 || mi > 59 || sec > 60)
 		return -2;
 	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
