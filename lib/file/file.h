@@ -343,8 +343,9 @@ struct fstore {
 	struct fapp *apps[MAX_OPEN_APPS];
 	uint64_t tick;
 	/* Apps whose directory was found replaced (deleted by hand, made
-	 * again): kept open a while, as a caller up the stack may still use
-	 * one, then closed (get_app). */
+	 * again), their data files closed: the rest kept open a while, as a
+	 * caller up the stack may still hold one, then closed by retire()
+	 * (the oldest, when a fifth comes) or fs_close(). */
 	struct fapp *retired[4];
 	unsigned retired_next;
 	char errmsg[512];
