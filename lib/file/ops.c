@@ -29,9 +29,13 @@ static int begin(struct fstore *fs, const char *app, int create, int keep_pendin
 			return rc;
 		if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
 			return rc;
-		if (attempt == 2 || !dir_replaced(fs, a))
+		if (!dir_replaced(fs, a))
 			break;
 		unlock_app(fs, a);
+		if (attempt == 2)
+			return failf(fs, RELEASE_EIO,
+				     "app '%s': its directory is being deleted or replaced by "
+				     "something else; nothing written", app);
 	}
 	if ((rc = keep_pending ? recover_pending(fs, a) : recover_app(fs, a, 0)) != 0) {
 		unlock_app(fs, a);
