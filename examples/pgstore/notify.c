@@ -54,7 +54,7 @@ static int arm(struct pg *p)
 	PGresult *res;
 	int rc;
 
-	if (p->listening && p->listen_epoch == p->epoch && PQstatus(p->conn) == CONNECTION_OK)
+	if (p->listening && p->listen_epoch == p->epoch && pgs_connected(p))
 		return 0;
 	if (!(res = pgs_run(p, S_LISTEN, NULL, PGRES_COMMAND_OK, &rc)))
 		return rc;

@@ -56,6 +56,8 @@ struct pg {
 	PGconn *conn;
 	unsigned prepared;   /* bit s: statement s is prepared on conn */
 	unsigned long epoch; /* counts the connections made: a new one has no holds */
+	int lost;            /* a failure left the session in doubt: the next call
+			      * connects anew, whatever PQstatus() says */
 	struct pgs_hold *holds; /* this handle's holds, so it takes each at most once */
 	char *search_path;   /* the schema found at open, quoted, then pg_catalog */
 	/* version 3: wait() (notify.c) */
@@ -82,12 +84,14 @@ int pgs_failf(struct pg *p, int code, const char *fmt, ...) __attribute__((forma
 int pgs_fail_result(struct pg *p, PGresult *res, const char *what);
 int pgs_exec_plain(struct pg *p, const char *sql, ExecStatusType want, const char *what);
 int pgs_pin_session(struct pg *p);
+int pgs_connected(const struct pg *p);
 void pgs_param_text(struct params *q, const char *s);
 void pgs_param_u64(struct params *q, uint64_t v);
 void pgs_param_bytes(struct params *q, const void *data, size_t len);
 void pgs_param_record(struct params *q, const char *app, int kind, const char *key);
-/* Runs statement s, reconnecting first if the connection was lost; its
- * result whatever it says, or NULL (with *rc set) if it was not sent. */
+/* Runs statement s, reconnecting first if the connection was lost or left
+ * in doubt; its result whatever it says, or NULL (with *rc set, never 0)
+ * when there is none: not sent, or libpq returned no result. */
 PGresult *pgs_send(struct pg *p, enum stmt s, const struct params *q, int *rc);
 /* pgs_send(), then NULL (with *rc set and the message kept) unless the
  * result's status is want. */

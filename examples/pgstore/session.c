@@ -73,8 +73,34 @@ int pgs_failf(struct pg *p, int code, const char *fmt, ...)
 	return code;
 }
 
-/* A failed statement's code and message. A connection that went away fails
- * the call; the next call reconnects. */
+/* Whether the session is usable as it is: connected, and no failure left
+ * it in doubt. */
+int pgs_connected(const struct pg *p)
+{
+	return !p->lost && PQstatus(p->conn) == CONNECTION_OK;
+}
+
+/* Whether a failure leaves the session in doubt, although libpq may still
+ * call the connection good: no result at all (the statement could not be
+ * sent), an error libpq made itself (no SQLSTATE: the connection broke
+ * mid-exchange, or the protocol went astray), a FATAL or PANIC error (the
+ * server ends the session), or a connection exception (class 08). Such a
+ * connection may still hold an unread reply, or have a statement half
+ * sent: nothing more is asked of it. */
+static int session_lost(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *severity = res ? PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) : NULL;
+
+	if (!res || !state)
+		return 1;
+	return strncmp(state, "08", 2) == 0 ||
+	       (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0));
+}
+
+/* A failed statement's code and message, res NULL when libpq gave none. A
+ * connection that went away, or whose state is in doubt, fails the call;
+ * the next call connects anew. */
 int pgs_fail_result(struct pg *p, PGresult *res, const char *what)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -82,9 +108,12 @@ int pgs_fail_result(struct pg *p, PGresult *res, const char *what)
 							    : PQerrorMessage(p->conn);
 	int code = RELEASE_EIO;
 
+	if (!*msg)
+		msg = "libpq gave no result";
 	/* msg and state live in res: format before clearing it */
-	if (PQstatus(p->conn) != CONNECTION_OK) {
+	if (PQstatus(p->conn) != CONNECTION_OK || session_lost(res)) {
 		p->prepared = 0;
+		p->lost = 1;
 		pgs_failf(p, RELEASE_EIO, "%s: connection to PostgreSQL lost: %s", what, msg);
 	} else {
 		if (state && strcmp(state, "53100") == 0) /* disk_full */
@@ -136,10 +165,11 @@ static int ensure_ready(struct pg *p, enum stmt s)
 {
 	PGresult *res;
 
-	if (PQstatus(p->conn) != CONNECTION_OK) {
+	if (!pgs_connected(p)) {
 		p->prepared = 0;
+		p->lost = 0;
 		p->epoch++; /* whatever the old session held, it holds no more */
-		PQreset(p->conn);
+		PQreset(p->conn); /* which closes the old one first, ending its session */
 		if (PQstatus(p->conn) != CONNECTION_OK)
 			return pgs_failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",
 					 PQerrorMessage(p->conn));
@@ -194,11 +224,19 @@ PGresult *pgs_send(struct pg *p, enum stmt s, const struct params *q, int *rc)
 	const char *const *value = q ? q->value : NULL;
 	const int *len = q ? q->len : NULL, *format = q ? q->format : NULL;
 
+	PGresult *res;
+
 	if ((*rc = ensure_ready(p, s)) != 0)
 		return NULL;
 	if (stmts[s].prepared)
-		return PQexecPrepared(p->conn, stmts[s].name, n, value, len, format, 1);
-	return PQexecParams(p->conn, stmts[s].sql, n, stmts[s].types, value, len, format, 1);
+		res = PQexecPrepared(p->conn, stmts[s].name, n, value, len, format, 1);
+	else
+		res = PQexecParams(p->conn, stmts[s].sql, n, stmts[s].types, value, len, format, 1);
+	/* No result is a failure (the statement may not have been sent, or
+	 * its reply was lost), never an empty answer. */
+	if (!res)
+		*rc = pgs_fail_result(p, NULL, stmts[s].name + strlen("librelease_"));
+	return res;
 }
 
 PGresult *pgs_run(struct pg *p, enum stmt s, const struct params *q, ExecStatusType want,
