@@ -1,0 +1,345 @@
+/*
+ * pgstore when libpq answers badly: no result at all (a statement that
+ * could not be sent, a reply lost), or an error libpq made itself (the
+ * connection broke mid-exchange) while it still calls the connection good.
+ * Such a call fails with RELEASE_EIO, is never taken for an empty answer or
+ * a success, and the next call starts a new session. libpq's exec calls
+ * and PQreset() are wrapped here (this program's definitions come before
+ * libpq's), and run under pg_server.py like the other PostgreSQL tests.
+ */
+#include "harness.h"
+
+#include <pgstore.h>
+#include <libpq-fe.h>
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the wrappers */
+
+enum fault {
+	NONE,
+	NO_RESULT,     /* nothing sent, NULL returned */
+	REPLY_LOST,    /* sent and run, then NULL returned */
+	OWN_ERROR,     /* nothing sent, an error without SQLSTATE returned */
+};
+
+static enum fault armed;
+static const char *armed_for; /* a prepared statement's name, or a part of the SQL */
+static int fired, resets;
+
+static void arm(enum fault f, const char *what)
+{
+	armed = f;
+	armed_for = what;
+	fired = 0;
+}
+
+typedef PGresult *exec_prepared_fn(PGconn *, const char *, int, const char *const *,
+				   const int *, const int *, int);
+typedef PGresult *exec_params_fn(PGconn *, const char *, int, const Oid *, const char *const *,
+				 const int *, const int *, int);
+typedef void reset_fn(PGconn *);
+
+/* libpq's own function name, as a function pointer of the caller's type
+ * (copied: C has no conversion from dlsym's object pointer). */
+static void real(const char *name, void *fn, size_t size)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+
+	if (!f) {
+		fprintf(stderr, "test-pgstore-libpq: %s not found in libpq\n", name);
+		abort();
+	}
+	memcpy(fn, &f, size);
+}
+
+/* Whether this statement is the armed one; disarms once it fires. */
+static enum fault take(const char *what, int prepared)
+{
+	enum fault f = armed;
+
+	if (f == NONE || !what || (prepared ? strcmp(what, armed_for) != 0 : !strstr(what, armed_for)))
+		return NONE;
+	armed = NONE;
+	fired++;
+	return f;
+}
+
+static PGresult *faulty(PGconn *conn, enum fault f, PGresult *res)
+{
+	if (f == REPLY_LOST) {
+		PQclear(res);
+		return NULL;
+	}
+	/* an error result as libpq makes its own: the connection's message,
+	 * no SQLSTATE */
+	return f == OWN_ERROR ? PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR) : NULL;
+}
+
+PGresult *PQexecPrepared(PGconn *conn, const char *name, int n, const char *const *values,
+			 const int *lengths, const int *formats, int result_format)
+{
+	exec_prepared_fn *f;
+	enum fault fault = take(name, 1);
+
+	real("PQexecPrepared", &f, sizeof f);
+
+	if (fault == NONE)
+		return f(conn, name, n, values, lengths, formats, result_format);
+	return faulty(conn, fault,
+		      fault == REPLY_LOST ? f(conn, name, n, values, lengths, formats, result_format)
+					  : NULL);
+}
+
+PGresult *PQexecParams(PGconn *conn, const char *sql, int n, const Oid *types,
+		       const char *const *values, const int *lengths, const int *formats,
+		       int result_format)
+{
+	exec_params_fn *f;
+	enum fault fault = take(sql, 0);
+
+	real("PQexecParams", &f, sizeof f);
+
+	if (fault == NONE)
+		return f(conn, sql, n, types, values, lengths, formats, result_format);
+	return faulty(conn, fault,
+		      fault == REPLY_LOST
+			      ? f(conn, sql, n, types, values, lengths, formats, result_format)
+			      : NULL);
+}
+
+void PQreset(PGconn *conn)
+{
+	reset_fn *f;
+
+	real("PQreset", &f, sizeof f);
+	resets++;
+	f(conn);
+}
+
+/* ---- helpers */
+
+static release_store *open_store(void)
+{
+	release_store *s = NULL;
+	char err[512] = "";
+	int rc = pgstore_open(&s, test_store_uri(), NULL, err, sizeof err);
+
+	if (rc != 0)
+		fail_msg("pgstore_open -> %d: %s", rc, err);
+	return s;
+}
+
+static int count_record(void *payload, uint64_t seq, const char *key, const void *data,
+			size_t len)
+{
+	(void)seq;
+	(void)key;
+	(void)data;
+	(void)len;
+	(*(int *)payload)++;
+	return 0;
+}
+
+static void assert_lost(release_store *s, int rc)
+{
+	if (rc != RELEASE_EIO)
+		fail_msg("got %s (%s), want RELEASE_EIO", release_strerror(rc),
+			 release_store_errmsg(s));
+	if (!strstr(release_store_errmsg(s), "connection to PostgreSQL lost"))
+		fail_msg("message: %s", release_store_errmsg(s));
+}
+
+/* ---- reads */
+
+static void a_read_libpq_gives_no_result_for_is_eio_not_not_found(void **state)
+{
+	release_store *s = open_store();
+	release *r = NULL, *got = NULL;
+	int before;
+
+	(void)state;
+	make_app(s, "myapp");
+	r = set_env(s, "myapp", "A=1");
+	arm(NO_RESULT, "librelease_get");
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(fired, 1);
+	assert_null(got);
+	/* the next call starts a new session, and finds the release */
+	before = resets;
+	assert_store_ok(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(resets, before + 1);
+	assert_string_equal(release_id(got), release_id(r));
+	release_free(got);
+	release_free(r);
+	release_store_close(s);
+}
+
+static void an_app_libpq_gives_no_result_for_is_not_missing(void **state)
+{
+	release_store *s = open_store();
+	release_iter *it = NULL;
+
+	(void)state;
+	make_app(s, "myapp");
+	arm(NO_RESULT, "librelease_get");
+	assert_lost(s, release_list(s, "myapp", NULL, &it));
+	assert_null(it);
+	assert_store_ok(s, release_list(s, "myapp", NULL, &it));
+	release_iter_free(it);
+	release_store_close(s);
+}
+
+static void an_error_libpq_made_itself_leaves_the_session_for_a_new_one(void **state)
+{
+	release_store *s = open_store();
+	release *r = NULL, *got = NULL;
+	int before;
+
+	(void)state;
+	make_app(s, "myapp");
+	r = set_env(s, "myapp", "A=1");
+	arm(OWN_ERROR, "librelease_get");
+	before = resets;
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(fired, 1);
+	/* libpq still calls the connection good; it is not asked again */
+	assert_store_ok(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(resets, before + 1);
+	release_free(got);
+	release_free(r);
+	release_store_close(s);
+}
+
+/* ---- writes */
+
+static void a_commit_libpq_gives_no_result_for_is_not_acknowledged(void **state)
+{
+	release_store *s = open_store();
+	const char *pair = "A=1";
+	release *r = NULL;
+
+	(void)state;
+	make_app(s, "myapp");
+	arm(NO_RESULT, "librelease_commit(");
+	assert_lost(s, release_env_set(s, "myapp", &pair, 1, &r));
+	assert_int_equal(fired, 1);
+	assert_null(r);
+	/* it was never sent: nothing was written, and the next write is 1 */
+	assert_int_equal(count_releases(s, "myapp"), 0);
+	r = set_env(s, "myapp", "A=1");
+	assert_int_equal(release_version(r), 1);
+	release_free(r);
+	release_store_close(s);
+}
+
+/* The commit ran but its reply never came: the core reads back what the
+ * commit would have written, on a new session, and finds it. */
+static void a_commit_whose_reply_was_lost_is_read_back(void **state)
+{
+	release_store *s = open_store();
+	const char *pair = "A=1";
+	release *r = NULL;
+	int before;
+
+	(void)state;
+	make_app(s, "myapp");
+	arm(REPLY_LOST, "librelease_commit(");
+	before = resets;
+	assert_store_ok(s, release_env_set(s, "myapp", &pair, 1, &r));
+	assert_int_equal(fired, 1);
+	assert_int_equal(resets, before + 1);
+	assert_int_equal(release_version(r), 1);
+	release_free(r);
+	assert_int_equal(count_releases(s, "myapp"), 1);
+	r = set_env(s, "myapp", "B=2");
+	assert_int_equal(release_version(r), 2);
+	release_free(r);
+	release_store_close(s);
+}
+
+static void a_put_libpq_gives_no_result_for_is_not_acknowledged(void **state)
+{
+	const release_storage *st = NULL;
+	void *ctx = NULL;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(test_storage_open(&st, &ctx, test_store_uri()), 0);
+	arm(NO_RESULT, "librelease_put");
+	assert_int_equal(st->put(ctx, "myapp", RELEASE_KIND_RELEASE, "k1", 1, "x", 1), RELEASE_EIO);
+	assert_int_equal(fired, 1);
+	assert_int_equal(st->get(ctx, "myapp", RELEASE_KIND_RELEASE, "k1", count_record, &n),
+			 RELEASE_ENOTFOUND);
+	/* a compare-and-swap and a delete the same way */
+	assert_int_equal(st->put(ctx, "myapp", RELEASE_KIND_META, "m", 0, "a", 1), 0);
+	arm(NO_RESULT, "librelease_cas");
+	assert_int_equal(st->cas(ctx, "myapp", RELEASE_KIND_META, "m", "a", 1, "b", 1),
+			 RELEASE_EIO);
+	arm(NO_RESULT, "librelease_remove");
+	assert_int_equal(st->cas(ctx, "myapp", RELEASE_KIND_META, "m", "a", 1, NULL, 0),
+			 RELEASE_EIO);
+	assert_int_equal(st->get(ctx, "myapp", RELEASE_KIND_META, "m", count_record, &n), 0);
+	assert_int_equal(n, 1);
+	st->close(ctx);
+}
+
+/* ---- holds */
+
+static int deployed;
+
+static int deploy(void *payload, const release *r, release_events *events)
+{
+	(void)payload;
+	(void)r;
+	(void)events;
+	deployed++;
+	return 0;
+}
+
+static void a_hold_libpq_gives_no_result_for_is_not_taken(void **state)
+{
+	release_store *s = open_store();
+	release_promote_opts o;
+	release *r;
+
+	(void)state;
+	make_app(s, "myapp");
+	r = set_env(s, "myapp", "A=1");
+	release_promote_opts_init(&o);
+	o.deploy = deploy;
+	deployed = 0;
+	arm(NO_RESULT, "librelease_hold(");
+	assert_lost(s, release_promote(s, "myapp", release_id(r), &o));
+	assert_int_equal(fired, 1);
+	/* no lease, no deployment, nothing moved */
+	assert_int_equal(deployed, 0);
+	assert_string_equal(active_of(s, "myapp"), "");
+	assert_store_ok(s, release_promote(s, "myapp", release_id(r), &o));
+	assert_int_equal(deployed, 1);
+	assert_string_equal(active_of(s, "myapp"), release_id(r));
+	release_free(r);
+	release_store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_read_libpq_gives_no_result_for_is_eio_not_not_found),
+		cmocka_unit_test(an_app_libpq_gives_no_result_for_is_not_missing),
+		cmocka_unit_test(an_error_libpq_made_itself_leaves_the_session_for_a_new_one),
+		cmocka_unit_test(a_commit_libpq_gives_no_result_for_is_not_acknowledged),
+		cmocka_unit_test(a_commit_whose_reply_was_lost_is_read_back),
+		cmocka_unit_test(a_put_libpq_gives_no_result_for_is_not_acknowledged),
+		cmocka_unit_test(a_hold_libpq_gives_no_result_for_is_not_taken),
+	};
+
+	if (!getenv("RELEASE_TEST_STORE") || !pgstore_is_uri(getenv("RELEASE_TEST_STORE"))) {
+		printf("RELEASE_TEST_STORE names no PostgreSQL server: run under pg_server.py\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
