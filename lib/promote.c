@@ -57,6 +57,8 @@ static void status_event(struct promotion *p, const char *from, const char *to)
 	release_events_emit(&p->ev, SOURCE, msg);
 }
 
+#define PROMOTE_FLAGS (RELEASE_PROMOTE_FORCE | RELEASE_PROMOTE_IF_NOT_ACTIVE)
+
 static int prepare(struct promotion *p, release_store *s, const char *app,
 		   const release_promote_opts *opts)
 {
@@ -68,9 +70,9 @@ static int prepare(struct promotion *p, release_store *s, const char *app,
 	release_promote_opts_init(&p->o);
 	if ((rc = TAKE_OPTS(s, &p->o, opts, PROMOTE_OPTS_1_0, "release_promote_opts")) != 0)
 		return rc;
-	if (p->o.flags & ~(unsigned)RELEASE_PROMOTE_FORCE)
+	if (p->o.flags & ~(unsigned)PROMOTE_FLAGS)
 		return fail(s, RELEASE_EINVAL, "release_promote_opts.flags has unknown bits 0x%x",
-			    p->o.flags & ~(unsigned)RELEASE_PROMOTE_FORCE);
+			    p->o.flags & ~(unsigned)PROMOTE_FLAGS);
 	p->ev.store = s;
 	p->ev.fn = p->o.on_event;
 	p->ev.payload = p->o.event_payload;
@@ -330,6 +332,13 @@ static int promote(struct promotion *p, release *r)
 			  "active %s is %llu)",
 			  r->id, (unsigned long long)r->version, cur.id,
 			  (unsigned long long)cur.version);
+		goto out;
+	}
+	/* Checked under the lease: a second agent that saw id pending before
+	 * the first promoted it learns here that there is nothing to do. */
+	if ((p->o.flags & RELEASE_PROMOTE_IF_NOT_ACTIVE) && strcmp(cur.id, r->id) == 0) {
+		rc = fail(s, RELEASE_EEXIST, "app '%s': %s is the active release already; nothing done",
+			  p->app, r->id);
 		goto out;
 	}
 	if (announce) {

@@ -662,6 +662,90 @@ static void promoting_the_active_release_again_keeps_the_previous_one(void **sta
 	release_free(r2);
 }
 
+static int count_deploys(void *payload, const release *r, release_events *ev)
+{
+	(void)r;
+	(void)ev;
+	(*(int *)payload)++;
+	return 0;
+}
+
+static void promoting_the_active_release_if_not_active_is_eexist_and_does_nothing(void **state)
+{
+	struct fixture *f = *state;
+	release_store *other = fixture_second_handle(f);
+	struct events ev = {0};
+	release_promote_opts o;
+	release *r1, *r2, *before = NULL, *after = NULL;
+	release_app *a = NULL;
+	int deploys = 0;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	promote(f->s, "myapp", release_id(r1));
+	promote(f->s, "myapp", release_id(r2));
+	assert_store_ok(f->s, release_get(f->s, "myapp", release_id(r2), &before));
+	release_promote_opts_init(&o);
+	o.flags = RELEASE_PROMOTE_IF_NOT_ACTIVE;
+	o.deploy = count_deploys;
+	o.deploy_payload = &deploys;
+	o.on_event = record_event;
+	o.event_payload = &ev;
+	f->clock.now += 1000000000;
+	/* through this handle, and another's (as a second agent's) */
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r2), &o), RELEASE_EEXIST);
+	assert_non_null(strstr(release_store_errmsg(f->s), "active release already"));
+	assert_int_equal(release_promote(other, "myapp", release_id(r2), &o), RELEASE_EEXIST);
+	assert_int_equal(deploys, 0);
+	assert_int_equal(ev.n, 0);
+	/* nothing written: the promotion time and the previous release stay */
+	assert_store_ok(f->s, release_get(f->s, "myapp", release_id(r2), &after));
+	assert_int_equal(release_promoted(after), release_promoted(before));
+	assert_store_ok(f->s, release_app_get(f->s, "myapp", &a));
+	assert_string_equal(release_app_previous(a), release_id(r1));
+	assert_int_equal(release_app_status(a), RELEASE_APP_RUNNING);
+	release_app_free(a);
+	/* an older release is still RELEASE_EOLDER, and the lease was given
+	 * back: a promotion without the flag goes ahead at once */
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r1), &o), RELEASE_EOLDER);
+	o.flags = 0;
+	assert_store_ok(other, release_promote(other, "myapp", release_id(r2), &o));
+	assert_int_equal(deploys, 1);
+	release_store_close(other);
+	release_free(before);
+	release_free(after);
+	release_free(r1);
+	release_free(r2);
+}
+
+static void if_not_active_promotes_and_rolls_back_as_usual(void **state)
+{
+	struct fixture *f = *state;
+	release_promote_opts o;
+	release *r1, *r2, *copy = NULL;
+	int deploys = 0;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	release_promote_opts_init(&o);
+	o.flags = RELEASE_PROMOTE_IF_NOT_ACTIVE;
+	o.deploy = count_deploys;
+	o.deploy_payload = &deploys;
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r2), &o));
+	assert_int_equal(deploys, 2);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r2));
+	/* a rollback's copy is new, never active already */
+	assert_store_ok(f->s, release_rollback(f->s, "myapp", NULL, &o, &copy));
+	assert_int_equal(deploys, 3);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(copy));
+	release_free(copy);
+	release_free(r1);
+	release_free(r2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +774,8 @@ int main(void)
 		T(promoting_an_unknown_release_is_enotfound),
 		T(promoting_in_an_unknown_app_is_enotfound),
 		T(promoting_the_active_release_again_keeps_the_previous_one),
+		T(promoting_the_active_release_if_not_active_is_eexist_and_does_nothing),
+		T(if_not_active_promotes_and_rolls_back_as_usual),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,14 +62,15 @@ extern "C" {
 #endif
 
 #define RELEASE_VERSION_MAJOR 1
-#define RELEASE_VERSION_MINOR 4
+#define RELEASE_VERSION_MINOR 5
 #define RELEASE_VERSION_PATCH 0
 
 /* Error codes. 0 is success; every failure is negative. */
 #define RELEASE_OK 0
 #define RELEASE_EINVAL (-1)        /* an argument is NULL, malformed or out of range */
 #define RELEASE_ENOTFOUND (-2)     /* no such app, build or release */
-#define RELEASE_EEXIST (-3)        /* the app already exists */
+#define RELEASE_EEXIST (-3)        /* the app already exists (or the release is active
+				    * already: RELEASE_PROMOTE_IF_NOT_ACTIVE) */
 #define RELEASE_ECONFLICT (-4)     /* someone else wrote first; re-read and retry */
 #define RELEASE_EBUSY (-5)         /* the app is being promoted by someone else */
 #define RELEASE_EOLDER (-6)        /* promoting a release older than the active one; use rollback */
@@ -520,6 +521,12 @@ RELEASE_API int release_events_keepalive(release_events *events);
 typedef int (*release_deploy_fn)(void *payload, const release *r, release_events *events);
 
 #define RELEASE_PROMOTE_FORCE 1 /* take a live lease; allow an older release */
+/* When id is the active release already, checked once the lease is held:
+ * RELEASE_EEXIST, with no deployer run, no event, nothing written. For
+ * agents that promote what they found pending: two of them never both
+ * deploy it. (Without it, promoting the active release runs the deployer
+ * again.) Since 1.5; a library before 1.5 refuses it with RELEASE_EINVAL. */
+#define RELEASE_PROMOTE_IF_NOT_ACTIVE 2
 /* Other bits of flags are RELEASE_EINVAL. */
 
 typedef struct release_promote_opts {
@@ -555,7 +562,8 @@ RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, siz
  * with release_events_keepalive() or by emitting events.
  * On a version-2 backend the pointer, the release's promoted time and the
  * lease's end are written in one commit.
- * Promoting a release older than the active one is RELEASE_EOLDER.
+ * Promoting a release older than the active one is RELEASE_EOLDER; the
+ * active release itself, RELEASE_EEXIST with RELEASE_PROMOTE_IF_NOT_ACTIVE.
  * When the deployer fails the previous release stays active, id is marked
  * failed and RELEASE_EDEPLOY is returned. RELEASE_PROMOTE_FORCE overrides
  * RELEASE_EBUSY (it takes a live lease) and RELEASE_EOLDER, never a
