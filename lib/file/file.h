@@ -462,6 +462,7 @@ void app_close(struct fapp *a);
 void retired_close(struct fstore *fs);
 int recheck_app(struct fstore *fs, struct fapp **a, int create);
 int dir_replaced(const struct fstore *fs, const struct fapp *a);
+int still_in_place(struct fstore *fs, const struct fapp *a);
 int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int open_generation(struct fstore *fs, struct fapp *a, const struct state *st);

@@ -357,6 +357,19 @@ int dir_replaced(const struct fstore *fs, const struct fapp *a)
 	return st.st_dev != a->dev || st.st_ino != a->ino;
 }
 
+/* After a write was made durable in a's files: 0 when a's directory is
+ * still the app's, else RELEASE_EIO. The write then went into a directory
+ * deleted (or moved) meanwhile, perhaps made again: acknowledged, it would
+ * be lost, or in a copy nobody reads. */
+int still_in_place(struct fstore *fs, const struct fapp *a)
+{
+	if (!dir_replaced(fs, a))
+		return 0;
+	return failf(fs, RELEASE_EIO, "app '%s': its directory was deleted or replaced while the "
+		     "write was being made durable; the write may not have taken effect (read "
+		     "back to tell)", a->name);
+}
+
 /* Sets a replaced app aside, its deleted files closed so their space is
  * freed; closes the one set aside longest ago. */
 static void retire(struct fstore *fs, struct fapp *a)

@@ -116,6 +116,11 @@ static int commit_rec(struct fstore *fs, struct fapp *a, int op, int kind, const
 
 	if (rc != 0)
 		return rc;
+	/* begin() found the directory in place, but an rm -rf may have come
+	 * since: a record durable only in deleted files is not acknowledged
+	 * (nor recorded, the files being no longer the app's). */
+	if ((rc = still_in_place(fs, a)) != 0)
+		return rc;
 	*committed = 1;
 	/* Recorded as durable before it is applied: if applying fails, no cut
 	 * of a later group may take it (best effort, as all after the sync). */
