@@ -181,6 +181,11 @@
  *   is synced once the leader has recorded durable_len past it; no cut
  *   ever goes below durable_len, and damage below it is corruption, as
  *   below indexed_len.
+ * - But a write whose records became durable (by its own sync or another's)
+ *   once its app's directory was deleted by hand, perhaps made again, is
+ *   in files nobody reads: once durable, each write looks again that the
+ *   directory is the app's (still_in_place()), and fails with RELEASE_EIO
+ *   if not.
  * - Compaction writes new log and index files under new generations, fsyncs
  *   them and the directory, then switches the state; readers keep using the
  *   old files they have open and never wait.

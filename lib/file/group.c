@@ -320,9 +320,11 @@ static void pause_us(long us)
  * pause (50 µs, growing to 1 ms) rather than queueing for the sync lock:
  * that lock is not fair, and a waiter whose run a leader covered must not
  * wait for its turn behind the leaders of newer runs. RELEASE_EIO when the
- * sync failed and the run was cut off. A commit that conflicted with
- * pending runs, or only checked while runs were pending, waits for them
- * the same way, t naming the last of them.
+ * sync failed and the run was cut off, or when the run is durable but the
+ * app's directory was deleted (or replaced) since the commit's begin(): it
+ * is then in files nobody reads. A commit that conflicted with pending
+ * runs, or only checked while runs were pending, waits for them the same
+ * way, t naming the last of them.
  */
 int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 {
@@ -337,7 +339,7 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 		/* Just appended, a commit's run cannot have been applied yet:
 		 * its first turn tries to lead at once. */
 		if ((turn > 0 || !t->fresh) && (rc = look(fs, a, t, &cuts, &st)) != 1)
-			return rc;
+			return rc ? rc : still_in_place(fs, a);
 		if (leads == RETRIES)
 			return failf(fs, RELEASE_EIO, "app '%s': the commit's run at byte %llu of "
 				     "log.%llu was not applied after %d syncs", a->name,
@@ -355,7 +357,7 @@ int wait_durable(struct fstore *fs, struct fapp *a, const struct ticket *t)
 		/* Synced (the commit point): if it could not be applied, that
 		 * is the next call's to do. */
 		if (covered >= t->end)
-			return 0;
+			return still_in_place(fs, a);
 		if (rc != 0)
 			return rc;
 	}

@@ -4,13 +4,15 @@
  * directory is the app's, while its records are being made durable.
  *
  * - A write made durable only in the deleted files is never acknowledged:
- *   a put (one record, synced by its own call) fails with RELEASE_EIO.
- *   The store is usable afterwards, and holds every write acknowledged.
+ *   a put (one record, synced by its own call), a commit whose sync it led
+ *   itself, one another handle's sync made durable, and a commit that only
+ *   checked and waited for a pending run all fail with RELEASE_EIO. The
+ *   store is usable afterwards, and holds every write acknowledged.
  *
  * Through the raw backend (release_storage_open("file:DIR")), with handles
  * of one process. The program defines fdatasync(), which the library
- * reaches through its PLT: once armed, it replaces the app's directory
- * once its sync is done.
+ * reaches through its PLT: once armed, it stops at a gate, or replaces the
+ * app's directory, at the moment a test needs.
  */
 #include "crash_common.h"
 #include "group_common.h"
@@ -45,9 +47,13 @@ static void replace_app(enum how how)
 		abort();
 }
 
-/* ------------------------------------------------------------ fdatasync */
+/* ------------------------------------------------------- fdatasync gate */
 
 static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_armed;   /* the next sync of a log stops at the gate first */
+static int gate_waiting; /* one is stopped there */
+static int gate_open;    /* let it through */
 static enum how sync_replace; /* the next sync of a log replaces web once done */
 
 /* The path of fd contains part. */
@@ -73,12 +79,43 @@ int fdatasync(int fd)
 	if (!fd_is(fd, "/log."))
 		return real(fd);
 	pthread_mutex_lock(&gate_mu);
+	if (gate_armed) {
+		gate_armed = 0;
+		gate_waiting = 1;
+		pthread_cond_broadcast(&gate_cv);
+		while (!gate_open)
+			pthread_cond_wait(&gate_cv, &gate_mu);
+		gate_waiting = gate_open = 0;
+	}
 	how = sync_replace;
 	sync_replace = KEEP;
 	pthread_mutex_unlock(&gate_mu);
 	rc = real(fd);
 	replace_app(how); /* the run is durable, in files deleted now */
 	return rc;
+}
+
+static void gate_arm(void)
+{
+	pthread_mutex_lock(&gate_mu);
+	gate_armed = 1;
+	pthread_mutex_unlock(&gate_mu);
+}
+
+static void gate_wait_held(void)
+{
+	pthread_mutex_lock(&gate_mu);
+	while (!gate_waiting)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+static void gate_release(void)
+{
+	pthread_mutex_lock(&gate_mu);
+	gate_open = 1;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
 }
 
 static void replace_at_next_sync(enum how how)
@@ -143,6 +180,69 @@ static int put_v1(struct backend *b, const char *key, uint64_t seq, const char *
 	return b->s->put(b->ctx, "web", RELEASE_KIND_BUILD, key, seq, data, strlen(data));
 }
 
+static int check_build(struct backend *b, const char *key, const char *data)
+{
+	release_storage_op op = {RELEASE_OP_CHECK, RELEASE_KIND_BUILD, key, 0, data, strlen(data),
+				 NULL, 0};
+
+	return b->s->commit(b->ctx, "web", &op, 1, NULL);
+}
+
+/* A commit made in a thread of its own, through its own handle: a put of
+ * a build, or with check a check of its bytes. */
+struct job {
+	pthread_t t;
+	struct backend b;
+	const char *key, *data;
+	uint64_t seq;
+	int check;
+	int rc;
+	int done;
+	char msg[512];
+};
+
+static void *job_run(void *arg)
+{
+	struct job *j = arg;
+	int rc = j->check ? check_build(&j->b, j->key, j->data) :
+			    put_build(&j->b, j->key, j->seq, j->data);
+
+	pthread_mutex_lock(&gate_mu);
+	j->rc = rc;
+	snprintf(j->msg, sizeof j->msg, "%s", msg(&j->b));
+	j->done = 1;
+	pthread_mutex_unlock(&gate_mu);
+	return NULL;
+}
+
+static void job_start(struct job *j, const char *key, uint64_t seq, const char *data, int check)
+{
+	memset(j, 0, sizeof *j);
+	j->key = key;
+	j->seq = seq;
+	j->data = data;
+	j->check = check;
+	backend_open(&j->b);
+	assert_int_equal(pthread_create(&j->t, NULL, job_run, j), 0);
+}
+
+static int job_done(struct job *j)
+{
+	int done;
+
+	pthread_mutex_lock(&gate_mu);
+	done = j->done;
+	pthread_mutex_unlock(&gate_mu);
+	return done;
+}
+
+static int job_end(struct job *j)
+{
+	assert_int_equal(pthread_join(j->t, NULL), 0);
+	backend_close(&j->b);
+	return j->rc;
+}
+
 /* The app, with build b0 (seq 1), through a handle of its own. */
 static void start_app(void)
 {
@@ -187,10 +287,105 @@ static void a_put_durable_only_in_a_deleted_directory_fails_with_eio(void **stat
 	teardown();
 }
 
+/* A commit that led the sync of its own run, which the directory's
+ * deletion left only in deleted files, is not acknowledged. */
+static void a_commit_whose_own_sync_ends_in_a_deleted_directory_fails_with_eio(void **state)
+{
+	struct backend b;
+
+	(void)state;
+	setup();
+	start_app();
+	backend_open(&b);
+	assert_int_equal(put_build(&b, "warm", 2, "w"), 0);
+
+	replace_at_next_sync(DELETE);
+	assert_int_equal(put_build(&b, "b1", 3, "one"), RELEASE_EIO);
+	assert_non_null(strstr(msg(&b), "deleted or replaced"));
+	assert_string_equal(read_build("b1"), "");
+	assert_string_equal(read_build("b0"), ""); /* the app went with its directory */
+
+	store_still_works(&b);
+	backend_close(&b);
+	teardown();
+}
+
+/* Two commits wait while another process holds the sync lock; whichever
+ * of them then leads makes both runs durable, the other sees it done.
+ * The directory deleted during that sync, neither is acknowledged. */
+static void commits_made_durable_by_another_handles_sync_in_a_deleted_directory_fail(
+	void **state)
+{
+	struct job one, two;
+	struct backend b;
+	long size;
+	int fd;
+
+	(void)state;
+	setup();
+	start_app();
+	size = log_size();
+	fd = open(app_path("lock"), O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	lock_byte(fd, F_WRLCK, 1); /* a sync of another process's, under way */
+	job_start(&one, "b1", 2, "one", 0);
+	job_start(&two, "b2", 3, "two", 0);
+	wait_log_size(size + rec_len("b1", "one") + rec_len("b2", "two"));
+	replace_at_next_sync(DELETE);
+	lock_byte(fd, F_UNLCK, 1);
+	close(fd);
+
+	assert_int_equal(job_end(&one), RELEASE_EIO);
+	assert_non_null(strstr(one.msg, "deleted or replaced"));
+	assert_int_equal(job_end(&two), RELEASE_EIO);
+	assert_non_null(strstr(two.msg, "deleted or replaced"));
+	assert_string_equal(read_build("b1"), "");
+	assert_string_equal(read_build("b2"), "");
+
+	backend_open(&b);
+	store_still_works(&b);
+	backend_close(&b);
+	teardown();
+}
+
+/* A commit that only checks a pending run's bytes waits for that run to be
+ * durable; durable only in a directory deleted meanwhile, it confirmed
+ * nothing that is there. */
+static void a_check_whose_pending_run_ends_in_a_deleted_directory_fails_with_eio(void **state)
+{
+	struct job put, check;
+	struct backend b;
+
+	(void)state;
+	setup();
+	start_app();
+	gate_arm();
+	job_start(&put, "b1", 2, "one", 0);
+	gate_wait_held(); /* b1 pending, its sync at the gate */
+	job_start(&check, "b1", 0, "one", 1);
+	sleep_ms(100);
+	assert_false(job_done(&check)); /* it waits for b1's run */
+
+	replace_at_next_sync(DELETE); /* the held sync, once done */
+	gate_release();
+	assert_int_equal(job_end(&put), RELEASE_EIO);
+	assert_int_equal(job_end(&check), RELEASE_EIO);
+	assert_non_null(strstr(check.msg, "deleted or replaced"));
+
+	backend_open(&b);
+	store_still_works(&b);
+	backend_close(&b);
+	teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_put_durable_only_in_a_deleted_directory_fails_with_eio),
+		cmocka_unit_test(a_commit_whose_own_sync_ends_in_a_deleted_directory_fails_with_eio),
+		cmocka_unit_test(
+			commits_made_durable_by_another_handles_sync_in_a_deleted_directory_fail),
+		cmocka_unit_test(a_check_whose_pending_run_ends_in_a_deleted_directory_fails_with_eio),
 	};
 
 	if (getenv("DIR_RACE_FILTER"))
