@@ -309,6 +309,7 @@ struct fapp {
 	int dir, lock, statefd, log, keys;
 	dev_t dev; /* the directory dir was opened on, to notice it replaced */
 	ino_t ino;
+	int retired; /* set aside (retire()): its directory is no longer the app's */
 	int idx[SEQ_KINDS]; /* per seq_index(); dep -1 in a generation without one */
 	uint64_t log_gen, idx_gen, keys_gen;
 	struct state st;

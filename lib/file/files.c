@@ -379,6 +379,7 @@ static void retire(struct fstore *fs, struct fapp *a)
 	for (size_t k = 0; k < MAX_OPEN_APPS; k++)
 		if (fs->apps[k] == a)
 			fs->apps[k] = NULL;
+	a->retired = 1;
 	close_data_files(a);
 	app_close(fs->retired[i]);
 	fs->retired[i] = a;

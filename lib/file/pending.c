@@ -238,8 +238,9 @@ static int standing(struct fstore *fs, struct fapp *a, const struct pending *p, 
  * by plain, the scan that does not) merged with the pending ones, a
  * pending record standing for its key wherever the applied one was. All
  * is read before anything is delivered, so that a read started over
- * (PENDING_MOVED) delivers nothing twice. PENDING_NONE when nothing is
- * pending of kind: the plain scan answers alone.
+ * (PENDING_MOVED: a record moved, or the directory was replaced) delivers
+ * nothing twice. PENDING_NONE when nothing is pending of kind: the plain
+ * scan answers alone.
  */
 int pending_scan(struct fstore *fs, struct fapp *a, const char *app, int kind, uint64_t before,
 		 size_t limit, release_record_fn fn, void *payload, pending_plain_fn plain)
@@ -266,6 +267,11 @@ int pending_scan(struct fstore *fs, struct fapp *a, const char *app, int kind, u
 			   keep_item, &it);
 	if (rc == 0 && it.err)
 		rc = failf(fs, it.err, "out of memory");
+	/* The plain scan reads the app at its name now: if it found a's
+	 * directory deleted (by hand, perhaps made again), the pending records
+	 * are the deleted one's, not to be mixed with what it read. */
+	if (rc == 0 && a->retired)
+		rc = PENDING_MOVED;
 	while (rc == 0 && limit > 0 && (i < it.n || j < mine.n)) {
 		if (i < it.n && pending_find(&p, kind, it.v[i].key)) {
 			i++; /* the pending record stands for it */

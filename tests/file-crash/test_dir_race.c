@@ -1,22 +1,28 @@
 /*
  * The file store when an app's directory is deleted by hand (rm -rf), and
- * perhaps made again, in the middle of a write: after it checked that its
- * directory is the app's, while its records are being made durable.
+ * perhaps made again or restored from a copy, in the middle of a call:
+ * after the write checked that its directory is the app's, while its
+ * records are being made durable, or while its reads are under way.
  *
  * - A write made durable only in the deleted files is never acknowledged:
  *   a put (one record, synced by its own call), a commit whose sync it led
  *   itself, one another handle's sync made durable, and a commit that only
  *   checked and waited for a pending run all fail with RELEASE_EIO. The
  *   store is usable afterwards, and holds every write acknowledged.
+ * - A write's read of the pending runs (the core's reads for a write see
+ *   them) does not mix the deleted directory's runs with the records of
+ *   the one made in its place.
  *
- * Through the raw backend (release_storage_open("file:DIR")), with handles
- * of one process. The program defines fdatasync(), which the library
- * reaches through its PLT: once armed, it stops at a gate, or replaces the
- * app's directory, at the moment a test needs.
+ * Through the raw backend (release_storage_open("file:DIR")) and the
+ * public API, with handles of one process. The program defines
+ * fdatasync(), pread64() and fstatat64(), which the library reaches
+ * through its PLT: once armed, one of them stops at a gate, or replaces
+ * the app's directory, at the moment a test needs.
  */
 #include "crash_common.h"
 #include "group_common.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,11 +35,46 @@
 
 /* -------------------------------------------------- replacing the app */
 
-enum how { KEEP, DELETE, REMAKE };
+enum how { KEEP, DELETE, REMAKE, RESTORE };
+
+static char snap[700]; /* a copy of web's directory, for RESTORE */
+
+/* Copies the directory web (regular files only) to to. */
+static void copy_app(const char *to)
+{
+	char from[700];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(from, sizeof from, "%s/web", dir);
+	if (mkdir(to, 0700) != 0 || !(d = opendir(from)))
+		abort();
+	while ((e = readdir(d))) {
+		char src[1024], dst[1024], b[8192];
+		ssize_t n;
+		int in, out;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(src, sizeof src, "%s/%s", from, e->d_name);
+		snprintf(dst, sizeof dst, "%s/%s", to, e->d_name);
+		if ((in = open(src, O_RDONLY)) < 0 ||
+		    (out = open(dst, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
+			abort();
+		while ((n = read(in, b, sizeof b)) > 0)
+			if (write(out, b, (size_t)n) != n)
+				abort();
+		if (n < 0)
+			abort();
+		close(in);
+		close(out);
+	}
+	closedir(d);
+}
 
 /* rm -rf of web's directory; then, as how says, an empty one made in its
- * place (as mkdir would). No cmocka: this runs inside the library's
- * calls. */
+ * place (as mkdir would) or the copy in snap moved there. No cmocka: this
+ * runs inside the library's calls. */
 static void replace_app(enum how how)
 {
 	char web[700];
@@ -43,7 +84,7 @@ static void replace_app(enum how how)
 		return;
 	if (tmpdir_remove(web) != 0)
 		abort();
-	if (how == REMAKE && mkdir(web, 0700) != 0)
+	if ((how == REMAKE && mkdir(web, 0700) != 0) || (how == RESTORE && rename(snap, web) != 0))
 		abort();
 }
 
@@ -125,6 +166,37 @@ static void replace_at_next_sync(enum how how)
 	pthread_mutex_unlock(&gate_mu);
 }
 
+/* ------------------------------------------------ pread64 and fstatat64 */
+
+/* This thread, once it has read the log at or past pending_from (a
+ * pending run), replaces web (RESTORE) as it next looks at web's name. */
+static _Thread_local long pending_from;
+static _Thread_local int pending_read;
+
+ssize_t pread64(int fd, void *buf, size_t len, off_t off)
+{
+	static ssize_t (*real)(int, void *, size_t, off_t);
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "pread64");
+	if (pending_from && off >= pending_from && fd_is(fd, "/log."))
+		pending_read = 1;
+	return real(fd, buf, len, off);
+}
+
+int fstatat64(int fd, const char *path, struct stat64 *st, int flags)
+{
+	static int (*real)(int, const char *, struct stat64 *, int);
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "fstatat64");
+	if (pending_read && strcmp(path, "web") == 0) {
+		pending_from = pending_read = 0;
+		replace_app(RESTORE);
+	}
+	return real(fd, path, st, flags);
+}
+
 /* ------------------------------------------------------------- the store */
 
 static const char *msg(const struct backend *b)
@@ -137,6 +209,7 @@ static const char *msg(const struct backend *b)
 static void setup(void)
 {
 	assert_int_equal(store_make("dirrace"), 0);
+	snprintf(snap, sizeof snap, "%s/web.copy", dir);
 }
 
 static void teardown(void)
@@ -173,6 +246,22 @@ static const char *read_build(const char *key)
 		fail_msg("reading build %s: %d: %s", key, rc, msg(&b));
 	backend_close(&b);
 	return g.data;
+}
+
+/* The key of build seq as a new handle reads it, or "" when it is absent. */
+static const char *build_at(uint64_t seq)
+{
+	static struct got g;
+	struct backend b;
+	int rc;
+
+	backend_open(&b);
+	memset(&g, 0, sizeof g);
+	rc = b.s->get_seq(b.ctx, "web", RELEASE_KIND_BUILD, seq, take, &g);
+	if (rc != 0 && rc != RELEASE_ENOTFOUND)
+		fail_msg("reading build seq %llu: %d: %s", (unsigned long long)seq, rc, msg(&b));
+	backend_close(&b);
+	return g.key;
 }
 
 static int put_v1(struct backend *b, const char *key, uint64_t seq, const char *data)
@@ -378,6 +467,77 @@ static void a_check_whose_pending_run_ends_in_a_deleted_directory_fails_with_eio
 	teardown();
 }
 
+/* ---------------------------------------------- through the public API */
+
+static release_store *store_open(void)
+{
+	release_store *st;
+	int rc = release_store_open(&st, uri, NULL);
+
+	if (rc != 0)
+		fail_msg("opening %s: %d: %s", uri, rc, release_store_errmsg(NULL));
+	return st;
+}
+
+struct buildjob {
+	pthread_t t;
+	release_store *st;
+	int rc;
+};
+
+static void *buildjob_run(void *arg)
+{
+	struct buildjob *j = arg;
+
+	j->rc = release_build_create(j->st, "web", NULL, NULL);
+	return NULL;
+}
+
+/* A build is numbered after the newest, which a write's read finds among
+ * the pending runs too. Here that read finds one pending (build 4, its
+ * sync held), and, before it reads the applied builds, the directory is
+ * deleted and a copy restored in its place, where the newest build is 1.
+ * The new build follows build 1, not the deleted directory's pending one,
+ * which is never acknowledged. */
+static void a_writes_read_of_pending_runs_does_not_mix_a_deleted_directory_with_the_new(
+	void **state)
+{
+	struct buildjob held;
+	release_store *st;
+	release_build *made = NULL;
+	long size;
+
+	(void)state;
+	setup();
+	st = store_open();
+	assert_int_equal(release_app_create(st, "web", NULL), 0);
+	assert_int_equal(release_build_create(st, "web", NULL, NULL), 0);
+	copy_app(snap);
+	assert_int_equal(release_build_create(st, "web", NULL, NULL), 0);
+	assert_int_equal(release_build_create(st, "web", NULL, NULL), 0);
+	size = log_size();
+
+	gate_arm();
+	held.st = store_open();
+	assert_int_equal(pthread_create(&held.t, NULL, buildjob_run, &held), 0);
+	gate_wait_held(); /* build 4 pending */
+
+	pending_from = size;
+	assert_int_equal(release_build_create(st, "web", NULL, &made), 0);
+	assert_int_equal(pending_from, 0); /* the directory was replaced mid-read */
+	assert_string_equal(build_at(2), release_build_id(made));
+	assert_string_equal(build_at(5), "");
+
+	gate_release();
+	assert_int_equal(pthread_join(held.t, NULL), 0);
+	assert_int_equal(held.rc, RELEASE_EIO);
+	release_store_close(held.st);
+	assert_string_equal(build_at(4), "");
+	release_build_free(made);
+	release_store_close(st);
+	teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +546,8 @@ int main(void)
 		cmocka_unit_test(
 			commits_made_durable_by_another_handles_sync_in_a_deleted_directory_fail),
 		cmocka_unit_test(a_check_whose_pending_run_ends_in_a_deleted_directory_fails_with_eio),
+		cmocka_unit_test(
+			a_writes_read_of_pending_runs_does_not_mix_a_deleted_directory_with_the_new),
 	};
 
 	if (getenv("DIR_RACE_FILTER"))
