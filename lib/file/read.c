@@ -15,15 +15,22 @@
 
 /* Repairs an app whose derived files a read found damaged. When the log
  * itself is damaged the message says what the repair met there, then what
- * the read found. */
-static int repair(struct fstore *fs, const char *app)
+ * the read found. Damage in a directory deleted (by hand, perhaps made
+ * again) since is no longer the app's: nothing is repaired, *moved is set
+ * and the read starts over on the directory there now. */
+static int repair(struct fstore *fs, const char *app, int *moved)
 {
 	char found[sizeof fs->errmsg];
 	struct fapp *a;
 	int rc = get_app(fs, app, 0, &a);
 
+	*moved = 0;
 	if (rc != 0 || !a)
 		return rc;
+	if (dir_replaced(fs, a)) {
+		*moved = 1;
+		return recheck_app(fs, &a, 0);
+	}
 	memcpy(found, fs->errmsg, sizeof found);
 	if (store_readonly(fs))
 		/* Nothing is rebuilt here; nor is a wrong answer given. */
@@ -364,13 +371,13 @@ int fs_get(void *ctx, const char *app, int kind, const char *key, release_record
 		  void *payload)
 {
 	struct fstore *fs = ctx;
-	int rc;
+	int rc, moved;
 
 	if (!valid_app_name(app) || !valid_key(key) || !valid_kind(kind))
 		return failf(fs, RELEASE_EINVAL, "invalid app, kind or key");
 	fs->damage = 0;
 	rc = get_once(fs, app, kind, key, fn, payload);
-	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+	if (found_damage(fs, rc) && (rc = repair(fs, app, &moved)) == 0) {
 		fs->damage = 0;
 		rc = get_once(fs, app, kind, key, fn, payload);
 	}
@@ -401,13 +408,13 @@ int fs_get_seq(void *ctx, const char *app, int kind, uint64_t seq, release_recor
 		      void *payload)
 {
 	struct fstore *fs = ctx;
-	int rc;
+	int rc, moved;
 
 	if (!valid_app_name(app) || !ordered(kind) || seq == 0)
 		return failf(fs, RELEASE_EINVAL, "invalid app, kind or seq");
 	fs->damage = 0;
 	rc = get_seq_once(fs, app, kind, seq, fn, payload);
-	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+	if (found_damage(fs, rc) && (rc = repair(fs, app, &moved)) == 0) {
 		fs->damage = 0;
 		rc = get_seq_once(fs, app, kind, seq, fn, payload);
 	}
@@ -515,11 +522,17 @@ static int scan_once(struct fstore *fs, const char *app, int kind, uint64_t *bef
 static int scan_applied(struct fstore *fs, const char *app, int kind, uint64_t before,
 			size_t limit, release_record_fn fn, void *payload)
 {
-	int rc;
+	size_t asked = limit;
+	int rc, moved;
 
 	fs->damage = 0;
 	rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
-	if (found_damage(fs, rc) && (rc = repair(fs, app)) == 0) {
+	if (found_damage(fs, rc) && (rc = repair(fs, app, &moved)) == 0) {
+		/* What was delivered came from a directory deleted since: the
+		 * new one's records would not follow on from it. */
+		if (moved && limit != asked)
+			return failf(fs, RELEASE_EIO, "app '%s': its directory was deleted or "
+				     "replaced during the scan", app);
 		fs->damage = 0;
 		rc = scan_once(fs, app, kind, &before, &limit, fn, payload);
 	}

@@ -2,7 +2,7 @@
  * The file store when an app's directory is deleted by hand (rm -rf), and
  * perhaps made again or restored from a copy, in the middle of a call:
  * after the write checked that its directory is the app's, while its
- * records are being made durable, or while its reads are under way.
+ * records are being made durable, or while a read is under way.
  *
  * - A write made durable only in the deleted files is never acknowledged:
  *   a put (one record, synced by its own call), a commit whose sync it led
@@ -12,6 +12,9 @@
  * - A write's read of the pending runs (the core's reads for a write see
  *   them) does not mix the deleted directory's runs with the records of
  *   the one made in its place.
+ * - A read that found damage in a directory deleted meanwhile reads the
+ *   one there now; a scan that delivered records of the deleted one fails
+ *   rather than go on with the new one's.
  *
  * Through the raw backend (release_storage_open("file:DIR")) and the
  * public API, with handles of one process. The program defines
@@ -168,6 +171,8 @@ static void replace_at_next_sync(enum how how)
 
 /* ------------------------------------------------ pread64 and fstatat64 */
 
+/* This thread replaces web (RESTORE) as it reads bld.1 at this offset. */
+static _Thread_local long restore_at_index_read;
 /* This thread, once it has read the log at or past pending_from (a
  * pending run), replaces web (RESTORE) as it next looks at web's name. */
 static _Thread_local long pending_from;
@@ -179,6 +184,10 @@ ssize_t pread64(int fd, void *buf, size_t len, off_t off)
 
 	if (!real)
 		*(void **)&real = dlsym(RTLD_NEXT, "pread64");
+	if (restore_at_index_read && off == restore_at_index_read && fd_is(fd, "/bld.")) {
+		restore_at_index_read = 0;
+		replace_app(RESTORE);
+	}
 	if (pending_from && off >= pending_from && fd_is(fd, "/log."))
 		pending_read = 1;
 	return real(fd, buf, len, off);
@@ -538,6 +547,88 @@ static void a_writes_read_of_pending_runs_does_not_mix_a_deleted_directory_with_
 	teardown();
 }
 
+/* ------------------------------------------------------------- repairs */
+
+/* A read finds an index entry damaged; before it repairs, the directory is
+ * deleted and an intact copy restored in its place. The repair is the
+ * new directory's (nothing to do), and the read answers from it, rather
+ * than failing on a repair of the deleted one. */
+static void a_read_repairing_a_directory_replaced_meanwhile_reads_the_new_one(void **state)
+{
+	struct backend b;
+	struct got g;
+	int fd;
+
+	(void)state;
+	setup();
+	start_app();
+	copy_app(snap);
+	fd = open(app_path("bld.1"), O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "\xff\xff\xff\xff", 4, 64 + 20), 4); /* seq 1's checksum */
+	close(fd);
+
+	backend_open(&b);
+	memset(&g, 0, sizeof g);
+	restore_at_index_read = 64; /* seq 1's entry */
+	if (b.s->get_seq(b.ctx, "web", RELEASE_KIND_BUILD, 1, take, &g) != 0)
+		fail_msg("reading build seq 1: %s", msg(&b));
+	assert_int_equal(restore_at_index_read, 0);
+	assert_string_equal(g.data, "zero");
+	backend_close(&b);
+	teardown();
+}
+
+struct keys {
+	char v[256];
+};
+
+static int add_key(void *payload, uint64_t seq, const char *key, const void *data, size_t len)
+{
+	struct keys *k = payload;
+	size_t used = strlen(k->v);
+
+	(void)seq;
+	snprintf(k->v + used, sizeof k->v - used, "%s%s=%.*s", used ? " " : "", key, (int)len,
+		 (const char *)data);
+	return 0;
+}
+
+/* A scan delivers build 3, then finds build 2's index entry damaged; before
+ * it repairs, the directory is deleted and a copy restored in its place,
+ * made before build 3. Builds of the new directory do not follow on from
+ * the deleted one's: the scan fails. */
+static void a_scan_that_finds_its_directory_replaced_at_a_repair_does_not_mix_the_two(
+	void **state)
+{
+	struct backend b;
+	struct keys k = {""};
+	int fd;
+
+	(void)state;
+	setup();
+	start_app();
+	backend_open(&b);
+	assert_int_equal(put_build(&b, "b1", 2, "one"), 0);
+	copy_app(snap);
+	assert_int_equal(put_build(&b, "b2", 3, "two"), 0);
+	backend_close(&b);
+	fd = open(app_path("bld.1"), O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "\xff\xff\xff\xff", 4, 64 + 24 + 20), 4); /* seq 2's */
+	close(fd);
+
+	backend_open(&b);
+	restore_at_index_read = 64 + 24; /* seq 2's entry, read alone */
+	assert_int_equal(b.s->scan(b.ctx, "web", RELEASE_KIND_BUILD, UINT64_MAX, 10, add_key, &k),
+			 RELEASE_EIO);
+	assert_int_equal(restore_at_index_read, 0);
+	assert_non_null(strstr(msg(&b), "deleted or replaced"));
+	assert_string_equal(k.v, "b2=two");
+	backend_close(&b);
+	teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +639,9 @@ int main(void)
 		cmocka_unit_test(a_check_whose_pending_run_ends_in_a_deleted_directory_fails_with_eio),
 		cmocka_unit_test(
 			a_writes_read_of_pending_runs_does_not_mix_a_deleted_directory_with_the_new),
+		cmocka_unit_test(a_read_repairing_a_directory_replaced_meanwhile_reads_the_new_one),
+		cmocka_unit_test(
+			a_scan_that_finds_its_directory_replaced_at_a_repair_does_not_mix_the_two),
 	};
 
 	if (getenv("DIR_RACE_FILTER"))
