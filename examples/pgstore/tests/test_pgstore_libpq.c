@@ -3,122 +3,19 @@
  * could not be sent, a reply lost), or an error libpq made itself (the
  * connection broke mid-exchange) while it still calls the connection good.
  * Such a call fails with RELEASE_EIO, is never taken for an empty answer or
- * a success, and the next call starts a new session. libpq's exec calls
- * and PQreset() are wrapped here (this program's definitions come before
- * libpq's), and run under pg_server.py like the other PostgreSQL tests.
+ * a success, and the next call starts a new session. libpq's calls are
+ * wrapped (libpq_faults.h: this program's definitions come before
+ * libpq's), and the tests run under pg_server.py like the other PostgreSQL
+ * tests.
  */
 #include "harness.h"
 
 #include <pgstore.h>
-#include <libpq-fe.h>
+#include "libpq_faults.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- the wrappers */
-
-enum fault {
-	NONE,
-	NO_RESULT,     /* nothing sent, NULL returned */
-	REPLY_LOST,    /* sent and run, then NULL returned */
-	OWN_ERROR,     /* nothing sent, an error without SQLSTATE returned */
-};
-
-static enum fault armed;
-static const char *armed_for; /* a prepared statement's name, or a part of the SQL */
-static int fired, resets;
-
-static void arm(enum fault f, const char *what)
-{
-	armed = f;
-	armed_for = what;
-	fired = 0;
-}
-
-typedef PGresult *exec_prepared_fn(PGconn *, const char *, int, const char *const *,
-				   const int *, const int *, int);
-typedef PGresult *exec_params_fn(PGconn *, const char *, int, const Oid *, const char *const *,
-				 const int *, const int *, int);
-typedef void reset_fn(PGconn *);
-
-/* libpq's own function name, as a function pointer of the caller's type
- * (copied: C has no conversion from dlsym's object pointer). */
-static void real(const char *name, void *fn, size_t size)
-{
-	void *f = dlsym(RTLD_NEXT, name);
-
-	if (!f) {
-		fprintf(stderr, "test-pgstore-libpq: %s not found in libpq\n", name);
-		abort();
-	}
-	memcpy(fn, &f, size);
-}
-
-/* Whether this statement is the armed one; disarms once it fires. */
-static enum fault take(const char *what, int prepared)
-{
-	enum fault f = armed;
-
-	if (f == NONE || !what || (prepared ? strcmp(what, armed_for) != 0 : !strstr(what, armed_for)))
-		return NONE;
-	armed = NONE;
-	fired++;
-	return f;
-}
-
-static PGresult *faulty(PGconn *conn, enum fault f, PGresult *res)
-{
-	if (f == REPLY_LOST) {
-		PQclear(res);
-		return NULL;
-	}
-	/* an error result as libpq makes its own: the connection's message,
-	 * no SQLSTATE */
-	return f == OWN_ERROR ? PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR) : NULL;
-}
-
-PGresult *PQexecPrepared(PGconn *conn, const char *name, int n, const char *const *values,
-			 const int *lengths, const int *formats, int result_format)
-{
-	exec_prepared_fn *f;
-	enum fault fault = take(name, 1);
-
-	real("PQexecPrepared", &f, sizeof f);
-
-	if (fault == NONE)
-		return f(conn, name, n, values, lengths, formats, result_format);
-	return faulty(conn, fault,
-		      fault == REPLY_LOST ? f(conn, name, n, values, lengths, formats, result_format)
-					  : NULL);
-}
-
-PGresult *PQexecParams(PGconn *conn, const char *sql, int n, const Oid *types,
-		       const char *const *values, const int *lengths, const int *formats,
-		       int result_format)
-{
-	exec_params_fn *f;
-	enum fault fault = take(sql, 0);
-
-	real("PQexecParams", &f, sizeof f);
-
-	if (fault == NONE)
-		return f(conn, sql, n, types, values, lengths, formats, result_format);
-	return faulty(conn, fault,
-		      fault == REPLY_LOST
-			      ? f(conn, sql, n, types, values, lengths, formats, result_format)
-			      : NULL);
-}
-
-void PQreset(PGconn *conn)
-{
-	reset_fn *f;
-
-	real("PQreset", &f, sizeof f);
-	resets++;
-	f(conn);
-}
 
 /* ---- helpers */
 
@@ -287,6 +184,73 @@ static void a_put_libpq_gives_no_result_for_is_not_acknowledged(void **state)
 	st->close(ctx);
 }
 
+/* ---- sessions that are not what they must be */
+
+static void a_reconnection_libpq_gives_no_result_for_is_tried_again(void **state)
+{
+	release_store *s = open_store();
+	release *r = NULL, *got = NULL;
+	int before;
+
+	(void)state;
+	make_app(s, "myapp");
+	r = set_env(s, "myapp", "A=1");
+	arm(OWN_ERROR, "librelease_get");
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	arm(NO_RESULT, "set_config('search_path'");
+	before = resets;
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(fired, 1);
+	assert_store_ok(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(resets, before + 2);
+	release_free(got);
+	release_free(r);
+	release_store_close(s);
+}
+
+static void a_statement_libpq_could_not_prepare_leaves_the_session(void **state)
+{
+	release_store *s = open_store();
+	release *r = NULL, *got = NULL;
+	int before;
+
+	(void)state;
+	make_app(s, "myapp");
+	r = set_env(s, "myapp", "A=1");
+	/* a new session, whose first get prepares the statement */
+	arm(OWN_ERROR, "librelease_get");
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	arm(NO_RESULT, "SELECT seq, data FROM librelease_records");
+	before = resets;
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(fired, 1);
+	assert_null(got);
+	assert_store_ok(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(resets, before + 2);
+	release_free(got);
+	release_free(r);
+	release_store_close(s);
+}
+
+static void a_commit_with_an_error_libpq_made_itself_is_not_acknowledged(void **state)
+{
+	release_store *s = open_store();
+	const char *pair = "A=1";
+	release *r = NULL;
+
+	(void)state;
+	make_app(s, "myapp");
+	arm(OWN_ERROR, "librelease_commit(");
+	assert_lost(s, release_env_set(s, "myapp", &pair, 1, &r));
+	assert_int_equal(fired, 1);
+	assert_null(r);
+	assert_int_equal(count_releases(s, "myapp"), 0);
+	r = set_env(s, "myapp", "A=1");
+	assert_int_equal(release_version(r), 1);
+	release_free(r);
+	release_store_close(s);
+}
+
 /* ---- holds */
 
 static int deployed;
@@ -335,6 +299,9 @@ int main(void)
 		cmocka_unit_test(a_commit_whose_reply_was_lost_is_read_back),
 		cmocka_unit_test(a_put_libpq_gives_no_result_for_is_not_acknowledged),
 		cmocka_unit_test(a_hold_libpq_gives_no_result_for_is_not_taken),
+		cmocka_unit_test(a_reconnection_libpq_gives_no_result_for_is_tried_again),
+		cmocka_unit_test(a_statement_libpq_could_not_prepare_leaves_the_session),
+		cmocka_unit_test(a_commit_with_an_error_libpq_made_itself_is_not_acknowledged),
 	};
 
 	if (!getenv("RELEASE_TEST_STORE") || !pgstore_is_uri(getenv("RELEASE_TEST_STORE"))) {
