@@ -16,8 +16,12 @@
  *   is freed with that type's _free function (all _free functions accept NULL).
  * - A pointer returned as a function's value (a string accessor, say) is
  *   borrowed: it lives as long as the object it was read from.
- * - Strings are NUL-terminated UTF-8. Times are int64_t nanoseconds since the
- *   Unix epoch, UTC. Versions are uint64_t, starting at 1.
+ * - Strings are NUL-terminated, and meant to be UTF-8. Names, ids, env keys
+ *   and actors are checked as their functions say; other text (descriptions,
+ *   env values, manifests, build logs) is stored and returned byte for byte,
+ *   UTF-8 or not, so a frontend shows it as untrusted text. Times are int64_t
+ *   nanoseconds since the Unix epoch, UTC. Versions are uint64_t, starting at
+ *   1.
  * - A call that writes and fails with RELEASE_EINVAL, RELEASE_ENOTFOUND,
  *   RELEASE_EEXIST, RELEASE_ECONFLICT, RELEASE_EBUSY, RELEASE_EOLDER or
  *   RELEASE_EUNSUPPORTED (store opened read-only) wrote nothing (but a
@@ -411,7 +415,9 @@ RELEASE_API int release_build_complete(release_store *store, const char *app,
 RELEASE_API int release_get(release_store *store, const char *app, const char *id,
 			    release **out);
 
-/* Reads a release of app by version. */
+/* Reads a release of app by version. 0 and UINT64_MAX, never a version,
+ * are RELEASE_EINVAL; a version the app has no release of (never written,
+ * or pruned) is RELEASE_ENOTFOUND. */
 RELEASE_API int release_get_version(release_store *store, const char *app, uint64_t version,
 				    release **out);
 
