@@ -173,8 +173,12 @@ static int ensure_ready(struct pg *p, enum stmt s)
 		if (PQstatus(p->conn) != CONNECTION_OK)
 			return pgs_failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",
 					 PQerrorMessage(p->conn));
-		if (pgs_pin_session(p) != 0)
+		/* A session not pinned, whatever the reason, is not used: its
+		 * search_path may find another store's tables. */
+		if (pgs_pin_session(p) != 0) {
+			p->lost = 1;
 			return RELEASE_EIO;
+		}
 	}
 	if (!stmts[s].prepared || p->prepared & 1u << s)
 		return 0;

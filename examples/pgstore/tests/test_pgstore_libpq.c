@@ -186,6 +186,31 @@ static void a_put_libpq_gives_no_result_for_is_not_acknowledged(void **state)
 
 /* ---- sessions that are not what they must be */
 
+/* A reconnection whose setup the server refused (an ordinary error): the
+ * session, not pinned to the store's schema, is never used. */
+static void a_session_that_could_not_be_set_up_is_not_used(void **state)
+{
+	release_store *s = open_store();
+	release *r = NULL, *got = NULL;
+
+	(void)state;
+	make_app(s, "myapp");
+	r = set_env(s, "myapp", "A=1");
+	arm(OWN_ERROR, "librelease_get");
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	arm(SERVER_ERROR, "set_config('search_path'");
+	assert_int_equal(release_get(s, "myapp", release_id(r), &got), RELEASE_EIO);
+	assert_int_equal(fired, 1);
+	assert_non_null(strstr(release_store_errmsg(s), "setting up the session"));
+	spy_for = "librelease_get";
+	assert_store_ok(s, release_get(s, "myapp", release_id(r), &got));
+	if (!strstr(spied, "pg_catalog"))
+		fail_msg("a statement ran with search_path %s", spied);
+	release_free(got);
+	release_free(r);
+	release_store_close(s);
+}
+
 static void a_reconnection_libpq_gives_no_result_for_is_tried_again(void **state)
 {
 	release_store *s = open_store();
@@ -299,6 +324,7 @@ int main(void)
 		cmocka_unit_test(a_commit_whose_reply_was_lost_is_read_back),
 		cmocka_unit_test(a_put_libpq_gives_no_result_for_is_not_acknowledged),
 		cmocka_unit_test(a_hold_libpq_gives_no_result_for_is_not_taken),
+		cmocka_unit_test(a_session_that_could_not_be_set_up_is_not_used),
 		cmocka_unit_test(a_reconnection_libpq_gives_no_result_for_is_tried_again),
 		cmocka_unit_test(a_statement_libpq_could_not_prepare_leaves_the_session),
 		cmocka_unit_test(a_commit_with_an_error_libpq_made_itself_is_not_acknowledged),
