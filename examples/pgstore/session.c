@@ -84,9 +84,11 @@ int pgs_connected(const struct pg *p)
  * call the connection good: no result at all (the statement could not be
  * sent), an error libpq made itself (no SQLSTATE: the connection broke
  * mid-exchange, or the protocol went astray), a FATAL or PANIC error (the
- * server ends the session), or a connection exception (class 08). Such a
- * connection may still hold an unread reply, or have a statement half
- * sent: nothing more is asked of it. */
+ * server ends the session), a connection exception (class 08), or a
+ * session stuck in a failed transaction block (25P02: every statement is
+ * refused until a ROLLBACK nobody will send, as pgstore runs none outside
+ * its migration). Such a connection may still hold an unread reply, or
+ * have a statement half sent: nothing more is asked of it. */
 static int session_lost(const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -94,7 +96,7 @@ static int session_lost(const PGresult *res)
 
 	if (!res || !state)
 		return 1;
-	return strncmp(state, "08", 2) == 0 ||
+	return strncmp(state, "08", 2) == 0 || strcmp(state, "25P02") == 0 ||
 	       (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0));
 }
 

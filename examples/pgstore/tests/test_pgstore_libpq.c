@@ -211,6 +211,25 @@ static void a_session_that_could_not_be_set_up_is_not_used(void **state)
 	release_store_close(s);
 }
 
+/* A session in a transaction that an error aborted answers every statement
+ * with 25P02: it is left for a new one. */
+static void a_session_left_in_a_failed_transaction_is_left_for_a_new_one(void **state)
+{
+	release_store *s = open_store();
+	release *r = NULL, *got = NULL;
+
+	(void)state;
+	make_app(s, "myapp");
+	r = set_env(s, "myapp", "A=1");
+	arm(STUCK, "librelease_get");
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(fired, 1);
+	assert_store_ok(s, release_get(s, "myapp", release_id(r), &got));
+	release_free(got);
+	release_free(r);
+	release_store_close(s);
+}
+
 static void a_reconnection_libpq_gives_no_result_for_is_tried_again(void **state)
 {
 	release_store *s = open_store();
@@ -325,6 +344,7 @@ int main(void)
 		cmocka_unit_test(a_put_libpq_gives_no_result_for_is_not_acknowledged),
 		cmocka_unit_test(a_hold_libpq_gives_no_result_for_is_not_taken),
 		cmocka_unit_test(a_session_that_could_not_be_set_up_is_not_used),
+		cmocka_unit_test(a_session_left_in_a_failed_transaction_is_left_for_a_new_one),
 		cmocka_unit_test(a_reconnection_libpq_gives_no_result_for_is_tried_again),
 		cmocka_unit_test(a_statement_libpq_could_not_prepare_leaves_the_session),
 		cmocka_unit_test(a_commit_with_an_error_libpq_made_itself_is_not_acknowledged),
