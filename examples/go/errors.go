@@ -29,7 +29,8 @@ var (
 	ErrInvalid error = &codeError{C.RELEASE_EINVAL, "invalid argument"}
 	// ErrNotFound: no such app, build or release (or another app's).
 	ErrNotFound error = &codeError{C.RELEASE_ENOTFOUND, "not found"}
-	// ErrExists: the app exists already.
+	// ErrExists: the app exists already, or (a promotion with
+	// PromoteOptions.IfNotActive) the release is the active one already.
 	ErrExists error = &codeError{C.RELEASE_EEXIST, "already exists"}
 	// ErrConflict: someone else wrote first; re-read, then decide whether
 	// to retry.

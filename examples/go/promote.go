@@ -83,6 +83,14 @@ type PromoteOptions struct {
 	// Force takes over a live lease and allows promoting a release older
 	// than the active one; it never overrides a deployer's failure.
 	Force bool
+	// IfNotActive fails with ErrExists, with no deployer run, no event and
+	// nothing written, when the release is the active one already: checked
+	// once the app's lease is held, so that agents promoting what they
+	// found pending never both deploy one release. (Without it, promoting
+	// the active release runs the deployer again.) It has no effect on
+	// Rollback and RollbackCopy, whose copy is new. Since librelease 1.5:
+	// a program loaded against an older library gets ErrInvalid.
+	IfNotActive bool
 	// Owner labels the lease; "": "pid <pid> on <host>".
 	Owner string
 	// Wait is how long to wait for a busy app (held by another promotion,
@@ -170,7 +178,8 @@ const (
 // Promote makes release id app's active release: it takes the app's
 // lease (ErrBusy when another promotion holds it, after waiting up to
 // opts.Wait), refuses a release older than the active one (ErrOlder),
-// runs the deployer, then moves the active pointer. A deployer's failure
+// and with opts.IfNotActive the active one itself (ErrExists), runs the
+// deployer, then moves the active pointer. A deployer's failure
 // is ErrDeploy: the previous release stays active and id is marked failed.
 // A pointer moved meanwhile by a forced promotion is ErrConflict.
 // opts may be nil.
@@ -221,7 +230,10 @@ func (s *Store) promote(ctx context.Context, op string, kind promoteKind, app, i
 	defer C.free(unsafe.Pointer(o))
 	C.release_promote_opts_init_sized(o, C.size_t(unsafe.Sizeof(*o)))
 	if opts.Force {
-		o.flags = C.RELEASE_PROMOTE_FORCE
+		o.flags |= C.RELEASE_PROMOTE_FORCE
+	}
+	if opts.IfNotActive {
+		o.flags |= C.RELEASE_PROMOTE_IF_NOT_ACTIVE
 	}
 	if opts.Owner != "" {
 		o.owner = sv[2]

@@ -448,7 +448,7 @@ func (s *Store) SetActor(actor string) error {
 	return nil
 }
 
-// Version returns the version of the librelease library in use, e.g. "1.4.0".
+// Version returns the version of the librelease library in use, e.g. "1.5.0".
 func Version() string {
 	return goString(C.release_version_string())
 }
