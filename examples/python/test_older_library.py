@@ -1,17 +1,18 @@
-"""The binding on a library older than 1.3, and on one older than 1.4, run
-by `meson test --suite python`.
+"""The binding on a library older than 1.3, on one older than 1.4, and on
+one older than 1.5, run by `meson test --suite python`.
 
 Loaded with a library of the version a test class is about (LIBRELEASE_PATH
 naming one), the tests use it as it is. Loaded with a newer one, as meson
 does, they hide what came after: those functions are not found, the
-version says 1.2.0 (or 1.3.0), and the _init_sized functions of the
-structs that grew since record the older size, as the older library does.
+version says 1.2.0 (or 1.3.0, 1.4.0), the _init_sized functions of the
+structs that grew since record the older size, and release_promote
+refuses the flags added since (RELEASE_EINVAL), as the older library does.
 Either way every call the older version has must work, and each call that
 needs a later one must raise LibraryTooOld naming it, before anything is
 written. Loaded with a library older than a class's version, that class
 is skipped.
 
-Run by hand on a real 1.2 (or 1.3) library:
+Run by hand on a real 1.2 (or 1.3, 1.4) library:
     LIBRELEASE_PATH=/path/to/librelease.so.1.2.0 \
     PYTHONPATH=examples/python python3 examples/python/test_older_library.py -v
 """
@@ -34,6 +35,13 @@ _GROWN = {
     "release_store_opts_init_sized": (librelease._StoreOpts.actor.offset, (1, 4)),
 }
 
+# The promotion flags each version knows: an older library refuses a bit
+# it does not know with RELEASE_EINVAL, and does nothing else.
+_PROMOTE_FLAGS = {
+    (1, 2): librelease.RELEASE_PROMOTE_FORCE,
+    (1, 5): librelease.RELEASE_PROMOTE_FORCE | librelease.RELEASE_PROMOTE_IF_NOT_ACTIVE,
+}
+
 
 class Older:
     """A newer library seen as version (e.g. "1.2")."""
@@ -50,11 +58,19 @@ class Older:
             raise AttributeError(name)
         if name == "release_version_string":
             return lambda: self._version_string
+        if name == "release_promote":
+            return self._promote
         grown = _GROWN.get(name)
         if grown is not None and grown[1] > self._version:
             init, known = getattr(self._real, name), grown[0]
             return lambda opts, size: init(opts, min(size, known))
         return getattr(self._real, name)
+
+    def _promote(self, store, app, release_id, opts):
+        known = max(v for v in _PROMOTE_FLAGS if v <= self._version)
+        if opts is not None and opts._obj.flags & ~_PROMOTE_FLAGS[known]:
+            return librelease.RELEASE_EINVAL
+        return self._real.release_promote(store, app, release_id, opts)
 
 
 class OlderCase(Case):
@@ -252,6 +268,51 @@ class OlderThan14(OlderCase):
         other = self.open("memory:")
         self.assertTooOld(librelease.copy_store, self.store, other)
         self.assertEqual(other.apps(), [])
+
+
+class OlderThan15(OlderCase):
+    """A library older than 1.5, with the calls of 1.4: release 1 promoted
+    (the seed), release 2 (FOO=bar) pending."""
+
+    VERSION = "1.4"
+
+    def setUp(self):
+        super().setUp()
+        self.store = self.open("memory:", clock=FakeClock())
+        self.build, self.first = self.seed_app(self.store)
+        self.second = self.store.env_set(APP, {"FOO": "bar"})
+        self.deployed = []
+
+    def deploy(self, release, emit):
+        self.deployed.append(release.id)
+
+    def state(self):
+        return (self.store.app(APP), list(self.store.releases(APP)),
+                list(self.store.deployments(APP)))
+
+    def test_the_calls_of_1_4_work(self):
+        self.store.promote(APP, self.second, deploy=self.deploy, force=True)
+        self.assertEqual(self.deployed, [self.second.id])
+        self.assertEqual([d.to_id for d in self.store.deployments(APP)],
+                         [self.second.id, self.first.id])
+        self.assertEqual(self.store.diff(APP).env[0].key, "FOO")
+
+    def test_promote_if_not_active_is_too_old_before_anything_is_done(self):
+        for release in (self.second, self.first):  # pending, and active
+            before = self.state()
+            with self.assertRaises(LibraryTooOld) as cm:
+                self.store.promote(APP, release, deploy=self.deploy, if_not_active=True)
+            err = cm.exception
+            self.assertEqual((err.function, err.required, err.loaded[:4]),
+                             ("RELEASE_PROMOTE_IF_NOT_ACTIVE", "1.5", "1.4."))
+            self.assertIn("RELEASE_PROMOTE_IF_NOT_ACTIVE needs librelease 1.5 or later",
+                          str(err))
+            self.assertEqual(self.state(), before, "a refused call wrote to the store")
+            self.assertEqual(self.deployed, [])
+
+    def test_promote_without_it_still_works(self):
+        self.store.promote(APP, self.second, deploy=self.deploy, if_not_active=False)
+        self.assertEqual(self.store.app(APP).active, self.second.id)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import collections
 import ctypes
 import ctypes.util
 import os
+import re
 import threading
 import weakref
 
@@ -148,6 +149,7 @@ class _PromoteOpts(ctypes.Structure):
 
 
 RELEASE_PROMOTE_FORCE = 1
+RELEASE_PROMOTE_IF_NOT_ACTIVE = 2  # since 1.5
 
 
 class _CreateOpts(ctypes.Structure):  # 1.3
@@ -508,6 +510,32 @@ def _since(lib, name):
     return fn
 
 
+# Flags of later versions than 1.2: name -> (its bit, the version that added
+# it). A library before that version refuses the bit as unknown
+# (RELEASE_EINVAL); _flag_since raises LibraryTooOld instead, naming it.
+_NEWER_FLAGS = {
+    "RELEASE_PROMOTE_IF_NOT_ACTIVE": (RELEASE_PROMOTE_IF_NOT_ACTIVE, "1.5"),
+}
+
+
+def _version_of(text):
+    """(major, minor) of a version string such as "1.5.0"; None when it
+    does not start with two numbers."""
+    m = re.match(r"(\d+)\.(\d+)", text)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _flag_since(lib, name):
+    """The bit of flag name (one of _NEWER_FLAGS); LibraryTooOld naming the
+    version that added it when lib is older. A version string that does not
+    read leaves the answer to the library."""
+    bit, required = _NEWER_FLAGS[name]
+    loaded = _version_of(_dec(lib.release_version_string()))
+    if loaded is not None and loaded < _version_of(required):
+        raise _too_old(lib, name, required)
+    return bit
+
+
 def _function(lib, name):
     """lib's function name, of whichever version: those of _NEWER_FUNCTIONS
     through _since, so that each is declared before it is called."""
@@ -517,8 +545,8 @@ def _function(lib, name):
 
 
 def _too_old(lib, what, required):
-    """The LibraryTooOld for what (a function, or "struct.field") missing
-    from lib, which version required added."""
+    """The LibraryTooOld for what (a function, "struct.field", or a flag's
+    name) missing from lib, which version required added."""
     loaded = _dec(lib.release_version_string())
     err = LibraryTooOld(RELEASE_EUNSUPPORTED, "RELEASE_EUNSUPPORTED",
                         "%s needs librelease %s or later; the library loaded from %s is %s"

@@ -69,7 +69,9 @@ class NotFound(ReleaseError, LookupError):
 
 
 class Exists(ReleaseError):
-    """RELEASE_EEXIST: the app exists already."""
+    """RELEASE_EEXIST: the app exists already; or, from
+    Store.promote(..., if_not_active=True) (librelease 1.5), the release is
+    the active one already, and nothing was done."""
     code = RELEASE_EEXIST
 
 
@@ -146,7 +148,8 @@ class LibraryTooOld(Unsupported):
     (or an option) that a later version added. Raised before anything is
     written, with code RELEASE_EUNSUPPORTED.
 
-    function  the missing C function (or "struct.field" for an option)
+    function  the missing C function (or "struct.field" for an option, or
+              the flag's name, e.g. "RELEASE_PROMOTE_IF_NOT_ACTIVE")
     required  the version that added it, e.g. "1.3"
     loaded    the loaded library's version, e.g. "1.2.0"
     """

@@ -12,7 +12,7 @@ from ._c import (
     _EVENT_FN, _ITER, _RANDOM_FN, _RELEASE, _SETTINGS, _STORE, RELEASE_DIFF_REVEAL,
     RELEASE_ENV_REPLACE, RELEASE_PROMOTE_FORCE, RELEASE_SETTINGS_RESET,
     _BuildOpts, _CreateOpts, _EnvOpts, _ListOpts, _PromoteOpts, _SettingsOpts, _StoreOpts,
-    _c_size, _function, _library, _live, _optional, _since, _too_old)
+    _c_size, _flag_since, _function, _library, _live, _optional, _since, _too_old)
 from ._callbacks import (
     _clock_thunk, _deploy_thunk, _Deferred, _event_thunk, _raise_outcome, _random_thunk)
 from ._convert import (
@@ -576,17 +576,28 @@ class Store:
     # -- promotion
 
     def promote(self, app, release_id, deploy=None, on_event=None, force=False,
-                owner=None, wait=None):
+                owner=None, wait=None, *, if_not_active=False):
         """Makes a release active. See README.md for deploy and on_event.
 
-        force  take a live lease and allow an older release
-        owner  the lease owner label (default "pid:<pid>")
-        wait   seconds (or a timedelta) to wait for a busy app; None: Busy at once
+        force          take a live lease and allow an older release
+        owner          the lease owner label (default "pid:<pid>")
+        wait           seconds (or a timedelta) to wait for a busy app; None:
+                       Busy at once
+        if_not_active  (librelease 1.5) when the release is the active one
+                       already, checked once the lease is held: raise Exists
+                       with no deployer run, no event, nothing written. For
+                       agents that promote what they found pending: two of
+                       them never both deploy it. (Without it, promoting the
+                       active release runs the deployer again.) With an older
+                       library: LibraryTooOld, before anything is done
 
         Raises Older, Busy, DeployFailed (the previous release stays active
-        and this one is marked failed), Conflict ...
+        and this one is marked failed), Conflict, Exists (if_not_active) ...
         """
-        opts, keep = self._promote_opts(deploy, on_event, force, owner, wait)
+        flags = 0
+        if _flag(if_not_active, "if_not_active"):
+            flags = _flag_since(_library(), "RELEASE_PROMOTE_IF_NOT_ACTIVE")
+        opts, keep = self._promote_opts(deploy, on_event, force, owner, wait, flags)
         app_b = _enc(app, "app name")
         id_b = _enc(_id_of(release_id, "release"), "release id")
         with self._calling() as lib:
@@ -628,10 +639,11 @@ class Store:
                     _live["release_free"] -= 1
                 del keep
 
-    def _promote_opts(self, deploy, on_event, force, owner, wait):
+    def _promote_opts(self, deploy, on_event, force, owner, wait, flags=0):
         lib = _library()
         opts = _new_opts(_PromoteOpts, lib.release_promote_opts_init_sized)
         keep = []  # the thunks live until the C call has returned
+        opts.flags = flags
         if _flag(force, "force"):
             opts.flags |= RELEASE_PROMOTE_FORCE
         opts.owner = _enc_opt(owner, "owner")

@@ -1,0 +1,117 @@
+"""Promoting only what is not active yet (librelease 1.5:
+Store.promote(..., if_not_active=True), RELEASE_PROMOTE_IF_NOT_ACTIVE), run
+by `meson test --suite python` on the memory and the file store.
+
+Run by hand: LIBRELEASE_PATH=build/lib/librelease.so.1 \
+    PYTHONPATH=examples/python python3 examples/python/test_if_not_active.py -v
+"""
+
+import unittest
+
+import librelease
+from librelease import Exists, Older
+from test_librelease import APP, Case, FakeClock
+
+
+class IfNotActive:
+    """Release 1 promoted (the seed), release 2 (FOO=bar) pending."""
+
+    def uri(self):
+        raise NotImplementedError
+
+    def setUp(self):
+        super().setUp()
+        self.store = self.open(self.uri(), clock=FakeClock())
+        _, self.first = self.seed_app(self.store)
+        self.second = self.store.env_set(APP, {"FOO": "bar"})
+        self.deployed = []
+        self.events = []
+
+    def deploy(self, release, emit):
+        self.deployed.append(release.id)
+        return True
+
+    def promote(self, release, store=None):
+        (store or self.store).promote(APP, release, deploy=self.deploy,
+                                      on_event=lambda t, s, m: self.events.append(m),
+                                      if_not_active=True)
+
+    def state(self):
+        return (self.store.app(APP), list(self.store.releases(APP)),
+                list(self.store.deployments(APP)))
+
+    def test_the_flag_is_exported_as_the_library_defines_it(self):
+        self.assertEqual(librelease.RELEASE_PROMOTE_IF_NOT_ACTIVE, 2)
+
+    def test_a_pending_release_is_deployed_and_made_active(self):
+        self.promote(self.second)
+        self.assertEqual(self.deployed, [self.second.id])
+        self.assertEqual(self.events, ["app Status: running => updating",
+                                       "app Status: updating => running"])
+        app = self.store.app(APP)
+        self.assertEqual((app.active, app.previous), (self.second.id, self.first.id))
+
+    def test_the_active_release_is_exists_with_the_deployer_not_called(self):
+        self.promote(self.second)
+        self.deployed, self.events = [], []
+        with self.assertRaises(Exists) as cm:
+            self.promote(self.second)
+        self.assertEqual((cm.exception.code, cm.exception.name),
+                         (librelease.RELEASE_EEXIST, "RELEASE_EEXIST"))
+        self.assertIn("%s is the active release already" % self.second.id, str(cm.exception))
+        self.assertEqual((self.deployed, self.events), ([], []))
+
+    def test_the_active_release_is_exists_with_nothing_written(self):
+        self.promote(self.second)
+        before = self.state()
+        with self.assertRaises(Exists):
+            self.promote(self.second)
+        self.assertEqual(self.state(), before)
+        self.assertEqual(self.store.app(APP).status, "running")  # the lease given back
+
+    def test_the_seeds_active_release_is_exists_by_version_too(self):
+        with self.assertRaises(Exists):
+            self.store.promote(APP, self.first, deploy=self.deploy, if_not_active=True)
+        self.assertEqual(self.deployed, [])
+
+    def test_an_older_release_is_still_older(self):
+        self.promote(self.second)
+        with self.assertRaises(Older):
+            self.promote(self.first)
+        self.assertEqual(self.deployed, [self.second.id])
+
+    def test_without_it_the_active_release_is_deployed_again(self):
+        self.promote(self.second)
+        self.store.promote(APP, self.second, deploy=self.deploy)
+        self.assertEqual(self.deployed, [self.second.id] * 2)
+
+    def test_with_force_the_active_release_is_exists_too(self):
+        self.promote(self.second)
+        with self.assertRaises(Exists):
+            self.store.promote(APP, self.second, deploy=self.deploy, force=True,
+                               if_not_active=True)
+        self.assertEqual(self.deployed, [self.second.id])
+
+
+class IfNotActiveMemory(IfNotActive, Case):
+    def uri(self):
+        return "memory:"
+
+
+class IfNotActiveFile(IfNotActive, Case):
+    def uri(self):
+        return self.file_uri()
+
+    def test_a_second_agent_that_found_it_pending_deploys_nothing(self):
+        # Both agents saw release 2 pending; the first promotes it.
+        other = self.open(self.uri(), clock=FakeClock())
+        self.assertFalse(other.release(APP, self.second).active)
+        self.promote(self.second)
+        with self.assertRaises(Exists):
+            self.promote(self.second, store=other)
+        self.assertEqual(self.deployed, [self.second.id])
+        self.assertEqual(len(list(other.deployments(APP))), 2)  # the seed's and the first's
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
