@@ -4,6 +4,9 @@
 // app's deploy hook with -hook) or the manifest written to a file
 // (-write). When the deployer fails it rolls back to the release that was
 // active, deploying it again to undo what the failed attempt changed.
+// Agents may share an app: one release is deployed by one of them only
+// (another finds it active once it holds the app, says so and carries on).
+// It needs librelease 1.5 or later.
 //
 //	deploy-agent -store URI -app APP (-exec CMD | -hook | -write FILE)
 //	             [-once] [-timeout D] [-wait D] [-deploy-timeout D] [-actor NAME]
@@ -244,25 +247,44 @@ func (a *agent) waitChange(ctx context.Context, d time.Duration) error {
 // failed; on a failed deployment it rolls back to the active release.
 func (a *agent) converge(ctx context.Context) (int, error) {
 	st := a.w.State() // as of the last change seen
+	newest, err := a.pending(st)
+	if newest == nil || err != nil {
+		return idle, err
+	}
+	return a.promote(ctx, st, newest)
+}
+
+// pending returns the app's newest release if it was never promoted nor
+// failed, nil if there is none, as of st. Nothing holds the app while it
+// looks: promote checks again under the app's lease.
+func (a *agent) pending(st librelease.WatchState) (*librelease.Release, error) {
 	if !st.Exists || st.Newest == 0 {
-		return idle, nil // the app's creation, its first release wake the watch
+		return nil, nil // the app's creation, its first release wake the watch
 	}
 	newest, err := a.s.ReleaseByVersion(a.app, st.Newest)
 	// A release promoted before and replaced since was moved away from
 	// on purpose (a forced promotion of an older one): left alone.
 	if err != nil || newest.ID == st.Active || !newest.Promoted.IsZero() || !newest.Failed.IsZero() {
-		return idle, err
+		return nil, err
 	}
+	return newest, nil
+}
+
+// promote deploys newest, which pending found as of st; on a failed
+// deployment it rolls back to st's active release. When newest is the
+// active release by the time the agent holds the app (another agent
+// deployed it since pending looked), nothing is done.
+func (a *agent) promote(ctx context.Context, st librelease.WatchState, newest *librelease.Release) (int, error) {
 	command := a.exec
 	if a.hook {
-		st, err := a.s.Settings(a.app)
+		settings, err := a.s.Settings(a.app)
 		if err != nil {
 			return idle, err
 		}
-		if st.Hook == "" {
+		if settings.Hook == "" {
 			return idle, fmt.Errorf("app %q has no deploy hook: set one, or use -exec or -write", a.app)
 		}
-		command = st.Hook
+		command = settings.Hook
 	}
 	deploy := a.writeManifest()
 	if a.write == "" {
@@ -275,15 +297,22 @@ func (a *agent) converge(ctx context.Context) (int, error) {
 		},
 		OnEvent: func(e librelease.Event) { a.logger.Printf("%s: [%s] %s", a.app, e.Source, e.Message) },
 		Owner:   "deploy-agent pid " + strconv.Itoa(os.Getpid()),
+		// Checked under the app's lease, unlike pending's look: two
+		// agents never both deploy one release.
+		IfNotActive: true,
 		// No Wait: a busy app is looked at again (loop), since what
 		// holds it may deploy this very release.
 	}
-	err = a.s.Promote(ctx, a.app, newest.ID, opts)
+	err := a.s.Promote(ctx, a.app, newest.ID, opts)
 	if err == nil {
 		a.logger.Printf("%s: version %d is live", a.app, newest.Version)
 		return exitOK, nil
 	}
 	if !errors.Is(err, librelease.ErrDeploy) {
+		if errors.Is(err, librelease.ErrExists) {
+			a.logger.Printf("%s: version %d is live already: another promotion deployed it", a.app, newest.Version)
+			return idle, nil // in step, as when pending finds it active
+		}
 		return idle, err
 	}
 	a.logger.Printf("%s: version %d failed: %v", a.app, newest.Version, err)
