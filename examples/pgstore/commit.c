@@ -267,6 +267,8 @@ int pgs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t
 	if (!res)
 		return rc;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		if ((rc = pgs_check_answer(p, S_COMMIT, res)) != 0)
+			return rc;
 		PQclear(res);
 		return 0;
 	}

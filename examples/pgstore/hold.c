@@ -79,9 +79,18 @@ int pgs_hold(void *ctx, const char *app, const void *info, size_t len, void **ho
 		free(h);
 		return rc;
 	}
-	/* a boolean, in binary: one byte */
-	taken = PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 1 && *PQgetvalue(res, 0, 0) == 1;
+	/* a boolean, in binary: one byte, 1 or 0 (one row, as checked) */
+	taken = PQgetlength(res, 0, 0) == 1 ? *PQgetvalue(res, 0, 0) : -1;
 	PQclear(res);
+	if (taken != 0 && taken != 1) { /* the lock may be taken: see give_back() */
+		p->lost = 1;
+		rc = pgs_failf(p, RELEASE_EIO,
+			       "hold: connection to PostgreSQL lost: an answer not of the "
+			       "statement's shape (not a boolean)");
+		give_back(p, app);
+		free(h);
+		return rc;
+	}
 	if (!taken) {
 		free(h);
 		return pgs_failf(p, RELEASE_EBUSY, "app '%s' is held by another session", app);

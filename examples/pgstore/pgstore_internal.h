@@ -94,10 +94,14 @@ void pgs_param_record(struct params *q, const char *app, int kind, const char *k
  * when there is none: not sent, or libpq returned no result. */
 PGresult *pgs_send(struct pg *p, enum stmt s, const struct params *q, int *rc);
 /* pgs_send(), then NULL (with *rc set and the message kept) unless the
- * result's status is want. */
+ * result's status is want and it has the statement's shape
+ * (pgs_check_answer()). */
 PGresult *pgs_run(struct pg *p, enum stmt s, const struct params *q, ExecStatusType want,
 		  int *rc);
 int pgs_run_change(struct pg *p, enum stmt s, const struct params *q, int *changed);
+/* 0, or RELEASE_EIO with res cleared and the session in doubt when a result
+ * of the status wanted is not of statement s's shape. */
+int pgs_check_answer(struct pg *p, enum stmt s, PGresult *res);
 
 /* pgstore.c: the door */
 struct pg *pgs_begin(void *ctx);

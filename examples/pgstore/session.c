@@ -13,50 +13,72 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Each statement's answer: cols columns (binary) and rows rows (ONE_ROW
+ * exactly one, AT_MOST_ONE, or ANY_ROWS), or, for a command (cols 0), its
+ * status tag, followed by a row count of 0 or 1 when the tag ends in a
+ * space. */
+#define ANY_ROWS 0
+#define ONE_ROW 1
+#define AT_MOST_ONE 2
+
 static const struct {
 	const char *name;
 	int prepared; /* else sent whole each time (a function call, quick to plan) */
 	int nparams;
 	const unsigned int types[MAX_PARAMS];
 	const char *sql;
+	int cols, rows;
+	const char *tag;
 } stmts[N_STMT] = {
 	[S_PUT] = {"librelease_put", 1, 5, {OID_TEXT, OID_INT2, OID_TEXT, OID_INT8, OID_BYTEA},
 		   "INSERT INTO librelease_records (app, kind, key, seq, data)"
-		   " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"},
+		   " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+		   0, 0, "INSERT 0 "},
 	[S_GET] = {"librelease_get", 1, 3, {OID_TEXT, OID_INT2, OID_TEXT},
 		   "SELECT seq, data FROM librelease_records"
-		   " WHERE app = $1 AND kind = $2 AND key = $3"},
+		   " WHERE app = $1 AND kind = $2 AND key = $3",
+		   2, AT_MOST_ONE, NULL},
 	[S_GET_SEQ] = {"librelease_get_seq", 1, 3, {OID_TEXT, OID_INT2, OID_INT8},
 		       "SELECT key, data FROM librelease_records"
-		       " WHERE app = $1 AND kind = $2 AND seq > 0 AND seq = $3"},
+		       " WHERE app = $1 AND kind = $2 AND seq > 0 AND seq = $3",
+		       2, AT_MOST_ONE, NULL},
 	[S_SCAN] = {"librelease_scan", 1, 4, {OID_TEXT, OID_INT2, OID_INT8, OID_INT8},
 		    "SELECT seq, key, data FROM librelease_records"
 		    " WHERE app = $1 AND kind = $2 AND seq > 0 AND seq < $3"
-		    " ORDER BY seq DESC LIMIT $4"},
+		    " ORDER BY seq DESC LIMIT $4",
+		    3, ANY_ROWS, NULL},
 	[S_CAS] = {"librelease_cas", 1, 5, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA, OID_BYTEA},
 		   "UPDATE librelease_records SET data = $5"
-		   " WHERE app = $1 AND kind = $2 AND key = $3 AND data = $4"},
+		   " WHERE app = $1 AND kind = $2 AND key = $3 AND data = $4",
+		   0, 0, "UPDATE "},
 	[S_CREATE] = {"librelease_create", 1, 4, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA},
 		      "INSERT INTO librelease_records (app, kind, key, seq, data)"
-		      " VALUES ($1, $2, $3, 0, $4) ON CONFLICT DO NOTHING"},
+		      " VALUES ($1, $2, $3, 0, $4) ON CONFLICT DO NOTHING",
+		      0, 0, "INSERT 0 "},
 	[S_REMOVE] = {"librelease_remove", 1, 4, {OID_TEXT, OID_INT2, OID_TEXT, OID_BYTEA},
 		      "DELETE FROM librelease_records"
-		      " WHERE app = $1 AND kind = $2 AND key = $3 AND data = $4"},
+		      " WHERE app = $1 AND kind = $2 AND key = $3 AND data = $4",
+		      0, 0, "DELETE "},
 	[S_DEL] = {"librelease_del", 1, 3, {OID_TEXT, OID_INT2, OID_TEXT},
-		   "DELETE FROM librelease_records WHERE app = $1 AND kind = $2 AND key = $3"},
-	[S_APPS] = {"librelease_apps", 1, 0, {0}, "SELECT DISTINCT app FROM librelease_records"},
+		   "DELETE FROM librelease_records WHERE app = $1 AND kind = $2 AND key = $3",
+		   0, 0, "DELETE "},
+	[S_APPS] = {"librelease_apps", 1, 0, {0}, "SELECT DISTINCT app FROM librelease_records",
+		    1, ANY_ROWS, NULL},
 	/* version 2: calls of schema.c's functions */
 	[S_COMMIT] = {"librelease_commit", 0, 7,
 		      {OID_TEXT, OID_INT2_ARRAY, OID_INT2_ARRAY, OID_TEXT_ARRAY, OID_INT8_ARRAY,
 		       OID_BYTEA_ARRAY, OID_BYTEA_ARRAY},
-		      "SELECT librelease_commit($1, $2, $3, $4, $5, $6, $7)"},
-	[S_HOLD] = {"librelease_hold", 0, 2, {OID_TEXT, OID_BYTEA}, "SELECT librelease_hold($1, $2)"},
-	[S_UNHOLD] = {"librelease_unhold", 0, 1, {OID_TEXT}, "SELECT librelease_unhold($1)"},
+		      "SELECT librelease_commit($1, $2, $3, $4, $5, $6, $7)", 1, ONE_ROW, NULL},
+	[S_HOLD] = {"librelease_hold", 0, 2, {OID_TEXT, OID_BYTEA}, "SELECT librelease_hold($1, $2)",
+		    1, ONE_ROW, NULL},
+	[S_UNHOLD] = {"librelease_unhold", 0, 1, {OID_TEXT}, "SELECT librelease_unhold($1)", 1,
+		      ONE_ROW, NULL},
 	[S_UNLOCK] = {"librelease_unlock", 0, 1, {OID_TEXT},
-		      "SELECT pg_advisory_unlock(librelease_lock_key('hold', $1))"},
-	[S_HELD] = {"librelease_held", 0, 1, {OID_TEXT}, "SELECT librelease_held($1)"},
+		      "SELECT pg_advisory_unlock(librelease_lock_key('hold', $1))", 1, ONE_ROW, NULL},
+	[S_HELD] = {"librelease_held", 0, 1, {OID_TEXT}, "SELECT librelease_held($1)", 1, ONE_ROW,
+		    NULL},
 	/* version 3: wait() */
-	[S_LISTEN] = {"librelease_listen", 0, 0, {0}, "LISTEN " PGS_CHANNEL},
+	[S_LISTEN] = {"librelease_listen", 0, 0, {0}, "LISTEN " PGS_CHANNEL, 0, 0, "LISTEN"},
 };
 
 int pgs_failf(struct pg *p, int code, const char *fmt, ...)
@@ -224,6 +246,41 @@ void pgs_param_record(struct params *q, const char *app, int kind, const char *k
 		pgs_param_text(q, key);
 }
 
+/* A result of statement s, of the status the caller wanted: 0 if it has
+ * the statement's shape and left the session outside any transaction block
+ * (where a write is not committed); else the result is cleared, and the
+ * session, which answered a question it was not asked, is in doubt. */
+int pgs_check_answer(struct pg *p, enum stmt s, PGresult *res)
+{
+	const char *status = PQcmdStatus(res), *tag = stmts[s].tag, *why = NULL;
+	int n = PQntuples(res);
+
+	if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
+		why = "the session is inside a transaction block";
+	else if (PQresultStatus(res) == PGRES_TUPLES_OK && stmts[s].cols == 0)
+		why = "rows where none were asked for";
+	else if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		why = PQnfields(res) != stmts[s].cols || !PQbinaryTuples(res) ? "not its columns"
+		      : (stmts[s].rows == ONE_ROW && n != 1) ||
+				      (stmts[s].rows == AT_MOST_ONE && n > 1)
+			      ? "not its number of rows"
+			      : NULL;
+	else if (!tag || strncmp(status, tag, strlen(tag)) != 0)
+		why = "not its command";
+	else if (tag[strlen(tag) - 1] == ' ' && strcmp(status + strlen(tag), "0") != 0 &&
+		 strcmp(status + strlen(tag), "1") != 0)
+		why = "not a row count of 0 or 1";
+	if (!why)
+		return 0;
+	p->prepared = 0;
+	p->lost = 1;
+	pgs_failf(p, RELEASE_EIO,
+		  "%s: connection to PostgreSQL lost: an answer not of the statement's shape (%s)",
+		  stmts[s].name + strlen("librelease_"), why);
+	PQclear(res);
+	return RELEASE_EIO;
+}
+
 PGresult *pgs_send(struct pg *p, enum stmt s, const struct params *q, int *rc)
 {
 	int n = q ? q->n : 0;
@@ -256,6 +313,8 @@ PGresult *pgs_run(struct pg *p, enum stmt s, const struct params *q, ExecStatusT
 		*rc = pgs_fail_result(p, res, stmts[s].name + strlen("librelease_"));
 		return NULL;
 	}
+	if ((*rc = pgs_check_answer(p, s, res)) != 0)
+		return NULL;
 	return res;
 }
 

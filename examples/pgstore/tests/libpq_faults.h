@@ -22,7 +22,9 @@ enum fault {
 	SERVER_ERROR,  /* an ordinary error of the server instead (22012), nothing run */
 	RAN_THEN_ERROR, /* sent and run, then that ordinary error returned */
 	STUCK,         /* run inside a transaction an error aborted (25P02) */
+	IN_BLOCK,      /* run inside a transaction block left open */
 	MISSHAPEN,     /* sent and run, then a row of one text column returned */
+	ODD_BOOL,      /* sent and run, then one binary boolean of neither value */
 	NO_COUNT,      /* nothing sent, a command's success without a row count */
 };
 
@@ -83,11 +85,12 @@ static enum fault take(const char *what, int prepared)
 /* Whether the real call is made, after what the fault does first. */
 static int before(PGconn *conn, enum fault f)
 {
-	if (f == STUCK) {
+	if (f == STUCK || f == IN_BLOCK)
 		PQclear(PQexec(conn, "BEGIN"));
+	if (f == STUCK)
 		PQclear(PQexec(conn, "SELECT 1/0"));
-	}
-	return f == NONE || f == REPLY_LOST || f == RAN_THEN_ERROR || f == STUCK || f == MISSHAPEN;
+	return f == NONE || f == REPLY_LOST || f == RAN_THEN_ERROR || f == STUCK || f == IN_BLOCK ||
+	       f == MISSHAPEN || f == ODD_BOOL;
 }
 
 static PGresult *after(PGconn *conn, enum fault f, PGresult *res)
@@ -97,6 +100,7 @@ static PGresult *after(PGconn *conn, enum fault f, PGresult *res)
 	switch (f) {
 	case NONE:
 	case STUCK:
+	case IN_BLOCK:
 		return res;
 	case NO_RESULT:
 		return NULL;
@@ -110,9 +114,12 @@ static PGresult *after(PGconn *conn, enum fault f, PGresult *res)
 		PQclear(res);
 		return PQexec(conn, "SELECT 1/0");
 	case MISSHAPEN: /* a boolean true, as text: what a text-format reply says */
+	case ODD_BOOL:  /* a byte of binary that is no boolean */
 		PQclear(res);
+		att.format = f == ODD_BOOL;
 		res = PQmakeEmptyPGresult(conn, PGRES_TUPLES_OK);
-		if (!res || !PQsetResultAttrs(res, 1, &att) || !PQsetvalue(res, 0, 0, "t", 1))
+		if (!res || !PQsetResultAttrs(res, 1, &att) ||
+		    !PQsetvalue(res, 0, 0, f == ODD_BOOL ? "\2" : "t", 1))
 			abort();
 		return res;
 	case NO_COUNT:

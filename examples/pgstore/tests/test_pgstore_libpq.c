@@ -295,6 +295,76 @@ static void a_commit_with_an_error_libpq_made_itself_is_not_acknowledged(void **
 	release_store_close(s);
 }
 
+/* ---- answers of another shape than the statement's */
+
+/* A command's success without its row count (nothing was sent) is not a
+ * put that took effect. */
+static void a_put_answered_without_a_row_count_is_not_acknowledged(void **state)
+{
+	const release_storage *st = NULL;
+	void *ctx = NULL;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(test_storage_open(&st, &ctx, test_store_uri()), 0);
+	arm(NO_COUNT, "librelease_put");
+	assert_int_equal(st->put(ctx, "myapp", RELEASE_KIND_RELEASE, "k1", 1, "x", 1), RELEASE_EIO);
+	assert_int_equal(fired, 1);
+	assert_int_equal(st->get(ctx, "myapp", RELEASE_KIND_RELEASE, "k1", count_record, &n),
+			 RELEASE_ENOTFOUND);
+	st->close(ctx);
+}
+
+/* A put run inside a transaction block is not committed: not a success. */
+static void a_put_left_inside_a_transaction_block_is_not_acknowledged(void **state)
+{
+	const release_storage *st = NULL;
+	void *a = NULL, *b = NULL;
+	char uri[1100];
+	int n = 0;
+
+	(void)state;
+	snprintf(uri, sizeof uri, "%s", test_store_uri());
+	assert_int_equal(test_storage_open(&st, &a, uri), 0);
+	assert_int_equal(test_storage_open(&st, &b, uri), 0);
+	arm(IN_BLOCK, "librelease_put");
+	assert_int_equal(st->put(a, "myapp", RELEASE_KIND_RELEASE, "k1", 1, "x", 1), RELEASE_EIO);
+	assert_int_equal(fired, 1);
+	assert_int_equal(st->get(b, "myapp", RELEASE_KIND_RELEASE, "k1", count_record, &n),
+			 RELEASE_ENOTFOUND);
+	/* nor is it later: the session it was left in is over */
+	assert_int_equal(st->get(a, "myapp", RELEASE_KIND_RELEASE, "k1", count_record, &n),
+			 RELEASE_ENOTFOUND);
+	st->close(a);
+	st->close(b);
+}
+
+static int list_name(void *payload, const char *app)
+{
+	(void)app;
+	(*(int *)payload)++;
+	return 0;
+}
+
+/* Rows in text where binary was asked for are no listing. */
+static void a_listing_answered_in_text_is_eio(void **state)
+{
+	const release_storage *st = NULL;
+	void *ctx = NULL;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(test_storage_open(&st, &ctx, test_store_uri()), 0);
+	arm(MISSHAPEN, "librelease_apps");
+	assert_int_equal(st->list_apps(ctx, list_name, &n), RELEASE_EIO);
+	assert_int_equal(fired, 1);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(st->errmsg(ctx), "connection to PostgreSQL lost"));
+	assert_int_equal(st->list_apps(ctx, list_name, &n), 0);
+	assert_int_equal(n, 0);
+	st->close(ctx);
+}
+
 /* ---- holds */
 
 static int deployed;
@@ -333,6 +403,41 @@ static void a_hold_libpq_gives_no_result_for_is_not_taken(void **state)
 	release_store_close(s);
 }
 
+/* A hold whose answer is not a boolean may have taken the lock: it is
+ * given back, and the app is free for others. */
+static void assert_hold_answered_badly_leaves_no_lock(enum fault fault)
+{
+	const release_storage *st = NULL;
+	void *a = NULL, *b = NULL, *ha = NULL, *hb = NULL;
+	char uri[1100];
+
+	snprintf(uri, sizeof uri, "%s", test_store_uri());
+	assert_int_equal(test_storage_open(&st, &a, uri), 0);
+	assert_int_equal(test_storage_open(&st, &b, uri), 0);
+	arm(fault, "librelease_hold(");
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &ha), RELEASE_EIO);
+	assert_int_equal(fired, 1);
+	assert_non_null(strstr(st->errmsg(a), "connection to PostgreSQL lost"));
+	assert_int_equal(st->hold(b, "myapp", "b", 1, &hb), 0);
+	st->unhold(b, hb);
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &ha), 0);
+	st->unhold(a, ha);
+	st->close(a);
+	st->close(b);
+}
+
+static void a_hold_answered_in_text_leaves_no_lock_behind(void **state)
+{
+	(void)state;
+	assert_hold_answered_badly_leaves_no_lock(MISSHAPEN);
+}
+
+static void a_hold_answered_with_no_boolean_leaves_no_lock_behind(void **state)
+{
+	(void)state;
+	assert_hold_answered_badly_leaves_no_lock(ODD_BOOL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +453,11 @@ int main(void)
 		cmocka_unit_test(a_reconnection_libpq_gives_no_result_for_is_tried_again),
 		cmocka_unit_test(a_statement_libpq_could_not_prepare_leaves_the_session),
 		cmocka_unit_test(a_commit_with_an_error_libpq_made_itself_is_not_acknowledged),
+		cmocka_unit_test(a_put_answered_without_a_row_count_is_not_acknowledged),
+		cmocka_unit_test(a_put_left_inside_a_transaction_block_is_not_acknowledged),
+		cmocka_unit_test(a_listing_answered_in_text_is_eio),
+		cmocka_unit_test(a_hold_answered_in_text_leaves_no_lock_behind),
+		cmocka_unit_test(a_hold_answered_with_no_boolean_leaves_no_lock_behind),
 	};
 
 	if (!getenv("RELEASE_TEST_STORE") || !pgstore_is_uri(getenv("RELEASE_TEST_STORE"))) {
