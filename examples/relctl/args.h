@@ -45,6 +45,7 @@ enum opt {
 	OPT_FOR,
 	OPT_SINCE,
 	OPT_MIRROR,
+	OPT_IF_NOT_ACTIVE,
 	OPT_COUNT
 };
 

@@ -38,6 +38,8 @@ static void promotion_init(struct relctl *c, struct promotion *p)
 	p->opts.owner = p->owner;
 	if (c->args.value[OPT_FORCE])
 		p->opts.flags |= RELEASE_PROMOTE_FORCE;
+	if (c->args.value[OPT_IF_NOT_ACTIVE])
+		p->opts.flags |= RELEASE_PROMOTE_IF_NOT_ACTIVE;
 	memset(&p->hook, 0, sizeof p->hook);
 	if (c->hook) {
 		p->hook.cmd = c->hook;
@@ -86,13 +88,19 @@ static int busy(struct relctl *c)
 }
 
 /* Reports a failed promotion, with the hook's account of it first. */
-static int promote_failed(struct relctl *c, int rc, const struct hook *hook)
+static int promote_failed(struct relctl *c, int rc, const struct promotion *p)
 {
-	if (rc == RELEASE_EDEPLOY && hook->failure[0])
-		return relctl_error(relctl_status_of(rc), "%s: %s", hook->failure,
+	if (rc == RELEASE_EDEPLOY && p->hook.failure[0])
+		return relctl_error(relctl_status_of(rc), "%s: %s", p->hook.failure,
 				    release_store_errmsg(c->store));
 	if (rc == RELEASE_EBUSY)
 		return busy(c);
+	/* Only this flag makes a promotion RELEASE_EEXIST: an outcome of its
+	 * own, for an agent to tell from a refusal. */
+	if (rc == RELEASE_EEXIST && (p->opts.flags & RELEASE_PROMOTE_IF_NOT_ACTIVE)) {
+		(void)relctl_fail(c, rc);
+		return RELCTL_EXIT_ACTIVE;
+	}
 	return relctl_fail(c, rc);
 }
 
@@ -147,7 +155,7 @@ int relctl_promote(struct relctl *c, const char *id)
 	fprintf(c->progress, "Promoting %s...\n", id);
 	fflush(c->progress);
 	if ((rc = release_promote(s, c->app, id, &p.opts)) != 0)
-		return promote_failed(c, rc, &p.hook);
+		return promote_failed(c, rc, &p);
 	fputs("OK\n", c->progress);
 	return RELCTL_EXIT_OK;
 }
@@ -230,5 +238,5 @@ int cmd_releases_rollback(struct relctl *c)
 			fprintf(c->out, "%s\n", release_id(copy));
 		release_free(copy);
 	}
-	return rc ? promote_failed(c, rc, &p.hook) : RELCTL_EXIT_OK;
+	return rc ? promote_failed(c, rc, &p) : RELCTL_EXIT_OK;
 }

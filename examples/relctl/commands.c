@@ -34,16 +34,22 @@ const struct command relctl_release_commands[] = {
 	 "releases manifest RID|VERSION -a APP [--json]",
 	 "print a release's manifest as it was stored",
 	 NULL, RELCTL_READS},
-	{"releases promote", cmd_releases_promote, HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE),
-	 1, 0, 1,
-	 "releases promote [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--id]",
+	{"releases promote", cmd_releases_promote,
+	 HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE) | OPT_BIT(OPT_IF_NOT_ACTIVE), 1, 0, 1,
+	 "releases promote [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--if-not-active] [--id]",
 	 "make a release active (default: the newest)",
 	 "Runs the deploy hook, if any, streaming its output as events. A release\n"
 	 "older than the active one cannot be promoted: roll back to it instead.\n"
 	 "\n"
 	 "An app another promotion holds is refused (exit 5), naming the holder and\n"
 	 "when its lease ends. --force takes the app over: use it only when that\n"
-	 "holder is gone (its relctl was killed), or two deployments run at once.", RELCTL_WRITES},
+	 "holder is gone (its relctl was killed), or two deployments run at once.\n"
+	 "\n"
+	 "--if-not-active is for agents that promote what they found pending: when\n"
+	 "the release is the active one already, checked once the app is held, the\n"
+	 "hook does not run, nothing is written, and relctl says so and exits 8. Two\n"
+	 "agents that both found a release pending never both deploy it. Without it,\n"
+	 "promoting the active release runs the hook again.", RELCTL_WRITES},
 	{"releases rollback", cmd_releases_rollback,
 	 HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE), 1, 0, 1,
 	 "releases rollback [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--id]",

@@ -337,3 +337,84 @@ Long and non-ASCII descriptions: columns are padded by characters, not bytes.
   RCMGPVYFAW          BENFIKWCZB  now      env add:K
   RIYTHDQMKM          BENFIKWCZB  now      a very long description, much longer than any other cell in this table, which stays unpadded because it is the last column
   ROOQHDXPQL          BTWWYZEZDS  now      déploiement du système — ünïcödé
+
+--if-not-active: for agents that promote what they found pending. A release
+not active yet is promoted as usual.
+
+  $ relctl apps create agents
+  Creating agents... OK
+
+  $ relctl builds create -a agents -d "one" --id
+  BDIZNASWHU
+  RPFJEENVXT
+
+  $ relctl releases promote -a agents --if-not-active --hook 'echo "deploying $RELEASE_ID"'
+  Promoting RPFJEENVXT...
+  2021-03-10T22:09:00Z librelease app Status: running => updating
+  2021-03-10T22:09:00Z hook deploying RPFJEENVXT
+  2021-03-10T22:09:00Z librelease app Status: updating => running
+  OK
+
+The active one is not deployed again: the hook does not run, nothing is
+written, one line says so, and the exit status is 8, its own.
+
+  $ relctl releases promote -a agents --if-not-active --hook 'echo "deploying $RELEASE_ID"'
+  Promoting RPFJEENVXT...
+  ! ERROR: app 'agents': RPFJEENVXT is the active release already; nothing done
+  [8]
+
+  $ relctl releases promote v1 -a agents --if-not-active --id --hook 'echo "deploying $RELEASE_ID"'
+  ! Promoting RPFJEENVXT...
+  ! ERROR: app 'agents': RPFJEENVXT is the active release already; nothing done
+  [8]
+
+  $ relctl releases history agents
+  #  WHEN  ACTION   FROM  TO          RESULT  DURATION  ACTOR
+  1  now   promote        RPFJEENVXT  ok      0s        alice@example.com
+
+A second agent that found the release pending while the first deploys it is
+busy (5); once the first is done, the release is active already (8).
+
+  $ relctl env set -a agents A=1 --id
+  RCICSJIYAQ
+  ! Setting A... OK
+  ! Release: RCICSJIYAQ
+
+  $ relctl releases promote -a agents --if-not-active --hook 'relctl releases promote "$RELEASE_ID" --if-not-active --hook "echo second agent deploying" 2>&1; echo "second agent: exit $?"'
+  Promoting RCICSJIYAQ...
+  2021-03-10T22:09:00Z librelease app Status: running => updating
+  2021-03-10T22:09:00Z hook Promoting RCICSJIYAQ...
+  2021-03-10T22:09:00Z hook ERROR: app 'agents' is currently updating \(held by relctl pid [0-9]+ on [^ ]+ since 2021-03-10T22:09:00Z\); --force promotes without waiting for it (re)
+  2021-03-10T22:09:00Z hook second agent: exit 5
+  2021-03-10T22:09:00Z librelease app Status: updating => running
+  OK
+
+  $ relctl releases promote -a agents --if-not-active --hook 'echo second agent deploying'
+  Promoting RCICSJIYAQ...
+  ! ERROR: app 'agents': RCICSJIYAQ is the active release already; nothing done
+  [8]
+
+  $ relctl releases history agents --limit 1
+  #  WHEN  ACTION   FROM        TO          RESULT  DURATION  ACTOR
+  2  now   promote  RPFJEENVXT  RCICSJIYAQ  ok      0s        alice@example.com
+
+An older release is still refused (4), as without the option; without it,
+promoting the active release runs the hook again.
+
+  $ relctl releases promote v1 -a agents --if-not-active
+  Promoting RPFJEENVXT...
+  ! ERROR: can not promote an older release, try rollback (RPFJEENVXT is version 1, active RCICSJIYAQ is 2)
+  [4]
+
+  $ relctl releases promote -a agents --hook 'echo "deploying $RELEASE_ID again"'
+  Promoting RCICSJIYAQ...
+  2021-03-10T22:09:00Z librelease app Status: running => updating
+  2021-03-10T22:09:00Z hook deploying RCICSJIYAQ again
+  2021-03-10T22:09:00Z librelease app Status: updating => running
+  OK
+
+The option is promote's alone: a rollback's copy is never active already.
+
+  $ relctl releases rollback -a agents --if-not-active
+  ! ERROR: 'releases rollback' does not take --if-not-active (see 'relctl releases rollback --help')
+  [2]
