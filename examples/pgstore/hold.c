@@ -30,23 +30,37 @@ static struct pgs_hold **find(struct pg *p, const char *app)
 	return h;
 }
 
+/* Runs S_UNLOCK or S_UNHOLD for app, quietly. A session that may keep the
+ * lock after a failure keeps it as long as it lives, the app busy for
+ * everyone, while the handle no longer knows of it, and may sit unused
+ * for long: it is ended at once. */
+static void let_go(struct pg *p, enum stmt s, const char *app)
+{
+	struct params q;
+	PGresult *res;
+	int rc;
+
+	memset(&q, 0, sizeof q);
+	pgs_param_text(&q, app);
+	if ((res = pgs_run(p, s, &q, PGRES_TUPLES_OK, &rc))) {
+		PQclear(res);
+		return;
+	}
+	if (PQstatus(p->conn) == CONNECTION_OK)
+		pgs_reconnect(p);
+}
+
 /* After a failed take whose lock may still be held by this session (the
  * call failed while the connection stayed up): give it back. The handle
  * does not hold app, so the lock, if taken, is the failed call's. */
 static void give_back(struct pg *p, const char *app)
 {
-	struct params q;
 	char err[ERR_MAX];
-	PGresult *res;
-	int rc;
 
 	if (PQstatus(p->conn) != CONNECTION_OK)
 		return; /* the session, and its locks, are gone */
 	memcpy(err, p->err, sizeof err); /* the failure worth telling */
-	memset(&q, 0, sizeof q);
-	pgs_param_text(&q, app);
-	if ((res = pgs_run(p, S_UNLOCK, &q, PGRES_TUPLES_OK, &rc)))
-		PQclear(res);
+	let_go(p, S_UNLOCK, app);
 	memcpy(p->err, err, sizeof err);
 }
 
@@ -108,9 +122,6 @@ void pgs_unhold(void *ctx, void *hold)
 {
 	struct pg *p = pgs_begin(ctx);
 	struct pgs_hold *h = hold, **at;
-	struct params q;
-	PGresult *res;
-	int rc;
 
 	if (!h)
 		return;
@@ -119,12 +130,8 @@ void pgs_unhold(void *ctx, void *hold)
 	if (!*at)
 		return; /* not one of this handle's */
 	*at = h->next;
-	if (h->epoch == p->epoch && PQstatus(p->conn) == CONNECTION_OK) {
-		memset(&q, 0, sizeof q);
-		pgs_param_text(&q, h->app);
-		if ((res = pgs_run(p, S_UNHOLD, &q, PGRES_TUPLES_OK, &rc)))
-			PQclear(res);
-	}
+	if (h->epoch == p->epoch && PQstatus(p->conn) == CONNECTION_OK)
+		let_go(p, S_UNHOLD, h->app);
 	free(h);
 }
 

@@ -85,6 +85,9 @@ int pgs_fail_result(struct pg *p, PGresult *res, const char *what);
 int pgs_exec_plain(struct pg *p, const char *sql, ExecStatusType want, const char *what);
 int pgs_pin_session(struct pg *p);
 int pgs_connected(const struct pg *p);
+/* Ends the session (and with it every lock it holds) and starts a new one,
+ * pinned; 0 or RELEASE_EIO (the next call then tries again). */
+int pgs_reconnect(struct pg *p);
 void pgs_param_text(struct params *q, const char *s);
 void pgs_param_u64(struct params *q, uint64_t v);
 void pgs_param_bytes(struct params *q, const void *data, size_t len);

@@ -182,28 +182,34 @@ int pgs_pin_session(struct pg *p)
 	return 0;
 }
 
+int pgs_reconnect(struct pg *p)
+{
+	p->prepared = 0;
+	p->lost = 0;
+	p->epoch++; /* whatever the old session held, it holds no more */
+	PQreset(p->conn); /* which closes the old one first, ending its session */
+	if (PQstatus(p->conn) != CONNECTION_OK)
+		return pgs_failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",
+				 PQerrorMessage(p->conn));
+	/* A session not pinned, whatever the reason, is not used: its
+	 * search_path may find another store's tables. */
+	if (pgs_pin_session(p) != 0) {
+		p->lost = 1;
+		return RELEASE_EIO;
+	}
+	return 0;
+}
+
 /* Connects again if the connection was lost, and prepares statement s, if
  * it is one that is prepared, on its first use on this connection: a
  * short-lived process (a CLI call) prepares only what it runs. */
 static int ensure_ready(struct pg *p, enum stmt s)
 {
 	PGresult *res;
+	int rc;
 
-	if (!pgs_connected(p)) {
-		p->prepared = 0;
-		p->lost = 0;
-		p->epoch++; /* whatever the old session held, it holds no more */
-		PQreset(p->conn); /* which closes the old one first, ending its session */
-		if (PQstatus(p->conn) != CONNECTION_OK)
-			return pgs_failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",
-					 PQerrorMessage(p->conn));
-		/* A session not pinned, whatever the reason, is not used: its
-		 * search_path may find another store's tables. */
-		if (pgs_pin_session(p) != 0) {
-			p->lost = 1;
-			return RELEASE_EIO;
-		}
-	}
+	if (!pgs_connected(p) && (rc = pgs_reconnect(p)) != 0)
+		return rc;
 	if (!stmts[s].prepared || p->prepared & 1u << s)
 		return 0;
 	res = PQprepare(p->conn, stmts[s].name, stmts[s].sql, stmts[s].nparams, stmts[s].types);

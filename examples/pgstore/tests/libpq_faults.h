@@ -46,6 +46,12 @@ static void arm(enum fault f, const char *what)
 	fired = 0;
 }
 
+static void arm_also(enum fault f, const char *what)
+{
+	armed[1].fault = f;
+	armed[1].what = what;
+}
+
 typedef PGresult *exec_prepared_fn(PGconn *, const char *, int, const char *const *,
 				   const int *, const int *, int);
 typedef PGresult *exec_params_fn(PGconn *, const char *, int, const Oid *, const char *const *,

@@ -438,6 +438,105 @@ static void a_hold_answered_with_no_boolean_leaves_no_lock_behind(void **state)
 	assert_hold_answered_badly_leaves_no_lock(ODD_BOOL);
 }
 
+/* Whether another handle can take app now, giving it back at once. */
+static int free_for_others(const release_storage *st, void *other)
+{
+	void *h = NULL;
+	int rc = st->hold(other, "myapp", "b", 1, &h);
+
+	if (rc == 0)
+		st->unhold(other, h);
+	return rc == 0;
+}
+
+/* Two raw handles on one fresh store; a holds myapp. */
+static void hold_in_one_of_two(const release_storage **st, void **a, void **b, void **ha)
+{
+	char uri[1100];
+
+	snprintf(uri, sizeof uri, "%s", test_store_uri());
+	assert_int_equal(test_storage_open(st, a, uri), 0);
+	assert_int_equal(test_storage_open(st, b, uri), 0);
+	assert_int_equal((*st)->hold(*a, "myapp", "a", 1, ha), 0);
+	assert_false(free_for_others(*st, *b));
+}
+
+/* An unhold the server refused (an ordinary error, the session still up)
+ * ends the session rather than leave it holding the lock unknown. */
+static void an_unhold_the_server_refused_leaves_no_lock_behind(void **state)
+{
+	const release_storage *st = NULL;
+	void *a = NULL, *b = NULL, *h = NULL;
+
+	(void)state;
+	hold_in_one_of_two(&st, &a, &b, &h);
+	arm(SERVER_ERROR, "librelease_unhold(");
+	st->unhold(a, h);
+	assert_int_equal(fired, 1);
+	assert_true(free_for_others(st, b));
+	st->close(a);
+	st->close(b);
+}
+
+/* An unhold libpq gave no result for leaves the session in doubt, still
+ * holding the lock: it is ended then, not at the handle's next call. */
+static void an_unhold_libpq_gives_no_result_for_leaves_no_lock_behind(void **state)
+{
+	const release_storage *st = NULL;
+	void *a = NULL, *b = NULL, *h = NULL;
+
+	(void)state;
+	hold_in_one_of_two(&st, &a, &b, &h);
+	arm(NO_RESULT, "librelease_unhold(");
+	st->unhold(a, h);
+	assert_int_equal(fired, 1);
+	assert_true(free_for_others(st, b));
+	st->close(a);
+	st->close(b);
+}
+
+/* A take that failed after taking the lock, whose giving back failed too. */
+static void a_failed_take_whose_give_back_failed_leaves_no_lock_behind(void **state)
+{
+	const release_storage *st = NULL;
+	void *a = NULL, *b = NULL, *h = NULL;
+	char uri[1100];
+
+	(void)state;
+	snprintf(uri, sizeof uri, "%s", test_store_uri());
+	assert_int_equal(test_storage_open(&st, &a, uri), 0);
+	assert_int_equal(test_storage_open(&st, &b, uri), 0);
+	arm(RAN_THEN_ERROR, "librelease_hold(");
+	arm_also(SERVER_ERROR, "pg_advisory_unlock(");
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &h), RELEASE_EIO);
+	assert_int_equal(fired, 2);
+	/* the take's failure is the one told */
+	assert_non_null(strstr(st->errmsg(a), "hold: PostgreSQL error 22012"));
+	assert_true(free_for_others(st, b));
+	st->close(a);
+	st->close(b);
+}
+
+static void a_hold_whose_reply_was_lost_leaves_no_lock_behind(void **state)
+{
+	const release_storage *st = NULL;
+	void *a = NULL, *b = NULL, *h = NULL;
+	char uri[1100];
+
+	(void)state;
+	snprintf(uri, sizeof uri, "%s", test_store_uri());
+	assert_int_equal(test_storage_open(&st, &a, uri), 0);
+	assert_int_equal(test_storage_open(&st, &b, uri), 0);
+	arm(REPLY_LOST, "librelease_hold(");
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &h), RELEASE_EIO);
+	assert_int_equal(fired, 1);
+	assert_true(free_for_others(st, b));
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &h), 0);
+	st->unhold(a, h);
+	st->close(a);
+	st->close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +557,10 @@ int main(void)
 		cmocka_unit_test(a_listing_answered_in_text_is_eio),
 		cmocka_unit_test(a_hold_answered_in_text_leaves_no_lock_behind),
 		cmocka_unit_test(a_hold_answered_with_no_boolean_leaves_no_lock_behind),
+		cmocka_unit_test(an_unhold_the_server_refused_leaves_no_lock_behind),
+		cmocka_unit_test(an_unhold_libpq_gives_no_result_for_leaves_no_lock_behind),
+		cmocka_unit_test(a_failed_take_whose_give_back_failed_leaves_no_lock_behind),
+		cmocka_unit_test(a_hold_whose_reply_was_lost_leaves_no_lock_behind),
 	};
 
 	if (!getenv("RELEASE_TEST_STORE") || !pgstore_is_uri(getenv("RELEASE_TEST_STORE"))) {
