@@ -9,6 +9,16 @@
  * PostgreSQL counts a session's locks on one key: a second take succeeds
  * and a single release keeps the lock. The handle keeps its own list of
  * what it holds, and refuses a second hold of one app itself.
+ *
+ * A hold does not end with the handle's session when the handle starts
+ * another (the connection was lost, or left in doubt) and no one else held
+ * the app meanwhile: every take writes the app's row (its session's pid and
+ * its info, which the core makes unique), so a row still as this handle
+ * left it says that no one did, and the new session takes the lock again
+ * and the row with it. A hold another session took meanwhile is lost: the
+ * core, which believes it still holds the app, learns it from the refusal
+ * of its next commit to it, which would otherwise end a promotion that is
+ * no longer the app's only one.
  */
 #include "pgstore_internal.h"
 
@@ -17,8 +27,12 @@
 
 struct pgs_hold {
 	struct pgs_hold *next;
-	unsigned long epoch; /* the connection it was taken on */
+	unsigned long epoch; /* the session that holds it */
+	int pid;             /* that session's backend, as in the app's row */
+	int lost;            /* another session took it meanwhile */
 	char app[64];        /* app names are at most 63 bytes */
+	size_t len;
+	unsigned char info[RELEASE_HOLD_INFO_MAX];
 };
 
 static struct pgs_hold **find(struct pg *p, const char *app)
@@ -110,6 +124,10 @@ int pgs_hold(void *ctx, const char *app, const void *info, size_t len, void **ho
 		return pgs_failf(p, RELEASE_EBUSY, "app '%s' is held by another session", app);
 	}
 	h->epoch = p->epoch;
+	h->pid = PQbackendPID(p->conn);
+	h->len = len;
+	if (len)
+		memcpy(h->info, info, len);
 	strcpy(h->app, app);
 	h->next = p->holds;
 	p->holds = h;
@@ -130,7 +148,7 @@ void pgs_unhold(void *ctx, void *hold)
 	if (!*at)
 		return; /* not one of this handle's */
 	*at = h->next;
-	if (h->epoch == p->epoch && PQstatus(p->conn) == CONNECTION_OK)
+	if (!h->lost && h->epoch == p->epoch && PQstatus(p->conn) == CONNECTION_OK)
 		let_go(p, S_UNHOLD, h->app);
 	free(h);
 }
@@ -167,4 +185,37 @@ void pgs_free_holds(struct pg *p)
 		p->holds = h->next;
 		free(h);
 	}
+}
+
+int pgs_retake_holds(struct pg *p)
+{
+	for (struct pgs_hold *h = p->holds; h; h = h->next) {
+		struct params q;
+		int rc, changed;
+
+		if (h->lost || h->epoch == p->epoch)
+			continue;
+		memset(&q, 0, sizeof q);
+		pgs_param_text(&q, h->app);
+		pgs_param_u64(&q, (uint64_t)h->pid);
+		pgs_param_bytes(&q, h->info, h->len);
+		if ((rc = pgs_run_change(p, S_REHOLD, &q, &changed)) != 0) {
+			h->lost = 1; /* not tried again */
+			return PQstatus(p->conn) == CONNECTION_OK ? PGS_AGAIN : rc;
+		}
+		if (!changed) {
+			h->lost = 1;
+			continue;
+		}
+		h->epoch = p->epoch;
+		h->pid = PQbackendPID(p->conn);
+	}
+	return 0;
+}
+
+int pgs_hold_lost(struct pg *p, const char *app)
+{
+	struct pgs_hold *h = *find(p, app);
+
+	return h && (h->lost || h->epoch != p->epoch);
 }

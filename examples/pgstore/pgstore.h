@@ -28,11 +28,13 @@
  * advisory lock, which the server releases when the session ends: the
  * holding process exiting or being killed, its connection cut, its backend
  * terminated. The holder's info is kept in a table and shown only while
- * its session holds the lock. A hold lost with its connection is not taken
- * again when the handle reconnects. A dead client on another machine is
- * noticed only when the server's TCP keepalives say so (its
- * tcp_keepalives_* settings), which for a hold is how long it outlives its
- * holder.
+ * its session holds the lock. A hold whose connection was lost (or left in
+ * doubt) is taken again by the handle's next session when no other session
+ * held the app meanwhile; otherwise it is lost, and the handle's commits to
+ * the app fail with RELEASE_EBUSY, writing nothing, until it is given back.
+ * A dead client on another machine is noticed only when the server's TCP
+ * keepalives say so (its tcp_keepalives_* settings), which for a hold is
+ * how long it outlives its holder.
  *
  * Version 3: the deployment log (records of RELEASE_KIND_DEPLOY), stored as
  * builds and releases are, and wait() through LISTEN/NOTIFY. Schema version

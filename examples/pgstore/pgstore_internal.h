@@ -20,6 +20,7 @@
 #define OID_BYTEA 17
 #define OID_INT8 20
 #define OID_INT2 21
+#define OID_INT4 23
 #define OID_TEXT 25
 #define OID_BYTEA_ARRAY 1001
 #define OID_INT2_ARRAY 1005
@@ -46,6 +47,7 @@ enum stmt {
 	S_UNHOLD,
 	S_UNLOCK,
 	S_HELD,
+	S_REHOLD,
 	S_LISTEN,
 	N_STMT
 };
@@ -86,8 +88,12 @@ int pgs_exec_plain(struct pg *p, const char *sql, ExecStatusType want, const cha
 int pgs_pin_session(struct pg *p);
 int pgs_connected(const struct pg *p);
 /* Ends the session (and with it every lock it holds) and starts a new one,
- * pinned; 0 or RELEASE_EIO (the next call then tries again). */
+ * pinned, which takes again the holds no other session took meanwhile
+ * (pgs_retake_holds()); 0 or RELEASE_EIO (the next call then tries again). */
 int pgs_reconnect(struct pg *p);
+/* Connects anew if the session is lost or in doubt, and prepares statement
+ * s on its first use on the connection: 0 or the failure. */
+int pgs_ready(struct pg *p, enum stmt s);
 void pgs_param_text(struct params *q, const char *s);
 void pgs_param_u64(struct params *q, uint64_t v);
 void pgs_param_bytes(struct params *q, const void *data, size_t len);
@@ -121,6 +127,15 @@ int pgs_hold(void *ctx, const char *app, const void *info, size_t len, void **ho
 void pgs_unhold(void *ctx, void *hold);
 int pgs_held(void *ctx, const char *app, release_record_fn fn, void *payload);
 void pgs_free_holds(struct pg *p);
+/* On a new session: takes again each hold of an earlier one that no other
+ * session has held since, and marks the others lost. 0; PGS_AGAIN when a
+ * failure may have left this session with a lock it does not know it has
+ * (end it, and start another); or RELEASE_EIO. */
+#define PGS_AGAIN 1
+int pgs_retake_holds(struct pg *p);
+/* Whether app is held through this handle by a hold that another session
+ * took over: nothing is committed to it until it is given back. */
+int pgs_hold_lost(struct pg *p, const char *app);
 
 /* notify.c: version 3 */
 #define PGS_CHANNEL "librelease" /* the channel the records' trigger notifies */

@@ -77,6 +77,17 @@ static const struct {
 		      "SELECT pg_advisory_unlock(librelease_lock_key('hold', $1))", 1, ONE_ROW, NULL},
 	[S_HELD] = {"librelease_held", 0, 1, {OID_TEXT}, "SELECT librelease_held($1)", 1, ONE_ROW,
 		    NULL},
+	/* the row of a hold of an earlier session, as it left it, moved to
+	 * this session with the lock (hold.c): the row locked first, so that
+	 * the lock is taken only for a row that is then moved */
+	[S_REHOLD] = {"librelease_rehold", 0, 3, {OID_TEXT, OID_INT4, OID_BYTEA},
+		      "WITH mine AS (SELECT app FROM librelease_holds"
+		      "  WHERE app = $1 AND pid = $2 AND info = $3 FOR UPDATE),"
+		      " taken AS (SELECT pg_try_advisory_lock(librelease_lock_key('hold', $1)) AS ok"
+		      "  FROM mine)"
+		      " UPDATE librelease_holds SET pid = pg_backend_pid()"
+		      " WHERE app = $1 AND (SELECT ok FROM taken)",
+		      0, 0, "UPDATE "},
 	/* version 3: wait() */
 	[S_LISTEN] = {"librelease_listen", 0, 0, {0}, "LISTEN " PGS_CHANNEL, 0, 0, "LISTEN"},
 };
@@ -184,26 +195,30 @@ int pgs_pin_session(struct pg *p)
 
 int pgs_reconnect(struct pg *p)
 {
-	p->prepared = 0;
-	p->lost = 0;
-	p->epoch++; /* whatever the old session held, it holds no more */
-	PQreset(p->conn); /* which closes the old one first, ending its session */
-	if (PQstatus(p->conn) != CONNECTION_OK)
-		return pgs_failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",
-				 PQerrorMessage(p->conn));
-	/* A session not pinned, whatever the reason, is not used: its
-	 * search_path may find another store's tables. */
-	if (pgs_pin_session(p) != 0) {
-		p->lost = 1;
-		return RELEASE_EIO;
-	}
-	return 0;
+	int rc;
+
+	do {
+		p->prepared = 0;
+		p->lost = 0;
+		p->epoch++; /* whatever the old session held, it holds no more */
+		PQreset(p->conn); /* which closes the old one first, ending its session */
+		if (PQstatus(p->conn) != CONNECTION_OK)
+			return pgs_failf(p, RELEASE_EIO, "reconnecting to PostgreSQL: %s",
+					 PQerrorMessage(p->conn));
+		/* A session not pinned, whatever the reason, is not used: its
+		 * search_path may find another store's tables. */
+		if (pgs_pin_session(p) != 0) {
+			p->lost = 1;
+			return RELEASE_EIO;
+		}
+	} while ((rc = pgs_retake_holds(p)) == PGS_AGAIN);
+	return rc;
 }
 
 /* Connects again if the connection was lost, and prepares statement s, if
  * it is one that is prepared, on its first use on this connection: a
  * short-lived process (a CLI call) prepares only what it runs. */
-static int ensure_ready(struct pg *p, enum stmt s)
+int pgs_ready(struct pg *p, enum stmt s)
 {
 	PGresult *res;
 	int rc;
@@ -295,7 +310,7 @@ PGresult *pgs_send(struct pg *p, enum stmt s, const struct params *q, int *rc)
 
 	PGresult *res;
 
-	if ((*rc = ensure_ready(p, s)) != 0)
+	if ((*rc = pgs_ready(p, s)) != 0)
 		return NULL;
 	if (stmts[s].prepared)
 		res = PQexecPrepared(p->conn, stmts[s].name, n, value, len, format, 1);

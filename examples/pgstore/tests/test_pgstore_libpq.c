@@ -537,6 +537,122 @@ static void a_hold_whose_reply_was_lost_leaves_no_lock_behind(void **state)
 	st->close(b);
 }
 
+/* ---- holds across a new session */
+
+static struct {
+	release_store *s;
+	const char *id;
+	const release_storage *st;
+	void *other, *other_hold;
+	int other_took;
+} lose;
+
+/* The holder's session is left in doubt and a new one started: the next
+ * call connects anew. */
+static void lose_the_session(void)
+{
+	release *got = NULL;
+
+	arm(OWN_ERROR, "librelease_get");
+	assert_lost(lose.s, release_get(lose.s, "myapp", lose.id, &got));
+	assert_int_equal(fired, 1);
+	assert_null(got);
+}
+
+/* A deployer whose store's session is lost and started anew, after which
+ * another handle tries to take the app. */
+static int deploy_across_a_new_session(void *payload, const release *r, release_events *events)
+{
+	release *got = NULL;
+
+	(void)payload;
+	(void)r;
+	(void)events;
+	lose_the_session();
+	assert_store_ok(lose.s, release_get(lose.s, "myapp", lose.id, &got));
+	release_free(got);
+	lose.other_took = free_for_others(lose.st, lose.other);
+	return 0;
+}
+
+/* A hold whose session was lost, which no one held meanwhile, is taken
+ * again by the new session: the promotion stays exclusive. */
+static void a_hold_nobody_took_meanwhile_is_taken_again_with_a_new_session(void **state)
+{
+	release_promote_opts o;
+	char uri[1100];
+	release *r;
+	int before;
+
+	(void)state;
+	snprintf(uri, sizeof uri, "%s", test_store_uri());
+	assert_int_equal(test_store_open(&lose.s, uri, NULL), 0);
+	assert_int_equal(test_storage_open(&lose.st, &lose.other, uri), 0);
+	make_app(lose.s, "myapp");
+	r = set_env(lose.s, "myapp", "A=1");
+	lose.id = release_id(r);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_across_a_new_session;
+	before = resets;
+	assert_store_ok(lose.s, release_promote(lose.s, "myapp", lose.id, &o));
+	assert_int_equal(resets, before + 1);
+	assert_false(lose.other_took);
+	assert_string_equal(active_of(lose.s, "myapp"), lose.id);
+	/* given back at the promotion's end */
+	assert_true(free_for_others(lose.st, lose.other));
+	release_free(r);
+	lose.st->close(lose.other);
+	release_store_close(lose.s);
+}
+
+/* Run between the old session's end and the new one's start. */
+static void another_takes_the_hold(void)
+{
+	assert_int_equal(lose.st->hold(lose.other, "myapp", "b", 1, &lose.other_hold), 0);
+}
+
+static int deploy_while_another_takes_the_hold(void *payload, const release *r,
+					       release_events *events)
+{
+	(void)payload;
+	(void)r;
+	(void)events;
+	lose_the_session();
+	after_reset = another_takes_the_hold;
+	return 0;
+}
+
+/* A promotion whose hold another session took while its own was being
+ * replaced moves nothing: it is no longer the app's one promotion. */
+static void a_promotion_whose_hold_another_took_meanwhile_moves_nothing(void **state)
+{
+	release_promote_opts o;
+	char uri[1100];
+	release *r;
+
+	(void)state;
+	snprintf(uri, sizeof uri, "%s", test_store_uri());
+	assert_int_equal(test_store_open(&lose.s, uri, NULL), 0);
+	assert_int_equal(test_storage_open(&lose.st, &lose.other, uri), 0);
+	make_app(lose.s, "myapp");
+	r = set_env(lose.s, "myapp", "A=1");
+	lose.id = release_id(r);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_while_another_takes_the_hold;
+	assert_int_equal(release_promote(lose.s, "myapp", lose.id, &o), RELEASE_EBUSY);
+	assert_null(after_reset);
+	assert_non_null(strstr(release_store_errmsg(lose.s), "another session may have held it"));
+	assert_string_equal(active_of(lose.s, "myapp"), "");
+	lose.st->unhold(lose.other, lose.other_hold);
+	/* the hold lost is forgotten with the promotion: the next one runs */
+	o.deploy = deploy;
+	assert_store_ok(lose.s, release_promote(lose.s, "myapp", lose.id, &o));
+	assert_string_equal(active_of(lose.s, "myapp"), lose.id);
+	release_free(r);
+	lose.st->close(lose.other);
+	release_store_close(lose.s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +677,8 @@ int main(void)
 		cmocka_unit_test(an_unhold_libpq_gives_no_result_for_leaves_no_lock_behind),
 		cmocka_unit_test(a_failed_take_whose_give_back_failed_leaves_no_lock_behind),
 		cmocka_unit_test(a_hold_whose_reply_was_lost_leaves_no_lock_behind),
+		cmocka_unit_test(a_hold_nobody_took_meanwhile_is_taken_again_with_a_new_session),
+		cmocka_unit_test(a_promotion_whose_hold_another_took_meanwhile_moves_nothing),
 	};
 
 	if (!getenv("RELEASE_TEST_STORE") || !pgstore_is_uri(getenv("RELEASE_TEST_STORE"))) {
