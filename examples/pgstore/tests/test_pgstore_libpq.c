@@ -537,6 +537,55 @@ static void a_hold_whose_reply_was_lost_leaves_no_lock_behind(void **state)
 	st->close(b);
 }
 
+static int copy_nothing(void *payload, uint64_t seq, const char *key, const void *data,
+			size_t len)
+{
+	(void)payload;
+	(void)seq;
+	(void)key;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
+static void held_libpq_gives_no_result_for_is_eio_not_free(void **state)
+{
+	const release_storage *st = NULL;
+	void *a = NULL, *b = NULL, *h = NULL;
+
+	(void)state;
+	hold_in_one_of_two(&st, &a, &b, &h);
+	arm(NO_RESULT, "librelease_held(");
+	assert_int_equal(st->held(b, "myapp", copy_nothing, NULL), RELEASE_EIO);
+	assert_int_equal(fired, 1);
+	assert_int_equal(st->held(b, "myapp", copy_nothing, NULL), 0);
+	st->unhold(a, h);
+	st->close(a);
+	st->close(b);
+}
+
+/* ---- waiting */
+
+static void a_wait_whose_listen_libpq_gives_no_result_for_is_eio(void **state)
+{
+	release_store *s = open_store();
+	release_watch *w = NULL;
+	int before;
+
+	(void)state;
+	make_app(s, "myapp");
+	assert_store_ok(s, release_watch_open(s, "myapp", &w));
+	arm(NO_RESULT, "LISTEN");
+	assert_lost(s, release_watch_wait(w, 1000 * 1000));
+	assert_int_equal(fired, 1);
+	/* the next wait listens on a new session, and times out */
+	before = resets;
+	assert_int_equal(release_watch_wait(w, 1000 * 1000), RELEASE_ETIMEDOUT);
+	assert_int_equal(resets, before + 1);
+	release_watch_free(w);
+	release_store_close(s);
+}
+
 /* ---- holds across a new session */
 
 static struct {
@@ -677,6 +726,8 @@ int main(void)
 		cmocka_unit_test(an_unhold_libpq_gives_no_result_for_leaves_no_lock_behind),
 		cmocka_unit_test(a_failed_take_whose_give_back_failed_leaves_no_lock_behind),
 		cmocka_unit_test(a_hold_whose_reply_was_lost_leaves_no_lock_behind),
+		cmocka_unit_test(held_libpq_gives_no_result_for_is_eio_not_free),
+		cmocka_unit_test(a_wait_whose_listen_libpq_gives_no_result_for_is_eio),
 		cmocka_unit_test(a_hold_nobody_took_meanwhile_is_taken_again_with_a_new_session),
 		cmocka_unit_test(a_promotion_whose_hold_another_took_meanwhile_moves_nothing),
 	};
