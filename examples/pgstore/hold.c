@@ -15,7 +15,8 @@
  * the app meanwhile: every take writes the app's row (its session's pid and
  * its info, which the core makes unique), so a row still as this handle
  * left it says that no one did, and the new session takes the lock again
- * and the row with it. A hold another session took meanwhile is lost: the
+ * and the row with it (waiting up to two seconds for the old session, which
+ * the server may not have ended yet, to let go of it). A hold another session took meanwhile is lost: the
  * core, which believes it still holds the app, learns it from the refusal
  * of its next commit to it, which would otherwise end a promotion that is
  * no longer the app's only one.
@@ -24,6 +25,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* How long a new session waits for a hold's lock that the row says is
+ * still the handle's: RETAKE_TRIES pauses of RETAKE_PAUSE_MS. */
+#define RETAKE_TRIES 100
+#define RETAKE_PAUSE_MS 20
 
 struct pgs_hold {
 	struct pgs_hold *next;
@@ -187,23 +194,49 @@ void pgs_free_holds(struct pg *p)
 	}
 }
 
+/* Takes h again on this session: 0 and *taken, or a failure. A row still
+ * as h left it, whose lock is busy, is that of a session that is ending:
+ * the handle's own old one, closed but not yet gone from the server, or
+ * one that took the lock and is about to write the row. The first lets go
+ * soon; the second rewrites the row. So the take is tried again for a
+ * while, as long as the row stays h's. */
+static int retake(struct pg *p, const struct pgs_hold *h, int *taken)
+{
+	struct params q;
+	struct timespec pause = {0, RETAKE_PAUSE_MS * 1000000L};
+	PGresult *res;
+	int rc, mine;
+
+	memset(&q, 0, sizeof q);
+	pgs_param_text(&q, h->app);
+	pgs_param_u64(&q, (uint64_t)h->pid);
+	pgs_param_bytes(&q, h->info, h->len);
+	for (int i = 0;; i++) {
+		if ((rc = pgs_run_change(p, S_REHOLD, &q, taken)) != 0 || *taken ||
+		    i == RETAKE_TRIES)
+			return rc;
+		if (!(res = pgs_run(p, S_HOLD_ROW, &q, PGRES_TUPLES_OK, &rc)))
+			return rc;
+		mine = PQntuples(res) == 1;
+		PQclear(res);
+		if (!mine)
+			return 0;
+		nanosleep(&pause, NULL);
+	}
+}
+
 int pgs_retake_holds(struct pg *p)
 {
 	for (struct pgs_hold *h = p->holds; h; h = h->next) {
-		struct params q;
-		int rc, changed;
+		int rc, taken;
 
 		if (h->lost || h->epoch == p->epoch)
 			continue;
-		memset(&q, 0, sizeof q);
-		pgs_param_text(&q, h->app);
-		pgs_param_u64(&q, (uint64_t)h->pid);
-		pgs_param_bytes(&q, h->info, h->len);
-		if ((rc = pgs_run_change(p, S_REHOLD, &q, &changed)) != 0) {
+		if ((rc = retake(p, h, &taken)) != 0) {
 			h->lost = 1; /* not tried again */
 			return PQstatus(p->conn) == CONNECTION_OK ? PGS_AGAIN : rc;
 		}
-		if (!changed) {
+		if (!taken) {
 			h->lost = 1;
 			continue;
 		}

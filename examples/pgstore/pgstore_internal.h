@@ -48,6 +48,7 @@ enum stmt {
 	S_UNLOCK,
 	S_HELD,
 	S_REHOLD,
+	S_HOLD_ROW,
 	S_LISTEN,
 	N_STMT
 };

@@ -88,6 +88,9 @@ static const struct {
 		      " UPDATE librelease_holds SET pid = pg_backend_pid()"
 		      " WHERE app = $1 AND (SELECT ok FROM taken)",
 		      0, 0, "UPDATE "},
+	[S_HOLD_ROW] = {"librelease_hold_row", 0, 3, {OID_TEXT, OID_INT4, OID_BYTEA},
+			"SELECT pid FROM librelease_holds WHERE app = $1 AND pid = $2 AND info = $3",
+			1, AT_MOST_ONE, NULL},
 	/* version 3: wait() */
 	[S_LISTEN] = {"librelease_listen", 0, 0, {0}, "LISTEN " PGS_CHANNEL, 0, 0, "LISTEN"},
 };

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- helpers */
 
@@ -589,6 +590,8 @@ static void a_wait_whose_listen_libpq_gives_no_result_for_is_eio(void **state)
 /* ---- holds across a new session */
 
 static struct {
+	char uri[1100];
+	PGconn *watcher;
 	release_store *s;
 	const char *id;
 	const release_storage *st;
@@ -702,6 +705,77 @@ static void a_promotion_whose_hold_another_took_meanwhile_moves_nothing(void **s
 	release_store_close(lose.s);
 }
 
+/* The old session's backend, closed, may not have let go of the lock yet
+ * when the new session asks for it: here a transaction of another
+ * connection stands for it, holding the app's lock for 300 ms. */
+static PGconn *lingering;
+
+static void the_old_session_lingers(void)
+{
+	char sql[200];
+	PGresult *res;
+
+	assert_non_null(lingering = PQconnectdb(lose.uri));
+	assert_int_equal(PQstatus(lingering), CONNECTION_OK);
+	assert_true(PQsendQuery(lingering, "SELECT pg_advisory_xact_lock("
+					   "librelease_lock_key('hold', 'myapp')), pg_sleep(0.3)"));
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = %d",
+		 PQbackendPID(lingering));
+	/* until the lock is taken */
+	for (int i = 0; i < 500; i++) {
+		struct timespec ms = {0, 1000 * 1000};
+
+		res = PQexec(lose.watcher, sql);
+		if (strcmp(PQgetvalue(res, 0, 0), "1") == 0) {
+			PQclear(res);
+			return;
+		}
+		PQclear(res);
+		nanosleep(&ms, NULL);
+	}
+	fail_msg("the lingering lock was not taken");
+}
+
+static int deploy_while_the_old_session_lingers(void *payload, const release *r,
+						release_events *events)
+{
+	release *got = NULL;
+
+	(void)payload;
+	(void)r;
+	(void)events;
+	lose_the_session();
+	after_reset = the_old_session_lingers;
+	assert_store_ok(lose.s, release_get(lose.s, "myapp", lose.id, &got));
+	release_free(got);
+	return 0;
+}
+
+static void a_hold_whose_old_session_lingers_is_taken_again_once_it_is_gone(void **state)
+{
+	release_promote_opts o;
+	release *r;
+
+	(void)state;
+	snprintf(lose.uri, sizeof lose.uri, "%s", test_store_uri());
+	assert_int_equal(test_store_open(&lose.s, lose.uri, NULL), 0);
+	assert_non_null(lose.watcher = PQconnectdb(lose.uri));
+	make_app(lose.s, "myapp");
+	r = set_env(lose.s, "myapp", "A=1");
+	lose.id = release_id(r);
+	release_promote_opts_init(&o);
+	o.deploy = deploy_while_the_old_session_lingers;
+	assert_store_ok(lose.s, release_promote(lose.s, "myapp", lose.id, &o));
+	assert_string_equal(active_of(lose.s, "myapp"), lose.id);
+	while (PQgetResult(lingering))
+		;
+	PQfinish(lingering);
+	PQfinish(lose.watcher);
+	release_free(r);
+	release_store_close(lose.s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,6 +804,7 @@ int main(void)
 		cmocka_unit_test(a_wait_whose_listen_libpq_gives_no_result_for_is_eio),
 		cmocka_unit_test(a_hold_nobody_took_meanwhile_is_taken_again_with_a_new_session),
 		cmocka_unit_test(a_promotion_whose_hold_another_took_meanwhile_moves_nothing),
+		cmocka_unit_test(a_hold_whose_old_session_lingers_is_taken_again_once_it_is_gone),
 	};
 
 	if (!getenv("RELEASE_TEST_STORE") || !pgstore_is_uri(getenv("RELEASE_TEST_STORE"))) {
