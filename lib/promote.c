@@ -310,6 +310,19 @@ static int commit_promotion(struct promotion *p, const release *r, const struct 
 	return fail(s, RELEASE_ECONFLICT, "app '%s': the promotion's records kept changing", p->app);
 }
 
+/* A promotion's RELEASE_EEXIST means RELEASE_PROMOTE_IF_NOT_ACTIVE found
+ * nothing to do, which callers take as done: a storage that answers with
+ * it must not pass for that. */
+static int storage_exists(release_store *s, int rc)
+{
+	char why[ERRMSG_MAX / 2];
+
+	if (rc != RELEASE_EEXIST)
+		return rc;
+	snprintf(why, sizeof why, "%.250s", s->errmsg);
+	return fail(s, RELEASE_EIO, "%s (the storage answered RELEASE_EEXIST)", why);
+}
+
 /* Runs the promotion of r (as read), taking the lease unless p holds it;
  * gives the lease back whatever happens. */
 static int promote(struct promotion *p, release *r)
@@ -318,7 +331,7 @@ static int promote(struct promotion *p, release *r)
 	struct active_ptr cur, next;
 	struct raw cur_raw = {0};
 	struct buf enc = {0};
-	int announce = !p->holding, announced = !announce, rc;
+	int announce = !p->holding, announced = !announce, nothing_to_do = 0, rc;
 
 	/* The lease first: once it is held, only a forced promotion can move
 	 * the pointer, so what we read next stays true until our swap. */
@@ -339,6 +352,7 @@ static int promote(struct promotion *p, release *r)
 	if ((p->o.flags & RELEASE_PROMOTE_IF_NOT_ACTIVE) && strcmp(cur.id, r->id) == 0) {
 		rc = fail(s, RELEASE_EEXIST, "app '%s': %s is the active release already; nothing done",
 			  p->app, r->id);
+		nothing_to_do = 1;
 		goto out;
 	}
 	if (announce) {
@@ -436,6 +450,8 @@ static int promote(struct promotion *p, release *r)
 			clear_error(s);
 	}
 out:
+	if (!nothing_to_do)
+		rc = storage_exists(s, rc);
 	/* A refusal before anything started has nothing to report. */
 	if (p->holding && announced)
 		finish(p);
@@ -459,7 +475,7 @@ RELEASE_API int release_promote(release_store *store, const char *app, const cha
 	    (rc = prepare(&p, store, app, opts)) != 0)
 		return rc;
 	if ((rc = require_app(store, app)) != 0 || (rc = load_release(store, app, id, &r, NULL)) != 0)
-		return rc;
+		return storage_exists(store, rc);
 	rc = promote(&p, r);
 	release_free(r);
 	return rc;
@@ -616,7 +632,8 @@ static int rollback(release_store *store, const char *app, const char *target,
 RELEASE_API int release_rollback(release_store *store, const char *app, const char *target,
 				 const release_promote_opts *opts, release **out)
 {
-	return rollback(store, app, target, opts, 0, out);
+	/* its copy is new, never active: RELEASE_EEXIST can only be the storage's */
+	return storage_exists(store, rollback(store, app, target, opts, 0, out));
 }
 
 RELEASE_API int release_rollback_copy(release_store *store, const char *app, const char *target,
@@ -627,6 +644,6 @@ RELEASE_API int release_rollback_copy(release_store *store, const char *app, con
 			return fail(store, RELEASE_EINVAL, "release_rollback_copy needs out");
 		return RELEASE_EINVAL;
 	}
-	return rollback(store, app, target, opts, 1, out);
+	return storage_exists(store, rollback(store, app, target, opts, 1, out));
 }
 

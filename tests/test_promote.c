@@ -746,6 +746,38 @@ static void if_not_active_promotes_and_rolls_back_as_usual(void **state)
 	release_free(r2);
 }
 
+/* RELEASE_EEXIST from a promotion says the flag found nothing to do; a
+ * storage that answers with it fails the call as an I/O error instead. */
+static void a_storage_eexist_is_no_active_already(void **state)
+{
+	struct fixture *f = *state;
+	struct tamper t = {0};
+	release_promote_opts o;
+	release *r1, *copy = NULL;
+	int deploys = 0;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	promote(f->s, "myapp", release_id(r1));
+	release_promote_opts_init(&o);
+	o.flags = RELEASE_PROMOTE_IF_NOT_ACTIVE;
+	o.deploy = count_deploys;
+	o.deploy_payload = &deploys;
+	t.app = "myapp";
+	t.kind = RELEASE_KIND_META;
+	t.key = "active";
+	t.code = RELEASE_EEXIST;
+	shared_backend_tamper(f->backend, &t);
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r1), &o), RELEASE_EIO);
+	assert_non_null(strstr(release_store_errmsg(f->s), "tampered record"));
+	assert_int_equal(release_rollback_copy(f->s, "myapp", release_id(r1), &o, &copy),
+			 RELEASE_EIO);
+	shared_backend_tamper(f->backend, NULL);
+	assert_int_equal(deploys, 0);
+	release_free(copy);
+	release_free(r1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -776,6 +808,7 @@ int main(void)
 		T(promoting_the_active_release_again_keeps_the_previous_one),
 		T(promoting_the_active_release_if_not_active_is_eexist_and_does_nothing),
 		T(if_not_active_promotes_and_rolls_back_as_usual),
+		T(a_storage_eexist_is_no_active_already),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
