@@ -51,6 +51,16 @@ static void assert_lost(release_store *s, int rc)
 		fail_msg("message: %s", release_store_errmsg(s));
 }
 
+/* Two raw handles on one fresh store. */
+static void open_two(const release_storage **st, void **a, void **b)
+{
+	char uri[1100];
+
+	snprintf(uri, sizeof uri, "%s", test_store_uri());
+	assert_int_equal(test_storage_open(st, a, uri), 0);
+	assert_int_equal(test_storage_open(st, b, uri), 0);
+}
+
 /* ---- reads */
 
 static void a_read_libpq_gives_no_result_for_is_eio_not_not_found(void **state)
@@ -321,13 +331,10 @@ static void a_put_left_inside_a_transaction_block_is_not_acknowledged(void **sta
 {
 	const release_storage *st = NULL;
 	void *a = NULL, *b = NULL;
-	char uri[1100];
 	int n = 0;
 
 	(void)state;
-	snprintf(uri, sizeof uri, "%s", test_store_uri());
-	assert_int_equal(test_storage_open(&st, &a, uri), 0);
-	assert_int_equal(test_storage_open(&st, &b, uri), 0);
+	open_two(&st, &a, &b);
 	arm(IN_BLOCK, "librelease_put");
 	assert_int_equal(st->put(a, "myapp", RELEASE_KIND_RELEASE, "k1", 1, "x", 1), RELEASE_EIO);
 	assert_int_equal(fired, 1);
@@ -410,11 +417,8 @@ static void assert_hold_answered_badly_leaves_no_lock(enum fault fault)
 {
 	const release_storage *st = NULL;
 	void *a = NULL, *b = NULL, *ha = NULL, *hb = NULL;
-	char uri[1100];
 
-	snprintf(uri, sizeof uri, "%s", test_store_uri());
-	assert_int_equal(test_storage_open(&st, &a, uri), 0);
-	assert_int_equal(test_storage_open(&st, &b, uri), 0);
+	open_two(&st, &a, &b);
 	arm(fault, "librelease_hold(");
 	assert_int_equal(st->hold(a, "myapp", "a", 1, &ha), RELEASE_EIO);
 	assert_int_equal(fired, 1);
@@ -453,11 +457,8 @@ static int free_for_others(const release_storage *st, void *other)
 /* Two raw handles on one fresh store; a holds myapp. */
 static void hold_in_one_of_two(const release_storage **st, void **a, void **b, void **ha)
 {
-	char uri[1100];
 
-	snprintf(uri, sizeof uri, "%s", test_store_uri());
-	assert_int_equal(test_storage_open(st, a, uri), 0);
-	assert_int_equal(test_storage_open(st, b, uri), 0);
+	open_two(st, a, b);
 	assert_int_equal((*st)->hold(*a, "myapp", "a", 1, ha), 0);
 	assert_false(free_for_others(*st, *b));
 }
@@ -501,12 +502,9 @@ static void a_failed_take_whose_give_back_failed_leaves_no_lock_behind(void **st
 {
 	const release_storage *st = NULL;
 	void *a = NULL, *b = NULL, *h = NULL;
-	char uri[1100];
 
 	(void)state;
-	snprintf(uri, sizeof uri, "%s", test_store_uri());
-	assert_int_equal(test_storage_open(&st, &a, uri), 0);
-	assert_int_equal(test_storage_open(&st, &b, uri), 0);
+	open_two(&st, &a, &b);
 	arm(RAN_THEN_ERROR, "librelease_hold(");
 	arm_also(SERVER_ERROR, "pg_advisory_unlock(");
 	assert_int_equal(st->hold(a, "myapp", "a", 1, &h), RELEASE_EIO);
@@ -522,12 +520,9 @@ static void a_hold_whose_reply_was_lost_leaves_no_lock_behind(void **state)
 {
 	const release_storage *st = NULL;
 	void *a = NULL, *b = NULL, *h = NULL;
-	char uri[1100];
 
 	(void)state;
-	snprintf(uri, sizeof uri, "%s", test_store_uri());
-	assert_int_equal(test_storage_open(&st, &a, uri), 0);
-	assert_int_equal(test_storage_open(&st, &b, uri), 0);
+	open_two(&st, &a, &b);
 	arm(REPLY_LOST, "librelease_hold(");
 	assert_int_equal(st->hold(a, "myapp", "a", 1, &h), RELEASE_EIO);
 	assert_int_equal(fired, 1);
@@ -538,28 +533,20 @@ static void a_hold_whose_reply_was_lost_leaves_no_lock_behind(void **state)
 	st->close(b);
 }
 
-static int copy_nothing(void *payload, uint64_t seq, const char *key, const void *data,
-			size_t len)
-{
-	(void)payload;
-	(void)seq;
-	(void)key;
-	(void)data;
-	(void)len;
-	return 0;
-}
-
 static void held_libpq_gives_no_result_for_is_eio_not_free(void **state)
 {
 	const release_storage *st = NULL;
 	void *a = NULL, *b = NULL, *h = NULL;
+	int n = 0;
 
 	(void)state;
 	hold_in_one_of_two(&st, &a, &b, &h);
 	arm(NO_RESULT, "librelease_held(");
-	assert_int_equal(st->held(b, "myapp", copy_nothing, NULL), RELEASE_EIO);
+	assert_int_equal(st->held(b, "myapp", count_record, &n), RELEASE_EIO);
 	assert_int_equal(fired, 1);
-	assert_int_equal(st->held(b, "myapp", copy_nothing, NULL), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(st->held(b, "myapp", count_record, &n), 0);
+	assert_int_equal(n, 1);
 	st->unhold(a, h);
 	st->close(a);
 	st->close(b);
@@ -599,6 +586,22 @@ static struct {
 	int other_took;
 } lose;
 
+/* A fresh store's handle, and a raw one of the same store; myapp with a
+ * release to promote. */
+static release *lose_setup(release_promote_opts *o)
+{
+	release *r;
+
+	snprintf(lose.uri, sizeof lose.uri, "%s", test_store_uri());
+	assert_int_equal(test_store_open(&lose.s, lose.uri, NULL), 0);
+	assert_int_equal(test_storage_open(&lose.st, &lose.other, lose.uri), 0);
+	make_app(lose.s, "myapp");
+	r = set_env(lose.s, "myapp", "A=1");
+	lose.id = release_id(r);
+	release_promote_opts_init(o);
+	return r;
+}
+
 /* The holder's session is left in doubt and a new one started: the next
  * call connects anew. */
 static void lose_the_session(void)
@@ -632,18 +635,11 @@ static int deploy_across_a_new_session(void *payload, const release *r, release_
 static void a_hold_nobody_took_meanwhile_is_taken_again_with_a_new_session(void **state)
 {
 	release_promote_opts o;
-	char uri[1100];
 	release *r;
 	int before;
 
 	(void)state;
-	snprintf(uri, sizeof uri, "%s", test_store_uri());
-	assert_int_equal(test_store_open(&lose.s, uri, NULL), 0);
-	assert_int_equal(test_storage_open(&lose.st, &lose.other, uri), 0);
-	make_app(lose.s, "myapp");
-	r = set_env(lose.s, "myapp", "A=1");
-	lose.id = release_id(r);
-	release_promote_opts_init(&o);
+	r = lose_setup(&o);
 	o.deploy = deploy_across_a_new_session;
 	before = resets;
 	assert_store_ok(lose.s, release_promote(lose.s, "myapp", lose.id, &o));
@@ -679,17 +675,10 @@ static int deploy_while_another_takes_the_hold(void *payload, const release *r,
 static void a_promotion_whose_hold_another_took_meanwhile_moves_nothing(void **state)
 {
 	release_promote_opts o;
-	char uri[1100];
 	release *r;
 
 	(void)state;
-	snprintf(uri, sizeof uri, "%s", test_store_uri());
-	assert_int_equal(test_store_open(&lose.s, uri, NULL), 0);
-	assert_int_equal(test_storage_open(&lose.st, &lose.other, uri), 0);
-	make_app(lose.s, "myapp");
-	r = set_env(lose.s, "myapp", "A=1");
-	lose.id = release_id(r);
-	release_promote_opts_init(&o);
+	r = lose_setup(&o);
 	o.deploy = deploy_while_another_takes_the_hold;
 	assert_int_equal(release_promote(lose.s, "myapp", lose.id, &o), RELEASE_EBUSY);
 	assert_null(after_reset);
@@ -758,13 +747,8 @@ static void a_hold_whose_old_session_lingers_is_taken_again_once_it_is_gone(void
 	release *r;
 
 	(void)state;
-	snprintf(lose.uri, sizeof lose.uri, "%s", test_store_uri());
-	assert_int_equal(test_store_open(&lose.s, lose.uri, NULL), 0);
+	r = lose_setup(&o);
 	assert_non_null(lose.watcher = PQconnectdb(lose.uri));
-	make_app(lose.s, "myapp");
-	r = set_env(lose.s, "myapp", "A=1");
-	lose.id = release_id(r);
-	release_promote_opts_init(&o);
 	o.deploy = deploy_while_the_old_session_lingers;
 	assert_store_ok(lose.s, release_promote(lose.s, "myapp", lose.id, &o));
 	assert_string_equal(active_of(lose.s, "myapp"), lose.id);
@@ -773,6 +757,7 @@ static void a_hold_whose_old_session_lingers_is_taken_again_once_it_is_gone(void
 	PQfinish(lingering);
 	PQfinish(lose.watcher);
 	release_free(r);
+	lose.st->close(lose.other);
 	release_store_close(lose.s);
 }
 
