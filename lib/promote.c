@@ -323,6 +323,39 @@ static int storage_exists(release_store *s, int rc)
 	return fail(s, RELEASE_EIO, "%s (the storage answered RELEASE_EEXIST)", why);
 }
 
+/*
+ * RELEASE_PROMOTE_IF_NOT_ACTIVE's check, once the lease is held: EEXIST
+ * when r is the active release (cur), or when it was deployed since it was
+ * found pending, as read again now: its promotion failed, or it was active
+ * and a forced promotion moved away from it. Either way another promoter
+ * deployed it, and a caller that found it pending must not deploy it again.
+ */
+static int deployed_before(struct promotion *p, const release *r, const struct active_ptr *cur)
+{
+	release_store *s = p->s;
+	release *now;
+	int rc;
+
+	if (strcmp(cur->id, r->id) == 0)
+		return fail(s, RELEASE_EEXIST,
+			    "app '%s': %s is the active release already; nothing done", p->app,
+			    r->id);
+	if ((rc = load_release(s, p->app, r->id, &now, NULL)) != 0)
+		return rc;
+	/* the pointer keeps the time of a release it moved away from, whose
+	 * own stamp may not have been written (version 1) */
+	if (now->promoted || strcmp(cur->previous, r->id) == 0)
+		rc = fail(s, RELEASE_EEXIST,
+			  "app '%s': %s was deployed already, and %s is active since; nothing done",
+			  p->app, r->id, cur->id[0] ? cur->id : "no release");
+	else if (now->failed)
+		rc = fail(s, RELEASE_EEXIST,
+			  "app '%s': %s was deployed already, and failed; nothing done", p->app,
+			  r->id);
+	release_free(now);
+	return rc;
+}
+
 /* Runs the promotion of r (as read), taking the lease unless p holds it;
  * gives the lease back whatever happens. */
 static int promote(struct promotion *p, release *r)
@@ -349,10 +382,9 @@ static int promote(struct promotion *p, release *r)
 	}
 	/* Checked under the lease: a second agent that saw id pending before
 	 * the first promoted it learns here that there is nothing to do. */
-	if ((p->o.flags & RELEASE_PROMOTE_IF_NOT_ACTIVE) && strcmp(cur.id, r->id) == 0) {
-		rc = fail(s, RELEASE_EEXIST, "app '%s': %s is the active release already; nothing done",
-			  p->app, r->id);
-		nothing_to_do = 1;
+	if ((p->o.flags & RELEASE_PROMOTE_IF_NOT_ACTIVE) &&
+	    (rc = deployed_before(p, r, &cur)) != 0) {
+		nothing_to_do = rc == RELEASE_EEXIST;
 		goto out;
 	}
 	if (announce) {

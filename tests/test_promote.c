@@ -746,6 +746,77 @@ static void if_not_active_promotes_and_rolls_back_as_usual(void **state)
 	release_free(r2);
 }
 
+/* Another agent that found it pending tried it first and failed: checked
+ * under the lease, it is not deployed again. */
+static void a_failed_release_if_not_active_is_eexist_and_does_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct events ev = {0};
+	release_promote_opts o;
+	release *r1, *r2, *before = NULL, *after = NULL;
+	int deploys = 0;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	promote(f->s, "myapp", release_id(r1));
+	release_promote_opts_init(&o);
+	o.deploy = deploy_fails;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r2), &o), RELEASE_EDEPLOY);
+	assert_store_ok(f->s, release_get(f->s, "myapp", release_id(r2), &before));
+	o.flags = RELEASE_PROMOTE_IF_NOT_ACTIVE;
+	o.deploy = count_deploys;
+	o.deploy_payload = &deploys;
+	o.on_event = record_event;
+	o.event_payload = &ev;
+	/* as the release was read before the failure (the agent's look) */
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r2), &o), RELEASE_EEXIST);
+	assert_non_null(strstr(release_store_errmsg(f->s), "deployed already, and failed"));
+	assert_int_equal(deploys, 0);
+	assert_int_equal(ev.n, 0);
+	assert_store_ok(f->s, release_get(f->s, "myapp", release_id(r2), &after));
+	assert_int_equal(release_failed(after), release_failed(before));
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r1));
+	/* without the flag it is tried again */
+	o.flags = 0;
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r2), &o));
+	assert_int_equal(deploys, 1);
+	release_free(before);
+	release_free(after);
+	release_free(r1);
+	release_free(r2);
+}
+
+/* A release that was active and that a forced promotion moved away from is
+ * not deployed again by an agent that found it pending before either. */
+static void a_replaced_release_if_not_active_is_eexist(void **state)
+{
+	struct fixture *f = *state;
+	release_promote_opts o;
+	release *r1, *r2;
+	char want[80];
+	int deploys = 0;
+
+	make_app(f->s, "myapp");
+	r1 = make_build_release(f->s, "myapp", "one");
+	r2 = make_build_release(f->s, "myapp", "two");
+	promote(f->s, "myapp", release_id(r1));
+	promote(f->s, "myapp", release_id(r2));
+	release_promote_opts_init(&o);
+	o.flags = RELEASE_PROMOTE_FORCE;
+	assert_store_ok(f->s, release_promote(f->s, "myapp", release_id(r1), &o));
+	o.flags = RELEASE_PROMOTE_IF_NOT_ACTIVE;
+	o.deploy = count_deploys;
+	o.deploy_payload = &deploys;
+	assert_int_equal(release_promote(f->s, "myapp", release_id(r2), &o), RELEASE_EEXIST);
+	snprintf(want, sizeof want, "deployed already, and %s is active since", release_id(r1));
+	assert_non_null(strstr(release_store_errmsg(f->s), want));
+	assert_int_equal(deploys, 0);
+	assert_string_equal(active_of(f->s, "myapp"), release_id(r1));
+	release_free(r1);
+	release_free(r2);
+}
+
 /* RELEASE_EEXIST from a promotion says the flag found nothing to do; a
  * storage that answers with it fails the call as an I/O error instead. */
 static void a_storage_eexist_is_no_active_already(void **state)
@@ -808,6 +879,8 @@ int main(void)
 		T(promoting_the_active_release_again_keeps_the_previous_one),
 		T(promoting_the_active_release_if_not_active_is_eexist_and_does_nothing),
 		T(if_not_active_promotes_and_rolls_back_as_usual),
+		T(a_failed_release_if_not_active_is_eexist_and_does_nothing),
+		T(a_replaced_release_if_not_active_is_eexist),
 		T(a_storage_eexist_is_no_active_already),
 	};
 
