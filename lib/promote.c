@@ -341,7 +341,7 @@ static int deployed_before(struct promotion *p, const release *r, const struct a
 			    "app '%s': %s is the active release already; nothing done", p->app,
 			    r->id);
 	if ((rc = load_release(s, p->app, r->id, &now, NULL)) != 0)
-		return rc;
+		return storage_exists(s, rc);
 	/* the pointer keeps the time of a release it moved away from, whose
 	 * own stamp may not have been written (version 1) */
 	if (now->promoted || strcmp(cur->previous, r->id) == 0)

@@ -849,6 +849,57 @@ static void a_storage_eexist_is_no_active_already(void **state)
 	release_free(r1);
 }
 
+/* A clock that starts serving t once it is first read after armed is set:
+ * when the promoter takes the lease, after its first read of the release. */
+struct arming_clock {
+	struct test_clock clock;
+	struct shared_backend *backend;
+	struct tamper t;
+	int armed;
+};
+
+static int64_t arming_clock_read(void *payload)
+{
+	struct arming_clock *c = payload;
+
+	if (c->armed) {
+		c->armed = 0;
+		shared_backend_tamper(c->backend, &c->t);
+	}
+	return test_clock_read(&c->clock);
+}
+
+/* The same when the release, read again under the lease, is answered so. */
+static void a_storage_eexist_under_the_lease_is_no_active_already(void **state)
+{
+	struct fixture *f = *state;
+	struct arming_clock c = {{f->clock.now, 0}, f->backend, {0}, 0};
+	release_store_opts so;
+	release_store *s;
+	release_promote_opts o;
+	release *r1;
+
+	release_store_opts_init(&so);
+	so.clock = arming_clock_read;
+	so.clock_payload = &c;
+	s = shared_backend_open(f->backend, &so);
+	make_app(s, "myapp");
+	r1 = make_build_release(s, "myapp", "one");
+	c.t.app = "myapp";
+	c.t.kind = RELEASE_KIND_RELEASE;
+	c.t.key = release_id(r1);
+	c.t.code = RELEASE_EEXIST;
+	c.armed = 1;
+	release_promote_opts_init(&o);
+	o.flags = RELEASE_PROMOTE_IF_NOT_ACTIVE;
+	assert_int_equal(release_promote(s, "myapp", release_id(r1), &o), RELEASE_EIO);
+	assert_int_equal(c.armed, 0);
+	shared_backend_tamper(f->backend, NULL);
+	assert_string_equal(active_of(s, "myapp"), "");
+	release_store_close(s);
+	release_free(r1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -882,6 +933,7 @@ int main(void)
 		T(a_failed_release_if_not_active_is_eexist_and_does_nothing),
 		T(a_replaced_release_if_not_active_is_eexist),
 		T(a_storage_eexist_is_no_active_already),
+		T(a_storage_eexist_under_the_lease_is_no_active_already),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
