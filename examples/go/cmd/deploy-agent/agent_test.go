@@ -81,8 +81,8 @@ func TestTwoAgentsThatBothFoundAReleasePendingDeployItOnce(t *testing.T) {
 	if out != idle || err != nil {
 		t.Errorf("the second agent: %d, %v; want %d (in step), no error", out, err, idle)
 	}
-	if !strings.Contains(second.log.String(), "version 1 is live already") {
-		t.Errorf("the second agent did not say the release was live already:\n%s", second.log)
+	if !strings.Contains(second.log.String(), "version 1 was deployed by another promotion already") {
+		t.Errorf("the second agent did not say the release was deployed already:\n%s", second.log)
 	}
 	if got, _ := os.ReadFile(runs); string(got) != "1\n" {
 		t.Errorf("the command ran for versions %q, want once for 1", got)
@@ -98,5 +98,81 @@ func TestTwoAgentsThatBothFoundAReleasePendingDeployItOnce(t *testing.T) {
 	}
 	if a, err := s.App("web"); err != nil || a.Active != r.ID || a.Previous != "" {
 		t.Errorf("app %+v, %v", a, err)
+	}
+}
+
+// Both agents look; the first one's deployment fails, and with no release
+// active before there is nothing to roll back to: the second finds the
+// release failed once it holds the app, and does not deploy it again.
+func TestAReleaseAnotherAgentFailedToDeployIsNotDeployedAgain(t *testing.T) {
+	dir := t.TempDir()
+	uri := "file:" + filepath.Join(dir, "store")
+	_, r := seed(t, uri, "web")
+	runs := filepath.Join(dir, "runs")
+	command := `echo "$RELEASE_VERSION" >> ` + runs + `; exit 1`
+	first := newTestAgent(t, uri, "web", command)
+	second := newTestAgent(t, uri, "web", command)
+
+	st1, st2 := first.w.State(), second.w.State()
+	p1, _ := first.pending(st1)
+	p2, _ := second.pending(st2)
+	if p1 == nil || p2 == nil || p1.ID != r.ID || p2.ID != r.ID {
+		t.Fatalf("pending: %v, %v", p1, p2)
+	}
+	if out, err := first.promote(context.Background(), st1, p1); out != exitFailed || err != nil {
+		t.Fatalf("the first agent: %d, %v; it said:\n%s", out, err, first.log)
+	}
+	out, err := second.promote(context.Background(), st2, p2)
+	if out != idle || err != nil {
+		t.Errorf("the second agent: %d, %v; want %d (in step), no error; it said:\n%s", out, err, idle, second.log)
+	}
+	if !strings.Contains(second.log.String(), "version 1 was deployed by another promotion already") {
+		t.Errorf("the second agent did not say why it did nothing:\n%s", second.log)
+	}
+	if got, _ := os.ReadFile(runs); string(got) != "1\n" {
+		t.Errorf("the command ran for versions %q, want once for 1", got)
+	}
+}
+
+// The second agent looks; the first deploys that release, then a newer
+// one: the second, holding the app at last, is in step, and says so,
+// rather than failing (which stops an agent).
+func TestAReleaseOvertakenSinceTheLookIsNoFailure(t *testing.T) {
+	dir := t.TempDir()
+	uri := "file:" + filepath.Join(dir, "store")
+	s, r := seed(t, uri, "web")
+	runs := filepath.Join(dir, "runs")
+	command := `echo "$RELEASE_VERSION" >> ` + runs
+	first := newTestAgent(t, uri, "web", command)
+	second := newTestAgent(t, uri, "web", command)
+
+	st2 := second.w.State()
+	p2, err := second.pending(st2)
+	if err != nil || p2 == nil || p2.ID != r.ID {
+		t.Fatalf("pending: %v, %v", p2, err)
+	}
+	if out, err := first.promote(context.Background(), first.w.State(), r); out != exitOK || err != nil {
+		t.Fatalf("the first agent: %d, %v; it said:\n%s", out, err, first.log)
+	}
+	b, err := s.CreateBuild("web", &librelease.BuildOptions{Manifest: "image: web:2", Status: librelease.BuildComplete})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, err := s.CreateRelease("web", b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := first.promote(context.Background(), first.w.State(), newer); out != exitOK || err != nil {
+		t.Fatalf("the first agent, version 2: %d, %v; it said:\n%s", out, err, first.log)
+	}
+	out, err := second.promote(context.Background(), st2, p2)
+	if out != idle || err != nil {
+		t.Errorf("the second agent: %d, %v; want %d (in step), no error", out, err, idle)
+	}
+	if !strings.Contains(second.log.String(), "version 1 is older than the active release") {
+		t.Errorf("the second agent did not say why it did nothing:\n%s", second.log)
+	}
+	if got, _ := os.ReadFile(runs); string(got) != "1\n2\n" {
+		t.Errorf("the command ran for versions %q, want 1 then 2", got)
 	}
 }

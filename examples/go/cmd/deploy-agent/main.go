@@ -5,7 +5,8 @@
 // (-write). When the deployer fails it rolls back to the release that was
 // active, deploying it again to undo what the failed attempt changed.
 // Agents may share an app: one release is deployed by one of them only
-// (another finds it active once it holds the app, says so and carries on).
+// (another finds it deployed once it holds the app, active, failed or
+// replaced, says so and carries on).
 // It needs librelease 1.5 or later.
 //
 //	deploy-agent -store URI -app APP (-exec CMD | -hook | -write FILE)
@@ -271,9 +272,10 @@ func (a *agent) pending(st librelease.WatchState) (*librelease.Release, error) {
 }
 
 // promote deploys newest, which pending found as of st; on a failed
-// deployment it rolls back to st's active release. When newest is the
-// active release by the time the agent holds the app (another agent
-// deployed it since pending looked), nothing is done.
+// deployment it rolls back to st's active release. When another promotion
+// went first since pending looked (newest is active, failed or replaced by
+// the time the agent holds the app, or a newer release is active), nothing
+// is done.
 func (a *agent) promote(ctx context.Context, st librelease.WatchState, newest *librelease.Release) (int, error) {
 	command := a.exec
 	if a.hook {
@@ -308,11 +310,17 @@ func (a *agent) promote(ctx context.Context, st librelease.WatchState, newest *l
 		a.logger.Printf("%s: version %d is live", a.app, newest.Version)
 		return exitOK, nil
 	}
-	if !errors.Is(err, librelease.ErrDeploy) {
-		if errors.Is(err, librelease.ErrExists) {
-			a.logger.Printf("%s: version %d is live already: another promotion deployed it", a.app, newest.Version)
-			return idle, nil // in step, as when pending finds it active
-		}
+	// What pending found is out of date once the app is held: in step, as
+	// when pending finds nothing, and the change wakes the watch.
+	switch {
+	case errors.Is(err, librelease.ErrDeploy):
+	case errors.Is(err, librelease.ErrExists): // active, failed or replaced since the look
+		a.logger.Printf("%s: version %d was deployed by another promotion already (%v)", a.app, newest.Version, err)
+		return idle, nil
+	case errors.Is(err, librelease.ErrOlder): // a newer one made active since the look
+		a.logger.Printf("%s: version %d is older than the active release now (%v)", a.app, newest.Version, err)
+		return idle, nil
+	default:
 		return idle, err
 	}
 	a.logger.Printf("%s: version %d failed: %v", a.app, newest.Version, err)
