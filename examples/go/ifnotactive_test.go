@@ -2,6 +2,7 @@ package librelease
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -108,6 +109,32 @@ func TestRollbackIfNotActiveDeploysItsCopy(t *testing.T) {
 		}
 		if a := mustActive(t, s, "web"); a.ID != again.ID {
 			t.Errorf("active %s, want %s", a.ID, again.ID)
+		}
+	})
+}
+
+func TestPromoteIfNotActiveOfAReleaseDeployedBeforeIsExists(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store, _ string) {
+		first := seedApp(t, s, "web")
+		second := newRelease(t, s, "web", "second")
+		mustPromote(t, s, "web", first.ID)
+		// its deployment failed: not tried again
+		fails := &PromoteOptions{Deploy: func(context.Context, *Release, *Events) error { return errors.New("crash loop") }}
+		wantErr(t, s.Promote(context.Background(), "web", second.ID, fails), ErrDeploy)
+		var deploys, events int
+		err := s.Promote(context.Background(), "web", second.ID, countingOptions(&deploys, &events))
+		wantErr(t, err, ErrExists)
+		if !strings.Contains(err.Error(), "deployed already, and failed") || deploys != 0 || events != 0 {
+			t.Errorf("%v; %d deploys, %d events", err, deploys, events)
+		}
+		// active, then moved away from by a forced promotion: not deployed again
+		mustPromote(t, s, "web", second.ID)
+		if err := s.Promote(context.Background(), "web", first.ID, &PromoteOptions{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, s.Promote(context.Background(), "web", second.ID, countingOptions(&deploys, &events)), ErrExists)
+		if a := mustActive(t, s, "web"); a.ID != first.ID || deploys != 0 {
+			t.Errorf("active %s (want %s), %d deploys", a.ID, first.ID, deploys)
 		}
 	})
 }

@@ -84,12 +84,16 @@ type PromoteOptions struct {
 	// than the active one; it never overrides a deployer's failure.
 	Force bool
 	// IfNotActive fails with ErrExists, with no deployer run, no event and
-	// nothing written, when the release is the active one already: checked
-	// once the app's lease is held, so that agents promoting what they
-	// found pending never both deploy one release. (Without it, promoting
-	// the active release runs the deployer again.) It has no effect on
-	// Rollback and RollbackCopy, whose copy is new. Since librelease 1.5:
-	// a program loaded against an older library gets ErrInvalid.
+	// nothing written, when the release was deployed already: it is the
+	// active one, or its promotion failed, or it was active and a forced
+	// promotion moved away from it. Checked once the app's lease is held,
+	// so that agents promoting what they found pending never both deploy
+	// one release. (Without it, promoting the active release runs the
+	// deployer again.) Force does not override it, but a forced promotion
+	// that goes on without the lease another holds checks unprotected. It
+	// has no effect on Rollback and RollbackCopy, whose copy is new. Since
+	// librelease 1.5: a program loaded against an older library gets
+	// ErrInvalid.
 	IfNotActive bool
 	// Owner labels the lease; "": "pid <pid> on <host>".
 	Owner string
@@ -178,7 +182,7 @@ const (
 // Promote makes release id app's active release: it takes the app's
 // lease (ErrBusy when another promotion holds it, after waiting up to
 // opts.Wait), refuses a release older than the active one (ErrOlder),
-// and with opts.IfNotActive the active one itself (ErrExists), runs the
+// and with opts.IfNotActive one deployed already (ErrExists), runs the
 // deployer, then moves the active pointer. A deployer's failure
 // is ErrDeploy: the previous release stays active and id is marked failed.
 // A pointer moved meanwhile by a forced promotion is ErrConflict.
