@@ -752,8 +752,8 @@ static void a_hold_whose_old_session_lingers_is_taken_again_once_it_is_gone(void
 	o.deploy = deploy_while_the_old_session_lingers;
 	assert_store_ok(lose.s, release_promote(lose.s, "myapp", lose.id, &o));
 	assert_string_equal(active_of(lose.s, "myapp"), lose.id);
-	while (PQgetResult(lingering))
-		;
+	for (PGresult *res; (res = PQgetResult(lingering));)
+		PQclear(res);
 	PQfinish(lingering);
 	PQfinish(lose.watcher);
 	release_free(r);
