@@ -80,6 +80,26 @@ class IfNotActive:
             self.promote(self.first)
         self.assertEqual(self.deployed, [self.second.id])
 
+    def test_a_release_whose_deployment_failed_is_exists(self):
+        def fail(release, emit):
+            raise RuntimeError("crash loop")
+        with self.assertRaises(librelease.DeployFailed):
+            self.store.promote(APP, self.second, deploy=fail)
+        before = self.state()
+        with self.assertRaises(Exists) as cm:
+            self.promote(self.second)
+        self.assertIn("deployed already, and failed", str(cm.exception))
+        self.assertEqual((self.deployed, self.events), ([], []))
+        self.assertEqual(self.state(), before)
+
+    def test_a_release_a_forced_promotion_moved_away_from_is_exists(self):
+        self.promote(self.second)
+        self.store.promote(APP, self.first, force=True)
+        with self.assertRaises(Exists):
+            self.promote(self.second)
+        self.assertEqual(self.deployed, [self.second.id])
+        self.assertEqual(self.store.app(APP).active, self.first.id)
+
     def test_without_it_the_active_release_is_deployed_again(self):
         self.promote(self.second)
         self.store.promote(APP, self.second, deploy=self.deploy)
@@ -91,6 +111,33 @@ class IfNotActive:
             self.store.promote(APP, self.second, deploy=self.deploy, force=True,
                                if_not_active=True)
         self.assertEqual(self.deployed, [self.second.id])
+
+
+class VersionGate(unittest.TestCase):
+    """The gate reads versions as numbers, and leaves what it cannot read to
+    the library (which refuses an unknown bit as Invalid)."""
+
+    class Library:
+        _name = "librelease.so.1"
+
+        def __init__(self, version):
+            self.release_version_string = lambda: version
+
+    def flag(self, version):
+        return librelease._c._flag_since(self.Library(version), "RELEASE_PROMOTE_IF_NOT_ACTIVE")
+
+    def test_1_5_and_later_versions_pass(self):
+        for version in (b"1.5.0", b"1.10.0", b"1.50.2", b"2.0.0", b"1.5.0-rc1"):
+            self.assertEqual(self.flag(version), librelease.RELEASE_PROMOTE_IF_NOT_ACTIVE, version)
+
+    def test_earlier_versions_are_too_old(self):
+        for version in (b"1.4.9", b"1.2.0", b"0.10.0"):
+            with self.assertRaises(librelease.LibraryTooOld, msg=version):
+                self.flag(version)
+
+    def test_a_version_that_does_not_read_is_left_to_the_library(self):
+        for version in (b"", b"v1.4.0", b"unknown"):
+            self.assertEqual(self.flag(version), librelease.RELEASE_PROMOTE_IF_NOT_ACTIVE, version)
 
 
 class IfNotActiveMemory(IfNotActive, Case):

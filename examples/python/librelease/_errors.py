@@ -70,8 +70,9 @@ class NotFound(ReleaseError, LookupError):
 
 class Exists(ReleaseError):
     """RELEASE_EEXIST: the app exists already; or, from
-    Store.promote(..., if_not_active=True) (librelease 1.5), the release is
-    the active one already, and nothing was done."""
+    Store.promote(..., if_not_active=True) (librelease 1.5), the release was
+    deployed already (it is active, failed, or was replaced), and nothing
+    was done."""
     code = RELEASE_EEXIST
 
 

@@ -583,13 +583,16 @@ class Store:
         owner          the lease owner label (default "pid:<pid>")
         wait           seconds (or a timedelta) to wait for a busy app; None:
                        Busy at once
-        if_not_active  (librelease 1.5) when the release is the active one
-                       already, checked once the lease is held: raise Exists
-                       with no deployer run, no event, nothing written. For
-                       agents that promote what they found pending: two of
-                       them never both deploy it. (Without it, promoting the
-                       active release runs the deployer again.) With an older
-                       library: LibraryTooOld, before anything is done
+        if_not_active  (librelease 1.5) when the release was deployed
+                       already (it is the active one, or its promotion
+                       failed, or it was active and a forced promotion moved
+                       away from it), checked once the lease is held: raise
+                       Exists with no deployer run, no event, nothing
+                       written. For agents that promote what they found
+                       pending: two of them never both deploy it. (Without
+                       it, promoting the active release runs the deployer
+                       again.) With an older library: LibraryTooOld, before
+                       anything is done
 
         Raises Older, Busy, DeployFailed (the previous release stays active
         and this one is marked failed), Conflict, Exists (if_not_active) ...
