@@ -95,8 +95,9 @@ static int promote_failed(struct relctl *c, int rc, const struct promotion *p)
 				    release_store_errmsg(c->store));
 	if (rc == RELEASE_EBUSY)
 		return busy(c);
-	/* Only this flag makes a promotion RELEASE_EEXIST: an outcome of its
-	 * own, for an agent to tell from a refusal. */
+	/* Only this flag makes a promotion RELEASE_EEXIST (the library takes a
+	 * storage's for an I/O error): an outcome of its own, for an agent to
+	 * tell from a refusal. */
 	if (rc == RELEASE_EEXIST && (p->opts.flags & RELEASE_PROMOTE_IF_NOT_ACTIVE)) {
 		(void)relctl_fail(c, rc);
 		return RELCTL_EXIT_ACTIVE;

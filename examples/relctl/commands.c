@@ -46,10 +46,13 @@ const struct command relctl_release_commands[] = {
 	 "holder is gone (its relctl was killed), or two deployments run at once.\n"
 	 "\n"
 	 "--if-not-active is for agents that promote what they found pending: when\n"
-	 "the release is the active one already, checked once the app is held, the\n"
-	 "hook does not run, nothing is written, and relctl says so and exits 8. Two\n"
-	 "agents that both found a release pending never both deploy it. Without it,\n"
-	 "promoting the active release runs the hook again.", RELCTL_WRITES},
+	 "the release was deployed already, checked once the app is held (it is\n"
+	 "active, or its deployment failed, or it was active and a forced promotion\n"
+	 "moved away from it), the hook does not run, nothing is written, and relctl\n"
+	 "says so and exits 8. Two agents that both found a release pending never\n"
+	 "both deploy it. Without it, promoting the active release runs the hook\n"
+	 "again. --force does not override it, but a promotion forced past another\n"
+	 "that holds the app checks without that protection.", RELCTL_WRITES},
 	{"releases rollback", cmd_releases_rollback,
 	 HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE), 1, 0, 1,
 	 "releases rollback [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--id]",

@@ -61,8 +61,9 @@ static const struct {
 	{OPT_FORCE, "      --force                 take the app over from a promotion that holds\n"
 		    "                              it (one whose relctl died); also promotes an\n"
 		    "                              older release", NULL},
-	{OPT_IF_NOT_ACTIVE, "      --if-not-active         do nothing, and exit 8, when the release is\n"
-			    "                              the active one already", NULL},
+	{OPT_IF_NOT_ACTIVE, "      --if-not-active         do nothing, and exit 8, when the release was\n"
+			    "                              deployed already (it is active, failed, or\n"
+			    "                              was replaced)", NULL},
 	{OPT_FOLLOW, "      --follow                keep printing what is appended until the\n"
 		     "                              build ends", NULL},
 	{OPT_LOG, "      --log FILE              read the build's log from FILE ('-': stdin)", NULL},
@@ -128,7 +129,7 @@ void help_overview(FILE *out)
 	      "Environment: RELEASE_APP, RELEASE_STORE, RELEASE_ACTOR,\n"
 	      "RELEASE_DEPLOY_HOOK; VISUAL or EDITOR (env edit).\n"
 	      "Exit status: 0 ok, 1 failure, 2 usage, 3 not found (or a wait timed out),\n"
-	      "4 refused, 5 busy, 6 deploy failed, 7 store unusable, 8 active already\n"
+	      "4 refused, 5 busy, 6 deploy failed, 7 store unusable, 8 deployed already\n"
 	      "(releases promote --if-not-active).\n"
 	      "\n"
 	      "Run 'relctl COMMAND --help' for a command's options.\n",

@@ -56,7 +56,7 @@ Help and version: exit 0, on standard output.
   Environment: RELEASE_APP, RELEASE_STORE, RELEASE_ACTOR,
   RELEASE_DEPLOY_HOOK; VISUAL or EDITOR (env edit).
   Exit status: 0 ok, 1 failure, 2 usage, 3 not found (or a wait timed out),
-  4 refused, 5 busy, 6 deploy failed, 7 store unusable, 8 active already
+  4 refused, 5 busy, 6 deploy failed, 7 store unusable, 8 deployed already
   (releases promote --if-not-active).
   
   Run 'relctl COMMAND --help' for a command's options.

@@ -413,8 +413,51 @@ promoting the active release runs the hook again.
   2021-03-10T22:09:00Z librelease app Status: updating => running
   OK
 
-The option is promote's alone: a rollback's copy is never active already.
+The option is promote's alone: a rollback's copy is never deployed already.
 
   $ relctl releases rollback -a agents --if-not-active
   ! ERROR: 'releases rollback' does not take --if-not-active (see 'relctl releases rollback --help')
   [2]
+
+A release whose deployment failed is deployed already too: an agent that
+found it pending before the failure does not run the hook for it again
+(8). Nor for one that was active and that a forced promotion moved away
+from. Without the option a failed release is tried again.
+
+  $ relctl env set -a agents B=1 --id
+  RGNSLZNHJS
+  ! Setting B... OK
+  ! Release: RGNSLZNHJS
+
+  $ relctl releases promote -a agents --hook 'echo "deploying $RELEASE_ID"; exit 1'
+  Promoting RGNSLZNHJS...
+  2021-03-10T22:09:00Z librelease app Status: running => updating
+  2021-03-10T22:09:00Z hook deploying RGNSLZNHJS
+  2021-03-10T22:09:00Z relctl hook exited with status 1
+  2021-03-10T22:09:00Z librelease app Status: updating => rollback
+  2021-03-10T22:09:00Z librelease app Status: rollback => running
+  ! ERROR: hook exited with status 1: app 'agents': deployment of RGNSLZNHJS failed (deployer returned 1); RCICSJIYAQ stays active
+  [6]
+
+  $ relctl releases promote -a agents --if-not-active --hook 'echo "deploying $RELEASE_ID"'
+  Promoting RGNSLZNHJS...
+  ! ERROR: app 'agents': RGNSLZNHJS was deployed already, and failed; nothing done
+  [8]
+
+  $ relctl releases promote -a agents --hook 'echo "deploying $RELEASE_ID"'
+  Promoting RGNSLZNHJS...
+  2021-03-10T22:09:00Z librelease app Status: running => updating
+  2021-03-10T22:09:00Z hook deploying RGNSLZNHJS
+  2021-03-10T22:09:00Z librelease app Status: updating => running
+  OK
+
+  $ relctl releases promote v2 -a agents --force
+  Promoting RCICSJIYAQ...
+  2021-03-10T22:09:00Z librelease app Status: running => updating
+  2021-03-10T22:09:00Z librelease app Status: updating => running
+  OK
+
+  $ relctl releases promote -a agents --if-not-active --hook 'echo "deploying $RELEASE_ID"'
+  Promoting RGNSLZNHJS...
+  ! ERROR: app 'agents': RGNSLZNHJS was deployed already, and RCICSJIYAQ is active since; nothing done
+  [8]
