@@ -12,14 +12,15 @@
  *
  * A hold does not end with the handle's session when the handle starts
  * another (the connection was lost, or left in doubt) and no one else held
- * the app meanwhile: every take writes the app's row (its session's pid and
- * its info, which the core makes unique), so a row still as this handle
- * left it says that no one did, and the new session takes the lock again
- * and the row with it (waiting up to two seconds for the old session, which
- * the server may not have ended yet, to let go of it). A hold another session took meanwhile is lost: the
- * core, which believes it still holds the app, learns it from the refusal
- * of its next commit to it, which would otherwise end a promotion that is
- * no longer the app's only one.
+ * the app meanwhile: every take writes the app's row with its session's
+ * pid and its info (the core's carries a random token), so a row still as
+ * this handle left it says that no one did, and the new session takes the
+ * lock again and the row with it, waiting up to two seconds for the old
+ * session, which the server may not have ended yet, to let go of it. A
+ * hold another session may have taken meanwhile is lost: the core, which
+ * believes it still holds the app, learns it from the refusal of its next
+ * commit to it, which would otherwise end a promotion that is no longer
+ * the app's only one.
  */
 #include "pgstore_internal.h"
 
@@ -36,7 +37,7 @@ struct pgs_hold {
 	struct pgs_hold *next;
 	unsigned long epoch; /* the session that holds it */
 	int pid;             /* that session's backend, as in the app's row */
-	int lost;            /* another session took it meanwhile */
+	int lost;            /* another session may have taken it meanwhile */
 	char app[64];        /* app names are at most 63 bytes */
 	size_t len;
 	unsigned char info[RELEASE_HOLD_INFO_MAX];
