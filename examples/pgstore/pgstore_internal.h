@@ -134,8 +134,9 @@ void pgs_free_holds(struct pg *p);
  * (end it, and start another); or RELEASE_EIO. */
 #define PGS_AGAIN 1
 int pgs_retake_holds(struct pg *p);
-/* Whether app is held through this handle by a hold that another session
- * took over: nothing is committed to it until it is given back. */
+/* Whether app is held through this handle by a hold its session lost, and
+ * another may have taken since: nothing is committed to the app until the
+ * hold is given back. */
 int pgs_hold_lost(struct pg *p, const char *app);
 
 /* notify.c: version 3 */
