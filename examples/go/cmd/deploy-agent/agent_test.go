@@ -176,3 +176,35 @@ func TestAReleaseOvertakenSinceTheLookIsNoFailure(t *testing.T) {
 		t.Errorf("the command ran for versions %q, want 1 then 2", got)
 	}
 }
+
+// The app is deleted (by another process) after the agent's watch saw the
+// release: the look and the promotion find nothing to deploy, and the
+// agent waits for the app to come back rather than stop.
+func TestAnAppDeletedSinceTheLookIsNoFailure(t *testing.T) {
+	dir := t.TempDir()
+	uri := "file:" + filepath.Join(dir, "store")
+	s, r := seed(t, uri, "web")
+	runs := filepath.Join(dir, "runs")
+	agent := newTestAgent(t, uri, "web", `echo "$RELEASE_VERSION" >> `+runs)
+
+	st := agent.w.State()
+	p, err := agent.pending(st)
+	if err != nil || p == nil || p.ID != r.ID {
+		t.Fatalf("pending: %v, %v", p, err)
+	}
+	if err := s.DeleteApp("web"); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := agent.pending(st); p != nil || err != nil {
+		t.Errorf("pending, as of the state before the deletion: %v, %v; want nothing, no error", p, err)
+	}
+	if out, err := agent.promote(context.Background(), st, p); out != idle || err != nil {
+		t.Errorf("promote: %d, %v; want %d (in step), no error", out, err, idle)
+	}
+	if !strings.Contains(agent.log.String(), "version 1 is gone") {
+		t.Errorf("the agent did not say why it did nothing:\n%s", agent.log)
+	}
+	if got, err := os.ReadFile(runs); err == nil || len(got) != 0 {
+		t.Errorf("the command ran for versions %q", got)
+	}
+}

@@ -263,6 +263,9 @@ func (a *agent) pending(st librelease.WatchState) (*librelease.Release, error) {
 		return nil, nil // the app's creation, its first release wake the watch
 	}
 	newest, err := a.s.ReleaseByVersion(a.app, st.Newest)
+	if errors.Is(err, librelease.ErrNotFound) {
+		return nil, nil // the app deleted since st: its deletion wakes the watch
+	}
 	// A release promoted before and replaced since was moved away from
 	// on purpose (a forced promotion of an older one): left alone.
 	if err != nil || newest.ID == st.Active || !newest.Promoted.IsZero() || !newest.Failed.IsZero() {
@@ -274,12 +277,16 @@ func (a *agent) pending(st librelease.WatchState) (*librelease.Release, error) {
 // promote deploys newest, which pending found as of st; on a failed
 // deployment it rolls back to st's active release. When another promotion
 // went first since pending looked (newest is active, failed or replaced by
-// the time the agent holds the app, or a newer release is active), nothing
-// is done.
+// the time the agent holds the app, or a newer release is active), or the
+// app was deleted since, nothing is done.
 func (a *agent) promote(ctx context.Context, st librelease.WatchState, newest *librelease.Release) (int, error) {
 	command := a.exec
 	if a.hook {
 		settings, err := a.s.Settings(a.app)
+		if errors.Is(err, librelease.ErrNotFound) {
+			a.logger.Printf("%s: version %d is gone: the app was deleted since the look (%v)", a.app, newest.Version, err)
+			return idle, nil
+		}
 		if err != nil {
 			return idle, err
 		}
@@ -319,6 +326,9 @@ func (a *agent) promote(ctx context.Context, st librelease.WatchState, newest *l
 		return idle, nil
 	case errors.Is(err, librelease.ErrOlder): // a newer one made active since the look
 		a.logger.Printf("%s: version %d is older than the active release now (%v)", a.app, newest.Version, err)
+		return idle, nil
+	case errors.Is(err, librelease.ErrNotFound): // a pending release is never pruned
+		a.logger.Printf("%s: version %d is gone: the app was deleted since the look (%v)", a.app, newest.Version, err)
 		return idle, nil
 	default:
 		return idle, err
