@@ -161,6 +161,10 @@ typedef struct release_storage {
 	 * passed to unhold() once hold() returned 0; a hold() that failed took
 	 * nothing. RELEASE_EBUSY at once when someone holds it. One handle holds an app
 	 * at most once at a time. A hold is not inherited by exec'd programs.
+	 * A backend whose hold can end while its holder lives (a lost
+	 * connection, and another holder since) makes the holder's later
+	 * commits to that app fail with RELEASE_EBUSY, applying nothing, until
+	 * the hold is given back.
 	 * hold, unhold and held are given together or not at all; NULL: the
 	 * core keeps an expiring lease record (META "lease") instead.
 	 */
