@@ -57,7 +57,7 @@ static void status_event(struct promotion *p, const char *from, const char *to)
 	release_events_emit(&p->ev, SOURCE, msg);
 }
 
-#define PROMOTE_FLAGS (RELEASE_PROMOTE_FORCE | RELEASE_PROMOTE_IF_NOT_ACTIVE)
+#define PROMOTE_FLAGS (RELEASE_PROMOTE_FORCE | RELEASE_PROMOTE_IF_PENDING)
 
 static int prepare(struct promotion *p, release_store *s, const char *app,
 		   const release_promote_opts *opts)
@@ -310,7 +310,7 @@ static int commit_promotion(struct promotion *p, const release *r, const struct 
 	return fail(s, RELEASE_ECONFLICT, "app '%s': the promotion's records kept changing", p->app);
 }
 
-/* A promotion's RELEASE_EEXIST means RELEASE_PROMOTE_IF_NOT_ACTIVE found
+/* A promotion's RELEASE_EEXIST means RELEASE_PROMOTE_IF_PENDING found
  * nothing to do, which callers take as done: a storage that answers with
  * it must not pass for that. */
 static int storage_exists(release_store *s, int rc)
@@ -324,7 +324,7 @@ static int storage_exists(release_store *s, int rc)
 }
 
 /*
- * RELEASE_PROMOTE_IF_NOT_ACTIVE's check, once the lease is held: EEXIST
+ * RELEASE_PROMOTE_IF_PENDING's check, once the lease is held: EEXIST
  * when r is the active release (cur), or when it was deployed since it was
  * found pending, as read again now: its promotion failed, or it was active
  * and a forced promotion moved away from it. Either way another promoter
@@ -382,7 +382,7 @@ static int promote(struct promotion *p, release *r)
 	}
 	/* Checked under the lease: a second agent that saw id pending before
 	 * the first promoted it learns here that there is nothing to do. */
-	if ((p->o.flags & RELEASE_PROMOTE_IF_NOT_ACTIVE) &&
+	if ((p->o.flags & RELEASE_PROMOTE_IF_PENDING) &&
 	    (rc = deployed_before(p, r, &cur)) != 0) {
 		nothing_to_do = rc == RELEASE_EEXIST;
 		goto out;

@@ -30,7 +30,7 @@ var (
 	// ErrNotFound: no such app, build or release (or another app's).
 	ErrNotFound error = &codeError{C.RELEASE_ENOTFOUND, "not found"}
 	// ErrExists: the app exists already, or (a promotion with
-	// PromoteOptions.IfNotActive) the release was deployed already.
+	// PromoteOptions.IfPending) the release was deployed already.
 	ErrExists error = &codeError{C.RELEASE_EEXIST, "already exists"}
 	// ErrConflict: someone else wrote first; re-read, then decide whether
 	// to retry.

@@ -83,7 +83,7 @@ type PromoteOptions struct {
 	// Force takes over a live lease and allows promoting a release older
 	// than the active one; it never overrides a deployer's failure.
 	Force bool
-	// IfNotActive fails with ErrExists, with no deployer run, no event and
+	// IfPending fails with ErrExists, with no deployer run, no event and
 	// nothing written, when the release was deployed already: it is the
 	// active one, or its promotion failed, or it was active and a forced
 	// promotion moved away from it. Checked once the app's lease is held,
@@ -94,7 +94,7 @@ type PromoteOptions struct {
 	// has no effect on Rollback and RollbackCopy, whose copy is new. Since
 	// librelease 1.5: a program loaded against an older library gets
 	// ErrInvalid.
-	IfNotActive bool
+	IfPending bool
 	// Owner labels the lease; "": "pid <pid> on <host>".
 	Owner string
 	// Wait is how long to wait for a busy app (held by another promotion,
@@ -182,7 +182,7 @@ const (
 // Promote makes release id app's active release: it takes the app's
 // lease (ErrBusy when another promotion holds it, after waiting up to
 // opts.Wait), refuses a release older than the active one (ErrOlder),
-// and with opts.IfNotActive one deployed already (ErrExists), runs the
+// and with opts.IfPending one deployed already (ErrExists), runs the
 // deployer, then moves the active pointer. A deployer's failure
 // is ErrDeploy: the previous release stays active and id is marked failed.
 // A pointer moved meanwhile by a forced promotion is ErrConflict.
@@ -236,8 +236,8 @@ func (s *Store) promote(ctx context.Context, op string, kind promoteKind, app, i
 	if opts.Force {
 		o.flags |= C.RELEASE_PROMOTE_FORCE
 	}
-	if opts.IfNotActive {
-		o.flags |= C.RELEASE_PROMOTE_IF_NOT_ACTIVE
+	if opts.IfPending {
+		o.flags |= C.RELEASE_PROMOTE_IF_PENDING
 	}
 	if opts.Owner != "" {
 		o.owner = sv[2]

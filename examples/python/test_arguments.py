@@ -123,11 +123,11 @@ class Refusals(Case):
     def test_force_that_is_not_a_bool_is_refused(self):
         self.assertRefused(TypeError, self.store.promote, APP, self.first, force="no")
 
-    def test_if_not_active_that_is_not_a_bool_is_refused(self):
+    def test_if_pending_that_is_not_a_bool_is_refused(self):
         self.assertRefused(TypeError, self.store.promote, APP, self.unpromoted,
-                           if_not_active="no")
+                           if_pending="no")
 
-    def test_if_not_active_is_given_by_keyword_only(self):
+    def test_if_pending_is_given_by_keyword_only(self):
         self.assertRefused(TypeError, self.store.promote, APP, self.unpromoted,
                            None, None, False, None, None, True)
 

@@ -39,7 +39,7 @@ _GROWN = {
 # it does not know with RELEASE_EINVAL, and does nothing else.
 _PROMOTE_FLAGS = {
     (1, 2): librelease.RELEASE_PROMOTE_FORCE,
-    (1, 5): librelease.RELEASE_PROMOTE_FORCE | librelease.RELEASE_PROMOTE_IF_NOT_ACTIVE,
+    (1, 5): librelease.RELEASE_PROMOTE_FORCE | librelease.RELEASE_PROMOTE_IF_PENDING,
 }
 
 
@@ -297,21 +297,21 @@ class OlderThan15(OlderCase):
                          [self.second.id, self.first.id])
         self.assertEqual(self.store.diff(APP).env[0].key, "FOO")
 
-    def test_promote_if_not_active_is_too_old_before_anything_is_done(self):
+    def test_promote_if_pending_is_too_old_before_anything_is_done(self):
         for release in (self.second, self.first):  # pending, and active
             before = self.state()
             with self.assertRaises(LibraryTooOld) as cm:
-                self.store.promote(APP, release, deploy=self.deploy, if_not_active=True)
+                self.store.promote(APP, release, deploy=self.deploy, if_pending=True)
             err = cm.exception
             self.assertEqual((err.function, err.required, err.loaded[:4]),
-                             ("RELEASE_PROMOTE_IF_NOT_ACTIVE", "1.5", "1.4."))
-            self.assertIn("RELEASE_PROMOTE_IF_NOT_ACTIVE needs librelease 1.5 or later",
+                             ("RELEASE_PROMOTE_IF_PENDING", "1.5", "1.4."))
+            self.assertIn("RELEASE_PROMOTE_IF_PENDING needs librelease 1.5 or later",
                           str(err))
             self.assertEqual(self.state(), before, "a refused call wrote to the store")
             self.assertEqual(self.deployed, [])
 
     def test_promote_without_it_still_works(self):
-        self.store.promote(APP, self.second, deploy=self.deploy, if_not_active=False)
+        self.store.promote(APP, self.second, deploy=self.deploy, if_pending=False)
         self.assertEqual(self.store.app(APP).active, self.second.id)
 
 

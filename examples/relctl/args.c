@@ -46,7 +46,7 @@ static const struct {
 	[OPT_FOR] = {"for", 0, 1},
 	[OPT_SINCE] = {"since", 0, 1},
 	[OPT_MIRROR] = {"mirror", 0, 0},
-	[OPT_IF_NOT_ACTIVE] = {"if-not-active", 0, 0},
+	[OPT_IF_PENDING] = {"if-pending", 0, 0},
 };
 
 _Static_assert(OPT_COUNT <= 64, "struct command's opts holds a bit per option");

@@ -38,8 +38,8 @@ static void promotion_init(struct relctl *c, struct promotion *p)
 	p->opts.owner = p->owner;
 	if (c->args.value[OPT_FORCE])
 		p->opts.flags |= RELEASE_PROMOTE_FORCE;
-	if (c->args.value[OPT_IF_NOT_ACTIVE])
-		p->opts.flags |= RELEASE_PROMOTE_IF_NOT_ACTIVE;
+	if (c->args.value[OPT_IF_PENDING])
+		p->opts.flags |= RELEASE_PROMOTE_IF_PENDING;
 	memset(&p->hook, 0, sizeof p->hook);
 	if (c->hook) {
 		p->hook.cmd = c->hook;
@@ -98,7 +98,7 @@ static int promote_failed(struct relctl *c, int rc, const struct promotion *p)
 	/* Only this flag makes a promotion RELEASE_EEXIST (the library takes a
 	 * storage's for an I/O error): an outcome of its own, for an agent to
 	 * tell from a refusal. */
-	if (rc == RELEASE_EEXIST && (p->opts.flags & RELEASE_PROMOTE_IF_NOT_ACTIVE)) {
+	if (rc == RELEASE_EEXIST && (p->opts.flags & RELEASE_PROMOTE_IF_PENDING)) {
 		(void)relctl_fail(c, rc);
 		return RELCTL_EXIT_ACTIVE;
 	}

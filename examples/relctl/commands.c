@@ -35,8 +35,8 @@ const struct command relctl_release_commands[] = {
 	 "print a release's manifest as it was stored",
 	 NULL, RELCTL_READS},
 	{"releases promote", cmd_releases_promote,
-	 HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE) | OPT_BIT(OPT_IF_NOT_ACTIVE), 1, 0, 1,
-	 "releases promote [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--if-not-active] [--id]",
+	 HOOK_OPTS | OPT_BIT(OPT_ID) | OPT_BIT(OPT_FORCE) | OPT_BIT(OPT_IF_PENDING), 1, 0, 1,
+	 "releases promote [RID|VERSION] -a APP " HOOK_USAGE " [--force] [--if-pending] [--id]",
 	 "make a release active (default: the newest)",
 	 "Runs the deploy hook, if any, streaming its output as events. A release\n"
 	 "older than the active one cannot be promoted: roll back to it instead.\n"
@@ -45,7 +45,7 @@ const struct command relctl_release_commands[] = {
 	 "when its lease ends. --force takes the app over: use it only when that\n"
 	 "holder is gone (its relctl was killed), or two deployments run at once.\n"
 	 "\n"
-	 "--if-not-active is for agents that promote what they found pending: when\n"
+	 "--if-pending is for agents that promote what they found pending: when\n"
 	 "the release was deployed already, checked once the app is held (it is\n"
 	 "active, or its deployment failed, or it was active and a forced promotion\n"
 	 "moved away from it), the hook does not run, nothing is written, and relctl\n"

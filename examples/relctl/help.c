@@ -61,7 +61,7 @@ static const struct {
 	{OPT_FORCE, "      --force                 take the app over from a promotion that holds\n"
 		    "                              it (one whose relctl died); also promotes an\n"
 		    "                              older release", NULL},
-	{OPT_IF_NOT_ACTIVE, "      --if-not-active         do nothing, and exit 8, when the release was\n"
+	{OPT_IF_PENDING, "      --if-pending            do nothing, and exit 8, when the release was\n"
 			    "                              deployed already (it is active, failed, or\n"
 			    "                              was replaced)", NULL},
 	{OPT_FOLLOW, "      --follow                keep printing what is appended until the\n"
@@ -130,7 +130,7 @@ void help_overview(FILE *out)
 	      "RELEASE_DEPLOY_HOOK; VISUAL or EDITOR (env edit).\n"
 	      "Exit status: 0 ok, 1 failure, 2 usage, 3 not found (or a wait timed out),\n"
 	      "4 refused, 5 busy, 6 deploy failed, 7 store unusable, 8 deployed already\n"
-	      "(releases promote --if-not-active).\n"
+	      "(releases promote --if-pending).\n"
 	      "\n"
 	      "Run 'relctl COMMAND --help' for a command's options.\n",
 	      out);

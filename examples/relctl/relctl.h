@@ -24,7 +24,7 @@ enum {
 	RELCTL_EXIT_BUSY = 5,     /* the app is being promoted by someone else */
 	RELCTL_EXIT_DEPLOY = 6,   /* the deploy hook failed; the previous release stays */
 	RELCTL_EXIT_STORE = 7,    /* the store cannot be used: I/O, corrupt, full, unknown */
-	RELCTL_EXIT_ACTIVE = 8,   /* promote --if-not-active: deployed already, nothing done */
+	RELCTL_EXIT_ACTIVE = 8,   /* promote --if-pending: deployed already, nothing done */
 };
 
 struct relctl {

@@ -73,8 +73,8 @@ extern "C" {
 #define RELEASE_OK 0
 #define RELEASE_EINVAL (-1)        /* an argument is NULL, malformed or out of range */
 #define RELEASE_ENOTFOUND (-2)     /* no such app, build or release */
-#define RELEASE_EEXIST (-3)        /* the app already exists (or the release is active
-				    * already: RELEASE_PROMOTE_IF_NOT_ACTIVE) */
+#define RELEASE_EEXIST (-3)        /* the app already exists (or the release was
+				    * deployed already: RELEASE_PROMOTE_IF_PENDING) */
 #define RELEASE_ECONFLICT (-4)     /* someone else wrote first; re-read and retry */
 #define RELEASE_EBUSY (-5)         /* the app is being promoted by someone else */
 #define RELEASE_EOLDER (-6)        /* promoting a release older than the active one; use rollback */
@@ -527,12 +527,20 @@ RELEASE_API int release_events_keepalive(release_events *events);
 typedef int (*release_deploy_fn)(void *payload, const release *r, release_events *events);
 
 #define RELEASE_PROMOTE_FORCE 1 /* take a live lease; allow an older release */
-/* When id is the active release already, checked once the lease is held:
- * RELEASE_EEXIST, with no deployer run, no event, nothing written. For
- * agents that promote what they found pending: two of them never both
- * deploy it. (Without it, promoting the active release runs the deployer
- * again.) Since 1.5; a library before 1.5 refuses it with RELEASE_EINVAL. */
-#define RELEASE_PROMOTE_IF_NOT_ACTIVE 2
+/* Promote id only if it is still pending: never deployed. Checked once
+ * the lease is held: a release that was deployed already — it is the
+ * active release, or its promotion failed, or it was active and a forced
+ * promotion moved away from it — is RELEASE_EEXIST, with no deployer run,
+ * no event, nothing written; the message says which. For agents that
+ * promote what they found pending: two of them never both deploy one
+ * release while the lease holds. RELEASE_PROMOTE_FORCE does not override
+ * it, but a forced promotion that goes on without another's hold, or takes
+ * another's live lease, checks unprotected; on a backend without holds, a
+ * deployer that outlives lease_ns without keepalive loses the lease to the
+ * next promoter. No effect on release_rollback(), whose copy is new.
+ * (Without it, promoting the active release runs the deployer again.)
+ * Since 1.5; a library before 1.5 refuses it with RELEASE_EINVAL. */
+#define RELEASE_PROMOTE_IF_PENDING 2
 /* Other bits of flags are RELEASE_EINVAL. */
 
 typedef struct release_promote_opts {
@@ -568,8 +576,10 @@ RELEASE_API void release_promote_opts_init_sized(release_promote_opts *opts, siz
  * with release_events_keepalive() or by emitting events.
  * On a version-2 backend the pointer, the release's promoted time and the
  * lease's end are written in one commit.
- * Promoting a release older than the active one is RELEASE_EOLDER; the
- * active release itself, RELEASE_EEXIST with RELEASE_PROMOTE_IF_NOT_ACTIVE.
+ * Promoting a release older than the active one is RELEASE_EOLDER; one
+ * deployed already, RELEASE_EEXIST with RELEASE_PROMOTE_IF_PENDING (only
+ * then: a storage answering RELEASE_EEXIST fails the call, and
+ * release_rollback()'s, with RELEASE_EIO).
  * When the deployer fails the previous release stays active, id is marked
  * failed and RELEASE_EDEPLOY is returned. RELEASE_PROMOTE_FORCE overrides
  * RELEASE_EBUSY (it takes a live lease) and RELEASE_EOLDER, never a

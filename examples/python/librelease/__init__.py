@@ -42,7 +42,7 @@ Conventions (see README.md next to this package for the whole API):
   looked up when first used: an older library still loads and all it has
   works, and those calls raise LibraryTooOld naming the version they need
   (Release.actor and Build.actor are None there, as for records written
-  before 1.4). So does Store.promote(..., if_not_active=True), which needs
+  before 1.4). So does Store.promote(..., if_pending=True), which needs
   librelease 1.5.
 
 The shared library is loaded when first needed, from: the path given to
@@ -60,7 +60,7 @@ Settings, Deployment, Diff), _callbacks (Python callables as C callbacks),
 _cursor, _store, _watch (Watch) and _copy (copy_store).
 """
 
-from ._c import load, version, SONAME, RELEASE_PROMOTE_FORCE, RELEASE_PROMOTE_IF_NOT_ACTIVE
+from ._c import load, version, SONAME, RELEASE_PROMOTE_FORCE, RELEASE_PROMOTE_IF_PENDING
 from ._c import (  # noqa: F401 - for the tests, which look inside
     _FUNCTIONS, _NEWER_FUNCTIONS, _live, _StoreOpts, _BuildOpts, _ListOpts, _PromoteOpts,
     _CreateOpts, _EnvOpts, _SettingsOpts, _CopyOpts)

@@ -149,7 +149,7 @@ class _PromoteOpts(ctypes.Structure):
 
 
 RELEASE_PROMOTE_FORCE = 1
-RELEASE_PROMOTE_IF_NOT_ACTIVE = 2  # since 1.5
+RELEASE_PROMOTE_IF_PENDING = 2  # since 1.5
 
 
 class _CreateOpts(ctypes.Structure):  # 1.3
@@ -514,7 +514,7 @@ def _since(lib, name):
 # it). A library before that version refuses the bit as unknown
 # (RELEASE_EINVAL); _flag_since raises LibraryTooOld instead, naming it.
 _NEWER_FLAGS = {
-    "RELEASE_PROMOTE_IF_NOT_ACTIVE": (RELEASE_PROMOTE_IF_NOT_ACTIVE, "1.5"),
+    "RELEASE_PROMOTE_IF_PENDING": (RELEASE_PROMOTE_IF_PENDING, "1.5"),
 }
 
 

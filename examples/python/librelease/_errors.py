@@ -70,7 +70,7 @@ class NotFound(ReleaseError, LookupError):
 
 class Exists(ReleaseError):
     """RELEASE_EEXIST: the app exists already; or, from
-    Store.promote(..., if_not_active=True) (librelease 1.5), the release was
+    Store.promote(..., if_pending=True) (librelease 1.5), the release was
     deployed already (it is active, failed, or was replaced), and nothing
     was done."""
     code = RELEASE_EEXIST
@@ -150,7 +150,7 @@ class LibraryTooOld(Unsupported):
     written, with code RELEASE_EUNSUPPORTED.
 
     function  the missing C function (or "struct.field" for an option, or
-              the flag's name, e.g. "RELEASE_PROMOTE_IF_NOT_ACTIVE")
+              the flag's name, e.g. "RELEASE_PROMOTE_IF_PENDING")
     required  the version that added it, e.g. "1.3"
     loaded    the loaded library's version, e.g. "1.2.0"
     """

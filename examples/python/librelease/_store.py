@@ -576,14 +576,14 @@ class Store:
     # -- promotion
 
     def promote(self, app, release_id, deploy=None, on_event=None, force=False,
-                owner=None, wait=None, *, if_not_active=False):
+                owner=None, wait=None, *, if_pending=False):
         """Makes a release active. See README.md for deploy and on_event.
 
         force          take a live lease and allow an older release
         owner          the lease owner label (default "pid:<pid>")
         wait           seconds (or a timedelta) to wait for a busy app; None:
                        Busy at once
-        if_not_active  (librelease 1.5) when the release was deployed
+        if_pending  (librelease 1.5) when the release was deployed
                        already (it is the active one, or its promotion
                        failed, or it was active and a forced promotion moved
                        away from it), checked once the lease is held: raise
@@ -595,11 +595,11 @@ class Store:
                        anything is done
 
         Raises Older, Busy, DeployFailed (the previous release stays active
-        and this one is marked failed), Conflict, Exists (if_not_active) ...
+        and this one is marked failed), Conflict, Exists (if_pending) ...
         """
         flags = 0
-        if _flag(if_not_active, "if_not_active"):
-            flags = _flag_since(_library(), "RELEASE_PROMOTE_IF_NOT_ACTIVE")
+        if _flag(if_pending, "if_pending"):
+            flags = _flag_since(_library(), "RELEASE_PROMOTE_IF_PENDING")
         opts, keep = self._promote_opts(deploy, on_event, force, owner, wait, flags)
         app_b = _enc(app, "app name")
         id_b = _enc(_id_of(release_id, "release"), "release id")

@@ -42,7 +42,7 @@ _relctl_commands=(
 	'releases|--json --limit --before --watch'
 	'releases info|--json --reveal'
 	'releases manifest|--json'
-	'releases promote|--id --hook --hook-timeout --force --if-not-active'
+	'releases promote|--id --hook --hook-timeout --force --if-pending'
 	'releases rollback|--id --hook --hook-timeout --force'
 	'releases create-from|--build-from --use-active-release-build --env-from --use-active-release-env --id --promote --hook --hook-timeout'
 	'releases prune|--keep'

@@ -1,6 +1,6 @@
 Errors: "ERROR: <message>" on stderr and an exit status that says what kind.
 0 ok, 1 failure, 2 usage, 3 not found, 4 refused, 5 busy, 6 deploy failed,
-7 store unusable, 8 deployed already (releases promote --if-not-active:
+7 store unusable, 8 deployed already (releases promote --if-pending:
 releases.t).
 
 Usage errors (2).

@@ -57,7 +57,7 @@ Help and version: exit 0, on standard output.
   RELEASE_DEPLOY_HOOK; VISUAL or EDITOR (env edit).
   Exit status: 0 ok, 1 failure, 2 usage, 3 not found (or a wait timed out),
   4 refused, 5 busy, 6 deploy failed, 7 store unusable, 8 deployed already
-  (releases promote --if-not-active).
+  (releases promote --if-pending).
   
   Run 'relctl COMMAND --help' for a command's options.
 
@@ -342,7 +342,7 @@ usage names is in its Options (the loop prints only what is missing).
   Usage: relctl releases -a APP [--limit N] [--before VERSION|RID] [--json] [--watch]
   Usage: relctl releases info RID|VERSION -a APP [--json] [--reveal]
   Usage: relctl releases manifest RID|VERSION -a APP [--json]
-  Usage: relctl releases promote [RID|VERSION] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--if-not-active] [--id]
+  Usage: relctl releases promote [RID|VERSION] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--if-pending] [--id]
   Usage: relctl releases rollback [RID|VERSION] -a APP [--hook CMD] [--hook-timeout SECONDS] [--force] [--id]
   Usage: relctl releases create-from -a APP [--build-from RID|--use-active-release-build] [--env-from RID|--use-active-release-env] [--promote] [--hook CMD] [--hook-timeout SECONDS] [--id]
   Usage: relctl releases prune --keep N -a APP

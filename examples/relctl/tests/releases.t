@@ -338,7 +338,7 @@ Long and non-ASCII descriptions: columns are padded by characters, not bytes.
   RIYTHDQMKM          BENFIKWCZB  now      a very long description, much longer than any other cell in this table, which stays unpadded because it is the last column
   ROOQHDXPQL          BTWWYZEZDS  now      déploiement du système — ünïcödé
 
---if-not-active: for agents that promote what they found pending. A release
+--if-pending: for agents that promote what they found pending. A release
 not active yet is promoted as usual.
 
   $ relctl apps create agents
@@ -348,7 +348,7 @@ not active yet is promoted as usual.
   BDIZNASWHU
   RPFJEENVXT
 
-  $ relctl releases promote -a agents --if-not-active --hook 'echo "deploying $RELEASE_ID"'
+  $ relctl releases promote -a agents --if-pending --hook 'echo "deploying $RELEASE_ID"'
   Promoting RPFJEENVXT...
   2021-03-10T22:09:00Z librelease app Status: running => updating
   2021-03-10T22:09:00Z hook deploying RPFJEENVXT
@@ -358,12 +358,12 @@ not active yet is promoted as usual.
 The active one is not deployed again: the hook does not run, nothing is
 written, one line says so, and the exit status is 8, its own.
 
-  $ relctl releases promote -a agents --if-not-active --hook 'echo "deploying $RELEASE_ID"'
+  $ relctl releases promote -a agents --if-pending --hook 'echo "deploying $RELEASE_ID"'
   Promoting RPFJEENVXT...
   ! ERROR: app 'agents': RPFJEENVXT is the active release already; nothing done
   [8]
 
-  $ relctl releases promote v1 -a agents --if-not-active --id --hook 'echo "deploying $RELEASE_ID"'
+  $ relctl releases promote v1 -a agents --if-pending --id --hook 'echo "deploying $RELEASE_ID"'
   ! Promoting RPFJEENVXT...
   ! ERROR: app 'agents': RPFJEENVXT is the active release already; nothing done
   [8]
@@ -380,7 +380,7 @@ busy (5); once the first is done, the release is active already (8).
   ! Setting A... OK
   ! Release: RCICSJIYAQ
 
-  $ relctl releases promote -a agents --if-not-active --hook 'relctl releases promote "$RELEASE_ID" --if-not-active --hook "echo second agent deploying" 2>&1; echo "second agent: exit $?"'
+  $ relctl releases promote -a agents --if-pending --hook 'relctl releases promote "$RELEASE_ID" --if-pending --hook "echo second agent deploying" 2>&1; echo "second agent: exit $?"'
   Promoting RCICSJIYAQ...
   2021-03-10T22:09:00Z librelease app Status: running => updating
   2021-03-10T22:09:00Z hook Promoting RCICSJIYAQ...
@@ -389,7 +389,7 @@ busy (5); once the first is done, the release is active already (8).
   2021-03-10T22:09:00Z librelease app Status: updating => running
   OK
 
-  $ relctl releases promote -a agents --if-not-active --hook 'echo second agent deploying'
+  $ relctl releases promote -a agents --if-pending --hook 'echo second agent deploying'
   Promoting RCICSJIYAQ...
   ! ERROR: app 'agents': RCICSJIYAQ is the active release already; nothing done
   [8]
@@ -401,7 +401,7 @@ busy (5); once the first is done, the release is active already (8).
 An older release is still refused (4), as without the option; without it,
 promoting the active release runs the hook again.
 
-  $ relctl releases promote v1 -a agents --if-not-active
+  $ relctl releases promote v1 -a agents --if-pending
   Promoting RPFJEENVXT...
   ! ERROR: can not promote an older release, try rollback (RPFJEENVXT is version 1, active RCICSJIYAQ is 2)
   [4]
@@ -415,8 +415,8 @@ promoting the active release runs the hook again.
 
 The option is promote's alone: a rollback's copy is never deployed already.
 
-  $ relctl releases rollback -a agents --if-not-active
-  ! ERROR: 'releases rollback' does not take --if-not-active (see 'relctl releases rollback --help')
+  $ relctl releases rollback -a agents --if-pending
+  ! ERROR: 'releases rollback' does not take --if-pending (see 'relctl releases rollback --help')
   [2]
 
 A release whose deployment failed is deployed already too: an agent that
@@ -439,7 +439,7 @@ from. Without the option a failed release is tried again.
   ! ERROR: hook exited with status 1: app 'agents': deployment of RGNSLZNHJS failed (deployer returned 1); RCICSJIYAQ stays active
   [6]
 
-  $ relctl releases promote -a agents --if-not-active --hook 'echo "deploying $RELEASE_ID"'
+  $ relctl releases promote -a agents --if-pending --hook 'echo "deploying $RELEASE_ID"'
   Promoting RGNSLZNHJS...
   ! ERROR: app 'agents': RGNSLZNHJS was deployed already, and failed; nothing done
   [8]
@@ -457,7 +457,7 @@ from. Without the option a failed release is tried again.
   2021-03-10T22:09:00Z librelease app Status: updating => running
   OK
 
-  $ relctl releases promote -a agents --if-not-active --hook 'echo "deploying $RELEASE_ID"'
+  $ relctl releases promote -a agents --if-pending --hook 'echo "deploying $RELEASE_ID"'
   Promoting RGNSLZNHJS...
   ! ERROR: app 'agents': RGNSLZNHJS was deployed already, and RCICSJIYAQ is active since; nothing done
   [8]

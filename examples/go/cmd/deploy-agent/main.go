@@ -308,7 +308,7 @@ func (a *agent) promote(ctx context.Context, st librelease.WatchState, newest *l
 		Owner:   "deploy-agent pid " + strconv.Itoa(os.Getpid()),
 		// Checked under the app's lease, unlike pending's look: two
 		// agents never both deploy one release.
-		IfNotActive: true,
+		IfPending: true,
 		// No Wait: a busy app is looked at again (loop), since what
 		// holds it may deploy this very release.
 	}

@@ -1,9 +1,9 @@
 """Promoting only what is not active yet (librelease 1.5:
-Store.promote(..., if_not_active=True), RELEASE_PROMOTE_IF_NOT_ACTIVE), run
+Store.promote(..., if_pending=True), RELEASE_PROMOTE_IF_PENDING), run
 by `meson test --suite python` on the memory and the file store.
 
 Run by hand: LIBRELEASE_PATH=build/lib/librelease.so.1 \
-    PYTHONPATH=examples/python python3 examples/python/test_if_not_active.py -v
+    PYTHONPATH=examples/python python3 examples/python/test_if_pending.py -v
 """
 
 import unittest
@@ -13,7 +13,7 @@ from librelease import Exists, Older
 from test_librelease import APP, Case, FakeClock
 
 
-class IfNotActive:
+class IfPending:
     """Release 1 promoted (the seed), release 2 (FOO=bar) pending."""
 
     def uri(self):
@@ -34,14 +34,14 @@ class IfNotActive:
     def promote(self, release, store=None):
         (store or self.store).promote(APP, release, deploy=self.deploy,
                                       on_event=lambda t, s, m: self.events.append(m),
-                                      if_not_active=True)
+                                      if_pending=True)
 
     def state(self):
         return (self.store.app(APP), list(self.store.releases(APP)),
                 list(self.store.deployments(APP)))
 
     def test_the_flag_is_exported_as_the_library_defines_it(self):
-        self.assertEqual(librelease.RELEASE_PROMOTE_IF_NOT_ACTIVE, 2)
+        self.assertEqual(librelease.RELEASE_PROMOTE_IF_PENDING, 2)
 
     def test_a_pending_release_is_deployed_and_made_active(self):
         self.promote(self.second)
@@ -71,7 +71,7 @@ class IfNotActive:
 
     def test_the_seeds_active_release_is_exists_by_version_too(self):
         with self.assertRaises(Exists):
-            self.store.promote(APP, self.first, deploy=self.deploy, if_not_active=True)
+            self.store.promote(APP, self.first, deploy=self.deploy, if_pending=True)
         self.assertEqual(self.deployed, [])
 
     def test_an_older_release_is_still_older(self):
@@ -109,7 +109,7 @@ class IfNotActive:
         self.promote(self.second)
         with self.assertRaises(Exists):
             self.store.promote(APP, self.second, deploy=self.deploy, force=True,
-                               if_not_active=True)
+                               if_pending=True)
         self.assertEqual(self.deployed, [self.second.id])
 
 
@@ -124,11 +124,11 @@ class VersionGate(unittest.TestCase):
             self.release_version_string = lambda: version
 
     def flag(self, version):
-        return librelease._c._flag_since(self.Library(version), "RELEASE_PROMOTE_IF_NOT_ACTIVE")
+        return librelease._c._flag_since(self.Library(version), "RELEASE_PROMOTE_IF_PENDING")
 
     def test_1_5_and_later_versions_pass(self):
         for version in (b"1.5.0", b"1.10.0", b"1.50.2", b"2.0.0", b"1.5.0-rc1"):
-            self.assertEqual(self.flag(version), librelease.RELEASE_PROMOTE_IF_NOT_ACTIVE, version)
+            self.assertEqual(self.flag(version), librelease.RELEASE_PROMOTE_IF_PENDING, version)
 
     def test_earlier_versions_are_too_old(self):
         for version in (b"1.4.9", b"1.2.0", b"0.10.0"):
@@ -137,15 +137,15 @@ class VersionGate(unittest.TestCase):
 
     def test_a_version_that_does_not_read_is_left_to_the_library(self):
         for version in (b"", b"v1.4.0", b"unknown"):
-            self.assertEqual(self.flag(version), librelease.RELEASE_PROMOTE_IF_NOT_ACTIVE, version)
+            self.assertEqual(self.flag(version), librelease.RELEASE_PROMOTE_IF_PENDING, version)
 
 
-class IfNotActiveMemory(IfNotActive, Case):
+class IfPendingMemory(IfPending, Case):
     def uri(self):
         return "memory:"
 
 
-class IfNotActiveFile(IfNotActive, Case):
+class IfPendingFile(IfPending, Case):
     def uri(self):
         return self.file_uri()
 

@@ -7,17 +7,17 @@ import (
 	"testing"
 )
 
-// countingOptions are PromoteOptions with IfNotActive whose deployer and
+// countingOptions are PromoteOptions with IfPending whose deployer and
 // event sink count their calls.
 func countingOptions(deploys, events *int) *PromoteOptions {
 	return &PromoteOptions{
-		IfNotActive: true,
-		Deploy:      func(context.Context, *Release, *Events) error { *deploys++; return nil },
-		OnEvent:     func(Event) { *events++ },
+		IfPending: true,
+		Deploy:    func(context.Context, *Release, *Events) error { *deploys++; return nil },
+		OnEvent:   func(Event) { *events++ },
 	}
 }
 
-func TestPromoteIfNotActiveDeploysAPendingRelease(t *testing.T) {
+func TestPromoteIfPendingDeploysAPendingRelease(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store, _ string) {
 		first := seedApp(t, s, "web")
 		second := newRelease(t, s, "web", "second")
@@ -39,7 +39,7 @@ func TestPromoteIfNotActiveDeploysAPendingRelease(t *testing.T) {
 	})
 }
 
-func TestPromoteIfNotActiveOfTheActiveReleaseIsExistsAndDoesNothing(t *testing.T) {
+func TestPromoteIfPendingOfTheActiveReleaseIsExistsAndDoesNothing(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store, uri string) {
 		first := seedApp(t, s, "web")
 		second := newRelease(t, s, "web", "second")
@@ -73,17 +73,17 @@ func TestPromoteIfNotActiveOfTheActiveReleaseIsExistsAndDoesNothing(t *testing.T
 		if err := s.Promote(context.Background(), "web", second.ID, &PromoteOptions{
 			Deploy: func(context.Context, *Release, *Events) error { deploys++; return nil },
 		}); err != nil || deploys != 1 {
-			t.Errorf("without IfNotActive: %v, %d deploys", err, deploys)
+			t.Errorf("without IfPending: %v, %d deploys", err, deploys)
 		}
 	})
 }
 
-func TestPromoteIfNotActiveWithForceKeepsBoth(t *testing.T) {
+func TestPromoteIfPendingWithForceKeepsBoth(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store, _ string) {
 		first := seedApp(t, s, "web")
 		second := newRelease(t, s, "web", "second")
 		mustPromote(t, s, "web", second.ID)
-		opts := &PromoteOptions{Force: true, IfNotActive: true}
+		opts := &PromoteOptions{Force: true, IfPending: true}
 		wantErr(t, s.Promote(context.Background(), "web", second.ID, opts), ErrExists)
 		if err := s.Promote(context.Background(), "web", first.ID, opts); err != nil {
 			t.Fatalf("forced promotion of an older release: %v", err)
@@ -94,7 +94,7 @@ func TestPromoteIfNotActiveWithForceKeepsBoth(t *testing.T) {
 	})
 }
 
-func TestRollbackIfNotActiveDeploysItsCopy(t *testing.T) {
+func TestRollbackIfPendingDeploysItsCopy(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store, _ string) {
 		rs := promoted(t, s, "web", 2)
 		var deploys, events int
@@ -113,7 +113,7 @@ func TestRollbackIfNotActiveDeploysItsCopy(t *testing.T) {
 	})
 }
 
-func TestPromoteIfNotActiveOfAReleaseDeployedBeforeIsExists(t *testing.T) {
+func TestPromoteIfPendingOfAReleaseDeployedBeforeIsExists(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *Store, _ string) {
 		first := seedApp(t, s, "web")
 		second := newRelease(t, s, "web", "second")
