@@ -606,6 +606,10 @@ int main(void)
 		cmocka_unit_test(a_hold_nobody_took_meanwhile_is_taken_again_with_a_new_session),
 		cmocka_unit_test(a_promotion_whose_hold_another_took_meanwhile_moves_nothing),
 		cmocka_unit_test(a_hold_whose_old_session_lingers_is_taken_again_once_it_is_gone),
+		cmocka_unit_test(a_hold_another_took_and_gave_back_meanwhile_is_lost),
+		cmocka_unit_test(a_hold_another_took_and_died_with_meanwhile_is_lost),
+		cmocka_unit_test(a_lost_hold_refuses_its_own_apps_commits_only),
+		cmocka_unit_test(a_hold_taken_again_is_shown_and_given_back_whole),
 	};
 
 	if (!getenv("RELEASE_TEST_STORE") || !pgstore_is_uri(getenv("RELEASE_TEST_STORE"))) {

@@ -190,3 +190,188 @@ static void a_hold_whose_old_session_lingers_is_taken_again_once_it_is_gone(void
 	lose.st->close(lose.other);
 	release_store_close(lose.s);
 }
+
+/* ---- at the vtable: what another session did meanwhile */
+
+static struct {
+	char uri[1100];
+	const release_storage *st;
+	void *a, *b;
+} raw;
+
+/* Two raw handles on one fresh store, whose URI is kept. */
+static void raw_open(void)
+{
+	snprintf(raw.uri, sizeof raw.uri, "%s", test_store_uri());
+	assert_int_equal(test_storage_open(&raw.st, &raw.a, raw.uri), 0);
+	assert_int_equal(test_storage_open(&raw.st, &raw.b, raw.uri), 0);
+}
+
+static void raw_close(void)
+{
+	raw.st->close(raw.a);
+	raw.st->close(raw.b);
+}
+
+/* a's session left in doubt: its next call starts a new one. */
+static void raw_lose_session(void)
+{
+	int n = 0;
+
+	arm(OWN_ERROR, "librelease_get");
+	assert_int_equal(raw.st->get(raw.a, "myapp", RELEASE_KIND_META, "m", count_record, &n),
+			 RELEASE_EIO);
+	assert_int_equal(fired, 1);
+}
+
+/* A commit of one META record, key, to app. */
+static int commit_put(void *ctx, const char *app, const char *key)
+{
+	release_storage_op o = {RELEASE_OP_PUT, RELEASE_KIND_META, key, 0, NULL, 0, "x", 1};
+
+	return raw.st->commit(ctx, app, &o, 1, NULL);
+}
+
+static int has_record(void *ctx, const char *app, const char *key)
+{
+	int n = 0, rc = raw.st->get(ctx, app, RELEASE_KIND_META, key, count_record, &n);
+
+	assert_true(rc == 0 || rc == RELEASE_ENOTFOUND);
+	return rc == 0;
+}
+
+/* Whether b can take app now, giving it back at once. */
+static int b_can_take(const char *app)
+{
+	void *h = NULL;
+	int rc = raw.st->hold(raw.b, app, "b", 1, &h);
+
+	if (rc == 0)
+		raw.st->unhold(raw.b, h);
+	return rc == 0;
+}
+
+/* The rows of librelease_holds, counted by a connection of the test's. */
+static long hold_rows(void)
+{
+	PGconn *c = PQconnectdb(raw.uri);
+	PGresult *res = PQexec(c, "SELECT count(*) FROM librelease_holds");
+	long n = PQresultStatus(res) == PGRES_TUPLES_OK ? strtol(PQgetvalue(res, 0, 0), NULL, 10)
+							 : -1;
+
+	PQclear(res);
+	PQfinish(c);
+	return n;
+}
+
+/* Run between a's old session's end and its new one's start. */
+static void b_takes_and_gives_back(void)
+{
+	assert_true(b_can_take("myapp"));
+}
+
+/* Another took the app and gave it back, which removed its row: no row is
+ * not the row a's hold left, and the hold is lost. */
+static void a_hold_another_took_and_gave_back_meanwhile_is_lost(void **state)
+{
+	void *h = NULL;
+
+	(void)state;
+	raw_open();
+	assert_int_equal(raw.st->hold(raw.a, "myapp", "a", 1, &h), 0);
+	raw_lose_session();
+	after_reset = b_takes_and_gives_back;
+	assert_int_equal(commit_put(raw.a, "myapp", "k1"), RELEASE_EBUSY);
+	assert_null(after_reset);
+	assert_non_null(strstr(raw.st->errmsg(raw.a), "another session may have held it"));
+	assert_false(has_record(raw.b, "myapp", "k1"));
+	/* a took no lock again: the app is free for others */
+	assert_true(b_can_take("myapp"));
+	raw.st->unhold(raw.a, h);
+	assert_int_equal(commit_put(raw.a, "myapp", "k1"), 0);
+	raw_close();
+}
+
+/* Run between a's old session's end and its new one's start: a handle of
+ * its own takes the app and closes, leaving its row, not a's. */
+static void a_third_takes_and_dies(void)
+{
+	const release_storage *st;
+	void *c = NULL, *h = NULL;
+
+	assert_int_equal(test_storage_open(&st, &c, raw.uri), 0);
+	assert_int_equal(st->hold(c, "myapp", "c", 1, &h), 0);
+	st->close(c);
+}
+
+static void a_hold_another_took_and_died_with_meanwhile_is_lost(void **state)
+{
+	void *h = NULL;
+
+	(void)state;
+	raw_open();
+	assert_int_equal(raw.st->hold(raw.a, "myapp", "a", 1, &h), 0);
+	raw_lose_session();
+	after_reset = a_third_takes_and_dies;
+	assert_int_equal(commit_put(raw.a, "myapp", "k1"), RELEASE_EBUSY);
+	assert_null(after_reset);
+	assert_true(b_can_take("myapp"));
+	raw.st->unhold(raw.a, h);
+	raw_close();
+}
+
+/* One handle holds two apps; one of them another took meanwhile. */
+static void a_lost_hold_refuses_its_own_apps_commits_only(void **state)
+{
+	void *h = NULL, *h2 = NULL;
+
+	(void)state;
+	raw_open();
+	assert_int_equal(raw.st->hold(raw.a, "myapp", "a", 1, &h), 0);
+	assert_int_equal(raw.st->hold(raw.a, "other", "a2", 2, &h2), 0);
+	raw_lose_session();
+	after_reset = b_takes_and_gives_back;
+	assert_int_equal(commit_put(raw.a, "other", "k1"), 0);
+	assert_null(after_reset);
+	assert_int_equal(commit_put(raw.a, "myapp", "k1"), RELEASE_EBUSY);
+	/* the other app's hold was taken again, and stays taken */
+	assert_false(b_can_take("other"));
+	assert_int_equal(commit_put(raw.a, "other", "k2"), 0);
+	/* giving the lost hold back ends the refusal, for its app alone */
+	raw.st->unhold(raw.a, h);
+	assert_int_equal(commit_put(raw.a, "myapp", "k1"), 0);
+	assert_false(b_can_take("other"));
+	raw.st->unhold(raw.a, h2);
+	assert_true(b_can_take("other"));
+	raw_close();
+}
+
+static int copy_info(void *payload, uint64_t seq, const char *key, const void *data,
+		     size_t len)
+{
+	(void)seq;
+	(void)key;
+	snprintf(payload, 32, "%.*s", (int)len, (const char *)data);
+	return 0;
+}
+
+/* A hold taken again is the holder's whole: others see its info, and
+ * giving it back removes its row with its lock. */
+static void a_hold_taken_again_is_shown_and_given_back_whole(void **state)
+{
+	void *h = NULL;
+	char info[32] = "";
+
+	(void)state;
+	raw_open();
+	assert_int_equal(raw.st->hold(raw.a, "myapp", "a-info", 6, &h), 0);
+	raw_lose_session();
+	assert_int_equal(commit_put(raw.a, "myapp", "k1"), 0);
+	assert_int_equal(raw.st->held(raw.b, "myapp", copy_info, info), 0);
+	assert_string_equal(info, "a-info");
+	assert_false(b_can_take("myapp"));
+	raw.st->unhold(raw.a, h);
+	assert_int_equal(hold_rows(), 0);
+	assert_int_equal(raw.st->held(raw.b, "myapp", copy_info, info), RELEASE_ENOTFOUND);
+	raw_close();
+}
