@@ -185,7 +185,11 @@
  *   once its app's directory was deleted by hand, perhaps made again, is
  *   in files nobody reads: once durable, each write looks again that the
  *   directory is the app's (still_in_place()), and fails with RELEASE_EIO
- *   if not.
+ *   if not. What is looked at is the lock file at <root>/<app>/lock: the
+ *   one held open, unless the directory was replaced or its files deleted
+ *   (every file in <app> removed, or an rm -rf whose rmdir lost to a
+ *   process that made them again). Writers lock the file at that name,
+ *   never one deleted: every write looks before and after taking the lock.
  * - Compaction writes new log and index files under new generations, fsyncs
  *   them and the directory, then switches the state; readers keep using the
  *   old files they have open and never wait.
@@ -307,7 +311,10 @@ struct state {
 struct fapp {
 	char name[64];
 	int dir, lock, statefd, log, keys;
-	dev_t dev; /* the directory dir was opened on, to notice it replaced */
+	/* What tells that the app's files are no longer these (dir_replaced()):
+	 * the lock file held open, or while there is none (a read-only handle
+	 * that found none yet) the directory. */
+	dev_t dev;
 	ino_t ino;
 	int retired; /* set aside (retire()): its directory is no longer the app's */
 	int idx[SEQ_KINDS]; /* per seq_index(); dep -1 in a generation without one */

@@ -331,6 +331,25 @@ int init_app(struct fstore *fs, struct fapp *a)
 	return 0;
 }
 
+/* Opens the app's lock file (on a read-only handle, if there is one) and
+ * takes it as what tells the app's files replaced (dir_replaced()). */
+static int open_lock(struct fstore *fs, struct fapp *a)
+{
+	struct stat st;
+	int rc = open_file(fs, a, "lock", 1, &a->lock);
+
+	if (rc != 0 || a->lock < 0)
+		return rc;
+	if (fstat(a->lock, &st) != 0) {
+		rc = sys_fail(fs, a->name, "lock");
+		close_fd(&a->lock);
+		return rc;
+	}
+	a->dev = st.st_dev;
+	a->ino = st.st_ino;
+	return 0;
+}
+
 /* A read-only handle that opened the app while it was being made may have
  * found no lock or state file yet (open_file): it looks again. */
 int open_late_files(struct fstore *fs, struct fapp *a)
@@ -338,21 +357,26 @@ int open_late_files(struct fstore *fs, struct fapp *a)
 	int rc = 0;
 
 	if (a->lock < 0)
-		rc = open_file(fs, a, "lock", 1, &a->lock);
+		rc = open_lock(fs, a);
 	if (rc == 0 && a->statefd < 0)
 		rc = open_file(fs, a, "state", 1, &a->statefd);
 	return rc;
 }
 
-/* Whether a's directory is no longer <root>/<name>: deleted (by hand: the
- * library never removes one), or deleted and made again. A failure to look
- * other than its absence keeps the directory: the next call on it fails
- * with a message of its own. */
+/* Whether a's files are no longer the app's: the lock file at
+ * <root>/<name>/lock is not the one a holds, because the directory was
+ * deleted (by hand: the library never removes one), perhaps made again,
+ * or its files were (the library never removes the lock file); without a
+ * lock file open (a read-only handle), whether the directory is not a's.
+ * One fstatat. A failure to look other than an absence keeps the files:
+ * the next call on them fails with a message of its own. */
 int dir_replaced(const struct fstore *fs, const struct fapp *a)
 {
+	char path[sizeof a->name + 8];
 	struct stat st;
 
-	if (fstatat(fs->root, a->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	snprintf(path, sizeof path, a->lock >= 0 ? "%s/lock" : "%s", a->name);
+	if (fstatat(fs->root, path, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT || errno == ENOTDIR;
 	return st.st_dev != a->dev || st.st_ino != a->ino;
 }
@@ -365,9 +389,9 @@ int still_in_place(struct fstore *fs, const struct fapp *a)
 {
 	if (!dir_replaced(fs, a))
 		return 0;
-	return failf(fs, RELEASE_EIO, "app '%s': its directory was deleted or replaced while the "
-		     "write was being made durable; the write may not have taken effect (read "
-		     "back to tell)", a->name);
+	return failf(fs, RELEASE_EIO, "app '%s': its directory (or its files) was deleted or "
+		     "replaced while the write was being made durable; the write may not have "
+		     "taken effect (read back to tell)", a->name);
 }
 
 /* Sets a replaced app aside, its deleted files closed so their space is
@@ -468,7 +492,7 @@ int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
 			rc = check_owned(fs, a->dir, what, 1);
 		}
 		if (rc == 0)
-			rc = open_file(fs, a, "lock", 1, &a->lock);
+			rc = open_lock(fs, a);
 		if (rc == 0)
 			rc = open_file(fs, a, "state", 1, &a->statefd);
 		if (rc != 0) {

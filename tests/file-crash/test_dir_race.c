@@ -174,7 +174,8 @@ static void replace_at_next_sync(enum how how)
 /* This thread replaces web (RESTORE) as it reads bld.1 at this offset. */
 static _Thread_local long restore_at_index_read;
 /* This thread, once it has read the log at or past pending_from (a
- * pending run), replaces web (RESTORE) as it next looks at web's name. */
+ * pending run), replaces web (RESTORE) as it next looks at web or a file
+ * in it. */
 static _Thread_local long pending_from;
 static _Thread_local int pending_read;
 
@@ -199,7 +200,8 @@ int fstatat64(int fd, const char *path, struct stat64 *st, int flags)
 
 	if (!real)
 		*(void **)&real = dlsym(RTLD_NEXT, "fstatat64");
-	if (pending_read && strcmp(path, "web") == 0) {
+	/* web, or a file in it (the library looks at web/lock) */
+	if (pending_read && strncmp(path, "web", 3) == 0 && (!path[3] || path[3] == '/')) {
 		pending_from = pending_read = 0;
 		replace_app(RESTORE);
 	}
@@ -629,6 +631,143 @@ static void a_scan_that_finds_its_directory_replaced_at_a_repair_does_not_mix_th
 	teardown();
 }
 
+/* ---------------------------------------- the files deleted, not the dir */
+
+/* Deletes every file of web's directory by hand, the directory kept: rm -rf
+ * everything in web, or an rm -rf web whose rmdir lost to a process that opened the
+ * app meanwhile (which makes its lock and state files again). */
+static void empty_app(void)
+{
+	char web[700];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(web, sizeof web, "%s/web", dir);
+	if (!(d = opendir(web)))
+		abort();
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && unlinkat(dirfd(d), e->d_name, 0) != 0)
+			abort();
+	closedir(d);
+}
+
+/* The app's files deleted under a handle that has it open, and made again
+ * by another handle: the first handle's next write goes into the files
+ * there now, not into the deleted ones, where it would be acknowledged
+ * and lost. */
+static void a_write_after_the_apps_files_were_deleted_goes_into_the_new_ones(void **state)
+{
+	struct backend b, c;
+
+	(void)state;
+	setup();
+	start_app();
+	backend_open(&b);
+	assert_int_equal(put_build(&b, "warm", 2, "w"), 0);
+
+	empty_app();
+	backend_open(&c);
+	assert_int_equal(put_build(&c, "new", 1, "made again"), 0);
+	backend_close(&c);
+
+	/* seq 3: free in the deleted files too, where it would be acked */
+	assert_int_equal(put_build(&b, "b1", 3, "one"), 0);
+	assert_string_equal(read_build("b1"), "one");
+	assert_string_equal(read_build("new"), "made again");
+	assert_string_equal(read_build("warm"), "");
+	assert_int_equal(put_v1(&b, "b2", 4, "two"), 0);
+	assert_string_equal(read_build("b2"), "two");
+	backend_close(&b);
+	teardown();
+}
+
+/* The same, read through the handle that had the app open: it reads the
+ * files there now, not the deleted ones. */
+static void a_read_after_the_apps_files_were_deleted_reads_the_new_ones(void **state)
+{
+	struct backend b, c;
+	struct got g;
+
+	(void)state;
+	setup();
+	start_app();
+	backend_open(&b);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(b.s->get(b.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g), 0);
+
+	empty_app();
+	backend_open(&c);
+	assert_int_equal(put_build(&c, "new", 1, "made again"), 0);
+	backend_close(&c);
+
+	memset(&g, 0, sizeof g);
+	assert_int_equal(b.s->get(b.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g),
+			 RELEASE_ENOTFOUND);
+	assert_int_equal(b.s->get(b.ctx, "web", RELEASE_KIND_BUILD, "new", take, &g), 0);
+	assert_string_equal(g.data, "made again");
+	backend_close(&b);
+	teardown();
+}
+
+struct putjob {
+	pthread_t t;
+	struct backend *b;
+	int rc, done;
+};
+
+static void *putjob_run(void *arg)
+{
+	struct putjob *j = arg;
+	int rc = put_v1(j->b, "b1", 2, "one");
+
+	pthread_mutex_lock(&gate_mu);
+	j->rc = rc;
+	j->done = 1;
+	pthread_mutex_unlock(&gate_mu);
+	return NULL;
+}
+
+/* The lock file deleted by hand (taken for a stale one) and made again by
+ * another handle: a handle that had the app open locks the file there now,
+ * so it waits for a writer holding it rather than write at the same time. */
+static void a_write_after_the_lock_file_was_deleted_waits_for_the_new_locks_holder(
+	void **state)
+{
+	struct backend b, c;
+	struct putjob j = {0};
+	int fd, done;
+
+	(void)state;
+	setup();
+	start_app();
+	backend_open(&b);
+	assert_int_equal(put_v1(&b, "warm", 3, "w"), 0);
+
+	assert_int_equal(unlink(app_path("lock")), 0);
+	backend_open(&c);
+	assert_int_equal(put_v1(&c, "new", 4, "made"), 0); /* makes lock again */
+	backend_close(&c);
+	fd = open(app_path("lock"), O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	lock_byte(fd, F_WRLCK, 0); /* a writer appending */
+
+	j.b = &b;
+	assert_int_equal(pthread_create(&j.t, NULL, putjob_run, &j), 0);
+	sleep_ms(200);
+	pthread_mutex_lock(&gate_mu);
+	done = j.done;
+	pthread_mutex_unlock(&gate_mu);
+	assert_false(done);
+	lock_byte(fd, F_UNLCK, 0);
+	close(fd);
+	assert_int_equal(pthread_join(j.t, NULL), 0);
+	assert_int_equal(j.rc, 0);
+	assert_string_equal(read_build("b1"), "one");
+	assert_string_equal(read_build("new"), "made");
+	backend_close(&b);
+	teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +781,10 @@ int main(void)
 		cmocka_unit_test(a_read_repairing_a_directory_replaced_meanwhile_reads_the_new_one),
 		cmocka_unit_test(
 			a_scan_that_finds_its_directory_replaced_at_a_repair_does_not_mix_the_two),
+		cmocka_unit_test(a_write_after_the_apps_files_were_deleted_goes_into_the_new_ones),
+		cmocka_unit_test(a_read_after_the_apps_files_were_deleted_reads_the_new_ones),
+		cmocka_unit_test(
+			a_write_after_the_lock_file_was_deleted_waits_for_the_new_locks_holder),
 	};
 
 	if (getenv("DIR_RACE_FILTER"))
