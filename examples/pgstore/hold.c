@@ -36,7 +36,7 @@
 struct pgs_hold {
 	struct pgs_hold *next;
 	unsigned long epoch; /* the session that holds it */
-	int pid;             /* that session's backend, as in the app's row */
+	int pid;             /* that session's server process, as in the app's row */
 	int lost;            /* another session may have taken it meanwhile */
 	char app[64];        /* app names are at most 63 bytes */
 	size_t len;
@@ -132,7 +132,7 @@ int pgs_hold(void *ctx, const char *app, const void *info, size_t len, void **ho
 		return pgs_failf(p, RELEASE_EBUSY, "app '%s' is held by another session", app);
 	}
 	h->epoch = p->epoch;
-	h->pid = PQbackendPID(p->conn);
+	h->pid = p->backend_pid;
 	h->len = len;
 	if (len)
 		memcpy(h->info, info, len);
@@ -242,7 +242,7 @@ int pgs_retake_holds(struct pg *p)
 			continue;
 		}
 		h->epoch = p->epoch;
-		h->pid = PQbackendPID(p->conn);
+		h->pid = p->backend_pid;
 	}
 	return 0;
 }

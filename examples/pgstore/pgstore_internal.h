@@ -59,6 +59,7 @@ struct pg {
 	PGconn *conn;
 	unsigned prepared;   /* bit s: statement s is prepared on conn */
 	unsigned long epoch; /* counts the connections made: a new one has no holds */
+	int backend_pid;     /* the session's server process, as pg_backend_pid() says */
 	int lost;            /* a failure left the session in doubt: the next call
 			      * connects anew, whatever PQstatus() says */
 	struct pgs_hold *holds; /* this handle's holds, so it takes each at most once */

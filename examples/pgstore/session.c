@@ -181,18 +181,32 @@ int pgs_exec_plain(struct pg *p, const char *sql, ExecStatusType want, const cha
  * tables must never be found instead), and READ COMMITTED, under which the
  * conditional UPDATE/DELETE re-check the newest row (a stricter default
  * would turn a lost race into a serialization error instead of
- * ECONFLICT). */
+ * ECONFLICT). Notes the session's server process as the server names it
+ * in the hold rows it writes: libpq's PQbackendPID() is what the startup
+ * said, which behind a connection pooler is the pooler's own key. */
 int pgs_pin_session(struct pg *p)
 {
 	const char *values[1] = {p->search_path};
 	PGresult *res = PQexecParams(p->conn,
 				     "SELECT set_config('search_path', $1, false),"
-				     " set_config('default_transaction_isolation', 'read committed', false)",
+				     " set_config('default_transaction_isolation', 'read committed', false),"
+				     " pg_backend_pid()",
 				     1, NULL, values, NULL, NULL, 0);
+	char *end;
+	long pid;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		return pgs_fail_result(p, res, "setting up the session");
+	if (PQntuples(res) != 1 || PQnfields(res) != 3 ||
+	    (pid = strtol(PQgetvalue(res, 0, 2), &end, 10)) <= 0 || pid > INT32_MAX || *end) {
+		PQclear(res);
+		p->lost = 1;
+		return pgs_failf(p, RELEASE_EIO,
+				 "setting up the session: connection to PostgreSQL lost: an "
+				 "answer not of the statement's shape");
+	}
 	PQclear(res);
+	p->backend_pid = (int)pid;
 	return 0;
 }
 

@@ -2,7 +2,8 @@
  * libpq's calls as test-pgstore-libpq wraps them: its program's definitions
  * of PQexecPrepared(), PQexecParams(), PQprepare() and PQreset() come
  * before libpq's, answer as an armed fault says (once), and otherwise call
- * libpq's own. Included by that one program only.
+ * libpq's own; PQbackendPID() says what a connection pooler would, when
+ * asked to. Included by that one program only.
  */
 #ifndef PGSTORE_LIBPQ_FAULTS_H
 #define PGSTORE_LIBPQ_FAULTS_H
@@ -37,6 +38,9 @@ static int fired, resets;
 static const char *spy_for; /* a statement whose search_path is noted */
 static char spied[256];
 static void (*after_reset)(void); /* runs once, after the next reset */
+/* Non-zero: what PQbackendPID() says, as behind a pooler (PgBouncer), which
+ * hands its clients a key of its own instead of the server's. */
+static int pooler_pid;
 
 static void arm(enum fault f, const char *what)
 {
@@ -58,6 +62,7 @@ typedef PGresult *exec_params_fn(PGconn *, const char *, int, const Oid *, const
 				 const int *, const int *, int);
 typedef PGresult *prepare_fn(PGconn *, const char *, const char *, int, const Oid *);
 typedef void reset_fn(PGconn *);
+typedef int backend_pid_fn(const PGconn *);
 
 /* libpq's own function name, as a function pointer of the caller's type
  * (copied: C has no conversion from dlsym's object pointer). */
@@ -194,6 +199,14 @@ void PQreset(PGconn *conn)
 	after_reset = NULL;
 	if (then)
 		then();
+}
+
+int PQbackendPID(const PGconn *conn)
+{
+	backend_pid_fn *f;
+
+	real("PQbackendPID", &f, sizeof f);
+	return pooler_pid ? pooler_pid : f(conn);
 }
 
 #endif

@@ -222,6 +222,28 @@ static void a_session_that_could_not_be_set_up_is_not_used(void **state)
 	release_store_close(s);
 }
 
+/* A session whose set-up answered without its server process (a row of
+ * another shape) is not used either: holds are written under that pid. */
+static void a_session_whose_setup_answered_badly_is_not_used(void **state)
+{
+	release_store *s = open_store();
+	release *r = NULL, *got = NULL;
+
+	(void)state;
+	make_app(s, "myapp");
+	r = set_env(s, "myapp", "A=1");
+	arm(OWN_ERROR, "librelease_get");
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	arm(MISSHAPEN, "set_config('search_path'");
+	assert_lost(s, release_get(s, "myapp", release_id(r), &got));
+	assert_int_equal(fired, 1);
+	assert_non_null(strstr(release_store_errmsg(s), "setting up the session"));
+	assert_store_ok(s, release_get(s, "myapp", release_id(r), &got));
+	release_free(got);
+	release_free(r);
+	release_store_close(s);
+}
+
 /* A session in a transaction that an error aborted answers every statement
  * with 25P02: it is left for a new one. */
 static void a_session_left_in_a_failed_transaction_is_left_for_a_new_one(void **state)
@@ -588,6 +610,7 @@ int main(void)
 		cmocka_unit_test(a_put_libpq_gives_no_result_for_is_not_acknowledged),
 		cmocka_unit_test(a_hold_libpq_gives_no_result_for_is_not_taken),
 		cmocka_unit_test(a_session_that_could_not_be_set_up_is_not_used),
+		cmocka_unit_test(a_session_whose_setup_answered_badly_is_not_used),
 		cmocka_unit_test(a_session_left_in_a_failed_transaction_is_left_for_a_new_one),
 		cmocka_unit_test(a_reconnection_libpq_gives_no_result_for_is_tried_again),
 		cmocka_unit_test(a_statement_libpq_could_not_prepare_leaves_the_session),
@@ -610,6 +633,7 @@ int main(void)
 		cmocka_unit_test(a_hold_another_took_and_died_with_meanwhile_is_lost),
 		cmocka_unit_test(a_lost_hold_refuses_its_own_apps_commits_only),
 		cmocka_unit_test(a_hold_taken_again_is_shown_and_given_back_whole),
+		cmocka_unit_test(a_hold_behind_a_pooler_is_taken_again_with_a_new_session),
 	};
 
 	if (!getenv("RELEASE_TEST_STORE") || !pgstore_is_uri(getenv("RELEASE_TEST_STORE"))) {

@@ -251,6 +251,15 @@ static int b_can_take(const char *app)
 	return rc == 0;
 }
 
+static int copy_info(void *payload, uint64_t seq, const char *key, const void *data,
+		     size_t len)
+{
+	(void)seq;
+	(void)key;
+	snprintf(payload, 32, "%.*s", (int)len, (const char *)data);
+	return 0;
+}
+
 /* The rows of librelease_holds, counted by a connection of the test's. */
 static long hold_rows(void)
 {
@@ -346,15 +355,6 @@ static void a_lost_hold_refuses_its_own_apps_commits_only(void **state)
 	raw_close();
 }
 
-static int copy_info(void *payload, uint64_t seq, const char *key, const void *data,
-		     size_t len)
-{
-	(void)seq;
-	(void)key;
-	snprintf(payload, 32, "%.*s", (int)len, (const char *)data);
-	return 0;
-}
-
 /* A hold taken again is the holder's whole: others see its info, and
  * giving it back removes its row with its lock. */
 static void a_hold_taken_again_is_shown_and_given_back_whole(void **state)
@@ -373,5 +373,25 @@ static void a_hold_taken_again_is_shown_and_given_back_whole(void **state)
 	raw.st->unhold(raw.a, h);
 	assert_int_equal(hold_rows(), 0);
 	assert_int_equal(raw.st->held(raw.b, "myapp", copy_info, info), RELEASE_ENOTFOUND);
+	raw_close();
+}
+
+/* Behind a connection pooler (PgBouncer), libpq's backend pid is the
+ * pooler's key, not the server process that wrote the hold's row: the
+ * hold is taken again all the same. */
+static void a_hold_behind_a_pooler_is_taken_again_with_a_new_session(void **state)
+{
+	void *h = NULL;
+
+	(void)state;
+	raw_open();
+	pooler_pid = 4242;
+	assert_int_equal(raw.st->hold(raw.a, "myapp", "a", 1, &h), 0);
+	raw_lose_session();
+	assert_int_equal(commit_put(raw.a, "myapp", "k1"), 0);
+	assert_false(b_can_take("myapp"));
+	raw.st->unhold(raw.a, h);
+	assert_true(b_can_take("myapp"));
+	pooler_pid = 0;
 	raw_close();
 }
