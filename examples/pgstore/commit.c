@@ -253,14 +253,7 @@ int pgs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t
 			return rc;
 		}
 	}
-	/* checked on the session the commit goes to, which may be a new one */
-	if ((rc = pgs_ready(p, S_COMMIT)) == 0 && pgs_hold_lost(p, app))
-		rc = pgs_failf(p, RELEASE_EBUSY,
-			       "app '%s': its hold ended with its session to PostgreSQL and could "
-			       "not be taken again: another session may have held it since; nothing "
-			       "was written",
-			       app);
-	if (rc != 0)
+	if ((rc = pgs_ready_to_write(p, S_COMMIT, app)) != 0)
 		return rc;
 	if ((rc = build_arrays(p, app, ops, n, a, &mem)) != 0) {
 		if (failed && rc == RELEASE_EINVAL)

@@ -19,8 +19,9 @@
  * session, which the server may not have ended yet, to let go of it. A
  * hold another session may have taken meanwhile is lost: the core, which
  * believes it still holds the app, learns it from the refusal of its next
- * commit to it, which would otherwise end a promotion that is no longer
- * the app's only one.
+ * write to it (a commit, or a single-record put, compare-and-swap or
+ * delete), which would otherwise end a promotion that is no longer the
+ * app's only one.
  */
 #include "pgstore_internal.h"
 
@@ -247,9 +248,24 @@ int pgs_retake_holds(struct pg *p)
 	return 0;
 }
 
-int pgs_hold_lost(struct pg *p, const char *app)
+/* Whether app is held through this handle by a hold its session lost,
+ * and another may have taken since. */
+static int hold_lost(struct pg *p, const char *app)
 {
 	struct pgs_hold *h = *find(p, app);
 
 	return h && (h->lost || h->epoch != p->epoch);
+}
+
+int pgs_ready_to_write(struct pg *p, enum stmt s, const char *app)
+{
+	int rc = pgs_ready(p, s);
+
+	if (rc == 0 && hold_lost(p, app))
+		rc = pgs_failf(p, RELEASE_EBUSY,
+			       "app '%s': its hold ended with its session to PostgreSQL and could "
+			       "not be taken again: another session may have held it since; nothing "
+			       "was written",
+			       app);
+	return rc;
 }

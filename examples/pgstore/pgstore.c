@@ -175,7 +175,8 @@ static int pg_put(void *ctx, const char *app, int kind, const char *key, uint64_
 	pgs_param_record(&q, app, kind, key);
 	pgs_param_u64(&q, seq);
 	pgs_param_bytes(&q, data, len);
-	if ((rc = pgs_run_change(p, S_PUT, &q, &changed)) != 0)
+	if ((rc = pgs_ready_to_write(p, S_PUT, app)) != 0 ||
+	    (rc = pgs_run_change(p, S_PUT, &q, &changed)) != 0)
 		return rc;
 	return changed ? 0 : RELEASE_ECONFLICT;
 }
@@ -276,7 +277,8 @@ static int pg_cas(void *ctx, const char *app, int kind, const char *key, const v
 		if (data)
 			pgs_param_bytes(&q, data, len);
 	}
-	if ((rc = pgs_run_change(p, s, &q, &changed)) != 0)
+	if ((rc = pgs_ready_to_write(p, s, app)) != 0 ||
+	    (rc = pgs_run_change(p, s, &q, &changed)) != 0)
 		return rc;
 	return changed ? 0 : RELEASE_ECONFLICT;
 }
@@ -290,7 +292,8 @@ static int pg_del(void *ctx, const char *app, int kind, const char *key)
 	if ((rc = pgs_check_record(p, app, kind, key, 1)) != 0)
 		return rc;
 	pgs_param_record(&q, app, kind, key);
-	if ((rc = pgs_run_change(p, S_DEL, &q, &changed)) != 0)
+	if ((rc = pgs_ready_to_write(p, S_DEL, app)) != 0 ||
+	    (rc = pgs_run_change(p, S_DEL, &q, &changed)) != 0)
 		return rc;
 	return changed ? 0 : RELEASE_ENOTFOUND;
 }

@@ -30,8 +30,9 @@
  * terminated. The holder's info is kept in a table and shown only while
  * its session holds the lock. A hold whose connection was lost (or left in
  * doubt) is taken again by the handle's next session when no other session
- * held the app meanwhile; otherwise it is lost, and the handle's commits to
- * the app fail with RELEASE_EBUSY, writing nothing, until it is given back.
+ * held the app meanwhile; otherwise it is lost, and the handle's writes to
+ * the app (commits, and the single-record put, compare-and-swap and
+ * delete) fail with RELEASE_EBUSY, writing nothing, until it is given back.
  * A dead client on another machine is noticed only when the server's TCP
  * keepalives say so (its tcp_keepalives_* settings), which for a hold is
  * how long it outlives its holder.

@@ -135,10 +135,12 @@ void pgs_free_holds(struct pg *p);
  * (end it, and start another); or RELEASE_EIO. */
 #define PGS_AGAIN 1
 int pgs_retake_holds(struct pg *p);
-/* Whether app is held through this handle by a hold its session lost, and
- * another may have taken since: nothing is committed to the app until the
- * hold is given back. */
-int pgs_hold_lost(struct pg *p, const char *app);
+/* pgs_ready(p, s) for a write to app, then RELEASE_EBUSY if app is held
+ * through this handle by a hold its session lost, and another may have
+ * taken since: nothing is written to the app, by any method, until the
+ * hold is given back. Checked on the session the write goes to, which may
+ * be a new one. */
+int pgs_ready_to_write(struct pg *p, enum stmt s, const char *app);
 
 /* notify.c: version 3 */
 #define PGS_CHANNEL "librelease" /* the channel the records' trigger notifies */

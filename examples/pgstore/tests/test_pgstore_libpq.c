@@ -633,6 +633,7 @@ int main(void)
 		cmocka_unit_test(a_hold_another_took_and_died_with_meanwhile_is_lost),
 		cmocka_unit_test(a_lost_hold_refuses_its_own_apps_commits_only),
 		cmocka_unit_test(a_hold_taken_again_is_shown_and_given_back_whole),
+		cmocka_unit_test(a_lost_hold_refuses_single_record_writes_too),
 		cmocka_unit_test(a_hold_behind_a_pooler_is_taken_again_with_a_new_session),
 	};
 

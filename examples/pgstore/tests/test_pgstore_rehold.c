@@ -1,8 +1,8 @@
 /*
  * pgstore's holds across a new session: a hold whose session ended while
  * its holder lives is taken again by the handle's next session when no one
- * held the app in between, and is lost otherwise, its holder's commits
- * to the app refused. Compiled as part of test_pgstore_libpq.c, whose helpers
+ * held the app in between, and is lost otherwise, its holder's writes to
+ * the app refused. Compiled as part of test_pgstore_libpq.c, whose helpers
  * and libpq wrappers it uses.
  */
 
@@ -260,6 +260,16 @@ static int copy_info(void *payload, uint64_t seq, const char *key, const void *d
 	return 0;
 }
 
+/* A META record of myapp as text (static buffer), "(none)" if absent. */
+static const char *record_text(void *ctx, const char *key)
+{
+	static char buf[32];
+	int rc = raw.st->get(ctx, "myapp", RELEASE_KIND_META, key, copy_info, buf);
+
+	assert_true(rc == 0 || rc == RELEASE_ENOTFOUND);
+	return rc == 0 ? buf : "(none)";
+}
+
 /* The rows of librelease_holds, counted by a connection of the test's. */
 static long hold_rows(void)
 {
@@ -373,6 +383,35 @@ static void a_hold_taken_again_is_shown_and_given_back_whole(void **state)
 	raw.st->unhold(raw.a, h);
 	assert_int_equal(hold_rows(), 0);
 	assert_int_equal(raw.st->held(raw.b, "myapp", copy_info, info), RELEASE_ENOTFOUND);
+	raw_close();
+}
+
+/* A lost hold refuses the single-record writes too: a promoter built on
+ * them (put, compare-and-swap, delete) moves nothing either. */
+static void a_lost_hold_refuses_single_record_writes_too(void **state)
+{
+	void *h = NULL;
+
+	(void)state;
+	raw_open();
+	assert_int_equal(raw.st->put(raw.a, "myapp", RELEASE_KIND_META, "active", 0, "r1", 2), 0);
+	assert_int_equal(raw.st->hold(raw.a, "myapp", "a", 1, &h), 0);
+	raw_lose_session();
+	after_reset = b_takes_and_gives_back;
+	assert_int_equal(raw.st->cas(raw.a, "myapp", RELEASE_KIND_META, "active", "r1", 2, "r2", 2),
+			 RELEASE_EBUSY);
+	assert_null(after_reset);
+	assert_non_null(strstr(raw.st->errmsg(raw.a), "another session may have held it"));
+	assert_int_equal(raw.st->put(raw.a, "myapp", RELEASE_KIND_META, "k1", 0, "x", 1),
+			 RELEASE_EBUSY);
+	assert_int_equal(raw.st->del(raw.a, "myapp", RELEASE_KIND_META, "active"), RELEASE_EBUSY);
+	assert_false(has_record(raw.b, "myapp", "k1"));
+	assert_string_equal(record_text(raw.b, "active"), "r1");
+	/* other apps' writes go on; given back, the hold refuses no more */
+	assert_int_equal(raw.st->put(raw.a, "other", RELEASE_KIND_META, "k1", 0, "x", 1), 0);
+	raw.st->unhold(raw.a, h);
+	assert_int_equal(raw.st->cas(raw.a, "myapp", RELEASE_KIND_META, "active", "r1", 2, "r2", 2),
+			 0);
 	raw_close();
 }
 
