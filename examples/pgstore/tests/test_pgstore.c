@@ -446,6 +446,53 @@ static void a_server_stopped_mid_run_loses_nothing_acknowledged(void **state)
 	free(uri);
 }
 
+/* A handle holding myapp while the server is stopped (action) and started
+ * again: its first call fails, its next starts a new session, and a write
+ * to myapp answers want. Another handle then takes myapp if taken. */
+static void hold_across_a_restart(const char *action, int want, int taken)
+{
+	char *uri = fresh_uri();
+	const release_storage *st;
+	void *a = NULL, *b = NULL, *h = NULL, *hb = NULL;
+	release_storage_op o = {RELEASE_OP_PUT, RELEASE_KIND_META, "k1", 0, NULL, 0, "x", 1};
+	int n = 0;
+
+	assert_ok(test_storage_open(&st, &a, uri));
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &h), 0);
+	server(action);
+	server("start");
+	assert_int_equal(st->get(a, "myapp", RELEASE_KIND_META, "k1", count_record, &n),
+			 RELEASE_EIO);
+	assert_int_equal(st->commit(a, "myapp", &o, 1, NULL), want);
+	assert_ok(test_storage_open(&st, &b, uri));
+	assert_int_equal(st->hold(b, "myapp", "b", 1, &hb), taken ? 0 : RELEASE_EBUSY);
+	if (taken)
+		st->unhold(b, hb);
+	st->unhold(a, h);
+	assert_int_equal(st->hold(b, "myapp", "b", 1, &hb), 0);
+	st->unhold(b, hb);
+	st->close(a);
+	st->close(b);
+	free(uri);
+}
+
+/* A clean restart keeps the hold rows (unlogged tables survive it) and
+ * ends every session: nobody held the app in between, so the holder's new
+ * session takes it again. */
+static void a_hold_is_taken_again_after_a_clean_restart(void **state)
+{
+	(void)state;
+	hold_across_a_restart("stop", 0, 0);
+}
+
+/* A crash empties the hold rows: the holder cannot tell whether another
+ * held the app in between, and its hold is lost. */
+static void a_hold_is_lost_when_the_server_crashed(void **state)
+{
+	(void)state;
+	hold_across_a_restart("stop-immediate", RELEASE_EBUSY, 1);
+}
+
 /* ---- bytes that mean something to SQL */
 
 static const char *const hostile[] = {
@@ -661,7 +708,9 @@ int main(void)
 		cmocka_unit_test(holds_cost_no_wal_flush),
 		cmocka_unit_test(a_holder_killed_with_sigkill_frees_the_app_within_a_second),
 		cmocka_unit_test(a_program_the_holder_started_does_not_keep_the_hold),
-		/* last: it stops and restarts the server */
+		/* last: they stop and restart the server */
+		cmocka_unit_test(a_hold_is_taken_again_after_a_clean_restart),
+		cmocka_unit_test(a_hold_is_lost_when_the_server_crashed),
 		cmocka_unit_test(a_server_stopped_mid_run_loses_nothing_acknowledged),
 	};
 
