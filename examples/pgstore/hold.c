@@ -263,9 +263,9 @@ int pgs_ready_to_write(struct pg *p, enum stmt s, const char *app)
 
 	if (rc == 0 && hold_lost(p, app))
 		rc = pgs_failf(p, RELEASE_EBUSY,
-			       "app '%s': its hold ended with its session to PostgreSQL and could "
-			       "not be taken again: another session may have held it since; nothing "
-			       "was written",
+			       "app '%s': its hold ended with its session to PostgreSQL and "
+			       "could not be taken again: another session may have held it "
+			       "since; nothing was written",
 			       app);
 	return rc;
 }

@@ -189,8 +189,8 @@ int pgs_pin_session(struct pg *p)
 	const char *values[1] = {p->search_path};
 	PGresult *res = PQexecParams(p->conn,
 				     "SELECT set_config('search_path', $1, false),"
-				     " set_config('default_transaction_isolation', 'read committed', false),"
-				     " pg_backend_pid()",
+				     " set_config('default_transaction_isolation', 'read committed',"
+				     " false), pg_backend_pid()",
 				     1, NULL, values, NULL, NULL, 0);
 	char *end;
 	long pid;
