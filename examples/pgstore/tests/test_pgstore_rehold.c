@@ -6,6 +6,35 @@
  * and libpq wrappers it uses.
  */
 
+/* Waits, up to two seconds, until no session of the server at uri holds
+ * myapp's lock: a session whose connection closed may not have ended on
+ * the server yet. */
+static void wait_until_myapp_is_free(const char *uri)
+{
+	struct timespec pause = {0, 10 * 1000 * 1000};
+	PGconn *c = PQconnectdb(uri);
+
+	for (int i = 0; i < 200; i++) {
+		PGresult *res = PQexec(c, "SELECT count(*) FROM pg_locks"
+					  " WHERE locktype = 'advisory' AND granted"
+					  " AND classid::bigint ="
+					  "  (librelease_lock_key('hold', 'myapp') >> 32) & 4294967295"
+					  " AND objid::bigint ="
+					  "  librelease_lock_key('hold', 'myapp') & 4294967295");
+		int busy = PQresultStatus(res) != PGRES_TUPLES_OK ||
+			   strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+
+		PQclear(res);
+		if (!busy) {
+			PQfinish(c);
+			return;
+		}
+		nanosleep(&pause, NULL);
+	}
+	PQfinish(c);
+	fail_msg("myapp's lock was not given back");
+}
+
 static struct {
 	char uri[1100];
 	PGconn *watcher;
@@ -86,6 +115,7 @@ static void a_hold_nobody_took_meanwhile_is_taken_again_with_a_new_session(void 
 /* Run between the old session's end and the new one's start. */
 static void another_takes_the_hold(void)
 {
+	wait_until_myapp_is_free(lose.uri);
 	assert_int_equal(lose.st->hold(lose.other, "myapp", "b", 1, &lose.other_hold), 0);
 }
 
@@ -286,6 +316,7 @@ static long hold_rows(void)
 /* Run between a's old session's end and its new one's start. */
 static void b_takes_and_gives_back(void)
 {
+	wait_until_myapp_is_free(raw.uri);
 	assert_true(b_can_take("myapp"));
 }
 
@@ -318,9 +349,11 @@ static void a_third_takes_and_dies(void)
 	const release_storage *st;
 	void *c = NULL, *h = NULL;
 
+	wait_until_myapp_is_free(raw.uri);
 	assert_int_equal(test_storage_open(&st, &c, raw.uri), 0);
 	assert_int_equal(st->hold(c, "myapp", "c", 1, &h), 0);
 	st->close(c);
+	wait_until_myapp_is_free(raw.uri);
 }
 
 static void a_hold_another_took_and_died_with_meanwhile_is_lost(void **state)
