@@ -35,7 +35,10 @@
  * delete) fail with RELEASE_EBUSY, writing nothing, until it is given back.
  * A dead client on another machine is noticed only when the server's TCP
  * keepalives say so (its tcp_keepalives_* settings), which for a hold is
- * how long it outlives its holder.
+ * how long it outlives its holder. A live one's session is never ended
+ * for being idle: pgstore sets idle_session_timeout (PostgreSQL 14) to 0
+ * on its sessions, whatever the server's default, so a hold lasts while
+ * its holder's deployer runs without a statement.
  *
  * Version 3: the deployment log (records of RELEASE_KIND_DEPLOY), stored as
  * builds and releases are, and wait() through LISTEN/NOTIFY. Schema version

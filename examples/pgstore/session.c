@@ -178,27 +178,36 @@ int pgs_exec_plain(struct pg *p, const char *sql, ExecStatusType want, const cha
 
 /* Pins what each session must have, whatever the server's defaults: the
  * schema found at open (search_path may name several, and another store's
- * tables must never be found instead), and READ COMMITTED, under which the
+ * tables must never be found instead); READ COMMITTED, under which the
  * conditional UPDATE/DELETE re-check the newest row (a stricter default
  * would turn a lost race into a serialization error instead of
- * ECONFLICT). Notes the session's server process as the server names it
- * in the hold rows it writes: libpq's PQbackendPID() is what the startup
+ * ECONFLICT); and, from PostgreSQL 14, no idle_session_timeout: a session
+ * is what keeps a hold, and its holder's deployer may run long without a
+ * statement. Notes the session's server process as the server names it in
+ * the hold rows it writes: libpq's PQbackendPID() is what the startup
  * said, which behind a connection pooler is the pooler's own key. */
 int pgs_pin_session(struct pg *p)
 {
 	const char *values[1] = {p->search_path};
+	int idle = PQserverVersion(p->conn) >= 140000;
 	PGresult *res = PQexecParams(p->conn,
-				     "SELECT set_config('search_path', $1, false),"
-				     " set_config('default_transaction_isolation', 'read committed',"
-				     " false), pg_backend_pid()",
+				     idle ? "SELECT pg_backend_pid(),"
+					    " set_config('search_path', $1, false),"
+					    " set_config('default_transaction_isolation',"
+					    "  'read committed', false),"
+					    " set_config('idle_session_timeout', '0', false)"
+					  : "SELECT pg_backend_pid(),"
+					    " set_config('search_path', $1, false),"
+					    " set_config('default_transaction_isolation',"
+					    "  'read committed', false)",
 				     1, NULL, values, NULL, NULL, 0);
 	char *end;
 	long pid;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		return pgs_fail_result(p, res, "setting up the session");
-	if (PQntuples(res) != 1 || PQnfields(res) != 3 ||
-	    (pid = strtol(PQgetvalue(res, 0, 2), &end, 10)) <= 0 || pid > INT32_MAX || *end) {
+	if (PQntuples(res) != 1 || PQnfields(res) != 3 + idle ||
+	    (pid = strtol(PQgetvalue(res, 0, 0), &end, 10)) <= 0 || pid > INT32_MAX || *end) {
 		PQclear(res);
 		p->lost = 1;
 		return pgs_failf(p, RELEASE_EIO,

@@ -702,6 +702,7 @@ int main(void)
 		cmocka_unit_test(a_store_of_the_first_layout_is_upgraded_in_place),
 		cmocka_unit_test(a_held_app_is_busy_for_every_other_handle),
 		cmocka_unit_test(one_handle_holds_an_app_at_most_once),
+		cmocka_unit_test(a_hold_outlives_the_servers_idle_session_timeout),
 		cmocka_unit_test(held_shows_the_holders_info_to_others),
 		cmocka_unit_test(a_hold_ends_with_its_holders_connection),
 		cmocka_unit_test(held_never_shows_a_dead_holders_row),

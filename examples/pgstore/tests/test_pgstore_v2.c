@@ -445,6 +445,38 @@ static void one_handle_holds_an_app_at_most_once(void **state)
 	free(uri);
 }
 
+/* A server that ends idle sessions (idle_session_timeout, PostgreSQL 14)
+ * would end a holder's while its deployer runs, the app free for the next
+ * promoter then: pgstore's sessions are not ended for being idle. */
+static void a_hold_outlives_the_servers_idle_session_timeout(void **state)
+{
+	char *uri = fresh_uri(), idle[1200];
+	const release_storage *st;
+	void *a, *b, *ha = NULL, *hb = NULL;
+	struct timespec second = {1, 0};
+	PGconn *c = connect_to(uri);
+	int version = PQserverVersion(c);
+
+	PQfinish(c);
+	if (version < 140000) {
+		free(uri);
+		skip();
+	}
+	/* the sessions of this URI end after 200 ms of idleness */
+	snprintf(idle, sizeof idle, "%s%%20-cidle_session_timeout%%3D200", uri);
+	open_raw(idle, &st, &a);
+	open_raw(uri, &st, &b);
+	assert_int_equal(st->hold(a, "myapp", "a", 1, &ha), 0);
+	nanosleep(&second, NULL);
+	assert_int_equal(st->hold(b, "myapp", "b", 1, &hb), RELEASE_EBUSY);
+	st->unhold(a, ha);
+	assert_int_equal(st->hold(b, "myapp", "b", 1, &hb), 0);
+	st->unhold(b, hb);
+	st->close(a);
+	st->close(b);
+	free(uri);
+}
+
 struct info {
 	char bytes[RELEASE_HOLD_INFO_MAX];
 	size_t len;
