@@ -185,11 +185,13 @@
  *   once its app's directory was deleted by hand, perhaps made again, is
  *   in files nobody reads: once durable, each write looks again that the
  *   directory is the app's (still_in_place()), and fails with RELEASE_EIO
- *   if not. What is looked at is the lock file at <root>/<app>/lock: the
- *   one held open, unless the directory was replaced or its files deleted
- *   (every file in <app> removed, or an rm -rf whose rmdir lost to a
- *   process that made them again). Writers lock the file at that name,
- *   never one deleted: every write looks before and after taking the lock.
+ *   if not. What is looked at is the state file at <root>/<app>/state:
+ *   the one held open, unless the directory was replaced or its files
+ *   deleted (every file in <app> removed, or an rm -rf whose rmdir lost to
+ *   a process that made them again). Writers lock the lock file at its
+ *   name, never one deleted (one that was is no lock against those who
+ *   lock the one made since): once locked, a write looks that both files
+ *   are the ones at their names.
  * - Compaction writes new log and index files under new generations, fsyncs
  *   them and the directory, then switches the state; readers keep using the
  *   old files they have open and never wait.
@@ -311,11 +313,10 @@ struct state {
 struct fapp {
 	char name[64];
 	int dir, lock, statefd, log, keys;
-	/* What tells that the app's files are no longer these (dir_replaced()):
-	 * the lock file held open, or while there is none (a read-only handle
-	 * that found none yet) the directory. */
-	dev_t dev;
-	ino_t ino;
+	/* The directory, state and lock files held open, to tell them
+	 * replaced by hand (dir_replaced(), lock_replaced()) */
+	dev_t dev, state_dev, lock_dev;
+	ino_t ino, state_ino, lock_ino;
 	int retired; /* set aside (retire()): its directory is no longer the app's */
 	int idx[SEQ_KINDS]; /* per seq_index(); dep -1 in a generation without one */
 	uint64_t log_gen, idx_gen, keys_gen;
@@ -473,8 +474,10 @@ void close_fd(int *fd);
 void close_data_files(struct fapp *a);
 void app_close(struct fapp *a);
 void retired_close(struct fstore *fs);
+int reopen_app(struct fstore *fs, struct fapp **a, int create);
 int recheck_app(struct fstore *fs, struct fapp **a, int create);
 int dir_replaced(const struct fstore *fs, const struct fapp *a);
+int lock_replaced(const struct fstore *fs, const struct fapp *a);
 int still_in_place(struct fstore *fs, const struct fapp *a);
 int damaged(struct fstore *fs, struct fapp *a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -5,9 +5,8 @@
  */
 #include "file.h"
 
-/* 0 when fd is a regular file (or, with dir, a directory) of ours that
- * nobody else may write; else RELEASE_EINVAL with a message. */
-int check_owned(struct fstore *fs, int fd, const char *what, int dir)
+/* check_owned(), st getting what fstat() said. */
+static int owned(struct fstore *fs, int fd, const char *what, int dir, struct stat *out)
 {
 	struct stat st;
 
@@ -24,7 +23,16 @@ int check_owned(struct fstore *fs, int fd, const char *what, int dir)
 			     "a store must be writable by its owner only", what,
 			     (st.st_mode & S_IWOTH) ? "everyone" : "its group",
 			     (unsigned)(st.st_mode & 07777));
+	if (out)
+		*out = st;
 	return 0;
+}
+
+/* 0 when fd is a regular file (or, with dir, a directory) of ours that
+ * nobody else may write; else RELEASE_EINVAL with a message. */
+int check_owned(struct fstore *fs, int fd, const char *what, int dir)
+{
+	return owned(fs, fd, what, dir, NULL);
 }
 
 /* Opens one of the app's files for reading and writing (made if create), or
@@ -32,7 +40,8 @@ int check_owned(struct fstore *fs, int fd, const char *what, int dir)
  * made is then absent (*fd -1). A handle that may fall back read-only does
  * so when the file cannot be opened for writing, unless it opened one
  * already. */
-static int open_file(struct fstore *fs, struct fapp *a, const char *name, int create, int *fd)
+static int open_file_st(struct fstore *fs, struct fapp *a, const char *name, int create, int *fd,
+			struct stat *st)
 {
 	/* O_NONBLOCK: a FIFO planted in the store must not hang the open. */
 	int ro = store_readonly(fs), flags = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
@@ -46,18 +55,23 @@ static int open_file(struct fstore *fs, struct fapp *a, const char *name, int cr
 	 * read-only here: later, one file it may not write (of one app) fails
 	 * what needs it, and the handle writes the other apps as before. */
 	if (*fd < 0 && !ro && !fs->opened_rw && store_fallback(fs, what))
-		return open_file(fs, a, name, create, fd);
+		return open_file_st(fs, a, name, create, fd, st);
 	if (*fd >= 0 && !ro)
 		fs->opened_rw = 1;
 	if (*fd < 0 && ro && create && errno == ENOENT)
 		return 0;
 	if (*fd < 0)
 		return sys_fail(fs, a->name, name);
-	if ((rc = check_owned(fs, *fd, what, 0)) != 0) {
+	if ((rc = owned(fs, *fd, what, 0, st)) != 0) {
 		close(*fd);
 		*fd = -1;
 	}
 	return rc;
+}
+
+static int open_file(struct fstore *fs, struct fapp *a, const char *name, int create, int *fd)
+{
+	return open_file_st(fs, a, name, create, fd, NULL);
 }
 
 void gen_name(char *buf, size_t len, const char *base, uint64_t gen)
@@ -331,54 +345,67 @@ int init_app(struct fstore *fs, struct fapp *a)
 	return 0;
 }
 
-/* Opens the app's lock file (on a read-only handle, if there is one) and
- * takes it as what tells the app's files replaced (dir_replaced()). */
-static int open_lock(struct fstore *fs, struct fapp *a)
+/* Opens the app's lock and state files (on a read-only handle, those
+ * there are), noting which files they are (dir_replaced()). */
+static int open_app_files(struct fstore *fs, struct fapp *a)
 {
 	struct stat st;
-	int rc = open_file(fs, a, "lock", 1, &a->lock);
+	int rc = 0;
 
-	if (rc != 0 || a->lock < 0)
-		return rc;
-	if (fstat(a->lock, &st) != 0) {
-		rc = sys_fail(fs, a->name, "lock");
-		close_fd(&a->lock);
-		return rc;
+	if (a->lock < 0 && (rc = open_file_st(fs, a, "lock", 1, &a->lock, &st)) == 0 &&
+	    a->lock >= 0) {
+		a->lock_dev = st.st_dev;
+		a->lock_ino = st.st_ino;
 	}
-	a->dev = st.st_dev;
-	a->ino = st.st_ino;
-	return 0;
+	if (rc == 0 && a->statefd < 0 &&
+	    (rc = open_file_st(fs, a, "state", 1, &a->statefd, &st)) == 0 && a->statefd >= 0) {
+		a->state_dev = st.st_dev;
+		a->state_ino = st.st_ino;
+	}
+	return rc;
 }
 
 /* A read-only handle that opened the app while it was being made may have
  * found no lock or state file yet (open_file): it looks again. */
 int open_late_files(struct fstore *fs, struct fapp *a)
 {
-	int rc = 0;
-
-	if (a->lock < 0)
-		rc = open_lock(fs, a);
-	if (rc == 0 && a->statefd < 0)
-		rc = open_file(fs, a, "state", 1, &a->statefd);
-	return rc;
+	return open_app_files(fs, a);
 }
 
-/* Whether a's files are no longer the app's: the lock file at
- * <root>/<name>/lock is not the one a holds, because the directory was
- * deleted (by hand: the library never removes one), perhaps made again,
- * or its files were (the library never removes the lock file); without a
- * lock file open (a read-only handle), whether the directory is not a's.
- * One fstatat. A failure to look other than an absence keeps the files:
- * the next call on them fails with a message of its own. */
-int dir_replaced(const struct fstore *fs, const struct fapp *a)
+/* Whether <root>/<name>/<file> (or with file NULL, <root>/<name>) is not
+ * the file dev and ino name: absent, or another. A failure to look other
+ * than an absence keeps it: the next call on it fails with a message of
+ * its own. One fstatat. */
+static int not_at_name(const struct fstore *fs, const struct fapp *a, const char *file,
+		       dev_t dev, ino_t ino)
 {
 	char path[sizeof a->name + 8];
 	struct stat st;
 
-	snprintf(path, sizeof path, a->lock >= 0 ? "%s/lock" : "%s", a->name);
+	snprintf(path, sizeof path, "%s%s%s", a->name, file ? "/" : "", file ? file : "");
 	if (fstatat(fs->root, path, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT || errno == ENOTDIR;
-	return st.st_dev != a->dev || st.st_ino != a->ino;
+	return st.st_dev != dev || st.st_ino != ino;
+}
+
+/* Whether a's files are no longer the app's: the state file at
+ * <root>/<name>/state is not the one a holds, because the directory was
+ * deleted (by hand: the library never removes one), perhaps made again, or
+ * its files were (the library never removes the state file); without a
+ * state file open (a read-only handle that found none yet), whether the
+ * directory is not a's. One fstatat. */
+int dir_replaced(const struct fstore *fs, const struct fapp *a)
+{
+	return a->statefd >= 0 ? not_at_name(fs, a, "state", a->state_dev, a->state_ino)
+			       : not_at_name(fs, a, NULL, a->dev, a->ino);
+}
+
+/* Whether the lock file at <root>/<name>/lock is not the one a holds
+ * (deleted by hand, perhaps made again by another process): its lock
+ * excludes nobody who locks the one there. One fstatat. */
+int lock_replaced(const struct fstore *fs, const struct fapp *a)
+{
+	return a->lock >= 0 && not_at_name(fs, a, "lock", a->lock_dev, a->lock_ino);
 }
 
 /* After a write was made durable in a's files: 0 when a's directory is
@@ -409,19 +436,23 @@ static void retire(struct fstore *fs, struct fapp *a)
 	fs->retired[i] = a;
 }
 
-/* Makes *a the app at its name now: when the directory it holds is no
- * longer there (deleted by hand, perhaps made again), sets it aside and
- * opens the one there, made with create, else *a = NULL. One fstatat: the
- * writes' begin() calls it each time, reads only off their fast path. */
-int recheck_app(struct fstore *fs, struct fapp **a, int create)
+/* Sets *a aside and opens the app at its name now, made with create (else
+ * *a = NULL when there is none). */
+int reopen_app(struct fstore *fs, struct fapp **a, int create)
 {
 	char name[sizeof (*a)->name];
 
-	if (!dir_replaced(fs, *a))
-		return 0;
 	memcpy(name, (*a)->name, sizeof name);
 	retire(fs, *a);
 	return get_app(fs, name, create, a);
+}
+
+/* Makes *a the app at its name now: when the files it holds are no longer
+ * the app's (dir_replaced()), reopen_app(). One fstatat: the writes'
+ * begin() calls it each time, reads only off their fast path. */
+int recheck_app(struct fstore *fs, struct fapp **a, int create)
+{
+	return dir_replaced(fs, *a) ? reopen_app(fs, a, create) : 0;
 }
 
 void retired_close(struct fstore *fs)
@@ -492,9 +523,7 @@ int get_app(struct fstore *fs, const char *name, int create, struct fapp **out)
 			rc = check_owned(fs, a->dir, what, 1);
 		}
 		if (rc == 0)
-			rc = open_lock(fs, a);
-		if (rc == 0)
-			rc = open_file(fs, a, "state", 1, &a->statefd);
+			rc = open_app_files(fs, a);
 		if (rc != 0) {
 			app_close(a);
 			return rc;

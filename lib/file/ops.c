@@ -19,9 +19,9 @@ static int begin(struct fstore *fs, const char *app, int create, int keep_pendin
 	rc = get_app(fs, app, create, &a);
 	if (rc == 0 && a && store_readonly(fs))
 		return refuse_write(fs);
-	/* The directory held open must be the one at the app's name, before
-	 * and once locked: records written into a directory deleted by hand
-	 * would be acknowledged and lost. */
+	/* The files held open must be the ones at the app's name, before and
+	 * once locked: records written into a directory deleted by hand would
+	 * be acknowledged and lost, and a lock file deleted excludes nobody. */
 	for (int attempt = 0;; attempt++) {
 		if (rc == 0 && a)
 			rc = recheck_app(fs, &a, create);
@@ -29,13 +29,14 @@ static int begin(struct fstore *fs, const char *app, int create, int keep_pendin
 			return rc;
 		if ((rc = lock_app(fs, a, F_WRLCK)) != 0)
 			return rc;
-		if (!dir_replaced(fs, a))
+		if (!lock_replaced(fs, a) && !dir_replaced(fs, a))
 			break;
 		unlock_app(fs, a);
 		if (attempt == 2)
 			return failf(fs, RELEASE_EIO,
 				     "app '%s': its directory is being deleted or replaced by "
 				     "something else; nothing written", app);
+		rc = reopen_app(fs, &a, create);
 	}
 	if ((rc = keep_pending ? recover_pending(fs, a) : recover_app(fs, a, 0)) != 0) {
 		unlock_app(fs, a);

@@ -15,6 +15,12 @@
  * - A read that found damage in a directory deleted meanwhile reads the
  *   one there now; a scan that delivered records of the deleted one fails
  *   rather than go on with the new one's.
+ * - The app's files deleted with the directory kept (everything in it
+ *   removed, or an rm -rf whose rmdir lost to a process that opened the
+ *   app meanwhile), and made again: a handle that had them open, or opened
+ *   some of them mid-deletion, writes and reads the new ones, never the
+ *   deleted ones, and never writes the new files from the deleted state.
+ *   A lock file deleted and made again is the one a writer locks.
  *
  * Through the raw backend (release_storage_open("file:DIR")) and the
  * public API, with handles of one process. The program defines
@@ -768,6 +774,46 @@ static void a_write_after_the_lock_file_was_deleted_waits_for_the_new_locks_hold
 	teardown();
 }
 
+/* An rm -rf under way: every file of web deleted but its state, which the
+ * deletion has not reached yet. A handle opening the app then makes its
+ * lock file again and opens the state about to go; once it is gone,
+ * another handle makes the app again. The first handle's next write
+ * follows the new state rather than stay with the deleted one (where it
+ * would find the new log short of what that state acknowledged). */
+static void a_handle_that_opened_the_app_mid_deletion_follows_the_files_made_after(
+	void **state)
+{
+	struct backend b, c;
+	struct got g;
+	char web[700];
+	struct dirent *e;
+	DIR *d;
+
+	(void)state;
+	setup();
+	start_app();
+	snprintf(web, sizeof web, "%s/web", dir);
+	assert_non_null(d = opendir(web));
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "state") != 0)
+			assert_int_equal(unlinkat(dirfd(d), e->d_name, 0), 0);
+	closedir(d);
+	backend_open(&b);
+	memset(&g, 0, sizeof g);
+	assert_int_not_equal(b.s->get(b.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g), 0);
+	assert_int_equal(unlink(app_path("state")), 0);
+
+	backend_open(&c);
+	assert_int_equal(put_build(&c, "new", 1, "made again"), 0);
+	backend_close(&c);
+
+	assert_int_equal(put_build(&b, "b1", 2, "one"), 0);
+	assert_string_equal(read_build("b1"), "one");
+	assert_string_equal(read_build("new"), "made again");
+	backend_close(&b);
+	teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -785,6 +831,8 @@ int main(void)
 		cmocka_unit_test(a_read_after_the_apps_files_were_deleted_reads_the_new_ones),
 		cmocka_unit_test(
 			a_write_after_the_lock_file_was_deleted_waits_for_the_new_locks_holder),
+		cmocka_unit_test(
+			a_handle_that_opened_the_app_mid_deletion_follows_the_files_made_after),
 	};
 
 	if (getenv("DIR_RACE_FILTER"))
