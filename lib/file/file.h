@@ -104,7 +104,10 @@
  * neither a torn write nor a dead holder's leftover passes for the
  * holder's. unhold() unlocks before it closes, so a child forked meanwhile,
  * which shares the lock, does not keep the app held; a child closing its
- * copy of the handle leaves its parent's hold.
+ * copy of the handle leaves its parent's hold. A hold file deleted by hand
+ * (with the app's directory) ends the hold while its holder lives: others
+ * take the one made since. Its holder's writes to the app then fail with
+ * RELEASE_EBUSY until it gives the hold back (hold_lost()).
  *
  * bld/rel/dep: a 64-byte header, then for seq s at 64 + (s-1)*24:
  *   log offset u64 | key hash u64 | record length u32 | crc32c u32
@@ -379,6 +382,8 @@ struct fstore {
 struct fhold {
 	struct fhold *next;
 	int fd;
+	dev_t dev; /* the hold file fd is, to tell it deleted (hold_lost()) */
+	ino_t ino;
 	long pid; /* the process that took it */
 	char app[64];
 };
@@ -608,6 +613,7 @@ int fs_commit(void *ctx, const char *app, const release_storage_op *ops, size_t 
 int fs_hold(void *ctx, const char *app, const void *info, size_t len, void **hold);
 void fs_unhold(void *ctx, void *hold);
 int fs_held(void *ctx, const char *app, release_record_fn fn, void *payload);
+int hold_lost(struct fstore *fs, const char *app);
 void holds_close(struct fstore *fs);
 
 /* open.c */

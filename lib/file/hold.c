@@ -104,9 +104,9 @@ static uint32_t new_nonce(const void *salt)
 	return (uint32_t)x;
 }
 
-/* Takes the lock on byte 0 of the app's hold file: 0 with *fd, or
- * RELEASE_EBUSY, or an error. */
-static int take(struct fstore *fs, const char *app, int dir, int *fd)
+/* Takes the lock on byte 0 of the app's hold file: 0 with *fd (and in
+ * *file, which file it is), or RELEASE_EBUSY, or an error. */
+static int take(struct fstore *fs, const char *app, int dir, int *fd, struct stat *file)
 {
 	for (int attempt = 0; attempt < RETRIES; attempt++) {
 		struct stat held, named;
@@ -125,8 +125,10 @@ static int take(struct fstore *fs, const char *app, int dir, int *fd)
 		/* The file locked must be the one others open: not one
 		 * removed or replaced meanwhile. */
 		if (fstat(*fd, &held) == 0 && fstatat(dir, "hold", &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+			*file = held;
 			return 0;
+		}
 		close_fd(fd);
 	}
 	return failf(fs, RELEASE_EIO, "app '%s': its hold file keeps being replaced", app);
@@ -138,6 +140,7 @@ int fs_hold(void *ctx, const char *app, const void *info, size_t len, void **hol
 	unsigned char b[HOLD_HDR + RELEASE_HOLD_INFO_MAX];
 	struct fhold *h;
 	struct flock fl;
+	struct stat file = {0};
 	uint32_t nonce;
 	int dir = -1, rc;
 
@@ -156,13 +159,15 @@ int fs_hold(void *ctx, const char *app, const void *info, size_t len, void **hol
 	h->fd = -1;
 	h->pid = (long)getpid();
 	if ((rc = open_dir(fs, app, 1, &dir)) == 0)
-		rc = take(fs, app, dir, &h->fd);
+		rc = take(fs, app, dir, &h->fd, &file);
 	if (dir >= 0)
 		close(dir);
 	if (rc != 0) {
 		free(h);
 		return rc;
 	}
+	h->dev = file.st_dev;
+	h->ino = file.st_ino;
 	/* The info, framed so that a reader tells it whole and this holder's
 	 * (file.h); a reader waits for it, so it is written at once. */
 	nonce = new_nonce(h);
@@ -208,6 +213,34 @@ void fs_unhold(void *ctx, void *hold)
 			free(h);
 			return;
 		}
+}
+
+/*
+ * For a write to app, under its append lock: RELEASE_EBUSY when this
+ * handle holds app by a hold file that is no longer the app's, its
+ * directory (or the file) deleted by hand since, perhaps made again or
+ * restored: whoever takes the hold there holds the app too, and this
+ * holder's writes must not go on as if it alone did, until it gives its
+ * hold back (storage.h). One fstatat, for a held app only.
+ */
+int hold_lost(struct fstore *fs, const char *app)
+{
+	char path[sizeof fs->holds->app + 8];
+	struct stat st;
+
+	for (const struct fhold *h = fs->holds; h; h = h->next) {
+		if (strcmp(h->app, app) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/hold", app);
+		if (fstatat(fs->root, path, &st, AT_SYMLINK_NOFOLLOW) != 0
+			    ? errno == ENOENT || errno == ENOTDIR
+			    : st.st_dev != h->dev || st.st_ino != h->ino)
+			return failf(fs, RELEASE_EBUSY, "app '%s': this handle's hold on it was lost "
+				     "(its directory or hold file was deleted since the hold was "
+				     "taken); nothing written until the hold is given back", app);
+		return 0;
+	}
+	return 0;
 }
 
 void holds_close(struct fstore *fs)

@@ -38,7 +38,8 @@ static int begin(struct fstore *fs, const char *app, int create, int keep_pendin
 				     "something else; nothing written", app);
 		rc = reopen_app(fs, &a, create);
 	}
-	if ((rc = keep_pending ? recover_pending(fs, a) : recover_app(fs, a, 0)) != 0) {
+	if ((rc = hold_lost(fs, app)) != 0 ||
+	    (rc = keep_pending ? recover_pending(fs, a) : recover_app(fs, a, 0)) != 0) {
 		unlock_app(fs, a);
 		return public_rc(rc);
 	}

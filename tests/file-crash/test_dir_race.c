@@ -21,6 +21,8 @@
  *   some of them mid-deletion, writes and reads the new ones, never the
  *   deleted ones, and never writes the new files from the deleted state.
  *   A lock file deleted and made again is the one a writer locks.
+ * - A hold whose directory was deleted (and restored, and held by another
+ *   handle there) refuses its holder's writes with RELEASE_EBUSY.
  *
  * Through the raw backend (release_storage_open("file:DIR")) and the
  * public API, with handles of one process. The program defines
@@ -814,6 +816,43 @@ static void a_handle_that_opened_the_app_mid_deletion_follows_the_files_made_aft
 	teardown();
 }
 
+/* ---------------------------------------------------------------- holds */
+
+/* A handle holds web; the directory is deleted and restored from a copy,
+ * where another handle takes the hold. The first holder no longer holds
+ * the app alone: its writes to it fail with RELEASE_EBUSY, writing
+ * nothing, until it gives its hold back. */
+static void a_hold_whose_directory_was_replaced_refuses_its_holders_writes(void **state)
+{
+	struct backend b, c;
+	void *mine = NULL, *theirs = NULL;
+
+	(void)state;
+	setup();
+	start_app();
+	copy_app(snap);
+	backend_open(&b);
+	assert_int_equal(b.s->hold(b.ctx, "web", "first", 5, &mine), 0);
+	assert_int_equal(put_build(&b, "b1", 2, "one"), 0); /* held, and its own */
+
+	replace_app(RESTORE);
+	backend_open(&c);
+	assert_int_equal(c.s->hold(c.ctx, "web", "second", 6, &theirs), 0);
+	assert_int_equal(put_build(&b, "b2", 2, "two"), RELEASE_EBUSY);
+	assert_non_null(strstr(msg(&b), "hold"));
+	assert_int_equal(put_v1(&b, "b2", 2, "two"), RELEASE_EBUSY);
+	assert_string_equal(read_build("b2"), "");
+	assert_int_equal(put_build(&c, "c1", 2, "theirs"), 0);
+
+	b.s->unhold(b.ctx, mine);
+	assert_int_equal(put_build(&b, "b2", 3, "two"), 0);
+	assert_string_equal(read_build("b2"), "two");
+	c.s->unhold(c.ctx, theirs);
+	backend_close(&c);
+	backend_close(&b);
+	teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -833,6 +872,7 @@ int main(void)
 			a_write_after_the_lock_file_was_deleted_waits_for_the_new_locks_holder),
 		cmocka_unit_test(
 			a_handle_that_opened_the_app_mid_deletion_follows_the_files_made_after),
+		cmocka_unit_test(a_hold_whose_directory_was_replaced_refuses_its_holders_writes),
 	};
 
 	if (getenv("DIR_RACE_FILTER"))
