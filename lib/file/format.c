@@ -239,8 +239,10 @@ int read_state(struct fstore *fs, struct fapp *a, struct state *out)
 
 		a->seen_ok = 0;
 		/* A read-only handle finds no state file where none was made
-		 * (yet: it looks again each time). */
-		if (a->statefd < 0 && (rc = open_late_files(fs, a)) != 0)
+		 * (yet: it looks again each time), nor a lock file (it tells
+		 * whether a writer is alive: ro_tail()), which a writer making
+		 * the app makes before the state. */
+		if ((a->statefd < 0 || a->lock < 0) && (rc = open_late_files(fs, a)) != 0)
 			return rc;
 		if ((n = a->statefd < 0 ? 0 : pread_full(a->statefd, b, sizeof b, 0)) < 0)
 			return sys_fail(fs, a->name, "reading state");

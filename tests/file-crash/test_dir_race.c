@@ -26,9 +26,9 @@
  *
  * Through the raw backend (release_storage_open("file:DIR")) and the
  * public API, with handles of one process. The program defines
- * fdatasync(), pread64() and fstatat64(), which the library reaches
- * through its PLT: once armed, one of them stops at a gate, or replaces
- * the app's directory, at the moment a test needs.
+ * fdatasync(), pread64(), pwrite64() and fstatat64(), which the library
+ * reaches through its PLT: once armed, one of them stops at a gate, or
+ * replaces the app's directory, at the moment a test needs.
  */
 #include "crash_common.h"
 #include "group_common.h"
@@ -107,6 +107,8 @@ static int gate_armed;   /* the next sync of a log stops at the gate first */
 static int gate_waiting; /* one is stopped there */
 static int gate_open;    /* let it through */
 static enum how sync_replace; /* the next sync of a log replaces web once done */
+static int durable_gate_armed; /* the next sync of a log arms state_writes_left */
+static int state_writes_left;  /* the state write that stops at the gate, counting down */
 
 /* The path of fd contains part. */
 static int fd_is(int fd, const char *part)
@@ -141,10 +143,36 @@ int fdatasync(int fd)
 	}
 	how = sync_replace;
 	sync_replace = KEEP;
+	if (durable_gate_armed) {
+		durable_gate_armed = 0;
+		state_writes_left = 2;
+	}
 	pthread_mutex_unlock(&gate_mu);
 	rc = real(fd);
 	replace_app(how); /* the run is durable, in files deleted now */
 	return rc;
+}
+
+/* Once a log sync armed it, the second write of a state file (both
+ * copies: the write's durable length recorded) stops at the gate. */
+ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+	ssize_t n;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "pwrite64");
+	n = real(fd, buf, len, off);
+	pthread_mutex_lock(&gate_mu);
+	if (state_writes_left && fd_is(fd, "/state") && --state_writes_left == 0) {
+		gate_waiting = 1;
+		pthread_cond_broadcast(&gate_cv);
+		while (!gate_open)
+			pthread_cond_wait(&gate_cv, &gate_mu);
+		gate_waiting = gate_open = 0;
+	}
+	pthread_mutex_unlock(&gate_mu);
+	return n;
 }
 
 static void gate_arm(void)
@@ -853,6 +881,66 @@ static void a_hold_whose_directory_was_replaced_refuses_its_holders_writes(void 
 	teardown();
 }
 
+/* ----------------------------------------------------- read-only handles */
+
+static void *putv1_run(void *arg)
+{
+	struct putjob *j = arg;
+	int rc = put_v1(j->b, "b1", 2, "one");
+
+	pthread_mutex_lock(&gate_mu);
+	j->rc = rc;
+	j->done = 1;
+	pthread_mutex_unlock(&gate_mu);
+	return NULL;
+}
+
+/* A read-only handle opened web while it had a state file but no lock file
+ * yet (as when it opens an app being made, between the writer's lock file
+ * and its state file). A writer then makes the lock file and, holding it,
+ * has recorded its put as durable but not yet applied it: the read-only
+ * handle sees that writer alive and answers from the state it published,
+ * rather than fail as if the writer had died there. */
+static void a_read_only_handle_that_found_no_lock_file_sees_a_writer_made_since(void **state)
+{
+	struct backend ro, w;
+	struct putjob j = {0};
+	struct got g;
+	char rouri[700];
+
+	(void)state;
+	setup();
+	start_app();
+	assert_int_equal(unlink(app_path("lock")), 0);
+	snprintf(rouri, sizeof rouri, "%s?mode=ro", uri);
+	assert_int_equal(release_storage_open(&ro.s, &ro.ctx, rouri), 0);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(ro.s->get(ro.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g), 0);
+
+	backend_open(&w);
+	pthread_mutex_lock(&gate_mu);
+	durable_gate_armed = 1;
+	pthread_mutex_unlock(&gate_mu);
+	j.b = &w;
+	assert_int_equal(pthread_create(&j.t, NULL, putv1_run, &j), 0);
+	gate_wait_held(); /* b1 durable, its writer holding the lock */
+
+	memset(&g, 0, sizeof g);
+	if (ro.s->get(ro.ctx, "web", RELEASE_KIND_BUILD, "b1", take, &g) != RELEASE_ENOTFOUND)
+		fail_msg("read-only get of b1 mid-write: %s", msg(&ro));
+	assert_int_equal(ro.s->get(ro.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g), 0);
+
+	gate_release();
+	assert_int_equal(pthread_join(j.t, NULL), 0);
+	assert_int_equal(j.rc, 0);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(ro.s->get(ro.ctx, "web", RELEASE_KIND_BUILD, "b1", take, &g), 0);
+	assert_string_equal(g.data, "one");
+	backend_close(&w);
+	backend_close(&ro);
+	teardown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,6 +961,8 @@ int main(void)
 		cmocka_unit_test(
 			a_handle_that_opened_the_app_mid_deletion_follows_the_files_made_after),
 		cmocka_unit_test(a_hold_whose_directory_was_replaced_refuses_its_holders_writes),
+		cmocka_unit_test(
+			a_read_only_handle_that_found_no_lock_file_sees_a_writer_made_since),
 	};
 
 	if (getenv("DIR_RACE_FILTER"))
