@@ -15,20 +15,15 @@
  * - A read that found damage in a directory deleted meanwhile reads the
  *   one there now; a scan that delivered records of the deleted one fails
  *   rather than go on with the new one's.
- * - The app's files deleted with the directory kept (everything in it
- *   removed, or an rm -rf whose rmdir lost to a process that opened the
- *   app meanwhile), and made again: a handle that had them open, or opened
- *   some of them mid-deletion, writes and reads the new ones, never the
- *   deleted ones, and never writes the new files from the deleted state.
- *   A lock file deleted and made again is the one a writer locks.
- * - A hold whose directory was deleted (and restored, and held by another
- *   handle there) refuses its holder's writes with RELEASE_EBUSY.
+ *
+ * The app's files deleted with the directory kept, its lock or hold file,
+ * and read-only handles meeting them: test_dir_files.c.
  *
  * Through the raw backend (release_storage_open("file:DIR")) and the
  * public API, with handles of one process. The program defines
- * fdatasync(), pread64(), pwrite64() and fstatat64(), which the library
- * reaches through its PLT: once armed, one of them stops at a gate, or
- * replaces the app's directory, at the moment a test needs.
+ * fdatasync(), pread64() and fstatat64(), which the library reaches
+ * through its PLT: once armed, one of them stops at a gate, or replaces
+ * the app's directory, at the moment a test needs.
  */
 #include "crash_common.h"
 #include "group_common.h"
@@ -107,8 +102,6 @@ static int gate_armed;   /* the next sync of a log stops at the gate first */
 static int gate_waiting; /* one is stopped there */
 static int gate_open;    /* let it through */
 static enum how sync_replace; /* the next sync of a log replaces web once done */
-static int durable_gate_armed; /* the next sync of a log arms state_writes_left */
-static int state_writes_left;  /* the state write that stops at the gate, counting down */
 
 /* The path of fd contains part. */
 static int fd_is(int fd, const char *part)
@@ -143,36 +136,10 @@ int fdatasync(int fd)
 	}
 	how = sync_replace;
 	sync_replace = KEEP;
-	if (durable_gate_armed) {
-		durable_gate_armed = 0;
-		state_writes_left = 2;
-	}
 	pthread_mutex_unlock(&gate_mu);
 	rc = real(fd);
 	replace_app(how); /* the run is durable, in files deleted now */
 	return rc;
-}
-
-/* Once a log sync armed it, the second write of a state file (both
- * copies: the write's durable length recorded) stops at the gate. */
-ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
-{
-	static ssize_t (*real)(int, const void *, size_t, off_t);
-	ssize_t n;
-
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "pwrite64");
-	n = real(fd, buf, len, off);
-	pthread_mutex_lock(&gate_mu);
-	if (state_writes_left && fd_is(fd, "/state") && --state_writes_left == 0) {
-		gate_waiting = 1;
-		pthread_cond_broadcast(&gate_cv);
-		while (!gate_open)
-			pthread_cond_wait(&gate_cv, &gate_mu);
-		gate_waiting = gate_open = 0;
-	}
-	pthread_mutex_unlock(&gate_mu);
-	return n;
 }
 
 static void gate_arm(void)
@@ -236,7 +203,7 @@ int fstatat64(int fd, const char *path, struct stat64 *st, int flags)
 
 	if (!real)
 		*(void **)&real = dlsym(RTLD_NEXT, "fstatat64");
-	/* web, or a file in it (the library looks at web/lock) */
+	/* web, or a file in it (the library looks at web/state) */
 	if (pending_read && strncmp(path, "web", 3) == 0 && (!path[3] || path[3] == '/')) {
 		pending_from = pending_read = 0;
 		replace_app(RESTORE);
@@ -667,280 +634,6 @@ static void a_scan_that_finds_its_directory_replaced_at_a_repair_does_not_mix_th
 	teardown();
 }
 
-/* ---------------------------------------- the files deleted, not the dir */
-
-/* Deletes every file of web's directory by hand, the directory kept: rm -rf
- * everything in web, or an rm -rf web whose rmdir lost to a process that opened the
- * app meanwhile (which makes its lock and state files again). */
-static void empty_app(void)
-{
-	char web[700];
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(web, sizeof web, "%s/web", dir);
-	if (!(d = opendir(web)))
-		abort();
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && unlinkat(dirfd(d), e->d_name, 0) != 0)
-			abort();
-	closedir(d);
-}
-
-/* The app's files deleted under a handle that has it open, and made again
- * by another handle: the first handle's next write goes into the files
- * there now, not into the deleted ones, where it would be acknowledged
- * and lost. */
-static void a_write_after_the_apps_files_were_deleted_goes_into_the_new_ones(void **state)
-{
-	struct backend b, c;
-
-	(void)state;
-	setup();
-	start_app();
-	backend_open(&b);
-	assert_int_equal(put_build(&b, "warm", 2, "w"), 0);
-
-	empty_app();
-	backend_open(&c);
-	assert_int_equal(put_build(&c, "new", 1, "made again"), 0);
-	backend_close(&c);
-
-	/* seq 3: free in the deleted files too, where it would be acked */
-	assert_int_equal(put_build(&b, "b1", 3, "one"), 0);
-	assert_string_equal(read_build("b1"), "one");
-	assert_string_equal(read_build("new"), "made again");
-	assert_string_equal(read_build("warm"), "");
-	assert_int_equal(put_v1(&b, "b2", 4, "two"), 0);
-	assert_string_equal(read_build("b2"), "two");
-	backend_close(&b);
-	teardown();
-}
-
-/* The same, read through the handle that had the app open: it reads the
- * files there now, not the deleted ones. */
-static void a_read_after_the_apps_files_were_deleted_reads_the_new_ones(void **state)
-{
-	struct backend b, c;
-	struct got g;
-
-	(void)state;
-	setup();
-	start_app();
-	backend_open(&b);
-	memset(&g, 0, sizeof g);
-	assert_int_equal(b.s->get(b.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g), 0);
-
-	empty_app();
-	backend_open(&c);
-	assert_int_equal(put_build(&c, "new", 1, "made again"), 0);
-	backend_close(&c);
-
-	memset(&g, 0, sizeof g);
-	assert_int_equal(b.s->get(b.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g),
-			 RELEASE_ENOTFOUND);
-	assert_int_equal(b.s->get(b.ctx, "web", RELEASE_KIND_BUILD, "new", take, &g), 0);
-	assert_string_equal(g.data, "made again");
-	backend_close(&b);
-	teardown();
-}
-
-struct putjob {
-	pthread_t t;
-	struct backend *b;
-	int rc, done;
-};
-
-static void *putjob_run(void *arg)
-{
-	struct putjob *j = arg;
-	int rc = put_v1(j->b, "b1", 2, "one");
-
-	pthread_mutex_lock(&gate_mu);
-	j->rc = rc;
-	j->done = 1;
-	pthread_mutex_unlock(&gate_mu);
-	return NULL;
-}
-
-/* The lock file deleted by hand (taken for a stale one) and made again by
- * another handle: a handle that had the app open locks the file there now,
- * so it waits for a writer holding it rather than write at the same time. */
-static void a_write_after_the_lock_file_was_deleted_waits_for_the_new_locks_holder(
-	void **state)
-{
-	struct backend b, c;
-	struct putjob j = {0};
-	int fd, done;
-
-	(void)state;
-	setup();
-	start_app();
-	backend_open(&b);
-	assert_int_equal(put_v1(&b, "warm", 3, "w"), 0);
-
-	assert_int_equal(unlink(app_path("lock")), 0);
-	backend_open(&c);
-	assert_int_equal(put_v1(&c, "new", 4, "made"), 0); /* makes lock again */
-	backend_close(&c);
-	fd = open(app_path("lock"), O_RDWR | O_CLOEXEC);
-	assert_true(fd >= 0);
-	lock_byte(fd, F_WRLCK, 0); /* a writer appending */
-
-	j.b = &b;
-	assert_int_equal(pthread_create(&j.t, NULL, putjob_run, &j), 0);
-	sleep_ms(200);
-	pthread_mutex_lock(&gate_mu);
-	done = j.done;
-	pthread_mutex_unlock(&gate_mu);
-	assert_false(done);
-	lock_byte(fd, F_UNLCK, 0);
-	close(fd);
-	assert_int_equal(pthread_join(j.t, NULL), 0);
-	assert_int_equal(j.rc, 0);
-	assert_string_equal(read_build("b1"), "one");
-	assert_string_equal(read_build("new"), "made");
-	backend_close(&b);
-	teardown();
-}
-
-/* An rm -rf under way: every file of web deleted but its state, which the
- * deletion has not reached yet. A handle opening the app then makes its
- * lock file again and opens the state about to go; once it is gone,
- * another handle makes the app again. The first handle's next write
- * follows the new state rather than stay with the deleted one (where it
- * would find the new log short of what that state acknowledged). */
-static void a_handle_that_opened_the_app_mid_deletion_follows_the_files_made_after(
-	void **state)
-{
-	struct backend b, c;
-	struct got g;
-	char web[700];
-	struct dirent *e;
-	DIR *d;
-
-	(void)state;
-	setup();
-	start_app();
-	snprintf(web, sizeof web, "%s/web", dir);
-	assert_non_null(d = opendir(web));
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && strcmp(e->d_name, "state") != 0)
-			assert_int_equal(unlinkat(dirfd(d), e->d_name, 0), 0);
-	closedir(d);
-	backend_open(&b);
-	memset(&g, 0, sizeof g);
-	assert_int_not_equal(b.s->get(b.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g), 0);
-	assert_int_equal(unlink(app_path("state")), 0);
-
-	backend_open(&c);
-	assert_int_equal(put_build(&c, "new", 1, "made again"), 0);
-	backend_close(&c);
-
-	assert_int_equal(put_build(&b, "b1", 2, "one"), 0);
-	assert_string_equal(read_build("b1"), "one");
-	assert_string_equal(read_build("new"), "made again");
-	backend_close(&b);
-	teardown();
-}
-
-/* ---------------------------------------------------------------- holds */
-
-/* A handle holds web; the directory is deleted and restored from a copy,
- * where another handle takes the hold. The first holder no longer holds
- * the app alone: its writes to it fail with RELEASE_EBUSY, writing
- * nothing, until it gives its hold back. */
-static void a_hold_whose_directory_was_replaced_refuses_its_holders_writes(void **state)
-{
-	struct backend b, c;
-	void *mine = NULL, *theirs = NULL;
-
-	(void)state;
-	setup();
-	start_app();
-	copy_app(snap);
-	backend_open(&b);
-	assert_int_equal(b.s->hold(b.ctx, "web", "first", 5, &mine), 0);
-	assert_int_equal(put_build(&b, "b1", 2, "one"), 0); /* held, and its own */
-
-	replace_app(RESTORE);
-	backend_open(&c);
-	assert_int_equal(c.s->hold(c.ctx, "web", "second", 6, &theirs), 0);
-	assert_int_equal(put_build(&b, "b2", 2, "two"), RELEASE_EBUSY);
-	assert_non_null(strstr(msg(&b), "hold"));
-	assert_int_equal(put_v1(&b, "b2", 2, "two"), RELEASE_EBUSY);
-	assert_string_equal(read_build("b2"), "");
-	assert_int_equal(put_build(&c, "c1", 2, "theirs"), 0);
-
-	b.s->unhold(b.ctx, mine);
-	assert_int_equal(put_build(&b, "b2", 3, "two"), 0);
-	assert_string_equal(read_build("b2"), "two");
-	c.s->unhold(c.ctx, theirs);
-	backend_close(&c);
-	backend_close(&b);
-	teardown();
-}
-
-/* ----------------------------------------------------- read-only handles */
-
-static void *putv1_run(void *arg)
-{
-	struct putjob *j = arg;
-	int rc = put_v1(j->b, "b1", 2, "one");
-
-	pthread_mutex_lock(&gate_mu);
-	j->rc = rc;
-	j->done = 1;
-	pthread_mutex_unlock(&gate_mu);
-	return NULL;
-}
-
-/* A read-only handle opened web while it had a state file but no lock file
- * yet (as when it opens an app being made, between the writer's lock file
- * and its state file). A writer then makes the lock file and, holding it,
- * has recorded its put as durable but not yet applied it: the read-only
- * handle sees that writer alive and answers from the state it published,
- * rather than fail as if the writer had died there. */
-static void a_read_only_handle_that_found_no_lock_file_sees_a_writer_made_since(void **state)
-{
-	struct backend ro, w;
-	struct putjob j = {0};
-	struct got g;
-	char rouri[700];
-
-	(void)state;
-	setup();
-	start_app();
-	assert_int_equal(unlink(app_path("lock")), 0);
-	snprintf(rouri, sizeof rouri, "%s?mode=ro", uri);
-	assert_int_equal(release_storage_open(&ro.s, &ro.ctx, rouri), 0);
-	memset(&g, 0, sizeof g);
-	assert_int_equal(ro.s->get(ro.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g), 0);
-
-	backend_open(&w);
-	pthread_mutex_lock(&gate_mu);
-	durable_gate_armed = 1;
-	pthread_mutex_unlock(&gate_mu);
-	j.b = &w;
-	assert_int_equal(pthread_create(&j.t, NULL, putv1_run, &j), 0);
-	gate_wait_held(); /* b1 durable, its writer holding the lock */
-
-	memset(&g, 0, sizeof g);
-	if (ro.s->get(ro.ctx, "web", RELEASE_KIND_BUILD, "b1", take, &g) != RELEASE_ENOTFOUND)
-		fail_msg("read-only get of b1 mid-write: %s", msg(&ro));
-	assert_int_equal(ro.s->get(ro.ctx, "web", RELEASE_KIND_BUILD, "b0", take, &g), 0);
-
-	gate_release();
-	assert_int_equal(pthread_join(j.t, NULL), 0);
-	assert_int_equal(j.rc, 0);
-	memset(&g, 0, sizeof g);
-	assert_int_equal(ro.s->get(ro.ctx, "web", RELEASE_KIND_BUILD, "b1", take, &g), 0);
-	assert_string_equal(g.data, "one");
-	backend_close(&w);
-	backend_close(&ro);
-	teardown();
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -954,15 +647,6 @@ int main(void)
 		cmocka_unit_test(a_read_repairing_a_directory_replaced_meanwhile_reads_the_new_one),
 		cmocka_unit_test(
 			a_scan_that_finds_its_directory_replaced_at_a_repair_does_not_mix_the_two),
-		cmocka_unit_test(a_write_after_the_apps_files_were_deleted_goes_into_the_new_ones),
-		cmocka_unit_test(a_read_after_the_apps_files_were_deleted_reads_the_new_ones),
-		cmocka_unit_test(
-			a_write_after_the_lock_file_was_deleted_waits_for_the_new_locks_holder),
-		cmocka_unit_test(
-			a_handle_that_opened_the_app_mid_deletion_follows_the_files_made_after),
-		cmocka_unit_test(a_hold_whose_directory_was_replaced_refuses_its_holders_writes),
-		cmocka_unit_test(
-			a_read_only_handle_that_found_no_lock_file_sees_a_writer_made_since),
 	};
 
 	if (getenv("DIR_RACE_FILTER"))
